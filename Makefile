@@ -1,0 +1,109 @@
+# neuromod -- build, test, install. `make help` lists the targets.
+PREFIX      ?= /usr/local
+LUA_VERSION ?= 5.4
+LUA_INC     ?= $(shell pkg-config --cflags lua$(LUA_VERSION) 2>/dev/null || echo -I/usr/include/lua$(LUA_VERSION))
+BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null || echo -I/usr/include/x86_64-linux-gnu/openblas-pthread)
+BLAS_LIBS   ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+CC          ?= cc
+OPT         ?= -O2
+CFLAGS      ?= $(OPT) -g
+WARN        := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+ALL_CFLAGS  := $(WARN) $(CFLAGS) -fPIC $(BLAS_CFLAGS)
+BUILD       ?= build
+LUA54       ?= lua5.4
+LUAJIT      ?= luajit
+BUSTED      ?= busted
+
+CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/modulators.c c/agent.c \
+            c/checkpoint.c
+CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
+LIB_SO   := $(BUILD)/lib/libneuromod.so
+LIB_A    := $(BUILD)/lib/libneuromod.a
+LUA_MOD  := $(BUILD)/lua/neuromod/core.so
+C_TESTS  := $(BUILD)/test/test_core
+
+.PHONY: all test test-c test-lua sanitize env install uninstall bench clean help run
+all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
+
+$(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_SO): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
+
+$(LIB_A): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $(CORE_OBJ)
+
+# The Lua 5.4 C-API module carries the core statically, so it needs no library path at run time.
+$(LUA_MOD): c/lua/lneuromod.c $(CORE_OBJ) c/neuromod.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LUA_INC) -Ic -shared -o $@ c/lua/lneuromod.c $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
+
+$(BUILD)/test/%: c/test/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
+# Prints the exports that make this shell use the checkout: eval "$$(make -s env)"
+env:
+	@echo 'export LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;"'
+	@echo 'export LUA_CPATH="$(CURDIR)/$(BUILD)/lua/?.so;;"'
+	@echo 'export LD_LIBRARY_PATH="$(CURDIR)/$(BUILD)/lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"'
+	@echo 'export NEUROMOD_LIB="$(CURDIR)/$(BUILD)/lib/libneuromod.so"'
+	@echo 'export PATH="$(CURDIR)/bin:$$PATH"'
+
+TEST_ENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
+           LUA_CPATH="$(CURDIR)/$(BUILD)/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/$(BUILD)/lib/libneuromod.so"
+
+test: all $(C_TESTS)
+	@sh c/test/run.sh "$(BUILD)" "$(C_TESTS)" "$(TEST_ENV) $(BUSTED)" "$(LUA54)"
+
+# Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
+# loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
+# interpreter's own exit-time allocations are not ours (the C tests keep it on).
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+sanitize:
+	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core
+	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
+	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
+	$(BUSTED) --lua=$(LUA54) --exclude-tags=slow spec
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod \
+	  $(DESTDIR)$(PREFIX)/bin
+	install -m 644 c/neuromod.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LUA_MOD) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod/
+	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' c/neuromod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
+	install -m 755 bin/neuromod $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/neuromod.h $(DESTDIR)$(PREFIX)/lib/libneuromod.* \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod \
+	  $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/bin/neuromod
+
+bench: all
+	$(TEST_ENV) $(LUA54) bench/step.lua
+
+run: all
+	$(TEST_ENV) $(LUA54) bin/neuromod run envs/gonogo.lua --trials 2000 --seed 1
+
+clean:
+	rm -rf build build-san
+
+help:
+	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
+	@echo "make test       C tests and busted specs"
+	@echo "make sanitize   the tests under ASan + UBSan"
+	@echo "make bench      step-cost benchmarks"
+	@echo "make run        train Go/No-Go (2,000 trials) and print the result"
+	@echo "make install PREFIX=/usr/local"
+	@echo 'eval "$$(make -s env)"   use this checkout from lua5.4 and luajit'

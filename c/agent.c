@@ -1,0 +1,256 @@
+/*
+ * agent.c -- construction and the online actor-critic step.
+ *
+ * act(s):   forward pass, sample a ~ pi(.|s), then the eligibility trace
+ *              e <- gamma lambda e + grad log pi(a|s) + critic_scale * grad V(s)
+ *           (one trace for actor and critic: both are scaled by the same modulated alpha at update time).
+ * learn(r, s'): delta = r + gamma V(s') - V(s)            phasic dopamine (V(s') = 0 when terminal)
+ *              theta <- theta + alpha * delta_eff * e      the three-factor rule (Fremaux & Gerstner 2016),
+ *                                                           delta_eff = delta x the interactions on DA
+ *           the outcome predictor learns r for (s, a) by the delta rule; its squared error is the surprise
+ *           that drives NA and ACh; the modulators advance; a terminal step clears the traces.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nm_internal.h"
+
+nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen)
+{
+    nm_agent *a;
+    nm_status st;
+    if (msg && msglen) msg[0] = '\0';
+    if (!out) { nm_write_msg(msg, msglen, "out is NULL"); return NM_ERR_ARG; }
+    *out = NULL;
+    st = nm_config_validate(cfg, msg, msglen);
+    if (st != NM_OK) return st;
+    a = calloc(1, sizeof *a);
+    if (!a) { nm_write_msg(msg, msglen, "cannot allocate the agent"); return NM_ERR_NOMEM; }
+    a->cfg = *cfg;
+    nm_net_layout(a);
+    a->block = calloc(a->block_len, sizeof *a->block);
+    if (!a->block) {
+        nm_write_msg(msg, msglen, "cannot allocate %lu floats for the agent", (unsigned long)a->block_len);
+        free(a);
+        return NM_ERR_NOMEM;
+    }
+    nm_rng_seed(&a->rng, cfg->seed);
+    nm_net_init(a);
+    nm_mod_init(a);
+    *out = a;
+    return NM_OK;
+}
+
+void nm_agent_free(nm_agent *agent)
+{
+    if (!agent) return;
+    free(agent->block);
+    free(agent);
+}
+
+const nm_agent_config *nm_agent_get_config(const nm_agent *agent) { return agent ? &agent->cfg : NULL; }
+
+/* Checks an observation argument; `what` names it in the message ("obs", "next_obs"). */
+static nm_status check_obs(nm_agent *a, const char *what, const float *obs, size_t n)
+{
+    size_t i;
+    if (!obs) return nm_fail(a, NM_ERR_ARG, "%s is missing", what);
+    if (n != a->cfg.n_obs)
+        return nm_fail(a, NM_ERR_ARG, "%s has %lu values, expected %lu", what, (unsigned long)n,
+                       (unsigned long)a->cfg.n_obs);
+    for (i = 0; i < n; i++) {
+        if (isnan(obs[i])) return nm_fail(a, NM_ERR_ARG, "%s[%lu] is NaN", what, (unsigned long)i + 1);
+        if (isinf(obs[i])) return nm_fail(a, NM_ERR_ARG, "%s[%lu] is infinite", what, (unsigned long)i + 1);
+    }
+    return NM_OK;
+}
+
+static int sample(nm_rng *rng, const float *probs, size_t n)
+{
+    double u = nm_rng_uniform(rng), c = 0.0;
+    size_t i;
+    for (i = 0; i + 1 < n; i++) {
+        c += probs[i];
+        if (u < c) return (int)i;
+    }
+    return (int)(n - 1);
+}
+
+nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
+{
+    float *cache, *trace;
+    float decay;
+    nm_status st;
+    if (!a) return NM_ERR_ARG;
+    if (!action) return nm_fail(a, NM_ERR_ARG, "action is NULL");
+    if ((st = check_obs(a, "obs", obs, n)) != NM_OK) return st;
+    cache = a->block + a->off_cache;
+    trace = a->block + a->off_trace;
+    nm_net_forward(a, obs, cache);
+    *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
+    decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
+    nm_scal(a->n_traced, decay, trace);
+    nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, trace);
+    a->pending = 1;
+    a->pending_action = *action;
+    a->msg[0] = '\0';
+    return NM_OK;
+}
+
+/* True if y + alpha x stays finite everywhere (checked before anything is written). */
+static int axpy_finite(size_t n, float alpha, const float *x, const float *y)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!isfinite(y[i] + alpha * x[i])) return 0;
+    return 1;
+}
+
+nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_t n, int terminal)
+{
+    float *cache, *next, *params, *trace;
+    const float *h;
+    float v, v_next = 0.0f, gamma, delta, step, eps, eta;
+    int act, reset = 0;
+    size_t F;
+    nm_status st;
+    if (!a) return NM_ERR_ARG;
+    if (!a->pending) return nm_fail(a, NM_ERR_STATE, "learn called without a preceding act");
+    if (!isfinite(reward)) return nm_fail(a, NM_ERR_ARG, "reward is %s", isnan(reward) ? "NaN" : "infinite");
+    if (!terminal || next_obs || n) {
+        if ((st = check_obs(a, "next_obs", next_obs, n)) != NM_OK) return st;
+    }
+    cache = a->block + a->off_cache;
+    next = a->block + a->off_next;
+    params = a->block + a->off_params;
+    trace = a->block + a->off_trace;
+    act = a->pending_action;
+    F = a->n_features;
+    h = a->cfg.n_layers ? cache + a->layer[a->cfg.n_layers - 1].post : cache + a->cl.input;
+
+    v = cache[a->cl.value];
+    if (!terminal) {
+        nm_net_forward(a, next_obs, next);
+        v_next = next[a->cl.value];
+    }
+    gamma = a->mod.params[NM_P_DISCOUNT];
+    delta = reward + gamma * v_next - v;
+    step = a->mod.params[NM_P_LEARNING_RATE] * delta * a->mod.factor[NM_DA];
+    eps = reward - cache[a->cl.pred + act];
+    eta = a->cfg.predictor_rate * eps;
+    if (!isfinite(step) || !isfinite(eta) || !axpy_finite(a->n_traced, step, trace, params) ||
+        !axpy_finite(F, eta, h, params + a->pred_w + (size_t)act * F))
+        return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
+                       "(delta = %g); the agent is unchanged", (double)delta);
+
+    nm_axpy(a->n_traced, step, trace, params);
+    nm_axpy(F, eta, h, params + a->pred_w + (size_t)act * F);
+    params[a->pred_b + act] += eta;
+
+    nm_mod_step(a, reward, delta, eps * eps, &reset);
+    if (terminal || reset) memset(trace, 0, a->n_traced * sizeof *trace);
+    a->pending = 0;
+    a->steps++;
+    a->msg[0] = '\0';
+    return NM_OK;
+}
+
+void nm_agent_reset_traces(nm_agent *a)
+{
+    if (!a) return;
+    memset(a->block + a->off_trace, 0, a->n_traced * sizeof(float));
+    a->pending = 0;
+}
+
+void nm_agent_get_modulators(const nm_agent *a, nm_modulator_state *out)
+{
+    int k;
+    if (!a || !out) return;
+    for (k = 0; k < NM_N_MODULATORS; k++) {
+        out->level[k] = a->mod.level[k];
+        out->phasic[k] = a->mod.phasic[k];
+        out->tonic[k] = a->mod.tonic[k];
+    }
+    /* DA's reported level is the phasic signal itself, the latest TD error */
+    out->level[NM_DA] = a->mod.phasic[NM_DA];
+    memcpy(out->params, a->mod.params, sizeof out->params);
+    out->surprise = a->mod.surprise;
+    out->steps = a->steps;
+}
+
+nm_status nm_agent_evaluate(nm_agent *a, const float *obs, size_t n, float *probs, float *value)
+{
+    float *scratch;
+    nm_status st;
+    if (!a) return NM_ERR_ARG;
+    if ((st = check_obs(a, "obs", obs, n)) != NM_OK) return st;
+    scratch = a->block + a->off_next;
+    nm_net_forward(a, obs, scratch);
+    if (probs) memcpy(probs, scratch + a->cl.probs, a->cfg.n_actions * sizeof *probs);
+    if (value) *value = scratch[a->cl.value];
+    return NM_OK;
+}
+
+size_t nm_agent_param_count(const nm_agent *a) { return a ? a->n_params : 0; }
+float *nm_agent_params(nm_agent *a) { return a ? a->block + a->off_params : NULL; }
+
+size_t nm_agent_tensor_count(const nm_agent *a) { return a ? 2 * a->cfg.n_layers + 6 : 0; }
+
+nm_status nm_agent_tensor(const nm_agent *a, size_t i, nm_tensor_info *out)
+{
+    static const char *const trunk_names[2 * NM_MAX_LAYERS] = {
+        "trunk1.weight", "trunk1.bias", "trunk2.weight", "trunk2.bias", "trunk3.weight", "trunk3.bias",
+        "trunk4.weight", "trunk4.bias", "trunk5.weight", "trunk5.bias", "trunk6.weight", "trunk6.bias",
+        "trunk7.weight", "trunk7.bias", "trunk8.weight", "trunk8.bias"
+    };
+    size_t L, A, F;
+    if (!a || !out) return NM_ERR_ARG;
+    L = a->cfg.n_layers; A = a->cfg.n_actions; F = a->n_features;
+    if (i >= nm_agent_tensor_count(a)) return NM_ERR_ARG;
+    if (i < 2 * L) {
+        const nm_layer *ly = &a->layer[i / 2];
+        out->name = trunk_names[i];
+        out->offset = (i % 2) ? ly->b : ly->w;
+        out->rows = ly->out;
+        out->cols = (i % 2) ? 1 : ly->in;
+        return NM_OK;
+    }
+    switch (i - 2 * L) {
+    case 0: out->name = "policy.weight"; out->offset = a->policy_w; out->rows = A; out->cols = F; break;
+    case 1: out->name = "policy.bias"; out->offset = a->policy_b; out->rows = A; out->cols = 1; break;
+    case 2: out->name = "value.weight"; out->offset = a->value_w; out->rows = 1; out->cols = F; break;
+    case 3: out->name = "value.bias"; out->offset = a->value_b; out->rows = 1; out->cols = 1; break;
+    case 4: out->name = "predictor.weight"; out->offset = a->pred_w; out->rows = A; out->cols = F; break;
+    default: out->name = "predictor.bias"; out->offset = a->pred_b; out->rows = A; out->cols = 1; break;
+    }
+    return NM_OK;
+}
+
+nm_status nm_agent_gradient(nm_agent *a, const float *obs, size_t n, int action, float w_logpi, float w_value,
+                            float *grad)
+{
+    nm_status st;
+    float *scratch;
+    if (!a) return NM_ERR_ARG;
+    if ((st = check_obs(a, "obs", obs, n)) != NM_OK) return st;
+    if (action < 0 || (size_t)action >= a->cfg.n_actions)
+        return nm_fail(a, NM_ERR_ARG, "action %d is out of range 0..%lu", action,
+                       (unsigned long)a->cfg.n_actions - 1);
+    if (!grad) return nm_fail(a, NM_ERR_ARG, "grad is NULL");
+    scratch = a->block + a->off_next;
+    memset(grad, 0, a->n_params * sizeof *grad);
+    nm_net_forward(a, obs, scratch);
+    nm_net_backward(a, scratch, action, w_logpi, w_value, grad);
+    return NM_OK;
+}
+
+uint64_t nm_agent_state_hash(const nm_agent *a)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    if (!a) return 0;
+    h = nm_fnv1a(h, a->block, a->off_cache * sizeof(float)); /* params, traces, gain, attention */
+    h = nm_fnv1a(h, &a->mod, sizeof a->mod);
+    h = nm_fnv1a(h, a->rng.s, sizeof a->rng.s);
+    h = nm_fnv1a(h, &a->steps, sizeof a->steps);
+    return h;
+}

@@ -1,0 +1,83 @@
+/*
+ * blas.c -- the one BLAS shim. Shapes below NM_BLAS_MIN elements run as plain loops: for the small layers
+ * typical of neuromod agents the call and threading overhead of OpenBLAS exceed the work, and plain loops
+ * keep tiny agents free of any BLAS dependency in behaviour. Build with -DNM_NO_BLAS to drop OpenBLAS.
+ * The choice depends only on the shape, so a given agent always takes the same path (determinism).
+ */
+#include "nm_internal.h"
+#ifndef NM_NO_BLAS
+#include <cblas.h>
+#endif
+
+#ifndef NM_BLAS_MIN
+#define NM_BLAS_MIN 16384
+#endif
+
+void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y)
+{
+    size_t i, j;
+#ifndef NM_NO_BLAS
+    if (rows * cols >= NM_BLAS_MIN) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
+        return;
+    }
+#endif
+    for (i = 0; i < rows; i++) {
+        const float *r = A + i * cols;
+        float s = 0.0f;
+        for (j = 0; j < cols; j++) s += r[j] * x[j];
+        y[i] += s;
+    }
+}
+
+void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y)
+{
+    size_t i, j;
+#ifndef NM_NO_BLAS
+    if (rows * cols >= NM_BLAS_MIN) {
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
+        return;
+    }
+#endif
+    for (i = 0; i < rows; i++) {
+        const float *r = A + i * cols;
+        float xi = x[i];
+        if (xi == 0.0f) continue;
+        for (j = 0; j < cols; j++) y[j] += r[j] * xi;
+    }
+}
+
+void nm_ger(size_t rows, size_t cols, float alpha, const float *x, const float *y, float *A)
+{
+    size_t i, j;
+#ifndef NM_NO_BLAS
+    if (rows * cols >= NM_BLAS_MIN) {
+        cblas_sger(CblasRowMajor, (int)rows, (int)cols, alpha, x, 1, y, 1, A, (int)cols);
+        return;
+    }
+#endif
+    for (i = 0; i < rows; i++) {
+        float ax = alpha * x[i];
+        float *r = A + i * cols;
+        if (ax == 0.0f) continue;
+        for (j = 0; j < cols; j++) r[j] += ax * y[j];
+    }
+}
+
+void nm_axpy(size_t n, float alpha, const float *x, float *y)
+{
+    size_t i;
+#ifndef NM_NO_BLAS
+    if (n >= NM_BLAS_MIN) { cblas_saxpy((int)n, alpha, x, 1, y, 1); return; }
+#endif
+    for (i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+void nm_scal(size_t n, float alpha, float *x)
+{
+    size_t i;
+#ifndef NM_NO_BLAS
+    if (n >= NM_BLAS_MIN) { cblas_sscal((int)n, alpha, x, 1); return; }
+#endif
+    for (i = 0; i < n; i++) x[i] *= alpha;
+}

@@ -1,0 +1,188 @@
+/*
+ * network.c -- the agent's network: layout of the parameter block, initialisation, forward pass and the
+ * backward pass that feeds the eligibility traces.
+ *
+ *   x   (n_obs)      observation
+ *   u = attn . x                                      ACh input attention (per input)
+ *   for each trunk layer l:  pre_l = gain_l . (W_l h_{l-1} + b_l),  h_l = f(pre_l)   NA gain (per unit)
+ *   logits = Wp h + bp               (n_actions)
+ *   pi     = softmax(beta * logits + withhold_bias * [1 0 .. 0])
+ *   V      = wv . h + bv             the critic
+ *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
+ *
+ * Gain, attention, beta and the bias are modulatory state, not trained: gradients are taken with them held
+ * fixed, which is what the finite-difference spec checks.
+ */
+#include <math.h>
+#include <string.h>
+#include "nm_internal.h"
+
+void nm_net_layout(nm_agent *a)
+{
+    const nm_agent_config *c = &a->cfg;
+    size_t l, off = 0, gain = 0, in = c->n_obs, cache, width = c->n_obs;
+    nm_cache_layout *cl = &a->cl;
+
+    cl->input = 0;
+    cache = c->n_obs;
+    for (l = 0; l < c->n_layers; l++) {
+        nm_layer *L = &a->layer[l];
+        L->in = in;
+        L->out = c->hidden[l];
+        L->w = off; off += L->out * L->in;
+        L->b = off; off += L->out;
+        L->gain = gain; gain += L->out;
+        L->pre = cache; cache += L->out;
+        L->post = cache; cache += L->out;
+        in = L->out;
+        if (L->out > width) width = L->out;
+    }
+    a->n_features = in;
+    a->policy_w = off; off += c->n_actions * in;
+    a->policy_b = off; off += c->n_actions;
+    a->value_w = off; off += in;
+    a->value_b = off; off += 1;
+    a->n_traced = off;
+    a->pred_w = off; off += c->n_actions * in;
+    a->pred_b = off; off += c->n_actions;
+    a->n_params = off;
+    a->max_width = width;
+
+    cl->logits = cache; cache += c->n_actions;
+    cl->probs = cache; cache += c->n_actions;
+    cl->pred = cache; cache += c->n_actions;
+    cl->value = cache; cache += 1;
+    cl->size = cache;
+
+    a->off_params = 0;
+    a->off_trace = a->off_params + a->n_params;
+    a->off_gain = a->off_trace + a->n_traced;
+    a->off_attn = a->off_gain + gain;
+    a->off_cache = a->off_attn + c->n_obs;
+    a->off_next = a->off_cache + cl->size;
+    a->off_scratch = a->off_next + cl->size;
+    a->block_len = a->off_scratch + 2 * width;
+}
+
+static void init_uniform(nm_rng *rng, float *w, size_t n, float bound)
+{
+    size_t i;
+    for (i = 0; i < n; i++) w[i] = (float)((2.0 * nm_rng_uniform(rng) - 1.0) * bound);
+}
+
+void nm_net_init(nm_agent *a)
+{
+    const nm_agent_config *c = &a->cfg;
+    float *p = a->block + a->off_params;
+    float s = c->init_scale;
+    size_t l, i, F = a->n_features;
+
+    for (l = 0; l < c->n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        init_uniform(&a->rng, p + L->w, L->out * L->in, s * sqrtf(3.0f / (float)L->in));
+    }
+    /* Small head weights: the first policy is near uniform and the first values near zero. */
+    init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
+    init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
+    for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
+    for (i = a->off_attn; i < a->off_cache; i++) a->block[i] = 1.0f;
+}
+
+static float activate(nm_activation f, float x) { return f == NM_RELU ? (x > 0.0f ? x : 0.0f) : tanhf(x); }
+
+void nm_net_forward(const nm_agent *a, const float *obs, float *cache)
+{
+    const nm_agent_config *c = &a->cfg;
+    const float *p = a->block + a->off_params;
+    const float *attn = a->block + a->off_attn;
+    const float *gain = a->block + a->off_gain;
+    const nm_cache_layout *cl = &a->cl;
+    const float *h;
+    float *u = cache + cl->input, *logits = cache + cl->logits, *probs = cache + cl->probs;
+    float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE];
+    float bias = a->mod.params[NM_P_WITHHOLD_BIAS];
+    float mx, sum;
+    size_t l, i, A = c->n_actions, F = a->n_features;
+
+    for (i = 0; i < c->n_obs; i++) u[i] = attn[i] * obs[i];
+    h = u;
+    for (l = 0; l < c->n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        float *pre = cache + L->pre, *post = cache + L->post;
+        const float *g = gain + L->gain;
+        memcpy(pre, p + L->b, L->out * sizeof *pre);
+        nm_gemv(L->out, L->in, p + L->w, h, pre);
+        for (i = 0; i < L->out; i++) {
+            pre[i] *= g[i];
+            post[i] = activate(c->activation, pre[i]);
+        }
+        h = post;
+    }
+    memcpy(logits, p + a->policy_b, A * sizeof *logits);
+    nm_gemv(A, F, p + a->policy_w, h, logits);
+    memcpy(cache + cl->pred, p + a->pred_b, A * sizeof(float));
+    nm_gemv(A, F, p + a->pred_w, h, cache + cl->pred);
+    cache[cl->value] = p[a->value_b];
+    nm_gemv(1, F, p + a->value_w, h, cache + cl->value);
+
+    /* softmax of beta * logits (+ bias on action 0), max-subtracted so it cannot overflow */
+    for (i = 0; i < A; i++) probs[i] = beta * logits[i] + (i == 0 ? bias : 0.0f);
+    mx = probs[0];
+    for (i = 1; i < A; i++) if (probs[i] > mx) mx = probs[i];
+    sum = 0.0f;
+    for (i = 0; i < A; i++) { probs[i] = expf(probs[i] - mx); sum += probs[i]; }
+    for (i = 0; i < A; i++) probs[i] /= sum;
+}
+
+/* The trunk's output for a cache: the last layer's activations, or the attended input with no layers. */
+static const float *features(const nm_agent *a, const float *cache)
+{
+    size_t L = a->cfg.n_layers;
+    return L ? cache + a->layer[L - 1].post : cache + a->cl.input;
+}
+
+void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float *acc)
+{
+    const nm_agent_config *c = &a->cfg;
+    const float *p = a->block + a->off_params;
+    const float *gain = a->block + a->off_gain;
+    const float *probs = cache + a->cl.probs;
+    const float *h = features(a, cache);
+    float *dh = a->block + a->off_scratch;            /* d/d h_l, width max_width */
+    float *dprev = dh + a->max_width;
+    float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE];
+    size_t i, A = c->n_actions, F = a->n_features;
+    size_t l;
+
+    /* d log pi(a) / d logits_j = beta * (1[j == a] - pi_j). The policy head needs A floats of scratch, which
+     * may exceed max_width, so it is applied row by row without a buffer. */
+    memset(dh, 0, F * sizeof *dh);
+    for (i = 0; i < A; i++) {
+        float g = w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]);
+        if (g == 0.0f) continue;
+        nm_axpy(F, g, h, acc + a->policy_w + i * F);
+        acc[a->policy_b + i] += g;
+        nm_axpy(F, g, p + a->policy_w + i * F, dh);
+    }
+    if (w_value != 0.0f) {
+        nm_axpy(F, w_value, h, acc + a->value_w);
+        acc[a->value_b] += w_value;
+        nm_axpy(F, w_value, p + a->value_w, dh);
+    }
+    for (l = c->n_layers; l-- > 0;) {
+        const nm_layer *L = &a->layer[l];
+        const float *pre = cache + L->pre, *post = cache + L->post, *g = gain + L->gain;
+        const float *in = l ? cache + a->layer[l - 1].post : cache + a->cl.input;
+        float *t;
+        for (i = 0; i < L->out; i++) {
+            float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
+            dh[i] *= d * g[i];                        /* now d/d(W h + b) of unit i */
+        }
+        nm_ger(L->out, L->in, 1.0f, dh, in, acc + L->w);
+        nm_axpy(L->out, 1.0f, dh, acc + L->b);
+        if (l == 0) break;
+        memset(dprev, 0, L->in * sizeof *dprev);
+        nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
+        t = dh; dh = dprev; dprev = t;
+    }
+}

@@ -1,0 +1,114 @@
+/*
+ * nm_internal.h -- the agent's private layout, shared by the core's .c files. Not installed.
+ *
+ * Memory: one float block holds everything the agent learns or carries between calls, carved by the
+ * offsets below, so that a checkpoint is the block plus a few scalars and the update is one axpy:
+ *
+ *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq ]
+ *   trace    [ same layout as params up to the predictor ]       eligibility traces e
+ *   gain     per hidden unit (all layers)                         NA adaptive gain, neuron scale
+ *   attn     per input                                            ACh attention, neuron scale
+ *   cache    forward activations of the pending step, kept so a checkpoint taken between act and learn
+ *            continues exactly
+ *   scratch  backward buffers and the forward pass of s'
+ */
+#ifndef NM_INTERNAL_H
+#define NM_INTERNAL_H
+
+#include "neuromod.h"
+
+#define NM_MSG_LEN 256
+
+/* Shapes and offsets of one trunk layer. */
+typedef struct nm_layer {
+    size_t in, out;
+    size_t w, b;          /* offsets of weight (out x in) and bias (out) in params/trace */
+    size_t gain;          /* offset of this layer's gain vector (out) in the block */
+    size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
+} nm_layer;
+
+/* One forward pass's activations (offsets relative to the cache start). */
+typedef struct nm_cache_layout {
+    size_t input;   /* attended input, n_obs */
+    size_t logits;  /* n_actions (before beta and bias) */
+    size_t probs;   /* n_actions */
+    size_t pred;    /* n_actions: predicted outcome per action */
+    size_t value;   /* 1 */
+    size_t size;
+} nm_cache_layout;
+
+typedef struct nm_modstate {
+    float phasic[NM_N_MODULATORS];
+    float tonic[NM_N_MODULATORS];
+    float level[NM_N_MODULATORS];    /* effective levels after ablation and interactions */
+    float factor[NM_N_MODULATORS];   /* exp(sum_j I[k][j] level_j): for DA, the multiplier of delta */
+    float params[NM_N_PARAMS];
+    float surprise;                  /* latest squared outcome prediction error */
+    float expected;                  /* expected surprise (ACh raw + floor) */
+    float unexpected;                /* latest unexpectedness u in [0, 1) (NA input) */
+} nm_modstate;
+
+struct nm_agent {
+    nm_agent_config cfg;
+    nm_layer layer[NM_MAX_LAYERS];
+    size_t n_features;             /* width of the trunk's output (n_obs with no layers) */
+    size_t n_params;               /* all trainable floats */
+    size_t n_traced;               /* trunk + policy + value: the floats with eligibility traces */
+    size_t policy_w, policy_b, value_w, value_b, pred_w, pred_b;
+    size_t max_width;              /* widest layer, for backward scratch */
+    nm_cache_layout cl;            /* layout of one forward cache */
+
+    /* the block */
+    float *block;
+    size_t block_len;
+    size_t off_params, off_trace, off_gain, off_attn, off_cache, off_next, off_scratch;
+
+    /* scalars carried between calls */
+    nm_rng rng;
+    nm_modstate mod;
+    uint64_t steps;
+    int pending;                   /* an act awaits its learn */
+    int pending_action;
+
+    char msg[NM_MSG_LEN];
+};
+
+/* error.c */
+nm_status nm_fail(nm_agent *a, nm_status st, const char *fmt, ...);
+void nm_write_msg(char *msg, size_t msglen, const char *fmt, ...);
+
+/* config.c */
+nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msglen);
+
+/* network.c: layout, init, forward, backward */
+void nm_net_layout(nm_agent *a);
+void nm_net_init(nm_agent *a);
+/* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. */
+void nm_net_forward(const nm_agent *a, const float *obs, float *cache);
+/* acc += w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache. */
+void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
+                     float *acc);
+
+/* modulators.c */
+void nm_mod_init(nm_agent *a);
+void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
+                           float params[NM_N_PARAMS]);
+/* Advances all modulators after one learn step and refreshes the meta-parameters, gain and attention. */
+/* *reset is set when NA calls for clearing the eligibility traces. */
+void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, int *reset);
+void nm_mod_default_mapping(float mapping[NM_N_PARAMS][NM_N_MODULATORS]);
+void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATORS]);
+
+/* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
+ * they save). y = A x + y (A rows x cols, row-major); y = A^T x + y; A += alpha x y^T; y += alpha x. */
+void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y);
+void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);
+void nm_ger(size_t rows, size_t cols, float alpha, const float *x, const float *y, float *A);
+void nm_axpy(size_t n, float alpha, const float *x, float *y);
+void nm_scal(size_t n, float alpha, float *x);
+
+/* checksum.c */
+uint32_t nm_crc32(uint32_t crc, const void *data, size_t len);
+uint64_t nm_fnv1a(uint64_t h, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * test_core.c -- C tests of the core: config checks, RNG, gradients against finite differences,
+ * learning, checkpoints (round trip, exact continuation, damaged files, atomic save), allocation-free steps.
+ * Prints one line per failure and ends with "N passed, N failed".
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "neuromod.h"
+
+static int passed, failed;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+    printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static nm_agent *make(size_t n_obs, size_t n_act, size_t l1, size_t l2, uint64_t seed, nm_activation f)
+{
+    nm_agent_config c;
+    nm_agent *a = NULL;
+    char msg[256];
+    nm_agent_config_default(&c);
+    c.n_obs = n_obs; c.n_actions = n_act; c.seed = seed; c.activation = f;
+    c.n_layers = l2 ? 2 : (l1 ? 1 : 0); c.hidden[0] = l1; c.hidden[1] = l2;
+    if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK) { printf("make: %s\n", msg); exit(1); }
+    return a;
+}
+
+static void test_config(void)
+{
+    nm_agent_config c;
+    nm_agent *a = (nm_agent *)1;
+    char msg[256];
+    nm_agent_config_default(&c);
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && a == NULL, "n_obs 0 refused");
+    CHECK(strstr(msg, "obs") != NULL, "message names obs: %s", msg);
+    c.n_obs = 3; c.n_actions = 1;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "actions"), "1 action refused: %s", msg);
+    c.n_actions = 2; c.hidden[0] = 0;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "hidden[1]"), "zero layer: %s", msg);
+    c.hidden[0] = 8; c.base[NM_P_DISCOUNT] = 1.0f;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "discount"), "discount 1: %s", msg);
+    c.base[NM_P_DISCOUNT] = 0.9f; c.base[NM_P_LEARNING_RATE] = NAN;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "learning_rate"), "NaN lr: %s", msg);
+    c.base[NM_P_LEARNING_RATE] = 0.1f; c.modulators = 1u << 7;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "modulators"), "bad bit: %s", msg);
+    CHECK(nm_agent_new(NULL, &a, msg, sizeof msg) == NM_ERR_ARG, "NULL config");
+    CHECK(strcmp(nm_strerror(NM_ERR_FORMAT), "not a valid neuromod checkpoint") == 0, "strerror");
+    nm_agent_free(NULL);
+}
+
+static void test_rng(void)
+{
+    nm_rng a, b;
+    int64_t v, lo = 100, hi = -100;
+    int i, counts[3] = { 0, 0, 0 };
+    double s = 0, s2 = 0;
+    nm_rng_seed(&a, 42); nm_rng_seed(&b, 42);
+    for (i = 0; i < 1000; i++) if (nm_rng_next(&a) != nm_rng_next(&b)) break;
+    CHECK(i == 1000, "same seed, same stream");
+    for (i = 0; i < 30000; i++) {
+        nm_rng_range(&a, -1, 1, &v);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        counts[v + 1]++;
+    }
+    CHECK(lo == -1 && hi == 1, "range bounds %lld..%lld", (long long)lo, (long long)hi);
+    CHECK(abs(counts[0] - 10000) < 500 && abs(counts[2] - 10000) < 500, "range uniform");
+    CHECK(nm_rng_range(&a, 2, 1, &v) == NM_ERR_ARG, "empty range refused");
+    for (i = 0; i < 100000; i++) { double x = nm_rng_normal(&a, 1.0, 2.0); s += x; s2 += x * x; }
+    s /= 100000; s2 = s2 / 100000 - s * s;
+    CHECK(fabs(s - 1.0) < 0.03 && fabs(sqrt(s2) - 2.0) < 0.03, "normal mean %g sd %g", s, sqrt(s2));
+}
+
+/* f(theta) = w1 log pi(a|x) + w2 V(x), evaluated in double from the float network. */
+static double objective(nm_agent *a, const float *x, size_t n, int act, float w1, float w2)
+{
+    float probs[8], v;
+    nm_agent_evaluate(a, x, n, probs, &v);
+    return w1 * log((double)probs[act]) + w2 * (double)v;
+}
+
+static void gradcheck(nm_activation f, size_t l1, size_t l2)
+{
+    nm_agent *a = make(4, 3, l1, l2, 7, f);
+    const float x[4] = { 0.5f, -1.0f, 0.25f, 1.5f };
+    size_t P = nm_agent_param_count(a), T = nm_agent_tensor_count(a), t, i;
+    float *g = malloc(P * sizeof *g), *theta = nm_agent_params(a);
+    int act = 2;
+    /* larger head weights than the init, so the policy is not flat and every term is exercised */
+    for (i = 0; i < P; i++) theta[i] *= 3.0f;
+    nm_agent_gradient(a, x, 4, act, 1.0f, 0.7f, g);
+    for (t = 0; t < T; t++) {
+        nm_tensor_info info;
+        size_t bad = 0, n;
+        double worst = 0;
+        nm_agent_tensor(a, t, &info);
+        n = info.rows * info.cols;
+        if (strncmp(info.name, "predictor", 9) == 0) continue; /* not part of pi or V */
+        for (i = 0; i < n; i++) {
+            size_t k = info.offset + i;
+            float old = theta[k], h = 1e-2f;
+            double fp, fm, fd, err;
+            theta[k] = old + h; fp = objective(a, x, 4, act, 1.0f, 0.7f);
+            theta[k] = old - h; fm = objective(a, x, 4, act, 1.0f, 0.7f);
+            theta[k] = old;
+            fd = (fp - fm) / (2.0 * h);
+            err = fabs(fd - g[k]) / (1e-3 + fabs(fd) + fabs(g[k]));
+            if (err > worst) worst = err;
+            if (err > 1e-2) bad++;
+        }
+        CHECK(bad == 0, "%s gradient (%s, %lu-%lu): %lu of %lu entries off, worst relative error %g",
+              info.name, f == NM_TANH ? "tanh" : "relu", (unsigned long)l1, (unsigned long)l2,
+              (unsigned long)bad, (unsigned long)n, worst);
+    }
+    free(g);
+    nm_agent_free(a);
+}
+
+/* A contextual bandit: obs one-hot of 3 contexts, the rewarded action is the context's index. */
+static double run_bandit(nm_agent *a, nm_rng *env, int steps)
+{
+    int t, correct = 0, act;
+    for (t = 0; t < steps; t++) {
+        int64_t ctx;
+        float x[3] = { 0, 0, 0 };
+        nm_rng_range(env, 0, 2, &ctx);
+        x[ctx] = 1.0f;
+        nm_agent_act(a, x, 3, &act);
+        nm_agent_learn(a, act == ctx ? 1.0f : 0.0f, NULL, 0, 1);
+        if (t >= steps - 200 && act == ctx) correct++;
+    }
+    return correct / 200.0;
+}
+
+static void test_learning(void)
+{
+    nm_agent *a = make(3, 3, 16, 0, 3, NM_TANH);
+    nm_rng env;
+    double acc;
+    nm_rng_seed(&env, 11);
+    acc = run_bandit(a, &env, 3000);
+    CHECK(acc > 0.9, "contextual bandit learned: %.2f correct over the last 200", acc);
+    nm_agent_free(a);
+}
+
+static void test_errors(void)
+{
+    nm_agent *a = make(3, 2, 8, 0, 1, NM_TANH);
+    float x[3] = { 0, 1, 0 }, bad[3] = { 0, NAN, 0 };
+    int act;
+    CHECK(nm_agent_learn(a, 1.0f, x, 3, 0) == NM_ERR_STATE, "learn before act");
+    CHECK(strstr(nm_agent_error(a), "without a preceding act") != NULL, "msg: %s", nm_agent_error(a));
+    CHECK(nm_agent_act(a, x, 2, &act) == NM_ERR_ARG && strstr(nm_agent_error(a), "obs has 2 values, expected 3"),
+          "short obs: %s", nm_agent_error(a));
+    CHECK(nm_agent_act(a, bad, 3, &act) == NM_ERR_ARG && strstr(nm_agent_error(a), "obs[2] is NaN"),
+          "NaN obs: %s", nm_agent_error(a));
+    CHECK(nm_agent_act(a, NULL, 3, &act) == NM_ERR_ARG, "NULL obs");
+    CHECK(nm_agent_act(a, x, 3, &act) == NM_OK && (act == 0 || act == 1), "act");
+    CHECK(nm_agent_learn(a, INFINITY, x, 3, 0) == NM_ERR_ARG && strstr(nm_agent_error(a), "reward"), "inf reward");
+    CHECK(nm_agent_learn(a, 0.0f, NULL, 0, 0) == NM_ERR_ARG && strstr(nm_agent_error(a), "next_obs"),
+          "missing next_obs: %s", nm_agent_error(a));
+    {
+        nm_status st = nm_agent_learn(a, 3e38f, x, 3, 0);
+        size_t i, P = nm_agent_param_count(a);
+        const float *p = nm_agent_params(a);
+        int finite = 1;
+        for (i = 0; i < P; i++) finite &= isfinite(p[i]) != 0;
+        CHECK((st == NM_OK || st == NM_ERR_NUMERIC) && finite, "a huge reward leaves every weight finite");
+    }
+    nm_agent_free(a);
+}
+
+/* Runs `steps` steps of the bandit, recording actions. */
+static void trajectory(nm_agent *a, nm_rng *env, int steps, int *acts)
+{
+    int t;
+    for (t = 0; t < steps; t++) {
+        int64_t ctx;
+        float x[3] = { 0, 0, 0 };
+        nm_rng_range(env, 0, 2, &ctx);
+        x[ctx] = 1.0f;
+        nm_agent_act(a, x, 3, &acts[t]);
+        x[(ctx + 1) % 3] = 0.5f;
+        nm_agent_learn(a, acts[t] == ctx ? 1.0f : -0.5f, x, 3, t % 5 == 4);
+    }
+}
+
+static long file_size(const char *p)
+{
+    FILE *f = fopen(p, "rb");
+    long n;
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void test_checkpoint(void)
+{
+    const char *path = "build/test/ckpt.nmck";
+    nm_agent *a = make(3, 3, 12, 6, 5, NM_TANH), *b = make(3, 3, 12, 6, 5, NM_TANH), *c = NULL;
+    nm_rng ea, eb;
+    int acts_a[400], acts_b[400], i, same = 1;
+    char msg[256];
+    unsigned char *buf;
+    long n;
+    FILE *f;
+    nm_rng_seed(&ea, 9); nm_rng_seed(&eb, 9);
+    trajectory(a, &ea, 300, acts_a);
+    trajectory(b, &eb, 300, acts_b);
+    CHECK(nm_agent_save(b, path) == NM_OK, "save: %s", nm_agent_error(b));
+    nm_agent_free(b);
+    CHECK(nm_agent_load(path, &c, msg, sizeof msg) == NM_OK && c, "load: %s", msg);
+    if (!c) return;
+    CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(c), "state hash survives save/load");
+    trajectory(a, &ea, 400, acts_a);
+    trajectory(c, &eb, 400, acts_b);
+    for (i = 0; i < 400; i++) same &= acts_a[i] == acts_b[i];
+    CHECK(same, "loaded agent continues with the same actions");
+    CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(c), "and the same state");
+    nm_agent_free(c); c = NULL;
+
+    /* damaged files */
+    n = file_size(path);
+    buf = malloc((size_t)n);
+    f = fopen(path, "rb"); CHECK(fread(buf, 1, (size_t)n, f) == (size_t)n, "read back"); fclose(f);
+    CHECK(nm_agent_load_buffer(buf, 0, &c, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "empty"), "empty: %s", msg);
+    CHECK(nm_agent_load_buffer(buf, (size_t)n / 2, &c, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "truncated"),
+          "truncated: %s", msg);
+    CHECK(nm_agent_load_buffer("hello world, not a checkpoint", 29, &c, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "magic"), "foreign: %s", msg);
+    {
+        long k;
+        int refused = 1;
+        for (k = 0; k < n; k += 7) {  /* a bit flip anywhere is refused */
+            buf[k] ^= 0x10;
+            if (nm_agent_load_buffer(buf, (size_t)n, &c, msg, sizeof msg) == NM_OK) { refused = 0; nm_agent_free(c); c = NULL; }
+            buf[k] ^= 0x10;
+        }
+        CHECK(refused, "every bit flip refused");
+    }
+    buf[8] = 99; /* version, with a fixed checksum: still refused as a version mismatch */
+    {
+        uint32_t crc;
+        extern uint32_t nm_crc32(uint32_t, const void *, size_t);
+        crc = nm_crc32(0, buf, (size_t)n - 4);
+        buf[n - 4] = crc & 255; buf[n - 3] = (crc >> 8) & 255; buf[n - 2] = (crc >> 16) & 255; buf[n - 1] = crc >> 24;
+        CHECK(nm_agent_load_buffer(buf, (size_t)n, &c, msg, sizeof msg) == NM_ERR_VERSION, "version: %s", msg);
+    }
+    free(buf);
+    /* a failed save leaves the earlier file intact */
+    c = make(3, 3, 12, 6, 5, NM_TANH);
+    CHECK(nm_agent_save(c, "build/test/no-such-dir/x.nmck") == NM_ERR_IO, "save into a missing directory fails");
+    CHECK(strstr(nm_agent_error(c), "no-such-dir") != NULL, "message names the path: %s", nm_agent_error(c));
+    CHECK(file_size(path) == n, "earlier checkpoint untouched");
+    nm_agent_free(c); c = NULL;
+    CHECK(nm_agent_load("build/test/missing.nmck", &c, msg, sizeof msg) == NM_ERR_IO && strstr(msg, "missing.nmck"),
+          "missing file: %s", msg);
+    nm_agent_free(a);
+}
+
+static void test_determinism(void)
+{
+    nm_agent *a = make(3, 3, 10, 0, 77, NM_RELU), *b = make(3, 3, 10, 0, 77, NM_RELU);
+    nm_rng ea, eb;
+    int acts_a[500], acts_b[500];
+    nm_rng_seed(&ea, 1); nm_rng_seed(&eb, 1);
+    trajectory(a, &ea, 500, acts_a);
+    trajectory(b, &eb, 500, acts_b);
+    CHECK(memcmp(acts_a, acts_b, sizeof acts_a) == 0 && nm_agent_state_hash(a) == nm_agent_state_hash(b),
+          "same seed, same trajectory");
+    nm_agent_free(a);
+    nm_agent_free(b);
+}
+
+int main(void)
+{
+    test_config();
+    test_rng();
+    gradcheck(NM_TANH, 5, 4);
+    gradcheck(NM_TANH, 6, 0);
+    gradcheck(NM_TANH, 0, 0);
+    gradcheck(NM_RELU, 7, 5);
+    test_learning();
+    test_errors();
+    test_checkpoint();
+    test_determinism();
+    printf("c: %d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
