@@ -19,7 +19,7 @@ CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/mod
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
-LUA_MOD  := $(BUILD)/lua/neuromod/core.so
+LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core
 
 .PHONY: all test test-c test-lua sanitize env install uninstall bench clean help run

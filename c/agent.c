@@ -7,7 +7,7 @@
  * learn(r, s'): delta = r + gamma V(s') - V(s)            phasic dopamine (V(s') = 0 when terminal)
  *              theta <- theta + alpha * delta_eff * e      the three-factor rule (Fremaux & Gerstner 2016),
  *                                                           delta_eff = delta x the interactions on DA
- *           the outcome predictor learns r for (s, a) by the delta rule; its squared error is the surprise
+ *           the outcome predictor learns r for (s, a) by normalised LMS; its squared error is the surprise
  *           that drives NA and ACh; the modulators advance; a terminal step clears the traces.
  */
 #include <math.h>
@@ -136,8 +136,24 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
     gamma = a->mod.params[NM_P_DISCOUNT];
     delta = reward + gamma * v_next - v;
     step = a->mod.params[NM_P_LEARNING_RATE] * delta * a->mod.factor[NM_DA];
+    /* Update-norm clipping (Pascanu et al. 2013): |step| * |e| <= max_update. Online actor-critic with
+     * accumulating traces diverges when a large TD error meets a long trace; the clip bounds one update
+     * without changing its direction. */
+    if (a->cfg.max_update > 0.0f && isfinite(step)) {
+        double norm = 0.0;
+        size_t i;
+        for (i = 0; i < a->n_traced; i++) norm += (double)trace[i] * trace[i];
+        norm = sqrt(norm) * fabs((double)step);
+        if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
+    }
     eps = reward - cache[a->cl.pred + act];
-    eta = a->cfg.predictor_rate * eps;
+    /* normalised LMS: the step is scaled by 1 / (1 + |h|^2), stable for any width (rate < 2) */
+    {
+        float hh = 1.0f;
+        size_t i;
+        for (i = 0; i < F; i++) hh += h[i] * h[i];
+        eta = a->cfg.predictor_rate * eps / hh;
+    }
     if (!isfinite(step) || !isfinite(eta) || !axpy_finite(a->n_traced, step, trace, params) ||
         !axpy_finite(F, eta, h, params + a->pred_w + (size_t)act * F))
         return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
@@ -147,7 +163,8 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
     nm_axpy(F, eta, h, params + a->pred_w + (size_t)act * F);
     params[a->pred_b + act] += eta;
 
-    nm_mod_step(a, reward, delta, eps * eps, &reset);
+    /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
+    nm_mod_step(a, reward, delta, fabsf(eps) < 1e3f ? eps * eps : 1e6f, &reset);
     if (terminal || reset) memset(trace, 0, a->n_traced * sizeof *trace);
     a->pending = 0;
     a->steps++;

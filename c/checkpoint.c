@@ -86,6 +86,7 @@ static void put_config(cursor *c, const nm_agent_config *g)
     put_f32(c, g->init_scale);
     put_f32(c, g->critic_scale);
     put_f32(c, g->predictor_rate);
+    put_f32(c, g->max_update);
     put_floats(c, g->base, NM_N_PARAMS);
     put_u32(c, g->modulators);
     put_floats(c, &g->mapping[0][0], NM_N_PARAMS * NM_N_MODULATORS);
@@ -111,6 +112,7 @@ static void get_config(cursor *c, nm_agent_config *g)
     g->init_scale = get_f32(c);
     g->critic_scale = get_f32(c);
     g->predictor_rate = get_f32(c);
+    g->max_update = get_f32(c);
     get_floats(c, g->base, NM_N_PARAMS);
     g->modulators = get_u32(c);
     get_floats(c, &g->mapping[0][0], NM_N_PARAMS * NM_N_MODULATORS);
@@ -125,7 +127,7 @@ static void get_config(cursor *c, nm_agent_config *g)
 
 static size_t config_bytes(void)
 {
-    return 8 * (3 + NM_MAX_LAYERS) + 4 + 8 + 4 * 3 + 4 * NM_N_PARAMS + 4 +
+    return 8 * (3 + NM_MAX_LAYERS) + 4 + 8 + 4 * 4 + 4 * NM_N_PARAMS + 4 +
            4 * (NM_N_PARAMS * NM_N_MODULATORS + NM_N_MODULATORS * NM_N_MODULATORS + 3 * NM_N_MODULATORS + 3);
 }
 

@@ -23,10 +23,11 @@ void nm_agent_config_default(nm_agent_config *cfg)
     cfg->init_scale = 1.0f;
     cfg->critic_scale = 1.0f;
     cfg->predictor_rate = 0.1f;
+    cfg->max_update = 1.0f;
     cfg->base[NM_P_LEARNING_RATE] = 0.05f;
     cfg->base[NM_P_INVERSE_TEMPERATURE] = 1.0f;
     cfg->base[NM_P_DISCOUNT] = 0.95f;
-    cfg->base[NM_P_TRACE_DECAY] = 0.8f;
+    cfg->base[NM_P_TRACE_DECAY] = 0.5f;
     cfg->base[NM_P_GAIN] = 1.0f;
     cfg->base[NM_P_ATTENTION] = 1.0f;
     cfg->base[NM_P_WITHHOLD_BIAS] = 0.0f;
@@ -41,12 +42,13 @@ void nm_agent_config_default(nm_agent_config *cfg)
     /* Level scales in the units of each raw signal: reward per step (DA), surprise in reward^2 (ACh),
      * accumulated unexpectedness (NA), punishment per step (5-HT). */
     cfg->scale[NM_DA] = 0.1f;
-    cfg->scale[NM_NA] = 1.0f;
-    cfg->scale[NM_ACH] = 0.1f;
+    cfg->scale[NM_NA] = 2.0f;
+    cfg->scale[NM_ACH] = 0.25f;
     cfg->scale[NM_5HT] = 0.1f;
-    cfg->na_threshold = 3.0f;
+    cfg->tau_tonic[NM_ACH] = 200.0f;
+    cfg->na_threshold = 4.0f;
     cfg->na_reset = 0.9f;
-    cfg->surprise_floor = 0.01f;
+    cfg->surprise_floor = 0.02f;
 }
 
 static int finite(float x) { return isfinite(x); }
@@ -86,6 +88,10 @@ nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msgle
     }
     if (!finite(cfg->critic_scale) || cfg->critic_scale < 0.0f) {
         nm_write_msg(msg, msglen, "critic_scale: expected a finite number >= 0");
+        return NM_ERR_ARG;
+    }
+    if (!finite(cfg->max_update) || cfg->max_update < 0.0f) {
+        nm_write_msg(msg, msglen, "max_update: expected a finite number >= 0 (0 turns clipping off)");
         return NM_ERR_ARG;
     }
     if (!finite(cfg->predictor_rate) || cfg->predictor_rate < 0.0f || cfg->predictor_rate > 1.0f) {

@@ -18,7 +18,7 @@
  *   DA:           phasic = delta (reward prediction error, Schultz 1997); tonic = average reward over tau_t
  *                 (Niv et al. 2007). raw = tonic.
  *   5-HT:         phasic <- exp(-1/tau_p) phasic + max(0, -r) (aversive outcomes); tonic = running mean of the
- *                 punishment rate over tau_t (Daw, Kakade & Dayan 2002). raw = phasic + tonic.
+ *                 punishment rate over tau_t (Daw, Kakade & Dayan 2002). raw = tonic.
  *
  *   level_k = tanh(raw_k / scale_k) (signed for DA), 0 when the modulator is switched off; then the
  *   interactions: level_k *= exp(sum_j I[k][j] level_j), and the third factor of plasticity is
@@ -106,7 +106,7 @@ static void compute_levels(nm_agent *a)
     raw[NM_DA] = m->tonic[NM_DA];
     raw[NM_NA] = m->phasic[NM_NA] + m->tonic[NM_NA];
     raw[NM_ACH] = m->tonic[NM_ACH];
-    raw[NM_5HT] = m->phasic[NM_5HT] + m->tonic[NM_5HT];
+    raw[NM_5HT] = m->tonic[NM_5HT];
     for (k = 0; k < NM_N_MODULATORS; k++)
         base[k] = (c->modulators & NM_MOD_BIT(k)) ? tanhf(raw[k] / c->scale[k]) : 0.0f;
     for (k = 0; k < NM_N_MODULATORS; k++) {
@@ -132,7 +132,9 @@ static void apply_params(nm_agent *a)
 void nm_mod_init(nm_agent *a)
 {
     memset(&a->mod, 0, sizeof a->mod);
-    a->mod.expected = a->cfg.surprise_floor;
+    /* A naive agent expects to be surprised: expected uncertainty starts at a prior (an outcome error of
+     * about 0.5) and falls as the predictor learns, so learning the first task is not read as a change. */
+    a->mod.expected = 0.25f > a->cfg.surprise_floor ? 0.25f : a->cfg.surprise_floor;
     compute_levels(a);
     apply_params(a);
 }

@@ -107,7 +107,8 @@ typedef struct nm_agent_config {
     uint64_t seed;                       /* seeds the weights and the action sampling */
     float init_scale;                    /* weights ~ U(-s, s) * sqrt(3 / fan_in) (s = 1 is LeCun-uniform) */
     float critic_scale;                  /* critic step = learning_rate * critic_scale */
-    float predictor_rate;                /* step size of the outcome predictor (delta rule) */
+    float predictor_rate;                /* step size of the outcome predictor (normalised LMS), 0 .. 1 */
+    float max_update;                    /* largest L2 norm of one weight update (0: no clipping) */
     float base[NM_N_PARAMS];             /* p0 of each meta-parameter (the value with all modulators at 0) */
     unsigned modulators;                 /* bitmask NM_MOD_BIT(NM_DA) | ...: enabled modulators; a disabled
                                             one is held at its baseline 0 */
@@ -126,7 +127,7 @@ typedef struct nm_agent_config {
     float surprise_floor;                /* smallest expected surprise, > 0 (keeps ratios finite) */
 } nm_agent_config;
 
-/* Defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95, lambda 0.8, gain 1,
+/* Defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95, lambda 0.5, gain 1,
  * attention 1, no withhold bias, consolidation 0, all modulators enabled, the default mapping. n_obs and
  * n_actions are 0 and must be set. */
 void nm_agent_config_default(nm_agent_config *cfg);

@@ -1,0 +1,74 @@
+-- neuromod.task: small helpers that task scripts share: a class with a callable constructor, and option
+-- checks whose errors name the task, the option and what was wrong.
+local task = {}
+
+-- task.class(name) -> C; C(opts) or C.new(opts) builds an instance through C:__init(opts).
+function task.class(name)
+  local C = { name = name }
+  C.__index = C
+  function C.new(opts)
+    local self = setmetatable({}, C)
+    self:__init(opts)
+    return self
+  end
+  return setmetatable(C, { __call = function(_, opts) return C.new(opts) end })
+end
+
+-- Checks opts against the known keys (with defaults); returns a new table with defaults filled in.
+function task.options(name, opts, defaults)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then error(name .. ": options: expected a table, got " .. type(opts), 4) end
+  local out = {}
+  for k, v in pairs(opts) do
+    if defaults[k] == nil then error(name .. ": unknown option '" .. tostring(k) .. "'", 4) end
+    out[k] = v
+  end
+  for k, v in pairs(defaults) do if out[k] == nil then out[k] = v end end
+  return out
+end
+
+function task.integer(name, key, v)
+  if type(v) ~= "number" or v ~= math.floor(v) then
+    error(name .. ": " .. key .. ": expected an integer, got " .. tostring(v), 4)
+  end
+  return v
+end
+
+function task.positive(name, key, v)
+  if type(v) ~= "number" or not (v > 0) or v == math.huge then
+    error(name .. ": " .. key .. ": expected a positive number, got " .. tostring(v), 4)
+  end
+  return v
+end
+
+function task.number(name, key, v)
+  if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+    error(name .. ": " .. key .. ": expected a finite number, got " .. tostring(v), 4)
+  end
+  return v
+end
+
+function task.boolean(name, key, v)
+  if type(v) ~= "boolean" then error(name .. ": " .. key .. ": expected true or false, got " .. tostring(v), 4) end
+  return v
+end
+
+-- Merges user overrides into a copy of defaults; every key must be known and every value a finite number.
+function task.merge(name, key, defaults, over)
+  if type(over) ~= "table" then error(name .. ": " .. key .. ": expected a table, got " .. type(over), 4) end
+  local out = {}
+  for k, v in pairs(defaults) do out[k] = v end
+  for k, v in pairs(over) do
+    if defaults[k] == nil then error(name .. ": " .. key .. ": unknown key '" .. tostring(k) .. "'", 4) end
+    out[k] = task.number(name, key .. "." .. k, v)
+  end
+  return out
+end
+
+function task.check_action(name, a, n)
+  if type(a) ~= "number" or a ~= math.floor(a) or a < 0 or a >= n then
+    error(name .. ": step: action must be an integer in 0.." .. (n - 1) .. ", got " .. tostring(a), 3)
+  end
+end
+
+return task
