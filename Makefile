@@ -1,7 +1,8 @@
 # neuromod -- build, test, install. `make help` lists the targets.
 PREFIX      ?= /usr/local
 LUA_VERSION ?= 5.4
-LUA_INC     ?= $(shell pkg-config --cflags lua$(LUA_VERSION) 2>/dev/null || echo -I/usr/include/lua$(LUA_VERSION))
+LUA_INCDIR  ?=
+LUA_INC     ?= $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lua$(LUA_VERSION) 2>/dev/null || echo -I/usr/include/lua$(LUA_VERSION)))
 BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null || echo -I/usr/include/x86_64-linux-gnu/openblas-pthread)
 BLAS_LIBS   ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CC          ?= cc
@@ -22,7 +23,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core
 
-.PHONY: all test test-c test-lua sanitize env install uninstall bench clean help run
+.PHONY: all test sanitize env install uninstall rock-install bench clean help run
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -58,7 +59,7 @@ TEST_ENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lu
            LUA_CPATH="$(CURDIR)/$(BUILD)/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/$(BUILD)/lib/libneuromod.so"
 
 test: all $(C_TESTS)
-	@sh c/test/run.sh "$(BUILD)" "$(C_TESTS)" "$(TEST_ENV) $(BUSTED)" "$(LUA54)"
+	@$(TEST_ENV) sh c/test/run.sh "$(BUILD)" "$(C_TESTS)" "$(BUSTED)" "$(LUA54)"
 
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
 # loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
@@ -84,6 +85,15 @@ install: all
 	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' c/neuromod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
 	install -m 755 bin/neuromod $(DESTDIR)$(PREFIX)/bin/
+
+# What `luarocks make` installs (build type "make"): LUADIR, LIBDIR and BINDIR come from LuaRocks. The shared
+# library goes beside the C-API module so that the FFI backend finds it through package.cpath.
+rock-install: all
+	install -d $(LUADIR)/neuromod $(LIBDIR)/neuromod $(BINDIR)
+	install -m 644 lua/neuromod/*.lua $(LUADIR)/neuromod/
+	install -m 755 $(LUA_MOD) $(LIBDIR)/neuromod/
+	install -m 755 $(LIB_SO) $(LIBDIR)/neuromod/
+	install -m 755 bin/neuromod $(BINDIR)/
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/neuromod.h $(DESTDIR)$(PREFIX)/lib/libneuromod.* \

@@ -1,0 +1,103 @@
+-- Checkpoints from Lua: exact continuation, refusal of damaged files, atomic save.
+local nm = require "neuromod"
+
+local dir = os.getenv("TMPDIR") or "/tmp"
+local function tmp(name) return string.format("%s/neuromod-spec-%s-%s.nmck", dir, name, tostring({}):match("0x(%x+)") or "x") end
+
+local function read(path) local f = assert(io.open(path, "rb")) local s = f:read("a") f:close() return s end
+local function write(path, s) local f = assert(io.open(path, "wb")) f:write(s) f:close() end
+
+local function steps(a, rng, n, out)
+  for _ = 1, n do
+    local x = { rng:random(), rng:random(), rng:random() }
+    local act = a:act(x)
+    out[#out + 1] = act
+    a:learn(act == 1 and x[1] or -x[2], { rng:random(), rng:random(), rng:random() }, rng:random() < 0.1)
+  end
+end
+
+describe("checkpoints", function()
+  it("save -> load -> continue gives exactly the actions of an agent never saved", function()
+    local path = tmp("cont")
+    local opts = { obs = 3, actions = 2, hidden = { 12, 6 }, seed = 4 }
+    local a, b = nm.agent(opts), nm.agent(opts)
+    local ra, rb = nm.rng(3), nm.rng(3)
+    local acts_a, acts_b = {}, {}
+    steps(a, ra, 500, acts_a)
+    steps(b, rb, 500, acts_b)
+    assert.is_true(b:save(path))
+    b:close()
+    local c = assert(nm.load(path))
+    assert.equal(a:state_hash(), c:state_hash())
+    steps(a, ra, 1000, acts_a)
+    steps(c, rb, 1000, acts_b)
+    assert.same(acts_a, acts_b)
+    assert.equal(a:state_hash(), c:state_hash())
+    assert.same(a:config(), c:config())
+    os.remove(path)
+  end)
+
+  it("continues exactly when saved between act and learn", function()
+    local path = tmp("mid")
+    local a = nm.agent{ obs = 3, actions = 3, seed = 9 }
+    local acts = {}
+    local r = nm.rng(1)
+    steps(a, r, 100, acts)
+    a:act{ 0.1, 0.2, 0.3 }
+    assert.is_true(a:save(path))
+    local c = assert(nm.load(path))
+    a:learn(1, { 0, 0, 0 }, false)
+    c:learn(1, { 0, 0, 0 }, false)
+    assert.equal(a:state_hash(), c:state_hash())
+    os.remove(path)
+  end)
+
+  it("refuses empty, truncated, bit-flipped and foreign files with a message", function()
+    local path = tmp("bad")
+    local a = nm.agent{ obs = 3, actions = 2, seed = 1 }
+    assert.is_true(a:save(path))
+    local good = read(path)
+    local cases = {
+      { "", "empty file" },
+      { good:sub(1, #good - 100), "truncated" },
+      { good:sub(1, 10), "truncated" },
+      { "-- a Lua script, not a checkpoint\nreturn 1\n", "bad magic number" },
+      { good .. "x", "trailing bytes" },
+    }
+    local flipped = good:sub(1, 200) .. string.char((good:byte(201) + 1) % 256) .. good:sub(202)
+    cases[#cases + 1] = { flipped, "checksum mismatch" }
+    for _, c in ipairs(cases) do
+      write(path, c[1])
+      local agent, msg = nm.load(path)
+      assert.is_nil(agent)
+      assert.truthy(msg:find(c[2], 1, true), "expected '" .. c[2] .. "', got " .. tostring(msg))
+      assert.truthy(msg:find(path, 1, true), "message names the file: " .. msg)
+    end
+    local missing, msg = nm.load(path .. ".missing")
+    assert.is_nil(missing)
+    assert.truthy(msg:find("cannot open", 1, true))
+    os.remove(path)
+  end)
+
+  it("leaves an earlier file intact when a save fails", function()
+    local path = tmp("keep")
+    local a = nm.agent{ obs = 3, actions = 2, seed = 1 }
+    assert.is_true(a:save(path))
+    local before = read(path)
+    local ok, msg = a:save(dir .. "/no-such-directory-neuromod/x.nmck")
+    assert.is_nil(ok)
+    assert.truthy(msg:find("no-such-directory-neuromod", 1, true))
+    assert.equal(before, read(path))
+    os.remove(path)
+  end)
+
+  it("raises for a bad path argument", function()
+    local a = nm.agent{ obs = 3, actions = 2 }
+    local ok, e = pcall(a.save, a, 42)
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("agent:save: path: expected a string, got number", 1, true))
+    ok, e = pcall(nm.load, nil)
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("nm.load: path: expected a string, got nil", 1, true))
+  end)
+end)
