@@ -44,7 +44,7 @@ void nm_agent_config_default(nm_agent_config *cfg)
     cfg->scale[NM_DA] = 0.1f;
     cfg->scale[NM_NA] = 2.0f;
     cfg->scale[NM_ACH] = 0.25f;
-    cfg->scale[NM_5HT] = 0.1f;
+    cfg->scale[NM_5HT] = 0.25f;
     cfg->tau_tonic[NM_ACH] = 200.0f;
     cfg->na_threshold = 4.0f;
     cfg->na_reset = 0.9f;

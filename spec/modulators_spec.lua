@@ -1,0 +1,133 @@
+-- The four modulators: each responds to what it should and not to what it should not, switched-off ones stay
+-- at baseline, and the mapping set from Lua is the one used. Each claim is checked over several seeds.
+local nm = require "neuromod"
+
+-- A one-state task: obs {1, 0}, reward from reward_at(t, rng) whatever the action, every step terminal.
+local function trace(reward_at, seed, steps, opts)
+  local o = { obs = 2, actions = 2, hidden = { 8 }, seed = seed }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  local a = nm.agent(o)
+  local g = nm.rng(seed + 100)
+  local m = {}
+  local out = { NA = {}, ACh = {}, ["5HT"] = {}, DA = {}, withhold = {}, lr = {} }
+  for t = 1, steps do
+    a:act{ 1, 0 }
+    a:learn(reward_at(t, g), nil, true)
+    a:modulators(m)
+    out.NA[t], out.ACh[t], out["5HT"][t], out.DA[t] = m.NA, m.ACh, m["5HT"], m.DA
+    out.withhold[t], out.lr[t] = m.params.withhold_bias, m.params.learning_rate
+  end
+  return out, a
+end
+
+local function mean(x, a, b) local s = 0 for t = a, b do s = s + x[t] end return s / (b - a + 1) end
+local function max(x, a, b) local m = -math.huge for t = a, b do if x[t] > m then m = x[t] end end return m end
+
+-- A clean switch and stationary noise of the same size: both give a squared outcome error of about 1 per
+-- surprising step (+0.5 -> -0.5, versus +-1 around a mean of 0).
+local function switch(t) return t <= 2000 and 0.5 or -0.5 end
+local function noise(_, g) return g:random(2) == 1 and 1 or -1 end
+
+describe("DA", function()
+  it("is the TD error: positive for a better outcome than expected, negative for a worse one", function()
+    for seed = 1, 5 do
+      local out = trace(function(t) return t <= 300 and 1 or 0 end, seed, 301)
+      assert.is_true(out.DA[1] > 0.5, "an unexpected reward gives a positive TD error")
+      assert.is_true(math.abs(out.DA[300]) < 0.1, "an expected reward gives almost none")
+      assert.is_true(out.DA[301] < -0.5, "an omitted reward gives a negative TD error")
+    end
+  end)
+end)
+
+describe("NA", function()
+  it("rises after a contingency change but not under stationary noise of the same size", function()
+    for seed = 1, 5 do
+      local s = trace(switch, seed, 3000)
+      local n = trace(noise, seed, 3000)
+      local before, after = mean(s.NA, 1500, 2000), max(s.NA, 2001, 2100)
+      local noisy = max(n.NA, 1000, 3000)
+      assert.is_true(before < 0.05, "NA before the switch " .. before)
+      assert.is_true(after > 0.5, "NA after the switch " .. after)
+      assert.is_true(noisy < 0.1, "NA under stationary noise " .. noisy)
+      assert.is_true(mean(s.NA, 2800, 3000) < 0.1, "NA settles once the new contingency is learned")
+    end
+  end)
+
+  it("raises the learning rate and lowers the inverse temperature when it rises", function()
+    local s, a = trace(switch, 1, 2005)
+    local m = a:modulators()
+    assert.is_true(m.NA > 0.3)
+    assert.is_true(m.params.learning_rate > 0.05 * 1.2)
+    assert.is_true(m.params.inverse_temperature < 1)
+    assert.is_true(m.params.gain > 1)
+    assert.is_true(s.lr[2005] > s.lr[1990])
+  end)
+end)
+
+describe("ACh", function()
+  it("rises with outcome noise but not after a clean switch", function()
+    for seed = 1, 5 do
+      local s = trace(switch, seed, 3000)
+      local n = trace(noise, seed, 3000)
+      local noisy = mean(n.ACh, 1000, 3000)
+      local switched = max(s.ACh, 2001, 3000)
+      assert.is_true(noisy > 0.5, "ACh under noise " .. noisy)
+      assert.is_true(switched < 0.2, "ACh after a clean switch " .. switched)
+      assert.is_true(mean(s.ACh, 1500, 2000) < 0.05, "ACh in a clean, stable world")
+    end
+  end)
+
+  it("lowers the learning rate under known noise", function()
+    local n = trace(noise, 1, 2000)
+    assert.is_true(n.lr[2000] < 0.05 * 0.8, "learning rate under noise " .. n.lr[2000])
+  end)
+end)
+
+describe("5-HT", function()
+  it("rises with the punishment rate and raises the withhold bias", function()
+    for seed = 1, 3 do
+      local levels, biases = {}, {}
+      for i, p in ipairs { 0, 0.05, 0.2, 0.6 } do
+        local out = trace(function(_, g) return g:random() < p and -1 or 0 end, seed, 3000)
+        levels[i], biases[i] = mean(out["5HT"], 2000, 3000), mean(out.withhold, 2000, 3000)
+      end
+      for i = 2, 4 do
+        assert.is_true(levels[i] > levels[i - 1], "5-HT rises with the punishment rate")
+        assert.is_true(biases[i] > biases[i - 1], "the withhold bias rises with it")
+      end
+      assert.is_true(levels[1] == 0)
+    end
+  end)
+end)
+
+describe("ablation", function()
+  it("holds a switched-off modulator at baseline", function()
+    for _, off in ipairs { "NA", "ACh", "5HT" } do
+      local mods = { DA = true, NA = true, ACh = true, ["5HT"] = true }
+      mods[off] = false
+      local s = trace(function(t, g) return (t > 500 and -0.5 or 0.5) + (g:random() < 0.3 and -1 or 0) end, 2, 1500,
+        { modulators = mods })
+      for t = 1, 1500 do assert.equal(0, s[off][t], off .. " at step " .. t) end
+    end
+    local none = trace(switch, 3, 2500, { modulators = "none" })
+    for t = 1, 2500 do assert.equal(0.05, math.floor(none.lr[t] * 1e6 + 0.5) / 1e6) end
+  end)
+end)
+
+describe("mapping", function()
+  it("the mapping set from Lua is the one used", function()
+    local zero = { DA = 0, NA = 0, ACh = 0, ["5HT"] = 0 }
+    local mapping = {}
+    for _, p in ipairs(nm.param_names) do mapping[p] = zero end
+    mapping.learning_rate = { DA = 0, NA = 3, ACh = 0, ["5HT"] = 0 }
+    local _, a = trace(switch, 1, 2003, { mapping = mapping, interactions = {
+      DA = { NA = 0, ACh = 0, ["5HT"] = 0 }, NA = { DA = 0, ACh = 0, ["5HT"] = 0 },
+      ACh = { DA = 0, NA = 0, ["5HT"] = 0 }, ["5HT"] = { DA = 0, NA = 0, ACh = 0 } } })
+    local m = a:modulators()
+    assert.is_true(m.NA > 0.2)
+    assert.near(0.05 * math.exp(3 * m.NA), m.params.learning_rate, 1e-6)
+    assert.near(1, m.params.inverse_temperature, 1e-7)
+    assert.equal(3, a:mapping().learning_rate.NA)
+    assert.equal(0, a:mapping().inverse_temperature.NA)
+  end)
+end)
