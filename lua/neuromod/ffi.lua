@@ -1,0 +1,700 @@
+-- neuromod.ffi: the neuromod API on LuaJIT's FFI, calling libneuromod directly. It behaves exactly like the
+-- Lua 5.4 C-API module (c/lua/lneuromod.c, the reference): the same methods, the same numbers (the same C
+-- core does the work), the same error messages, raised at the caller's position. The Lua-level API is
+-- shared with the C-API backend through neuromod.common.
+--
+-- Where the library comes from, in this order:
+--   1. $NEUROMOD_LIB, a path to libneuromod.so, when set and not empty. If it cannot be loaded that is an
+--      error: an explicit choice is never silently replaced by another library.
+--   2. the checkout this file lives in: <dir of this file>/../../build/lib/libneuromod.so (after `make`);
+--   3. an installed prefix, from package.cpath: for each template such as /usr/local/lib/lua/5.1/?.so,
+--      <dir>/neuromod/libneuromod.so (where the rock puts it, beside the C-API module), then
+--      <prefix>/lib/libneuromod.so (where `make install` puts it);
+--   4. "neuromod" through the system loader (LD_LIBRARY_PATH, ldconfig's cache, the default paths).
+-- The library's version must match this binding's major.minor.
+--
+-- Objects:
+--   agent   a cdata struct (ffi.metatype) holding the nm_agent pointer and a buffer of n_obs floats that
+--           act/learn convert Lua tables into, so a step allocates nothing; ffi.gc frees the agent, close()
+--           frees it at once and is idempotent (it removes the finalizer). Its fields (_ptr, _n, _k, _obs)
+--           are private.
+--   nm.vector  a cdata struct {length, float[n]} with v[i] (1-based) get/set and #v; passed to the C core
+--           without a copy.
+--   nm.rng  a cdata nm_rng (xoshiro256**), the same stream as the C-API module's.
+-- Observations may be a Lua table of numbers, an nm.vector, or an FFI float array or float pointer
+-- (float[n], float[?], float *; a pointer cannot be length-checked: it must point to n_obs floats).
+--
+-- Numbers: LuaJIT has only doubles, so where the C-API module tells integers from floats (nm.rng(2.0) is
+-- refused there, accepted here) this binding accepts integral floats. Integers beyond 2^53 lose precision.
+
+if not jit then error("neuromod.ffi needs LuaJIT (under Lua 5.4 use neuromod.core, or require \"neuromod\")", 2) end
+local ffi = require "ffi"
+local bit = require "bit"
+
+local VERSION_MAJOR_MINOR = "0.1"
+
+ffi.cdef [[
+typedef enum nm_status {
+  NM_OK = 0, NM_ERR_ARG = 1, NM_ERR_NOMEM = 2, NM_ERR_IO = 3, NM_ERR_FORMAT = 4, NM_ERR_VERSION = 5,
+  NM_ERR_STATE = 6, NM_ERR_NUMERIC = 7
+} nm_status;
+const char *nm_strerror(nm_status status);
+const char *nm_version(void);
+
+typedef struct nm_rng { uint64_t s[4]; } nm_rng;
+void     nm_rng_seed(nm_rng *rng, uint64_t seed);
+uint64_t nm_rng_next(nm_rng *rng);
+double   nm_rng_uniform(nm_rng *rng);
+nm_status nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out);
+double   nm_rng_normal(nm_rng *rng, double mu, double sigma);
+
+const char *nm_modulator_name(int modulator);
+const char *nm_param_name(int param);
+
+typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
+
+/* NM_MAX_LAYERS = 8, NM_N_PARAMS = 8, NM_N_MODULATORS = 4 */
+typedef struct nm_agent_config {
+  size_t n_obs;
+  size_t n_actions;
+  size_t n_layers;
+  size_t hidden[8];
+  nm_activation activation;
+  uint64_t seed;
+  float init_scale;
+  float critic_scale;
+  float predictor_rate;
+  float max_update;
+  float base[8];
+  unsigned modulators;
+  float mapping[8][4];
+  float interaction[4][4];
+  float tau_phasic[4];
+  float tau_tonic[4];
+  float scale[4];
+  float na_threshold;
+  float na_reset;
+  float surprise_floor;
+} nm_agent_config;
+
+void nm_agent_config_default(nm_agent_config *cfg);
+nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen);
+
+typedef struct nm_agent nm_agent;
+nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen);
+void nm_agent_free(nm_agent *agent);
+const nm_agent_config *nm_agent_get_config(const nm_agent *agent);
+const char *nm_agent_error(const nm_agent *agent);
+nm_status nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action);
+nm_status nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int terminal);
+void nm_agent_reset_traces(nm_agent *agent);
+
+typedef struct nm_modulator_state {
+  float level[4];
+  float phasic[4];
+  float tonic[4];
+  float params[8];
+  float surprise;
+  uint64_t steps;
+} nm_modulator_state;
+void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
+nm_status nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
+
+typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
+size_t nm_agent_param_count(const nm_agent *agent);
+float *nm_agent_params(nm_agent *agent);
+size_t nm_agent_tensor_count(const nm_agent *agent);
+nm_status nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *out);
+nm_status nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
+                            float w_value, float *grad);
+
+nm_status nm_agent_save(nm_agent *agent, const char *path);
+nm_status nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen);
+size_t nm_agent_checkpoint_size(const nm_agent *agent);
+nm_status nm_agent_save_buffer(nm_agent *agent, void *buf, size_t len);
+nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen);
+uint64_t nm_agent_state_hash(const nm_agent *agent);
+
+/* the binding's own objects */
+typedef struct nm_lua_agent { nm_agent *_ptr; int32_t _n; int32_t _k; float _obs[?]; } nm_lua_agent;
+typedef struct nm_lua_vector { int32_t _n; float _v[?]; } nm_lua_vector;
+]]
+
+---------------------------------------------------------------------------------------------------------
+-- Loading the library
+---------------------------------------------------------------------------------------------------------
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function load_library()
+  local tried = {}
+  local env = os.getenv("NEUROMOD_LIB")
+  if env and env ~= "" then
+    local ok, lib = pcall(ffi.load, env)
+    if ok then return lib, env end
+    error("neuromod.ffi: cannot load NEUROMOD_LIB=" .. env .. ": " .. tostring(lib), 3)
+  end
+  local candidates = {}
+  local src = debug.getinfo(1, "S").source
+  if src:sub(1, 1) == "@" then
+    local dir = src:sub(2):match("^(.*)[/\\]") or "."
+    candidates[#candidates + 1] = dir .. "/../../build/lib/libneuromod.so"
+  end
+  for template in package.cpath:gmatch("[^;]+") do
+    if template:find("?", 1, true) then
+      candidates[#candidates + 1] = (template:gsub("%?", "neuromod/libneuromod"))
+      local prefix = template:match("^(.*)/lib/lua/[^/]+/%?%.so$")
+      if prefix then candidates[#candidates + 1] = prefix .. "/lib/libneuromod.so" end
+    end
+  end
+  for _, path in ipairs(candidates) do
+    if exists(path) then
+      local ok, lib = pcall(ffi.load, path)
+      if ok then return lib, path end
+      tried[#tried + 1] = path .. " (" .. tostring(lib) .. ")"
+    end
+  end
+  local ok, lib = pcall(ffi.load, "neuromod")
+  if ok then return lib, "neuromod" end
+  tried[#tried + 1] = "neuromod via the system loader (" .. tostring(lib) .. ")"
+  error("neuromod.ffi: cannot find libneuromod (build it with `make`, or set NEUROMOD_LIB to its path); tried:\n  "
+        .. table.concat(tried, "\n  "), 3)
+end
+
+local C, libpath = load_library()
+local version = ffi.string(C.nm_version())
+if version:match("^(%d+%.%d+)") ~= VERSION_MAJOR_MINOR then
+  error("neuromod.ffi: " .. libpath .. " is libneuromod " .. version .. ", this binding needs " ..
+        VERSION_MAJOR_MINOR .. ".x", 2)
+end
+
+---------------------------------------------------------------------------------------------------------
+-- Shared helpers
+---------------------------------------------------------------------------------------------------------
+local istype, sizeof, fstring = ffi.istype, ffi.sizeof, ffi.string
+local type, rawget, tonumber, select, error, format = type, rawget, tonumber, select, error, string.format
+local floor, tobit = math.floor, bit.tobit
+
+local AgentT = ffi.typeof("nm_lua_agent")
+local VecT = ffi.typeof("nm_lua_vector")
+local RngT = ffi.typeof("nm_rng")
+local MAX_UNITS = 65536
+
+-- scratch buffers (a Lua state is single-threaded; none is held across a call)
+local act_out = ffi.new("int[1]")
+local i64_out = ffi.new("int64_t[1]")
+local modstate = ffi.new("nm_modulator_state")
+local tensor_info = ffi.new("nm_tensor_info")
+local probs_buf = ffi.new("float[256]")
+local value_buf = ffi.new("float[1]")
+local agent_out = ffi.new("nm_agent *[1]")
+local msg_buf = ffi.new("char[512]")
+local ptr_box = ffi.new("const float *[1]")
+
+-- luaL_typename: what the C-API module's "(got %s)" messages print; our cdata objects are userdata there.
+local function typename(v)
+  local t = type(v)
+  if t == "cdata" and (istype(AgentT, v) or istype(VecT, v) or istype(RngT, v)) then return "userdata" end
+  return t
+end
+
+-- luaL_typeerror's name for a value: the __name of its metatable when it has one.
+local function tname(v)
+  if v == nil then return "nil" end
+  if type(v) == "cdata" then
+    if istype(AgentT, v) then return "neuromod.agent" end
+    if istype(VecT, v) then return "neuromod.vector" end
+    if istype(RngT, v) then return "neuromod.rng" end
+  end
+  local mt = getmetatable(v)
+  if type(mt) == "table" and type(rawget(mt, "__name")) == "string" then return rawget(mt, "__name") end
+  return type(v)
+end
+
+-- luaL_argerror for argument arg of an API function F, raised at F's caller. depth counts the helper
+-- frames between F and argerror (0 when F calls argerror itself).
+local function argerror(depth, arg, extramsg)
+  local ar = debug.getinfo(2 + depth, "n")
+  local name = ar and ar.name
+  if ar and ar.namewhat == "method" then
+    arg = arg - 1
+    if arg == 0 then error(format("calling '%s' on bad self (%s)", tostring(name), extramsg), 3 + depth) end
+  end
+  error(format("bad argument #%d to '%s' (%s)", arg, name or "?", extramsg), 3 + depth)
+end
+
+-- The value of luaL_checkinteger / luaL_checknumber / luaL_optnumber (helpers of an API function).
+local function checkinteger(v, arg, none)
+  local x = v
+  if type(x) == "string" then x = tonumber(x) end
+  if type(x) ~= "number" then argerror(1, arg, "number expected, got " .. (none and "no value" or tname(v))) end
+  if x ~= floor(x) or x >= 2^63 or x < -2^63 then argerror(1, arg, "number has no integer representation") end
+  return x
+end
+
+local function checknumber(v, arg, none)
+  local x = v
+  if type(x) == "string" then x = tonumber(x) end
+  if type(x) ~= "number" then argerror(1, arg, "number expected, got " .. (none and "no value" or tname(v))) end
+  return x
+end
+
+local function optnumber(v, arg, dflt)
+  if v == nil then return dflt end
+  local x = v
+  if type(x) == "string" then x = tonumber(x) end
+  if type(x) ~= "number" then argerror(1, arg, "number expected, got " .. tname(v)) end
+  return x
+end
+
+---------------------------------------------------------------------------------------------------------
+-- Flat config <-> table (as lneuromod.c's push_config / read_config)
+---------------------------------------------------------------------------------------------------------
+local function floats(v, n)
+  local t = {}
+  for i = 0, n - 1 do t[i + 1] = tonumber(v[i]) end
+  return t
+end
+
+local function push_config(c)
+  local hidden = {}
+  for l = 0, tonumber(c.n_layers) - 1 do hidden[l + 1] = tonumber(c.hidden[l]) end
+  return {
+    n_obs = tonumber(c.n_obs), n_actions = tonumber(c.n_actions), hidden = hidden,
+    activation = tonumber(c.activation), seed = tonumber(ffi.cast("int64_t", c.seed)),
+    init_scale = tonumber(c.init_scale), critic_scale = tonumber(c.critic_scale),
+    predictor_rate = tonumber(c.predictor_rate), max_update = tonumber(c.max_update),
+    base = floats(c.base, 8), modulators = tonumber(c.modulators),
+    mapping = floats(ffi.cast("const float *", c.mapping), 32),
+    interaction = floats(ffi.cast("const float *", c.interaction), 16),
+    tau_phasic = floats(c.tau_phasic, 4), tau_tonic = floats(c.tau_tonic, 4), scale = floats(c.scale, 4),
+    na_threshold = tonumber(c.na_threshold), na_reset = tonumber(c.na_reset),
+    surprise_floor = tonumber(c.surprise_floor),
+  }
+end
+
+-- lua_tointeger: an integral number (or a string holding one), else 0
+local function tointeger(v)
+  if type(v) == "string" then v = tonumber(v) end
+  if type(v) == "number" and v == floor(v) and v < 2^63 and v >= -2^63 then return v end
+  return 0
+end
+
+local function trunc(x) if x >= 0 then return floor(x) end return -floor(-x) end
+
+local function read_config(t)
+  local c = ffi.new("nm_agent_config")
+  C.nm_agent_config_default(c)
+  local function num(key, dflt)
+    local v = t[key]
+    if type(v) == "number" then return v end
+    return dflt
+  end
+  local function get_floats(key, dst, n)
+    local v = t[key]
+    if type(v) ~= "table" then return end
+    for i = 1, n do
+      local x = rawget(v, i)
+      if type(x) == "number" then dst[i - 1] = x end
+    end
+  end
+  c.n_obs = trunc(num("n_obs", 0))
+  c.n_actions = trunc(num("n_actions", 0))
+  local h = t.hidden
+  if type(h) == "table" then
+    local n = #h
+    c.n_layers = n > 8 and 9 or n
+    for l = 0, math.min(n, 8) - 1 do c.hidden[l] = tointeger(rawget(h, l + 1)) end
+  end
+  c.activation = trunc(num("activation", tonumber(c.activation)))
+  if type(t.seed) == "number" then c.seed = ffi.cast("int64_t", tointeger(t.seed)) end
+  c.init_scale = num("init_scale", c.init_scale)
+  c.critic_scale = num("critic_scale", c.critic_scale)
+  c.predictor_rate = num("predictor_rate", c.predictor_rate)
+  c.max_update = num("max_update", c.max_update)
+  get_floats("base", c.base, 8)
+  c.modulators = trunc(num("modulators", c.modulators))
+  get_floats("mapping", ffi.cast("float *", c.mapping), 32)
+  get_floats("interaction", ffi.cast("float *", c.interaction), 16)
+  get_floats("tau_phasic", c.tau_phasic, 4)
+  get_floats("tau_tonic", c.tau_tonic, 4)
+  get_floats("scale", c.scale, 4)
+  c.na_threshold = num("na_threshold", c.na_threshold)
+  c.na_reset = num("na_reset", c.na_reset)
+  c.surprise_floor = num("surprise_floor", c.surprise_floor)
+  return c
+end
+
+---------------------------------------------------------------------------------------------------------
+-- Agents
+---------------------------------------------------------------------------------------------------------
+local methods = {}
+
+local function free_agent(a)
+  local p = a._ptr
+  a._ptr = nil
+  C.nm_agent_free(p) -- NULL-safe
+end
+
+local function wrap(ptr)
+  local cfg = C.nm_agent_get_config(ptr)
+  local n = tonumber(cfg.n_obs)
+  local a = AgentT(n)
+  a._ptr = ptr
+  a._n = n
+  a._k = tonumber(cfg.n_actions)
+  return ffi.gc(a, free_agent)
+end
+
+-- check_agent, for methods called directly by the user (the error is raised at their caller: level 3).
+local function check_agent(self, method)
+  if not istype(AgentT, self) then
+    error(format("agent:%s: self is not an agent (use agent:%s, not agent.%s)", method, method, method), 3)
+  end
+  if self._ptr == nil then error("agent:" .. method .. ": the agent is closed", 3) end
+end
+
+-- Cache of the last FFI array/pointer type seen as an observation: kind "ptr" (no length), "fixed"
+-- (length n) or "vla" (length from ffi.sizeof per call).
+local obs_ct, obs_kind, obs_len = nil, nil, 0
+
+local function classify_cdata(obs, method, what)
+  ptr_box[0] = nil
+  local ok = pcall(function() ptr_box[0] = obs end)
+  local ct = ffi.typeof(obs)
+  local s = tostring(ct)
+  if not ok or s:find("&", 1, true) and not s:find("%[") then
+    error(format("agent:%s: %s: expected a table of numbers, an nm.vector or a float array, got %s", method,
+                 what, s), 4)
+  end
+  local n = s:match("%[(%d+)%]")
+  if n then obs_ct, obs_kind, obs_len = ct, "fixed", tonumber(n)
+  elseif s:find("[?]", 1, true) then obs_ct, obs_kind, obs_len = ct, "vla", 0
+  else obs_ct, obs_kind, obs_len = ct, "ptr", 0 end
+end
+
+-- Reads an observation argument into the agent's buffer, or passes an nm.vector / float array through.
+-- Raises at the API method's caller (level 3).
+local function read_obs(self, obs, method, what)
+  local n = self._n
+  if type(obs) == "table" then
+    local len = #obs
+    if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    local buf = self._obs
+    for i = 1, n do
+      local x = rawget(obs, i)
+      if type(x) ~= "number" then
+        error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, i, typename(x)), 3)
+      end
+      buf[i - 1] = x
+    end
+    return buf
+  end
+  if type(obs) == "cdata" then
+    if istype(VecT, obs) then
+      local len = obs._n
+      if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+      return obs._v
+    end
+    if obs_ct == nil or not istype(obs_ct, obs) then classify_cdata(obs, method, what) end
+    local len = obs_len
+    if obs_kind == "vla" then len = sizeof(obs) / 4 elseif obs_kind == "ptr" then len = n end
+    if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    return obs
+  end
+  error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got %s", method, what, typename(obs)), 3)
+end
+
+function methods.act(self, obs)
+  check_agent(self, "act")
+  local o = read_obs(self, obs, "act", "obs")
+  if C.nm_agent_act(self._ptr, o, self._n, act_out) ~= 0 then
+    error("agent:act: " .. fstring(C.nm_agent_error(self._ptr)), 2)
+  end
+  return act_out[0]
+end
+
+function methods.learn(self, reward, next_obs, terminal)
+  check_agent(self, "learn")
+  if type(reward) ~= "number" then
+    error("agent:learn: reward is not a number (got " .. typename(reward) .. ")", 2)
+  end
+  if terminal ~= nil and terminal ~= true and terminal ~= false then
+    error("agent:learn: terminal: expected a boolean or nil, got " .. typename(terminal), 2)
+  end
+  local next, n = nil, 0
+  if not terminal or next_obs ~= nil then
+    if next_obs == nil then error("agent:learn: next_obs is missing (only a terminal step may omit it)", 2) end
+    next = read_obs(self, next_obs, "learn", "next_obs")
+    n = self._n
+  end
+  if C.nm_agent_learn(self._ptr, reward, next, n, terminal and 1 or 0) ~= 0 then
+    error("agent:learn: " .. fstring(C.nm_agent_error(self._ptr)), 2)
+  end
+end
+
+function methods.close(self)
+  if not istype(AgentT, self) then argerror(0, 1, "neuromod.agent expected, got " .. tname(self)) end
+  if self._ptr ~= nil then
+    ffi.gc(self, nil)
+    free_agent(self)
+  end
+end
+
+function methods.is_closed(self)
+  if not istype(AgentT, self) then argerror(0, 1, "neuromod.agent expected, got " .. tname(self)) end
+  return self._ptr == nil
+end
+
+function methods.save(self, path)
+  check_agent(self, "save")
+  if type(path) ~= "string" then error("agent:save: path: expected a string, got " .. typename(path), 2) end
+  if C.nm_agent_save(self._ptr, path) ~= 0 then return nil, fstring(C.nm_agent_error(self._ptr)) end
+  return true
+end
+
+function methods.reset(self)
+  check_agent(self, "reset")
+  C.nm_agent_reset_traces(self._ptr)
+end
+
+local function fill_floats(t, key, v, n)
+  local dst = t[key]
+  if type(dst) ~= "table" then
+    dst = {}
+    t[key] = dst
+  end
+  for i = 0, n - 1 do dst[i + 1] = v[i] end
+end
+
+function methods._modstate(self, t)
+  check_agent(self, "modulators")
+  if type(t) ~= "table" then argerror(0, 2, "table expected, got " .. (t == nil and "no value" or tname(t))) end
+  C.nm_agent_get_modulators(self._ptr, modstate)
+  local m = modstate
+  fill_floats(t, "level", m.level, 4)
+  fill_floats(t, "phasic", m.phasic, 4)
+  fill_floats(t, "tonic", m.tonic, 4)
+  fill_floats(t, "params", m.params, 8)
+  t.surprise = m.surprise
+  t.steps = tonumber(m.steps)
+end
+
+function methods._config(self)
+  check_agent(self, "config")
+  return push_config(C.nm_agent_get_config(self._ptr))
+end
+
+function methods.state_hash(self)
+  check_agent(self, "state_hash")
+  local h = C.nm_agent_state_hash(self._ptr)
+  local hi = tonumber(h / 4294967296ULL)
+  local lo = tonumber(h % 4294967296ULL)
+  return format("%08x%08x", hi, lo)
+end
+
+function methods.params(self)
+  check_agent(self, "params")
+  local n = tonumber(C.nm_agent_param_count(self._ptr))
+  local p = C.nm_agent_params(self._ptr)
+  local t = {}
+  for i = 0, n - 1 do t[i + 1] = p[i] end
+  return t
+end
+
+function methods.set_param(self, i, v)
+  check_agent(self, "set_param")
+  i = checkinteger(i, 2, i == nil)
+  v = checknumber(v, 3, v == nil)
+  local n = tonumber(C.nm_agent_param_count(self._ptr))
+  if i < 1 or i > n then
+    error(format("agent:set_param: index %d out of range 1..%d", tobit(i), n), 2)
+  end
+  C.nm_agent_params(self._ptr)[i - 1] = v
+end
+
+function methods.tensors(self)
+  check_agent(self, "tensors")
+  local n = tonumber(C.nm_agent_tensor_count(self._ptr))
+  local t = {}
+  for i = 0, n - 1 do
+    C.nm_agent_tensor(self._ptr, i, tensor_info)
+    t[i + 1] = { name = fstring(tensor_info.name), offset = tonumber(tensor_info.offset) + 1,
+                 rows = tonumber(tensor_info.rows), cols = tonumber(tensor_info.cols) }
+  end
+  return t
+end
+
+function methods.evaluate(self, obs)
+  check_agent(self, "evaluate")
+  local o = read_obs(self, obs, "evaluate", "obs")
+  local k = self._k
+  if k > 256 then error("agent:evaluate: more than 256 actions", 2) end
+  if C.nm_agent_evaluate(self._ptr, o, self._n, probs_buf, value_buf) ~= 0 then
+    error("agent:evaluate: " .. fstring(C.nm_agent_error(self._ptr)), 2)
+  end
+  local t = {}
+  for i = 0, k - 1 do t[i + 1] = probs_buf[i] end
+  return t, value_buf[0]
+end
+
+function methods.gradient(self, obs, action, w_logpi, w_value)
+  check_agent(self, "gradient")
+  local o = read_obs(self, obs, "gradient", "obs")
+  action = checkinteger(action, 3, action == nil)
+  local w1, w2 = optnumber(w_logpi, 4, 1.0), optnumber(w_value, 5, 0.0)
+  local n = tonumber(C.nm_agent_param_count(self._ptr))
+  local g = ffi.new("float[?]", n)
+  if C.nm_agent_gradient(self._ptr, o, self._n, tobit(action), w1, w2, g) ~= 0 then
+    error("agent:gradient: " .. fstring(C.nm_agent_error(self._ptr)), 2)
+  end
+  local t = {}
+  for i = 0, n - 1 do t[i + 1] = g[i] end
+  return t
+end
+
+local function address(x) return (tostring(ffi.cast("void *", x)):match("0x%x+") or "?") end
+
+ffi.metatype(AgentT, {
+  __index = methods,
+  __tostring = function(self)
+    if self._ptr == nil then return "neuromod agent (closed)" end
+    return format("neuromod agent (%d inputs, %d actions): %s", self._n, self._k, address(self))
+  end,
+})
+
+---------------------------------------------------------------------------------------------------------
+-- nm.rng
+---------------------------------------------------------------------------------------------------------
+local function rng(seed)
+  if type(seed) ~= "number" then
+    error("nm.rng: seed: expected an integer, got " .. typename(seed), 2)
+  end
+  if seed ~= floor(seed) or seed >= 2^63 or seed < -2^63 then error("nm.rng: seed must be an integer", 2) end
+  local r = RngT()
+  C.nm_rng_seed(r, ffi.cast("int64_t", seed))
+  return r
+end
+
+-- int_arg of lneuromod.c: an integral number (argument index i counts from 1 after self)
+local function int_arg(v, i)
+  if type(v) ~= "number" or v ~= floor(v) or v >= 2^63 or v < -2^63 then
+    error(format("rng:random: argument #%d must be an integer", i), 3)
+  end
+  return v
+end
+
+local rng_methods = {}
+
+function rng_methods.random(self, ...)
+  if not istype(RngT, self) then argerror(0, 1, "neuromod.rng expected, got " .. tname(self)) end
+  local n = select("#", ...)
+  if n == 0 then return C.nm_rng_uniform(self) end
+  local lo, hi
+  if n == 1 then
+    lo, hi = 1, int_arg((...), 1)
+  elseif n == 2 then
+    local a, b = ...
+    lo, hi = int_arg(a, 1), int_arg(b, 2)
+  else
+    error(format("rng:random: expected 0, 1 or 2 arguments, got %d", n), 2)
+  end
+  if lo > hi then error(format("rng:random: interval [%d, %d] is empty", tobit(lo), tobit(hi)), 2) end
+  C.nm_rng_range(self, lo, hi, i64_out)
+  return tonumber(i64_out[0])
+end
+
+function rng_methods.normal(self, mu, sigma)
+  if not istype(RngT, self) then argerror(0, 1, "neuromod.rng expected, got " .. tname(self)) end
+  mu = optnumber(mu, 2, 0.0)
+  sigma = optnumber(sigma, 3, 1.0)
+  if not (sigma >= 0.0) then error("rng:normal: sigma must be >= 0", 2) end
+  return C.nm_rng_normal(self, mu, sigma)
+end
+
+ffi.metatype(RngT, {
+  __index = rng_methods,
+  __tostring = function(self) return "neuromod.rng: " .. address(self) end,
+})
+
+---------------------------------------------------------------------------------------------------------
+-- nm.vector(n | table): a reusable float array for observations
+---------------------------------------------------------------------------------------------------------
+local vector_methods = {}
+
+local function vector(arg)
+  local n
+  local from_table = type(arg) == "table"
+  if from_table then n = #arg
+  elseif type(arg) == "number" and arg == floor(arg) and arg > 0 then n = arg
+  else error("nm.vector: expected a size > 0 or a table of numbers", 2) end
+  if n == 0 or n > MAX_UNITS then error(format("nm.vector: size must be 1..%d", MAX_UNITS), 2) end
+  local v = VecT(n)
+  v._n = n
+  if from_table then
+    for i = 1, n do
+      local x = rawget(arg, i)
+      if type(x) ~= "number" then error(format("nm.vector: [%d] is not a number", i), 2) end
+      v._v[i - 1] = x
+    end
+  end
+  return v
+end
+
+ffi.metatype(VecT, {
+  __index = function(v, i)
+    if type(i) == "number" and i == floor(i) then
+      local n = v._n
+      if i < 1 or i > n then error(format("nm.vector: index %d out of range 1..%d", tobit(i), n), 2) end
+      return v._v[i - 1]
+    end
+    return vector_methods[i]
+  end,
+  __newindex = function(v, i, x)
+    if type(i) ~= "number" or i ~= floor(i) then error("nm.vector: index must be an integer", 2) end
+    local n = v._n
+    if i < 1 or i > n then error(format("nm.vector: index %d out of range 1..%d", tobit(i), n), 2) end
+    if type(x) ~= "number" then error("nm.vector: value must be a number", 2) end
+    v._v[i - 1] = x
+  end,
+  __len = function(v) return v._n end,
+  __tostring = function(v) return "neuromod.vector: " .. address(v) end,
+})
+
+---------------------------------------------------------------------------------------------------------
+-- The backend
+---------------------------------------------------------------------------------------------------------
+local backend = {
+  version = version,
+  agent_methods = methods,
+  rng = rng,
+  vector = vector,
+}
+
+function backend.defaults()
+  local c = ffi.new("nm_agent_config")
+  C.nm_agent_config_default(c)
+  return push_config(c)
+end
+
+-- backend.new(flat_config) -> agent | nil, "nm.agent: <message>"
+function backend.new(t)
+  if type(t) ~= "table" then argerror(0, 1, "table expected, got " .. tname(t)) end
+  local c = read_config(t)
+  if C.nm_agent_new(c, agent_out, msg_buf, 256) ~= 0 then
+    return nil, "nm.agent: " .. fstring(msg_buf)
+  end
+  return wrap(agent_out[0])
+end
+
+-- backend.load(path) -> agent | nil, message
+function backend.load(path)
+  if type(path) ~= "string" then argerror(0, 1, "string expected, got " .. tname(path)) end
+  if C.nm_agent_load(path, agent_out, msg_buf, 512) ~= 0 then return nil, fstring(msg_buf) end
+  return wrap(agent_out[0])
+end
+
+return require("neuromod.common")(backend, "ffi")
