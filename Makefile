@@ -100,8 +100,12 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod \
 	  $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/bin/neuromod
 
-bench: all
-	$(TEST_ENV) $(LUA54) bench/step.lua
+$(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -O2 -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
+bench: all $(BUILD)/bench_step
+	./$(BUILD)/bench_step
+	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi
 
 run: all
 	$(TEST_ENV) $(LUA54) bin/neuromod run envs/gonogo.lua --trials 2000 --seed 1

@@ -3,6 +3,8 @@
  * learning, checkpoints (round trip, exact continuation, damaged files, atomic save), allocation-free steps.
  * Prints one line per failure and ends with "N passed, N failed".
  */
+#define _GNU_SOURCE
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +276,27 @@ static void test_determinism(void)
     nm_agent_free(b);
 }
 
+/* act and learn allocate nothing: glibc's heap statistics do not move over 20,000 steps. */
+static void test_no_allocation(void)
+{
+    nm_agent *a = make(5, 3, 32, 16, 2, NM_TANH);
+    float x[5] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f };
+    struct mallinfo2 before, after;
+    int t, act;
+    for (t = 0; t < 100; t++) { nm_agent_act(a, x, 5, &act); nm_agent_learn(a, 0.5f, x, 5, t % 7 == 0); }
+    before = mallinfo2();
+    for (t = 0; t < 20000; t++) {
+        x[t % 5] = (float)(t % 3);
+        nm_agent_act(a, x, 5, &act);
+        nm_agent_learn(a, act == 1 ? 1.0f : -1.0f, x, 5, t % 7 == 0);
+    }
+    after = mallinfo2();
+    CHECK(before.uordblks == after.uordblks && before.arena == after.arena && before.hblkhd == after.hblkhd,
+          "act/learn allocate nothing (in-use bytes %lu -> %lu)", (unsigned long)before.uordblks,
+          (unsigned long)after.uordblks);
+    nm_agent_free(a);
+}
+
 int main(void)
 {
     test_config();
@@ -286,6 +309,7 @@ int main(void)
     test_errors();
     test_checkpoint();
     test_determinism();
+    test_no_allocation();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
