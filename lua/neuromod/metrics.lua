@@ -1,0 +1,270 @@
+-- neuromod.metrics: behavioural metrics over per-trial records, in pure Lua (Lua 5.4 and LuaJIT alike).
+--
+-- Conventions. A per-trial series is a Lua array indexed by trial, 1..T. "Correct" series hold booleans or
+-- 0/1 numbers. Ranges [first, last] are inclusive trial indices (defaults 1 and #series). Every proportion
+-- states its denominator; a proportion with a zero denominator is nil, never 0/0.
+--
+--   metrics.column(infos, key) -> array        the field `key` of each info table (e.g. from envs/setshift.lua)
+--   metrics.accuracy(correct [, first, last]) -> fraction, n     denominator: trials in the range (n)
+--   metrics.rolling_accuracy(correct, window) -> array acc       acc[t] = mean of correct[max(1, t-window+1)..t]
+--        (the first window - 1 values average over the t trials seen so far, denominator min(t, window))
+--   metrics.trials_to_criterion(correct, opts) -> t, trials | nil
+--        opts: level = 0.9, window = 20, start = 1. The first trial t such that the window of `window` trials
+--        ending at t lies wholly at or after `start` and has accuracy >= level (denominator window). Returns t
+--        and trials = t - start + 1 (trials needed since start, the window included; at least `window`), or
+--        nil when the criterion is never met.
+--   metrics.entropy(p [, base = 2]) -> H        H = -sum p_a log p_a of one probability vector (array or map;
+--        normalised by its sum, 0 log 0 = 0)
+--   metrics.policy_entropy(probs [, opts]) -> H, n    conditioned action entropy H(A | C) from the agent's
+--        policy vectors on the n trials where cue C was present (the caller selects them; see `select`).
+--        opts.pooled = true (default): H of the mean vector, i.e. the entropy of P(a | C) marginalised over the
+--        trials' other inputs; pooled = false: the mean of the per-trial entropies. base = 2 (bits).
+--   metrics.count_entropy(counts [, opts]) -> H, n   the same from choice counts (map action -> count): plug-in
+--        estimate, or with opts.miller_madow = true plus (K - 1) / (2 n ln base), K = actions with a count > 0.
+--   metrics.choice_entropy(actions, mask [, first, last, opts]) -> H, n   counts actions[t] over the trials of
+--        the range with mask[t] true (mask nil: all) and returns count_entropy.
+--   metrics.select(series, mask [, first, last]) -> array   series[t] for the trials with mask[t] true.
+--   metrics.perseverative_errors(actions, new_correct, old_correct [, first, last]) ->
+--        { count, errors, conflicts, fraction, rate, flags }
+--        After a rule shift a perseverative error is an error whose response is the one the OLD rule
+--        prescribes (actions[t] ~= new_correct[t] and actions[t] == old_correct[t]). Only trials on which the
+--        rules disagree can hold one. count = perseverative errors; errors = all errors in the range;
+--        conflicts = trials where the rules disagree; fraction = count / errors (share of errors that
+--        perseverate); rate = count / conflicts; flags[t] = true for the perseverative trials. With
+--        envs/setshift.lua: actions = column(infos, "action"), new = "correct_action", old =
+--        "old_correct_action", first = shift_trial + 1.
+--   metrics.win_stay_lose_shift(actions, outcomes [, opts]) -> { win_stay, lose_shift, wins, stays, losses,
+--        shifts }
+--        outcome[t] true/false (win/lose), or a number: > 0 win, < 0 lose, 0 neither (not counted; e.g. a
+--        Go/No-Go correct rejection). Trial t (t < T) counts when trial t + 1 exists, so the denominators are
+--        over trials 1..T-1: win_stay = P(action[t+1] == action[t] | win at t) = stays / wins; lose_shift =
+--        P(action[t+1] ~= action[t] | loss at t) = shifts / losses. opts.key (array): compare with the next
+--        trial with the same key instead (e.g. the same stimulus), skipping trials whose key never recurs.
+--        opts.first, opts.last restrict the trials t considered.
+local metrics = {}
+
+local function fail(fname, msg) error("metrics." .. fname .. ": " .. msg, 3) end
+
+local function series(fname, x, what)
+  if type(x) ~= "table" then fail(fname, (what or "series") .. ": expected an array, got " .. type(x)) end
+  return #x
+end
+
+local function range(fname, n, first, last)
+  first, last = first or 1, last or n
+  if type(first) ~= "number" or type(last) ~= "number" or first ~= math.floor(first) or last ~= math.floor(last) then
+    fail(fname, "first and last must be integers")
+  end
+  if first < 1 then first = 1 end
+  if last > n then last = n end
+  return first, last
+end
+
+local function truth(fname, v, t)
+  if v == true or v == 1 then return 1 end
+  if v == false or v == 0 then return 0 end
+  fail(fname, "correct[" .. t .. "] must be a boolean or 0/1, got " .. tostring(v))
+end
+
+function metrics.column(infos, key)
+  series("column", infos, "infos")
+  local out = {}
+  for t = 1, #infos do
+    local r = infos[t]
+    if type(r) ~= "table" then fail("column", "infos[" .. t .. "] is not a table") end
+    out[t] = r[key]
+  end
+  return out
+end
+
+function metrics.accuracy(correct, first, last)
+  local n = series("accuracy", correct, "correct")
+  first, last = range("accuracy", n, first, last)
+  local s, k = 0, 0
+  for t = first, last do s = s + truth("accuracy", correct[t], t); k = k + 1 end
+  if k == 0 then return nil, 0 end
+  return s / k, k
+end
+
+function metrics.rolling_accuracy(correct, window)
+  local n = series("rolling_accuracy", correct, "correct")
+  if type(window) ~= "number" or window < 1 or window ~= math.floor(window) then
+    fail("rolling_accuracy", "window must be a positive integer, got " .. tostring(window))
+  end
+  local out, s = {}, 0
+  for t = 1, n do
+    s = s + truth("rolling_accuracy", correct[t], t)
+    if t > window then s = s - truth("rolling_accuracy", correct[t - window], t - window) end
+    out[t] = s / math.min(t, window)
+  end
+  return out
+end
+
+function metrics.trials_to_criterion(correct, opts)
+  local n = series("trials_to_criterion", correct, "correct")
+  opts = opts or {}
+  local level, window, start = opts.level or 0.9, opts.window or 20, opts.start or 1
+  if type(window) ~= "number" or window < 1 or window ~= math.floor(window) then
+    fail("trials_to_criterion", "window must be a positive integer, got " .. tostring(window))
+  end
+  if type(start) ~= "number" or start < 1 or start ~= math.floor(start) then
+    fail("trials_to_criterion", "start must be a positive integer, got " .. tostring(start))
+  end
+  if type(level) ~= "number" or level < 0 or level > 1 then
+    fail("trials_to_criterion", "level must be in [0, 1], got " .. tostring(level))
+  end
+  local need = level * window - 1e-9 -- the count of correct trials the window needs, rounding-safe
+  local s = 0
+  for t = start, n do
+    s = s + truth("trials_to_criterion", correct[t], t)
+    if t - window >= start then s = s - truth("trials_to_criterion", correct[t - window], t - window) end
+    if t - start + 1 >= window and s >= need then return t, t - start + 1 end
+  end
+  return nil
+end
+
+local function lg(x, base) return math.log(x) / math.log(base) end
+
+function metrics.entropy(p, base)
+  if type(p) ~= "table" then fail("entropy", "expected a probability vector, got " .. type(p)) end
+  base = base or 2
+  local sum = 0
+  for k, v in pairs(p) do
+    if type(v) ~= "number" or v < 0 or v ~= v then
+      fail("entropy", "p[" .. tostring(k) .. "] must be a number >= 0, got " .. tostring(v))
+    end
+    sum = sum + v
+  end
+  if sum <= 0 then fail("entropy", "probabilities sum to 0") end
+  local h = 0
+  for _, v in pairs(p) do
+    if v > 0 then local q = v / sum; h = h - q * lg(q, base) end
+  end
+  return h
+end
+
+function metrics.policy_entropy(probs, opts)
+  local n = series("policy_entropy", probs, "probs")
+  opts = opts or {}
+  local base = opts.base or 2
+  if n == 0 then return nil, 0 end
+  if opts.pooled == false then
+    local s = 0
+    for t = 1, n do s = s + metrics.entropy(probs[t], base) end
+    return s / n, n
+  end
+  local mean = {}
+  for t = 1, n do
+    local v = probs[t]
+    if type(v) ~= "table" then fail("policy_entropy", "probs[" .. t .. "] is not a table") end
+    local sum = 0
+    for _, x in pairs(v) do sum = sum + x end
+    if not (sum > 0) then fail("policy_entropy", "probs[" .. t .. "] does not sum to a positive number") end
+    for k, x in pairs(v) do mean[k] = (mean[k] or 0) + x / sum / n end
+  end
+  return metrics.entropy(mean, base), n
+end
+
+function metrics.count_entropy(counts, opts)
+  if type(counts) ~= "table" then fail("count_entropy", "expected a table action -> count") end
+  opts = opts or {}
+  local base = opts.base or 2
+  local n, K = 0, 0
+  for k, c in pairs(counts) do
+    if type(c) ~= "number" or c < 0 then
+      fail("count_entropy", "counts[" .. tostring(k) .. "] must be a number >= 0, got " .. tostring(c))
+    end
+    n = n + c
+    if c > 0 then K = K + 1 end
+  end
+  if n == 0 then return nil, 0 end
+  local h = metrics.entropy(counts, base)
+  if opts.miller_madow then h = h + (K - 1) / (2 * n * math.log(base)) end
+  return h, n
+end
+
+function metrics.choice_entropy(actions, mask, first, last, opts)
+  local n = series("choice_entropy", actions, "actions")
+  first, last = range("choice_entropy", n, first, last)
+  local counts = {}
+  for t = first, last do
+    if mask == nil or mask[t] then
+      local a = actions[t]
+      counts[a] = (counts[a] or 0) + 1
+    end
+  end
+  return metrics.count_entropy(counts, opts)
+end
+
+function metrics.select(x, mask, first, last)
+  local n = series("select", x)
+  first, last = range("select", n, first, last)
+  local out = {}
+  for t = first, last do if mask == nil or mask[t] then out[#out + 1] = x[t] end end
+  return out
+end
+
+function metrics.perseverative_errors(actions, new_correct, old_correct, first, last)
+  local n = series("perseverative_errors", actions, "actions")
+  series("perseverative_errors", new_correct, "new_correct")
+  series("perseverative_errors", old_correct, "old_correct")
+  first, last = range("perseverative_errors", n, first, last)
+  local r = { count = 0, errors = 0, conflicts = 0, flags = {} }
+  for t = first, last do
+    local a, new, old = actions[t], new_correct[t], old_correct[t]
+    if new == nil or old == nil then fail("perseverative_errors", "missing correct action at trial " .. t) end
+    if new ~= old then r.conflicts = r.conflicts + 1 end
+    if a ~= new then
+      r.errors = r.errors + 1
+      if a == old then r.count = r.count + 1; r.flags[t] = true end
+    end
+  end
+  r.fraction = r.errors > 0 and r.count / r.errors or nil
+  r.rate = r.conflicts > 0 and r.count / r.conflicts or nil
+  return r
+end
+
+local function outcome(v, t)
+  if v == true then return 1 elseif v == false then return -1 end
+  if type(v) == "number" then return v > 0 and 1 or (v < 0 and -1 or 0) end
+  fail("win_stay_lose_shift", "outcomes[" .. t .. "] must be a boolean or a number, got " .. tostring(v))
+end
+
+function metrics.win_stay_lose_shift(actions, outcomes, opts)
+  local n = series("win_stay_lose_shift", actions, "actions")
+  series("win_stay_lose_shift", outcomes, "outcomes")
+  opts = opts or {}
+  local key = opts.key
+  local first, last = range("win_stay_lose_shift", n, opts.first, opts.last)
+  -- next[t]: the trial whose action is compared with trial t's
+  local nxt = {}
+  if key then
+    local seen = {}
+    for t = n, 1, -1 do
+      local k = key[t]
+      if k ~= nil then nxt[t] = seen[k]; seen[k] = t end
+    end
+  else
+    for t = 1, n - 1 do nxt[t] = t + 1 end
+  end
+  local r = { wins = 0, stays = 0, losses = 0, shifts = 0 }
+  for t = first, last do
+    local u = nxt[t]
+    if u then
+      local o = outcome(outcomes[t], t)
+      local same = actions[u] == actions[t]
+      if o > 0 then
+        r.wins = r.wins + 1
+        if same then r.stays = r.stays + 1 end
+      elseif o < 0 then
+        r.losses = r.losses + 1
+        if not same then r.shifts = r.shifts + 1 end
+      end
+    end
+  end
+  r.win_stay = r.wins > 0 and r.stays / r.wins or nil
+  r.lose_shift = r.losses > 0 and r.shifts / r.losses or nil
+  return r
+end
+
+return metrics
