@@ -1,0 +1,265 @@
+-- experiments/setshift.lua -- the conceptual study of Mei, Rodriguez-Garcia et al. (arXiv 2501.06762, §6,
+-- Fig. 3) with statistics: after the rules of a Go/No-Go task shift, does an agent with dopamine alone re-adapt,
+-- and does a noradrenergic surprise signal help?
+--
+--   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
+--                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
+--   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
+--
+-- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
+-- DA only, DA + NA, all four. Every condition sees the same seeds, so the same cue codes and trial sequences.
+-- Per seed: accuracy over the 50 trials before the shift and the last 100 trials; trials after the shift until
+-- 90% correct over 20 consecutive post-shift trials (the criterion; runs that never get there count as the
+-- number of post-shift trials and as "never"); the conditioned action entropy H(A | go cue) in bits, from the
+-- agent's policy on the trials whose cue is the current rule's Go stimulus, over the 50 trials before the
+-- shift, the 50 just after it, and the last 100. Writes per-trial rows and mean curves as CSV.
+local function script_dir()
+  local src = debug.getinfo(1, "S").source
+  return (src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$")) or "."
+end
+local ROOT = script_dir() .. "/.."
+
+local nm = require "neuromod"
+local stats = require "neuromod.stats"
+
+local M = {}
+
+local CONDITIONS = {
+  { name = "none", modulators = "none" },
+  { name = "DA", modulators = { DA = true } },
+  { name = "DA+NA", modulators = { DA = true, NA = true } },
+  { name = "all four", modulators = "all" },
+}
+
+local function entropy2(p)
+  local h = 0
+  if p > 0 then h = h - p * math.log(p) / math.log(2) end
+  if p < 1 then h = h - (1 - p) * math.log(1 - p) / math.log(2) end
+  return h
+end
+
+-- One seed in one condition. Returns the per-seed measures and, if rows is given, appends per-trial rows.
+function M.run_one(o, cond, seed, rows)
+  local Env = dofile(ROOT .. "/envs/setshift.lua")
+  local env = Env{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
+                   active = o.active, noise = o.noise, reward_flip = o.reward_flip }
+  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden,
+                          seed = seed, modulators = cond.modulators }
+  local correct, H = {}, {}
+  local m = {}
+  for t = 1, o.trials do
+    local obs = env:start()
+    local probs = agent:evaluate(obs)
+    local a = agent:act(obs)
+    local r, nobs, terminal, info = env:step(a)
+    agent:learn(r, nobs, terminal)
+    correct[t] = info.correct and 1 or 0
+    if info.go_cue then H[t] = entropy2(probs[2]) end
+    if rows then
+      agent:modulators(m)
+      rows[#rows + 1] = string.format("%s,%d,%d,%d,%d,%.5f,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", cond.name, seed, t,
+        correct[t], info.go_cue and 1 or 0, probs[2], H[t] and string.format("%.5f", H[t]) or "", m.DA, m.NA,
+        m.ACh, m["5HT"], m.params.learning_rate, m.params.inverse_temperature)
+    end
+  end
+  agent:close()
+  local s = o.shift_trial
+  local function acc(a, b) local n = 0 for t = a, b do n = n + correct[t] end return n / (b - a + 1) end
+  local function meanH(a, b)
+    local sum, n = 0, 0
+    for t = a, b do if H[t] then sum, n = sum + H[t], n + 1 end end
+    return n > 0 and sum / n or 0
+  end
+  local crit, window = nil, 0
+  for t = s + 1, o.trials do
+    window = window + correct[t] - (t - 20 > s and correct[t - 20] or 0)
+    if t - s >= 20 and window >= 18 then crit = t - s break end
+  end
+  return {
+    pre = acc(s - 49, s), post = acc(o.trials - 99, o.trials),
+    crit = crit or (o.trials - s), never = crit == nil,
+    H_pre = meanH(s - 49, s), H_after = meanH(s + 1, s + 50), H_late = meanH(o.trials - 99, o.trials),
+    correct = correct,
+  }
+end
+
+function M.run(o, rows)
+  local results = {}
+  for ci, cond in ipairs(CONDITIONS) do
+    local r = { name = cond.name, seeds = {} }
+    for seed = 1, o.seeds do r.seeds[seed] = M.run_one(o, cond, seed, rows) end
+    results[ci] = r
+  end
+  return results
+end
+
+local function column(r, key)
+  local x = {}
+  for i, s in ipairs(r.seeds) do x[i] = type(s[key]) == "boolean" and (s[key] and 1 or 0) or s[key] end
+  return x
+end
+
+local function fmt_ci(x, digits)
+  local m, lo, hi = stats.ci(x)
+  local f = "%." .. digits .. "f"
+  if not lo then return string.format(f, m) end
+  return string.format(f .. " [" .. f .. ", " .. f .. "]", m, lo, hi)
+end
+
+function M.table(results, o)
+  local out = {}
+  local function p(...) out[#out + 1] = string.format(...) end
+  p("Set-shift Go/No-Go, %s-dimensional shift after trial %d of %d, population %d (%d active), input noise %g, %d seeds",
+    o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds)
+  p("mean [95%% CI] over seeds; criterion = 90%% correct over 20 consecutive post-shift trials")
+  p("")
+  p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", "condition", "acc. before shift", "acc. last 100",
+    "trials to criterion", "never", "H(A|go) before", "H just after", "H long after")
+  for _, r in ipairs(results) do
+    local never = 0
+    for _, s in ipairs(r.seeds) do if s.never then never = never + 1 end end
+    p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", r.name, fmt_ci(column(r, "pre"), 2),
+      fmt_ci(column(r, "post"), 2), fmt_ci(column(r, "crit"), 0), string.format("%d/%d", never, #r.seeds),
+      fmt_ci(column(r, "H_pre"), 3), fmt_ci(column(r, "H_after"), 3), fmt_ci(column(r, "H_late"), 3))
+  end
+  return table.concat(out, "\n")
+end
+
+-- The tests the study rests on: DA+NA (and all four) re-reach criterion sooner than DA only (one-sided
+-- Mann-Whitney on trials to criterion, censored runs tied at the maximum; Welch's t for reference), and the
+-- entropy rise after the shift (H just after - H before) is larger with NA than without.
+function M.tests(results)
+  local by = {}
+  for _, r in ipairs(results) do by[r.name] = r end
+  local da = by["DA"]
+  local out, t = {}, {}
+  local function rise(r)
+    local x = {}
+    for i, s in ipairs(r.seeds) do x[i] = s.H_after - s.H_pre end
+    return x
+  end
+  for _, name in ipairs { "DA+NA", "all four", "none" } do
+    local r = by[name]
+    local mw = stats.mann_whitney(column(r, "crit"), column(da, "crit"))
+    local w = stats.welch(column(r, "crit"), column(da, "crit"))
+    local hr = stats.mann_whitney(rise(r), rise(da))
+    t[name] = { crit_p = mw.p_less, welch_p = w.p_less, rise_p = hr.p_greater, rise = stats.mean(rise(r)) }
+    out[#out + 1] = string.format(
+      "%-9s vs DA: trials to criterion %s than DA only, one-sided Mann-Whitney p = %.2g (Welch p = %.2g); " ..
+      "entropy rise after the shift %.3f vs %.3f bits, one-sided p = %.2g",
+      name, mw.p_less < 0.5 and "fewer" or "not fewer", mw.p_less, w.p_less, t[name].rise, stats.mean(rise(da)),
+      hr.p_greater)
+  end
+  return t, table.concat(out, "\n")
+end
+
+-- Variants the study was not tuned on: other shift points, input noise, population sizes, the intra shift.
+M.VARIANTS = {
+  { label = "shift at trial 150", shift_trial = 150, trials = 850 },
+  { label = "shift at trial 600", shift_trial = 600, trials = 1300 },
+  { label = "input noise sd 0.3", noise = 0.3 },
+  { label = "population 20, 4 active", population = 20, active = 4 },
+  { label = "population 6, 2 active", population = 6, active = 2 },
+  { label = "10% misleading feedback", reward_flip = 0.1 },
+  { label = "intra-dimensional shift", shift = "intra" },
+}
+
+local function defaults()
+  return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false }
+end
+
+local function parse(argv)
+  local o = defaults()
+  local i = 1
+  local function num(name, v)
+    local n = tonumber(v)
+    if not n then io.stderr:write("setshift: ", name, " expects a number, got ", tostring(v), "\n") os.exit(2) end
+    return n
+  end
+  while argv[i] do
+    local a, v = argv[i], argv[i + 1]
+    if a == "--seeds" then o.seeds = num(a, v) i = i + 1
+    elseif a == "--shift" then o.shift = v i = i + 1
+    elseif a == "--shift-trial" then o.shift_trial = num(a, v) i = i + 1
+    elseif a == "--trials" then o.trials = num(a, v) i = i + 1
+    elseif a == "--population" then o.population = num(a, v) i = i + 1
+    elseif a == "--active" then o.active = num(a, v) i = i + 1
+    elseif a == "--noise" then o.noise = num(a, v) i = i + 1
+    elseif a == "--flip" then o.reward_flip = num(a, v) i = i + 1
+    elseif a == "--out" then o.out = v i = i + 1
+    elseif a == "--variants" then o.variants = true
+    else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
+    i = i + 1
+  end
+  if o.shift_trial < 50 or o.trials < o.shift_trial + 100 then
+    io.stderr:write("setshift: need --shift-trial >= 50 and --trials >= shift-trial + 100\n") os.exit(2)
+  end
+  return o
+end
+
+local function write_csv(o, results, rows)
+  os.execute("mkdir -p '" .. o.out .. "'")
+  local f = assert(io.open(o.out .. "/setshift_trials.csv", "w"))
+  f:write("condition,seed,trial,correct,go_cue,p_go,H_go,DA,NA,ACh,5HT,learning_rate,inverse_temperature\n")
+  f:write(table.concat(rows, "\n"), "\n")
+  f:close()
+  f = assert(io.open(o.out .. "/setshift_curves.csv", "w"))
+  local head = { "trial" }
+  for _, r in ipairs(results) do head[#head + 1] = "accuracy_" .. r.name:gsub("[ +]", "_") end
+  f:write(table.concat(head, ","), "\n")
+  for t = 1, o.trials do
+    local row = { t }
+    for _, r in ipairs(results) do
+      local s = 0
+      for _, seed in ipairs(r.seeds) do s = s + seed.correct[t] end
+      row[#row + 1] = string.format("%.4f", s / #r.seeds)
+    end
+    f:write(table.concat(row, ","), "\n")
+  end
+  f:close()
+end
+
+function M.main(argv)
+  local o = parse(argv or {})
+  local t0 = os.clock()
+  local rows = {}
+  local results = M.run(o, rows)
+  print(M.table(results, o))
+  print("")
+  local _, text = M.tests(results)
+  print(text)
+  write_csv(o, results, rows)
+  print(string.format("\nper-trial rows: %s/setshift_trials.csv; mean accuracy curves: %s/setshift_curves.csv (%.1f s)",
+    o.out, o.out, os.clock() - t0))
+  if o.variants then
+    print("\nVariants the study was not tuned on (" .. o.seeds .. " seeds each; p: one-sided Mann-Whitney, DA+NA vs DA):")
+    print(string.format("  %-26s %-16s %-16s %-16s %-9s %-9s %-9s %-9s %-9s", "variant", "DA: trials",
+      "DA+NA: trials", "all four: trials", "DA never", "+NA never", "all never", "p (crit.)", "p (H rise)"))
+    local function never(r) local n = 0 for _, s in ipairs(r.seeds) do if s.never then n = n + 1 end end return n end
+    local function rise(r) local x = {} for i, s in ipairs(r.seeds) do x[i] = s.H_after - s.H_pre end return x end
+    for _, v in ipairs(M.VARIANTS) do
+      local vo = parse(argv or {})
+      for k, x in pairs(v) do if k ~= "label" then vo[k] = x end end
+      local res = {}
+      for _, cond in ipairs(CONDITIONS) do
+        if cond.name ~= "none" then
+          local r = { name = cond.name, seeds = {} }
+          for seed = 1, vo.seeds do r.seeds[seed] = M.run_one(vo, cond, seed) end
+          res[cond.name] = r
+        end
+      end
+      local da, dana, all = res["DA"], res["DA+NA"], res["all four"]
+      local mw = stats.mann_whitney(column(dana, "crit"), column(da, "crit"))
+      local hr = stats.mann_whitney(rise(dana), rise(da))
+      print(string.format("  %-26s %-16s %-16s %-16s %-9s %-9s %-9s %-9.2g %-9.2g", v.label,
+        fmt_ci(column(da, "crit"), 0), fmt_ci(column(dana, "crit"), 0), fmt_ci(column(all, "crit"), 0),
+        never(da) .. "/" .. vo.seeds, never(dana) .. "/" .. vo.seeds, never(all) .. "/" .. vo.seeds, mw.p_less,
+        hr.p_greater))
+    end
+  end
+  return 0
+end
+
+if arg and arg[0] and arg[0]:match("experiments/setshift%.lua$") then os.exit(M.main(arg)) end
+return M
