@@ -1,0 +1,223 @@
+-- neuromod.protocol: checks that a task speaks the rlenvs protocol (DESIGN.md §4) and, when it does not, raises
+-- an error naming the script, the method and what was wrong:
+--   "protocol: envs/foo.lua: step: reward must be a number, got string"
+--
+-- protocol.check(Env, opts, name [, check]) -> summary
+--   Env   a constructor (callable table, or a class with .new, or a function), or the path of a task script
+--         (then loaded with dofile inside the check, and `name` defaults to the path);
+--   opts  the options passed to Env (a copy; default {});
+--   name  the script's name for messages (default "env");
+--   check { steps = 300, seed = 1, determinism = true, forbid_math_random = true }
+--         steps: env:step calls, with uniformly random valid actions from nm.rng(seed);
+--         determinism: builds a second env from the same opts, feeds it the same actions, and requires the
+--           same observations, rewards, terminals (a task must draw randomness only from its seeded nm.rng);
+--         forbid_math_random: math.random and math.randomseed raise while the task runs.
+--   summary: { steps, episodes (terminal steps), reward_sum, obs_size, actions }
+--
+-- What is checked:
+--   the constructor returns a table or userdata; start, step, getStateSpace, getActionSpace, getRewardSpace are
+--   functions; getStateSpace() is { name = "Box", shape = {positive integers}, low, high } with low/high numbers
+--   or arrays of prod(shape) numbers; getActionSpace() is { name = "Discrete", n = positive integer };
+--   getRewardSpace() returns two numbers min <= max; start() returns an observation; step(a) returns
+--   reward (a number, not NaN, within [min, max]), an observation, terminal (a boolean) and info (nil or a
+--   table). An observation is an array of prod(shape) numbers, none NaN, each within low..high.
+local protocol = {}
+
+local unpack = table.unpack or unpack
+local function pack(...) return { n = select("#", ...), ... } end
+
+local function fail(name, method, msg) error("protocol: " .. name .. ": " .. method .. ": " .. msg, 0) end
+
+local function is_callable(x)
+  if type(x) == "function" then return true end
+  local mt = getmetatable(x)
+  return mt ~= nil and type(mt) == "table" and mt.__call ~= nil
+end
+
+local function construct(Env, opts, name)
+  local ok, env
+  if type(Env) == "function" or is_callable(Env) then
+    ok, env = pcall(Env, opts)
+  elseif type(Env) == "table" and type(Env.new) == "function" then
+    ok, env = pcall(Env.new, opts)
+  else
+    fail(name, "constructor", "the script must return a callable constructor (or a class with .new), got "
+      .. type(Env))
+  end
+  if not ok then fail(name, "constructor", "raised an error: " .. tostring(env)) end
+  if type(env) ~= "table" and type(env) ~= "userdata" then
+    fail(name, "constructor", "must return an environment object, got " .. type(env))
+  end
+  return env
+end
+
+local function call(env, name, method, ...)
+  local f = env[method]
+  if type(f) ~= "function" then fail(name, method, "missing method (got " .. type(f) .. ")") end
+  local res = pack(pcall(f, env, ...))
+  if not res[1] then fail(name, method, "raised an error: " .. tostring(res[2])) end
+  return unpack(res, 2, res.n)
+end
+
+local function is_int(v) return type(v) == "number" and v == math.floor(v) and v > -math.huge and v < math.huge end
+
+local function bound(name, space, which, m)
+  local b = space[which]
+  if type(b) == "number" then
+    if b ~= b then fail(name, "getStateSpace", which .. " is NaN") end
+    local out = {}
+    for i = 1, m do out[i] = b end
+    return out
+  end
+  if type(b) ~= "table" then
+    fail(name, "getStateSpace", which .. " must be a number or an array of " .. m .. " numbers, got " .. type(b))
+  end
+  if #b ~= m then fail(name, "getStateSpace", which .. " has " .. #b .. " entries, the shape says " .. m) end
+  for i = 1, m do
+    if type(b[i]) ~= "number" or b[i] ~= b[i] then
+      fail(name, "getStateSpace", which .. "[" .. i .. "] must be a number, got " .. tostring(b[i]))
+    end
+  end
+  return b
+end
+
+local function spaces(env, name)
+  local s = call(env, name, "getStateSpace")
+  if type(s) ~= "table" then fail(name, "getStateSpace", "must return a table, got " .. type(s)) end
+  if s.name ~= "Box" then fail(name, "getStateSpace", "name must be \"Box\", got " .. tostring(s.name)) end
+  if type(s.shape) ~= "table" or #s.shape == 0 then
+    fail(name, "getStateSpace", "shape must be a non-empty array of positive integers")
+  end
+  local m = 1
+  for i = 1, #s.shape do
+    if not is_int(s.shape[i]) or s.shape[i] < 1 then
+      fail(name, "getStateSpace", "shape[" .. i .. "] must be a positive integer, got " .. tostring(s.shape[i]))
+    end
+    m = m * s.shape[i]
+  end
+  local low, high = bound(name, s, "low", m), bound(name, s, "high", m)
+  for i = 1, m do
+    if low[i] > high[i] then fail(name, "getStateSpace", "low[" .. i .. "] > high[" .. i .. "]") end
+  end
+  local a = call(env, name, "getActionSpace")
+  if type(a) ~= "table" then fail(name, "getActionSpace", "must return a table, got " .. type(a)) end
+  if a.name ~= "Discrete" then
+    fail(name, "getActionSpace", "name must be \"Discrete\" (the only kind neuromod's agents use), got "
+      .. tostring(a.name))
+  end
+  if not is_int(a.n) or a.n < 1 then fail(name, "getActionSpace", "n must be a positive integer, got " .. tostring(a.n)) end
+  local rmin, rmax = call(env, name, "getRewardSpace")
+  if type(rmin) ~= "number" or type(rmax) ~= "number" or rmin ~= rmin or rmax ~= rmax then
+    fail(name, "getRewardSpace", "must return two numbers min, max, got " .. type(rmin) .. ", " .. type(rmax))
+  end
+  if rmin > rmax then fail(name, "getRewardSpace", "min " .. rmin .. " > max " .. rmax) end
+  return { m = m, low = low, high = high, n = a.n, rmin = rmin, rmax = rmax }
+end
+
+local function check_obs(name, method, obs, sp)
+  if type(obs) ~= "table" then fail(name, method, "observation must be an array of numbers, got " .. type(obs)) end
+  if #obs ~= sp.m then
+    fail(name, method, "observation has " .. #obs .. " numbers, getStateSpace's shape says " .. sp.m)
+  end
+  for i = 1, sp.m do
+    local v = obs[i]
+    if type(v) ~= "number" then fail(name, method, "observation[" .. i .. "] must be a number, got " .. type(v)) end
+    if v ~= v then fail(name, method, "observation[" .. i .. "] is NaN") end
+    if v < sp.low[i] or v > sp.high[i] then
+      fail(name, method, "observation[" .. i .. "] = " .. v .. " is outside getStateSpace's [" .. sp.low[i] .. ", "
+        .. sp.high[i] .. "]")
+    end
+  end
+end
+
+local function copy(o)
+  local c = {}
+  for i = 1, #o do c[i] = o[i] end
+  return c
+end
+
+local function run(Env, opts, name, chk)
+  local nm = require "neuromod"
+  local function fresh() local o = {}; for k, v in pairs(opts) do o[k] = v end; return o end
+  local env = construct(Env, fresh(), name)
+  local twin = chk.determinism and construct(Env, fresh(), name) or nil
+  local sp = spaces(env, name)
+  local g = nm.rng(chk.seed)
+  local obs = call(env, name, "start")
+  check_obs(name, "start", obs, sp)
+  local tobs = twin and call(twin, name, "start")
+  local function same(a, b, what, step)
+    if twin == nil then return end
+    local differ = false
+    if type(a) == "table" and type(b) == "table" then
+      if #a ~= #b then differ = true else for i = 1, #a do if a[i] ~= b[i] then differ = true break end end end
+    elseif a ~= b then differ = true end
+    if differ then
+      fail(name, what, "not deterministic: two envs built with the same options differ at step " .. step
+        .. " (draw randomness only from a seeded nm.rng)")
+    end
+  end
+  same(obs, tobs, "start", 0)
+  local summary = { steps = 0, episodes = 0, reward_sum = 0, obs_size = sp.m, actions = sp.n }
+  for t = 1, chk.steps do
+    local a = g:random(sp.n) - 1
+    local r, o, terminal, info = call(env, name, "step", a)
+    if type(r) ~= "number" then fail(name, "step", "reward must be a number, got " .. type(r)) end
+    if r ~= r then fail(name, "step", "reward is NaN") end
+    if r < sp.rmin or r > sp.rmax then
+      fail(name, "step", "reward " .. r .. " is outside getRewardSpace's [" .. sp.rmin .. ", " .. sp.rmax .. "]")
+    end
+    check_obs(name, "step", o, sp)
+    if type(terminal) ~= "boolean" then fail(name, "step", "terminal must be a boolean, got " .. type(terminal)) end
+    if info ~= nil and type(info) ~= "table" then fail(name, "step", "info must be a table or nil, got " .. type(info)) end
+    if twin then
+      local tr, to, tterm = call(twin, name, "step", a)
+      same(r, tr, "step", t) same(copy(o), to, "step", t) same(terminal, tterm, "step", t)
+    end
+    summary.steps, summary.reward_sum = t, summary.reward_sum + r
+    if terminal then
+      summary.episodes = summary.episodes + 1
+      obs = call(env, name, "start")
+      check_obs(name, "start", obs, sp)
+      if twin then same(obs, call(twin, name, "start"), "start", t) end
+    end
+  end
+  return summary
+end
+
+function protocol.check(Env, opts, name, check)
+  check = check or {}
+  local chk = {
+    steps = check.steps or 300, seed = check.seed or 1,
+    determinism = check.determinism ~= false, forbid_math_random = check.forbid_math_random ~= false,
+  }
+  if opts ~= nil and type(opts) ~= "table" then error("protocol.check: opts must be a table or nil", 2) end
+  opts = opts or {}
+  local saved_random, saved_seed = math.random, math.randomseed
+  if chk.forbid_math_random then
+    local who = name or (type(Env) == "string" and Env) or "env"
+    local function forbidden(fname)
+      return function()
+        error("protocol: " .. who .. ": " .. fname .. " called: tasks draw randomness only from a seeded nm.rng", 2)
+      end
+    end
+    math.random, math.randomseed = forbidden("math.random"), forbidden("math.randomseed")
+  end
+  local ok, res = pcall(function()
+    if type(Env) == "string" then
+      local path = Env
+      name = name or path
+      local chunk, err = loadfile(path)
+      if not chunk then fail(name, "load", err) end
+      local okl, E = pcall(chunk)
+      if not okl then fail(name, "load", "the script raised an error: " .. tostring(E)) end
+      Env = E
+    end
+    return run(Env, opts, name or "env", chk)
+  end)
+  math.random, math.randomseed = saved_random, saved_seed
+  if not ok then error(res, 0) end
+  return res
+end
+
+return protocol
