@@ -376,64 +376,79 @@ local function classify_cdata(obs, method, what)
   else obs_ct, obs_kind, obs_len = ct, "ptr", 0 end
 end
 
--- Reads an observation argument into the agent's buffer, or passes an nm.vector / float array through.
--- Raises at the API method's caller (level 3).
-local function read_obs(self, obs, method, what)
+-- Reads an observation argument. Returns how to pass it to C: BUF (copied into the agent's buffer),
+-- VEC (an nm.vector: pass obs._v) or RAW (an FFI float array or pointer: pass obs). Raises at the API
+-- method's caller (level 3). No cdata value is kept in a local across the copy loop or returned: a cdata
+-- live across a trace boundary would be boxed, and that would make garbage every step.
+local BUF, VEC, RAW = 0, 1, 2
+
+-- nargs: how many arguments the method got after self (to tell "no value" from nil in messages).
+local function read_obs(self, obs, method, what, nargs)
   local n = self._n
   if type(obs) == "table" then
     local len = #obs
     if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
-    local buf = self._obs
     for i = 1, n do
       local x = rawget(obs, i)
       if type(x) ~= "number" then
         error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, i, typename(x)), 3)
       end
-      buf[i - 1] = x
+      self._obs[i - 1] = x
     end
-    return buf
+    return BUF
   end
   if type(obs) == "cdata" then
     if istype(VecT, obs) then
       local len = obs._n
       if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
-      return obs._v
+      return VEC
     end
     if obs_ct == nil or not istype(obs_ct, obs) then classify_cdata(obs, method, what) end
     local len = obs_len
     if obs_kind == "vla" then len = sizeof(obs) / 4 elseif obs_kind == "ptr" then len = n end
     if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
-    return obs
+    return RAW
   end
-  error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got %s", method, what, typename(obs)), 3)
+  error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got %s", method, what,
+               nargs == 0 and "no value" or typename(obs)), 3)
 end
 
-function methods.act(self, obs)
+-- act, learn, save, evaluate, gradient take varargs only to tell a missing argument ("no value", as the
+-- C-API module says) from nil; LuaJIT compiles them as fast as fixed arguments.
+function methods.act(self, ...)
+  local obs = ...
   check_agent(self, "act")
-  local o = read_obs(self, obs, "act", "obs")
-  if C.nm_agent_act(self._ptr, o, self._n, act_out) ~= 0 then
-    error("agent:act: " .. fstring(C.nm_agent_error(self._ptr)), 2)
-  end
+  local k = read_obs(self, obs, "act", "obs", select("#", ...))
+  local status
+  if k == BUF then status = C.nm_agent_act(self._ptr, self._obs, self._n, act_out)
+  elseif k == VEC then status = C.nm_agent_act(self._ptr, obs._v, self._n, act_out)
+  else status = C.nm_agent_act(self._ptr, obs, self._n, act_out) end
+  if status ~= 0 then error("agent:act: " .. fstring(C.nm_agent_error(self._ptr)), 2) end
   return act_out[0]
 end
 
-function methods.learn(self, reward, next_obs, terminal)
+function methods.learn(self, ...)
+  local reward, next_obs, terminal = ...
   check_agent(self, "learn")
   if type(reward) ~= "number" then
-    error("agent:learn: reward is not a number (got " .. typename(reward) .. ")", 2)
+    error("agent:learn: reward is not a number (got " .. (select("#", ...) == 0 and "no value" or typename(reward))
+          .. ")", 2)
   end
   if terminal ~= nil and terminal ~= true and terminal ~= false then
     error("agent:learn: terminal: expected a boolean or nil, got " .. typename(terminal), 2)
   end
-  local next, n = nil, 0
+  local status
+  local term = terminal and 1 or 0
   if not terminal or next_obs ~= nil then
     if next_obs == nil then error("agent:learn: next_obs is missing (only a terminal step may omit it)", 2) end
-    next = read_obs(self, next_obs, "learn", "next_obs")
-    n = self._n
+    local k = read_obs(self, next_obs, "learn", "next_obs", 2)
+    if k == BUF then status = C.nm_agent_learn(self._ptr, reward, self._obs, self._n, term)
+    elseif k == VEC then status = C.nm_agent_learn(self._ptr, reward, next_obs._v, self._n, term)
+    else status = C.nm_agent_learn(self._ptr, reward, next_obs, self._n, term) end
+  else
+    status = C.nm_agent_learn(self._ptr, reward, nil, 0, term)
   end
-  if C.nm_agent_learn(self._ptr, reward, next, n, terminal and 1 or 0) ~= 0 then
-    error("agent:learn: " .. fstring(C.nm_agent_error(self._ptr)), 2)
-  end
+  if status ~= 0 then error("agent:learn: " .. fstring(C.nm_agent_error(self._ptr)), 2) end
 end
 
 function methods.close(self)
@@ -449,9 +464,12 @@ function methods.is_closed(self)
   return self._ptr == nil
 end
 
-function methods.save(self, path)
+function methods.save(self, ...)
+  local path = ...
   check_agent(self, "save")
-  if type(path) ~= "string" then error("agent:save: path: expected a string, got " .. typename(path), 2) end
+  if type(path) ~= "string" then
+    error("agent:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
+  end
   if C.nm_agent_save(self._ptr, path) ~= 0 then return nil, fstring(C.nm_agent_error(self._ptr)) end
   return true
 end
@@ -461,26 +479,28 @@ function methods.reset(self)
   C.nm_agent_reset_traces(self._ptr)
 end
 
-local function fill_floats(t, key, v, n)
+-- modstate as a flat float array: level 0..3, phasic 4..7, tonic 8..11, params 12..19, surprise 20
+local modstate_f = ffi.cast("float *", modstate)
+
+local function fill_floats(t, key, off, n)
   local dst = t[key]
   if type(dst) ~= "table" then
     dst = {}
     t[key] = dst
   end
-  for i = 0, n - 1 do dst[i + 1] = v[i] end
+  for i = 1, n do dst[i] = modstate_f[off + i - 1] end
 end
 
 function methods._modstate(self, t)
   check_agent(self, "modulators")
   if type(t) ~= "table" then argerror(0, 2, "table expected, got " .. (t == nil and "no value" or tname(t))) end
   C.nm_agent_get_modulators(self._ptr, modstate)
-  local m = modstate
-  fill_floats(t, "level", m.level, 4)
-  fill_floats(t, "phasic", m.phasic, 4)
-  fill_floats(t, "tonic", m.tonic, 4)
-  fill_floats(t, "params", m.params, 8)
-  t.surprise = m.surprise
-  t.steps = tonumber(m.steps)
+  fill_floats(t, "level", 0, 4)
+  fill_floats(t, "phasic", 4, 4)
+  fill_floats(t, "tonic", 8, 4)
+  fill_floats(t, "params", 12, 8)
+  t.surprise = modstate_f[20]
+  t.steps = tonumber(modstate.steps)
 end
 
 function methods._config(self)
@@ -505,10 +525,12 @@ function methods.params(self)
   return t
 end
 
-function methods.set_param(self, i, v)
+function methods.set_param(self, ...)
+  local i, v = ...
+  local nargs = select("#", ...)
   check_agent(self, "set_param")
-  i = checkinteger(i, 2, i == nil)
-  v = checknumber(v, 3, v == nil)
+  i = checkinteger(i, 2, nargs < 1)
+  v = checknumber(v, 3, nargs < 2)
   local n = tonumber(C.nm_agent_param_count(self._ptr))
   if i < 1 or i > n then
     error(format("agent:set_param: index %d out of range 1..%d", tobit(i), n), 2)
@@ -528,9 +550,11 @@ function methods.tensors(self)
   return t
 end
 
-function methods.evaluate(self, obs)
+function methods.evaluate(self, ...)
+  local obs = ...
   check_agent(self, "evaluate")
-  local o = read_obs(self, obs, "evaluate", "obs")
+  local kind = read_obs(self, obs, "evaluate", "obs", select("#", ...))
+  local o = kind == BUF and self._obs or kind == VEC and obs._v or obs
   local k = self._k
   if k > 256 then error("agent:evaluate: more than 256 actions", 2) end
   if C.nm_agent_evaluate(self._ptr, o, self._n, probs_buf, value_buf) ~= 0 then
@@ -541,10 +565,13 @@ function methods.evaluate(self, obs)
   return t, value_buf[0]
 end
 
-function methods.gradient(self, obs, action, w_logpi, w_value)
+function methods.gradient(self, ...)
+  local obs, action, w_logpi, w_value = ...
+  local nargs = select("#", ...)
   check_agent(self, "gradient")
-  local o = read_obs(self, obs, "gradient", "obs")
-  action = checkinteger(action, 3, action == nil)
+  local kind = read_obs(self, obs, "gradient", "obs", nargs)
+  local o = kind == BUF and self._obs or kind == VEC and obs._v or obs
+  action = checkinteger(action, 3, nargs < 2)
   local w1, w2 = optnumber(w_logpi, 4, 1.0), optnumber(w_value, 5, 0.0)
   local n = tonumber(C.nm_agent_param_count(self._ptr))
   local g = ffi.new("float[?]", n)
@@ -569,9 +596,10 @@ ffi.metatype(AgentT, {
 ---------------------------------------------------------------------------------------------------------
 -- nm.rng
 ---------------------------------------------------------------------------------------------------------
-local function rng(seed)
+local function rng(...)
+  local seed = ...
   if type(seed) ~= "number" then
-    error("nm.rng: seed: expected an integer, got " .. typename(seed), 2)
+    error("nm.rng: seed: expected an integer, got " .. (select("#", ...) == 0 and "no value" or typename(seed)), 2)
   end
   if seed ~= floor(seed) or seed >= 2^63 or seed < -2^63 then error("nm.rng: seed must be an integer", 2) end
   local r = RngT()
