@@ -14,15 +14,19 @@
 -- The library's version must match this binding's major.minor.
 --
 -- Objects:
---   agent   a cdata struct (ffi.metatype) holding the nm_agent pointer and a buffer of n_obs floats that
---           act/learn convert Lua tables into, so a step allocates nothing; ffi.gc frees the agent, close()
---           frees it at once and is idempotent (it removes the finalizer). Its fields (_ptr, _n, _k, _obs)
---           are private.
---   nm.vector  a cdata struct {length, float[n]} with v[i] (1-based) get/set and #v; passed to the C core
+--   agent   a small cdata struct {_id, _n, _k} (ffi.metatype); its nm_agent pointer and its buffer of n_obs
+--           floats (act/learn copy Lua tables into it) live in tables indexed by _id, so a step allocates
+--           nothing, compiled or interpreted. ffi.gc frees the agent; close() frees it at once and is
+--           idempotent (it removes the finalizer). The fields are private.
+--   nm.vector  a cdata struct {_n, float _v[?]} with v[i] (1-based) get/set and #v; passed to the core
 --           without a copy.
 --   nm.rng  a cdata nm_rng (xoshiro256**), the same stream as the C-API module's.
 -- Observations may be a Lua table of numbers, an nm.vector, or an FFI float array or float pointer
 -- (float[n], float[?], float *; a pointer cannot be length-checked: it must point to n_obs floats).
+-- No garbage per step: act/learn with a reused table, nm.vector or float array, rng:random and the
+-- reused-table form of agent:modulators allocate nothing once LuaJIT has compiled the loop (and, except
+-- for nm.vector element access, nothing when interpreted either). Status results are declared int, not
+-- enum, and int64 results are read as two 32-bit halves, because LuaJIT boxes enum and 64-bit values.
 --
 -- Numbers: LuaJIT has only doubles, so where the C-API module tells integers from floats (nm.rng(2.0) is
 -- refused there, accepted here) this binding accepts integral floats. Integers beyond 2^53 lose precision.
@@ -31,21 +35,30 @@ if not jit then error("neuromod.ffi needs LuaJIT (under Lua 5.4 use neuromod.cor
 local ffi = require "ffi"
 local bit = require "bit"
 
+-- C types and their metatypes are per Lua state and can be set only once, so the binding is built once
+-- per state and kept in the registry: a second load of this file (a test runner that clears
+-- package.loaded, a hot reload) reuses it instead of redefining the types.
+local REGISTRY_KEY = "neuromod.ffi backend"
+local registry = debug.getregistry()
+if registry[REGISTRY_KEY] then return require("neuromod.common")(registry[REGISTRY_KEY], "ffi") end
+
 local VERSION_MAJOR_MINOR = "0.1"
 
 ffi.cdef [[
+/* Functions that return an nm_status are declared to return int (the same ABI): LuaJIT would box an
+   enum result as cdata, making garbage on every call. */
 typedef enum nm_status {
   NM_OK = 0, NM_ERR_ARG = 1, NM_ERR_NOMEM = 2, NM_ERR_IO = 3, NM_ERR_FORMAT = 4, NM_ERR_VERSION = 5,
   NM_ERR_STATE = 6, NM_ERR_NUMERIC = 7
 } nm_status;
-const char *nm_strerror(nm_status status);
+const char *nm_strerror(int status);
 const char *nm_version(void);
 
 typedef struct nm_rng { uint64_t s[4]; } nm_rng;
 void     nm_rng_seed(nm_rng *rng, uint64_t seed);
 uint64_t nm_rng_next(nm_rng *rng);
 double   nm_rng_uniform(nm_rng *rng);
-nm_status nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out);
+int nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out);
 double   nm_rng_normal(nm_rng *rng, double mu, double sigma);
 
 const char *nm_modulator_name(int modulator);
@@ -78,15 +91,15 @@ typedef struct nm_agent_config {
 } nm_agent_config;
 
 void nm_agent_config_default(nm_agent_config *cfg);
-nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen);
+int nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen);
 
 typedef struct nm_agent nm_agent;
-nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen);
+int nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen);
 void nm_agent_free(nm_agent *agent);
 const nm_agent_config *nm_agent_get_config(const nm_agent *agent);
 const char *nm_agent_error(const nm_agent *agent);
-nm_status nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action);
-nm_status nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int terminal);
+int nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action);
+int nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int terminal);
 void nm_agent_reset_traces(nm_agent *agent);
 
 typedef struct nm_modulator_state {
@@ -98,25 +111,25 @@ typedef struct nm_modulator_state {
   uint64_t steps;
 } nm_modulator_state;
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
-nm_status nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
+int nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
 
 typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
 size_t nm_agent_param_count(const nm_agent *agent);
 float *nm_agent_params(nm_agent *agent);
 size_t nm_agent_tensor_count(const nm_agent *agent);
-nm_status nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *out);
-nm_status nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
+int nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *out);
+int nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
                             float w_value, float *grad);
 
-nm_status nm_agent_save(nm_agent *agent, const char *path);
-nm_status nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen);
+int nm_agent_save(nm_agent *agent, const char *path);
+int nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen);
 size_t nm_agent_checkpoint_size(const nm_agent *agent);
-nm_status nm_agent_save_buffer(nm_agent *agent, void *buf, size_t len);
-nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen);
+int nm_agent_save_buffer(nm_agent *agent, void *buf, size_t len);
+int nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen);
 uint64_t nm_agent_state_hash(const nm_agent *agent);
 
 /* the binding's own objects */
-typedef struct nm_lua_agent { nm_agent *_ptr; int32_t _n; int32_t _k; float _obs[?]; } nm_lua_agent;
+typedef struct nm_lua_agent { int32_t _id; int32_t _n; int32_t _k; } nm_lua_agent;
 typedef struct nm_lua_vector { int32_t _n; float _v[?]; } nm_lua_vector;
 ]]
 
@@ -186,6 +199,9 @@ local MAX_UNITS = 65536
 -- scratch buffers (a Lua state is single-threaded; none is held across a call)
 local act_out = ffi.new("int[1]")
 local i64_out = ffi.new("int64_t[1]")
+-- int64 results read as two 32-bit halves (numbers): reading an int64 directly would box a cdata
+local i64_lo = ffi.cast("uint32_t *", i64_out) + (ffi.abi("le") and 0 or 1)
+local i64_hi = ffi.cast("int32_t *", i64_out) + (ffi.abi("le") and 1 or 0)
 local modstate = ffi.new("nm_modulator_state")
 local tensor_info = ffi.new("nm_tensor_info")
 local probs_buf = ffi.new("float[256]")
@@ -330,38 +346,58 @@ end
 
 ---------------------------------------------------------------------------------------------------------
 -- Agents
+--
+-- An agent is a small cdata struct {_id, _n (n_obs), _k (n_actions)} with a metatype. Its nm_agent
+-- pointer and its observation buffer are cdata objects created once and kept in PTR[_id] and BUF[_id]:
+-- reading them back returns the same objects, so a step creates no cdata even when LuaJIT runs it in
+-- the interpreter (reading a pointer field of a struct would box a new cdata every time). _id 0 means
+-- closed; ids are recycled only after close or finalization, when the old object no longer points at it.
 ---------------------------------------------------------------------------------------------------------
 local methods = {}
+local PTR, BUF = {}, {}
+local free_ids, next_id = {}, 1
 
-local function free_agent(a)
-  local p = a._ptr
-  a._ptr = nil
-  C.nm_agent_free(p) -- NULL-safe
+local function release(a)
+  local id = a._id
+  if id == 0 then return end
+  a._id = 0
+  C.nm_agent_free(PTR[id])
+  PTR[id], BUF[id] = nil, nil
+  free_ids[#free_ids + 1] = id
 end
 
 local function wrap(ptr)
   local cfg = C.nm_agent_get_config(ptr)
-  local n = tonumber(cfg.n_obs)
-  local a = AgentT(n)
-  a._ptr = ptr
-  a._n = n
-  a._k = tonumber(cfg.n_actions)
-  return ffi.gc(a, free_agent)
+  local n, k = tonumber(cfg.n_obs), tonumber(cfg.n_actions)
+  local buf = ffi.new("float[?]", n)
+  local id = table.remove(free_ids)
+  if not id then id, next_id = next_id, next_id + 1 end
+  local a = AgentT()
+  a._id, a._n, a._k = id, n, k
+  PTR[id], BUF[id] = ptr, buf
+  return ffi.gc(a, release)
 end
 
--- check_agent, for methods called directly by the user (the error is raised at their caller: level 3).
+-- Returns the agent's nm_agent pointer; raises at the method's caller (level 3) for a bad or closed self.
 local function check_agent(self, method)
   if not istype(AgentT, self) then
     error(format("agent:%s: self is not an agent (use agent:%s, not agent.%s)", method, method, method), 3)
   end
-  if self._ptr == nil then error("agent:" .. method .. ": the agent is closed", 3) end
+  local p = PTR[self._id]
+  if p == nil then error("agent:" .. method .. ": the agent is closed", 3) end
+  return p
 end
 
 -- Cache of the last FFI array/pointer type seen as an observation: kind "ptr" (no length), "fixed"
--- (length n) or "vla" (length from ffi.sizeof per call).
+-- (length n) or "vla" (length from ffi.sizeof per call). Alternating between two array types works but
+-- re-inspects the type every call.
 local obs_ct, obs_kind, obs_len = nil, nil, 0
+local last_vla, last_vla_len = nil, 0
 
 local function classify_cdata(obs, method, what)
+  if typename(obs) == "userdata" then -- an agent or an nm.rng: the C-API module's message
+    error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got userdata", method, what), 4)
+  end
   ptr_box[0] = nil
   local ok = pcall(function() ptr_box[0] = obs end)
   local ct = ffi.typeof(obs)
@@ -376,60 +412,72 @@ local function classify_cdata(obs, method, what)
   else obs_ct, obs_kind, obs_len = ct, "ptr", 0 end
 end
 
--- Reads an observation argument. Returns how to pass it to C: BUF (copied into the agent's buffer),
--- VEC (an nm.vector: pass obs._v) or RAW (an FFI float array or pointer: pass obs). Raises at the API
--- method's caller (level 3). No cdata value is kept in a local across the copy loop or returned: a cdata
--- live across a trace boundary would be boxed, and that would make garbage every step.
-local BUF, VEC, RAW = 0, 1, 2
+-- Reads an observation argument. Returns how to pass it to C: BUF (a table, copied into the agent's
+-- buffer), VEC (an nm.vector) or RAW (an FFI float array or pointer, passed as it is). Raises at the API
+-- method's caller (level 3). nargs: how many arguments the method got after self (0: "no value").
+local BUF_K, VEC_K, RAW_K = 0, 1, 2
 
--- nargs: how many arguments the method got after self (to tell "no value" from nil in messages).
 local function read_obs(self, obs, method, what, nargs)
   local n = self._n
   if type(obs) == "table" then
     local len = #obs
     if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    local buf = BUF[self._id]
     for i = 1, n do
       local x = rawget(obs, i)
       if type(x) ~= "number" then
         error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, i, typename(x)), 3)
       end
-      self._obs[i - 1] = x
+      buf[i - 1] = x
     end
-    return BUF
+    return BUF_K
   end
   if type(obs) == "cdata" then
     if istype(VecT, obs) then
       local len = obs._n
       if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
-      return VEC
+      return VEC_K
     end
     if obs_ct == nil or not istype(obs_ct, obs) then classify_cdata(obs, method, what) end
     local len = obs_len
-    if obs_kind == "vla" then len = sizeof(obs) / 4 elseif obs_kind == "ptr" then len = n end
+    if obs_kind == "vla" then
+      -- ffi.sizeof of a VLA is not compiled: remember the length of the last VLA seen
+      if not rawequal(obs, last_vla) then last_vla, last_vla_len = obs, sizeof(obs) / 4 end
+      len = last_vla_len
+    elseif obs_kind == "ptr" then
+      len = n
+    end
     if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
-    return RAW
+    return RAW_K
   end
   error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got %s", method, what,
                nargs == 0 and "no value" or typename(obs)), 3)
 end
 
--- act, learn, save, evaluate, gradient take varargs only to tell a missing argument ("no value", as the
--- C-API module says) from nil; LuaJIT compiles them as fast as fixed arguments.
+-- The float pointer C gets for an observation read by read_obs (for the methods off the hot path).
+local function obs_pointer(self, kind, obs)
+  if kind == BUF_K then return BUF[self._id] end
+  if kind == VEC_K then return obs._v end
+  return obs
+end
+
+-- act, learn, save, evaluate, gradient, set_param take varargs only to tell a missing argument ("no
+-- value", as the C-API module says) from nil; LuaJIT compiles them as fast as fixed arguments.
 function methods.act(self, ...)
   local obs = ...
-  check_agent(self, "act")
+  local p = check_agent(self, "act")
   local k = read_obs(self, obs, "act", "obs", select("#", ...))
   local status
-  if k == BUF then status = C.nm_agent_act(self._ptr, self._obs, self._n, act_out)
-  elseif k == VEC then status = C.nm_agent_act(self._ptr, obs._v, self._n, act_out)
-  else status = C.nm_agent_act(self._ptr, obs, self._n, act_out) end
-  if status ~= 0 then error("agent:act: " .. fstring(C.nm_agent_error(self._ptr)), 2) end
+  if k == BUF_K then status = C.nm_agent_act(p, BUF[self._id], self._n, act_out)
+  elseif k == VEC_K then status = C.nm_agent_act(p, obs._v, self._n, act_out)
+  else status = C.nm_agent_act(p, obs, self._n, act_out) end
+  if status ~= 0 then error("agent:act: " .. fstring(C.nm_agent_error(p)), 2) end
   return act_out[0]
 end
 
 function methods.learn(self, ...)
   local reward, next_obs, terminal = ...
-  check_agent(self, "learn")
+  local p = check_agent(self, "learn")
   if type(reward) ~= "number" then
     error("agent:learn: reward is not a number (got " .. (select("#", ...) == 0 and "no value" or typename(reward))
           .. ")", 2)
@@ -442,45 +490,48 @@ function methods.learn(self, ...)
   if not terminal or next_obs ~= nil then
     if next_obs == nil then error("agent:learn: next_obs is missing (only a terminal step may omit it)", 2) end
     local k = read_obs(self, next_obs, "learn", "next_obs", 2)
-    if k == BUF then status = C.nm_agent_learn(self._ptr, reward, self._obs, self._n, term)
-    elseif k == VEC then status = C.nm_agent_learn(self._ptr, reward, next_obs._v, self._n, term)
-    else status = C.nm_agent_learn(self._ptr, reward, next_obs, self._n, term) end
+    if k == BUF_K then status = C.nm_agent_learn(p, reward, BUF[self._id], self._n, term)
+    elseif k == VEC_K then status = C.nm_agent_learn(p, reward, next_obs._v, self._n, term)
+    else status = C.nm_agent_learn(p, reward, next_obs, self._n, term) end
   else
-    status = C.nm_agent_learn(self._ptr, reward, nil, 0, term)
+    status = C.nm_agent_learn(p, reward, nil, 0, term)
   end
-  if status ~= 0 then error("agent:learn: " .. fstring(C.nm_agent_error(self._ptr)), 2) end
+  if status ~= 0 then error("agent:learn: " .. fstring(C.nm_agent_error(p)), 2) end
 end
 
 function methods.close(self)
   if not istype(AgentT, self) then argerror(0, 1, "neuromod.agent expected, got " .. tname(self)) end
-  if self._ptr ~= nil then
+  if self._id ~= 0 then
     ffi.gc(self, nil)
-    free_agent(self)
+    release(self)
   end
 end
 
 function methods.is_closed(self)
   if not istype(AgentT, self) then argerror(0, 1, "neuromod.agent expected, got " .. tname(self)) end
-  return self._ptr == nil
+  return self._id == 0
 end
 
 function methods.save(self, ...)
   local path = ...
-  check_agent(self, "save")
+  local p = check_agent(self, "save")
   if type(path) ~= "string" then
     error("agent:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
   end
-  if C.nm_agent_save(self._ptr, path) ~= 0 then return nil, fstring(C.nm_agent_error(self._ptr)) end
+  if C.nm_agent_save(p, path) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
   return true
 end
 
 function methods.reset(self)
-  check_agent(self, "reset")
-  C.nm_agent_reset_traces(self._ptr)
+  C.nm_agent_reset_traces(check_agent(self, "reset"))
 end
 
--- modstate as a flat float array: level 0..3, phasic 4..7, tonic 8..11, params 12..19, surprise 20
+-- modstate as flat arrays: floats level 0..3, phasic 4..7, tonic 8..11, params 12..19, surprise 20;
+-- steps (uint64 at byte 88) as two 32-bit halves, read as numbers (no boxed cdata)
 local modstate_f = ffi.cast("float *", modstate)
+local modstate_u = ffi.cast("uint32_t *", modstate)
+local STEPS_LO = ffi.offsetof("nm_modulator_state", "steps") / 4 + (ffi.abi("le") and 0 or 1)
+local STEPS_HI = ffi.offsetof("nm_modulator_state", "steps") / 4 + (ffi.abi("le") and 1 or 0)
 
 local function fill_floats(t, key, off, n)
   local dst = t[key]
@@ -492,58 +543,56 @@ local function fill_floats(t, key, off, n)
 end
 
 function methods._modstate(self, t)
-  check_agent(self, "modulators")
+  local p = check_agent(self, "modulators")
   if type(t) ~= "table" then argerror(0, 2, "table expected, got " .. (t == nil and "no value" or tname(t))) end
-  C.nm_agent_get_modulators(self._ptr, modstate)
+  C.nm_agent_get_modulators(p, modstate)
   fill_floats(t, "level", 0, 4)
   fill_floats(t, "phasic", 4, 4)
   fill_floats(t, "tonic", 8, 4)
   fill_floats(t, "params", 12, 8)
   t.surprise = modstate_f[20]
-  t.steps = tonumber(modstate.steps)
+  t.steps = modstate_u[STEPS_HI] * 4294967296 + modstate_u[STEPS_LO]
 end
 
 function methods._config(self)
-  check_agent(self, "config")
-  return push_config(C.nm_agent_get_config(self._ptr))
+  return push_config(C.nm_agent_get_config(check_agent(self, "config")))
 end
 
 function methods.state_hash(self)
-  check_agent(self, "state_hash")
-  local h = C.nm_agent_state_hash(self._ptr)
-  local hi = tonumber(h / 4294967296ULL)
-  local lo = tonumber(h % 4294967296ULL)
+  local h = C.nm_agent_state_hash(check_agent(self, "state_hash"))
+  local hi = tonumber(h / 4294967296) -- uint64 arithmetic (the number is converted to uint64)
+  local lo = tonumber(h % 4294967296)
   return format("%08x%08x", hi, lo)
 end
 
 function methods.params(self)
-  check_agent(self, "params")
-  local n = tonumber(C.nm_agent_param_count(self._ptr))
-  local p = C.nm_agent_params(self._ptr)
+  local p = check_agent(self, "params")
+  local n = tonumber(C.nm_agent_param_count(p))
+  local w = C.nm_agent_params(p)
   local t = {}
-  for i = 0, n - 1 do t[i + 1] = p[i] end
+  for i = 0, n - 1 do t[i + 1] = w[i] end
   return t
 end
 
 function methods.set_param(self, ...)
   local i, v = ...
   local nargs = select("#", ...)
-  check_agent(self, "set_param")
+  local p = check_agent(self, "set_param")
   i = checkinteger(i, 2, nargs < 1)
   v = checknumber(v, 3, nargs < 2)
-  local n = tonumber(C.nm_agent_param_count(self._ptr))
+  local n = tonumber(C.nm_agent_param_count(p))
   if i < 1 or i > n then
     error(format("agent:set_param: index %d out of range 1..%d", tobit(i), n), 2)
   end
-  C.nm_agent_params(self._ptr)[i - 1] = v
+  C.nm_agent_params(p)[i - 1] = v
 end
 
 function methods.tensors(self)
-  check_agent(self, "tensors")
-  local n = tonumber(C.nm_agent_tensor_count(self._ptr))
+  local p = check_agent(self, "tensors")
+  local n = tonumber(C.nm_agent_tensor_count(p))
   local t = {}
   for i = 0, n - 1 do
-    C.nm_agent_tensor(self._ptr, i, tensor_info)
+    C.nm_agent_tensor(p, i, tensor_info)
     t[i + 1] = { name = fstring(tensor_info.name), offset = tonumber(tensor_info.offset) + 1,
                  rows = tonumber(tensor_info.rows), cols = tonumber(tensor_info.cols) }
   end
@@ -552,13 +601,12 @@ end
 
 function methods.evaluate(self, ...)
   local obs = ...
-  check_agent(self, "evaluate")
-  local kind = read_obs(self, obs, "evaluate", "obs", select("#", ...))
-  local o = kind == BUF and self._obs or kind == VEC and obs._v or obs
+  local p = check_agent(self, "evaluate")
+  local o = obs_pointer(self, read_obs(self, obs, "evaluate", "obs", select("#", ...)), obs)
   local k = self._k
   if k > 256 then error("agent:evaluate: more than 256 actions", 2) end
-  if C.nm_agent_evaluate(self._ptr, o, self._n, probs_buf, value_buf) ~= 0 then
-    error("agent:evaluate: " .. fstring(C.nm_agent_error(self._ptr)), 2)
+  if C.nm_agent_evaluate(p, o, self._n, probs_buf, value_buf) ~= 0 then
+    error("agent:evaluate: " .. fstring(C.nm_agent_error(p)), 2)
   end
   local t = {}
   for i = 0, k - 1 do t[i + 1] = probs_buf[i] end
@@ -568,15 +616,14 @@ end
 function methods.gradient(self, ...)
   local obs, action, w_logpi, w_value = ...
   local nargs = select("#", ...)
-  check_agent(self, "gradient")
-  local kind = read_obs(self, obs, "gradient", "obs", nargs)
-  local o = kind == BUF and self._obs or kind == VEC and obs._v or obs
+  local p = check_agent(self, "gradient")
+  local o = obs_pointer(self, read_obs(self, obs, "gradient", "obs", nargs), obs)
   action = checkinteger(action, 3, nargs < 2)
   local w1, w2 = optnumber(w_logpi, 4, 1.0), optnumber(w_value, 5, 0.0)
-  local n = tonumber(C.nm_agent_param_count(self._ptr))
+  local n = tonumber(C.nm_agent_param_count(p))
   local g = ffi.new("float[?]", n)
-  if C.nm_agent_gradient(self._ptr, o, self._n, tobit(action), w1, w2, g) ~= 0 then
-    error("agent:gradient: " .. fstring(C.nm_agent_error(self._ptr)), 2)
+  if C.nm_agent_gradient(p, o, self._n, tobit(action), w1, w2, g) ~= 0 then
+    error("agent:gradient: " .. fstring(C.nm_agent_error(p)), 2)
   end
   local t = {}
   for i = 0, n - 1 do t[i + 1] = g[i] end
@@ -588,7 +635,7 @@ local function address(x) return (tostring(ffi.cast("void *", x)):match("0x%x+")
 ffi.metatype(AgentT, {
   __index = methods,
   __tostring = function(self)
-    if self._ptr == nil then return "neuromod agent (closed)" end
+    if self._id == 0 then return "neuromod agent (closed)" end
     return format("neuromod agent (%d inputs, %d actions): %s", self._n, self._k, address(self))
   end,
 })
@@ -632,7 +679,7 @@ function rng_methods.random(self, ...)
   end
   if lo > hi then error(format("rng:random: interval [%d, %d] is empty", tobit(lo), tobit(hi)), 2) end
   C.nm_rng_range(self, lo, hi, i64_out)
-  return tonumber(i64_out[0])
+  return i64_hi[0] * 4294967296 + i64_lo[0]
 end
 
 function rng_methods.normal(self, mu, sigma)
@@ -649,7 +696,9 @@ ffi.metatype(RngT, {
 })
 
 ---------------------------------------------------------------------------------------------------------
--- nm.vector(n | table): a reusable float array for observations
+-- nm.vector(n | table): a reusable float array for observations, a struct {_n, float _v[?]} (ffi.sizeof
+-- of a variable-length object is not compiled by the JIT, so the length is stored). act/learn pass v._v
+-- to C: once compiled this makes no garbage; interpreted, each such access boxes a 24-byte reference.
 ---------------------------------------------------------------------------------------------------------
 local vector_methods = {}
 
@@ -725,4 +774,5 @@ function backend.load(path)
   return wrap(agent_out[0])
 end
 
+registry[REGISTRY_KEY] = backend
 return require("neuromod.common")(backend, "ffi")

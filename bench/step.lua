@@ -1,0 +1,66 @@
+-- bench/step.lua [steps]: steps per second of Go/No-Go training (the task in Lua, envs/gonogo.lua, plus the
+-- agent's act and learn), and of the agent alone (act + learn on a reused observation table), for a few
+-- network sizes. Runs under lua5.4 (C-API backend) and luajit (FFI backend) with the checkout's paths
+-- (eval "$(make -s env)", or `make bench`). Each figure is the best of 3 runs of `steps` steps (default
+-- 200,000) after a warm-up, so that LuaJIT's traces are compiled. bench/run.sh runs both interpreters and
+-- prints the LuaJIT / Lua 5.4 ratio; it reads the "result" lines.
+local nm = require "neuromod"
+local Env = dofile "envs/gonogo.lua"
+
+local steps = tonumber(arg and arg[1]) or 200000
+local clock = os.clock
+
+local function gonogo(hidden, n)
+  local env = Env{ seed = 1 }
+  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { hidden }, seed = 1 }
+  local obs = env:start()
+  local function run(k)
+    for _ = 1, k do
+      local a = agent:act(obs)
+      local r, nextobs, terminal = env:step(a)
+      agent:learn(r, nextobs, terminal)
+      obs = terminal and env:start() or nextobs
+    end
+  end
+  run(math.min(n, 20000))
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = clock()
+    run(n)
+    best = math.min(best, clock() - t0)
+  end
+  agent:close()
+  return n / best
+end
+
+local function agent_only(hidden, n)
+  local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
+  local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
+  local function run(k)
+    for t = 1, k do
+      local a = agent:act(o1)
+      agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
+    end
+  end
+  run(math.min(n, 20000))
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = clock()
+    run(n)
+    best = math.min(best, clock() - t0)
+  end
+  agent:close()
+  return n / best
+end
+
+local interp = jit and jit.version or _VERSION
+print(string.format("neuromod %s, backend %s, %s, %d steps per run, best of 3", nm.version, nm.backend, interp, steps))
+print(string.format("%-22s %8s %14s %12s", "benchmark", "hidden", "steps/s", "us/step"))
+for _, case in ipairs { { "gonogo", gonogo }, { "agent", agent_only } } do
+  for _, h in ipairs { 16, 64 } do
+    local sps = case[2](h, steps)
+    print(string.format("%-22s %8d %14.0f %12.3f", case[1] .. " (act+learn" .. (case[1] == "gonogo" and "+task)" or ")"),
+                        h, sps, 1e6 / sps))
+    io.stderr:write(string.format("result %s %d %.1f\n", case[1], h, sps))
+  end
+end
