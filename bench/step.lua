@@ -1,7 +1,8 @@
 -- bench/step.lua [steps]: steps per second of Go/No-Go training (the task in Lua, envs/gonogo.lua, plus the
 -- agent's act and learn), and of the agent alone (act + learn on a reused observation table), for a few
 -- network sizes. Runs under lua5.4 (C-API backend) and luajit (FFI backend) with the checkout's paths
--- (eval "$(make -s env)", or `make bench`). Each figure is the best of 3 runs of `steps` steps (default
+-- (eval "$(make -s env)", or `make bench`); under LuaJIT also the floor, the agent stepped by C calls
+-- alone. Each figure is the best of 3 runs of `steps` steps (default
 -- 200,000) after a warm-up, so that LuaJIT's traces are compiled. bench/run.sh runs both interpreters and
 -- prints the LuaJIT / Lua 5.4 ratio; it reads the "result" lines.
 local nm = require "neuromod"
@@ -53,14 +54,45 @@ local function agent_only(hidden, n)
   return n / best
 end
 
+-- The floor: the same agent stepped by C calls only (LuaJIT, through the FFI, on a float array), so that
+-- run.sh can tell the cost of the core from the cost of Lua (the task and the binding).
+local function c_floor(hidden, n)
+  local ffi = require "ffi"
+  local C = ffi.load(os.getenv("NEUROMOD_LIB") or "build/lib/libneuromod.so")
+  local cfg = ffi.new("nm_agent_config")
+  C.nm_agent_config_default(cfg)
+  cfg.n_obs, cfg.n_actions, cfg.hidden[0], cfg.seed = 3, 2, hidden, 1
+  local out = ffi.new("nm_agent *[1]")
+  assert(C.nm_agent_new(cfg, out, nil, 0) == 0)
+  local agent = out[0]
+  local o1, o2 = ffi.new("float[3]", 1, 0, 1), ffi.new("float[3]", 0, 1, 0)
+  local act = ffi.new("int[1]")
+  local function run(k)
+    for t = 1, k do
+      C.nm_agent_act(agent, o1, 3, act)
+      C.nm_agent_learn(agent, act[0] == 1 and 0.5 or -0.1, o2, 3, t % 15 == 0 and 1 or 0)
+    end
+  end
+  run(math.min(n, 20000))
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = clock()
+    run(n)
+    best = math.min(best, clock() - t0)
+  end
+  C.nm_agent_free(agent)
+  return n / best
+end
+
 local interp = jit and jit.version or _VERSION
 print(string.format("neuromod %s, backend %s, %s, %d steps per run, best of 3", nm.version, nm.backend, interp, steps))
 print(string.format("%-22s %8s %14s %12s", "benchmark", "hidden", "steps/s", "us/step"))
-for _, case in ipairs { { "gonogo", gonogo }, { "agent", agent_only } } do
+local cases = { { "gonogo", gonogo, "gonogo (task+agent)" }, { "agent", agent_only, "agent (act+learn)" } }
+if nm.backend == "ffi" then cases[3] = { "cfloor", c_floor, "C calls only" } end
+for _, case in ipairs(cases) do
   for _, h in ipairs { 16, 64 } do
     local sps = case[2](h, steps)
-    print(string.format("%-22s %8d %14.0f %12.3f", case[1] .. " (act+learn" .. (case[1] == "gonogo" and "+task)" or ")"),
-                        h, sps, 1e6 / sps))
+    print(string.format("%-22s %8d %14.0f %12.3f", case[3], h, sps, 1e6 / sps))
     io.stderr:write(string.format("result %s %d %.1f\n", case[1], h, sps))
   end
 end

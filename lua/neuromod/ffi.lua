@@ -357,6 +357,35 @@ local methods = {}
 local PTR, BUF = {}, {}
 local free_ids, next_id = {}, 1
 
+-- copy(buf, obs) -> 0, or the index of the first element that is not a number. For up to UNROLL inputs
+-- the copy is generated without a loop: an inner loop in the step would split LuaJIT's trace of the
+-- caller's loop into several linked traces, which costs more than the copy itself.
+local UNROLL = 32
+local copiers = {}
+local function copier(n)
+  local f = copiers[n]
+  if f then return f end
+  if n > UNROLL then
+    f = function(buf, obs)
+      for i = 1, n do
+        local x = rawget(obs, i)
+        if type(x) ~= "number" then return i end
+        buf[i - 1] = x
+      end
+      return 0
+    end
+  else
+    local src = { "local rawget, type = ...\nreturn function(buf, obs)\n  local x\n" }
+    for i = 1, n do
+      src[#src + 1] = format("  x = rawget(obs, %d) if type(x) ~= 'number' then return %d end buf[%d] = x\n", i, i, i - 1)
+    end
+    src[#src + 1] = "  return 0\nend\n"
+    f = assert((loadstring or load)(table.concat(src), "=neuromod.ffi copy" .. n))(rawget, type)
+  end
+  copiers[n] = f
+  return f
+end
+
 local function release(a)
   local id = a._id
   if id == 0 then return end
@@ -370,6 +399,7 @@ local function wrap(ptr)
   local cfg = C.nm_agent_get_config(ptr)
   local n, k = tonumber(cfg.n_obs), tonumber(cfg.n_actions)
   local buf = ffi.new("float[?]", n)
+  copier(n)
   local id = table.remove(free_ids)
   if not id then id, next_id = next_id, next_id + 1 end
   local a = AgentT()
@@ -422,13 +452,9 @@ local function read_obs(self, obs, method, what, nargs)
   if type(obs) == "table" then
     local len = #obs
     if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
-    local buf = BUF[self._id]
-    for i = 1, n do
-      local x = rawget(obs, i)
-      if type(x) ~= "number" then
-        error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, i, typename(x)), 3)
-      end
-      buf[i - 1] = x
+    local bad = copiers[n](BUF[self._id], obs)
+    if bad ~= 0 then
+      error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, bad, typename(rawget(obs, bad))), 3)
     end
     return BUF_K
   end
