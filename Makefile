@@ -59,7 +59,7 @@ TEST_ENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lu
            LUA_CPATH="$(CURDIR)/$(BUILD)/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/$(BUILD)/lib/libneuromod.so"
 
 test: all $(C_TESTS)
-	@$(TEST_ENV) sh c/test/run.sh "$(BUILD)" "$(C_TESTS)" "$(BUSTED)" "$(LUA54)"
+	@$(TEST_ENV) sh c/test/run.sh "$(BUILD)" "$(C_TESTS)" "$(BUSTED)" "$(LUA54) $(LUAJIT)"
 
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
 # loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
