@@ -168,6 +168,8 @@ local function load_library()
       local ok, lib = pcall(ffi.load, path)
       if ok then return lib, path end
       tried[#tried + 1] = path .. " (" .. tostring(lib) .. ")"
+    else
+      tried[#tried + 1] = path .. " (no such file)"
     end
   end
   local ok, lib = pcall(ffi.load, "neuromod")
