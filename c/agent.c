@@ -7,8 +7,9 @@
  * learn(r, s'): delta = r + gamma V(s') - V(s)            phasic dopamine (V(s') = 0 when terminal)
  *              theta <- theta + alpha * delta_eff * e      the three-factor rule (Fremaux & Gerstner 2016),
  *                                                           delta_eff = delta x the interactions on DA
- *           the outcome predictor learns r for (s, a) by normalised LMS; its squared error is the surprise
- *           that drives NA and ACh; the modulators advance; a terminal step clears the traces.
+ *           the outcome predictor learns r for (s, a) by normalised LMS; its squared error is the surprise,
+ *           and a second head learns the surprise to expect in (s, a): ACh tracks that expectation, NA the
+ *           surprise beyond it; the modulators advance; a terminal step clears the traces.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     if ((st = check_obs(a, "obs", obs, n)) != NM_OK) return st;
     cache = a->block + a->off_cache;
     trace = a->block + a->off_trace;
-    nm_net_forward(a, obs, cache);
+    nm_net_forward(a, obs, cache, 0);
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
     nm_scal(a->n_traced, decay, trace);
@@ -110,7 +111,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
 {
     float *cache, *next, *params, *trace;
     const float *h;
-    float v, v_next = 0.0f, gamma, delta, step, eps, eta;
+    float v, v_next = 0.0f, gamma, delta, step, eps, eta, eta_var, surprise, expected, var_target;
     int act, reset = 0;
     size_t F;
     nm_status st;
@@ -130,7 +131,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
 
     v = cache[a->cl.value];
     if (!terminal) {
-        nm_net_forward(a, next_obs, next);
+        nm_net_forward(a, next_obs, next, 1);
         v_next = next[a->cl.value];
     }
     gamma = a->mod.params[NM_P_DISCOUNT];
@@ -147,24 +148,39 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
         if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
     }
     eps = reward - cache[a->cl.pred + act];
+    /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
+    surprise = fabsf(eps) < 1e3f ? eps * eps : 1e6f;
+    /* the expected surprise of this state and action, floored so that ratios stay finite */
+    expected = cache[a->cl.var + act];
+    if (!(expected > a->cfg.surprise_floor)) expected = a->cfg.surprise_floor;
+    /* The uncertainty head learns the squared error, clipped at na_threshold x its own prediction: persistent
+     * noise raises it geometrically, a burst of surprise after a clean switch barely moves it (it is read as
+     * change, by NA, not as noise). It learns at a quarter of the predictor's rate. */
+    var_target = surprise < a->cfg.na_threshold * expected ? surprise : a->cfg.na_threshold * expected;
     /* normalised LMS: the step is scaled by 1 / (1 + |h|^2), stable for any width (rate < 2) */
     {
         float hh = 1.0f;
         size_t i;
         for (i = 0; i < F; i++) hh += h[i] * h[i];
         eta = a->cfg.predictor_rate * eps / hh;
+        eta_var = 0.25f * a->cfg.predictor_rate * (var_target - cache[a->cl.var + act]) / hh;
     }
-    if (!isfinite(step) || !isfinite(eta) || !axpy_finite(a->n_traced, step, trace, params) ||
-        !axpy_finite(F, eta, h, params + a->pred_w + (size_t)act * F))
+    /* With clipping on, one update moves a weight by at most max_update, so it cannot overflow a finite
+     * weight in any realistic run and the full pre-check pass is only needed without clipping. */
+    if (!isfinite(step) || !isfinite(eta) || !isfinite(eta_var) ||
+        (a->cfg.max_update <= 0.0f && !axpy_finite(a->n_traced, step, trace, params)) ||
+        !axpy_finite(F, eta, h, params + a->pred_w + (size_t)act * F) ||
+        !axpy_finite(F, eta_var, h, params + a->var_w + (size_t)act * F))
         return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
 
     nm_axpy(a->n_traced, step, trace, params);
     nm_axpy(F, eta, h, params + a->pred_w + (size_t)act * F);
     params[a->pred_b + act] += eta;
+    nm_axpy(F, eta_var, h, params + a->var_w + (size_t)act * F);
+    params[a->var_b + act] += eta_var;
 
-    /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
-    nm_mod_step(a, reward, delta, fabsf(eps) < 1e3f ? eps * eps : 1e6f, &reset);
+    nm_mod_step(a, reward, delta, surprise, expected, &reset);
     if (terminal || reset) memset(trace, 0, a->n_traced * sizeof *trace);
     a->pending = 0;
     a->steps++;
@@ -202,7 +218,7 @@ nm_status nm_agent_evaluate(nm_agent *a, const float *obs, size_t n, float *prob
     if (!a) return NM_ERR_ARG;
     if ((st = check_obs(a, "obs", obs, n)) != NM_OK) return st;
     scratch = a->block + a->off_next;
-    nm_net_forward(a, obs, scratch);
+    nm_net_forward(a, obs, scratch, 0);
     if (probs) memcpy(probs, scratch + a->cl.probs, a->cfg.n_actions * sizeof *probs);
     if (value) *value = scratch[a->cl.value];
     return NM_OK;
@@ -211,7 +227,7 @@ nm_status nm_agent_evaluate(nm_agent *a, const float *obs, size_t n, float *prob
 size_t nm_agent_param_count(const nm_agent *a) { return a ? a->n_params : 0; }
 float *nm_agent_params(nm_agent *a) { return a ? a->block + a->off_params : NULL; }
 
-size_t nm_agent_tensor_count(const nm_agent *a) { return a ? 2 * a->cfg.n_layers + 6 : 0; }
+size_t nm_agent_tensor_count(const nm_agent *a) { return a ? 2 * a->cfg.n_layers + 8 : 0; }
 
 nm_status nm_agent_tensor(const nm_agent *a, size_t i, nm_tensor_info *out)
 {
@@ -238,7 +254,9 @@ nm_status nm_agent_tensor(const nm_agent *a, size_t i, nm_tensor_info *out)
     case 2: out->name = "value.weight"; out->offset = a->value_w; out->rows = 1; out->cols = F; break;
     case 3: out->name = "value.bias"; out->offset = a->value_b; out->rows = 1; out->cols = 1; break;
     case 4: out->name = "predictor.weight"; out->offset = a->pred_w; out->rows = A; out->cols = F; break;
-    default: out->name = "predictor.bias"; out->offset = a->pred_b; out->rows = A; out->cols = 1; break;
+    case 5: out->name = "predictor.bias"; out->offset = a->pred_b; out->rows = A; out->cols = 1; break;
+    case 6: out->name = "predictor_var.weight"; out->offset = a->var_w; out->rows = A; out->cols = F; break;
+    default: out->name = "predictor_var.bias"; out->offset = a->var_b; out->rows = A; out->cols = 1; break;
     }
     return NM_OK;
 }
@@ -256,7 +274,7 @@ nm_status nm_agent_gradient(nm_agent *a, const float *obs, size_t n, int action,
     if (!grad) return nm_fail(a, NM_ERR_ARG, "grad is NULL");
     scratch = a->block + a->off_next;
     memset(grad, 0, a->n_params * sizeof *grad);
-    nm_net_forward(a, obs, scratch);
+    nm_net_forward(a, obs, scratch, 0);
     nm_net_backward(a, scratch, action, w_logpi, w_value, grad);
     return NM_OK;
 }

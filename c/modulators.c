@@ -5,14 +5,16 @@
  * Every learn step, with reward r, TD error delta and the outcome predictor's error eps = r - q_a(s):
  *
  *   surprise      S   = eps^2
- *   ACh (expected uncertainty, Yu & Dayan 2005): a robust running mean of S. Samples are clipped at
- *                 na_threshold x the current expectation before they enter it, so a burst of surprise after a
- *                 clean contingency switch is read as change (NA), not as noise; persistent noise still
- *                 raises it geometrically. raw = that mean; phasic = the clipped sample.
+ *   expected      E   = u(s, a), the uncertainty head's prediction of S for this state and action (floored):
+ *                 expected uncertainty is a property of the cue (Yu & Dayan 2005: known cue unreliability), so
+ *                 a noisy corner of a task does not make the whole world look volatile. The head learns S
+ *                 clipped at na_threshold x E, so persistent noise raises E and a burst after a clean switch
+ *                 barely does.
+ *   ACh (expected uncertainty): phasic = E; tonic = running mean of E over tau_t. raw = tonic.
  *   NA (unexpected uncertainty): u = max(0, S - na_threshold * E) / (S + floor), the fraction of the
- *                 surprise that expected uncertainty E (the ACh raw level) does not explain. ACh thus sets
- *                 NA's threshold (Yu & Dayan's antagonism). phasic <- exp(-1/tau_p) phasic + u, the leaky
- *                 integrator of Rodriguez-Garcia et al.'s noradrenergic gain g <- gamma g + (1-gamma) g0 + eta H;
+ *                 surprise that expected uncertainty does not explain. ACh thus sets NA's threshold (Yu &
+ *                 Dayan's antagonism). phasic <- exp(-1/tau_p) phasic + u, the leaky integrator of
+ *                 Rodriguez-Garcia et al.'s noradrenergic gain g <- gamma g + (1-gamma) g0 + eta H;
  *                 tonic <- running mean of phasic over tau_t (volatility). raw = phasic + tonic.
  *                 u > na_reset clears the eligibility traces (Bouret & Sara 2005 "network reset").
  *   DA:           phasic = delta (reward prediction error, Schultz 1997); tonic = average reward over tau_t
@@ -88,12 +90,10 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
             params[p] = p0 + x;
             break;
         default:
-            params[p] = p0 * expf(x);
+            params[p] = x == 0.0f ? p0 : p0 * expf(x);
         }
     }
 }
-
-static float decay(float tau) { return expf(-1.0f / tau); }
 
 /* Levels from raw values, ablation and interactions; also writes the third-factor multiplier. */
 static void compute_levels(nm_agent *a)
@@ -108,12 +108,12 @@ static void compute_levels(nm_agent *a)
     raw[NM_ACH] = m->tonic[NM_ACH];
     raw[NM_5HT] = m->tonic[NM_5HT];
     for (k = 0; k < NM_N_MODULATORS; k++)
-        base[k] = (c->modulators & NM_MOD_BIT(k)) ? tanhf(raw[k] / c->scale[k]) : 0.0f;
+        base[k] = (c->modulators & NM_MOD_BIT(k)) ? nm_tanh(raw[k] / c->scale[k]) : 0.0f;
     for (k = 0; k < NM_N_MODULATORS; k++) {
         float x = 0.0f;
         for (j = 0; j < NM_N_MODULATORS; j++)
             if (j != k) x += c->interaction[k][j] * base[j];
-        m->factor[k] = expf(x);
+        m->factor[k] = x == 0.0f ? 1.0f : expf(x);
         m->level[k] = base[k] * m->factor[k];
     }
 }
@@ -131,38 +131,38 @@ static void apply_params(nm_agent *a)
 
 void nm_mod_init(nm_agent *a)
 {
+    int k;
+    for (k = 0; k < NM_N_MODULATORS; k++) a->phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
     memset(&a->mod, 0, sizeof a->mod);
-    /* A naive agent expects to be surprised: expected uncertainty starts at a prior (an outcome error of
-     * about 0.5) and falls as the predictor learns, so learning the first task is not read as a change. */
-    a->mod.expected = 0.25f > a->cfg.surprise_floor ? 0.25f : a->cfg.surprise_floor;
+    /* expected uncertainty starts at the uncertainty head's prior (network.c) */
+    a->mod.expected = 0.25f;
+    a->mod.tonic[NM_ACH] = 0.25f;
     compute_levels(a);
     apply_params(a);
 }
 
-void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, int *reset)
+void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset)
 {
     const nm_agent_config *c = &a->cfg;
     nm_modstate *m = &a->mod;
-    float E = m->expected, clipped, u;
+    float u;
     float kt[NM_N_MODULATORS];
     int k;
     for (k = 0; k < NM_N_MODULATORS; k++) kt[k] = 1.0f / c->tau_tonic[k];
 
     m->surprise = surprise;
+    m->expected = expected;
     /* NA: the part of the surprise that expected uncertainty does not explain */
-    u = surprise - c->na_threshold * E;
+    u = surprise - c->na_threshold * expected;
     u = u > 0.0f ? u / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
-    m->phasic[NM_NA] = decay(c->tau_phasic[NM_NA]) * m->phasic[NM_NA] + u;
+    m->phasic[NM_NA] = a->phasic_decay[NM_NA] * m->phasic[NM_NA] + u;
     m->tonic[NM_NA] += kt[NM_NA] * (m->phasic[NM_NA] - m->tonic[NM_NA]);
     *reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
 
-    /* ACh: robust running mean of surprise */
-    clipped = surprise < c->na_threshold * E ? surprise : c->na_threshold * E;
-    m->phasic[NM_ACH] = clipped;
-    m->expected += kt[NM_ACH] * (clipped - m->expected);
-    if (m->expected < c->surprise_floor) m->expected = c->surprise_floor;
-    m->tonic[NM_ACH] = m->expected - c->surprise_floor;
+    /* ACh: the expected uncertainty of the states the agent is in */
+    m->phasic[NM_ACH] = expected - c->surprise_floor;
+    m->tonic[NM_ACH] += kt[NM_ACH] * (m->phasic[NM_ACH] - m->tonic[NM_ACH]);
 
     /* DA */
     m->phasic[NM_DA] = delta;
@@ -171,7 +171,7 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, int *re
     /* 5-HT */
     {
         float pun = reward < 0.0f ? -reward : 0.0f;
-        m->phasic[NM_5HT] = decay(c->tau_phasic[NM_5HT]) * m->phasic[NM_5HT] + pun;
+        m->phasic[NM_5HT] = a->phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
         m->tonic[NM_5HT] += kt[NM_5HT] * (pun - m->tonic[NM_5HT]);
     }
     compute_levels(a);

@@ -9,6 +9,8 @@
  *   pi     = softmax(beta * logits + withhold_bias * [1 0 .. 0])
  *   V      = wv . h + bv             the critic
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
+ *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
+ *                                    this state and action (ACh); surprise beyond it is unexpected (NA)
  *
  * Gain, attention, beta and the bias are modulatory state, not trained: gradients are taken with them held
  * fixed, which is what the finite-difference spec checks.
@@ -45,12 +47,15 @@ void nm_net_layout(nm_agent *a)
     a->n_traced = off;
     a->pred_w = off; off += c->n_actions * in;
     a->pred_b = off; off += c->n_actions;
+    a->var_w = off; off += c->n_actions * in;
+    a->var_b = off; off += c->n_actions;
     a->n_params = off;
     a->max_width = width;
 
     cl->logits = cache; cache += c->n_actions;
     cl->probs = cache; cache += c->n_actions;
     cl->pred = cache; cache += c->n_actions;
+    cl->var = cache; cache += c->n_actions;
     cl->value = cache; cache += 1;
     cl->size = cache;
 
@@ -84,13 +89,33 @@ void nm_net_init(nm_agent *a)
     /* Small head weights: the first policy is near uniform and the first values near zero. */
     init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
     init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
+    /* A naive agent expects to be surprised: the expected squared error starts at a prior of 0.25 (an outcome
+     * error of about 0.5) everywhere and falls as the predictor learns, so that learning a first task is
+     * not read as a change of the world. */
+    for (i = 0; i < c->n_actions; i++) p[a->var_b + i] = 0.25f;
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
     for (i = a->off_attn; i < a->off_cache; i++) a->block[i] = 1.0f;
 }
 
-static float activate(nm_activation f, float x) { return f == NM_RELU ? (x > 0.0f ? x : 0.0f) : tanhf(x); }
+/* tanh through one expf: libm's tanhf (via expm1f) was a third of a small agent's step. Near 0 an odd Taylor
+ * polynomial avoids the cancellation in (e - 1); its truncation error there is below 3e-8. Relative error
+ * elsewhere is a few float ulps. */
+float nm_tanh(float x)
+{
+    float ax = fabsf(x), e;
+    if (ax < 0.125f) {
+        float x2 = x * x;
+        return x * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f - x2 * (17.0f / 315.0f))));
+    }
+    if (ax > 9.0f) return x > 0.0f ? 1.0f : -1.0f;
+    e = expf(2.0f * ax);
+    e = (e - 1.0f) / (e + 1.0f);
+    return x > 0.0f ? e : -e;
+}
 
-void nm_net_forward(const nm_agent *a, const float *obs, float *cache)
+static float activate(nm_activation f, float x) { return f == NM_RELU ? (x > 0.0f ? x : 0.0f) : nm_tanh(x); }
+
+void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only)
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params;
@@ -118,12 +143,15 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache)
         }
         h = post;
     }
+    cache[cl->value] = p[a->value_b];
+    nm_gemv(1, F, p + a->value_w, h, cache + cl->value);
+    if (value_only) return;
     memcpy(logits, p + a->policy_b, A * sizeof *logits);
     nm_gemv(A, F, p + a->policy_w, h, logits);
     memcpy(cache + cl->pred, p + a->pred_b, A * sizeof(float));
     nm_gemv(A, F, p + a->pred_w, h, cache + cl->pred);
-    cache[cl->value] = p[a->value_b];
-    nm_gemv(1, F, p + a->value_w, h, cache + cl->value);
+    memcpy(cache + cl->var, p + a->var_b, A * sizeof(float));
+    nm_gemv(A, F, p + a->var_w, h, cache + cl->var);
 
     /* softmax of beta * logits (+ bias on action 0), max-subtracted so it cannot overflow */
     for (i = 0; i < A; i++) probs[i] = beta * logits[i] + (i == 0 ? bias : 0.0f);

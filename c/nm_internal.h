@@ -4,7 +4,7 @@
  * Memory: one float block holds everything the agent learns or carries between calls, carved by the
  * offsets below, so that a checkpoint is the block plus a few scalars and the update is one axpy:
  *
- *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq ]
+ *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq | Wu bu ]
  *   trace    [ same layout as params up to the predictor ]       eligibility traces e
  *   gain     per hidden unit (all layers)                         NA adaptive gain, neuron scale
  *   attn     per input                                            ACh attention, neuron scale
@@ -33,6 +33,7 @@ typedef struct nm_cache_layout {
     size_t logits;  /* n_actions (before beta and bias) */
     size_t probs;   /* n_actions */
     size_t pred;    /* n_actions: predicted outcome per action */
+    size_t var;     /* n_actions: predicted squared error of pred (expected uncertainty) */
     size_t value;   /* 1 */
     size_t size;
 } nm_cache_layout;
@@ -44,7 +45,7 @@ typedef struct nm_modstate {
     float factor[NM_N_MODULATORS];   /* exp(sum_j I[k][j] level_j): for DA, the multiplier of delta */
     float params[NM_N_PARAMS];
     float surprise;                  /* latest squared outcome prediction error */
-    float expected;                  /* expected surprise (ACh raw + floor) */
+    float expected;                  /* expected surprise of the latest state and action */
     float unexpected;                /* latest unexpectedness u in [0, 1) (NA input) */
 } nm_modstate;
 
@@ -54,7 +55,7 @@ struct nm_agent {
     size_t n_features;             /* width of the trunk's output (n_obs with no layers) */
     size_t n_params;               /* all trainable floats */
     size_t n_traced;               /* trunk + policy + value: the floats with eligibility traces */
-    size_t policy_w, policy_b, value_w, value_b, pred_w, pred_b;
+    size_t policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
     size_t max_width;              /* widest layer, for backward scratch */
     nm_cache_layout cl;            /* layout of one forward cache */
 
@@ -62,6 +63,8 @@ struct nm_agent {
     float *block;
     size_t block_len;
     size_t off_params, off_trace, off_gain, off_attn, off_cache, off_next, off_scratch;
+
+    float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
 
     /* scalars carried between calls */
     nm_rng rng;
@@ -83,8 +86,10 @@ nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msgle
 /* network.c: layout, init, forward, backward */
 void nm_net_layout(nm_agent *a);
 void nm_net_init(nm_agent *a);
-/* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. */
-void nm_net_forward(const nm_agent *a, const float *obs, float *cache);
+/* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. With
+ * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
+void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
+float nm_tanh(float x);
 /* acc += w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache. */
 void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
                      float *acc);
@@ -94,8 +99,9 @@ void nm_mod_init(nm_agent *a);
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS]);
 /* Advances all modulators after one learn step and refreshes the meta-parameters, gain and attention. */
-/* *reset is set when NA calls for clearing the eligibility traces. */
-void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, int *reset);
+/* Advances the modulators given the surprise S and the expected surprise E of the step's state and action;
+ * *reset is set when NA calls for clearing the eligibility traces. */
+void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset);
 void nm_mod_default_mapping(float mapping[NM_N_PARAMS][NM_N_MODULATORS]);
 void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATORS]);
 

@@ -97,7 +97,7 @@ static void gradcheck(nm_activation f, size_t l1, size_t l2)
         double worst = 0;
         nm_agent_tensor(a, t, &info);
         n = info.rows * info.cols;
-        if (strncmp(info.name, "predictor", 9) == 0) continue; /* not part of pi or V */
+        if (strncmp(info.name, "predictor", 9) == 0) continue; /* predictor and predictor_var */ /* not part of pi or V */
         for (i = 0; i < n; i++) {
             size_t k = info.offset + i;
             float old = theta[k], h = 1e-2f;
