@@ -6,7 +6,7 @@ LUA_INC     ?= $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lu
 BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null || echo -I/usr/include/x86_64-linux-gnu/openblas-pthread)
 BLAS_LIBS   ?= $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CC          ?= cc
-OPT         ?= -O2
+OPT         ?= -O3
 CFLAGS      ?= $(OPT) -g
 WARN        := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
 ALL_CFLAGS  := $(WARN) $(CFLAGS) -fPIC $(BLAS_CFLAGS)

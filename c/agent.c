@@ -141,10 +141,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
      * accumulating traces diverges when a large TD error meets a long trace; the clip bounds one update
      * without changing its direction. */
     if (a->cfg.max_update > 0.0f && isfinite(step)) {
-        double norm = 0.0;
-        size_t i;
-        for (i = 0; i < a->n_traced; i++) norm += (double)trace[i] * trace[i];
-        norm = sqrt(norm) * fabs((double)step);
+        double norm = sqrt(nm_sumsq(a->n_traced, trace)) * fabs((double)step);
         if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
     }
     eps = reward - cache[a->cl.pred + act];
@@ -159,9 +156,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
     var_target = surprise < a->cfg.na_threshold * expected ? surprise : a->cfg.na_threshold * expected;
     /* normalised LMS: the step is scaled by 1 / (1 + |h|^2), stable for any width (rate < 2) */
     {
-        float hh = 1.0f;
-        size_t i;
-        for (i = 0; i < F; i++) hh += h[i] * h[i];
+        float hh = 1.0f + nm_dot(F, h, h);
         eta = a->cfg.predictor_rate * eps / hh;
         eta_var = 0.25f * a->cfg.predictor_rate * (var_target - cache[a->cl.var + act]) / hh;
     }

@@ -15,19 +15,44 @@
 
 void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y)
 {
-    size_t i, j;
+    size_t i;
 #ifndef NM_NO_BLAS
     if (rows * cols >= NM_BLAS_MIN) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
         return;
     }
 #endif
-    for (i = 0; i < rows; i++) {
-        const float *r = A + i * cols;
-        float s = 0.0f;
-        for (j = 0; j < cols; j++) s += r[j] * x[j];
-        y[i] += s;
+    for (i = 0; i < rows; i++) y[i] += nm_dot(cols, A + i * cols, x);
+}
+
+/* Four partial sums in a fixed order: the loop is no longer one chain of dependent adds (it pipelines and
+ * vectorises without -ffast-math), and the result is still the same on every run and from every binding. */
+float nm_dot(size_t n, const float *a, const float *b)
+{
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += a[j] * b[j];
+        s1 += a[j + 1] * b[j + 1];
+        s2 += a[j + 2] * b[j + 2];
+        s3 += a[j + 3] * b[j + 3];
     }
+    for (; j < n; j++) s0 += a[j] * b[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+double nm_sumsq(size_t n, const float *a)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += (double)a[j] * a[j];
+        s1 += (double)a[j + 1] * a[j + 1];
+        s2 += (double)a[j + 2] * a[j + 2];
+        s3 += (double)a[j + 3] * a[j + 3];
+    }
+    for (; j < n; j++) s0 += (double)a[j] * a[j];
+    return (s0 + s1) + (s2 + s3);
 }
 
 void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y)

@@ -112,6 +112,8 @@ void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *
 void nm_ger(size_t rows, size_t cols, float alpha, const float *x, const float *y, float *A);
 void nm_axpy(size_t n, float alpha, const float *x, float *y);
 void nm_scal(size_t n, float alpha, float *x);
+float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
+double nm_sumsq(size_t n, const float *a);
 
 /* checksum.c */
 uint32_t nm_crc32(uint32_t crc, const void *data, size_t len);
