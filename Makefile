@@ -77,12 +77,13 @@ sanitize:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod \
-	  $(DESTDIR)$(PREFIX)/bin
+	  $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod $(DESTDIR)$(PREFIX)/bin
 	install -m 644 c/neuromod.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LUA_MOD) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod/
 	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod/
+	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod/  # LuaJIT's path (FFI backend)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' c/neuromod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
 	install -m 755 bin/neuromod $(DESTDIR)$(PREFIX)/bin/
 
@@ -98,7 +99,8 @@ rock-install: all
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/neuromod.h $(DESTDIR)$(PREFIX)/lib/libneuromod.* \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod \
-	  $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/bin/neuromod
+	  $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod \
+	  $(DESTDIR)$(PREFIX)/bin/neuromod
 
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -O2 -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
