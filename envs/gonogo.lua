@@ -12,12 +12,14 @@
 -- delay has no consequence, as in NeuroGym.
 --
 -- Speaks the rlenvs protocol: Env{seed = s, ...}; env:start() -> obs; env:step(a) -> reward, obs, terminal,
--- info; the terminal step's info holds correct (boolean) and condition ("go" / "nogo").
+-- info; the terminal step's info holds correct (boolean) and condition ("go" / "nogo"). The obs and info
+-- tables are reused from step to step (so a step makes no garbage): copy what you keep.
 local nm = require "neuromod"
 local task = require "neuromod.task"
 
 local GoNogo = task.class("gonogo")
 
+local PERIODS = { "fixation", "stimulus", "delay", "decision" }
 local DEFAULT_TIMING = { fixation = 0, stimulus = 500, delay = 500, decision = 500 }
 local DEFAULT_REWARDS = { abort = -0.1, correct = 1.0, fail = -0.5, miss = -0.5 }
 
@@ -32,7 +34,7 @@ function GoNogo:__init(opts)
   -- period boundaries in steps: [start, stop)
   local t = 0
   self.bounds = {}
-  for _, p in ipairs { "fixation", "stimulus", "delay", "decision" } do
+  for _, p in ipairs(PERIODS) do
     local n = math.floor(timing[p] / dt + 0.5)
     if n < 0 then error("gonogo: timing." .. p .. " must be >= 0", 3) end
     self.bounds[p] = { t, t + n }
@@ -41,6 +43,7 @@ function GoNogo:__init(opts)
   if self.bounds.decision[2] == self.bounds.decision[1] then error("gonogo: timing.decision must be >= dt", 3) end
   self.steps = t
   self.obs = { 0, 0, 0 }
+  self.info = {}
   self.trials = 0
 end
 
@@ -52,8 +55,10 @@ function GoNogo:getRewardSpace()
 end
 
 function GoNogo:period(t)
-  for _, p in ipairs { "fixation", "stimulus", "delay", "decision" } do
-    local b = self.bounds[p]
+  local bounds = self.bounds
+  for i = 1, 4 do
+    local p = PERIODS[i]
+    local b = bounds[p]
     if t >= b[1] and t < b[2] then return p end
   end
   return "decision"
@@ -95,7 +100,9 @@ function GoNogo:step(action)
     correct = not self.go
     if self.go then reward = reward + self.rewards.miss end
   end
-  local info = { period = p, gt = (p == "decision" and self.go) and 1 or 0 }
+  -- one info table per env, refilled every step (like the observation): copy what you keep
+  local info = self.info
+  info.period, info.gt = p, (p == "decision" and self.go) and 1 or 0
   if terminal then
     info.correct = correct
     info.condition = self.go and "go" or "nogo"
@@ -103,6 +110,7 @@ function GoNogo:step(action)
     self.t = nil
     return reward, self:observe(self.steps - 1), true, info
   end
+  info.correct, info.condition, info.trial = nil, nil, nil
   return reward, self:observe(self.t), false, info
 end
 
