@@ -13,21 +13,9 @@
 #define NM_BLAS_MIN 16384
 #endif
 
-void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y)
-{
-    size_t i;
-#ifndef NM_NO_BLAS
-    if (rows * cols >= NM_BLAS_MIN) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
-        return;
-    }
-#endif
-    for (i = 0; i < rows; i++) y[i] += nm_dot(cols, A + i * cols, x);
-}
-
 /* Four partial sums in a fixed order: the loop is no longer one chain of dependent adds (it pipelines and
  * vectorises without -ffast-math), and the result is still the same on every run and from every binding. */
-float nm_dot(size_t n, const float *a, const float *b)
+static float dot4(size_t n, const float *a, const float *b)
 {
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
     size_t j = 0;
@@ -39,6 +27,20 @@ float nm_dot(size_t n, const float *a, const float *b)
     }
     for (; j < n; j++) s0 += a[j] * b[j];
     return (s0 + s1) + (s2 + s3);
+}
+
+float nm_dot(size_t n, const float *a, const float *b) { return dot4(n, a, b); }
+
+void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y)
+{
+    size_t i;
+#ifndef NM_NO_BLAS
+    if (rows * cols >= NM_BLAS_MIN) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
+        return;
+    }
+#endif
+    for (i = 0; i < rows; i++) y[i] += dot4(cols, A + i * cols, x);
 }
 
 double nm_sumsq(size_t n, const float *a)
