@@ -54,6 +54,58 @@ local function agent_only(hidden, n)
   return n / best
 end
 
+-- The agent stepped as agent_only, plus agent:modulators(t) into a reused table every step: the cost of
+-- logging the four modulators and the meta-parameters at every step.
+local function agent_logging(hidden, n)
+  local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
+  local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
+  local m, sum = {}, 0
+  local function run(k)
+    for t = 1, k do
+      local a = agent:act(o1)
+      agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
+      agent:modulators(m)
+      sum = sum + m.NA + m.params.learning_rate
+    end
+  end
+  run(math.min(n, 20000))
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = clock()
+    run(n)
+    best = math.min(best, clock() - t0)
+  end
+  agent:close()
+  assert(sum == sum)
+  return n / best
+end
+
+-- The same with agent:levels() and agent:meta() (plain return values) every step: the cheap logging path.
+local function agent_levels(hidden, n)
+  local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
+  local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
+  local sum = 0
+  local function run(k)
+    for t = 1, k do
+      local a = agent:act(o1)
+      agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
+      local da, na = agent:levels()
+      local lr = agent:meta()
+      sum = sum + da + na + lr
+    end
+  end
+  run(math.min(n, 20000))
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = clock()
+    run(n)
+    best = math.min(best, clock() - t0)
+  end
+  agent:close()
+  assert(sum == sum)
+  return n / best
+end
+
 -- The floor: the same agent stepped by C calls only (LuaJIT, through the FFI, on a float array), so that
 -- run.sh can tell the cost of the core from the cost of Lua (the task and the binding).
 local function c_floor(hidden, n)
@@ -87,8 +139,10 @@ end
 local interp = jit and jit.version or _VERSION
 print(string.format("neuromod %s, backend %s, %s, %d steps per run, best of 3", nm.version, nm.backend, interp, steps))
 print(string.format("%-22s %8s %14s %12s", "benchmark", "hidden", "steps/s", "us/step"))
-local cases = { { "gonogo", gonogo, "gonogo (task+agent)" }, { "agent", agent_only, "agent (act+learn)" } }
-if nm.backend == "ffi" then cases[3] = { "cfloor", c_floor, "C calls only" } end
+local cases = { { "gonogo", gonogo, "gonogo (task+agent)" }, { "agent", agent_only, "agent (act+learn)" },
+                { "logging", agent_logging, "agent + modulators(t)" },
+                { "levels", agent_levels, "agent + levels(), meta()" } }
+if nm.backend == "ffi" then cases[#cases + 1] = { "cfloor", c_floor, "C calls only" } end
 for _, case in ipairs(cases) do
   for _, h in ipairs { 16, 64 } do
     local sps = case[2](h, steps)

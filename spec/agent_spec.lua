@@ -62,6 +62,25 @@ describe("nm.agent", function()
     assert.equal(m, again)
   end)
 
+  it("returns the same numbers without a table through levels() and meta()", function()
+    local a = agent()
+    for i = 1, 30 do
+      a:act{ i % 2, 1, 0 }
+      a:learn(i % 3 == 0 and 1 or -0.5, { 1, i % 2, 0 }, i % 5 == 0)
+    end
+    local m = a:modulators()
+    local da, na, ach, ht = a:levels()
+    assert.equal(m.DA, da)
+    assert.equal(m.NA, na)
+    assert.equal(m.ACh, ach)
+    assert.equal(m["5HT"], ht)
+    local meta = { a:meta() }
+    assert.equal(8, #meta)
+    for i, p in ipairs(nm.param_names) do assert.equal(m.params[p], meta[i], p) end
+    assert.equal(m.levels.NA, m.NA)
+    assert.equal(30, m.steps)
+  end)
+
   it("exposes DA as the TD error r + gamma V(s') - V(s)", function()
     local a = agent{ modulators = "none" }
     local _, v = a:evaluate{ 1, 0, 0 }

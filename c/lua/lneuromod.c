@@ -312,6 +312,61 @@ static int l_modstate(lua_State *L)
     return 0;
 }
 
+/* agent:levels() -> DA (latest TD error), NA, ACh, 5HT; agent:meta() -> the eight meta-parameters. */
+static int l_levels(lua_State *L)
+{
+    lagent *a = check_agent(L, "levels");
+    nm_modulator_state m;
+    int k;
+    nm_agent_get_modulators(a->agent, &m);
+    for (k = 0; k < NM_N_MODULATORS; k++) lua_pushnumber(L, m.level[k]);
+    return NM_N_MODULATORS;
+}
+
+static int l_meta(lua_State *L)
+{
+    lagent *a = check_agent(L, "meta");
+    nm_modulator_state m;
+    int p;
+    nm_agent_get_modulators(a->agent, &m);
+    for (p = 0; p < NM_N_PARAMS; p++) lua_pushnumber(L, m.params[p]);
+    return NM_N_PARAMS;
+}
+
+/* Sets t[name] = v[i] for each name, into the subtable t[key] (created if missing). */
+static void named_floats(lua_State *L, int t, const char *key, const float *v, int n, const char *(*name)(int))
+{
+    int i;
+    if (lua_getfield(L, t, key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, n);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, t, key);
+    }
+    for (i = 0; i < n; i++) { lua_pushnumber(L, v[i]); lua_setfield(L, -2, name(i)); }
+    lua_pop(L, 1);
+}
+
+/* agent:_modulators(t): the user-facing table of agent:modulators, filled in place in C (the Lua 5.4 fast
+ * path; common.lua documents the fields). */
+static int l_modulators(lua_State *L)
+{
+    lagent *a = check_agent(L, "modulators");
+    nm_modulator_state m;
+    int k;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    nm_agent_get_modulators(a->agent, &m);
+    for (k = 0; k < NM_N_MODULATORS; k++) { lua_pushnumber(L, m.level[k]); lua_setfield(L, 2, nm_modulator_name(k)); }
+    named_floats(L, 2, "levels", m.level, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, 2, "phasic", m.phasic, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, 2, "tonic", m.tonic, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, 2, "params", m.params, NM_N_PARAMS, nm_param_name);
+    lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
+    lua_pushinteger(L, (lua_Integer)m.steps); lua_setfield(L, 2, "steps");
+    lua_settop(L, 2);
+    return 1;
+}
+
 static int l_config(lua_State *L)
 {
     lagent *a = check_agent(L, "config");
@@ -507,7 +562,8 @@ static int l_vec_len(lua_State *L)
 
 static const luaL_Reg agent_methods[] = {
     { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
-    { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_config", l_config },
+    { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_modulators", l_modulators },
+    { "levels", l_levels }, { "meta", l_meta }, { "_config", l_config },
     { "state_hash", l_state_hash }, { "params", l_params }, { "set_param", l_set_param },
     { "tensors", l_tensors }, { "evaluate", l_evaluate }, { NULL, NULL }
 };

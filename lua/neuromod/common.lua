@@ -243,9 +243,14 @@ return function(backend, backend_name)
   } end
 
   local raw = {}
-  -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), phasic, tonic, params,
-  -- surprise, steps. Pass the same table every step to log without making garbage.
-  function methods:modulators(out)
+  -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
+  -- modulator name), params (by meta-parameter name), surprise, steps. Pass the same table every step to log
+  -- without making garbage; agent:levels() and agent:meta() return the same numbers without a table.
+  -- A backend may fill the table itself (_modulators, the C-API module's fast path).
+  if methods._modulators then
+    local fill = methods._modulators
+    function methods:modulators(out) return fill(self, out or {}) end
+  else function methods:modulators(out)
     self:_modstate(raw)
     out = out or {}
     out.DA = raw.phasic[1]
@@ -257,7 +262,7 @@ return function(backend, backend_name)
     out.params = named_vector(raw.params, PARAMS, out.params)
     out.surprise, out.steps = raw.surprise, raw.steps
     return out
-  end
+  end end
 
   -- agent:mapping() -> {learning_rate = {DA = .., NA = .., ACh = .., ["5HT"] = ..}, ...}
   function methods:mapping() return named_matrix(self:_config().mapping, PARAMS, MODULATORS) end

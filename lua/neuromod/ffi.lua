@@ -582,6 +582,19 @@ function methods._modstate(self, t)
   t.steps = modstate_u[STEPS_HI] * 4294967296 + modstate_u[STEPS_LO]
 end
 
+-- agent:levels() -> DA (the latest TD error), NA, ACh, 5HT; agent:meta() -> the eight meta-parameters in
+-- nm.param_names order. Plain return values: the per-step logging path, no table touched.
+function methods.levels(self)
+  C.nm_agent_get_modulators(check_agent(self, "levels"), modstate)
+  return modstate_f[0], modstate_f[1], modstate_f[2], modstate_f[3]
+end
+
+function methods.meta(self)
+  C.nm_agent_get_modulators(check_agent(self, "meta"), modstate)
+  return modstate_f[12], modstate_f[13], modstate_f[14], modstate_f[15], modstate_f[16], modstate_f[17],
+         modstate_f[18], modstate_f[19]
+end
+
 function methods._config(self)
   return push_config(C.nm_agent_get_config(check_agent(self, "config")))
 end
