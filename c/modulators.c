@@ -15,8 +15,12 @@
  *                 surprise that expected uncertainty does not explain. ACh thus sets NA's threshold (Yu &
  *                 Dayan's antagonism). phasic <- exp(-1/tau_p) phasic + u, the leaky integrator of
  *                 Rodriguez-Garcia et al.'s noradrenergic gain g <- gamma g + (1-gamma) g0 + eta H;
- *                 tonic <- running mean of phasic over tau_t (volatility). raw = phasic + tonic.
+ *                 tonic <- running mean of phasic over tau_t (volatility).
  *                 u > na_reset clears the eligibility traces (Bouret & Sara 2005 "network reset").
+ *                 A second input, utility (Aston-Jones & Cohen 2005): how far the reward rate over the short
+ *                 window (tau_phasic.DA) sits below the long one (tonic DA), in standard errors of the short
+ *                 average beyond 3, squashed to [0, 1). It keeps NA up after the predictor has learned the
+ *                 new outcomes but the policy still earns less than before. raw = phasic + tonic + that.
  *   DA:           phasic = delta (reward prediction error, Schultz 1997); tonic = average reward over tau_t
  *                 (Niv et al. 2007). raw = tonic.
  *   5-HT:         phasic <- exp(-1/tau_p) phasic + max(0, -r) (aversive outcomes); tonic = running mean of the
@@ -104,7 +108,7 @@ static void compute_levels(nm_agent *a)
     float raw[NM_N_MODULATORS];
     int k, j;
     raw[NM_DA] = m->tonic[NM_DA];
-    raw[NM_NA] = m->phasic[NM_NA] + m->tonic[NM_NA];
+    raw[NM_NA] = m->phasic[NM_NA] + m->tonic[NM_NA] + m->utility_drop;
     raw[NM_ACH] = m->tonic[NM_ACH];
     raw[NM_5HT] = m->tonic[NM_5HT];
     for (k = 0; k < NM_N_MODULATORS; k++)
@@ -167,6 +171,18 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     /* DA */
     m->phasic[NM_DA] = delta;
     m->tonic[NM_DA] += kt[NM_DA] * (reward - m->tonic[NM_DA]);
+    {
+        /* NA's second input, utility (Aston-Jones & Cohen 2005): when the recent reward rate falls below the
+         * long-run one by more than its expected fluctuation, the LC shifts to its tonic, exploratory mode and
+         * stays there until the reward rate recovers, even after the outcome predictor has stopped being
+         * surprised. z counts standard errors of the short average (window tau_phasic.DA). */
+        float ks = 1.0f / c->tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
+        m->reward_short += ks * (reward - m->reward_short);
+        m->reward_var += kt[NM_DA] * (dev * dev - m->reward_var);
+        se = sqrtf(m->reward_var * ks * 0.5f) + 1e-3f;
+        z = (m->tonic[NM_DA] - m->reward_short) / se - 3.0f;
+        m->utility_drop = z > 0.0f ? z / (z + 2.0f) : 0.0f;
+    }
 
     /* 5-HT */
     {

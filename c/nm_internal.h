@@ -47,6 +47,9 @@ typedef struct nm_modstate {
     float surprise;                  /* latest squared outcome prediction error */
     float expected;                  /* expected surprise of the latest state and action */
     float unexpected;                /* latest unexpectedness u in [0, 1) (NA input) */
+    float reward_short;              /* reward averaged over the short (phasic DA) time scale */
+    float reward_var;                /* running variance of the reward around its long average */
+    float utility_drop;              /* how far the short reward rate sits below the long one, in [0, 1) */
 } nm_modstate;
 
 struct nm_agent {

@@ -53,6 +53,22 @@ describe("NA", function()
     end
   end)
 
+  it("stays up while the reward rate is below its long-run level, after the surprise has ended (utility)", function()
+    for seed = 1, 3 do
+      local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = seed }
+      local m, na, surprise = {}, {}, {}
+      for t = 1, 3000 do
+        a:act{ 1, 0 }
+        a:learn(switch(t), nil, true)
+        a:modulators(m)
+        na[t], surprise[t] = m.NA, m.surprise
+      end
+      assert.is_true(max(surprise, 2300, 2400) < 1e-3, "the predictor has learned the new outcome")
+      assert.is_true(mean(na, 2300, 2400) > 0.2, "NA still up: " .. mean(na, 2300, 2400))
+      assert.is_true(mean(na, 2800, 3000) < mean(na, 2300, 2400), "and falling as the long-run rate adapts")
+    end
+  end)
+
   it("raises the learning rate and lowers the inverse temperature when it rises", function()
     local s, a = trace(switch, 1, 2005)
     local m = a:modulators()
