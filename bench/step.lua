@@ -11,6 +11,18 @@ local Env = dofile "envs/gonogo.lua"
 local steps = tonumber(arg and arg[1]) or 200000
 local clock = os.clock
 
+-- Warms run up (so that LuaJIT's traces are compiled), then returns n / the best of 3 timed run(n).
+local function steps_per_second(run, n)
+  run(math.min(n, 20000))
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = clock()
+    run(n)
+    best = math.min(best, clock() - t0)
+  end
+  return n / best
+end
+
 local function gonogo(hidden, n)
   local env = Env{ seed = 1 }
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { hidden }, seed = 1 }
@@ -23,15 +35,9 @@ local function gonogo(hidden, n)
       obs = terminal and env:start() or nextobs
     end
   end
-  run(math.min(n, 20000))
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = clock()
-    run(n)
-    best = math.min(best, clock() - t0)
-  end
+  local sps = steps_per_second(run, n)
   agent:close()
-  return n / best
+  return sps
 end
 
 local function agent_only(hidden, n)
@@ -43,15 +49,9 @@ local function agent_only(hidden, n)
       agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
     end
   end
-  run(math.min(n, 20000))
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = clock()
-    run(n)
-    best = math.min(best, clock() - t0)
-  end
+  local sps = steps_per_second(run, n)
   agent:close()
-  return n / best
+  return sps
 end
 
 -- The agent stepped as agent_only, plus agent:modulators(t) into a reused table every step: the cost of
@@ -68,16 +68,10 @@ local function agent_logging(hidden, n)
       sum = sum + m.NA + m.params.learning_rate
     end
   end
-  run(math.min(n, 20000))
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = clock()
-    run(n)
-    best = math.min(best, clock() - t0)
-  end
+  local sps = steps_per_second(run, n)
   agent:close()
   assert(sum == sum)
-  return n / best
+  return sps
 end
 
 -- The same with agent:levels() and agent:meta() (plain return values) every step: the cheap logging path.
@@ -94,16 +88,10 @@ local function agent_levels(hidden, n)
       sum = sum + da + na + lr
     end
   end
-  run(math.min(n, 20000))
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = clock()
-    run(n)
-    best = math.min(best, clock() - t0)
-  end
+  local sps = steps_per_second(run, n)
   agent:close()
   assert(sum == sum)
-  return n / best
+  return sps
 end
 
 -- The floor: the same agent stepped by C calls only (LuaJIT, through the FFI, on a float array), so that
@@ -125,15 +113,9 @@ local function c_floor(hidden, n)
       C.nm_agent_learn(agent, act[0] == 1 and 0.5 or -0.1, o2, 3, t % 15 == 0 and 1 or 0)
     end
   end
-  run(math.min(n, 20000))
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = clock()
-    run(n)
-    best = math.min(best, clock() - t0)
-  end
+  local sps = steps_per_second(run, n)
   C.nm_agent_free(agent)
-  return n / best
+  return sps
 end
 
 local interp = jit and jit.version or _VERSION
