@@ -29,7 +29,8 @@ local function construct(Env, opts)
 end
 
 function runner.run(o)
-  local Env = assert(load_env(o.env))
+  local Env, err = load_env(o.env)
+  if not Env then error(err, 0) end
   local env_opts = {}
   for k, v in pairs(o.env_options or {}) do env_opts[k] = v end
   if env_opts.seed == nil then env_opts.seed = o.seed end
