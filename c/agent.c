@@ -206,6 +206,15 @@ void nm_agent_get_modulators(const nm_agent *a, nm_modulator_state *out)
     out->steps = a->steps;
 }
 
+nm_status nm_agent_attention(nm_agent *a, float *out, size_t n)
+{
+    if (!a) return NM_ERR_ARG;
+    if (!out || n != a->cfg.n_obs)
+        return nm_fail(a, NM_ERR_ARG, "attention: need a buffer of %lu floats", (unsigned long)a->cfg.n_obs);
+    memcpy(out, a->block + a->off_attn, n * sizeof *out);
+    return NM_OK;
+}
+
 nm_status nm_agent_evaluate(nm_agent *a, const float *obs, size_t n, float *probs, float *value)
 {
     float *scratch;

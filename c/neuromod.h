@@ -182,6 +182,10 @@ typedef struct nm_modulator_state {
 
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 
+/* Copies the current per-input attention (today every input takes ACh's attention parameter; the per-input
+ * vector is where input-specific precision will act) to out, which holds n floats; n must equal n_obs. */
+nm_status nm_agent_attention(nm_agent *agent, float *out, size_t n);
+
 /* The policy and value for obs, computed without changing the agent (probs: n_actions floats). */
 nm_status nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
 

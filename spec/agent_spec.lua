@@ -81,6 +81,15 @@ describe("nm.agent", function()
     assert.equal(30, m.steps)
   end)
 
+  it("reports the per-input attention that ACh sets", function()
+    local a = agent()
+    a:act{ 1, 0, 0 }
+    a:learn(1, nil, true)
+    local at = a:attention()
+    assert.equal(3, #at)
+    for i = 1, 3 do assert.near(a:modulators().params.attention, at[i], 1e-6) end
+  end)
+
   it("exposes DA as the TD error r + gamma V(s') - V(s)", function()
     local a = agent{ modulators = "none" }
     local _, v = a:evaluate{ 1, 0, 0 }

@@ -437,6 +437,17 @@ static int l_evaluate(lua_State *L)
     return 2;
 }
 
+/* agent:attention() -> the per-input attention, an array of n_obs numbers */
+static int l_attention(lua_State *L)
+{
+    lagent *a = check_agent(L, "attention");
+    size_t i;
+    nm_agent_attention(a->agent, a->obs, a->n_obs);
+    lua_createtable(L, (int)a->n_obs, 0);
+    for (i = 0; i < a->n_obs; i++) { lua_pushnumber(L, a->obs[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    return 1;
+}
+
 static int l_tostring(lua_State *L)
 {
     lagent *a = luaL_checkudata(L, 1, AGENT_MT);
@@ -563,7 +574,7 @@ static int l_vec_len(lua_State *L)
 static const luaL_Reg agent_methods[] = {
     { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
     { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_modulators", l_modulators },
-    { "levels", l_levels }, { "meta", l_meta }, { "_config", l_config },
+    { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "_config", l_config },
     { "state_hash", l_state_hash }, { "params", l_params }, { "set_param", l_set_param },
     { "tensors", l_tensors }, { "evaluate", l_evaluate }, { NULL, NULL }
 };

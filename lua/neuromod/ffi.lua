@@ -111,6 +111,7 @@ typedef struct nm_modulator_state {
   uint64_t steps;
 } nm_modulator_state;
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
+int nm_agent_attention(nm_agent *agent, float *out, size_t n);
 int nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
 
 typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
@@ -593,6 +594,16 @@ function methods.meta(self)
   C.nm_agent_get_modulators(check_agent(self, "meta"), modstate)
   return modstate_f[12], modstate_f[13], modstate_f[14], modstate_f[15], modstate_f[16], modstate_f[17],
          modstate_f[18], modstate_f[19]
+end
+
+-- agent:attention() -> the per-input attention, an array of n_obs numbers
+function methods.attention(self)
+  local p = check_agent(self, "attention")
+  local buf, n = BUF[self._id], self._n
+  C.nm_agent_attention(p, buf, n)
+  local t = {}
+  for i = 1, n do t[i] = buf[i - 1] end
+  return t
 end
 
 function methods._config(self)
