@@ -18,6 +18,9 @@ local function script_dir()
   return (src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$")) or "."
 end
 local ROOT = script_dir() .. "/.."
+-- run from a checkout without `eval "$(make -s env)"`: find the checkout's Lua files and build first
+package.path = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. package.path
+package.cpath = ROOT .. "/build/lua/?.so;" .. package.cpath
 
 local nm = require "neuromod"
 local stats = require "neuromod.stats"
