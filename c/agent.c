@@ -107,6 +107,22 @@ static int axpy_finite(size_t n, float alpha, const float *x, const float *y)
     return 1;
 }
 
+/* Consolidation as two coupled synaptic variables (Benna & Fusi 2016): each weight is pulled toward a slow
+ * anchor by kappa (the consolidation meta-parameter: 5-HT raises it, the weight of prior knowledge; NA
+ * lowers it, letting go at a change), and the anchor follows the weight over tau_tonic.5HT steps. */
+static void consolidate(nm_agent *a)
+{
+    float *theta = a->block + a->off_params, *anchor = a->block + a->off_anchor;
+    float kappa = a->mod.params[NM_P_CONSOLIDATION], follow = 1.0f / a->cfg.tau_tonic[NM_5HT];
+    size_t i, n = a->n_anchor;
+    if (kappa > 0.5f) kappa = 0.5f;
+    for (i = 0; i < n; i++) {
+        float d = theta[i] - anchor[i];
+        theta[i] -= kappa * d;
+        anchor[i] += follow * (d - kappa * d);
+    }
+}
+
 nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_t n, int terminal)
 {
     float *cache, *next, *params, *trace;
@@ -170,6 +186,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
                        "(delta = %g); the agent is unchanged", (double)delta);
 
     nm_axpy(a->n_traced, step, trace, params);
+    if (a->n_anchor) consolidate(a);
     nm_axpy(F, eta, h, params + a->pred_w + (size_t)act * F);
     params[a->pred_b + act] += eta;
     nm_axpy(F, eta_var, h, params + a->var_w + (size_t)act * F);

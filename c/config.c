@@ -109,6 +109,10 @@ nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msgle
             nm_write_msg(msg, msglen, "%s: expected a number >= 0, got %g", param_names[p], (double)v);
             return NM_ERR_ARG;
         }
+        if (p == NM_P_CONSOLIDATION && v > 0.5f) {
+            nm_write_msg(msg, msglen, "consolidation: expected a per-step coupling in [0, 0.5], got %g", (double)v);
+            return NM_ERR_ARG;
+        }
         if ((p == NM_P_GAIN || p == NM_P_ATTENTION) && v <= 0.0f) {
             nm_write_msg(msg, msglen, "%s: expected a number > 0, got %g", param_names[p], (double)v);
             return NM_ERR_ARG;

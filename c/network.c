@@ -61,7 +61,9 @@ void nm_net_layout(nm_agent *a)
 
     a->off_params = 0;
     a->off_trace = a->off_params + a->n_params;
-    a->off_gain = a->off_trace + a->n_traced;
+    a->off_anchor = a->off_trace + a->n_traced;
+    a->n_anchor = c->base[NM_P_CONSOLIDATION] > 0.0f ? a->n_traced : 0;
+    a->off_gain = a->off_anchor + a->n_anchor;
     a->off_attn = a->off_gain + gain;
     a->off_cache = a->off_attn + c->n_obs;
     a->off_next = a->off_cache + cl->size;
@@ -93,6 +95,7 @@ void nm_net_init(nm_agent *a)
      * error of about 0.5) everywhere and falls as the predictor learns, so that learning a first task is
      * not read as a change of the world. */
     for (i = 0; i < c->n_actions; i++) p[a->var_b + i] = 0.25f;
+    memcpy(a->block + a->off_anchor, p, a->n_anchor * sizeof(float));
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
     for (i = a->off_attn; i < a->off_cache; i++) a->block[i] = 1.0f;
 }

@@ -84,7 +84,8 @@ typedef enum nm_param {
     NM_P_GAIN = 4,                /* multiplicative gain on hidden pre-activations (adaptive gain) */
     NM_P_ATTENTION = 5,           /* precision of the inputs: input attention sharpness */
     NM_P_WITHHOLD_BIAS = 6,       /* additive bias on the logit of action 0 (behavioural inhibition) */
-    NM_P_CONSOLIDATION = 7,       /* weight of prior knowledge (anchor strength) */
+    NM_P_CONSOLIDATION = 7,       /* weight of prior knowledge: per-step pull of each weight toward a slow
+                                     anchor that follows it (kept only when its base value is > 0) */
     NM_N_PARAMS = 8
 } nm_param;
 

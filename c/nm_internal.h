@@ -6,6 +6,7 @@
  *
  *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq | Wu bu ]
  *   trace    [ same layout as params up to the predictor ]       eligibility traces e
+ *   anchor   [ the same, only when base consolidation > 0 ]     slow weights: prior knowledge
  *   gain     per hidden unit (all layers)                         NA adaptive gain, neuron scale
  *   attn     per input                                            ACh attention, neuron scale
  *   cache    forward activations of the pending step, kept so a checkpoint taken between act and learn
@@ -65,7 +66,8 @@ struct nm_agent {
     /* the block */
     float *block;
     size_t block_len;
-    size_t off_params, off_trace, off_gain, off_attn, off_cache, off_next, off_scratch;
+    size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
+    size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_cache, off_next, off_scratch;
 
     float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
 

@@ -147,3 +147,52 @@ describe("mapping", function()
     assert.equal(0, a:mapping().inverse_temperature.NA)
   end)
 end)
+
+describe("consolidation (5-HT: the weight of prior knowledge)", function()
+  -- A two-armed bandit that reverses: arm 1 pays for 1500 steps, then arm 0.
+  local function run(consolidation, seed)
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = seed, consolidation = consolidation }
+    local p0
+    local drift, correct = 0, 0
+    for t = 1, 2000 do
+      local act = a:act{ 1, 0 }
+      local good = t <= 1500 and 1 or 0
+      a:learn(act == good and 1 or -0.2, nil, true)
+      if t == 1500 then p0 = a:params() end
+      if t > 1500 and act == good then correct = correct + 1 end
+    end
+    local p = a:params()
+    for i = 1, #p0 do drift = drift + (p[i] - p0[i]) ^ 2 end
+    return math.sqrt(drift), correct / 500, a
+  end
+
+  it("pulls the weights toward what was learned before: they move less after a reversal", function()
+    for seed = 1, 3 do
+      local free = run(0, seed)
+      local held = run(0.05, seed)
+      assert.is_true(held < 0.7 * free, string.format("drift %.3f with consolidation vs %.3f without", held, free))
+    end
+  end)
+
+  it("is raised by 5-HT and lowered by NA", function()
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = 1, consolidation = 0.01,
+                        modulators = { DA = true, ["5HT"] = true } }
+    local g = nm.rng(1)
+    local m = {}
+    for _ = 1, 2000 do a:act{ 1, 0 } a:learn(g:random() < 0.3 and -1 or 0, nil, true) end
+    a:modulators(m)
+    assert.is_true(m["5HT"] > 0.3)
+    assert.is_true(m.params.consolidation > 0.01 * 1.2, "5-HT raises it: " .. m.params.consolidation)
+    local b = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = 1, consolidation = 0.01, modulators = { NA = true } }
+    for t = 1, 2005 do b:act{ 1, 0 } b:learn(switch(t), nil, true) end
+    local mb = b:modulators()
+    assert.is_true(mb.NA > 0.3)
+    assert.is_true(mb.params.consolidation < 0.01 * 0.8, "NA lowers it: " .. mb.params.consolidation)
+  end)
+
+  it("refuses a coupling above 0.5", function()
+    local ok, e = pcall(nm.agent, { obs = 2, actions = 2, consolidation = 0.9 })
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("consolidation: expected a per-step coupling in [0, 0.5], got 0.9", 1, true))
+  end)
+end)
