@@ -127,7 +127,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
 {
     float *cache, *next, *params, *trace;
     const float *h;
-    float v, v_next = 0.0f, gamma, delta, step, eps, eta, eta_var, surprise, expected, var_target;
+    float v, v_next = 0.0f, gamma, delta, step, eps, eta, eta_var, surprise, expected, var_target, predicted_var;
     int act, reset = 0;
     size_t F;
     nm_status st;
@@ -160,11 +160,14 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
         double norm = sqrt(nm_sumsq(a->n_traced, trace)) * fabs((double)step);
         if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
     }
-    eps = reward - cache[a->cl.pred + act];
+    /* the outcome predictor and its uncertainty head, for the action taken only (from the act-time h; their
+     * weights have not changed since) */
+    eps = reward - (params[a->pred_b + act] + nm_dot(F, params + a->pred_w + (size_t)act * F, h));
     /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
     surprise = fabsf(eps) < 1e3f ? eps * eps : 1e6f;
     /* the expected surprise of this state and action, floored so that ratios stay finite */
-    expected = cache[a->cl.var + act];
+    predicted_var = params[a->var_b + act] + nm_dot(F, params + a->var_w + (size_t)act * F, h);
+    expected = predicted_var;
     if (!(expected > a->cfg.surprise_floor)) expected = a->cfg.surprise_floor;
     /* The uncertainty head learns the squared error, clipped at na_threshold x its own prediction: persistent
      * noise raises it geometrically, a burst of surprise after a clean switch barely moves it (it is read as
@@ -174,7 +177,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
     {
         float hh = 1.0f + nm_dot(F, h, h);
         eta = a->cfg.predictor_rate * eps / hh;
-        eta_var = 0.25f * a->cfg.predictor_rate * (var_target - cache[a->cl.var + act]) / hh;
+        eta_var = 0.25f * a->cfg.predictor_rate * (var_target - predicted_var) / hh;
     }
     /* With clipping on, one update moves a weight by at most max_update, so it cannot overflow a finite
      * weight in any realistic run and the full pre-check pass is only needed without clipping. */

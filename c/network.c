@@ -54,8 +54,6 @@ void nm_net_layout(nm_agent *a)
 
     cl->logits = cache; cache += c->n_actions;
     cl->probs = cache; cache += c->n_actions;
-    cl->pred = cache; cache += c->n_actions;
-    cl->var = cache; cache += c->n_actions;
     cl->value = cache; cache += 1;
     cl->size = cache;
 
@@ -100,29 +98,6 @@ void nm_net_init(nm_agent *a)
     for (i = a->off_attn; i < a->off_cache; i++) a->block[i] = 1.0f;
 }
 
-/* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
- * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third
- * of a small agent's step. Largest error against tanh in double over [-12, 12]: 3.9e-7. */
-static float tanh_rational(float x)
-{
-    const float c = 7.90531110763549805f;
-    float xc = x > c ? c : (x < -c ? -c : x);
-    float x2 = xc * xc;
-    float p = -2.76076847742355e-16f;
-    float q = 1.19825839466702e-06f;
-    p = p * x2 + 2.00018790482477e-13f;
-    p = p * x2 + -8.60467152213735e-11f;
-    p = p * x2 + 5.12229709037114e-08f;
-    p = p * x2 + 1.48572235717979e-05f;
-    p = p * x2 + 6.37261928875436e-04f;
-    p = p * x2 + 4.89352455891786e-03f;
-    q = q * x2 + 1.18534705686654e-04f;
-    q = q * x2 + 2.26843463243900e-03f;
-    q = q * x2 + 4.89352518554385e-03f;
-    return xc * p / q;
-}
-
-float nm_tanh(float x) { return tanh_rational(x); }
 
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only)
 {
@@ -148,7 +123,7 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
         nm_gemv(L->out, L->in, p + L->w, h, pre);
         for (i = 0; i < L->out; i++) pre[i] *= g[i];
         if (c->activation == NM_TANH)
-            for (i = 0; i < L->out; i++) post[i] = tanh_rational(pre[i]);
+            for (i = 0; i < L->out; i++) post[i] = nm_tanh(pre[i]);
         else
             for (i = 0; i < L->out; i++) post[i] = pre[i] > 0.0f ? pre[i] : 0.0f;
         h = post;
@@ -158,10 +133,6 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     if (value_only) return;
     memcpy(logits, p + a->policy_b, A * sizeof *logits);
     nm_gemv(A, F, p + a->policy_w, h, logits);
-    memcpy(cache + cl->pred, p + a->pred_b, A * sizeof(float));
-    nm_gemv(A, F, p + a->pred_w, h, cache + cl->pred);
-    memcpy(cache + cl->var, p + a->var_b, A * sizeof(float));
-    nm_gemv(A, F, p + a->var_w, h, cache + cl->var);
 
     /* softmax of beta * logits (+ bias on action 0), max-subtracted so it cannot overflow */
     for (i = 0; i < A; i++) probs[i] = beta * logits[i] + (i == 0 ? bias : 0.0f);
