@@ -11,6 +11,7 @@
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
  *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
  *                                    this state and action (ACh); surprise beyond it is unexpected (NA)
+ *   (q and u are read for the action taken only, by learn in agent.c; the forward pass here stops at V)
  *
  * Gain, attention, beta and the bias are modulatory state, not trained: gradients are taken with them held
  * fixed, which is what the finite-difference spec checks.
