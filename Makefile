@@ -23,7 +23,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core
 
-.PHONY: all test sanitize env install uninstall rock-install bench clean help run
+.PHONY: all test sanitize fuzz env install uninstall rock-install bench clean help run
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -74,6 +74,16 @@ sanitize:
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
 	$(BUSTED) --lua=$(LUA54) --exclude-tags=slow spec
 
+# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build-fuzz/corpus
+	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm
+	./build-fuzz/make_corpus build-fuzz/corpus
+	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Ic $(BLAS_CFLAGS) -o build-fuzz/fuzz_checkpoint \
+	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
+	./build-fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod \
@@ -113,7 +123,7 @@ run: all
 	$(TEST_ENV) $(LUA54) bin/neuromod run envs/gonogo.lua --trials 2000 --seed 1
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"

@@ -226,6 +226,16 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
         nm_write_msg(msg, msglen, "checkpoint holds an invalid config: %s", why);
         return NM_ERR_FORMAT;
     }
+    {
+        /* Check the announced length against the config's before allocating anything, so that a damaged or
+         * hostile header cannot make the reader allocate what the file does not hold. */
+        nm_agent probe;
+        memset(&probe, 0, sizeof probe);
+        probe.cfg = cfg;
+        nm_net_layout(&probe);
+        if (payload != payload_bytes(&probe))
+            return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: state size does not match its config");
+    }
     st = nm_agent_new(&cfg, &a, why, sizeof why);
     if (st != NM_OK) { nm_write_msg(msg, msglen, "%s", why); return st; }
     block_len = get_u64(&c);
