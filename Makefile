@@ -129,6 +129,7 @@ help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
 	@echo "make test       C tests and busted specs"
 	@echo "make sanitize   the tests under ASan + UBSan"
+	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"
 	@echo "make run        train Go/No-Go (2,000 trials) and print the result"
 	@echo "make install PREFIX=/usr/local"
