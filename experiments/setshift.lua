@@ -4,6 +4,7 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
+--                                   [--ablation]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -156,6 +157,20 @@ function M.tests(results)
   return t, table.concat(out, "\n")
 end
 
+-- Which modulator adds what on top of DA + NA (answers "why is all four better?").
+M.ABLATION = {
+  { name = "DA", modulators = { DA = true } },
+  { name = "DA+NA", modulators = { DA = true, NA = true } },
+  { name = "DA+NA+ACh", modulators = { DA = true, NA = true, ACh = true } },
+  { name = "DA+NA+5HT", modulators = { DA = true, NA = true, ["5HT"] = true } },
+  { name = "all four", modulators = "all" },
+}
+M.ABLATION_TASKS = {
+  { label = "extra-dimensional shift" },
+  { label = "input noise sd 0.3", noise = 0.3 },
+  { label = "10% misleading feedback", reward_flip = 0.1 },
+}
+
 -- Variants the study was not tuned on: other shift points, input noise, population sizes, the intra shift.
 M.VARIANTS = {
   { label = "shift at trial 150", shift_trial = 150, trials = 850 },
@@ -169,7 +184,7 @@ M.VARIANTS = {
 
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
-           reward_flip = 0, hidden = { 32 }, out = "results", variants = false }
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false }
 end
 
 local function parse(argv)
@@ -192,6 +207,7 @@ local function parse(argv)
     elseif a == "--flip" then o.reward_flip = num(a, v) i = i + 1
     elseif a == "--out" then o.out = v i = i + 1
     elseif a == "--variants" then o.variants = true
+    elseif a == "--ablation" then o.ablation = true
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -259,6 +275,26 @@ function M.main(argv)
         fmt_ci(column(da, "crit"), 0), fmt_ci(column(dana, "crit"), 0), fmt_ci(column(all, "crit"), 0),
         never(da) .. "/" .. vo.seeds, never(dana) .. "/" .. vo.seeds, never(all) .. "/" .. vo.seeds, mw.p_less,
         hr.p_greater))
+    end
+  end
+  if o.ablation then
+    print("\nWhat each modulator adds (mean trials to criterion after the shift, and how many of " .. o.seeds ..
+      " seeds never re-adapt):")
+    local head = { string.format("  %-26s", "task") }
+    for _, c in ipairs(M.ABLATION) do head[#head + 1] = string.format("%-17s", c.name) end
+    print(table.concat(head, " "))
+    for _, v in ipairs(M.ABLATION_TASKS) do
+      local vo = parse(argv or {})
+      for k, x in pairs(v) do if k ~= "label" then vo[k] = x end end
+      local row = { string.format("  %-26s", v.label) }
+      for _, c in ipairs(M.ABLATION) do
+        local r = { seeds = {} }
+        for seed = 1, vo.seeds do r.seeds[seed] = M.run_one(vo, c, seed) end
+        local never = 0
+        for _, x in ipairs(r.seeds) do if x.never then never = never + 1 end end
+        row[#row + 1] = string.format("%-17s", string.format("%.0f (%d never)", stats.mean(column(r, "crit")), never))
+      end
+      print(table.concat(row, " "))
     end
   end
   return 0
