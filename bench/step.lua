@@ -40,59 +40,38 @@ local function gonogo(hidden, n)
   return sps
 end
 
-local function agent_only(hidden, n)
-  local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
-  local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
-  local function run(k)
-    for t = 1, k do
-      local a = agent:act(o1)
-      agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
+-- The agent alone on a reused observation table; log(agent), if given, runs after every step (the cost of
+-- logging).
+local function agent_bench(log)
+  return function(hidden, n)
+    local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
+    local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
+    local function run(k)
+      for t = 1, k do
+        local a = agent:act(o1)
+        agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
+        if log then log(agent) end
+      end
     end
+    local sps = steps_per_second(run, n)
+    agent:close()
+    return sps
   end
-  local sps = steps_per_second(run, n)
-  agent:close()
-  return sps
 end
 
--- The agent stepped as agent_only, plus agent:modulators(t) into a reused table every step: the cost of
--- logging the four modulators and the meta-parameters at every step.
-local function agent_logging(hidden, n)
-  local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
-  local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
-  local m, sum = {}, 0
-  local function run(k)
-    for t = 1, k do
-      local a = agent:act(o1)
-      agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
-      agent:modulators(m)
-      sum = sum + m.NA + m.params.learning_rate
-    end
-  end
-  local sps = steps_per_second(run, n)
-  agent:close()
-  assert(sum == sum)
-  return sps
-end
-
--- The same with agent:levels() and agent:meta() (plain return values) every step: the cheap logging path.
-local function agent_levels(hidden, n)
-  local agent = nm.agent{ obs = 3, actions = 2, hidden = { hidden }, seed = 1 }
-  local o1, o2 = { 1, 0, 1 }, { 0, 1, 0 }
-  local sum = 0
-  local function run(k)
-    for t = 1, k do
-      local a = agent:act(o1)
-      agent:learn(a == 1 and 0.5 or -0.1, o2, t % 15 == 0)
-      local da, na = agent:levels()
-      local lr = agent:meta()
-      sum = sum + da + na + lr
-    end
-  end
-  local sps = steps_per_second(run, n)
-  agent:close()
-  assert(sum == sum)
-  return sps
-end
+local sink, m = 0, {}
+local agent_only = agent_bench(nil)
+-- agent:modulators(t) into a reused table: every field, by name
+local agent_logging = agent_bench(function(agent)
+  agent:modulators(m)
+  sink = sink + m.NA + m.params.learning_rate
+end)
+-- agent:levels() and agent:meta(): plain return values, the cheap logging path
+local agent_levels = agent_bench(function(agent)
+  local da, na = agent:levels()
+  local lr = agent:meta()
+  sink = sink + da + na + lr
+end)
 
 -- The floor: the same agent stepped by C calls only (LuaJIT, through the FFI, on a float array), so that
 -- run.sh can tell the cost of the core from the cost of Lua (the task and the binding).

@@ -9,14 +9,9 @@ local ROOT = SPEC:match("^(.*)/spec/[^/]*$") or "."
 local SCRIPT = "spec/support/trajectory.lua"
 local TRAIN, CONTINUE = 3000, 1000
 
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shell = dofile(ROOT .. "/spec/support/shell.lua")
+local sh_quote, have = shell.quote, shell.have
 
-local function have(interp)
-  local p = io.popen("command -v " .. interp .. " 2>/dev/null")
-  local out = p and p:read("*a") or ""
-  if p then p:close() end
-  return out ~= ""
-end
 
 -- Runs `interp trajectory.lua args...` in the checkout with its paths; returns the output lines.
 local function trajectory(interp, ...)

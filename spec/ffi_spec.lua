@@ -7,7 +7,8 @@ local nm = require "neuromod"
 local SPEC = debug.getinfo(1, "S").source:match("^@(.*)$") or "spec/ffi_spec.lua"
 local ROOT = SPEC:match("^(.*)/spec/[^/]*$") or "."
 
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shell = dofile(ROOT .. "/spec/support/shell.lua")
+local sh_quote, have = shell.quote, shell.have
 
 -- Runs `interp -e code` with the checkout's paths; returns ok, output (stdout and stderr).
 local function run_lua(interp, code, env)
@@ -27,12 +28,6 @@ local function run_lua(interp, code, env)
   return status == 0, (out:gsub("<exit %d+>\n?$", ""))
 end
 
-local function have(interp)
-  local p = io.popen("command -v " .. interp .. " 2>/dev/null")
-  local out = p and p:read("*a") or ""
-  if p then p:close() end
-  return out ~= ""
-end
 
 describe("backend choice", function()
   it("require 'neuromod' picks ffi under LuaJIT and core under Lua 5.4", function()
