@@ -280,8 +280,11 @@ describe("hot path", function()
       end
     end
     local steps = jit and 1000000 or 200000
-    for _, f in ipairs { run, run_other_inputs } do
-      f(20000) -- warm-up: traces compiled, tables sized
+    -- Garbage made per step grows the heap in every window (1 byte a step is 1 MB here). LuaJIT also counts
+    -- the trace compiler's own allocations: when the policy drifts, a branch can turn hot and get a side
+    -- trace late, a one-off of a few KB (seen once in six runs at 5.1 KB). So a window that grew is measured
+    -- once more, and both windows must be above the bar to fail.
+    local function grown(f)
       collectgarbage()
       collectgarbage()
       collectgarbage("stop")
@@ -289,7 +292,13 @@ describe("hot path", function()
       f(steps)
       local grew = collectgarbage("count") - before
       collectgarbage("restart")
-      assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over %d steps", grew, steps))
+      return grew
+    end
+    for _, f in ipairs { run, run_other_inputs } do
+      f(20000) -- warm-up: traces compiled, tables sized
+      local grew = grown(f)
+      if grew >= 4 then grew = math.min(grew, grown(f)) end
+      assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over %d steps, in two windows", grew, steps))
     end
     agent:close()
   end)
