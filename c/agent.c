@@ -23,7 +23,7 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
     if (msg && msglen) msg[0] = '\0';
     if (!out) { nm_write_msg(msg, msglen, "out is NULL"); return NM_ERR_ARG; }
     *out = NULL;
-    st = nm_config_validate(cfg, msg, msglen);
+    st = nm_agent_config_check(cfg, msg, msglen);
     if (st != NM_OK) return st;
     a = calloc(1, sizeof *a);
     if (!a) { nm_write_msg(msg, msglen, "cannot allocate the agent"); return NM_ERR_NOMEM; }

@@ -221,7 +221,7 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
     c.end = (const unsigned char *)buf + len - 4;
     get_config(&c, &cfg);
     if (!c.ok) return refuse(msg, msglen, NM_ERR_FORMAT, "truncated checkpoint (config)");
-    st = nm_config_validate(&cfg, why, sizeof why);
+    st = nm_agent_config_check(&cfg, why, sizeof why);
     if (st != NM_OK) {
         nm_write_msg(msg, msglen, "checkpoint holds an invalid config: %s", why);
         return NM_ERR_FORMAT;

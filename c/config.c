@@ -53,7 +53,7 @@ void nm_agent_config_default(nm_agent_config *cfg)
 
 static int finite(float x) { return isfinite(x); }
 
-nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msglen)
+nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen)
 {
     size_t l;
     int p, k;
@@ -163,9 +163,4 @@ nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msgle
         return NM_ERR_ARG;
     }
     return NM_OK;
-}
-
-nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen)
-{
-    return nm_config_validate(cfg, msg, msglen);
 }

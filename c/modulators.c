@@ -139,8 +139,8 @@ void nm_mod_init(nm_agent *a)
     for (k = 0; k < NM_N_MODULATORS; k++) a->phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
     memset(&a->mod, 0, sizeof a->mod);
     /* expected uncertainty starts at the uncertainty head's prior (network.c) */
-    a->mod.expected = 0.25f;
-    a->mod.tonic[NM_ACH] = 0.25f;
+    a->mod.expected = NM_UNCERTAINTY_PRIOR;
+    a->mod.tonic[NM_ACH] = NM_UNCERTAINTY_PRIOR;
     compute_levels(a);
     apply_params(a);
 }

@@ -90,10 +90,9 @@ void nm_net_init(nm_agent *a)
     /* Small head weights: the first policy is near uniform and the first values near zero. */
     init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
     init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
-    /* A naive agent expects to be surprised: the expected squared error starts at a prior of 0.25 (an outcome
-     * error of about 0.5) everywhere and falls as the predictor learns, so that learning a first task is
-     * not read as a change of the world. */
-    for (i = 0; i < c->n_actions; i++) p[a->var_b + i] = 0.25f;
+    /* A naive agent expects to be surprised: the expected squared error starts at the prior everywhere and
+     * falls as the predictor learns. */
+    for (i = 0; i < c->n_actions; i++) p[a->var_b + i] = NM_UNCERTAINTY_PRIOR;
     memcpy(a->block + a->off_anchor, p, a->n_anchor * sizeof(float));
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
     for (i = a->off_attn; i < a->off_cache; i++) a->block[i] = 1.0f;

@@ -83,8 +83,9 @@ struct nm_agent {
 nm_status nm_fail(nm_agent *a, nm_status st, const char *fmt, ...);
 void nm_write_msg(char *msg, size_t msglen, const char *fmt, ...);
 
-/* config.c */
-nm_status nm_config_validate(const nm_agent_config *cfg, char *msg, size_t msglen);
+/* The expected squared outcome error of a naive agent (an error of about 0.5): the uncertainty head's
+ * starting bias and ACh's starting level, so that learning a first task is not read as a change. */
+#define NM_UNCERTAINTY_PRIOR 0.25f
 
 /* network.c: layout, init, forward, backward */
 void nm_net_layout(nm_agent *a);
