@@ -34,6 +34,8 @@ local function is_callable(x)
   return mt ~= nil and type(mt) == "table" and mt.__call ~= nil
 end
 
+-- protocol.construct(Env, opts, name) -> env: builds an environment from a constructor (callable, or a class
+-- with .new); errors name the script and say what was wrong.
 local function construct(Env, opts, name)
   local ok, env
   if type(Env) == "function" or is_callable(Env) then
@@ -185,6 +187,18 @@ local function run(Env, opts, name, chk)
   return summary
 end
 
+-- protocol.load(path[, name]) -> what the task script returns (its constructor); errors name the script.
+function protocol.load(path, name)
+  name = name or path
+  local chunk, err = loadfile(path)
+  if not chunk then fail(name, "load", err) end
+  local ok, Env = pcall(chunk)
+  if not ok then fail(name, "load", "the script raised an error: " .. tostring(Env)) end
+  return Env
+end
+
+protocol.construct = construct
+
 function protocol.check(Env, opts, name, check)
   check = check or {}
   local chk = {
@@ -205,13 +219,8 @@ function protocol.check(Env, opts, name, check)
   end
   local ok, res = pcall(function()
     if type(Env) == "string" then
-      local path = Env
-      name = name or path
-      local chunk, err = loadfile(path)
-      if not chunk then fail(name, "load", err) end
-      local okl, E = pcall(chunk)
-      if not okl then fail(name, "load", "the script raised an error: " .. tostring(E)) end
-      Env = E
+      name = name or Env
+      Env = protocol.load(Env, name)
     end
     return run(Env, opts, name or "env", chk)
   end)

@@ -7,34 +7,16 @@
 --      trials_to_criterion, modulators (final snapshot)
 -- A trial is an episode; its terminal step's info carries `correct` and optionally `condition`.
 local nm = require "neuromod"
+local protocol = require "neuromod.protocol"
 
 local runner = {}
 
-local function load_env(path)
-  local chunk, err = loadfile(path)
-  if not chunk then return nil, "cannot load task script " .. path .. ": " .. err end
-  local ok, Env = pcall(chunk)
-  if not ok then return nil, "task script " .. path .. " failed: " .. tostring(Env) end
-  if type(Env) ~= "table" and type(Env) ~= "function" then
-    return nil, "task script " .. path .. " must return an environment constructor, got " .. type(Env)
-  end
-  return Env
-end
-runner.load_env = load_env
-
-local function construct(Env, opts)
-  if type(Env) == "function" then return Env(opts) end
-  if Env.new then return Env.new(opts) end
-  return Env(opts)
-end
-
 function runner.run(o)
-  local Env, err = load_env(o.env)
-  if not Env then error(err, 0) end
+  local Env = protocol.load(o.env)
   local env_opts = {}
   for k, v in pairs(o.env_options or {}) do env_opts[k] = v end
   if env_opts.seed == nil then env_opts.seed = o.seed end
-  local env = construct(Env, env_opts)
+  local env = protocol.construct(Env, env_opts, o.env)
   local agent_opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), seed = o.seed,
                        hidden = o.hidden, modulators = o.modulators }
   for k, v in pairs(o.agent_options or {}) do agent_opts[k] = v end
