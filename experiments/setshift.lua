@@ -25,6 +25,7 @@ package.cpath = ROOT .. "/build/lua/?.so;" .. package.cpath
 
 local nm = require "neuromod"
 local stats = require "neuromod.stats"
+local SetShift = dofile(ROOT .. "/envs/setshift.lua")
 
 local M = {}
 
@@ -44,8 +45,7 @@ end
 
 -- One seed in one condition. Returns the per-seed measures and, if rows is given, appends per-trial rows.
 function M.run_one(o, cond, seed, rows)
-  local Env = dofile(ROOT .. "/envs/setshift.lua")
-  local env = Env{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
+  local env = SetShift{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
                    active = o.active, noise = o.noise, reward_flip = o.reward_flip }
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden,
                           seed = seed, modulators = cond.modulators }
@@ -87,9 +87,11 @@ function M.run_one(o, cond, seed, rows)
   }
 end
 
-function M.run(o, rows)
+-- Runs every seed of each condition (default: the four of the study); returns a list of
+-- { name, seeds = { per-seed measures } } in the conditions' order.
+function M.run(o, rows, conditions)
   local results = {}
-  for ci, cond in ipairs(CONDITIONS) do
+  for ci, cond in ipairs(conditions or CONDITIONS) do
     local r = { name = cond.name, seeds = {} }
     for seed = 1, o.seeds do r.seeds[seed] = M.run_one(o, cond, seed, rows) end
     results[ci] = r
@@ -101,6 +103,25 @@ local function column(r, key)
   local x = {}
   for i, s in ipairs(r.seeds) do x[i] = type(s[key]) == "boolean" and (s[key] and 1 or 0) or s[key] end
   return x
+end
+
+local function never(r)
+  local n = 0
+  for _, s in ipairs(r.seeds) do if s.never then n = n + 1 end end
+  return n
+end
+
+-- per seed: H(A | go cue) just after the shift minus before it
+local function rise(r)
+  local x = {}
+  for i, s in ipairs(r.seeds) do x[i] = s.H_after - s.H_pre end
+  return x
+end
+
+local function by_name(results)
+  local by = {}
+  for _, r in ipairs(results) do by[r.name] = r end
+  return by
 end
 
 local function fmt_ci(x, digits)
@@ -120,10 +141,8 @@ function M.table(results, o)
   p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", "condition", "acc. before shift", "acc. last 100",
     "trials to criterion", "never", "H(A|go) before", "H just after", "H long after")
   for _, r in ipairs(results) do
-    local never = 0
-    for _, s in ipairs(r.seeds) do if s.never then never = never + 1 end end
     p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", r.name, fmt_ci(column(r, "pre"), 2),
-      fmt_ci(column(r, "post"), 2), fmt_ci(column(r, "crit"), 0), string.format("%d/%d", never, #r.seeds),
+      fmt_ci(column(r, "post"), 2), fmt_ci(column(r, "crit"), 0), string.format("%d/%d", never(r), #r.seeds),
       fmt_ci(column(r, "H_pre"), 3), fmt_ci(column(r, "H_after"), 3), fmt_ci(column(r, "H_late"), 3))
   end
   return table.concat(out, "\n")
@@ -133,15 +152,9 @@ end
 -- Mann-Whitney on trials to criterion, censored runs tied at the maximum; Welch's t for reference), and the
 -- entropy rise after the shift (H just after - H before) is larger with NA than without.
 function M.tests(results)
-  local by = {}
-  for _, r in ipairs(results) do by[r.name] = r end
+  local by = by_name(results)
   local da = by["DA"]
   local out, t = {}, {}
-  local function rise(r)
-    local x = {}
-    for i, s in ipairs(r.seeds) do x[i] = s.H_after - s.H_pre end
-    return x
-  end
   for _, name in ipairs { "DA+NA", "all four", "none" } do
     local r = by[name]
     local mw = stats.mann_whitney(column(r, "crit"), column(da, "crit"))
@@ -239,6 +252,13 @@ local function write_csv(o, results, rows)
   f:close()
 end
 
+-- The options of argv with a variant's overrides (every key but its label).
+local function with(argv, variant)
+  local o = parse(argv or {})
+  for k, x in pairs(variant) do if k ~= "label" then o[k] = x end end
+  return o
+end
+
 function M.main(argv)
   local o = parse(argv or {})
   local t0 = os.clock()
@@ -255,25 +275,14 @@ function M.main(argv)
     print("\nVariants the study was not tuned on (" .. o.seeds .. " seeds each; p: one-sided Mann-Whitney, DA+NA vs DA):")
     print(string.format("  %-26s %-16s %-16s %-16s %-9s %-9s %-9s %-9s %-9s", "variant", "DA: trials",
       "DA+NA: trials", "all four: trials", "DA never", "+NA never", "all never", "p (crit.)", "p (H rise)"))
-    local function never(r) local n = 0 for _, s in ipairs(r.seeds) do if s.never then n = n + 1 end end return n end
-    local function rise(r) local x = {} for i, s in ipairs(r.seeds) do x[i] = s.H_after - s.H_pre end return x end
     for _, v in ipairs(M.VARIANTS) do
-      local vo = parse(argv or {})
-      for k, x in pairs(v) do if k ~= "label" then vo[k] = x end end
-      local res = {}
-      for _, cond in ipairs(CONDITIONS) do
-        if cond.name ~= "none" then
-          local r = { name = cond.name, seeds = {} }
-          for seed = 1, vo.seeds do r.seeds[seed] = M.run_one(vo, cond, seed) end
-          res[cond.name] = r
-        end
-      end
+      local res = by_name(M.run(with(argv, v), nil, { CONDITIONS[2], CONDITIONS[3], CONDITIONS[4] }))
       local da, dana, all = res["DA"], res["DA+NA"], res["all four"]
       local mw = stats.mann_whitney(column(dana, "crit"), column(da, "crit"))
       local hr = stats.mann_whitney(rise(dana), rise(da))
       print(string.format("  %-26s %-16s %-16s %-16s %-9s %-9s %-9s %-9.2g %-9.2g", v.label,
         fmt_ci(column(da, "crit"), 0), fmt_ci(column(dana, "crit"), 0), fmt_ci(column(all, "crit"), 0),
-        never(da) .. "/" .. vo.seeds, never(dana) .. "/" .. vo.seeds, never(all) .. "/" .. vo.seeds, mw.p_less,
+        never(da) .. "/" .. o.seeds, never(dana) .. "/" .. o.seeds, never(all) .. "/" .. o.seeds, mw.p_less,
         hr.p_greater))
     end
   end
@@ -284,15 +293,9 @@ function M.main(argv)
     for _, c in ipairs(M.ABLATION) do head[#head + 1] = string.format("%-17s", c.name) end
     print(table.concat(head, " "))
     for _, v in ipairs(M.ABLATION_TASKS) do
-      local vo = parse(argv or {})
-      for k, x in pairs(v) do if k ~= "label" then vo[k] = x end end
       local row = { string.format("  %-26s", v.label) }
-      for _, c in ipairs(M.ABLATION) do
-        local r = { seeds = {} }
-        for seed = 1, vo.seeds do r.seeds[seed] = M.run_one(vo, c, seed) end
-        local never = 0
-        for _, x in ipairs(r.seeds) do if x.never then never = never + 1 end end
-        row[#row + 1] = string.format("%-17s", string.format("%.0f (%d never)", stats.mean(column(r, "crit")), never))
+      for _, r in ipairs(M.run(with(argv, v), nil, M.ABLATION)) do
+        row[#row + 1] = string.format("%-17s", string.format("%.0f (%d never)", stats.mean(column(r, "crit")), never(r)))
       end
       print(table.concat(row, " "))
     end
