@@ -119,8 +119,7 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
         const nm_layer *L = &a->layer[l];
         float *pre = cache + L->pre, *post = cache + L->post;
         const float *g = gain + L->gain;
-        memcpy(pre, p + L->b, L->out * sizeof *pre);
-        nm_gemv(L->out, L->in, p + L->w, h, pre);
+        nm_gemv_bias(L->out, L->in, p + L->w, h, p + L->b, pre);
         for (i = 0; i < L->out; i++) pre[i] *= g[i];
         if (c->activation == NM_TANH)
             for (i = 0; i < L->out; i++) post[i] = nm_tanh(pre[i]);
@@ -128,11 +127,9 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
             for (i = 0; i < L->out; i++) post[i] = pre[i] > 0.0f ? pre[i] : 0.0f;
         h = post;
     }
-    cache[cl->value] = p[a->value_b];
-    nm_gemv(1, F, p + a->value_w, h, cache + cl->value);
+    nm_gemv_bias(1, F, p + a->value_w, h, p + a->value_b, cache + cl->value);
     if (value_only) return;
-    memcpy(logits, p + a->policy_b, A * sizeof *logits);
-    nm_gemv(A, F, p + a->policy_w, h, logits);
+    nm_gemv_bias(A, F, p + a->policy_w, h, p + a->policy_b, logits);
 
     /* softmax of beta * logits (+ bias on action 0), max-subtracted so it cannot overflow */
     for (i = 0; i < A; i++) probs[i] = beta * logits[i] + (i == 0 ? bias : 0.0f);
