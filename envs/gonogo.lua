@@ -42,6 +42,17 @@ function GoNogo:__init(opts)
   end
   if self.bounds.decision[2] == self.bounds.decision[1] then error("gonogo: timing.decision must be >= dt", 3) end
   self.steps = t
+  -- the period of every step, looked up rather than searched: a loop with an early exit in the hot path
+  -- made LuaJIT's trace selection, and so its speed, vary from run to run by 2x
+  self.period_at = {}
+  for step = 0, t - 1 do
+    local at = "decision"
+    for _, p in ipairs(PERIODS) do
+      local b = self.bounds[p]
+      if step >= b[1] and step < b[2] then at = p break end
+    end
+    self.period_at[step] = at
+  end
   self.obs = { 0, 0, 0 }
   self.info = {}
   self.trials = 0
@@ -55,13 +66,7 @@ function GoNogo:getRewardSpace()
 end
 
 function GoNogo:period(t)
-  local bounds = self.bounds
-  for i = 1, 4 do
-    local p = PERIODS[i]
-    local b = bounds[p]
-    if t >= b[1] and t < b[2] then return p end
-  end
-  return "decision"
+  return self.period_at[t] or "decision"
 end
 
 -- Writes the observation of step t into self.obs (reused: copy it if you keep it across steps).
