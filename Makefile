@@ -9,7 +9,12 @@ CC          ?= cc
 OPT         ?= -O3
 CFLAGS      ?= $(OPT) -g
 WARN        := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
-ALL_CFLAGS  := $(WARN) $(CFLAGS) -fPIC $(BLAS_CFLAGS)
+# Floating point: -std=c99 keeps the compiler from contracting a*b+c into an FMA, so results are the same on
+# every x86-64 and from both bindings. -fno-trapping-math changes no result (neuromod never reads the FP
+# exception flags); it lets gcc turn the clamps of nm_tanh into min/max so the activation loop vectorises
+# (3x16 step 334 -> 292 ns, 3x64 791 -> 618 ns).
+FP_FLAGS    := -fno-trapping-math
+ALL_CFLAGS  := $(WARN) $(FP_FLAGS) $(CFLAGS) -fPIC $(BLAS_CFLAGS)
 BUILD       ?= build
 LUA54       ?= lua5.4
 LUAJIT      ?= luajit

@@ -90,8 +90,7 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     nm_net_forward(a, obs, cache, 0);
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
-    nm_scal(a->n_traced, decay, trace);
-    nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, trace);
+    nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay, trace);
     a->pending = 1;
     a->pending_action = *action;
     a->msg[0] = '\0';
@@ -299,7 +298,7 @@ nm_status nm_agent_gradient(nm_agent *a, const float *obs, size_t n, int action,
     scratch = a->block + a->off_next;
     memset(grad, 0, a->n_params * sizeof *grad);
     nm_net_forward(a, obs, scratch, 0);
-    nm_net_backward(a, scratch, action, w_logpi, w_value, grad);
+    nm_net_backward(a, scratch, action, w_logpi, w_value, 1.0f, grad);
     return NM_OK;
 }
 

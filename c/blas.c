@@ -51,10 +51,34 @@ void nm_gemv(size_t rows, size_t cols, const float *restrict A, const float *res
     for (i = 0; i < rows; i++) y[i] += dot4(cols, A + i * cols, x);
 }
 
+/* Fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go): dot4 is then one short scalar chain
+ * per row, and the per-row loop costs more than its arithmetic (64 rows x 3 columns took most of a forward
+ * pass). These loops run across rows with the column count fixed, which vectorises, and do each row's
+ * operations in dot4's order, ((0 + a0 x0) + a1 x1 + a2 x2 + 0) + 0, so every result is bit-for-bit the same. */
+#define NM_DOT4_TAIL(s) (((s) + 0.0f) + 0.0f)
+static void gemv_bias_narrow(size_t rows, size_t cols, const float *restrict A, const float *restrict x,
+                             const float *restrict b, float *restrict y)
+{
+    size_t i;
+    float x0 = x[0], x1 = cols > 1 ? x[1] : 0.0f, x2 = cols > 2 ? x[2] : 0.0f;
+    switch (cols) {
+    case 1:
+        for (i = 0; i < rows; i++) y[i] = b[i] + NM_DOT4_TAIL(0.0f + A[i] * x0);
+        break;
+    case 2:
+        for (i = 0; i < rows; i++) y[i] = b[i] + NM_DOT4_TAIL((0.0f + A[2 * i] * x0) + A[2 * i + 1] * x1);
+        break;
+    default:
+        for (i = 0; i < rows; i++)
+            y[i] = b[i] + NM_DOT4_TAIL(((0.0f + A[3 * i] * x0) + A[3 * i + 1] * x1) + A[3 * i + 2] * x2);
+    }
+}
+
 void nm_gemv_bias(size_t rows, size_t cols, const float *restrict A, const float *restrict x,
                   const float *restrict b, float *restrict y)
 {
     size_t i;
+    if (cols >= 1 && cols <= 3) { gemv_bias_narrow(rows, cols, A, x, b, y); return; }
 #ifndef NM_NO_BLAS
     if (rows * cols >= NM_BLAS_MIN) {
         memcpy(y, b, rows * sizeof *y);
@@ -111,6 +135,48 @@ void nm_ger(size_t rows, size_t cols, float alpha, const float *restrict x, cons
         if (ax == 0.0f) continue;
         for (j = 0; j < cols; j++) r[j] += ax * y[j];
     }
+}
+
+void nm_ger_decay(size_t rows, size_t cols, float decay, float alpha, const float *restrict x,
+                  const float *restrict y, float *restrict A)
+{
+    size_t i, j;
+#ifndef NM_NO_BLAS
+    if (rows * cols >= NM_BLAS_MIN) {
+        cblas_sscal((int)(rows * cols), decay, A, 1);
+        cblas_sger(CblasRowMajor, (int)rows, (int)cols, alpha, x, 1, y, 1, A, (int)cols);
+        return;
+    }
+#endif
+    if (cols == 3) {               /* the narrow first layer again: unrolled so that it vectorises across rows */
+        float y0 = y[0], y1 = y[1], y2 = y[2];
+        for (i = 0; i < rows; i++) {
+            float ax = alpha * x[i];
+            float *r = A + 3 * i;
+            float r0 = decay * r[0], r1 = decay * r[1], r2 = decay * r[2];
+            r[0] = ax == 0.0f ? r0 : r0 + ax * y0;
+            r[1] = ax == 0.0f ? r1 : r1 + ax * y1;
+            r[2] = ax == 0.0f ? r2 : r2 + ax * y2;
+        }
+        return;
+    }
+    for (i = 0; i < rows; i++) {
+        float ax = alpha * x[i];
+        float *r = A + i * cols;
+        if (ax == 0.0f)
+            for (j = 0; j < cols; j++) r[j] *= decay;
+        else
+            for (j = 0; j < cols; j++) r[j] = decay * r[j] + ax * y[j];
+    }
+}
+
+void nm_axpy_decay(size_t n, float decay, float alpha, const float *restrict x, float *restrict y)
+{
+    size_t i;
+#ifndef NM_NO_BLAS
+    if (n >= NM_BLAS_MIN) { cblas_sscal((int)n, decay, y, 1); cblas_saxpy((int)n, alpha, x, 1, y, 1); return; }
+#endif
+    for (i = 0; i < n; i++) y[i] = decay * y[i] + alpha * x[i];
 }
 
 void nm_axpy(size_t n, float alpha, const float *restrict x, float *restrict y)

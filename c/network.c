@@ -147,7 +147,11 @@ static const float *features(const nm_agent *a, const float *cache)
     return L ? cache + a->layer[L - 1].post : cache + a->cl.input;
 }
 
-void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float *acc)
+/* acc <- decay * acc + the gradient of w_logpi log pi(action) + w_value V: every traced weight is written once,
+ * so the eligibility trace decays and takes the new gradient in one pass (decay 1 on a zeroed acc gives the
+ * plain gradient). */
+void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
+                     float *acc)
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params;
@@ -165,15 +169,21 @@ void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi,
     memset(dh, 0, F * sizeof *dh);
     for (i = 0; i < A; i++) {
         float g = w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]);
-        if (g == 0.0f) continue;
-        nm_axpy(F, g, h, acc + a->policy_w + i * F);
-        acc[a->policy_b + i] += g;
+        if (g == 0.0f) {
+            nm_scal(F, decay, acc + a->policy_w + i * F);
+            acc[a->policy_b + i] *= decay;
+            continue;
+        }
+        nm_axpy_decay(F, decay, g, h, acc + a->policy_w + i * F);
+        acc[a->policy_b + i] = decay * acc[a->policy_b + i] + g;
         nm_axpy(F, g, p + a->policy_w + i * F, dh);
     }
     if (w_value != 0.0f) {
-        nm_axpy(F, w_value, h, acc + a->value_w);
-        acc[a->value_b] += w_value;
+        nm_axpy_decay(F, decay, w_value, h, acc + a->value_w);
+        acc[a->value_b] = decay * acc[a->value_b] + w_value;
         nm_axpy(F, w_value, p + a->value_w, dh);
+    } else {
+        nm_scal(F + 1, decay, acc + a->value_w);      /* value_b follows value_w */
     }
     for (l = c->n_layers; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
@@ -184,8 +194,8 @@ void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi,
             float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
             dh[i] *= d * g[i];                        /* now d/d(W h + b) of unit i */
         }
-        nm_ger(L->out, L->in, 1.0f, dh, in, acc + L->w);
-        nm_axpy(L->out, 1.0f, dh, acc + L->b);
+        nm_ger_decay(L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
+        nm_axpy_decay(L->out, decay, 1.0f, dh, acc + L->b);
         if (l == 0) break;
         memset(dprev, 0, L->in * sizeof *dprev);
         nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);

@@ -95,7 +95,7 @@ void nm_net_init(nm_agent *a);
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
 /* acc += w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache. */
 void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
-                     float *acc);
+                     float decay, float *acc);
 
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third
@@ -103,7 +103,8 @@ void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi,
 static inline float nm_tanh(float x)
 {
     const float c = 7.90531110763549805f;
-    float xc = x > c ? c : (x < -c ? -c : x);
+    float xc = x < c ? x : c;                  /* two plain selects (not nested), which gcc turns into */
+    xc = xc > -c ? xc : -c;                    /* min/max, so loops of nm_tanh vectorise */
     float x2 = xc * xc;
     float p = -2.76076847742355e-16f;
     float q = 1.19825839466702e-06f;
@@ -138,6 +139,10 @@ void nm_gemv_bias(size_t rows, size_t cols, const float *A, const float *x, cons
 void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);
 void nm_ger(size_t rows, size_t cols, float alpha, const float *x, const float *y, float *A);
 void nm_axpy(size_t n, float alpha, const float *x, float *y);
+/* The same with y (or A) first scaled by decay: the two roundings of nm_scal then nm_axpy / nm_ger, in one
+ * pass (the build's -std=c99 keeps the compiler from fusing them into one FMA, so results are unchanged). */
+void nm_axpy_decay(size_t n, float decay, float alpha, const float *x, float *y);
+void nm_ger_decay(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y, float *A);
 void nm_scal(size_t n, float alpha, float *x);
 float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
 double nm_sumsq(size_t n, const float *a);
