@@ -97,13 +97,19 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     return NM_OK;
 }
 
-/* True if y + alpha x stays finite everywhere (checked before anything is written). */
+/* True if y + alpha x stays finite everywhere (checked before anything is written). A value is not finite
+ * when its exponent bits are all ones; OR-ing that test over the vector, with no early exit, vectorises. */
 static int axpy_finite(size_t n, float alpha, const float *x, const float *y)
 {
     size_t i;
-    for (i = 0; i < n; i++)
-        if (!isfinite(y[i] + alpha * x[i])) return 0;
-    return 1;
+    uint32_t bad = 0;
+    for (i = 0; i < n; i++) {
+        float v = y[i] + alpha * x[i];
+        uint32_t u;
+        memcpy(&u, &v, sizeof u);
+        bad |= (u & 0x7f800000u) == 0x7f800000u;
+    }
+    return !bad;
 }
 
 /* Consolidation as two coupled synaptic variables (Benna & Fusi 2016): each weight is pulled toward a slow

@@ -137,9 +137,8 @@ void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y)
 /* y = b + A x (the same sums as copying b into y and then nm_gemv) */
 void nm_gemv_bias(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
 void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);
-void nm_ger(size_t rows, size_t cols, float alpha, const float *x, const float *y, float *A);
 void nm_axpy(size_t n, float alpha, const float *x, float *y);
-/* The same with y (or A) first scaled by decay: the two roundings of nm_scal then nm_axpy / nm_ger, in one
+/* The same with y (or A) first scaled by decay: the two roundings of scaling then adding (scal then axpy or ger), in one
  * pass (the build's -std=c99 keeps the compiler from fusing them into one FMA, so results are unchanged). */
 void nm_axpy_decay(size_t n, float decay, float alpha, const float *x, float *y);
 void nm_ger_decay(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y, float *A);
