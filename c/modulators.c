@@ -93,8 +93,8 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
         case NM_P_WITHHOLD_BIAS:
             params[p] = p0 + x;
             break;
-        default:
-            params[p] = x == 0.0f ? p0 : p0 * expf(x);
+        default:           /* p0 = 0 (consolidation off) stays 0 whatever x: no exp needed */
+            params[p] = (x == 0.0f || p0 == 0.0f) ? p0 : p0 * expf(x);
         }
     }
 }
@@ -138,7 +138,11 @@ static void apply_params(nm_agent *a)
 void nm_mod_init(nm_agent *a)
 {
     int k;
-    for (k = 0; k < NM_N_MODULATORS; k++) a->phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
+    for (k = 0; k < NM_N_MODULATORS; k++) {
+        a->phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
+        a->inv_tau_tonic[k] = 1.0f / a->cfg.tau_tonic[k];
+        a->inv_tau_phasic[k] = 1.0f / a->cfg.tau_phasic[k];
+    }
     memset(&a->mod, 0, sizeof a->mod);
     /* expected uncertainty starts at the uncertainty head's prior (network.c) */
     a->mod.expected = NM_UNCERTAINTY_PRIOR;
@@ -170,10 +174,8 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
 {
     const nm_agent_config *c = &a->cfg;
     nm_modstate *m = &a->mod;
+    const float *kt = a->inv_tau_tonic;
     float u;
-    float kt[NM_N_MODULATORS];
-    int k;
-    for (k = 0; k < NM_N_MODULATORS; k++) kt[k] = 1.0f / c->tau_tonic[k];
 
     m->surprise = surprise;
     m->expected = expected;
@@ -197,7 +199,7 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
          * long-run one by more than its expected fluctuation, the LC shifts to its tonic, exploratory mode and
          * stays there until the reward rate recovers, even after the outcome predictor has stopped being
          * surprised. z counts standard errors of the short average (window tau_phasic.DA). */
-        float ks = 1.0f / c->tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
+        float ks = a->inv_tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
         m->reward_short += ks * (reward - m->reward_short);
         m->reward_var += kt[NM_DA] * (dev * dev - m->reward_var);
         se = sqrtf(m->reward_var * ks * 0.5f) + 1e-3f;

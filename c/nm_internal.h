@@ -68,6 +68,8 @@ struct nm_agent {
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_cache, off_next, off_scratch;
 
     float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
+    float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic, derived from the config */
+    float inv_tau_phasic[NM_N_MODULATORS]; /* 1 / tau_phasic, derived from the config */
 
     /* scalars carried between calls */
     nm_rng rng;
