@@ -126,6 +126,9 @@ void nm_gemv_t(size_t rows, size_t cols, const float *restrict A, const float *r
     }
 }
 
+/* decayed trace entry d plus a x v, or d alone when a is 0 (the row has no gradient) */
+#define NM_DECAY_ADD(a, d, v) ((a) == 0.0f ? (d) : (d) + (a) * (v))
+
 void nm_ger_decay(size_t rows, size_t cols, float decay, float alpha, const float *restrict x,
                   const float *restrict y, float *restrict A)
 {
@@ -137,15 +140,25 @@ void nm_ger_decay(size_t rows, size_t cols, float decay, float alpha, const floa
         return;
     }
 #endif
-    if (cols == 3) {               /* the narrow first layer again: unrolled so that it vectorises across rows */
+    if (cols == 3) {
+        /* the narrow first layer again: 4 rows are 12 contiguous floats, written out so that they
+         * vectorise (a per-row loop of 3 does not); a row whose ax is 0 only decays, as below */
         float y0 = y[0], y1 = y[1], y2 = y[2];
-        for (i = 0; i < rows; i++) {
-            float ax = alpha * x[i];
-            float *r = A + 3 * i;
-            float r0 = decay * r[0], r1 = decay * r[1], r2 = decay * r[2];
-            r[0] = ax == 0.0f ? r0 : r0 + ax * y0;
-            r[1] = ax == 0.0f ? r1 : r1 + ax * y1;
-            r[2] = ax == 0.0f ? r2 : r2 + ax * y2;
+        for (i = 0; i + 4 <= rows; i += 4) {
+            float a0 = alpha * x[i], a1 = alpha * x[i + 1], a2 = alpha * x[i + 2], a3 = alpha * x[i + 3];
+            float *r = A + 3 * i, d[12];
+            int k;
+            for (k = 0; k < 12; k++) d[k] = decay * r[k];
+            r[0] = NM_DECAY_ADD(a0, d[0], y0); r[1] = NM_DECAY_ADD(a0, d[1], y1); r[2] = NM_DECAY_ADD(a0, d[2], y2);
+            r[3] = NM_DECAY_ADD(a1, d[3], y0); r[4] = NM_DECAY_ADD(a1, d[4], y1); r[5] = NM_DECAY_ADD(a1, d[5], y2);
+            r[6] = NM_DECAY_ADD(a2, d[6], y0); r[7] = NM_DECAY_ADD(a2, d[7], y1); r[8] = NM_DECAY_ADD(a2, d[8], y2);
+            r[9] = NM_DECAY_ADD(a3, d[9], y0); r[10] = NM_DECAY_ADD(a3, d[10], y1); r[11] = NM_DECAY_ADD(a3, d[11], y2);
+        }
+        for (; i < rows; i++) {
+            float ax = alpha * x[i], *r = A + 3 * i;
+            r[0] = NM_DECAY_ADD(ax, decay * r[0], y0);
+            r[1] = NM_DECAY_ADD(ax, decay * r[1], y1);
+            r[2] = NM_DECAY_ADD(ax, decay * r[2], y2);
         }
         return;
     }

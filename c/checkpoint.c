@@ -244,6 +244,7 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
         return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: state size does not match its config");
     }
     get_floats(&c, a->block, a->block_len);
+    a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
     for (i = 0; i < 4; i++) rng.s[i] = get_u64(&c);
     nmod = get_u32(&c);
     if (nmod != MOD_FLOATS) {

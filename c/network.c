@@ -149,9 +149,10 @@ static const float *features(const nm_agent *a, const float *cache)
 
 /* acc <- decay * acc + the gradient of w_logpi log pi(action) + w_value V: every traced weight is written once,
  * so the eligibility trace decays and takes the new gradient in one pass (decay 1 on a zeroed acc gives the
- * plain gradient). */
-void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
-                     float *acc)
+ * plain gradient). Returns the squared norm of the gradient, from the norms of the vectors whose outer
+ * products it is made of (|u v'| = |u| |v|): O(width), not O(weights). */
+double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
+                       float *acc)
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params;
@@ -163,6 +164,7 @@ void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi,
     float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE];
     size_t i, A = c->n_actions, F = a->n_features;
     size_t l;
+    double hh = nm_sumsq(F, h) + 1.0, heads = 0.0, norm2 = 0.0;   /* + 1: the bias */
 
     /* d log pi(a) / d logits_j = beta * (1[j == a] - pi_j). The policy head needs A floats of scratch, which
      * may exceed max_width, so it is applied row by row without a buffer. */
@@ -174,11 +176,13 @@ void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi,
             acc[a->policy_b + i] *= decay;
             continue;
         }
+        heads += (double)g * g;
         nm_axpy_decay(F, decay, g, h, acc + a->policy_w + i * F);
         acc[a->policy_b + i] = decay * acc[a->policy_b + i] + g;
         nm_axpy(F, g, p + a->policy_w + i * F, dh);
     }
     if (w_value != 0.0f) {
+        heads += (double)w_value * w_value;
         nm_axpy_decay(F, decay, w_value, h, acc + a->value_w);
         acc[a->value_b] = decay * acc[a->value_b] + w_value;
         nm_axpy(F, w_value, p + a->value_w, dh);
@@ -196,9 +200,11 @@ void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi,
         }
         nm_ger_decay(L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
         nm_axpy_decay(L->out, decay, 1.0f, dh, acc + L->b);
+        norm2 += nm_sumsq(L->out, dh) * (nm_sumsq(L->in, in) + 1.0);
         if (l == 0) break;
         memset(dprev, 0, L->in * sizeof *dprev);
         nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;
     }
+    return norm2 + heads * hh;
 }

@@ -76,6 +76,7 @@ struct nm_agent {
     nm_modstate mod;
     uint64_t steps;
     int pending;                   /* an act awaits its learn */
+    double trace_bound;            /* an upper bound on |trace| (see learn); INFINITY when unknown */
     int pending_action;
 
     char msg[NM_MSG_LEN];
@@ -96,8 +97,8 @@ void nm_net_init(nm_agent *a);
  * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
 /* acc += w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache. */
-void nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
-                     float decay, float *acc);
+double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
+                       float decay, float *acc);
 
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third

@@ -276,6 +276,58 @@ static void test_determinism(void)
     nm_agent_free(b);
 }
 
+/* learn skips the exact trace norm when a running bound shows the update clip cannot act. An agent that is
+ * saved and reloaded after every step never has a bound (a loaded trace's is unknown) and always takes the
+ * exact norm; the two must stay bit-identical, with the clip acting often (small max_update), rarely
+ * (the default) and with a long trace (decay near 1), on a continuing task where the trace never resets. */
+static void test_trace_bound(void)
+{
+    static const struct { size_t n_obs, l1, l2; nm_activation f; float max_update, trace_decay; } cases[] = {
+        { 3, 16, 0, NM_TANH, 1.0f, 0.5f }, { 5, 32, 16, NM_RELU, 0.05f, 0.5f }, { 4, 8, 0, NM_TANH, 0.01f, 0.99f }
+    };
+    size_t k;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        nm_agent_config c;
+        nm_agent *a, *b;
+        nm_rng env;
+        size_t size;
+        unsigned char *buf;
+        int t, same = 1;
+        nm_agent_config_default(&c);
+        c.n_obs = cases[k].n_obs; c.n_actions = 3; c.seed = 5 + k; c.activation = cases[k].f;
+        c.n_layers = cases[k].l2 ? 2 : 1; c.hidden[0] = cases[k].l1; c.hidden[1] = cases[k].l2;
+        c.max_update = cases[k].max_update; c.base[NM_P_TRACE_DECAY] = cases[k].trace_decay;
+        nm_agent_new(&c, &a, NULL, 0);
+        nm_agent_new(&c, &b, NULL, 0);
+        size = nm_agent_checkpoint_size(b);
+        buf = malloc(size);
+        nm_rng_seed(&env, 9);
+        for (t = 0; t < 2000 && same; t++) {
+            float x[5];
+            int aa, ab;
+            size_t i;
+            nm_agent *fresh;
+            for (i = 0; i < cases[k].n_obs; i++) x[i] = (float)(2.0 * nm_rng_uniform(&env) - 1.0);
+            nm_agent_act(a, x, cases[k].n_obs, &aa);
+            nm_agent_act(b, x, cases[k].n_obs, &ab);
+            {
+                float r = (float)(4.0 * nm_rng_uniform(&env) - 2.0) + (aa == 1 ? 1.0f : 0.0f);
+                nm_agent_learn(a, r, x, cases[k].n_obs, 0);
+                nm_agent_learn(b, r, x, cases[k].n_obs, 0);
+            }
+            nm_agent_save_buffer(b, buf, size);
+            nm_agent_free(b);
+            if (nm_agent_load_buffer(buf, size, &fresh, NULL, 0) != NM_OK) { same = 0; break; }
+            b = fresh;
+            same = aa == ab && nm_agent_state_hash(a) == nm_agent_state_hash(b);
+        }
+        CHECK(same, "case %lu: the trace-norm bound changes nothing (diverged at step %d)", (unsigned long)k, t);
+        free(buf);
+        nm_agent_free(a);
+        nm_agent_free(b);
+    }
+}
+
 /* act and learn allocate nothing: glibc's heap statistics do not move over 20,000 steps. */
 static void test_no_allocation(void)
 {
@@ -309,6 +361,7 @@ int main(void)
     test_errors();
     test_checkpoint();
     test_determinism();
+    test_trace_bound();
     test_no_allocation();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
