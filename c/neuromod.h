@@ -126,6 +126,12 @@ typedef struct nm_agent_config {
     float na_threshold;                  /* surprise counts as unexpected beyond na_threshold x expected */
     float na_reset;                      /* unexpectedness (0..1) above which NA clears the traces; > 1 never */
     float surprise_floor;                /* smallest expected surprise, > 0 (keeps ratios finite) */
+    /* Neuron scale (c/modulators.c). attention_set: ACh's attention is spread over the inputs by a learned
+     * salience (a Mackintosh-style attentional set) that NA releases; 0 = every input takes the same
+     * attention. gain_focus: NA's gain is concentrated on the recently most active hidden units (GANE,
+     * Mather et al. 2016) with this contrast; 0 = every unit takes the same gain. Both >= 0. */
+    float attention_set;
+    float gain_focus;
 } nm_agent_config;
 
 /* Defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95, lambda 0.5, gain 1,

@@ -100,6 +100,8 @@ static void push_config(lua_State *L, const nm_agent_config *c)
     lua_pushnumber(L, c->na_threshold); lua_setfield(L, -2, "na_threshold");
     lua_pushnumber(L, c->na_reset); lua_setfield(L, -2, "na_reset");
     lua_pushnumber(L, c->surprise_floor); lua_setfield(L, -2, "surprise_floor");
+    lua_pushnumber(L, c->attention_set); lua_setfield(L, -2, "attention_set");
+    lua_pushnumber(L, c->gain_focus); lua_setfield(L, -2, "gain_focus");
 }
 
 /* Reads a flat config table (already checked by common.lua) over the defaults. */
@@ -136,6 +138,8 @@ static void read_config(lua_State *L, int t, nm_agent_config *c)
     c->na_threshold = (float)get_num(L, t, "na_threshold", c->na_threshold);
     c->na_reset = (float)get_num(L, t, "na_reset", c->na_reset);
     c->surprise_floor = (float)get_num(L, t, "surprise_floor", c->surprise_floor);
+    c->attention_set = (float)get_num(L, t, "attention_set", c->attention_set);
+    c->gain_focus = (float)get_num(L, t, "gain_focus", c->gain_focus);
 }
 
 static int l_defaults(lua_State *L)

@@ -88,6 +88,8 @@ typedef struct nm_agent_config {
   float na_threshold;
   float na_reset;
   float surprise_floor;
+  float attention_set;
+  float gain_focus;
 } nm_agent_config;
 
 void nm_agent_config_default(nm_agent_config *cfg);
@@ -292,6 +294,7 @@ local function push_config(c)
     tau_phasic = floats(c.tau_phasic, 4), tau_tonic = floats(c.tau_tonic, 4), scale = floats(c.scale, 4),
     na_threshold = tonumber(c.na_threshold), na_reset = tonumber(c.na_reset),
     surprise_floor = tonumber(c.surprise_floor),
+    attention_set = tonumber(c.attention_set), gain_focus = tonumber(c.gain_focus),
   }
 end
 
@@ -344,6 +347,8 @@ local function read_config(t)
   c.na_threshold = num("na_threshold", c.na_threshold)
   c.na_reset = num("na_reset", c.na_reset)
   c.surprise_floor = num("surprise_floor", c.surprise_floor)
+  c.attention_set = num("attention_set", c.attention_set)
+  c.gain_focus = num("gain_focus", c.gain_focus)
   return c
 end
 
