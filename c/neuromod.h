@@ -189,9 +189,14 @@ typedef struct nm_modulator_state {
 
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 
-/* Copies the current per-input attention (today every input takes ACh's attention parameter; the per-input
- * vector is where input-specific precision will act) to out, which holds n floats; n must equal n_obs. */
+/* Copies the current per-input attention to out, which holds n floats; n must equal n_obs. Every input takes
+ * ACh's attention parameter unless config.attention_set > 0 (then it is spread by learned salience, mean
+ * unchanged). */
 nm_status nm_agent_attention(nm_agent *agent, float *out, size_t n);
+
+/* Copies the current gain of each unit of trunk layer `layer` (0-based) to out, which holds n floats; n must
+ * equal that layer's width. Every unit takes NA's gain parameter unless config.gain_focus > 0. */
+nm_status nm_agent_gain(nm_agent *agent, size_t layer, float *out, size_t n);
 
 /* The policy and value for obs, computed without changing the agent (probs: n_actions floats). */
 nm_status nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);

@@ -397,6 +397,24 @@ static int l_params(lua_State *L)
     return 1;
 }
 
+/* agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width */
+static int l_gain(lua_State *L)
+{
+    lagent *a = check_agent(L, "gain");
+    lua_Integer layer = luaL_optinteger(L, 2, 1);
+    const nm_agent_config *c = nm_agent_get_config(a->agent);
+    float *buf;
+    size_t i, n;
+    if (layer < 1 || (size_t)layer > c->n_layers)
+        return raise(L, "gain", "layer %d out of range 1..%d", (int)layer, (int)c->n_layers);
+    n = c->hidden[layer - 1];
+    buf = lua_newuserdatauv(L, n * sizeof *buf, 0);
+    nm_agent_gain(a->agent, (size_t)layer - 1, buf, n);
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) { lua_pushnumber(L, buf[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    return 1;
+}
+
 static int l_set_param(lua_State *L)
 {
     lagent *a = check_agent(L, "set_param");
@@ -578,7 +596,7 @@ static int l_vec_len(lua_State *L)
 static const luaL_Reg agent_methods[] = {
     { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
     { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_modulators", l_modulators },
-    { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "_config", l_config },
+    { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "gain", l_gain }, { "_config", l_config },
     { "state_hash", l_state_hash }, { "params", l_params }, { "set_param", l_set_param },
     { "tensors", l_tensors }, { "evaluate", l_evaluate }, { NULL, NULL }
 };

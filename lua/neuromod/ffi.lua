@@ -114,6 +114,7 @@ typedef struct nm_modulator_state {
 } nm_modulator_state;
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 int nm_agent_attention(nm_agent *agent, float *out, size_t n);
+int nm_agent_gain(nm_agent *agent, size_t layer, float *out, size_t n);
 int nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
 
 typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
@@ -606,6 +607,22 @@ function methods.attention(self)
   local p = check_agent(self, "attention")
   local buf, n = BUF[self._id], self._n
   C.nm_agent_attention(p, buf, n)
+  local t = {}
+  for i = 1, n do t[i] = buf[i - 1] end
+  return t
+end
+
+-- agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width
+function methods.gain(self, ...)
+  local layer = ...
+  local p = check_agent(self, "gain")
+  if layer == nil then layer = 1 else layer = checkinteger(layer, 2, false) end
+  local c = C.nm_agent_get_config(p)
+  local nl = tonumber(c.n_layers)
+  if layer < 1 or layer > nl then error(format("agent:gain: layer %d out of range 1..%d", tobit(layer), nl), 2) end
+  local n = tonumber(c.hidden[layer - 1])
+  local buf = ffi.new("float[?]", n)
+  C.nm_agent_gain(p, layer - 1, buf, n)
   local t = {}
   for i = 1, n do t[i] = buf[i - 1] end
   return t
