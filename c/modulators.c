@@ -160,13 +160,17 @@ static void flush_state(nm_modstate *m)
 /* ---- Neuron scale: per-input attention (ACh) and per-unit gain (NA); both off by default ----
  *
  * Attentional set (attention_set = tau_s > 0, ACh on). Each input j carries a salience s_j, a slow running
- * mean (time constant tau_s steps) of how much that input, where it is present, drives the agent's reward
- * prediction: |x_j| |dV/du_j|, the raw input times the critic's gradient w.r.t. the attended input
- * (gradient x input attribution), normalised to mean 1 over the inputs at every step, so s has mean 1. It is
- * Mackintosh's (1975) learned associability: attention goes to the inputs that predict reinforcement and
- * away from those that do not, and an input that is silent, or that predicts nothing whatever its weights,
- * earns none (the first-layer column norm, tried before, rewarded exactly those). Cholinergic input to cortex
- * carries such cue-specific attention (Hasselmo 2006; Sarter et al. 2005).
+ * mean (time constant tau_s steps) of how much that input, where it is present, drives the agent's outputs:
+ * gradient x input attributions |x_j| |dy/du_j|, the raw input times the gradient w.r.t. the attended input,
+ * for two outputs y, the policy's choice (the taken action's logit relative to the mean logit; for two
+ * actions, half the logit difference) and the critic V, each normalised to sum 1 over the inputs, averaged,
+ * and scaled so that s has mean 1. It is Mackintosh's (1975) learned associability: attention goes to the
+ * inputs that the learned response and reward prediction depend on and away from those they ignore, and an
+ * input that is silent, or that drives nothing whatever its weights, earns none (the first-layer column norm,
+ * tried before, rewarded exactly those). Cholinergic input to cortex carries such cue-specific attention
+ * (Hasselmo 2006; Sarter et al. 2005). Either output alone was tried (docs/decisions.md, Neuron scale): the
+ * critic alone formed a weak set that moved ahead of the policy; the policy alone stops changing once the
+ * policy saturates, leaving an irrelevant input at its initial salience.
  *   attention_j = A ((1 - r) s_j + r),  r = clamp(level_NA, 0, 1)
  * A is ACh's mapped attention, so the mean over inputs stays A. r is NA releasing the set: noradrenergic,
  * not cholinergic, prefrontal input is needed for extra-dimensional shifts (Tait et al. 2007; McGaughy et al.
@@ -182,9 +186,9 @@ static void flush_state(nm_modstate *m)
  * so the mean gain of a layer stays G, the mapped gain, and with NA at rest every unit takes G.
  *
  * Both read the act-time forward pass (the cache) once per learn step, with the weights after the step's
- * update. Cost: one backward pass through the trunk for V alone (no outer products) when the set is on, and
- * a few vector operations over units and inputs. Nothing is allocated: the backward pass uses the scratch
- * buffers, which the learn step no longer needs at this point. */
+ * update. Cost: two backward passes through the trunk for one output each (matrix-vector products, no outer
+ * products) when the set is on, and a few vector operations over units and inputs. Nothing is allocated:
+ * the passes use the scratch buffers and the forward cache of s', which learn no longer needs here. */
 static void neuron_scale_observe(nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
@@ -201,31 +205,47 @@ static void neuron_scale_observe(nm_agent *a)
         }
     }
     if (c->attention_set > 0.0f && (c->modulators & NM_MOD_BIT(NM_ACH))) {
-        float *s = a->block + a->off_sal, *dh = a->block + a->off_scratch, *dprev = dh + a->max_width, *t;
+        float *s = a->block + a->off_sal, *dh, *dprev, *t;
         const float *u = cache + a->cl.input;
         float sum = 0.0f, k = 1.0f / c->attention_set, r = a->mod.level[NM_NA];
-        /* dV/dh of the trunk's output, then back through each layer's gain and activation to the input */
-        memcpy(dh, p + a->value_w, a->n_features * sizeof *dh);
-        for (l = c->n_layers; l-- > 0;) {
-            const nm_layer *L = &a->layer[l];
-            const float *pre = cache + L->pre, *post = cache + L->post, *g = gain + L->gain;
-            for (i = 0; i < L->out; i++) {
-                float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
-                dh[i] *= d * g[i];
+        size_t b, A = c->n_actions, F = a->n_features, pass;
+        float *m = a->block + a->off_next;   /* the summed attributions */
+        memset(m, 0, n * sizeof *m);
+        for (pass = 0; pass < 2; pass++) {
+            float ps = 0.0f;
+            dh = a->block + a->off_scratch; dprev = dh + a->max_width;
+            /* d/dh of the trunk's output, then back through each layer's gain and activation to the input */
+            if (pass == 0) {
+                memset(dh, 0, F * sizeof *dh);
+                for (b = 0; b < A; b++) {
+                    float cb = ((int)b == a->pending_action ? 1.0f : 0.0f) - 1.0f / (float)A;
+                    nm_axpy(F, cb, p + a->policy_w + b * F, dh);
+                }
+            } else {
+                memcpy(dh, p + a->value_w, F * sizeof *dh);
             }
-            memset(dprev, 0, L->in * sizeof *dprev);
-            nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
-            t = dh; dh = dprev; dprev = t;
+            for (l = c->n_layers; l-- > 0;) {
+                const nm_layer *L = &a->layer[l];
+                const float *pre = cache + L->pre, *post = cache + L->post, *g = gain + L->gain;
+                for (i = 0; i < L->out; i++) {
+                    float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
+                    dh[i] *= d * g[i];
+                }
+                memset(dprev, 0, L->in * sizeof *dprev);
+                nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
+                t = dh; dh = dprev; dprev = t;
+            }
+            for (i = 0; i < n; i++) {
+                float x = attn[i] > 0.0f ? u[i] / attn[i] : 0.0f;
+                dh[i] = fabsf(x * dh[i]);
+                ps += dh[i];
+            }
+            if (ps > NM_TINY && isfinite(ps)) for (i = 0; i < n; i++) m[i] += dh[i] / ps;
         }
-        /* now dh = dV/du; the raw input is u / attention */
-        for (i = 0; i < n; i++) {
-            float x = attn[i] > 0.0f ? u[i] / attn[i] : 0.0f;
-            dh[i] = fabsf(x * dh[i]);
-            sum += dh[i];
-        }
+        for (i = 0; i < n; i++) sum += m[i];
         if (sum > NM_TINY && isfinite(sum)) {
             float norm = (float)n / sum;
-            for (i = 0; i < n; i++) s[i] += k * (dh[i] * norm - s[i]);
+            for (i = 0; i < n; i++) s[i] += k * (m[i] * norm - s[i]);
         }
         if (r > 0.0f) {
             float kr = (r > 1.0f ? 1.0f : r) / c->tau_phasic[NM_NA];
