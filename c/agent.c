@@ -250,6 +250,18 @@ nm_status nm_agent_attention(nm_agent *a, float *out, size_t n)
     return NM_OK;
 }
 
+nm_status nm_agent_gain(nm_agent *a, size_t layer, float *out, size_t n)
+{
+    if (!a) return NM_ERR_ARG;
+    if (layer >= a->cfg.n_layers)
+        return nm_fail(a, NM_ERR_ARG, "gain: layer %lu out of range 1..%lu", (unsigned long)layer + 1,
+                       (unsigned long)a->cfg.n_layers);
+    if (!out || n != a->layer[layer].out)
+        return nm_fail(a, NM_ERR_ARG, "gain: need a buffer of %lu floats", (unsigned long)a->layer[layer].out);
+    memcpy(out, a->block + a->off_gain + a->layer[layer].gain, n * sizeof *out);
+    return NM_OK;
+}
+
 nm_status nm_agent_evaluate(nm_agent *a, const float *obs, size_t n, float *probs, float *value)
 {
     float *scratch;
@@ -322,7 +334,7 @@ uint64_t nm_agent_state_hash(const nm_agent *a)
 {
     uint64_t h = 0xCBF29CE484222325ull;
     if (!a) return 0;
-    h = nm_fnv1a(h, a->block, a->off_cache * sizeof(float)); /* params, traces, gain, attention */
+    h = nm_fnv1a(h, a->block, a->off_cache * sizeof(float)); /* params, traces, gain, attention, salience, activity */
     h = nm_fnv1a(h, &a->mod, sizeof a->mod);
     h = nm_fnv1a(h, a->rng.s, sizeof a->rng.s);
     h = nm_fnv1a(h, &a->steps, sizeof a->steps);

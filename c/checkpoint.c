@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include "nm_internal.h"
 
-#define NM_CKPT_VERSION 1u
+#define NM_CKPT_VERSION 2u /* 2: attention_set, gain_focus; salience and activity in the block */
 #define NM_CKPT_HEADER 20u /* magic + version + length */
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
@@ -97,6 +97,8 @@ static void put_config(cursor *c, const nm_agent_config *g)
     put_f32(c, g->na_threshold);
     put_f32(c, g->na_reset);
     put_f32(c, g->surprise_floor);
+    put_f32(c, g->attention_set);
+    put_f32(c, g->gain_focus);
 }
 
 static void get_config(cursor *c, nm_agent_config *g)
@@ -123,12 +125,14 @@ static void get_config(cursor *c, nm_agent_config *g)
     g->na_threshold = get_f32(c);
     g->na_reset = get_f32(c);
     g->surprise_floor = get_f32(c);
+    g->attention_set = get_f32(c);
+    g->gain_focus = get_f32(c);
 }
 
 static size_t config_bytes(void)
 {
     return 8 * (3 + NM_MAX_LAYERS) + 4 + 8 + 4 * 4 + 4 * NM_N_PARAMS + 4 +
-           4 * (NM_N_PARAMS * NM_N_MODULATORS + NM_N_MODULATORS * NM_N_MODULATORS + 3 * NM_N_MODULATORS + 3);
+           4 * (NM_N_PARAMS * NM_N_MODULATORS + NM_N_MODULATORS * NM_N_MODULATORS + 3 * NM_N_MODULATORS + 5);
 }
 
 static size_t payload_bytes(const nm_agent *a)

@@ -49,6 +49,8 @@ void nm_agent_config_default(nm_agent_config *cfg)
     cfg->na_threshold = 4.0f;
     cfg->na_reset = 0.9f;
     cfg->surprise_floor = 0.02f;
+    cfg->attention_set = 0.0f;
+    cfg->gain_focus = 0.0f;
 }
 
 static int finite(float x) { return isfinite(x); }
@@ -160,6 +162,14 @@ nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t ms
     }
     if (!finite(cfg->surprise_floor) || cfg->surprise_floor <= 0.0f) {
         nm_write_msg(msg, msglen, "surprise_floor: expected a number > 0");
+        return NM_ERR_ARG;
+    }
+    if (!finite(cfg->attention_set) || (cfg->attention_set != 0.0f && cfg->attention_set < 1.0f)) {
+        nm_write_msg(msg, msglen, "attention_set: expected 0 (off) or a time constant >= 1 (steps)");
+        return NM_ERR_ARG;
+    }
+    if (!finite(cfg->gain_focus) || cfg->gain_focus < 0.0f) {
+        nm_write_msg(msg, msglen, "gain_focus: expected a number >= 0 (0: the same gain for every unit)");
         return NM_ERR_ARG;
     }
     return NM_OK;

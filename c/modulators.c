@@ -124,16 +124,7 @@ static void compute_levels(nm_agent *a)
     }
 }
 
-static void apply_params(nm_agent *a)
-{
-    float *g = a->block + a->off_gain, *at = a->block + a->off_attn;
-    size_t i, ng = a->off_attn - a->off_gain, na = a->cfg.n_obs;
-    nm_mod_compute_params(&a->cfg, a->mod.level, a->mod.params);
-    /* Neuron scale: every hidden unit takes the network gain, every input the attention. Per-unit storage
-     * is where context gating and per-input precision act. */
-    for (i = 0; i < ng; i++) g[i] = a->mod.params[NM_P_GAIN];
-    for (i = 0; i < na; i++) at[i] = a->mod.params[NM_P_ATTENTION];
-}
+static void apply_params(nm_agent *a);
 
 void nm_mod_init(nm_agent *a)
 {
@@ -168,6 +159,137 @@ static void flush_state(nm_modstate *m)
     }
     m->reward_short = flush_tiny(m->reward_short);
     m->reward_var = flush_tiny(m->reward_var);
+}
+
+/* ---- Neuron scale: per-input attention (ACh) and per-unit gain (NA); both off by default ----
+ *
+ * Attentional set (attention_set = tau_s > 0, ACh on). Each input j carries a salience s_j, a slow running
+ * mean (time constant tau_s steps) of how much that input, where it is present, drives the agent's outputs:
+ * gradient x input attributions |x_j| |dy/du_j|, the raw input times the gradient w.r.t. the attended input,
+ * for two outputs y, the policy's choice (the taken action's logit relative to the mean logit; for two
+ * actions, half the logit difference) and the critic V, each normalised to sum 1 over the inputs, averaged,
+ * and scaled so that s has mean 1. It is Mackintosh's (1975) learned associability: attention goes to the
+ * inputs that the learned response and reward prediction depend on and away from those they ignore, and an
+ * input that is silent, or that drives nothing whatever its weights, earns none (the first-layer column norm,
+ * tried before, rewarded exactly those). Cholinergic input to cortex carries such cue-specific attention
+ * (Hasselmo 2006; Sarter et al. 2005). Either output alone was tried (docs/decisions.md, Neuron scale): the
+ * critic alone formed a weak set that moved ahead of the policy; the policy alone stops changing once the
+ * policy saturates, leaving an irrelevant input at its initial salience.
+ *   attention_j = A ((1 - r) s_j + r),  r = clamp(level_NA, 0, 1)
+ * A is ACh's mapped attention, so the mean over inputs stays A. r is NA releasing the set: noradrenergic,
+ * not cholinergic, prefrontal input is needed for extra-dimensional shifts (Tait et al. 2007; McGaughy et al.
+ * 2008; Lapiz & Morilak 2006), so a change-point that raises NA lets every input back in. NA also dissolves
+ * the set: s relaxes toward 1 at a rate r / tau_phasic.NA, as NA's "network reset" clears the traces (Bouret
+ * & Sara 2005), so that the release outlasts the phasic burst instead of only masking the set while it lasts
+ * (masking alone: see docs/decisions.md, Neuron scale).
+ *
+ * Gain focus (gain_focus = k > 0, NA on). GANE (Mather et al. 2016): NA's gain increase is concentrated
+ * where glutamate is high, on the most active units, and weakly active ones are suppressed ("winner takes
+ * more"). a_i is a running mean of |h_i| over tau_phasic.NA steps;
+ *   gain_i = G e_i / mean_layer(e),  e_i = exp(k level_NA (a_i / mean_layer(a) - 1))
+ * so the mean gain of a layer stays G, the mapped gain, and with NA at rest every unit takes G.
+ *
+ * Both read the act-time forward pass (the cache) once per learn step, with the weights after the step's
+ * update. Cost: two backward passes through the trunk for one output each (matrix-vector products, no outer
+ * products) when the set is on, and a few vector operations over units and inputs. Nothing is allocated:
+ * the passes use the scratch buffers and the forward cache of s', which learn no longer needs here. */
+static void neuron_scale_observe(nm_agent *a)
+{
+    const nm_agent_config *c = &a->cfg;
+    const float *cache = a->block + a->off_cache, *p = a->block + a->off_params;
+    const float *gain = a->block + a->off_gain, *attn = a->block + a->off_attn;
+    size_t i, l, n = c->n_obs;
+    if (c->gain_focus > 0.0f && (c->modulators & NM_MOD_BIT(NM_NA))) {
+        float *act = a->block + a->off_act, k = 1.0f / c->tau_phasic[NM_NA];
+        for (l = 0; l < c->n_layers; l++) {
+            const nm_layer *L = &a->layer[l];
+            const float *h = cache + L->post;
+            float *al = act + L->gain;
+            for (i = 0; i < L->out; i++) al[i] = flush_tiny(al[i] + k * (fabsf(h[i]) - al[i]));
+        }
+    }
+    if (c->attention_set > 0.0f && (c->modulators & NM_MOD_BIT(NM_ACH))) {
+        float *s = a->block + a->off_sal, *dh, *dprev, *t;
+        const float *u = cache + a->cl.input;
+        float sum = 0.0f, k = 1.0f / c->attention_set, r = a->mod.level[NM_NA];
+        size_t b, A = c->n_actions, F = a->n_features, pass;
+        float *m = a->block + a->off_next;   /* the summed attributions */
+        memset(m, 0, n * sizeof *m);
+        for (pass = 0; pass < 2; pass++) {
+            float ps = 0.0f;
+            dh = a->block + a->off_scratch; dprev = dh + a->max_width;
+            /* d/dh of the trunk's output, then back through each layer's gain and activation to the input */
+            if (pass == 0) {
+                memset(dh, 0, F * sizeof *dh);
+                for (b = 0; b < A; b++) {
+                    float cb = ((int)b == a->pending_action ? 1.0f : 0.0f) - 1.0f / (float)A;
+                    nm_axpy(F, cb, p + a->policy_w + b * F, dh);
+                }
+            } else {
+                memcpy(dh, p + a->value_w, F * sizeof *dh);
+            }
+            for (l = c->n_layers; l-- > 0;) {
+                const nm_layer *L = &a->layer[l];
+                const float *pre = cache + L->pre, *post = cache + L->post, *g = gain + L->gain;
+                for (i = 0; i < L->out; i++) {
+                    float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
+                    dh[i] *= d * g[i];
+                }
+                memset(dprev, 0, L->in * sizeof *dprev);
+                nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
+                t = dh; dh = dprev; dprev = t;
+            }
+            for (i = 0; i < n; i++) {
+                float x = attn[i] > 0.0f ? u[i] / attn[i] : 0.0f;
+                dh[i] = fabsf(x * dh[i]);
+                ps += dh[i];
+            }
+            if (ps > NM_TINY && isfinite(ps)) for (i = 0; i < n; i++) m[i] += dh[i] / ps;
+        }
+        for (i = 0; i < n; i++) sum += m[i];
+        if (sum > NM_TINY && isfinite(sum)) {
+            float norm = (float)n / sum;
+            for (i = 0; i < n; i++) s[i] += k * (m[i] * norm - s[i]);
+        }
+        if (r > 0.0f) {
+            float kr = (r > 1.0f ? 1.0f : r) / c->tau_phasic[NM_NA];
+            for (i = 0; i < n; i++) s[i] += kr * (1.0f - s[i]);
+        }
+    }
+}
+
+static void apply_params(nm_agent *a)
+{
+    const nm_agent_config *c = &a->cfg;
+    float *g = a->block + a->off_gain, *at = a->block + a->off_attn;
+    size_t i, l, ng = a->off_attn - a->off_gain, na = c->n_obs;
+    float G, A, na_level = a->mod.level[NM_NA];
+    nm_mod_compute_params(c, a->mod.level, a->mod.params);
+    G = a->mod.params[NM_P_GAIN];
+    A = a->mod.params[NM_P_ATTENTION];
+    for (i = 0; i < ng; i++) g[i] = G;
+    if (c->gain_focus > 0.0f && na_level > 0.0f) {
+        const float *act = a->block + a->off_act;
+        for (l = 0; l < c->n_layers; l++) {
+            const nm_layer *L = &a->layer[l];
+            const float *al = act + L->gain;
+            float *gl = g + L->gain, mean = 0.0f, esum = 0.0f, kk;
+            for (i = 0; i < L->out; i++) mean += al[i];
+            mean /= (float)L->out;
+            if (!(mean > NM_TINY)) continue;
+            kk = c->gain_focus * na_level / mean;
+            for (i = 0; i < L->out; i++) { gl[i] = expf(kk * (al[i] - mean)); esum += gl[i]; }
+            kk = G * (float)L->out / esum;
+            for (i = 0; i < L->out; i++) gl[i] *= kk;
+        }
+    }
+    if (c->attention_set > 0.0f && (c->modulators & NM_MOD_BIT(NM_ACH))) {
+        const float *s = a->block + a->off_sal;
+        float r = na_level < 0.0f ? 0.0f : (na_level > 1.0f ? 1.0f : na_level);
+        for (i = 0; i < na; i++) at[i] = A * ((1.0f - r) * s[i] + r);
+    } else {
+        for (i = 0; i < na; i++) at[i] = A;
+    }
 }
 
 void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset)
@@ -215,5 +337,6 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     }
     flush_state(m);
     compute_levels(a);
+    neuron_scale_observe(a);
     apply_params(a);
 }

@@ -64,7 +64,9 @@ void nm_net_layout(nm_agent *a)
     a->n_anchor = c->base[NM_P_CONSOLIDATION] > 0.0f ? a->n_traced : 0;
     a->off_gain = a->off_anchor + a->n_anchor;
     a->off_attn = a->off_gain + gain;
-    a->off_cache = a->off_attn + c->n_obs;
+    a->off_sal = a->off_attn + c->n_obs;
+    a->off_act = a->off_sal + c->n_obs;
+    a->off_cache = a->off_act + gain;
     a->off_next = a->off_cache + cl->size;
     a->off_scratch = a->off_next + cl->size;
     a->block_len = a->off_scratch + 2 * width;
@@ -95,7 +97,9 @@ void nm_net_init(nm_agent *a)
     for (i = 0; i < c->n_actions; i++) p[a->var_b + i] = NM_UNCERTAINTY_PRIOR;
     memcpy(a->block + a->off_anchor, p, a->n_anchor * sizeof(float));
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
-    for (i = a->off_attn; i < a->off_cache; i++) a->block[i] = 1.0f;
+    for (i = a->off_attn; i < a->off_sal; i++) a->block[i] = 1.0f;
+    /* a naive agent finds every input equally salient; activity starts at zero (off_act..off_cache) */
+    for (i = a->off_sal; i < a->off_act; i++) a->block[i] = 1.0f;
 }
 
 

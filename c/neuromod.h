@@ -126,6 +126,12 @@ typedef struct nm_agent_config {
     float na_threshold;                  /* surprise counts as unexpected beyond na_threshold x expected */
     float na_reset;                      /* unexpectedness (0..1) above which NA clears the traces; > 1 never */
     float surprise_floor;                /* smallest expected surprise, > 0 (keeps ratios finite) */
+    /* Neuron scale (c/modulators.c). attention_set: ACh's attention is spread over the inputs by a learned
+     * salience (a Mackintosh-style attentional set) that NA releases; 0 = every input takes the same
+     * attention. gain_focus: NA's gain is concentrated on the recently most active hidden units (GANE,
+     * Mather et al. 2016) with this contrast; 0 = every unit takes the same gain. Both >= 0. */
+    float attention_set;
+    float gain_focus;
 } nm_agent_config;
 
 /* Defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95, lambda 0.5, gain 1,
@@ -183,9 +189,14 @@ typedef struct nm_modulator_state {
 
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 
-/* Copies the current per-input attention (today every input takes ACh's attention parameter; the per-input
- * vector is where input-specific precision will act) to out, which holds n floats; n must equal n_obs. */
+/* Copies the current per-input attention to out, which holds n floats; n must equal n_obs. Every input takes
+ * ACh's attention parameter unless config.attention_set > 0 (then it is spread by learned salience, mean
+ * unchanged). */
 nm_status nm_agent_attention(nm_agent *agent, float *out, size_t n);
+
+/* Copies the current gain of each unit of trunk layer `layer` (0-based) to out, which holds n floats; n must
+ * equal that layer's width. Every unit takes NA's gain parameter unless config.gain_focus > 0. */
+nm_status nm_agent_gain(nm_agent *agent, size_t layer, float *out, size_t n);
 
 /* The policy and value for obs, computed without changing the agent (probs: n_actions floats). */
 nm_status nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);

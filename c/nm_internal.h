@@ -9,6 +9,8 @@
  *   anchor   [ the same, only when base consolidation > 0 ]     slow weights: prior knowledge
  *   gain     per hidden unit (all layers)                         NA adaptive gain, neuron scale
  *   attn     per input                                            ACh attention, neuron scale
+ *   salience per input                                            slow input salience (ACh attentional set)
+ *   activity per hidden unit                                      running mean of |h| (NA's gain focus)
  *   cache    forward activations of the pending step, kept so a checkpoint taken between act and learn
  *            continues exactly
  *   scratch  backward buffers and the forward pass of s'
@@ -65,7 +67,7 @@ struct nm_agent {
     float *block;
     size_t block_len;
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
-    size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_cache, off_next, off_scratch;
+    size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch;
 
     float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
     float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic, derived from the config */

@@ -4,7 +4,8 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
---                                   [--ablation]
+--                                   [--ablation] [--conditions study|ablation] [--attention-set TAU]
+--                                   [--gain-focus K]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -14,6 +15,8 @@
 -- number of post-shift trials and as "never"); the conditioned action entropy H(A | go cue) in bits, from the
 -- agent's policy on the trials whose cue is the current rule's Go stimulus, over the 50 trials before the
 -- shift, the 50 just after it, and the last 100. Writes per-trial rows and mean curves as CSV.
+-- --conditions ablation puts DA, DA+NA, DA+NA+ACh, DA+NA+5HT and all four in the main table instead;
+-- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off).
 local function script_dir()
   local src = debug.getinfo(1, "S").source
   return (src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$")) or "."
@@ -48,7 +51,8 @@ function M.run_one(o, cond, seed, rows)
   local env = SetShift{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
                    active = o.active, noise = o.noise, reward_flip = o.reward_flip }
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden,
-                          seed = seed, modulators = cond.modulators }
+                          seed = seed, modulators = cond.modulators, attention_set = o.attention_set or 0,
+                          gain_focus = o.gain_focus or 0 }
   local correct, H = {}, {}
   local m = {}
   for t = 1, o.trials do
@@ -136,6 +140,9 @@ function M.table(results, o)
   local function p(...) out[#out + 1] = string.format(...) end
   p("Set-shift Go/No-Go, %s-dimensional shift after trial %d of %d, population %d (%d active), input noise %g, %d seeds",
     o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds)
+  if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
+    p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
+  end
   p("mean [95%% CI] over seeds; criterion = 90%% correct over 20 consecutive post-shift trials")
   p("")
   p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", "condition", "acc. before shift", "acc. last 100",
@@ -155,8 +162,9 @@ function M.tests(results)
   local by = by_name(results)
   local da = by["DA"]
   local out, t = {}, {}
-  for _, name in ipairs { "DA+NA", "all four", "none" } do
+  for _, name in ipairs { "DA+NA", "DA+NA+ACh", "all four", "none" } do
     local r = by[name]
+    if r and da then
     local mw = stats.mann_whitney(column(r, "crit"), column(da, "crit"))
     local w = stats.welch(column(r, "crit"), column(da, "crit"))
     local hr = stats.mann_whitney(rise(r), rise(da))
@@ -166,6 +174,7 @@ function M.tests(results)
       "entropy rise after the shift %.3f vs %.3f bits, one-sided p = %.2g",
       name, mw.p_less < 0.5 and "fewer" or "not fewer", mw.p_less, w.p_less, t[name].rise, stats.mean(rise(da)),
       hr.p_greater)
+    end
   end
   return t, table.concat(out, "\n")
 end
@@ -197,7 +206,8 @@ M.VARIANTS = {
 
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
-           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false }
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false,
+           conditions = "study", attention_set = 0, gain_focus = 0 }
 end
 
 local function parse(argv)
@@ -221,8 +231,14 @@ local function parse(argv)
     elseif a == "--out" then o.out = v i = i + 1
     elseif a == "--variants" then o.variants = true
     elseif a == "--ablation" then o.ablation = true
+    elseif a == "--conditions" then o.conditions = v i = i + 1
+    elseif a == "--attention-set" then o.attention_set = num(a, v) i = i + 1
+    elseif a == "--gain-focus" then o.gain_focus = num(a, v) i = i + 1
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
+  end
+  if o.conditions ~= "study" and o.conditions ~= "ablation" then
+    io.stderr:write("setshift: --conditions expects study or ablation, got ", tostring(o.conditions), "\n") os.exit(2)
   end
   if o.shift_trial < 50 or o.trials < o.shift_trial + 100 then
     io.stderr:write("setshift: need --shift-trial >= 50 and --trials >= shift-trial + 100\n") os.exit(2)
@@ -263,7 +279,7 @@ function M.main(argv)
   local o = parse(argv or {})
   local t0 = os.clock()
   local rows = {}
-  local results = M.run(o, rows)
+  local results = M.run(o, rows, o.conditions == "ablation" and M.ABLATION or nil)
   print(M.table(results, o))
   print("")
   local _, text = M.tests(results)

@@ -171,6 +171,9 @@ describe("bad input", function()
     { { obs = 3, actions = 2, mapping = { learning_rate = { XX = 1 } } }, "nm.agent: mapping.learning_rate: unknown modulator 'XX'" },
     { { obs = 3, actions = 2, mapping = "nope" }, "nm.agent: mapping: unknown preset 'nope'" },
     { { obs = 3, actions = 2, tau_tonic = { NA = 0 } }, "nm.agent: tau_tonic.NA: expected a number >= 1 (steps)" },
+    { { obs = 3, actions = 2, attention_set = 0.5 }, "nm.agent: attention_set: expected 0 (off) or a time constant >= 1 (steps)" },
+    { { obs = 3, actions = 2, gain_focus = -1 }, "nm.agent: gain_focus: expected a number >= 0 (0: the same gain for every unit)" },
+    { { obs = 3, actions = 2, gain_focus = "a" }, "nm.agent: gain_focus: expected a number" },
   }
   for _, c in ipairs(bad_configs) do
     it("refuses the config: " .. c[2], function()

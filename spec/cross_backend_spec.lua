@@ -88,6 +88,13 @@ describe("cross-backend determinism", function()
     assert.is_true(read(ck["lua5.4"]) == read(ck.luajit), "checkpoints differ")
   end)
 
+  it("gives the same trajectory, attention and gains with the neuron-scale options on", function()
+    if missing then pending(missing .. " is not installed") return end
+    local a, b = trajectory("lua5.4", "train_ns", TRAIN), trajectory("luajit", "train_ns", TRAIN)
+    assert.truthy(a[#a]:match("^final %x+$"), a[#a])
+    same_run(a, b, "neuron scale: lua5.4/core vs luajit/ffi")
+  end)
+
   it("loads a checkpoint written by one backend in the other and continues identically", function()
     if missing then pending(missing .. " is not installed") return end
     local from54 = trajectory("luajit", "load", ck["lua5.4"], CONTINUE)

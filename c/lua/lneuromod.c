@@ -100,6 +100,8 @@ static void push_config(lua_State *L, const nm_agent_config *c)
     lua_pushnumber(L, c->na_threshold); lua_setfield(L, -2, "na_threshold");
     lua_pushnumber(L, c->na_reset); lua_setfield(L, -2, "na_reset");
     lua_pushnumber(L, c->surprise_floor); lua_setfield(L, -2, "surprise_floor");
+    lua_pushnumber(L, c->attention_set); lua_setfield(L, -2, "attention_set");
+    lua_pushnumber(L, c->gain_focus); lua_setfield(L, -2, "gain_focus");
 }
 
 /* Reads a flat config table (already checked by common.lua) over the defaults. */
@@ -136,6 +138,8 @@ static void read_config(lua_State *L, int t, nm_agent_config *c)
     c->na_threshold = (float)get_num(L, t, "na_threshold", c->na_threshold);
     c->na_reset = (float)get_num(L, t, "na_reset", c->na_reset);
     c->surprise_floor = (float)get_num(L, t, "surprise_floor", c->surprise_floor);
+    c->attention_set = (float)get_num(L, t, "attention_set", c->attention_set);
+    c->gain_focus = (float)get_num(L, t, "gain_focus", c->gain_focus);
 }
 
 static int l_defaults(lua_State *L)
@@ -393,6 +397,24 @@ static int l_params(lua_State *L)
     return 1;
 }
 
+/* agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width */
+static int l_gain(lua_State *L)
+{
+    lagent *a = check_agent(L, "gain");
+    lua_Integer layer = luaL_optinteger(L, 2, 1);
+    const nm_agent_config *c = nm_agent_get_config(a->agent);
+    float *buf;
+    size_t i, n;
+    if (layer < 1 || (size_t)layer > c->n_layers)
+        return raise(L, "gain", "layer %d out of range 1..%d", (int)layer, (int)c->n_layers);
+    n = c->hidden[layer - 1];
+    buf = lua_newuserdatauv(L, n * sizeof *buf, 0);
+    nm_agent_gain(a->agent, (size_t)layer - 1, buf, n);
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) { lua_pushnumber(L, buf[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    return 1;
+}
+
 static int l_set_param(lua_State *L)
 {
     lagent *a = check_agent(L, "set_param");
@@ -574,7 +596,7 @@ static int l_vec_len(lua_State *L)
 static const luaL_Reg agent_methods[] = {
     { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
     { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_modulators", l_modulators },
-    { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "_config", l_config },
+    { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "gain", l_gain }, { "_config", l_config },
     { "state_hash", l_state_hash }, { "params", l_params }, { "set_param", l_set_param },
     { "tensors", l_tensors }, { "evaluate", l_evaluate }, { NULL, NULL }
 };

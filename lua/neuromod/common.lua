@@ -21,7 +21,7 @@ local OPTIONS = {
   obs = true, actions = true, hidden = true, activation = true, seed = true, init_scale = true,
   critic_scale = true, predictor_rate = true, max_update = true, modulators = true, mapping = true, interactions = true,
   tau_phasic = true, tau_tonic = true, scale = true, na_threshold = true, na_reset = true,
-  surprise_floor = true,
+  surprise_floor = true, attention_set = true, gain_focus = true,
 }
 for _, p in ipairs(PARAMS) do OPTIONS[p] = true end
 
@@ -122,6 +122,7 @@ local function normalize(backend, opts)
     modulators = d.modulators, mapping = copy(d.mapping), interaction = copy(d.interaction),
     tau_phasic = copy(d.tau_phasic), tau_tonic = copy(d.tau_tonic), scale = copy(d.scale),
     na_threshold = d.na_threshold, na_reset = d.na_reset, surprise_floor = d.surprise_floor,
+    attention_set = d.attention_set, gain_focus = d.gain_focus,
   }
   if opts.obs == nil then fail("obs is required (a number of inputs or a Box space)") end
   if opts.actions == nil then fail("actions is required (a number of actions or a Discrete space)") end
@@ -154,7 +155,8 @@ local function normalize(backend, opts)
     end
     cfg.seed = opts.seed
   end
-  for _, k in ipairs { "init_scale", "critic_scale", "predictor_rate", "max_update", "na_threshold", "na_reset", "surprise_floor" } do
+  for _, k in ipairs { "init_scale", "critic_scale", "predictor_rate", "max_update", "na_threshold", "na_reset", "surprise_floor",
+                          "attention_set", "gain_focus" } do
     if opts[k] ~= nil then cfg[k] = check_number(k, opts[k]) end
   end
   for i, p in ipairs(PARAMS) do
@@ -283,7 +285,7 @@ return function(backend, backend_name)
       interactions = named_matrix(c.interaction, MODULATORS, MODULATORS),
       tau_phasic = named_vector(c.tau_phasic, MODULATORS), tau_tonic = named_vector(c.tau_tonic, MODULATORS),
       scale = named_vector(c.scale, MODULATORS), na_threshold = c.na_threshold, na_reset = c.na_reset,
-      surprise_floor = c.surprise_floor,
+      surprise_floor = c.surprise_floor, attention_set = c.attention_set, gain_focus = c.gain_focus,
     }
     for i, p in ipairs(PARAMS) do t[p] = c.base[i] end
     return t

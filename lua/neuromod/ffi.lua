@@ -88,6 +88,8 @@ typedef struct nm_agent_config {
   float na_threshold;
   float na_reset;
   float surprise_floor;
+  float attention_set;
+  float gain_focus;
 } nm_agent_config;
 
 void nm_agent_config_default(nm_agent_config *cfg);
@@ -112,6 +114,7 @@ typedef struct nm_modulator_state {
 } nm_modulator_state;
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 int nm_agent_attention(nm_agent *agent, float *out, size_t n);
+int nm_agent_gain(nm_agent *agent, size_t layer, float *out, size_t n);
 int nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs, float *value);
 
 typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
@@ -292,6 +295,7 @@ local function push_config(c)
     tau_phasic = floats(c.tau_phasic, 4), tau_tonic = floats(c.tau_tonic, 4), scale = floats(c.scale, 4),
     na_threshold = tonumber(c.na_threshold), na_reset = tonumber(c.na_reset),
     surprise_floor = tonumber(c.surprise_floor),
+    attention_set = tonumber(c.attention_set), gain_focus = tonumber(c.gain_focus),
   }
 end
 
@@ -344,6 +348,8 @@ local function read_config(t)
   c.na_threshold = num("na_threshold", c.na_threshold)
   c.na_reset = num("na_reset", c.na_reset)
   c.surprise_floor = num("surprise_floor", c.surprise_floor)
+  c.attention_set = num("attention_set", c.attention_set)
+  c.gain_focus = num("gain_focus", c.gain_focus)
   return c
 end
 
@@ -601,6 +607,22 @@ function methods.attention(self)
   local p = check_agent(self, "attention")
   local buf, n = BUF[self._id], self._n
   C.nm_agent_attention(p, buf, n)
+  local t = {}
+  for i = 1, n do t[i] = buf[i - 1] end
+  return t
+end
+
+-- agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width
+function methods.gain(self, ...)
+  local layer = ...
+  local p = check_agent(self, "gain")
+  if layer == nil then layer = 1 else layer = checkinteger(layer, 2, false) end
+  local c = C.nm_agent_get_config(p)
+  local nl = tonumber(c.n_layers)
+  if layer < 1 or layer > nl then error(format("agent:gain: layer %d out of range 1..%d", tobit(layer), nl), 2) end
+  local n = tonumber(c.hidden[layer - 1])
+  local buf = ffi.new("float[?]", n)
+  C.nm_agent_gain(p, layer - 1, buf, n)
   local t = {}
   for i = 1, n do t[i] = buf[i - 1] end
   return t

@@ -3,6 +3,8 @@
 --   trajectory.lua train STEPS [CHECKPOINT CONTINUE]  train STEPS steps; with CHECKPOINT, save there and
 --                                                     go on CONTINUE steps on a fresh task (seed 2)
 --   trajectory.lua load CHECKPOINT CONTINUE           load the checkpoint and go on the same way
+--   trajectory.lua train_ns STEPS                     train with the neuron-scale options on (attention_set,
+--                                                     gain_focus); the hash lines also print attention and gain
 -- Output: "backend <name>", then one line per step: t, action, reward, terminal, the modulator levels,
 -- phasic and tonic parts, the eight meta-parameters, the surprise and the step count (floats as %a:
 -- exact, and printed alike by both interpreters, where %.9g rounds decimal ties differently); every 100
@@ -34,7 +36,15 @@ local function run(agent, env, steps, prefix)
     local r, nextobs, terminal = env:step(a)
     agent:learn(r, nextobs, terminal)
     out:write(prefix, string.format("%d %d %a %s ", t, a, r, tostring(terminal)), fmt_mods(agent), "\n")
-    if t % 100 == 0 then out:write(prefix, "hash ", agent:state_hash(), "\n") end
+    if t % 100 == 0 then
+      out:write(prefix, "hash ", agent:state_hash(), "\n")
+      if agent:config().attention_set > 0 then
+        local v = {}
+        for _, x in ipairs(agent:attention()) do v[#v + 1] = string.format("%a", x) end
+        for _, x in ipairs(agent:gain()) do v[#v + 1] = string.format("%a", x) end
+        out:write(prefix, "neuron ", table.concat(v, " "), "\n")
+      end
+    end
     obs = terminal and env:start() or nextobs
   end
   out:write(prefix, "final ", agent:state_hash(), "\n")
@@ -49,9 +59,14 @@ if mode == "train" then
     assert(agent:save(a2))
     run(agent, Env{ seed = 2 }, assert(tonumber(a3), "continue steps"), "c")
   end
+elseif mode == "train_ns" then
+  local env = Env{ seed = 1 }
+  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 16 }, seed = 7,
+                          modulators = "all", attention_set = 50, gain_focus = 1 }
+  run(agent, env, assert(tonumber(a1), "steps"), "")
 elseif mode == "load" then
   local agent = assert(nm.load(a1))
   run(agent, Env{ seed = 2 }, assert(tonumber(a2), "continue steps"), "c")
 else
-  error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE")
+  error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE | train_ns STEPS")
 end
