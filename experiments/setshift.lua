@@ -4,7 +4,7 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
---                                   [--ablation] [--conditions study|ablation] [--attention-set TAU]
+--                                   [--ablation] [--ach-split] [--conditions study|ablation] [--attention-set TAU]
 --                                   [--gain-focus K]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
@@ -51,9 +51,10 @@ function M.run_one(o, cond, seed, rows)
   local env = SetShift{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
                    active = o.active, noise = o.noise, reward_flip = o.reward_flip }
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden,
-                          seed = seed, modulators = cond.modulators, attention_set = o.attention_set or 0,
-                          gain_focus = o.gain_focus or 0 }
+                          seed = seed, modulators = cond.modulators, mapping = cond.mapping,
+                          attention_set = o.attention_set or 0, gain_focus = o.gain_focus or 0 }
   local correct, H = {}, {}
+  local lr, attention, ach = {}, {}, {}   -- the meta-parameters ACh acts on, and its level, per trial
   local m = {}
   for t = 1, o.trials do
     local obs = env:start()
@@ -63,8 +64,9 @@ function M.run_one(o, cond, seed, rows)
     agent:learn(r, nobs, terminal)
     correct[t] = info.correct and 1 or 0
     if info.go_cue then H[t] = entropy2(probs[2]) end
+    agent:modulators(m)
+    lr[t], attention[t], ach[t] = m.params.learning_rate, m.params.attention, m.ACh
     if rows then
-      agent:modulators(m)
       rows[#rows + 1] = string.format("%s,%d,%d,%d,%d,%.5f,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", cond.name, seed, t,
         correct[t], info.go_cue and 1 or 0, probs[2], H[t] and string.format("%.5f", H[t]) or "", m.DA, m.NA,
         m.ACh, m["5HT"], m.params.learning_rate, m.params.inverse_temperature)
@@ -73,6 +75,7 @@ function M.run_one(o, cond, seed, rows)
   agent:close()
   local s = o.shift_trial
   local function acc(a, b) local n = 0 for t = a, b do n = n + correct[t] end return n / (b - a + 1) end
+  local function mean_of(x, a, b) local sum = 0 for t = a, b do sum = sum + x[t] end return sum / (b - a + 1) end
   local function meanH(a, b)
     local sum, n = 0, 0
     for t = a, b do if H[t] then sum, n = sum + H[t], n + 1 end end
@@ -87,6 +90,10 @@ function M.run_one(o, cond, seed, rows)
     pre = acc(s - 49, s), post = acc(o.trials - 99, o.trials),
     crit = crit or (o.trials - s), never = crit == nil,
     H_pre = meanH(s - 49, s), H_after = meanH(s + 1, s + 50), H_late = meanH(o.trials - 99, o.trials),
+    lr_pre = mean_of(lr, s - 49, s), lr_after = mean_of(lr, s + 1, s + 50), lr_late = mean_of(lr, o.trials - 99, o.trials),
+    att_pre = mean_of(attention, s - 49, s), att_after = mean_of(attention, s + 1, s + 50),
+    att_late = mean_of(attention, o.trials - 99, o.trials),
+    ach_pre = mean_of(ach, s - 49, s), ach_after = mean_of(ach, s + 1, s + 50), ach_late = mean_of(ach, o.trials - 99, o.trials),
     correct = correct,
   }
 end
@@ -193,6 +200,26 @@ M.ABLATION_TASKS = {
   { label = "10% misleading feedback", reward_flip = 0.1 },
 }
 
+-- Which of ACh's two actions (c/modulators.c, the default mapping) gives its gain on top of DA + NA: the lower
+-- learning rate (M[learning_rate][ACh] = -1, Kalman-like) or the higher input attention (M[attention][ACh] =
+-- 0.5). ACh acts on nothing else (no interaction; NA's threshold uses the uncertainty head whether or not ACh is
+-- on), so "ACh->none" must give exactly DA+NA: a check of that claim.
+M.ACH_SPLIT = {
+  { name = "DA+NA", modulators = { DA = true, NA = true } },
+  { name = "+ACh", modulators = { DA = true, NA = true, ACh = true } },
+  { name = "ACh->lr", modulators = { DA = true, NA = true, ACh = true }, mapping = { attention = { ACh = 0 } } },
+  { name = "ACh->attn", modulators = { DA = true, NA = true, ACh = true }, mapping = { learning_rate = { ACh = 0 } } },
+  { name = "ACh->none", modulators = { DA = true, NA = true, ACh = true },
+    mapping = { attention = { ACh = 0 }, learning_rate = { ACh = 0 } } },
+}
+M.ACH_SPLIT_TASKS = {
+  { label = "extra-dimensional shift" },
+  { label = "intra-dimensional shift", shift = "intra" },
+  { label = "input noise sd 0.3", noise = 0.3 },
+  { label = "10% misleading feedback", reward_flip = 0.1 },
+  { label = "population 20, 4 active", population = 20, active = 4 },
+}
+
 -- Variants the study was not tuned on: other shift points, input noise, population sizes, the intra shift.
 M.VARIANTS = {
   { label = "shift at trial 150", shift_trial = 150, trials = 850 },
@@ -231,6 +258,7 @@ local function parse(argv)
     elseif a == "--out" then o.out = v i = i + 1
     elseif a == "--variants" then o.variants = true
     elseif a == "--ablation" then o.ablation = true
+    elseif a == "--ach-split" then o.ach_split = true
     elseif a == "--conditions" then o.conditions = v i = i + 1
     elseif a == "--attention-set" then o.attention_set = num(a, v) i = i + 1
     elseif a == "--gain-focus" then o.gain_focus = num(a, v) i = i + 1
@@ -316,7 +344,41 @@ function M.main(argv)
       print(table.concat(row, " "))
     end
   end
+  if o.ach_split then M.print_ach_split(argv, o) end
   return 0
+end
+
+-- --ach-split: per task, mean trials to criterion (never) of each ACh_SPLIT condition, one-sided Mann-Whitney p
+-- of each against DA+NA (fewer trials), and on the first task the meta-parameters ACh acts on (learning rate,
+-- attention) and its level, before (50 trials), just after (50) and long after (last 100) the shift.
+function M.print_ach_split(argv, o)
+  print("\nWhich ACh action helps (mean trials to criterion, never of " .. o.seeds ..
+    "; p: one-sided Mann-Whitney, fewer trials than DA+NA):")
+  local head = { string.format("  %-25s", "task") }
+  for _, c in ipairs(M.ACH_SPLIT) do head[#head + 1] = string.format("%-22s", c.name) end
+  print(table.concat(head, " "))
+  local first
+  for _, v in ipairs(M.ACH_SPLIT_TASKS) do
+    local res = M.run(with(argv, v), nil, M.ACH_SPLIT)
+    first = first or res
+    local base = column(res[1], "crit")
+    local row = { string.format("  %-25s", v.label) }
+    for i, r in ipairs(res) do
+      local cell = string.format("%.0f (%d)", stats.mean(column(r, "crit")), never(r))
+      if i > 1 then cell = cell .. string.format(" p=%.2g", stats.mann_whitney(column(r, "crit"), base).p_less) end
+      row[#row + 1] = string.format("%-22s", cell)
+    end
+    print(table.concat(row, " "))
+  end
+  print("\n  " .. M.ACH_SPLIT_TASKS[1].label .. ": mean over seeds, before / just after / long after the shift")
+  print(string.format("  %-10s %-26s %-26s %-26s", "condition", "learning rate", "attention", "ACh level"))
+  for _, r in ipairs(first) do
+    local function three(k)
+      return string.format("%.4f / %.4f / %.4f", stats.mean(column(r, k .. "_pre")), stats.mean(column(r, k .. "_after")),
+        stats.mean(column(r, k .. "_late")))
+    end
+    print(string.format("  %-10s %-26s %-26s %-26s", r.name, three("lr"), three("att"), three("ach")))
+  end
 end
 
 if arg and arg[0] and arg[0]:match("experiments/setshift%.lua$") then os.exit(M.main(arg)) end
