@@ -2,7 +2,7 @@
 -- Fig. 3) with statistics: after the rules of a Go/No-Go task shift, does an agent with dopamine alone re-adapt,
 -- and does a noradrenergic surprise signal help?
 --
---   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
+--   lua5.4 experiments/setshift.lua [--seeds 20] [--first-seed 1] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
 --                                   [--ablation] [--ach-split] [--conditions study|ablation] [--attention-set TAU]
 --                                   [--gain-focus K]
@@ -104,7 +104,8 @@ function M.run(o, rows, conditions)
   local results = {}
   for ci, cond in ipairs(conditions or CONDITIONS) do
     local r = { name = cond.name, seeds = {} }
-    for seed = 1, o.seeds do r.seeds[seed] = M.run_one(o, cond, seed, rows) end
+    local first = o.first_seed or 1
+    for i = 1, o.seeds do r.seeds[i] = M.run_one(o, cond, first + i - 1, rows) end
     results[ci] = r
   end
   return results
@@ -145,8 +146,9 @@ end
 function M.table(results, o)
   local out = {}
   local function p(...) out[#out + 1] = string.format(...) end
-  p("Set-shift Go/No-Go, %s-dimensional shift after trial %d of %d, population %d (%d active), input noise %g, %d seeds",
-    o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds)
+  p("Set-shift Go/No-Go, %s-dimensional shift after trial %d of %d, population %d (%d active), input noise %g, %d seeds%s",
+    o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds,
+    (o.first_seed or 1) ~= 1 and string.format(" (%d-%d)", o.first_seed, o.first_seed + o.seeds - 1) or "")
   if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
     p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
   end
@@ -233,7 +235,7 @@ M.VARIANTS = {
 
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
-           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false,
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, first_seed = 1,
            conditions = "study", attention_set = 0, gain_focus = 0 }
 end
 
@@ -248,6 +250,7 @@ local function parse(argv)
   while argv[i] do
     local a, v = argv[i], argv[i + 1]
     if a == "--seeds" then o.seeds = num(a, v) i = i + 1
+    elseif a == "--first-seed" then o.first_seed = num(a, v) i = i + 1
     elseif a == "--shift" then o.shift = v i = i + 1
     elseif a == "--shift-trial" then o.shift_trial = num(a, v) i = i + 1
     elseif a == "--trials" then o.trials = num(a, v) i = i + 1
@@ -267,6 +270,9 @@ local function parse(argv)
   end
   if o.conditions ~= "study" and o.conditions ~= "ablation" then
     io.stderr:write("setshift: --conditions expects study or ablation, got ", tostring(o.conditions), "\n") os.exit(2)
+  end
+  if o.seeds < 2 or o.seeds ~= math.floor(o.seeds) or o.first_seed ~= math.floor(o.first_seed) then
+    io.stderr:write("setshift: need an integer --seeds >= 2 and an integer --first-seed\n") os.exit(2)
   end
   if o.shift_trial < 50 or o.trials < o.shift_trial + 100 then
     io.stderr:write("setshift: need --shift-trial >= 50 and --trials >= shift-trial + 100\n") os.exit(2)
