@@ -4,7 +4,7 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
---                                   [--ablation]
+--                                   [--ablation] [--ach-split]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -47,10 +47,13 @@ end
 function M.run_one(o, cond, seed, rows)
   local env = SetShift{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
                    active = o.active, noise = o.noise, reward_flip = o.reward_flip }
-  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden,
-                          seed = seed, modulators = cond.modulators }
+  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden, seed = seed,
+                 modulators = cond.modulators, mapping = cond.mapping }
+  for k, v in pairs(cond.options or {}) do opts[k] = v end
+  local agent = nm.agent(opts)
   local correct, H = {}, {}
   local m = {}
+  local trace = o.trace and {} or nil
   for t = 1, o.trials do
     local obs = env:start()
     local probs = agent:evaluate(obs)
@@ -59,6 +62,11 @@ function M.run_one(o, cond, seed, rows)
     agent:learn(r, nobs, terminal)
     correct[t] = info.correct and 1 or 0
     if info.go_cue then H[t] = entropy2(probs[2]) end
+    if trace then
+      agent:modulators(m)
+      trace[t] = { ACh = m.ACh, NA = m.NA, learning_rate = m.params.learning_rate,
+                   attention = m.params.attention, inverse_temperature = m.params.inverse_temperature }
+    end
     if rows then
       agent:modulators(m)
       rows[#rows + 1] = string.format("%s,%d,%d,%d,%d,%.5f,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", cond.name, seed, t,
@@ -83,7 +91,7 @@ function M.run_one(o, cond, seed, rows)
     pre = acc(s - 49, s), post = acc(o.trials - 99, o.trials),
     crit = crit or (o.trials - s), never = crit == nil,
     H_pre = meanH(s - 49, s), H_after = meanH(s + 1, s + 50), H_late = meanH(o.trials - 99, o.trials),
-    correct = correct,
+    correct = correct, trace = trace,
   }
 end
 
@@ -138,10 +146,13 @@ function M.table(results, o)
     o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds)
   p("mean [95%% CI] over seeds; criterion = 90%% correct over 20 consecutive post-shift trials")
   p("")
-  p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", "condition", "acc. before shift", "acc. last 100",
+  local w = 9
+  for _, r in ipairs(results) do w = math.max(w, #r.name) end
+  local row = "%-" .. w .. "s %-19s %-19s %-21s %-6s %-19s %-19s %-19s"
+  p(row, "condition", "acc. before shift", "acc. last 100",
     "trials to criterion", "never", "H(A|go) before", "H just after", "H long after")
   for _, r in ipairs(results) do
-    p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", r.name, fmt_ci(column(r, "pre"), 2),
+    p(row, r.name, fmt_ci(column(r, "pre"), 2),
       fmt_ci(column(r, "post"), 2), fmt_ci(column(r, "crit"), 0), string.format("%d/%d", never(r), #r.seeds),
       fmt_ci(column(r, "H_pre"), 3), fmt_ci(column(r, "H_after"), 3), fmt_ci(column(r, "H_late"), 3))
   end
@@ -184,6 +195,81 @@ M.ABLATION_TASKS = {
   { label = "10% misleading feedback", reward_flip = 0.1 },
 }
 
+-- Which of ACh's two actions through the default mapping helps on top of DA + NA: the lower learning rate
+-- (M[learning_rate][ACh] = -1) or the higher input attention (M[attention][ACh] = 0.5). ACh is switched on in
+-- the next four conditions; only its mapping entries differ. ACh's expected uncertainty sets NA's threshold
+-- inside the core whether or not ACh is switched on, so "ACh, no action" should behave exactly as DA+NA.
+local DANA_ACH = { DA = true, NA = true, ACh = true }
+M.ACH_SPLIT = {
+  { name = "DA+NA", modulators = { DA = true, NA = true } },
+  { name = "DA+NA+ACh (both)", modulators = DANA_ACH },
+  { name = "ACh->learning rate", modulators = DANA_ACH, mapping = { attention = { ACh = 0 } } },
+  { name = "ACh->attention", modulators = DANA_ACH, mapping = { learning_rate = { ACh = 0 } } },
+  { name = "ACh, no action", modulators = DANA_ACH, mapping = { learning_rate = { ACh = 0 }, attention = { ACh = 0 } } },
+  -- control for the mechanism: no ACh, but a fixed base learning rate of 0.03, about what ACh's learning-rate
+  -- action makes of the default 0.05 around trial 300 (ACh is then still near its prior)
+  { name = "DA+NA, lr 0.03", modulators = { DA = true, NA = true }, options = { learning_rate = 0.03 } },
+}
+M.ACH_SPLIT_TASKS = {
+  { label = "extra-dimensional shift" },
+  { label = "intra-dimensional shift", shift = "intra" },
+  { label = "input noise sd 0.3", noise = 0.3 },
+  { label = "population 20, 4 active", population = 20, active = 4 },
+}
+
+-- Each condition after the first against the first (DA+NA): one-sided Mann-Whitney p that it re-reaches
+-- criterion in fewer trials, and that its H(A | go cue) just after the shift is higher.
+function M.tests_vs_first(results)
+  local base, t, out = results[1], {}, {}
+  for i = 2, #results do
+    local r = results[i]
+    local mw = stats.mann_whitney(column(r, "crit"), column(base, "crit"))
+    local hw = stats.mann_whitney(column(r, "H_after"), column(base, "H_after"))
+    t[r.name] = { crit_p = mw.p_less, H_after_p = hw.p_greater }
+    out[#out + 1] = string.format("%-18s vs %s: trials to criterion %.0f vs %.0f, one-sided Mann-Whitney p = %.2g; " ..
+      "H just after %.3f vs %.3f bits, one-sided p (higher) = %.2g",
+      r.name, base.name, stats.mean(column(r, "crit")), stats.mean(column(base, "crit")), mw.p_less,
+      stats.mean(column(r, "H_after")), stats.mean(column(base, "H_after")), hw.p_greater)
+  end
+  return t, table.concat(out, "\n")
+end
+
+-- Seed-averaged modulator levels and meta-parameters (after each trial's learn step) over windows around the
+-- shift; needs runs made with o.trace = true.
+M.TRACE_KEYS = { "ACh", "NA", "learning_rate", "attention", "inverse_temperature" }
+function M.trace_windows(o)
+  local s = o.shift_trial
+  return {
+    { label = "first 50 trials", a = 1, b = 50 },
+    { label = "before (s-49..s)", a = s - 49, b = s },
+    { label = "just after (s+1..s+10)", a = s + 1, b = s + 10 },
+    { label = "after (s+11..s+50)", a = s + 11, b = s + 50 },
+    { label = "after (s+51..s+150)", a = s + 51, b = s + 150 },
+    { label = "long after (last 100)", a = o.trials - 99, b = o.trials },
+  }
+end
+function M.trace_mean(r, key, a, b)
+  local sum, n = 0, 0
+  for _, seed in ipairs(r.seeds) do
+    for t = a, b do sum, n = sum + seed.trace[t][key], n + 1 end
+  end
+  return sum / n
+end
+function M.trace_table(results, o)
+  local out = {}
+  for _, r in ipairs(results) do
+    out[#out + 1] = string.format("  %s", r.name)
+    out[#out + 1] = string.format("    %-24s %8s %8s %13s %9s %9s", "window", "ACh", "NA", "learning_rate",
+      "attention", "inv.temp")
+    for _, w in ipairs(M.trace_windows(o)) do
+      out[#out + 1] = string.format("    %-24s %8.4f %8.4f %13.5f %9.4f %9.4f", w.label,
+        M.trace_mean(r, "ACh", w.a, w.b), M.trace_mean(r, "NA", w.a, w.b), M.trace_mean(r, "learning_rate", w.a, w.b),
+        M.trace_mean(r, "attention", w.a, w.b), M.trace_mean(r, "inverse_temperature", w.a, w.b))
+    end
+  end
+  return table.concat(out, "\n")
+end
+
 -- Variants the study was not tuned on: other shift points, input noise, population sizes, the intra shift.
 M.VARIANTS = {
   { label = "shift at trial 150", shift_trial = 150, trials = 850 },
@@ -197,7 +283,7 @@ M.VARIANTS = {
 
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
-           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false }
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, ach_split = false }
 end
 
 local function parse(argv)
@@ -221,6 +307,7 @@ local function parse(argv)
     elseif a == "--out" then o.out = v i = i + 1
     elseif a == "--variants" then o.variants = true
     elseif a == "--ablation" then o.ablation = true
+    elseif a == "--ach-split" then o.ach_split = true
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -298,6 +385,24 @@ function M.main(argv)
         row[#row + 1] = string.format("%-17s", string.format("%.0f (%d never)", stats.mean(column(r, "crit")), never(r)))
       end
       print(table.concat(row, " "))
+    end
+  end
+  if o.ach_split then
+    print("\nWhich of ACh's actions helps (" .. o.seeds .. " seeds each; DA+NA+ACh with ACh's learning-rate and/or " ..
+      "attention entries of the mapping set to 0; p: one-sided Mann-Whitney vs DA+NA):")
+    for i, v in ipairs(M.ACH_SPLIT_TASKS) do
+      local ov = with(argv, v)
+      ov.trace = i == 1
+      local res = M.run(ov, nil, M.ACH_SPLIT)
+      print("\n" .. v.label .. ":")
+      print(M.table(res, ov))
+      print("")
+      local _, text = M.tests_vs_first(res)
+      print(text)
+      if ov.trace then
+        print("\nmean over seeds, after each trial's learn step (s = " .. ov.shift_trial .. "):")
+        print(M.trace_table(res, ov))
+      end
     end
   end
   return 0
