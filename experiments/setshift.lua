@@ -209,6 +209,8 @@ M.ACH_SPLIT = {
   -- control for the mechanism: no ACh, but a fixed base learning rate of 0.03, about what ACh's learning-rate
   -- action makes of the default 0.05 around trial 300 (ACh is then still near its prior)
   { name = "DA+NA, lr 0.03", modulators = { DA = true, NA = true }, options = { learning_rate = 0.03 } },
+  -- for reference: is the all-four advantage over DA+NA itself significant?
+  { name = "all four", modulators = "all" },
 }
 M.ACH_SPLIT_TASKS = {
   { label = "extra-dimensional shift" },
