@@ -220,17 +220,22 @@ M.ACH_SPLIT_TASKS = {
 }
 
 -- Each condition after the first against the first (DA+NA): one-sided Mann-Whitney p that it re-reaches
--- criterion in fewer trials, and that its H(A | go cue) just after the shift is higher.
+-- criterion in fewer trials, one-sided Fisher p that fewer of its seeds never do, and one-sided Mann-Whitney p
+-- that its H(A | go cue) just after the shift is higher.
 function M.tests_vs_first(results)
   local base, t, out = results[1], {}, {}
   for i = 2, #results do
     local r = results[i]
     local mw = stats.mann_whitney(column(r, "crit"), column(base, "crit"))
     local hw = stats.mann_whitney(column(r, "H_after"), column(base, "H_after"))
-    t[r.name] = { crit_p = mw.p_less, H_after_p = hw.p_greater }
-    out[#out + 1] = string.format("%-18s vs %s: trials to criterion %.0f vs %.0f, one-sided Mann-Whitney p = %.2g; " ..
-      "H just after %.3f vs %.3f bits, one-sided p (higher) = %.2g",
-      r.name, base.name, stats.mean(column(r, "crit")), stats.mean(column(base, "crit")), mw.p_less,
+    local nr, nb = never(r), never(base)
+    local fi = stats.fisher(nr, #r.seeds - nr, nb, #base.seeds - nb)
+    t[r.name] = { crit_p = mw.p_less, never_p = fi.p_less, H_after_p = hw.p_greater }
+    out[#out + 1] = string.format("%-18s vs %s: trials to criterion mean %.0f vs %.0f, median %.0f vs %.0f, " ..
+      "one-sided Mann-Whitney p = %.2g; never %d vs %d, one-sided Fisher p = %.2g; H just after %.3f vs %.3f bits, " ..
+      "one-sided p (higher) = %.2g",
+      r.name, base.name, stats.mean(column(r, "crit")), stats.mean(column(base, "crit")),
+      stats.median(column(r, "crit")), stats.median(column(base, "crit")), mw.p_less, nr, nb, fi.p_less,
       stats.mean(column(r, "H_after")), stats.mean(column(base, "H_after")), hw.p_greater)
   end
   return t, table.concat(out, "\n")
