@@ -4,7 +4,7 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
---                                   [--ablation] [--ach-split]
+--                                   [--ablation] [--ach-split] [--pairing]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -51,7 +51,7 @@ function M.run_one(o, cond, seed, rows)
                  modulators = cond.modulators, mapping = cond.mapping }
   for k, v in pairs(cond.options or {}) do opts[k] = v end
   local agent = nm.agent(opts)
-  local correct, H = {}, {}
+  local correct, H, newgo = {}, {}, {}
   local m = {}
   local trace = o.trace and {} or nil
   for t = 1, o.trials do
@@ -62,6 +62,8 @@ function M.run_one(o, cond, seed, rows)
     agent:learn(r, nobs, terminal)
     correct[t] = info.correct and 1 or 0
     if info.go_cue then H[t] = entropy2(probs[2]) end
+    -- the pairing the shift turns from No-Go into Go: Go on it is the only evidence of the new rule
+    if info.shifted and info.condition == "go" and info.old_condition == "nogo" then newgo[t] = a end
     if trace then
       agent:modulators(m)
       trace[t] = { ACh = m.ACh, NA = m.NA, learning_rate = m.params.learning_rate,
@@ -87,7 +89,16 @@ function M.run_one(o, cond, seed, rows)
     window = window + correct[t] - (t - 20 > s and correct[t - 20] or 0)
     if t - s >= 20 and window >= 18 then crit = t - s break end
   end
+  local function goRate(a, b)
+    local sum, n = 0, 0
+    for t = a, b do if newgo[t] then sum, n = sum + newgo[t], n + 1 end end
+    return n > 0 and sum / n or 0
+  end
+  local go_before_crit = 0
+  for t = s + 1, s + (crit or (o.trials - s)) do go_before_crit = go_before_crit + (newgo[t] or 0) end
   return {
+    new_go_early = goRate(s + 1, s + 200), new_go_late = goRate(o.trials - 99, o.trials),
+    new_go_before_crit = go_before_crit,
     pre = acc(s - 49, s), post = acc(o.trials - 99, o.trials),
     crit = crit or (o.trials - s), never = crit == nil,
     H_pre = meanH(s - 49, s), H_after = meanH(s + 1, s + 50), H_late = meanH(o.trials - 99, o.trials),
@@ -241,6 +252,36 @@ function M.tests_vs_first(results)
   return t, table.concat(out, "\n")
 end
 
+-- The criterion (18 of 20 consecutive trials correct) can be met without the new rule: about a quarter of the
+-- trials show the pairing the shift turned from No-Go into Go, so an agent that has stopped perseverating but
+-- still withholds on that pairing meets it in any 20-trial window with at most two of them. Per condition: the
+-- Go rate on that pairing over the 200 trials after the shift and the last 100 (one-sided Mann-Whitney p, higher
+-- than the condition named base_name, default the first), and how many of the seeds that met the criterion had not once answered Go on it
+-- before meeting it.
+function M.pairing_table(results, base_name)
+  local base, out = results[1], {}
+  for _, r in ipairs(results) do if r.name == base_name then base = r end end
+  local w = 9
+  for _, r in ipairs(results) do w = math.max(w, #r.name) end
+  out[#out + 1] = string.format("%-" .. w .. "s %-27s %-27s %s", "condition", "Go on new Go pairing s+1..200",
+    "Go on it, last 100", "met criterion without one Go on it")
+  for _, r in ipairs(results) do
+    local early, late = column(r, "new_go_early"), column(r, "new_go_late")
+    local met, blind = 0, 0
+    for _, seed in ipairs(r.seeds) do
+      if not seed.never then
+        met = met + 1
+        if seed.new_go_before_crit == 0 then blind = blind + 1 end
+      end
+    end
+    local pe = r ~= base and string.format(" (p = %.2g)", stats.mann_whitney(early, column(base, "new_go_early")).p_greater) or ""
+    local pl = r ~= base and string.format(" (p = %.2g)", stats.mann_whitney(late, column(base, "new_go_late")).p_greater) or ""
+    out[#out + 1] = string.format("%-" .. w .. "s %-27s %-27s %d of %d", r.name, string.format("%.2f", stats.mean(early)) .. pe,
+      string.format("%.2f", stats.mean(late)) .. pl, blind, met)
+  end
+  return table.concat(out, "\n")
+end
+
 -- Seed-averaged modulator levels and meta-parameters (after each trial's learn step) over windows around the
 -- shift; needs runs made with o.trace = true.
 M.TRACE_KEYS = { "ACh", "NA", "learning_rate", "attention", "inverse_temperature" }
@@ -290,7 +331,8 @@ M.VARIANTS = {
 
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
-           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, ach_split = false }
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, ach_split = false,
+           pairing = false }
 end
 
 local function parse(argv)
@@ -315,6 +357,7 @@ local function parse(argv)
     elseif a == "--variants" then o.variants = true
     elseif a == "--ablation" then o.ablation = true
     elseif a == "--ach-split" then o.ach_split = true
+    elseif a == "--pairing" then o.pairing = true
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -362,6 +405,10 @@ function M.main(argv)
   print("")
   local _, text = M.tests(results)
   print(text)
+  if o.pairing then
+    print("\nThe pairing the shift turned from No-Go into Go (p: one-sided Mann-Whitney, higher than DA):")
+    print(M.pairing_table(results, "DA"))
+  end
   write_csv(o, results, rows)
   print(string.format("\nper-trial rows: %s/setshift_trials.csv; mean accuracy curves: %s/setshift_curves.csv (%.1f s)",
     o.out, o.out, os.clock() - t0))
@@ -406,6 +453,8 @@ function M.main(argv)
       print("")
       local _, text = M.tests_vs_first(res)
       print(text)
+      print("")
+      print(M.pairing_table(res))
       if ov.trace then
         print("\nmean over seeds, after each trial's learn step (s = " .. ov.shift_trial .. "):")
         print(M.trace_table(res, ov))
