@@ -4,7 +4,7 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--first-seed 1] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
---                                   [--ablation] [--ach-split] [--conditions study|ablation] [--attention-set TAU]
+--                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation] [--attention-set TAU]
 --                                   [--gain-focus K]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
@@ -50,12 +50,14 @@ end
 function M.run_one(o, cond, seed, rows)
   local env = SetShift{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
                    active = o.active, noise = o.noise, reward_flip = o.reward_flip }
-  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden,
-                          seed = seed, modulators = cond.modulators, mapping = cond.mapping,
-                          attention_set = o.attention_set or 0, gain_focus = o.gain_focus or 0 }
-  local correct, H = {}, {}
-  local lr, attention, ach = {}, {}, {}   -- the meta-parameters ACh acts on, and its level, per trial
+  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden, seed = seed,
+                 modulators = cond.modulators, mapping = cond.mapping, attention_set = o.attention_set or 0,
+                 gain_focus = o.gain_focus or 0 }
+  for k, v in pairs(cond.options or {}) do opts[k] = v end
+  local agent = nm.agent(opts)
+  local correct, H, newgo = {}, {}, {}
   local m = {}
+  local trace = o.trace and {} or nil
   for t = 1, o.trials do
     local obs = env:start()
     local probs = agent:evaluate(obs)
@@ -64,9 +66,15 @@ function M.run_one(o, cond, seed, rows)
     agent:learn(r, nobs, terminal)
     correct[t] = info.correct and 1 or 0
     if info.go_cue then H[t] = entropy2(probs[2]) end
-    agent:modulators(m)
-    lr[t], attention[t], ach[t] = m.params.learning_rate, m.params.attention, m.ACh
+    -- the pairing the shift turns from No-Go into Go: Go on it is the only evidence of the new rule
+    if info.shifted and info.condition == "go" and info.old_condition == "nogo" then newgo[t] = a end
+    if trace then
+      agent:modulators(m)
+      trace[t] = { ACh = m.ACh, NA = m.NA, learning_rate = m.params.learning_rate,
+                   attention = m.params.attention, inverse_temperature = m.params.inverse_temperature }
+    end
     if rows then
+      agent:modulators(m)
       rows[#rows + 1] = string.format("%s,%d,%d,%d,%d,%.5f,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", cond.name, seed, t,
         correct[t], info.go_cue and 1 or 0, probs[2], H[t] and string.format("%.5f", H[t]) or "", m.DA, m.NA,
         m.ACh, m["5HT"], m.params.learning_rate, m.params.inverse_temperature)
@@ -75,7 +83,6 @@ function M.run_one(o, cond, seed, rows)
   agent:close()
   local s = o.shift_trial
   local function acc(a, b) local n = 0 for t = a, b do n = n + correct[t] end return n / (b - a + 1) end
-  local function mean_of(x, a, b) local sum = 0 for t = a, b do sum = sum + x[t] end return sum / (b - a + 1) end
   local function meanH(a, b)
     local sum, n = 0, 0
     for t = a, b do if H[t] then sum, n = sum + H[t], n + 1 end end
@@ -86,15 +93,20 @@ function M.run_one(o, cond, seed, rows)
     window = window + correct[t] - (t - 20 > s and correct[t - 20] or 0)
     if t - s >= 20 and window >= 18 then crit = t - s break end
   end
+  local function goRate(a, b)
+    local sum, n = 0, 0
+    for t = a, b do if newgo[t] then sum, n = sum + newgo[t], n + 1 end end
+    return n > 0 and sum / n or 0
+  end
+  local go_before_crit = 0
+  for t = s + 1, s + (crit or (o.trials - s)) do go_before_crit = go_before_crit + (newgo[t] or 0) end
   return {
+    new_go_early = goRate(s + 1, s + 200), new_go_late = goRate(o.trials - 99, o.trials),
+    new_go_before_crit = go_before_crit,
     pre = acc(s - 49, s), post = acc(o.trials - 99, o.trials),
     crit = crit or (o.trials - s), never = crit == nil,
     H_pre = meanH(s - 49, s), H_after = meanH(s + 1, s + 50), H_late = meanH(o.trials - 99, o.trials),
-    lr_pre = mean_of(lr, s - 49, s), lr_after = mean_of(lr, s + 1, s + 50), lr_late = mean_of(lr, o.trials - 99, o.trials),
-    att_pre = mean_of(attention, s - 49, s), att_after = mean_of(attention, s + 1, s + 50),
-    att_late = mean_of(attention, o.trials - 99, o.trials),
-    ach_pre = mean_of(ach, s - 49, s), ach_after = mean_of(ach, s + 1, s + 50), ach_late = mean_of(ach, o.trials - 99, o.trials),
-    correct = correct,
+    correct = correct, trace = trace,
   }
 end
 
@@ -149,15 +161,19 @@ function M.table(results, o)
   p("Set-shift Go/No-Go, %s-dimensional shift after trial %d of %d, population %d (%d active), input noise %g, %d seeds%s",
     o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds,
     (o.first_seed or 1) ~= 1 and string.format(" (%d-%d)", o.first_seed, o.first_seed + o.seeds - 1) or "")
+  if (o.reward_flip or 0) > 0 then p("misleading feedback: %g of outcomes flipped", o.reward_flip) end
   if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
     p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
   end
   p("mean [95%% CI] over seeds; criterion = 90%% correct over 20 consecutive post-shift trials")
   p("")
-  p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", "condition", "acc. before shift", "acc. last 100",
+  local w = 9
+  for _, r in ipairs(results) do w = math.max(w, #r.name) end
+  local row = "%-" .. w .. "s %-19s %-19s %-21s %-6s %-19s %-19s %-19s"
+  p(row, "condition", "acc. before shift", "acc. last 100",
     "trials to criterion", "never", "H(A|go) before", "H just after", "H long after")
   for _, r in ipairs(results) do
-    p("%-9s %-19s %-19s %-21s %-6s %-19s %-19s %-19s", r.name, fmt_ci(column(r, "pre"), 2),
+    p(row, r.name, fmt_ci(column(r, "pre"), 2),
       fmt_ci(column(r, "post"), 2), fmt_ci(column(r, "crit"), 0), string.format("%d/%d", never(r), #r.seeds),
       fmt_ci(column(r, "H_pre"), 3), fmt_ci(column(r, "H_after"), 3), fmt_ci(column(r, "H_late"), 3))
   end
@@ -202,17 +218,22 @@ M.ABLATION_TASKS = {
   { label = "10% misleading feedback", reward_flip = 0.1 },
 }
 
--- Which of ACh's two actions (c/modulators.c, the default mapping) gives its gain on top of DA + NA: the lower
--- learning rate (M[learning_rate][ACh] = -1, Kalman-like) or the higher input attention (M[attention][ACh] =
--- 0.5). ACh acts on nothing else (no interaction; NA's threshold uses the uncertainty head whether or not ACh is
--- on), so "ACh->none" must give exactly DA+NA: a check of that claim.
+-- Which of ACh's two actions through the default mapping helps on top of DA + NA: the lower learning rate
+-- (M[learning_rate][ACh] = -1) or the higher input attention (M[attention][ACh] = 0.5). ACh is switched on in
+-- the next four conditions; only its mapping entries differ. ACh's expected uncertainty sets NA's threshold
+-- inside the core whether or not ACh is switched on, so "ACh, no action" should behave exactly as DA+NA.
+local DANA_ACH = { DA = true, NA = true, ACh = true }
 M.ACH_SPLIT = {
   { name = "DA+NA", modulators = { DA = true, NA = true } },
-  { name = "+ACh", modulators = { DA = true, NA = true, ACh = true } },
-  { name = "ACh->lr", modulators = { DA = true, NA = true, ACh = true }, mapping = { attention = { ACh = 0 } } },
-  { name = "ACh->attn", modulators = { DA = true, NA = true, ACh = true }, mapping = { learning_rate = { ACh = 0 } } },
-  { name = "ACh->none", modulators = { DA = true, NA = true, ACh = true },
-    mapping = { attention = { ACh = 0 }, learning_rate = { ACh = 0 } } },
+  { name = "DA+NA+ACh (both)", modulators = DANA_ACH },
+  { name = "ACh->learning rate", modulators = DANA_ACH, mapping = { attention = { ACh = 0 } } },
+  { name = "ACh->attention", modulators = DANA_ACH, mapping = { learning_rate = { ACh = 0 } } },
+  { name = "ACh, no action", modulators = DANA_ACH, mapping = { learning_rate = { ACh = 0 }, attention = { ACh = 0 } } },
+  -- control for the mechanism: no ACh, but a fixed base learning rate of 0.03, about what ACh's learning-rate
+  -- action makes of the default 0.05 around trial 300 (ACh is then still near its prior)
+  { name = "DA+NA, lr 0.03", modulators = { DA = true, NA = true }, options = { learning_rate = 0.03 } },
+  -- for reference: is the all-four advantage over DA+NA itself significant?
+  { name = "all four", modulators = "all" },
 }
 M.ACH_SPLIT_TASKS = {
   { label = "extra-dimensional shift" },
@@ -221,6 +242,94 @@ M.ACH_SPLIT_TASKS = {
   { label = "10% misleading feedback", reward_flip = 0.1 },
   { label = "population 20, 4 active", population = 20, active = 4 },
 }
+
+-- Each condition after the first against the first (DA+NA): one-sided Mann-Whitney p that it re-reaches
+-- criterion in fewer trials, one-sided Fisher p that fewer of its seeds never do, and one-sided Mann-Whitney p
+-- that its H(A | go cue) just after the shift is higher.
+function M.tests_vs_first(results)
+  local base, t, out = results[1], {}, {}
+  for i = 2, #results do
+    local r = results[i]
+    local mw = stats.mann_whitney(column(r, "crit"), column(base, "crit"))
+    local hw = stats.mann_whitney(column(r, "H_after"), column(base, "H_after"))
+    local nr, nb = never(r), never(base)
+    local fi = stats.fisher(nr, #r.seeds - nr, nb, #base.seeds - nb)
+    t[r.name] = { crit_p = mw.p_less, never_p = fi.p_less, H_after_p = hw.p_greater }
+    out[#out + 1] = string.format("%-18s vs %s: trials to criterion mean %.0f vs %.0f, median %.0f vs %.0f, " ..
+      "one-sided Mann-Whitney p = %.2g; never %d vs %d, one-sided Fisher p = %.2g; H just after %.3f vs %.3f bits, " ..
+      "one-sided p (higher) = %.2g",
+      r.name, base.name, stats.mean(column(r, "crit")), stats.mean(column(base, "crit")),
+      stats.median(column(r, "crit")), stats.median(column(base, "crit")), mw.p_less, nr, nb, fi.p_less,
+      stats.mean(column(r, "H_after")), stats.mean(column(base, "H_after")), hw.p_greater)
+  end
+  return t, table.concat(out, "\n")
+end
+
+-- The criterion (18 of 20 consecutive trials correct) can be met without the new rule: about a quarter of the
+-- trials show the pairing the shift turned from No-Go into Go, so an agent that has stopped perseverating but
+-- still withholds on that pairing meets it in any 20-trial window with at most two of them. Per condition: the
+-- Go rate on that pairing over the 200 trials after the shift and the last 100 (one-sided Mann-Whitney p, higher
+-- than the condition named base_name, default the first), and how many of the seeds that met the criterion had not once answered Go on it
+-- before meeting it.
+function M.pairing_table(results, base_name)
+  local base, out = results[1], {}
+  for _, r in ipairs(results) do if r.name == base_name then base = r end end
+  local w = 9
+  for _, r in ipairs(results) do w = math.max(w, #r.name) end
+  out[#out + 1] = string.format("%-" .. w .. "s %-27s %-27s %s", "condition", "Go on new Go pairing s+1..200",
+    "Go on it, last 100", "met criterion without one Go on it")
+  for _, r in ipairs(results) do
+    local early, late = column(r, "new_go_early"), column(r, "new_go_late")
+    local met, blind = 0, 0
+    for _, seed in ipairs(r.seeds) do
+      if not seed.never then
+        met = met + 1
+        if seed.new_go_before_crit == 0 then blind = blind + 1 end
+      end
+    end
+    local pe = r ~= base and string.format(" (p = %.2g)", stats.mann_whitney(early, column(base, "new_go_early")).p_greater) or ""
+    local pl = r ~= base and string.format(" (p = %.2g)", stats.mann_whitney(late, column(base, "new_go_late")).p_greater) or ""
+    out[#out + 1] = string.format("%-" .. w .. "s %-27s %-27s %d of %d", r.name, string.format("%.2f", stats.mean(early)) .. pe,
+      string.format("%.2f", stats.mean(late)) .. pl, blind, met)
+  end
+  return table.concat(out, "\n")
+end
+
+-- Seed-averaged modulator levels and meta-parameters (after each trial's learn step) over windows around the
+-- shift; needs runs made with o.trace = true.
+M.TRACE_KEYS = { "ACh", "NA", "learning_rate", "attention", "inverse_temperature" }
+function M.trace_windows(o)
+  local s = o.shift_trial
+  return {
+    { label = "first 50 trials", a = 1, b = 50 },
+    { label = "before (s-49..s)", a = s - 49, b = s },
+    { label = "just after (s+1..s+10)", a = s + 1, b = s + 10 },
+    { label = "after (s+11..s+50)", a = s + 11, b = s + 50 },
+    { label = "after (s+51..s+150)", a = s + 51, b = s + 150 },
+    { label = "long after (last 100)", a = o.trials - 99, b = o.trials },
+  }
+end
+function M.trace_mean(r, key, a, b)
+  local sum, n = 0, 0
+  for _, seed in ipairs(r.seeds) do
+    for t = a, b do sum, n = sum + seed.trace[t][key], n + 1 end
+  end
+  return sum / n
+end
+function M.trace_table(results, o)
+  local out = {}
+  for _, r in ipairs(results) do
+    out[#out + 1] = string.format("  %s", r.name)
+    out[#out + 1] = string.format("    %-24s %8s %8s %13s %9s %9s", "window", "ACh", "NA", "learning_rate",
+      "attention", "inv.temp")
+    for _, w in ipairs(M.trace_windows(o)) do
+      out[#out + 1] = string.format("    %-24s %8.4f %8.4f %13.5f %9.4f %9.4f", w.label,
+        M.trace_mean(r, "ACh", w.a, w.b), M.trace_mean(r, "NA", w.a, w.b), M.trace_mean(r, "learning_rate", w.a, w.b),
+        M.trace_mean(r, "attention", w.a, w.b), M.trace_mean(r, "inverse_temperature", w.a, w.b))
+    end
+  end
+  return table.concat(out, "\n")
+end
 
 -- Variants the study was not tuned on: other shift points, input noise, population sizes, the intra shift.
 M.VARIANTS = {
@@ -235,7 +344,7 @@ M.VARIANTS = {
 
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
-           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, first_seed = 1,
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, first_seed = 1, ach_split = false, pairing = false,
            conditions = "study", attention_set = 0, gain_focus = 0 }
 end
 
@@ -262,6 +371,7 @@ local function parse(argv)
     elseif a == "--variants" then o.variants = true
     elseif a == "--ablation" then o.ablation = true
     elseif a == "--ach-split" then o.ach_split = true
+    elseif a == "--pairing" then o.pairing = true
     elseif a == "--conditions" then o.conditions = v i = i + 1
     elseif a == "--attention-set" then o.attention_set = num(a, v) i = i + 1
     elseif a == "--gain-focus" then o.gain_focus = num(a, v) i = i + 1
@@ -318,6 +428,10 @@ function M.main(argv)
   print("")
   local _, text = M.tests(results)
   print(text)
+  if o.pairing then
+    print("\nThe pairing the shift turned from No-Go into Go (p: one-sided Mann-Whitney, higher than DA):")
+    print(M.pairing_table(results, "DA"))
+  end
   write_csv(o, results, rows)
   print(string.format("\nper-trial rows: %s/setshift_trials.csv; mean accuracy curves: %s/setshift_curves.csv (%.1f s)",
     o.out, o.out, os.clock() - t0))
@@ -350,41 +464,27 @@ function M.main(argv)
       print(table.concat(row, " "))
     end
   end
-  if o.ach_split then M.print_ach_split(argv, o) end
+  if o.ach_split then
+    print("\nWhich of ACh's actions helps (" .. o.seeds .. " seeds each; DA+NA+ACh with ACh's learning-rate and/or " ..
+      "attention entries of the mapping set to 0; p: one-sided Mann-Whitney vs DA+NA):")
+    for i, v in ipairs(M.ACH_SPLIT_TASKS) do
+      local ov = with(argv, v)
+      ov.trace = i == 1
+      local res = M.run(ov, nil, M.ACH_SPLIT)
+      print("\n" .. v.label .. ":")
+      print(M.table(res, ov))
+      print("")
+      local _, text = M.tests_vs_first(res)
+      print(text)
+      print("")
+      print(M.pairing_table(res))
+      if ov.trace then
+        print("\nmean over seeds, after each trial's learn step (s = " .. ov.shift_trial .. "):")
+        print(M.trace_table(res, ov))
+      end
+    end
+  end
   return 0
-end
-
--- --ach-split: per task, mean trials to criterion (never) of each ACh_SPLIT condition, one-sided Mann-Whitney p
--- of each against DA+NA (fewer trials), and on the first task the meta-parameters ACh acts on (learning rate,
--- attention) and its level, before (50 trials), just after (50) and long after (last 100) the shift.
-function M.print_ach_split(argv, o)
-  print("\nWhich ACh action helps (mean trials to criterion, never of " .. o.seeds ..
-    "; p: one-sided Mann-Whitney, fewer trials than DA+NA):")
-  local head = { string.format("  %-25s", "task") }
-  for _, c in ipairs(M.ACH_SPLIT) do head[#head + 1] = string.format("%-22s", c.name) end
-  print(table.concat(head, " "))
-  local first
-  for _, v in ipairs(M.ACH_SPLIT_TASKS) do
-    local res = M.run(with(argv, v), nil, M.ACH_SPLIT)
-    first = first or res
-    local base = column(res[1], "crit")
-    local row = { string.format("  %-25s", v.label) }
-    for i, r in ipairs(res) do
-      local cell = string.format("%.0f (%d)", stats.mean(column(r, "crit")), never(r))
-      if i > 1 then cell = cell .. string.format(" p=%.2g", stats.mann_whitney(column(r, "crit"), base).p_less) end
-      row[#row + 1] = string.format("%-22s", cell)
-    end
-    print(table.concat(row, " "))
-  end
-  print("\n  " .. M.ACH_SPLIT_TASKS[1].label .. ": mean over seeds, before / just after / long after the shift")
-  print(string.format("  %-10s %-26s %-26s %-26s", "condition", "learning rate", "attention", "ACh level"))
-  for _, r in ipairs(first) do
-    local function three(k)
-      return string.format("%.4f / %.4f / %.4f", stats.mean(column(r, k .. "_pre")), stats.mean(column(r, k .. "_after")),
-        stats.mean(column(r, k .. "_late")))
-    end
-    print(string.format("  %-10s %-26s %-26s %-26s", r.name, three("lr"), three("att"), three("ach")))
-  end
 end
 
 if arg and arg[0] and arg[0]:match("experiments/setshift%.lua$") then os.exit(M.main(arg)) end
