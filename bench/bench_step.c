@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include "neuromod.h"
 
@@ -44,7 +45,8 @@ int main(void)
 {
     static const size_t shapes[][2] = { { 3, 64 }, { 20, 32 }, { 64, 128 }, { 256, 256 } };
     size_t s;
-    printf("agent step (act + learn), C, best of 5 x 200000 steps\n");
+    printf("agent step (act + learn), C, best of 5 x 200000 steps (OPENBLAS_NUM_THREADS=%s)\n",
+           getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
     printf("  %-16s %14s %14s %8s\n", "obs x hidden", "none ns/step", "all ns/step", "ratio");
     for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         double none = ns_per_step(shapes[s][0], shapes[s][1], 0u, 200000);
