@@ -4,7 +4,7 @@
 --
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--first-seed 1] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
---                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation] [--attention-set TAU]
+--                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation|set] [--attention-set TAU]
 --                                   [--gain-focus K]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
@@ -212,6 +212,12 @@ M.ABLATION = {
   { name = "DA+NA+5HT", modulators = { DA = true, NA = true, ["5HT"] = true } },
   { name = "all four", modulators = "all" },
 }
+-- For the attentional set (run with and without --attention-set): ACh without NA, ACh with NA, all four.
+M.SET_CONDITIONS = {
+  { name = "DA+ACh", modulators = { DA = true, ACh = true } },
+  { name = "DA+NA+ACh", modulators = { DA = true, NA = true, ACh = true } },
+  { name = "all four", modulators = "all" },
+}
 M.ABLATION_TASKS = {
   { label = "extra-dimensional shift" },
   { label = "input noise sd 0.3", noise = 0.3 },
@@ -378,8 +384,8 @@ local function parse(argv)
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
-  if o.conditions ~= "study" and o.conditions ~= "ablation" then
-    io.stderr:write("setshift: --conditions expects study or ablation, got ", tostring(o.conditions), "\n") os.exit(2)
+  if o.conditions ~= "study" and o.conditions ~= "ablation" and o.conditions ~= "set" then
+    io.stderr:write("setshift: --conditions expects study, ablation or set, got ", tostring(o.conditions), "\n") os.exit(2)
   end
   if o.seeds < 2 or o.seeds ~= math.floor(o.seeds) or o.first_seed ~= math.floor(o.first_seed) then
     io.stderr:write("setshift: need an integer --seeds >= 2 and an integer --first-seed\n") os.exit(2)
@@ -423,7 +429,8 @@ function M.main(argv)
   local o = parse(argv or {})
   local t0 = os.clock()
   local rows = {}
-  local results = M.run(o, rows, o.conditions == "ablation" and M.ABLATION or nil)
+  local results = M.run(o, rows, (o.conditions == "ablation" and M.ABLATION) or (o.conditions == "set" and M.SET_CONDITIONS)
+    or nil)
   print(M.table(results, o))
   print("")
   local _, text = M.tests(results)
