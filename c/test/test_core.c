@@ -331,22 +331,33 @@ static void test_trace_bound(void)
 /* act and learn allocate nothing: glibc's heap statistics do not move over 20,000 steps. */
 static void test_no_allocation(void)
 {
-    nm_agent *a = make(5, 3, 32, 16, 2, NM_TANH);
+    nm_agent *a = make(5, 3, 32, 16, 2, NM_TANH), *b;
+    nm_agent_config cb;
+    nm_agent_config_default(&cb);    /* and with the neuron-scale options on, which add per-unit and per-input work */
+    cb.n_obs = 5; cb.n_actions = 3; cb.n_layers = 2; cb.hidden[0] = 32; cb.hidden[1] = 16; cb.seed = 3;
+    cb.attention_set = 100.0f; cb.gain_focus = 1.0f;
+    if (nm_agent_new(&cb, &b, NULL, 0) != NM_OK) { printf("make: neuron-scale agent\n"); exit(1); }
     float x[5] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f };
     struct mallinfo2 before, after;
     int t, act;
-    for (t = 0; t < 100; t++) { nm_agent_act(a, x, 5, &act); nm_agent_learn(a, 0.5f, x, 5, t % 7 == 0); }
+    for (t = 0; t < 100; t++) {
+        nm_agent_act(a, x, 5, &act); nm_agent_learn(a, 0.5f, x, 5, t % 7 == 0);
+        nm_agent_act(b, x, 5, &act); nm_agent_learn(b, 0.5f, x, 5, t % 7 == 0);
+    }
     before = mallinfo2();
     for (t = 0; t < 20000; t++) {
         x[t % 5] = (float)(t % 3);
         nm_agent_act(a, x, 5, &act);
         nm_agent_learn(a, act == 1 ? 1.0f : -1.0f, x, 5, t % 7 == 0);
+        nm_agent_act(b, x, 5, &act);
+        nm_agent_learn(b, act == 1 ? 1.0f : -1.0f, x, 5, t % 7 == 0);
     }
     after = mallinfo2();
     CHECK(before.uordblks == after.uordblks && before.arena == after.arena && before.hblkhd == after.hblkhd,
           "act/learn allocate nothing (in-use bytes %lu -> %lu)", (unsigned long)before.uordblks,
           (unsigned long)after.uordblks);
     nm_agent_free(a);
+    nm_agent_free(b);
 }
 
 int main(void)
