@@ -22,7 +22,7 @@
 
 /* Four partial sums in a fixed order: the loop is no longer one chain of dependent adds (it pipelines and
  * vectorises without -ffast-math), and the result is still the same on every run and from every binding.
- * Inlined into gemv: for the 16 x 3 first layer of a small agent the call cost more than the row. */
+ * Inlined into the gemv loops: for the 16 x 3 first layer of a small agent the call cost more than the row. */
 static NM_ALWAYS_INLINE float dot4(size_t n, const float *restrict a, const float *restrict b)
 {
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
@@ -38,18 +38,6 @@ static NM_ALWAYS_INLINE float dot4(size_t n, const float *restrict a, const floa
 }
 
 float nm_dot(size_t n, const float *a, const float *b) { return dot4(n, a, b); }
-
-void nm_gemv(size_t rows, size_t cols, const float *restrict A, const float *restrict x, float *restrict y)
-{
-    size_t i;
-#ifndef NM_NO_BLAS
-    if (rows * cols >= NM_BLAS_MIN) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
-        return;
-    }
-#endif
-    for (i = 0; i < rows; i++) y[i] += dot4(cols, A + i * cols, x);
-}
 
 /* Fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go): dot4 is then one short scalar chain
  * per row, and the per-row loop costs more than its arithmetic (64 rows x 3 columns took most of a forward

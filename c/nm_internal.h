@@ -138,8 +138,7 @@ void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATO
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). y = A x + y (A rows x cols, row-major); y = A^T x + y; A += alpha x y^T; y += alpha x. */
-void nm_gemv(size_t rows, size_t cols, const float *A, const float *x, float *y);
-/* y = b + A x (the same sums as copying b into y and then nm_gemv) */
+/* y = b + A x, each row's dot product in fixed-order partial sums (dot4) */
 void nm_gemv_bias(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
 void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);
 void nm_axpy(size_t n, float alpha, const float *x, float *y);
