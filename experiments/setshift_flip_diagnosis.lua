@@ -16,8 +16,7 @@ local function script_dir()
   return (src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$")) or "."
 end
 local ROOT = script_dir() .. "/.."
-package.path = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. package.path
-package.cpath = ROOT .. "/build/lua/?.so;" .. package.cpath
+dofile(script_dir() .. "/setshift.lua")   -- sets the checkout's package paths (and is the study this diagnoses)
 
 local nm = require "neuromod"
 local stats = require "neuromod.stats"
