@@ -197,10 +197,10 @@ static void neuron_scale_observe(nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
     const float *cache = a->block + a->off_cache, *p = a->block + a->off_params;
-    const float *gain = a->block + a->off_gain, *attn = a->block + a->off_attn;
+    const float *attn = a->block + a->off_attn;
     size_t i, l, n = c->n_obs;
     if (c->gain_focus > 0.0f && (c->modulators & NM_MOD_BIT(NM_NA))) {
-        float *act = a->block + a->off_act, k = 1.0f / c->tau_phasic[NM_NA];
+        float *act = a->block + a->off_act, k = a->inv_tau_phasic[NM_NA];
         for (l = 0; l < c->n_layers; l++) {
             const nm_layer *L = &a->layer[l];
             const float *h = cache + L->post;
@@ -209,7 +209,7 @@ static void neuron_scale_observe(nm_agent *a)
         }
     }
     if (c->attention_set > 0.0f && (c->modulators & NM_MOD_BIT(NM_ACH))) {
-        float *s = a->block + a->off_sal, *dh, *dprev, *t;
+        float *s = a->block + a->off_sal, *dh;
         const float *u = cache + a->cl.input;
         float sum = 0.0f, k = 1.0f / c->attention_set, r = a->mod.level[NM_NA];
         size_t b, A = c->n_actions, F = a->n_features, pass;
@@ -217,7 +217,7 @@ static void neuron_scale_observe(nm_agent *a)
         memset(m, 0, n * sizeof *m);
         for (pass = 0; pass < 2; pass++) {
             float ps = 0.0f;
-            dh = a->block + a->off_scratch; dprev = dh + a->max_width;
+            dh = a->block + a->off_scratch;
             /* d/dh of the trunk's output, then back through each layer's gain and activation to the input */
             if (pass == 0) {
                 memset(dh, 0, F * sizeof *dh);
@@ -228,17 +228,7 @@ static void neuron_scale_observe(nm_agent *a)
             } else {
                 memcpy(dh, p + a->value_w, F * sizeof *dh);
             }
-            for (l = c->n_layers; l-- > 0;) {
-                const nm_layer *L = &a->layer[l];
-                const float *pre = cache + L->pre, *post = cache + L->post, *g = gain + L->gain;
-                for (i = 0; i < L->out; i++) {
-                    float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
-                    dh[i] *= d * g[i];
-                }
-                memset(dprev, 0, L->in * sizeof *dprev);
-                nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
-                t = dh; dh = dprev; dprev = t;
-            }
+            dh = nm_net_input_grad(a, cache, dh, dh + a->max_width);
             for (i = 0; i < n; i++) {
                 float x = attn[i] > 0.0f ? u[i] / attn[i] : 0.0f;
                 dh[i] = fabsf(x * dh[i]);

@@ -151,6 +151,38 @@ static const float *features(const nm_agent *a, const float *cache)
     return L ? cache + a->layer[L - 1].post : cache + a->cl.input;
 }
 
+/* dh, d/dh of layer l's output, becomes d/d(W h + b) of its units: times f'(pre) and the unit's gain. */
+static void through_activation(const nm_agent *a, const float *cache, size_t l, float *dh)
+{
+    const nm_layer *L = &a->layer[l];
+    const float *pre = cache + L->pre, *post = cache + L->post, *g = a->block + a->off_gain + L->gain;
+    size_t i;
+    for (i = 0; i < L->out; i++) {
+        float d = a->cfg.activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
+        dh[i] *= d * g[i];
+    }
+}
+
+/* d/d(W h + b) of layer l's units -> d/dh of its input, written to dprev */
+static void to_layer_input(const nm_agent *a, size_t l, const float *dh, float *dprev)
+{
+    const nm_layer *L = &a->layer[l];
+    memset(dprev, 0, L->in * sizeof *dprev);
+    nm_gemv_t(L->out, L->in, a->block + a->off_params + L->w, dh, dprev);
+}
+
+float *nm_net_input_grad(const nm_agent *a, const float *cache, float *dh, float *dprev)
+{
+    size_t l;
+    for (l = a->cfg.n_layers; l-- > 0;) {
+        float *t;
+        through_activation(a, cache, l, dh);
+        to_layer_input(a, l, dh, dprev);
+        t = dh; dh = dprev; dprev = t;
+    }
+    return dh;
+}
+
 /* acc <- decay * acc + the gradient of w_logpi log pi(action) + w_value V: every traced weight is written once,
  * so the eligibility trace decays and takes the new gradient in one pass (decay 1 on a zeroed acc gives the
  * plain gradient). Returns the squared norm of the gradient, from the norms of the vectors whose outer
@@ -160,7 +192,6 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params;
-    const float *gain = a->block + a->off_gain;
     const float *probs = cache + a->cl.probs;
     const float *h = features(a, cache);
     float *dh = a->block + a->off_scratch;            /* d/d h_l, width max_width */
@@ -195,19 +226,14 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
     }
     for (l = c->n_layers; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
-        const float *pre = cache + L->pre, *post = cache + L->post, *g = gain + L->gain;
         const float *in = l ? cache + a->layer[l - 1].post : cache + a->cl.input;
         float *t;
-        for (i = 0; i < L->out; i++) {
-            float d = c->activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
-            dh[i] *= d * g[i];                        /* now d/d(W h + b) of unit i */
-        }
+        through_activation(a, cache, l, dh);
         nm_ger_decay(L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
         nm_axpy_decay(L->out, decay, 1.0f, dh, acc + L->b);
         norm2 += nm_sumsq(L->out, dh) * (nm_sumsq(L->in, in) + 1.0);
         if (l == 0) break;
-        memset(dprev, 0, L->in * sizeof *dprev);
-        nm_gemv_t(L->out, L->in, p + L->w, dh, dprev);
+        to_layer_input(a, l, dh, dprev);
         t = dh; dh = dprev; dprev = t;
     }
     return norm2 + heads * hh;

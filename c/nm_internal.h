@@ -98,9 +98,14 @@ void nm_net_init(nm_agent *a);
 /* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. With
  * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
-/* acc += w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache. */
+/* acc <- decay * acc + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a
+ * zeroed acc: the gradient). Returns the squared norm of the gradient part (for the trace-norm bound). */
 double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
                        float decay, float *acc);
+/* Back-propagates dh, d/d(trunk output), through every trunk layer's gain and activation to the attended input.
+ * dh and dprev are scratch buffers of max_width floats (both are overwritten); returns the one holding the
+ * n_obs-long result. */
+float *nm_net_input_grad(const nm_agent *a, const float *cache, float *dh, float *dprev);
 
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third
@@ -137,10 +142,10 @@ void nm_mod_default_mapping(float mapping[NM_N_PARAMS][NM_N_MODULATORS]);
 void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATORS]);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
- * they save). y = A x + y (A rows x cols, row-major); y = A^T x + y; A += alpha x y^T; y += alpha x. */
+ * they save). A is rows x cols, row-major. */
 /* y = b + A x, each row's dot product in fixed-order partial sums (dot4) */
 void nm_gemv_bias(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
-void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);
+void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);   /* y += A^T x */
 void nm_axpy(size_t n, float alpha, const float *x, float *y);
 /* The same with y (or A) first scaled by decay: the two roundings of scaling then adding (scal then axpy or ger), in one
  * pass (the build's -std=c99 keeps the compiler from fusing them into one FMA, so results are unchanged). */
