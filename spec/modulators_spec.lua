@@ -146,39 +146,6 @@ describe("mapping", function()
     assert.equal(3, a:mapping().learning_rate.NA)
     assert.equal(0, a:mapping().inverse_temperature.NA)
   end)
-
-  -- ACh acts only through the mapping (learning rate, attention; no interaction, and NA's threshold comes from
-  -- the uncertainty head whether or not ACh is on): with its mapping column zeroed, an agent with ACh on
-  -- behaves exactly like one with ACh off, although its ACh level moves. This is what lets
-  -- `experiments/setshift.lua --ach-split` attribute ACh's effect to one action or the other.
-  it("ACh with a zeroed mapping column changes nothing but its own level", function()
-    local SetShift = dofile("envs/setshift.lua")
-    local function run(modulators, mapping)
-      local env = SetShift{ seed = 3 }
-      local a = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 16 }, seed = 3,
-                          modulators = modulators, mapping = mapping }
-      local acts, lrs, m, ach = {}, {}, {}, 0
-      for t = 1, 600 do
-        local obs = env:start()
-        acts[t] = a:act(obs)
-        local r, nobs, terminal = env:step(acts[t])
-        a:learn(r, nobs, terminal)
-        a:modulators(m)
-        lrs[t], ach = m.params.learning_rate, math.max(ach, m.ACh)
-      end
-      a:close()
-      return acts, lrs, ach
-    end
-    local off_acts, off_lrs, off_ach = run({ DA = true, NA = true })
-    local on_acts, on_lrs, on_ach = run({ DA = true, NA = true, ACh = true },
-      { learning_rate = { ACh = 0 }, attention = { ACh = 0 } })
-    assert.equal(0, off_ach)
-    assert.is_true(on_ach > 0.1, "ACh moved: " .. on_ach)
-    assert.same(off_acts, on_acts)
-    assert.same(off_lrs, on_lrs)
-    local _, full_lrs = run({ DA = true, NA = true, ACh = true })
-    assert.are_not.same(off_lrs, full_lrs)   -- and with its mapping, ACh does act
-  end)
 end)
 
 describe("consolidation (5-HT: the weight of prior knowledge)", function()
