@@ -9,11 +9,12 @@ CC          ?= cc
 OPT         ?= -O3
 CFLAGS      ?= $(OPT) -g
 WARN        := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
-# Floating point: -std=c99 keeps the compiler from contracting a*b+c into an FMA, so results are the same on
-# every x86-64 and from both bindings. -fno-trapping-math changes no result (neuromod never reads the FP
-# exception flags); it lets gcc turn the clamps of nm_tanh into min/max so the activation loop vectorises
-# (3x16 step 334 -> 292 ns, 3x64 791 -> 618 ns).
-FP_FLAGS    := -fno-trapping-math
+# Floating point: no contraction of a*b+c into an FMA (-ffp-contract=off, also -std=c99's default under gcc;
+# clang contracts by default and its AVX-512 target includes FMA), so results are the same on every x86-64,
+# from both bindings and from every kernel set of c/simd.c. -fno-trapping-math changes no result (neuromod
+# never reads the FP exception flags); it lets gcc turn the clamps of nm_tanh into min/max so the activation
+# loop vectorises (3x16 step 334 -> 292 ns, 3x64 791 -> 618 ns).
+FP_FLAGS    := -ffp-contract=off -fno-trapping-math
 ALL_CFLAGS  := $(WARN) $(FP_FLAGS) $(CFLAGS) -fPIC $(BLAS_CFLAGS)
 BUILD       ?= build
 LUA54       ?= lua5.4
@@ -21,7 +22,7 @@ LUAJIT      ?= luajit
 BUSTED      ?= busted
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/modulators.c c/agent.c \
-            c/checkpoint.c
+            c/checkpoint.c c/simd.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
@@ -34,6 +35,8 @@ all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/simd.o: c/simd_kernels.h
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)

@@ -28,6 +28,7 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
     a = calloc(1, sizeof *a);
     if (!a) { nm_write_msg(msg, msglen, "cannot allocate the agent"); return NM_ERR_NOMEM; }
     a->cfg = *cfg;
+    a->kern = nm_kernels_find(NULL);
     nm_net_layout(a);
     a->block = calloc(a->block_len, sizeof *a->block);
     if (!a->block) {
@@ -199,11 +200,11 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
         return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
 
-    nm_axpy(a->n_traced, step, trace, params);
+    nm_axpy(a->kern, a->n_traced, step, trace, params);
     if (a->n_anchor) consolidate(a);
-    nm_axpy(F, eta, h, params + a->pred_w + (size_t)act * F);
+    nm_axpy(a->kern, F, eta, h, params + a->pred_w + (size_t)act * F);
     params[a->pred_b + act] += eta;
-    nm_axpy(F, eta_var, h, params + a->var_w + (size_t)act * F);
+    nm_axpy(a->kern, F, eta_var, h, params + a->var_w + (size_t)act * F);
     params[a->var_b + act] += eta_var;
 
     nm_mod_step(a, reward, delta, surprise, expected, &reset);

@@ -223,7 +223,7 @@ static void neuron_scale_observe(nm_agent *a)
                 memset(dh, 0, F * sizeof *dh);
                 for (b = 0; b < A; b++) {
                     float cb = ((int)b == a->pending_action ? 1.0f : 0.0f) - 1.0f / (float)A;
-                    nm_axpy(F, cb, p + a->policy_w + b * F, dh);
+                    nm_axpy(a->kern, F, cb, p + a->policy_w + b * F, dh);
                 }
             } else {
                 memcpy(dh, p + a->value_w, F * sizeof *dh);

@@ -123,17 +123,18 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
         const nm_layer *L = &a->layer[l];
         float *pre = cache + L->pre, *post = cache + L->post;
         const float *g = gain + L->gain;
-        nm_gemv_bias(L->out, L->in, p + L->w, h, p + L->b, pre);
-        for (i = 0; i < L->out; i++) pre[i] *= g[i];
-        if (c->activation == NM_TANH)
-            for (i = 0; i < L->out; i++) post[i] = nm_tanh(pre[i]);
-        else
+        nm_gemv_bias(a->kern, L->out, L->in, p + L->w, h, p + L->b, pre);
+        if (c->activation == NM_TANH) {
+            a->kern->gain_tanh(L->out, g, pre, post);
+        } else {
+            for (i = 0; i < L->out; i++) pre[i] *= g[i];
             for (i = 0; i < L->out; i++) post[i] = pre[i] > 0.0f ? pre[i] : 0.0f;
+        }
         h = post;
     }
-    nm_gemv_bias(1, F, p + a->value_w, h, p + a->value_b, cache + cl->value);
+    nm_gemv_bias(a->kern, 1, F, p + a->value_w, h, p + a->value_b, cache + cl->value);
     if (value_only) return;
-    nm_gemv_bias(A, F, p + a->policy_w, h, p + a->policy_b, logits);
+    nm_gemv_bias(a->kern, A, F, p + a->policy_w, h, p + a->policy_b, logits);
 
     /* softmax of beta * logits (+ bias on action 0), max-subtracted so it cannot overflow */
     for (i = 0; i < A; i++) probs[i] = beta * logits[i] + (i == 0 ? bias : 0.0f);
@@ -157,10 +158,8 @@ static void through_activation(const nm_agent *a, const float *cache, size_t l, 
     const nm_layer *L = &a->layer[l];
     const float *pre = cache + L->pre, *post = cache + L->post, *g = a->block + a->off_gain + L->gain;
     size_t i;
-    for (i = 0; i < L->out; i++) {
-        float d = a->cfg.activation == NM_RELU ? (pre[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - post[i] * post[i];
-        dh[i] *= d * g[i];
-    }
+    if (a->cfg.activation == NM_TANH) { a->kern->tanh_backward(L->out, post, g, dh); return; }
+    for (i = 0; i < L->out; i++) dh[i] *= (pre[i] > 0.0f ? 1.0f : 0.0f) * g[i];
 }
 
 /* d/d(W h + b) of layer l's units -> d/dh of its input, written to dprev */
@@ -207,30 +206,30 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
     for (i = 0; i < A; i++) {
         float g = w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]);
         if (g == 0.0f) {
-            nm_scal(F, decay, acc + a->policy_w + i * F);
+            nm_scal(a->kern, F, decay, acc + a->policy_w + i * F);
             acc[a->policy_b + i] *= decay;
             continue;
         }
         heads += (double)g * g;
-        nm_axpy_decay(F, decay, g, h, acc + a->policy_w + i * F);
+        nm_axpy_decay(a->kern, F, decay, g, h, acc + a->policy_w + i * F);
         acc[a->policy_b + i] = decay * acc[a->policy_b + i] + g;
-        nm_axpy(F, g, p + a->policy_w + i * F, dh);
+        nm_axpy(a->kern, F, g, p + a->policy_w + i * F, dh);
     }
     if (w_value != 0.0f) {
         heads += (double)w_value * w_value;
-        nm_axpy_decay(F, decay, w_value, h, acc + a->value_w);
+        nm_axpy_decay(a->kern, F, decay, w_value, h, acc + a->value_w);
         acc[a->value_b] = decay * acc[a->value_b] + w_value;
-        nm_axpy(F, w_value, p + a->value_w, dh);
+        nm_axpy(a->kern, F, w_value, p + a->value_w, dh);
     } else {
-        nm_scal(F + 1, decay, acc + a->value_w);      /* value_b follows value_w */
+        nm_scal(a->kern, F + 1, decay, acc + a->value_w);      /* value_b follows value_w */
     }
     for (l = c->n_layers; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
         const float *in = l ? cache + a->layer[l - 1].post : cache + a->cl.input;
         float *t;
         through_activation(a, cache, l, dh);
-        nm_ger_decay(L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
-        nm_axpy_decay(L->out, decay, 1.0f, dh, acc + L->b);
+        nm_ger_decay(a->kern, L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
+        nm_axpy_decay(a->kern, L->out, decay, 1.0f, dh, acc + L->b);
         norm2 += nm_sumsq(L->out, dh) * (nm_sumsq(L->in, in) + 1.0);
         if (l == 0) break;
         to_layer_input(a, l, dh, dprev);

@@ -22,6 +22,20 @@
 
 #define NM_MSG_LEN 256
 
+/* simd.c: the element-wise kernels of a step, one set per instruction set; every set gives the same bits. */
+typedef struct nm_kernels {
+    const char *name;     /* "avx512", "avx2" or "generic" */
+    void (*gemv_bias_narrow)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
+    void (*axpy)(size_t n, float alpha, const float *x, float *y);
+    void (*axpy_decay)(size_t n, float decay, float alpha, const float *x, float *y);
+    void (*scal)(size_t n, float alpha, float *x);
+    void (*ger_decay)(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y, float *A);
+    void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
+    void (*tanh_backward)(size_t n, const float *post, const float *g, float *dh);
+} nm_kernels;
+/* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
+const nm_kernels *nm_kernels_find(const char *name);
+
 /* Shapes and offsets of one trunk layer. */
 typedef struct nm_layer {
     size_t in, out;
@@ -80,6 +94,7 @@ struct nm_agent {
     int pending;                   /* an act awaits its learn */
     double trace_bound;            /* an upper bound on |trace| (see learn); INFINITY when unknown */
     int pending_action;
+    const nm_kernels *kern;        /* element-wise kernels for this CPU (simd.c) */
 
     char msg[NM_MSG_LEN];
 };
@@ -144,14 +159,16 @@ void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATO
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */
 /* y = b + A x, each row's dot product in fixed-order partial sums (dot4) */
-void nm_gemv_bias(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
+void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
 void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);   /* y += A^T x */
-void nm_axpy(size_t n, float alpha, const float *x, float *y);
+/* The element-wise operations take the agent's kernel set; shapes of NM_BLAS_MIN elements or more go to BLAS. */
+void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y);
 /* The same with y (or A) first scaled by decay: the two roundings of scaling then adding (scal then axpy or ger), in one
  * pass (the build's -std=c99 keeps the compiler from fusing them into one FMA, so results are unchanged). */
-void nm_axpy_decay(size_t n, float decay, float alpha, const float *x, float *y);
-void nm_ger_decay(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y, float *A);
-void nm_scal(size_t n, float alpha, float *x);
+void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *y);
+void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
+                  const float *y, float *A);
+void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x);
 float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
 double nm_sumsq(size_t n, const float *a);
 

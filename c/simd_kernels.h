@@ -1,0 +1,138 @@
+/*
+ * simd_kernels.h -- the element-wise kernels of a step, written once and compiled by simd.c for each
+ * instruction set it dispatches to (plain x86-64 SSE2, AVX2, AVX-512; elsewhere the plain build only).
+ *
+ * Not a normal header: simd.c defines NM_KERNEL(name), which gives each copy its suffix, NM_KERNEL_ATTR, its
+ * target attribute, and NM_KERNEL_WIDE (1 for AVX2 and up, where a loop may be laid out differently), then
+ * includes this file once per instruction set.
+ *
+ * Why every copy gives the same bits: each kernel only multiplies and adds element by element, in the order
+ * the source spells out, and the build neither contracts a*b+c into an FMA (-std=c99 and -ffp-contract=off)
+ * nor reassociates (no -ffast-math). Wider vectors then do the same IEEE operations on more elements at
+ * once. Reductions (dot products, sums of squares) are not here: their partial sums are laid out for 4-wide
+ * vectors, and a wider build of them was slower, not faster (blas.c keeps them). A C test runs one agent
+ * under every kernel set the machine supports and requires identical state hashes.
+ */
+
+NM_KERNEL_ATTR static void NM_KERNEL(axpy)(size_t n, float alpha, const float *restrict x, float *restrict y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+NM_KERNEL_ATTR static void NM_KERNEL(axpy_decay)(size_t n, float decay, float alpha, const float *restrict x,
+                                                 float *restrict y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = decay * y[i] + alpha * x[i];
+}
+
+NM_KERNEL_ATTR static void NM_KERNEL(scal)(size_t n, float alpha, float *restrict x)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] *= alpha;
+}
+
+/* y = b + A x for fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go), where the dot4 of
+ * blas.c would be one short scalar chain per row and the per-row loop would cost more than its arithmetic.
+ * These loops run across rows with the column count fixed, and do each row's operations in dot4's order,
+ * ((0 + a0 x0) + a1 x1 + a2 x2 + 0) + 0, so every result is bit-for-bit dot4's. */
+#define NM_DOT4_TAIL(s) (((s) + 0.0f) + 0.0f)
+NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias_narrow)(size_t rows, size_t cols, const float *restrict A,
+                                                       const float *restrict x, const float *restrict b,
+                                                       float *restrict y)
+{
+    size_t i;
+    float x0 = x[0], x1 = cols > 1 ? x[1] : 0.0f, x2 = cols > 2 ? x[2] : 0.0f;
+    switch (cols) {
+    case 1:
+        for (i = 0; i < rows; i++) y[i] = b[i] + NM_DOT4_TAIL(0.0f + A[i] * x0);
+        break;
+    case 2:
+        for (i = 0; i < rows; i++) y[i] = b[i] + NM_DOT4_TAIL((0.0f + A[2 * i] * x0) + A[2 * i + 1] * x1);
+        break;
+    default:
+#if NM_KERNEL_WIDE
+        /* AVX2 and AVX-512 gather the three columns of 8 or 16 rows with permutes: the plain loop is fastest */
+        i = 0;
+#else
+        /* SSE2: 4 rows at a time, 12 contiguous floats, which vectorises 4 wide (the plain loop only 2 wide) */
+        for (i = 0; i + 4 <= rows; i += 4) {
+            const float *r = A + 3 * i;
+            y[i] = b[i] + NM_DOT4_TAIL(((0.0f + r[0] * x0) + r[1] * x1) + r[2] * x2);
+            y[i + 1] = b[i + 1] + NM_DOT4_TAIL(((0.0f + r[3] * x0) + r[4] * x1) + r[5] * x2);
+            y[i + 2] = b[i + 2] + NM_DOT4_TAIL(((0.0f + r[6] * x0) + r[7] * x1) + r[8] * x2);
+            y[i + 3] = b[i + 3] + NM_DOT4_TAIL(((0.0f + r[9] * x0) + r[10] * x1) + r[11] * x2);
+        }
+#endif
+        for (; i < rows; i++)
+            y[i] = b[i] + NM_DOT4_TAIL(((0.0f + A[3 * i] * x0) + A[3 * i + 1] * x1) + A[3 * i + 2] * x2);
+    }
+}
+#undef NM_DOT4_TAIL
+
+/* decayed trace entry d plus a x v, or d alone when a is 0 (the row has no gradient) */
+#define NM_DECAY_ADD(a, d, v) ((a) == 0.0f ? (d) : (d) + (a) * (v))
+
+NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float decay, float alpha,
+                                                const float *restrict x, const float *restrict y,
+                                                float *restrict A)
+{
+    size_t i, j;
+    if (cols == 3) {
+        /* the narrow first layer of a task with 3 inputs: 4 rows are 12 contiguous floats, written out so that
+         * they vectorise (a per-row loop of 3 does not); a row whose ax is 0 only decays, as below */
+        float y0 = y[0], y1 = y[1], y2 = y[2];
+        for (i = 0; i + 4 <= rows; i += 4) {
+            float a0 = alpha * x[i], a1 = alpha * x[i + 1], a2 = alpha * x[i + 2], a3 = alpha * x[i + 3];
+            float *r = A + 3 * i, d[12];
+            int k;
+            for (k = 0; k < 12; k++) d[k] = decay * r[k];
+            r[0] = NM_DECAY_ADD(a0, d[0], y0); r[1] = NM_DECAY_ADD(a0, d[1], y1); r[2] = NM_DECAY_ADD(a0, d[2], y2);
+            r[3] = NM_DECAY_ADD(a1, d[3], y0); r[4] = NM_DECAY_ADD(a1, d[4], y1); r[5] = NM_DECAY_ADD(a1, d[5], y2);
+            r[6] = NM_DECAY_ADD(a2, d[6], y0); r[7] = NM_DECAY_ADD(a2, d[7], y1); r[8] = NM_DECAY_ADD(a2, d[8], y2);
+            r[9] = NM_DECAY_ADD(a3, d[9], y0); r[10] = NM_DECAY_ADD(a3, d[10], y1); r[11] = NM_DECAY_ADD(a3, d[11], y2);
+        }
+        for (; i < rows; i++) {
+            float ax = alpha * x[i], *r = A + 3 * i;
+            r[0] = NM_DECAY_ADD(ax, decay * r[0], y0);
+            r[1] = NM_DECAY_ADD(ax, decay * r[1], y1);
+            r[2] = NM_DECAY_ADD(ax, decay * r[2], y2);
+        }
+        return;
+    }
+    for (i = 0; i < rows; i++) {
+        float ax = alpha * x[i];
+        float *r = A + i * cols;
+        if (ax == 0.0f)
+            for (j = 0; j < cols; j++) r[j] *= decay;
+        else
+            for (j = 0; j < cols; j++) r[j] = decay * r[j] + ax * y[j];
+    }
+}
+#undef NM_DECAY_ADD
+
+/* pre <- gain . pre, post <- tanh(pre): a trunk layer's gain and activation in one pass */
+NM_KERNEL_ATTR static void NM_KERNEL(gain_tanh)(size_t n, const float *restrict g, float *restrict pre,
+                                                float *restrict post)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float v = pre[i] * g[i];
+        pre[i] = v;
+        post[i] = nm_tanh(v);
+    }
+}
+
+/* dh <- dh . (tanh'(pre) gain), with tanh' = 1 - post^2 */
+NM_KERNEL_ATTR static void NM_KERNEL(tanh_backward)(size_t n, const float *restrict post, const float *restrict g,
+                                                    float *restrict dh)
+{
+    size_t i;
+    for (i = 0; i < n; i++) dh[i] *= (1.0f - post[i] * post[i]) * g[i];
+}
+
+static const nm_kernels NM_KERNEL(table) = {
+    NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal), NM_KERNEL(ger_decay),
+    NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward)
+};
