@@ -100,21 +100,6 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     return NM_OK;
 }
 
-/* True if y + alpha x stays finite everywhere (checked before anything is written). A value is not finite
- * when its exponent bits are all ones; OR-ing that test over the vector, with no early exit, vectorises. */
-static int axpy_finite(size_t n, float alpha, const float *x, const float *y)
-{
-    size_t i;
-    uint32_t bad = 0;
-    for (i = 0; i < n; i++) {
-        float v = y[i] + alpha * x[i];
-        uint32_t u;
-        memcpy(&u, &v, sizeof u);
-        bad |= (u & 0x7f800000u) == 0x7f800000u;
-    }
-    return !bad;
-}
-
 /* Consolidation as two coupled synaptic variables (Benna & Fusi 2016): each weight is pulled toward a slow
  * anchor by kappa (the consolidation meta-parameter: 5-HT raises it, the weight of prior knowledge; NA
  * lowers it, letting go at a change), and the anchor follows the weight over tau_tonic.5HT steps. */
@@ -169,7 +154,7 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
      * result is the same as always computing it. */
     if (a->cfg.max_update > 0.0f && isfinite(step) &&
         !(fabs((double)step) * a->trace_bound * (1.0 + 1e-3) <= a->cfg.max_update)) {
-        double norm = sqrt(nm_sumsq(a->n_traced, trace)) * fabs((double)step);
+        double norm = sqrt(nm_sumsq(a->kern, a->n_traced, trace)) * fabs((double)step);
         if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
     }
     /* the outcome predictor and its uncertainty head, for the action taken only (from the act-time h; their
@@ -194,9 +179,9 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
     /* With clipping on, one update moves a weight by at most max_update, so it cannot overflow a finite
      * weight in any realistic run and the full pre-check pass is only needed without clipping. */
     if (!isfinite(step) || !isfinite(eta) || !isfinite(eta_var) ||
-        (a->cfg.max_update <= 0.0f && !axpy_finite(a->n_traced, step, trace, params)) ||
-        !axpy_finite(F, eta, h, params + a->pred_w + (size_t)act * F) ||
-        !axpy_finite(F, eta_var, h, params + a->var_w + (size_t)act * F))
+        (a->cfg.max_update <= 0.0f && !a->kern->axpy_finite(a->n_traced, step, trace, params)) ||
+        !a->kern->axpy_finite(F, eta, h, params + a->pred_w + (size_t)act * F) ||
+        !a->kern->axpy_finite(F, eta_var, h, params + a->var_w + (size_t)act * F))
         return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
 

@@ -54,26 +54,6 @@ void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *re
     for (i = 0; i < rows; i++) y[i] = b[i] + dot4(cols, A + i * cols, x);
 }
 
-/* Eight partial sums (four 2-double vector chains): with four, the sum over a trace of a few hundred floats
- * was a long chain of dependent adds, the slowest part of learn. The order is still fixed. */
-double nm_sumsq(size_t n, const float *a)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
-    size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        s0 += (double)a[j] * a[j];
-        s1 += (double)a[j + 1] * a[j + 1];
-        s2 += (double)a[j + 2] * a[j + 2];
-        s3 += (double)a[j + 3] * a[j + 3];
-        s4 += (double)a[j + 4] * a[j + 4];
-        s5 += (double)a[j + 5] * a[j + 5];
-        s6 += (double)a[j + 6] * a[j + 6];
-        s7 += (double)a[j + 7] * a[j + 7];
-    }
-    for (; j < n; j++) s0 += (double)a[j] * a[j];
-    return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
-}
-
 void nm_gemv_t(size_t rows, size_t cols, const float *restrict A, const float *restrict x, float *restrict y)
 {
     size_t i, j;
@@ -110,6 +90,15 @@ void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, cons
     if (n >= NM_BLAS_MIN) { cblas_sscal((int)n, decay, y, 1); cblas_saxpy((int)n, alpha, x, 1, y, 1); return; }
 #endif
     k->axpy_decay(n, decay, alpha, x, y);
+}
+
+void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, float *trace,
+                      const float *w, float *dh)
+{
+#ifndef NM_NO_BLAS
+    if (n >= NM_BLAS_MIN) { nm_axpy_decay(k, n, decay, g, h, trace); nm_axpy(k, n, g, w, dh); return; }
+#endif
+    k->head_backward(n, decay, g, h, trace, w, dh);
 }
 
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y)

@@ -198,7 +198,7 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
     float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE];
     size_t i, A = c->n_actions, F = a->n_features;
     size_t l;
-    double hh = nm_sumsq(F, h) + 1.0, heads = 0.0, norm2 = 0.0;   /* + 1: the bias */
+    double hh = nm_sumsq(a->kern, F, h) + 1.0, heads = 0.0, norm2 = 0.0;   /* + 1: the bias */
 
     /* d log pi(a) / d logits_j = beta * (1[j == a] - pi_j). The policy head needs A floats of scratch, which
      * may exceed max_width, so it is applied row by row without a buffer. */
@@ -211,15 +211,13 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
             continue;
         }
         heads += (double)g * g;
-        nm_axpy_decay(a->kern, F, decay, g, h, acc + a->policy_w + i * F);
+        nm_head_backward(a->kern, F, decay, g, h, acc + a->policy_w + i * F, p + a->policy_w + i * F, dh);
         acc[a->policy_b + i] = decay * acc[a->policy_b + i] + g;
-        nm_axpy(a->kern, F, g, p + a->policy_w + i * F, dh);
     }
     if (w_value != 0.0f) {
         heads += (double)w_value * w_value;
-        nm_axpy_decay(a->kern, F, decay, w_value, h, acc + a->value_w);
+        nm_head_backward(a->kern, F, decay, w_value, h, acc + a->value_w, p + a->value_w, dh);
         acc[a->value_b] = decay * acc[a->value_b] + w_value;
-        nm_axpy(a->kern, F, w_value, p + a->value_w, dh);
     } else {
         nm_scal(a->kern, F + 1, decay, acc + a->value_w);      /* value_b follows value_w */
     }
@@ -230,7 +228,7 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
         through_activation(a, cache, l, dh);
         nm_ger_decay(a->kern, L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
         nm_axpy_decay(a->kern, L->out, decay, 1.0f, dh, acc + L->b);
-        norm2 += nm_sumsq(L->out, dh) * (nm_sumsq(L->in, in) + 1.0);
+        norm2 += nm_sumsq(a->kern, L->out, dh) * (nm_sumsq(a->kern, L->in, in) + 1.0);
         if (l == 0) break;
         to_layer_input(a, l, dh, dprev);
         t = dh; dh = dprev; dprev = t;

@@ -32,6 +32,9 @@ typedef struct nm_kernels {
     void (*ger_decay)(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y, float *A);
     void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*tanh_backward)(size_t n, const float *post, const float *g, float *dh);
+    void (*head_backward)(size_t n, float decay, float g, const float *h, float *trace, const float *w, float *dh);
+    double (*sumsq)(size_t n, const float *a);
+    int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
 const nm_kernels *nm_kernels_find(const char *name);
@@ -170,7 +173,11 @@ void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, fl
                   const float *y, float *A);
 void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x);
 float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
-double nm_sumsq(size_t n, const float *a);
+/* sum of a_i^2 in double, eight partial sums in a fixed order (the kernel set's sumsq) */
+#define nm_sumsq(k, n, a) ((k)->sumsq((n), (a)))
+/* trace <- decay trace + g h, then dh += g w: one head row's backward (axpy_decay and axpy in one pass) */
+void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, float *trace,
+                      const float *w, float *dh);
 
 /* checksum.c */
 uint32_t nm_crc32(uint32_t crc, const void *data, size_t len);

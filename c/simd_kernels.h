@@ -71,6 +71,55 @@ NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias_narrow)(size_t rows, size_t cols,
 }
 #undef NM_DOT4_TAIL
 
+/* One head row's share of the backward pass: its trace row decays and takes g h, and dh takes g w. */
+NM_KERNEL_ATTR static void NM_KERNEL(head_backward)(size_t n, float decay, float g, const float *restrict h,
+                                                    float *restrict trace, const float *restrict w,
+                                                    float *restrict dh)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        trace[i] = decay * trace[i] + g * h[i];
+        dh[i] += g * w[i];
+    }
+}
+
+/* Eight partial sums in double (four 2-double vector chains under SSE2, one 8-double vector under AVX-512):
+ * with four, the sum over a trace of a few hundred floats was a long chain of dependent adds. The order is
+ * fixed by the source, so every set gives the same bits. */
+NM_KERNEL_ATTR static double NM_KERNEL(sumsq)(size_t n, const float *restrict a)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        s0 += (double)a[j] * a[j];
+        s1 += (double)a[j + 1] * a[j + 1];
+        s2 += (double)a[j + 2] * a[j + 2];
+        s3 += (double)a[j + 3] * a[j + 3];
+        s4 += (double)a[j + 4] * a[j + 4];
+        s5 += (double)a[j + 5] * a[j + 5];
+        s6 += (double)a[j + 6] * a[j + 6];
+        s7 += (double)a[j + 7] * a[j + 7];
+    }
+    for (; j < n; j++) s0 += (double)a[j] * a[j];
+    return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
+}
+
+/* True if y + alpha x stays finite everywhere (checked before anything is written). A value is not finite
+ * when its exponent bits are all ones; OR-ing that test over the vector, with no early exit, vectorises. */
+NM_KERNEL_ATTR static int NM_KERNEL(axpy_finite)(size_t n, float alpha, const float *restrict x,
+                                                 const float *restrict y)
+{
+    size_t i;
+    uint32_t bad = 0;
+    for (i = 0; i < n; i++) {
+        float v = y[i] + alpha * x[i];
+        uint32_t u;
+        memcpy(&u, &v, sizeof u);
+        bad |= (u & 0x7f800000u) == 0x7f800000u;
+    }
+    return !bad;
+}
+
 /* decayed trace entry d plus a x v, or d alone when a is 0 (the row has no gradient) */
 #define NM_DECAY_ADD(a, d, v) ((a) == 0.0f ? (d) : (d) + (a) * (v))
 
@@ -134,5 +183,6 @@ NM_KERNEL_ATTR static void NM_KERNEL(tanh_backward)(size_t n, const float *restr
 
 static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal), NM_KERNEL(ger_decay),
-    NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward)
+    NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
+    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite)
 };
