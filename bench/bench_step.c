@@ -45,8 +45,16 @@ int main(void)
 {
     static const size_t shapes[][2] = { { 3, 64 }, { 20, 32 }, { 64, 128 }, { 256, 256 } };
     size_t s;
-    printf("agent step (act + learn), C, best of 5 x 200000 steps (OPENBLAS_NUM_THREADS=%s)\n",
-           getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
+    {
+        nm_agent_config c;
+        nm_agent *a = NULL;
+        nm_agent_config_default(&c);
+        c.n_obs = 3; c.n_actions = 2;
+        if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) { fprintf(stderr, "bench_step: cannot create an agent\n"); return 1; }
+        printf("agent step (act + learn), C, best of 5 x 200000 steps (OPENBLAS_NUM_THREADS=%s, kernel set %s)\n",
+               getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset", nm_agent_kernel_set(a));
+        nm_agent_free(a);
+    }
     printf("  %-16s %14s %14s %8s\n", "obs x hidden", "none ns/step", "all ns/step", "ratio");
     for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         double none = ns_per_step(shapes[s][0], shapes[s][1], 0u, 200000);

@@ -98,7 +98,10 @@ local function c_floor(hidden, n)
 end
 
 local interp = jit and jit.version or _VERSION
-print(string.format("neuromod %s, backend %s, %s, %d steps per run, best of 3", nm.version, nm.backend, interp, steps))
+local probe = nm.agent{ obs = 3, actions = 2, seed = 1 }
+print(string.format("neuromod %s, backend %s, %s, kernel set %s, %d steps per run, best of 3", nm.version,
+                    nm.backend, interp, probe:kernel_set(), steps))
+probe:close()
 print(string.format("%-22s %8s %14s %12s", "benchmark", "hidden", "steps/s", "us/step"))
 local cases = { { "gonogo", gonogo, "gonogo (task+agent)" }, { "agent", agent_only, "agent (act+learn)" },
                 { "logging", agent_logging, "agent + modulators(t)" },

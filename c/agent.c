@@ -28,7 +28,18 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
     a = calloc(1, sizeof *a);
     if (!a) { nm_write_msg(msg, msglen, "cannot allocate the agent"); return NM_ERR_NOMEM; }
     a->cfg = *cfg;
-    a->kern = nm_kernels_find(NULL);
+    /* NEUROMOD_KERNELS names a kernel set to use instead of the widest (to measure one, or to rule the
+     * choice out when chasing a problem): every set gives the same bits, so only speed changes. */
+    {
+        const char *want = getenv("NEUROMOD_KERNELS");
+        a->kern = nm_kernels_find(want && *want ? want : NULL);
+        if (!a->kern) {
+            nm_write_msg(msg, msglen, "NEUROMOD_KERNELS=%s: not a kernel set this CPU runs (the sets: avx512, "
+                         "avx2, generic)", want);
+            free(a);
+            return NM_ERR_ARG;
+        }
+    }
     nm_net_layout(a);
     a->block = calloc(a->block_len, sizeof *a->block);
     if (!a->block) {
@@ -315,6 +326,8 @@ nm_status nm_agent_gradient(nm_agent *a, const float *obs, size_t n, int action,
     (void)nm_net_backward(a, scratch, action, w_logpi, w_value, 1.0f, grad);
     return NM_OK;
 }
+
+const char *nm_agent_kernel_set(const nm_agent *a) { return a ? a->kern->name : NULL; }
 
 uint64_t nm_agent_state_hash(const nm_agent *a)
 {

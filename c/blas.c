@@ -3,6 +3,8 @@
  * typical of neuromod agents the call and threading overhead of OpenBLAS exceed the work, and plain loops
  * keep tiny agents free of any BLAS dependency in behaviour. Build with -DNM_NO_BLAS to drop OpenBLAS.
  * The choice depends only on the shape, so a given agent always takes the same path (determinism).
+ * Below that size the element-wise operations run in the agent's kernel set (simd.c, simd_kernels.h); the
+ * reductions (dot4, gemv_t) stay here, in one plain build.
  */
 #include <string.h>
 #include "nm_internal.h"
@@ -22,7 +24,7 @@
 
 /* Four partial sums in a fixed order: the loop is no longer one chain of dependent adds (it pipelines and
  * vectorises without -ffast-math), and the result is still the same on every run and from every binding.
- * Inlined into the gemv loops: for the 16 x 3 first layer of a small agent the call cost more than the row. */
+ * Inlined into the gemv loop. The narrow first layer of a 1-3 input task (simd_kernels.h) keeps this order. */
 static NM_ALWAYS_INLINE float dot4(size_t n, const float *restrict a, const float *restrict b)
 {
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;

@@ -245,6 +245,12 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
  * have (barring collisions) the same learning state. For cross-backend determinism checks. */
 uint64_t nm_agent_state_hash(const nm_agent *agent);
 
+/* The instruction set the agent's element-wise kernels were compiled for: "avx512", "avx2" or "generic"
+ * (plain C, vectorised for the build's baseline). nm_agent_new picks the widest one the CPU and OS run, or
+ * the one the environment variable NEUROMOD_KERNELS names (NM_ERR_ARG if this CPU cannot run it). Every set
+ * computes the same bits, so this tells speed only, never results. NULL for a NULL agent. */
+const char *nm_agent_kernel_set(const nm_agent *agent);
+
 #ifdef __cplusplus
 }
 #endif

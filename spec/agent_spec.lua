@@ -34,6 +34,14 @@ describe("nm.agent", function()
     a:close()
   end)
 
+  it("names the kernel set its CPU runs (a speed detail: every set gives the same bits)", function()
+    local a = agent()
+    local k = a:kernel_set()
+    assert.is_true(k == "avx512" or k == "avx2" or k == "generic", "unexpected kernel set " .. tostring(k))
+    assert.equal(k, agent{ hidden = { 64 } }:kernel_set())
+    a:close()
+  end)
+
   it("acts with 0-based actions and learns", function()
     local a = agent()
     for _ = 1, 50 do

@@ -96,6 +96,7 @@ describe("errors: the same messages on both backends", function()
     { function() local _ = a:save() end, "agent:save: path: expected a string, got no value" },
     { function() local _ = closed:save("x.nmck") end, "agent:save: the agent is closed" },
     { function() local _ = closed:state_hash() end, "agent:state_hash: the agent is closed" },
+    { function() local _ = closed:kernel_set() end, "agent:kernel_set: the agent is closed" },
     { function() local _ = closed:params() end, "agent:params: the agent is closed" },
     { function() closed:reset() end, "agent:reset: the agent is closed" },
     { function() local _ = closed:modulators() end, "agent:modulators: the agent is closed", "common.lua" },

@@ -387,6 +387,13 @@ static int l_state_hash(lua_State *L)
     return 1;
 }
 
+static int l_kernel_set(lua_State *L)
+{
+    lagent *a = check_agent(L, "kernel_set");
+    lua_pushstring(L, nm_agent_kernel_set(a->agent));
+    return 1;
+}
+
 static int l_params(lua_State *L)
 {
     lagent *a = check_agent(L, "params");
@@ -597,7 +604,7 @@ static const luaL_Reg agent_methods[] = {
     { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
     { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_modulators", l_modulators },
     { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "gain", l_gain }, { "_config", l_config },
-    { "state_hash", l_state_hash }, { "params", l_params }, { "set_param", l_set_param },
+    { "state_hash", l_state_hash }, { "kernel_set", l_kernel_set }, { "params", l_params }, { "set_param", l_set_param },
     { "tensors", l_tensors }, { "evaluate", l_evaluate }, { NULL, NULL }
 };
 

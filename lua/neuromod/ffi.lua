@@ -131,6 +131,7 @@ size_t nm_agent_checkpoint_size(const nm_agent *agent);
 int nm_agent_save_buffer(nm_agent *agent, void *buf, size_t len);
 int nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen);
 uint64_t nm_agent_state_hash(const nm_agent *agent);
+const char *nm_agent_kernel_set(const nm_agent *agent);
 
 /* the binding's own objects */
 typedef struct nm_lua_agent { int32_t _id; int32_t _n; int32_t _k; } nm_lua_agent;
@@ -630,6 +631,10 @@ end
 
 function methods._config(self)
   return push_config(C.nm_agent_get_config(check_agent(self, "config")))
+end
+
+function methods.kernel_set(self)
+  return ffi.string(C.nm_agent_kernel_set(check_agent(self, "kernel_set")))
 end
 
 function methods.state_hash(self)
