@@ -19,7 +19,12 @@
 #include <unistd.h>
 #include "nm_internal.h"
 
-#define NM_CKPT_VERSION 2u /* 2: attention_set, gain_focus; salience and activity in the block */
+#define NM_CKPT_VERSION 3u /* 2: attention_set, gain_focus; salience and activity in the block.
+                              * 3: na_input; the change-point state ends the modulator state. Reads 2 and 3. */
+#define NM_CKPT_OLDEST 2u
+/* floats of modulator state in a checkpoint of a version: format 2 lacks the last two (outlier_rate,
+ * changepoint) */
+#define MOD_FLOATS_V(version) ((version) >= 3 ? MOD_FLOATS : MOD_FLOATS - 2)
 #define NM_CKPT_HEADER 20u /* magic + version + length */
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
@@ -99,9 +104,10 @@ static void put_config(cursor *c, const nm_agent_config *g)
     put_f32(c, g->surprise_floor);
     put_f32(c, g->attention_set);
     put_f32(c, g->gain_focus);
+    put_u32(c, (uint32_t)g->na_input);
 }
 
-static void get_config(cursor *c, nm_agent_config *g)
+static void get_config(cursor *c, nm_agent_config *g, uint32_t version)
 {
     size_t l;
     memset(g, 0, sizeof *g);
@@ -127,22 +133,24 @@ static void get_config(cursor *c, nm_agent_config *g)
     g->surprise_floor = get_f32(c);
     g->attention_set = get_f32(c);
     g->gain_focus = get_f32(c);
+    g->na_input = version >= 3 ? (nm_na_input)get_u32(c) : NM_NA_SURPRISE;
 }
 
-static size_t config_bytes(void)
+static size_t config_bytes(uint32_t version)
 {
     return 8 * (3 + NM_MAX_LAYERS) + 4 + 8 + 4 * 4 + 4 * NM_N_PARAMS + 4 +
-           4 * (NM_N_PARAMS * NM_N_MODULATORS + NM_N_MODULATORS * NM_N_MODULATORS + 3 * NM_N_MODULATORS + 5);
+           4 * (NM_N_PARAMS * NM_N_MODULATORS + NM_N_MODULATORS * NM_N_MODULATORS + 3 * NM_N_MODULATORS + 5) +
+           (version >= 3 ? 4 : 0);
 }
 
-static size_t payload_bytes(const nm_agent *a)
+static size_t payload_bytes(const nm_agent *a, uint32_t version)
 {
-    return config_bytes() + 8 + 4 * a->block_len + 8 * 4 + 4 + 4 * MOD_FLOATS + 8 + 4 + 4;
+    return config_bytes(version) + 8 + 4 * a->block_len + 8 * 4 + 4 + 4 * MOD_FLOATS_V(version) + 8 + 4 + 4;
 }
 
 size_t nm_agent_checkpoint_size(const nm_agent *a)
 {
-    return a ? NM_CKPT_HEADER + payload_bytes(a) + 4 : 0;
+    return a ? NM_CKPT_HEADER + payload_bytes(a, NM_CKPT_VERSION) + 4 : 0;
 }
 
 nm_status nm_agent_save_buffer(nm_agent *a, void *buf, size_t len)
@@ -158,7 +166,7 @@ nm_status nm_agent_save_buffer(nm_agent *a, void *buf, size_t len)
     c.p = buf; c.end = c.p + need; c.ok = 1;
     memcpy(c.p, magic, 8); c.p += 8;
     put_u32(&c, NM_CKPT_VERSION);
-    put_u64(&c, payload_bytes(a));
+    put_u64(&c, payload_bytes(a, NM_CKPT_VERSION));
     put_config(&c, &a->cfg);
     put_u64(&c, a->block_len);
     put_floats(&c, a->block, a->block_len);
@@ -217,13 +225,13 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
                                                  (uint32_t)((const unsigned char *)buf)[len - 2] << 16 |
                                                  (uint32_t)((const unsigned char *)buf)[len - 1] << 24))
         return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: checksum mismatch");
-    if (version != NM_CKPT_VERSION) {
-        nm_write_msg(msg, msglen, "checkpoint format version %lu is not supported (this library reads %u)",
-                     (unsigned long)version, NM_CKPT_VERSION);
+    if (version < NM_CKPT_OLDEST || version > NM_CKPT_VERSION) {
+        nm_write_msg(msg, msglen, "checkpoint format version %lu is not supported (this library reads %u to %u)",
+                     (unsigned long)version, NM_CKPT_OLDEST, NM_CKPT_VERSION);
         return NM_ERR_VERSION;
     }
     c.end = (const unsigned char *)buf + len - 4;
-    get_config(&c, &cfg);
+    get_config(&c, &cfg, version);
     if (!c.ok) return refuse(msg, msglen, NM_ERR_FORMAT, "truncated checkpoint (config)");
     st = nm_agent_config_check(&cfg, why, sizeof why);
     if (st != NM_OK) {
@@ -237,7 +245,7 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
         memset(&probe, 0, sizeof probe);
         probe.cfg = cfg;
         nm_net_layout(&probe);
-        if (payload != payload_bytes(&probe))
+        if (payload != payload_bytes(&probe, version))
             return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: state size does not match its config");
     }
     st = nm_agent_new(&cfg, &a, why, sizeof why);
@@ -251,11 +259,11 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
     a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
     for (i = 0; i < 4; i++) rng.s[i] = get_u64(&c);
     nmod = get_u32(&c);
-    if (nmod != MOD_FLOATS) {
+    if (nmod != MOD_FLOATS_V(version)) {
         nm_agent_free(a);
         return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: modulator state size mismatch");
     }
-    get_floats(&c, modf, MOD_FLOATS);
+    get_floats(&c, modf, nmod);
     steps = get_u64(&c);
     pending = get_u32(&c);
     pending_action = get_u32(&c);
@@ -268,7 +276,7 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
             nm_agent_free(a);
             return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: non-finite weight");
         }
-    for (i = 0; i < MOD_FLOATS; i++)
+    for (i = 0; i < nmod; i++)
         if (!isfinite(modf[i])) {
             nm_agent_free(a);
             return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: non-finite modulator state");
@@ -277,7 +285,10 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
         nm_agent_free(a);
         return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: invalid step state");
     }
-    memcpy(&mod, modf, sizeof mod);
+    /* a format-2 file ends before the change-point state, which then keeps its initial value (unused there:
+     * format 2 had only the surprise input) */
+    mod = a->mod;
+    memcpy(&mod, modf, nmod * sizeof(float));
     a->mod = mod;
     a->rng = rng;
     a->steps = steps;

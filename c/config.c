@@ -51,6 +51,7 @@ void nm_agent_config_default(nm_agent_config *cfg)
     cfg->surprise_floor = 0.02f;
     cfg->attention_set = 0.0f;
     cfg->gain_focus = 0.0f;
+    cfg->na_input = NM_NA_SURPRISE;
 }
 
 static int finite(float x) { return isfinite(x); }
@@ -170,6 +171,11 @@ nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t ms
     }
     if (!finite(cfg->gain_focus) || cfg->gain_focus < 0.0f) {
         nm_write_msg(msg, msglen, "gain_focus: expected a number >= 0 (0: the same gain for every unit)");
+        return NM_ERR_ARG;
+    }
+    if (cfg->na_input != NM_NA_SURPRISE && cfg->na_input != NM_NA_CHANGEPOINT) {
+        nm_write_msg(msg, msglen, "na_input: expected NM_NA_SURPRISE (0) or NM_NA_CHANGEPOINT (1), got %d",
+                     (int)cfg->na_input);
         return NM_ERR_ARG;
     }
     return NM_OK;

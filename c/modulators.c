@@ -17,6 +17,15 @@
  *                 Rodriguez-Garcia et al.'s noradrenergic gain g <- gamma g + (1-gamma) g0 + eta H;
  *                 tonic <- running mean of phasic over tau_t (volatility).
  *                 u > na_reset clears the eligibility traces (Bouret & Sara 2005 "network reset").
+ *                 With na_input = NM_NA_CHANGEPOINT the phasic part integrates C / (C + 3) instead of u, where C
+ *                 is a CUSUM (Page 1954) of the evidence that the rules changed. A step is an outlier when
+ *                 S > na_threshold E; pi is the outlier rate over tau_t.ACh, clamped to [0.01, 0.25]. After a
+ *                 change an outcome is taken to be an outlier with probability 1/2, so the step's
+ *                 log-likelihood ratio is log(0.5 / pi) for an outlier and log(0.5 / (1 - pi)) otherwise, and
+ *                 C <- max(0, C + that). A steady rate of misleading outcomes is learned into pi and its mean
+ *                 ratio is negative, so NA stays quiet; outliers more frequent than pi drive C up (the change-
+ *                 point models of Yu & Dayan 2005 and Nassar et al. 2010). 3 nats (odds of 20 to 1) is C's
+ *                 half-saturation. The trace reset still follows u.
  *                 A second input, utility (Aston-Jones & Cohen 2005): how far the reward rate over the short
  *                 window (tau_phasic.DA) sits below the long one (tonic DA), in standard errors of the short
  *                 average beyond 3, squashed to [0, 1). It keeps NA up after the predictor has learned the
@@ -37,6 +46,13 @@
 #include <math.h>
 #include <string.h>
 #include "nm_internal.h"
+
+/* The change-point input's outlier rate is used clamped to these bounds: the floor keeps one outlier after a
+ * long clean stretch from reading as certain change (log(0.5 / 0.01) = 3.9 nats), the ceiling keeps an
+ * outlier evidence for change (log(0.5 / 0.25) > 0) even in a very noisy task. */
+#define NM_OUTLIER_RATE_MIN 0.01f
+#define NM_OUTLIER_RATE_MAX 0.25f
+#define NM_CHANGEPOINT_HALF 3.0f
 
 void nm_mod_default_mapping(float M[NM_N_PARAMS][NM_N_MODULATORS])
 {
@@ -138,6 +154,7 @@ void nm_mod_init(nm_agent *a)
     /* expected uncertainty starts at the uncertainty head's prior (network.c) */
     a->mod.expected = NM_UNCERTAINTY_PRIOR;
     a->mod.tonic[NM_ACH] = NM_UNCERTAINTY_PRIOR;
+    a->mod.outlier_rate = NM_OUTLIER_RATE_MIN;
     compute_levels(a);
     apply_params(a);
 }
@@ -158,6 +175,7 @@ static void flush_state(nm_modstate *m)
         m->tonic[k] = flush_tiny(m->tonic[k]);
     }
     m->reward_short = flush_tiny(m->reward_short);
+    m->outlier_rate = flush_tiny(m->outlier_rate);
     m->reward_var = flush_tiny(m->reward_var);
 }
 
@@ -282,6 +300,19 @@ static void apply_params(nm_agent *a)
     }
 }
 
+/* Advances the change-point CUSUM by one step (outlier: S > na_threshold E) and returns NA's input from it. */
+static float changepoint_input(nm_agent *a, int outlier)
+{
+    nm_modstate *m = &a->mod;
+    float pi, llr;
+    m->outlier_rate += a->inv_tau_tonic[NM_ACH] * ((outlier ? 1.0f : 0.0f) - m->outlier_rate);
+    pi = m->outlier_rate < NM_OUTLIER_RATE_MIN ? NM_OUTLIER_RATE_MIN
+       : (m->outlier_rate > NM_OUTLIER_RATE_MAX ? NM_OUTLIER_RATE_MAX : m->outlier_rate);
+    llr = outlier ? logf(0.5f / pi) : logf(0.5f / (1.0f - pi));
+    m->changepoint = m->changepoint + llr > 0.0f ? m->changepoint + llr : 0.0f;
+    return m->changepoint / (m->changepoint + NM_CHANGEPOINT_HALF);
+}
+
 void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset)
 {
     const nm_agent_config *c = &a->cfg;
@@ -295,7 +326,8 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     u = surprise - c->na_threshold * expected;
     u = u > 0.0f ? u / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
-    m->phasic[NM_NA] = a->phasic_decay[NM_NA] * m->phasic[NM_NA] + u;
+    m->phasic[NM_NA] = a->phasic_decay[NM_NA] * m->phasic[NM_NA] +
+                       (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(a, surprise > c->na_threshold * expected) : u);
     m->tonic[NM_NA] += kt[NM_NA] * (m->phasic[NM_NA] - m->tonic[NM_NA]);
     *reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
 

@@ -98,6 +98,11 @@ const char *nm_param_name(int param);
  * Agent configuration. Fill it with nm_agent_config_default() and change what you need.
  * ------------------------------------------------------------------------------------------------------ */
 typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
+/* What drives NA's phasic part (c/modulators.c). SURPRISE: each step's fraction of the outcome surprise
+ * that expected uncertainty does not explain. CHANGEPOINT: a CUSUM of the log-likelihood ratio of "the rules
+ * changed" against "an outlier at the learned outlier rate" (Page 1954), which stays quiet under a steady rate
+ * of misleading outcomes and climbs when outliers become more frequent than the learned rate. */
+typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_input;
 
 typedef struct nm_agent_config {
     size_t n_obs;                        /* observation length, >= 1 */
@@ -132,6 +137,7 @@ typedef struct nm_agent_config {
      * Mather et al. 2016) with this contrast; 0 = every unit takes the same gain. Both >= 0. */
     float attention_set;
     float gain_focus;
+    nm_na_input na_input;                /* NA's phasic input; default NM_NA_SURPRISE */
 } nm_agent_config;
 
 /* Defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95, lambda 0.5, gain 1,

@@ -68,6 +68,9 @@ typedef struct nm_modstate {
     float reward_short;              /* reward averaged over the short (phasic DA) time scale */
     float reward_var;                /* running variance of the reward around its long average */
     float utility_drop;              /* how far the short reward rate sits below the long one, in [0, 1) */
+    /* NA's change-point input (na_input = NM_NA_CHANGEPOINT); last, so a format-2 checkpoint is a prefix */
+    float outlier_rate;              /* running rate of outliers (S > na_threshold E) over tau_tonic.ACh */
+    float changepoint;               /* the CUSUM of the change-vs-outlier log-likelihood ratio, >= 0 */
 } nm_modstate;
 
 struct nm_agent {

@@ -5,7 +5,7 @@
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--first-seed 1] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
 --                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation|set] [--attention-set TAU]
---                                   [--gain-focus K]
+--                                   [--gain-focus K] [--na-input surprise|changepoint]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -16,7 +16,8 @@
 -- agent's policy on the trials whose cue is the current rule's Go stimulus, over the 50 trials before the
 -- shift, the 50 just after it, and the last 100. Writes per-trial rows and mean curves as CSV.
 -- --conditions ablation puts DA, DA+NA, DA+NA+ACh, DA+NA+5HT and all four in the main table instead;
--- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off).
+-- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off);
+-- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c).
 local function script_dir()
   local src = debug.getinfo(1, "S").source
   return (src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$")) or "."
@@ -52,7 +53,7 @@ function M.run_one(o, cond, seed, rows)
                    active = o.active, noise = o.noise, reward_flip = o.reward_flip }
   local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden, seed = seed,
                  modulators = cond.modulators, mapping = cond.mapping, attention_set = o.attention_set or 0,
-                 gain_focus = o.gain_focus or 0 }
+                 gain_focus = o.gain_focus or 0, na_input = o.na_input or "surprise" }
   for k, v in pairs(cond.options or {}) do opts[k] = v end
   local agent = nm.agent(opts)
   local correct, H, newgo = {}, {}, {}
@@ -162,6 +163,7 @@ function M.table(results, o)
     o.shift, o.shift_trial, o.trials, o.population, o.active, o.noise, o.seeds,
     (o.first_seed or 1) ~= 1 and string.format(" (%d-%d)", o.first_seed, o.first_seed + o.seeds - 1) or "")
   if (o.reward_flip or 0) > 0 then p("misleading feedback: %g of outcomes flipped", o.reward_flip) end
+  if (o.na_input or "surprise") ~= "surprise" then p("NA input: %s", o.na_input) end
   if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
     p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
   end
@@ -351,7 +353,7 @@ M.VARIANTS = {
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
            reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, first_seed = 1, ach_split = false, pairing = false,
-           conditions = "study", attention_set = 0, gain_focus = 0 }
+           conditions = "study", attention_set = 0, gain_focus = 0, na_input = "surprise" }
 end
 
 local function parse(argv)
@@ -381,11 +383,15 @@ local function parse(argv)
     elseif a == "--conditions" then o.conditions = v i = i + 1
     elseif a == "--attention-set" then o.attention_set = num(a, v) i = i + 1
     elseif a == "--gain-focus" then o.gain_focus = num(a, v) i = i + 1
+    elseif a == "--na-input" then o.na_input = v i = i + 1
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
   if o.conditions ~= "study" and o.conditions ~= "ablation" and o.conditions ~= "set" then
     io.stderr:write("setshift: --conditions expects study, ablation or set, got ", tostring(o.conditions), "\n") os.exit(2)
+  end
+  if o.na_input ~= "surprise" and o.na_input ~= "changepoint" then
+    io.stderr:write("setshift: --na-input expects surprise or changepoint, got ", tostring(o.na_input), "\n") os.exit(2)
   end
   if o.seeds < 2 or o.seeds ~= math.floor(o.seeds) or o.first_seed ~= math.floor(o.first_seed) then
     io.stderr:write("setshift: need an integer --seeds >= 2 and an integer --first-seed\n") os.exit(2)

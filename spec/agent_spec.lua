@@ -182,6 +182,8 @@ describe("bad input", function()
     { { obs = 3, actions = 2, attention_set = 0.5 }, "nm.agent: attention_set: expected 0 (off) or a time constant >= 1 (steps)" },
     { { obs = 3, actions = 2, gain_focus = -1 }, "nm.agent: gain_focus: expected a number >= 0 (0: the same gain for every unit)" },
     { { obs = 3, actions = 2, gain_focus = "a" }, "nm.agent: gain_focus: expected a number" },
+    { { obs = 3, actions = 2, na_input = "cusum" }, "nm.agent: na_input: expected 'surprise' or 'changepoint', got cusum" },
+    { { obs = 3, actions = 2, na_input = 1 }, "nm.agent: na_input: expected 'surprise' or 'changepoint', got 1" },
   }
   for _, c in ipairs(bad_configs) do
     it("refuses the config: " .. c[2], function()

@@ -95,6 +95,16 @@ describe("cross-backend determinism", function()
     same_run(a, b, "neuron scale: lua5.4/core vs luajit/ffi")
   end)
 
+  it("gives the same trajectory with NA's change-point input", function()
+    if missing then pending(missing .. " is not installed") return end
+    local a, b = trajectory("lua5.4", "train_cp", TRAIN), trajectory("luajit", "train_cp", TRAIN)
+    assert.truthy(a[#a]:match("^final %x+$"), a[#a])
+    same_run(a, b, "change-point input: lua5.4/core vs luajit/ffi")
+    -- and it is a different NA from the default surprise input
+    local s = trajectory("lua5.4", "train", TRAIN)
+    assert.are_not.same(only(s, "final"), only(a, "final"))
+  end)
+
   it("loads a checkpoint written by one backend in the other and continues identically", function()
     if missing then pending(missing .. " is not installed") return end
     local from54 = trajectory("luajit", "load", ck["lua5.4"], CONTINUE)

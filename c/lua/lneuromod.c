@@ -102,6 +102,7 @@ static void push_config(lua_State *L, const nm_agent_config *c)
     lua_pushnumber(L, c->surprise_floor); lua_setfield(L, -2, "surprise_floor");
     lua_pushnumber(L, c->attention_set); lua_setfield(L, -2, "attention_set");
     lua_pushnumber(L, c->gain_focus); lua_setfield(L, -2, "gain_focus");
+    lua_pushinteger(L, c->na_input); lua_setfield(L, -2, "na_input");
 }
 
 /* Reads a flat config table (already checked by common.lua) over the defaults. */
@@ -140,6 +141,7 @@ static void read_config(lua_State *L, int t, nm_agent_config *c)
     c->surprise_floor = (float)get_num(L, t, "surprise_floor", c->surprise_floor);
     c->attention_set = (float)get_num(L, t, "attention_set", c->attention_set);
     c->gain_focus = (float)get_num(L, t, "gain_focus", c->gain_focus);
+    c->na_input = (nm_na_input)(int)get_num(L, t, "na_input", c->na_input);
 }
 
 static int l_defaults(lua_State *L)

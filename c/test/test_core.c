@@ -46,6 +46,8 @@ static void test_config(void)
     CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "learning_rate"), "NaN lr: %s", msg);
     c.base[NM_P_LEARNING_RATE] = 0.1f; c.modulators = 1u << 7;
     CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "modulators"), "bad bit: %s", msg);
+    c.modulators = NM_MOD_ALL; c.na_input = (nm_na_input)7;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "na_input"), "bad na_input: %s", msg);
     CHECK(nm_agent_new(NULL, &a, msg, sizeof msg) == NM_ERR_ARG, "NULL config");
     CHECK(strcmp(nm_strerror(NM_ERR_FORMAT), "not a valid neuromod checkpoint") == 0, "strerror");
     nm_agent_free(NULL);
@@ -329,6 +331,104 @@ static void test_trace_bound(void)
     }
 }
 
+/* The fixed task of c/test/fixtures/format2.nmck: 3 uniform inputs, reward for acting on the sign of x0. */
+static int format2_step(nm_agent *a, nm_rng *env, int t)
+{
+    float x[3];
+    int act, i;
+    for (i = 0; i < 3; i++) x[i] = (float)(2.0 * nm_rng_uniform(env) - 1.0);
+    nm_agent_act(a, x, 3, &act);
+    nm_agent_learn(a, (act == (x[0] > 0)) ? 1.0f : -0.5f, x, 3, t % 25 == 24);
+    return act;
+}
+
+/* A format-2 checkpoint (written by the library before na_input existed: 3 inputs, 8 tanh units, seed 11,
+ * 500 steps of format2_step from task seed 12) loads into the state this library reaches on the same 500 steps,
+ * and both continue identically. */
+static void test_format2(void)
+{
+    nm_agent *old = NULL, *fresh = NULL;
+    nm_agent_config c;
+    nm_rng e1, e2;
+    nm_modulator_state m1, m2;
+    char msg[256];
+    int t, same = 1;
+    nm_status st = nm_agent_load("c/test/fixtures/format2.nmck", &old, msg, sizeof msg);
+    CHECK(st == NM_OK, "format-2 checkpoint loads (%s)", msg);
+    if (st != NM_OK) return;
+    CHECK(nm_agent_get_config(old)->na_input == NM_NA_SURPRISE, "a format-2 agent has the surprise input");
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2; c.hidden[0] = 8; c.seed = 11;
+    nm_agent_new(&c, &fresh, NULL, 0);
+    nm_rng_seed(&e1, 12);
+    for (t = 0; t < 500; t++) format2_step(fresh, &e1, t);
+    CHECK(nm_agent_param_count(old) == nm_agent_param_count(fresh) &&
+          memcmp(nm_agent_params(old), nm_agent_params(fresh), nm_agent_param_count(old) * sizeof(float)) == 0,
+          "format-2 weights are the ones this library learns");
+    memset(&m1, 0, sizeof m1);   /* the struct has padding before steps */
+    memset(&m2, 0, sizeof m2);
+    nm_agent_get_modulators(old, &m1);
+    nm_agent_get_modulators(fresh, &m2);
+    CHECK(memcmp(&m1, &m2, sizeof m1) == 0, "format-2 modulator state is the one this library reaches");
+    e2 = e1;
+    for (t = 500; t < 800 && same; t++) same = format2_step(old, &e1, t) == format2_step(fresh, &e2, t);
+    CHECK(same && nm_agent_state_hash(old) == nm_agent_state_hash(fresh), "a format-2 agent continues identically");
+    nm_agent_free(old);
+    nm_agent_free(fresh);
+}
+
+/* NA's change-point input: its state (outlier rate, CUSUM) survives a checkpoint, so an agent saved and reloaded
+ * after every step stays bit-identical to one that never was; and it is a different NA from the surprise input. */
+static void test_changepoint(void)
+{
+    nm_agent_config c;
+    nm_agent *a, *b, *s;
+    nm_rng env;
+    size_t size;
+    unsigned char *buf;
+    int t, same = 1, differs = 0;
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2; c.hidden[0] = 8; c.seed = 21;
+    nm_agent_new(&c, &s, NULL, 0);
+    c.na_input = NM_NA_CHANGEPOINT;
+    nm_agent_new(&c, &a, NULL, 0);
+    nm_agent_new(&c, &b, NULL, 0);
+    size = nm_agent_checkpoint_size(b);
+    buf = malloc(size);
+    nm_rng_seed(&env, 22);
+    for (t = 0; t < 1500 && same; t++) {
+        float x[3], r;
+        int aa, ab, as, i;
+        nm_agent *fresh;
+        nm_modulator_state ma, ms;
+        for (i = 0; i < 3; i++) x[i] = (float)(2.0 * nm_rng_uniform(&env) - 1.0);
+        nm_agent_act(a, x, 3, &aa);
+        nm_agent_act(b, x, 3, &ab);
+        nm_agent_act(s, x, 3, &as);
+        /* the rule flips at step 750, with 10% misleading outcomes throughout */
+        r = (aa == ((x[0] > 0) != (t >= 750))) ? 1.0f : -1.0f;
+        if (nm_rng_uniform(&env) < 0.1) r = -r;
+        nm_agent_learn(a, r, x, 3, 1);
+        nm_agent_learn(b, r, x, 3, 1);
+        nm_agent_learn(s, r, x, 3, 1);
+        nm_agent_get_modulators(a, &ma);
+        nm_agent_get_modulators(s, &ms);
+        differs |= ma.level[NM_NA] != ms.level[NM_NA];
+        nm_agent_save_buffer(b, buf, size);
+        nm_agent_free(b);
+        if (nm_agent_load_buffer(buf, size, &fresh, NULL, 0) != NM_OK) { same = 0; break; }
+        b = fresh;
+        same = aa == ab && nm_agent_state_hash(a) == nm_agent_state_hash(b);
+    }
+    CHECK(same, "change-point state survives save and load (diverged at step %d)", t);
+    CHECK(nm_agent_get_config(b)->na_input == NM_NA_CHANGEPOINT, "na_input survives save and load");
+    CHECK(differs, "the change-point input gives a different NA from the surprise input");
+    free(buf);
+    nm_agent_free(a);
+    nm_agent_free(b);
+    nm_agent_free(s);
+}
+
 /* Every kernel set this CPU runs (simd.c) gives the same actions and the same state, bit for bit, as the
  * plain one: wide vectors only do the same IEEE operations on more elements. Shapes cover the narrow first
  * layer (1, 2 and 3 inputs, rows not a multiple of 4 or 16), wider layers, ReLU and two layers; the task is
@@ -384,7 +484,7 @@ static void test_no_allocation(void)
     nm_agent_config cb;
     nm_agent_config_default(&cb);    /* and with the neuron-scale options on, which add per-unit and per-input work */
     cb.n_obs = 5; cb.n_actions = 3; cb.n_layers = 2; cb.hidden[0] = 32; cb.hidden[1] = 16; cb.seed = 3;
-    cb.attention_set = 100.0f; cb.gain_focus = 1.0f;
+    cb.attention_set = 100.0f; cb.gain_focus = 1.0f; cb.na_input = NM_NA_CHANGEPOINT;
     if (nm_agent_new(&cb, &b, NULL, 0) != NM_OK) { printf("make: neuron-scale agent\n"); exit(1); }
     float x[5] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f };
     struct mallinfo2 before, after;
@@ -423,6 +523,8 @@ int main(void)
     test_determinism();
     test_trace_bound();
     test_kernel_sets();
+    test_format2();
+    test_changepoint();
     test_no_allocation();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;

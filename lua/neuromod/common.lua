@@ -16,12 +16,14 @@ for i, p in ipairs(PARAMS) do PARAM_INDEX[p] = i end
 
 local ACTIVATIONS = { tanh = 0, relu = 1 }
 local ACTIVATION_NAMES = { [0] = "tanh", [1] = "relu" }
+local NA_INPUTS = { surprise = 0, changepoint = 1 }
+local NA_INPUT_NAMES = { [0] = "surprise", [1] = "changepoint" }
 
 local OPTIONS = {
   obs = true, actions = true, hidden = true, activation = true, seed = true, init_scale = true,
   critic_scale = true, predictor_rate = true, max_update = true, modulators = true, mapping = true, interactions = true,
   tau_phasic = true, tau_tonic = true, scale = true, na_threshold = true, na_reset = true,
-  surprise_floor = true, attention_set = true, gain_focus = true,
+  surprise_floor = true, attention_set = true, gain_focus = true, na_input = true,
 }
 for _, p in ipairs(PARAMS) do OPTIONS[p] = true end
 
@@ -122,7 +124,7 @@ local function normalize(backend, opts)
     modulators = d.modulators, mapping = copy(d.mapping), interaction = copy(d.interaction),
     tau_phasic = copy(d.tau_phasic), tau_tonic = copy(d.tau_tonic), scale = copy(d.scale),
     na_threshold = d.na_threshold, na_reset = d.na_reset, surprise_floor = d.surprise_floor,
-    attention_set = d.attention_set, gain_focus = d.gain_focus,
+    attention_set = d.attention_set, gain_focus = d.gain_focus, na_input = d.na_input,
   }
   if opts.obs == nil then fail("obs is required (a number of inputs or a Box space)") end
   if opts.actions == nil then fail("actions is required (a number of actions or a Discrete space)") end
@@ -148,6 +150,12 @@ local function normalize(backend, opts)
   if opts.activation ~= nil then
     cfg.activation = ACTIVATIONS[opts.activation]
     if not cfg.activation then fail("activation: expected 'tanh' or 'relu', got " .. tostring(opts.activation)) end
+  end
+  if opts.na_input ~= nil then
+    cfg.na_input = NA_INPUTS[opts.na_input]
+    if not cfg.na_input then
+      fail("na_input: expected 'surprise' or 'changepoint', got " .. tostring(opts.na_input))
+    end
   end
   if opts.seed ~= nil then
     if not is_integer(opts.seed) or opts.seed < 0 then
@@ -286,6 +294,7 @@ return function(backend, backend_name)
       tau_phasic = named_vector(c.tau_phasic, MODULATORS), tau_tonic = named_vector(c.tau_tonic, MODULATORS),
       scale = named_vector(c.scale, MODULATORS), na_threshold = c.na_threshold, na_reset = c.na_reset,
       surprise_floor = c.surprise_floor, attention_set = c.attention_set, gain_focus = c.gain_focus,
+      na_input = NA_INPUT_NAMES[c.na_input],
     }
     for i, p in ipairs(PARAMS) do t[p] = c.base[i] end
     return t

@@ -65,6 +65,7 @@ const char *nm_modulator_name(int modulator);
 const char *nm_param_name(int param);
 
 typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
+typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_input;
 
 /* NM_MAX_LAYERS = 8, NM_N_PARAMS = 8, NM_N_MODULATORS = 4 */
 typedef struct nm_agent_config {
@@ -90,6 +91,7 @@ typedef struct nm_agent_config {
   float surprise_floor;
   float attention_set;
   float gain_focus;
+  nm_na_input na_input;
 } nm_agent_config;
 
 void nm_agent_config_default(nm_agent_config *cfg);
@@ -297,6 +299,7 @@ local function push_config(c)
     na_threshold = tonumber(c.na_threshold), na_reset = tonumber(c.na_reset),
     surprise_floor = tonumber(c.surprise_floor),
     attention_set = tonumber(c.attention_set), gain_focus = tonumber(c.gain_focus),
+    na_input = tonumber(c.na_input),
   }
 end
 
@@ -351,6 +354,7 @@ local function read_config(t)
   c.surprise_floor = num("surprise_floor", c.surprise_floor)
   c.attention_set = num("attention_set", c.attention_set)
   c.gain_focus = num("gain_focus", c.gain_focus)
+  c.na_input = trunc(num("na_input", tonumber(c.na_input)))
   return c
 end
 

@@ -5,6 +5,7 @@
 --   trajectory.lua load CHECKPOINT CONTINUE           load the checkpoint and go on the same way
 --   trajectory.lua train_ns STEPS                     train with the neuron-scale options on (attention_set,
 --                                                     gain_focus); the hash lines also print attention and gain
+--   trajectory.lua train_cp STEPS                     train with NA's change-point input (na_input)
 -- Output: "backend <name>", then one line per step: t, action, reward, terminal, the modulator levels,
 -- phasic and tonic parts, the eight meta-parameters, the surprise and the step count (floats as %a:
 -- exact, and printed alike by both interpreters, where %.9g rounds decimal ties differently); every 100
@@ -64,9 +65,14 @@ elseif mode == "train_ns" then
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 16 }, seed = 7,
                           modulators = "all", attention_set = 50, gain_focus = 1 }
   run(agent, env, assert(tonumber(a1), "steps"), "")
+elseif mode == "train_cp" then
+  local env = Env{ seed = 1 }
+  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 16 }, seed = 7,
+                          modulators = "all", na_input = "changepoint" }
+  run(agent, env, assert(tonumber(a1), "steps"), "")
 elseif mode == "load" then
   local agent = assert(nm.load(a1))
   run(agent, Env{ seed = 2 }, assert(tonumber(a2), "continue steps"), "c")
 else
-  error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE | train_ns STEPS")
+  error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE | train_ns STEPS | train_cp STEPS")
 end
