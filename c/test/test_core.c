@@ -279,6 +279,19 @@ static void test_determinism(void)
     nm_agent_free(b);
 }
 
+/* Saves *b to buf, frees it and loads it back into *b: the agent continues from its checkpoint alone.
+ * Returns 0 if the checkpoint did not load (*b is then NULL). */
+static int reload(nm_agent **b, unsigned char *buf, size_t size)
+{
+    nm_agent *fresh = NULL;
+    nm_agent_save_buffer(*b, buf, size);
+    nm_agent_free(*b);
+    *b = NULL;
+    if (nm_agent_load_buffer(buf, size, &fresh, NULL, 0) != NM_OK) return 0;
+    *b = fresh;
+    return 1;
+}
+
 /* learn skips the exact trace norm when a running bound shows the update clip cannot act. An agent that is
  * saved and reloaded after every step never has a bound (a loaded trace's is unknown) and always takes the
  * exact norm; the two must stay bit-identical, with the clip acting often (small max_update), rarely
@@ -309,7 +322,6 @@ static void test_trace_bound(void)
             float x[5];
             int aa, ab;
             size_t i;
-            nm_agent *fresh;
             for (i = 0; i < cases[k].n_obs; i++) x[i] = (float)(2.0 * nm_rng_uniform(&env) - 1.0);
             nm_agent_act(a, x, cases[k].n_obs, &aa);
             nm_agent_act(b, x, cases[k].n_obs, &ab);
@@ -318,10 +330,7 @@ static void test_trace_bound(void)
                 nm_agent_learn(a, r, x, cases[k].n_obs, 0);
                 nm_agent_learn(b, r, x, cases[k].n_obs, 0);
             }
-            nm_agent_save_buffer(b, buf, size);
-            nm_agent_free(b);
-            if (nm_agent_load_buffer(buf, size, &fresh, NULL, 0) != NM_OK) { same = 0; break; }
-            b = fresh;
+            if (!reload(&b, buf, size)) { same = 0; break; }
             same = aa == ab && nm_agent_state_hash(a) == nm_agent_state_hash(b);
         }
         CHECK(same, "case %lu: the trace-norm bound changes nothing (diverged at step %d)", (unsigned long)k, t);
@@ -399,7 +408,6 @@ static void test_changepoint(void)
     for (t = 0; t < 1500 && same; t++) {
         float x[3], r;
         int aa, ab, as, i;
-        nm_agent *fresh;
         nm_modulator_state ma, ms;
         for (i = 0; i < 3; i++) x[i] = (float)(2.0 * nm_rng_uniform(&env) - 1.0);
         nm_agent_act(a, x, 3, &aa);
@@ -414,14 +422,11 @@ static void test_changepoint(void)
         nm_agent_get_modulators(a, &ma);
         nm_agent_get_modulators(s, &ms);
         differs |= ma.level[NM_NA] != ms.level[NM_NA];
-        nm_agent_save_buffer(b, buf, size);
-        nm_agent_free(b);
-        if (nm_agent_load_buffer(buf, size, &fresh, NULL, 0) != NM_OK) { same = 0; break; }
-        b = fresh;
+        if (!reload(&b, buf, size)) { same = 0; break; }
         same = aa == ab && nm_agent_state_hash(a) == nm_agent_state_hash(b);
     }
     CHECK(same, "change-point state survives save and load (diverged at step %d)", t);
-    CHECK(nm_agent_get_config(b)->na_input == NM_NA_CHANGEPOINT, "na_input survives save and load");
+    CHECK(b && nm_agent_get_config(b)->na_input == NM_NA_CHANGEPOINT, "na_input survives save and load");
     CHECK(differs, "the change-point input gives a different NA from the surprise input");
     free(buf);
     nm_agent_free(a);
