@@ -318,16 +318,16 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     const nm_agent_config *c = &a->cfg;
     nm_modstate *m = &a->mod;
     const float *kt = a->inv_tau_tonic;
-    float u;
+    float u, excess;
 
     m->surprise = surprise;
     m->expected = expected;
     /* NA: the part of the surprise that expected uncertainty does not explain */
-    u = surprise - c->na_threshold * expected;
-    u = u > 0.0f ? u / (surprise + c->surprise_floor) : 0.0f;
+    excess = surprise - c->na_threshold * expected;    /* > 0 exactly when the step is an outlier */
+    u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
     m->phasic[NM_NA] = a->phasic_decay[NM_NA] * m->phasic[NM_NA] +
-                       (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(a, surprise > c->na_threshold * expected) : u);
+                       (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(a, excess > 0.0f) : u);
     m->tonic[NM_NA] += kt[NM_NA] * (m->phasic[NM_NA] - m->tonic[NM_NA]);
     *reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
 

@@ -71,10 +71,10 @@ const nm_kernels *nm_kernels_find(const char *name)
 {
     size_t i;
     for (i = 0; i < sizeof all_sets / sizeof all_sets[0]; i++) {
-        if (name ? strcmp(name, all_sets[i]->name) == 0 : 1) {
-            if (supported(all_sets[i])) return all_sets[i];
-            if (name) return NULL;
-        }
+        const nm_kernels *k = all_sets[i];
+        if (name && strcmp(name, k->name) != 0) continue;   /* not the set asked for */
+        if (supported(k)) return k;                          /* widest first; generic always runs */
+        if (name) return NULL;                               /* asked for, but this CPU cannot run it */
     }
-    return name ? NULL : &generic_table;
+    return NULL;                                             /* no set of that name */
 }
