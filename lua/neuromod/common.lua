@@ -14,10 +14,12 @@ local MOD_INDEX, PARAM_INDEX = {}, {}
 for i, k in ipairs(MODULATORS) do MOD_INDEX[k] = i end
 for i, p in ipairs(PARAMS) do PARAM_INDEX[p] = i end
 
+-- C enums by name, and their names by value
+local function names_of(enum) local t = {} for k, v in pairs(enum) do t[v] = k end return t end
 local ACTIVATIONS = { tanh = 0, relu = 1 }
-local ACTIVATION_NAMES = { [0] = "tanh", [1] = "relu" }
+local ACTIVATION_NAMES = names_of(ACTIVATIONS)
 local NA_INPUTS = { surprise = 0, changepoint = 1 }
-local NA_INPUT_NAMES = { [0] = "surprise", [1] = "changepoint" }
+local NA_INPUT_NAMES = names_of(NA_INPUTS)
 
 local OPTIONS = {
   obs = true, actions = true, hidden = true, activation = true, seed = true, init_scale = true,
