@@ -21,6 +21,11 @@ LUA54       ?= lua5.4
 LUAJIT      ?= luajit
 BUSTED      ?= busted
 
+# The version and the ABI number come from c/neuromod.h, where they are defined once.
+nm_header_num = $(shell sed -n 's/^\#define $(1) \([0-9]*\)$$/\1/p' c/neuromod.h)
+VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VERSION_MINOR).$(call nm_header_num,NM_VERSION_PATCH)
+SOVERSION   := $(call nm_header_num,NM_SOVERSION)
+
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/modulators.c c/agent.c \
             c/checkpoint.c c/simd.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
@@ -40,7 +45,8 @@ $(BUILD)/obj/simd.o: c/simd_kernels.h
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
+	$(CC) -shared -Wl,-soname,libneuromod.so.$(SOVERSION) -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
+	ln -sf libneuromod.so $(BUILD)/lib/libneuromod.so.$(SOVERSION)
 
 $(LIB_A): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -97,12 +103,14 @@ install: all
 	  $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod \
 	  $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod $(DESTDIR)$(PREFIX)/bin
 	install -m 644 c/neuromod.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libneuromod.so.$(VERSION)
+	ln -sf libneuromod.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libneuromod.so.$(SOVERSION)
+	ln -sf libneuromod.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libneuromod.so
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LUA_MOD) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod/
 	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod/
 	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod/  # LuaJIT's path (FFI backend)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' c/neuromod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' c/neuromod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
 	install -m 755 bin/neuromod $(DESTDIR)$(PREFIX)/bin/
 
 # What `luarocks make` installs (build type "make"): LUADIR, LIBDIR and BINDIR come from LuaRocks. The shared

@@ -1,5 +1,8 @@
-/* config.c -- defaults, names and validation of nm_agent_config. Every check names the field. */
+/* config.c -- everything about nm_agent_config, derived from the one table NM_CONFIG_FIELDS (neuromod.h):
+ * defaults, legacy values, the field descriptions, the by-name accessors and the checks with their messages. */
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include "nm_internal.h"
 
@@ -8,175 +11,316 @@ static const char *const param_names[NM_N_PARAMS] = {
     "learning_rate", "inverse_temperature", "discount", "trace_decay",
     "gain", "attention", "withhold_bias", "consolidation"
 };
+static const char *const layer_labels[NM_MAX_LAYERS] = { "1", "2", "3", "4", "5", "6", "7", "8" };
 
 const char *nm_modulator_name(int m) { return (m >= 0 && m < NM_N_MODULATORS) ? modulator_names[m] : NULL; }
 const char *nm_param_name(int p) { return (p >= 0 && p < NM_N_PARAMS) ? param_names[p] : NULL; }
 
-void nm_agent_config_default(nm_agent_config *cfg)
+/* ---- defaults and legacy values: designated initializers generated from the table ---- */
+#define X_DEFAULT(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, dflt, legacy, doc) .name = dflt,
+#define X_LEGACY(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, dflt, legacy, doc) .name = legacy,
+static const nm_agent_config default_config = { NM_CONFIG_FIELDS(X_DEFAULT) };
+static const nm_agent_config legacy_config = { NM_CONFIG_FIELDS(X_LEGACY) };
+#undef X_DEFAULT
+#undef X_LEGACY
+
+void nm_agent_config_default(nm_agent_config *cfg) { if (cfg) *cfg = default_config; }
+void nm_agent_config_legacy(nm_agent_config *cfg) { if (cfg) *cfg = legacy_config; }
+size_t nm_config_size(void) { return sizeof(nm_agent_config); }
+
+/* ---- the field descriptions, all constant: no state, safe from any thread ---- */
+typedef struct field_def {
+    nm_config_field pub;
+    size_t offset;     /* of the field in nm_agent_config */
+    size_t elem_size;  /* bytes of one element */
+} field_def;
+
+#define SHAPE_ROWS(shape) ((shape) == NM_SHAPE_SCALAR ? 1 : (shape) == NM_SHAPE_LAYERS ? NM_MAX_LAYERS :          \
+                           (shape) == NM_SHAPE_PARAMS || (shape) == NM_SHAPE_PARAMS_MODS ? NM_N_PARAMS :        \
+                           (shape) == NM_SHAPE_MODS_MODS || (shape) == NM_SHAPE_MODS ? NM_N_MODULATORS : 1)
+#define SHAPE_COLS(shape) ((shape) == NM_SHAPE_PARAMS_MODS || (shape) == NM_SHAPE_MODS_MODS ? NM_N_MODULATORS : 1)
+#define SHAPE_ROW_LABELS(shape)                                                                                  \
+    ((shape) == NM_SHAPE_LAYERS ? layer_labels : (shape) == NM_SHAPE_PARAMS || (shape) == NM_SHAPE_PARAMS_MODS    \
+     ? param_names : (shape) == NM_SHAPE_MODS || (shape) == NM_SHAPE_MODS_MODS ? modulator_names : NULL)
+#define SHAPE_COL_LABELS(shape) \
+    ((shape) == NM_SHAPE_PARAMS_MODS || (shape) == NM_SHAPE_MODS_MODS ? modulator_names : NULL)
+#define NAMED(kind) ((kind) == NM_FIELD_ENUM || (kind) == NM_FIELD_MASK)
+
+/* the names of each field's values (NM_NONE for most) */
+#define X_VALUES(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, dflt, legacy, doc) \
+    static const char *const name##_values[] = values;
+NM_CONFIG_FIELDS(X_VALUES)
+#undef X_VALUES
+
+/* A mask is one value (its bits are named by `values`), whatever the shape its names come from. */
+#define X_FIELD(ctype, name, dims, kind_, shape_, option_, flags_, lo_, hi_, expect_, values_, dflt, legacy, doc_)  \
+    { { #name, option_, expect_, doc_, kind_, shape_, flags_,                                                      \
+        (kind_) == NM_FIELD_MASK ? 1 : SHAPE_ROWS(shape_), SHAPE_COLS(shape_),                                    \
+        (kind_) == NM_FIELD_MASK ? NULL : SHAPE_ROW_LABELS(shape_), SHAPE_COL_LABELS(shape_),                     \
+        NAMED(kind_) ? name##_values : NULL, NAMED(kind_) ? sizeof name##_values / sizeof name##_values[0] : 0,    \
+        (double)(lo_), (double)(hi_) },                                                                            \
+      offsetof(nm_agent_config, name),                                                                             \
+      sizeof(((nm_agent_config *)0)->name) / ((kind_) == NM_FIELD_MASK ? 1 : SHAPE_ROWS(shape_) * SHAPE_COLS(shape_)) },
+static const field_def fields[] = { NM_CONFIG_FIELDS(X_FIELD) };
+#undef X_FIELD
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+/* The accessors read every element as its kind's C type; enums are stored as int. */
+typedef char enum_is_int[sizeof(nm_activation) == sizeof(int) && sizeof(nm_na_input) == sizeof(int) &&
+                         sizeof(nm_layer_kind) == sizeof(int) && sizeof(nm_model) == sizeof(int) ? 1 : -1];
+
+size_t nm_config_field_count(void) { return N_FIELDS; }
+
+const nm_config_field *nm_config_field_at(size_t i)
 {
-    int k;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->n_layers = 1;
-    cfg->hidden[0] = 64;
-    cfg->activation = NM_TANH;
-    cfg->seed = 1;
-    cfg->init_scale = 1.0f;
-    cfg->critic_scale = 1.0f;
-    cfg->predictor_rate = 0.1f;
-    cfg->max_update = 1.0f;
-    cfg->base[NM_P_LEARNING_RATE] = 0.05f;
-    cfg->base[NM_P_INVERSE_TEMPERATURE] = 1.0f;
-    cfg->base[NM_P_DISCOUNT] = 0.95f;
-    cfg->base[NM_P_TRACE_DECAY] = 0.5f;
-    cfg->base[NM_P_GAIN] = 1.0f;
-    cfg->base[NM_P_ATTENTION] = 1.0f;
-    cfg->base[NM_P_WITHHOLD_BIAS] = 0.0f;
-    cfg->base[NM_P_CONSOLIDATION] = 0.0f;
-    cfg->modulators = NM_MOD_ALL;
-    nm_mod_default_mapping(cfg->mapping);
-    nm_mod_default_interaction(cfg->interaction);
-    for (k = 0; k < NM_N_MODULATORS; k++) {
-        cfg->tau_phasic[k] = 20.0f;
-        cfg->tau_tonic[k] = 500.0f;
-    }
-    /* Level scales in the units of each raw signal: reward per step (DA), surprise in reward^2 (ACh),
-     * accumulated unexpectedness (NA), punishment per step (5-HT). */
-    cfg->scale[NM_DA] = 0.1f;
-    cfg->scale[NM_NA] = 2.0f;
-    cfg->scale[NM_ACH] = 0.25f;
-    cfg->scale[NM_5HT] = 0.25f;
-    cfg->tau_tonic[NM_ACH] = 200.0f;
-    cfg->na_threshold = 4.0f;
-    cfg->na_reset = 0.9f;
-    cfg->surprise_floor = 0.02f;
-    cfg->attention_set = 0.0f;
-    cfg->gain_focus = 0.0f;
-    cfg->na_input = NM_NA_SURPRISE;
+    return i < N_FIELDS ? &fields[i].pub : NULL;
 }
 
-static int finite(float x) { return isfinite(x); }
+static const field_def *find(const char *name)
+{
+    size_t i;
+    if (!name) return NULL;
+    for (i = 0; i < N_FIELDS; i++)
+        if (strcmp(fields[i].pub.name, name) == 0 || (fields[i].pub.option[0] && strcmp(fields[i].pub.option, name) == 0))
+            return &fields[i];
+    return NULL;
+}
 
+const nm_config_field *nm_config_field_find(const char *name)
+{
+    const field_def *d = find(name);
+    return d ? &d->pub : NULL;
+}
+
+/* ---- ranges ---- */
+/* The base value of each meta-parameter: discount and trace decay in [0, 1), gain and attention > 0, the
+ * withhold bias any finite number, consolidation a per-step coupling in [0, 0.5], the rest >= 0. */
+static const struct { double lo, hi; unsigned flags; const char *expect; } param_range[NM_N_PARAMS] = {
+    { 0, 1e30, 0, "a number >= 0" },                     /* learning_rate */
+    { 0, 1e30, 0, "a number >= 0" },                     /* inverse_temperature */
+    { 0, 1, NM_F_HI_OPEN, "a number in [0, 1)" },        /* discount */
+    { 0, 1, NM_F_HI_OPEN, "a number in [0, 1)" },        /* trace_decay */
+    { 1e-30, 1e30, 0, "a number > 0" },                  /* gain */
+    { 1e-30, 1e30, 0, "a number > 0" },                  /* attention */
+    { -1e30, 1e30, 0, "a finite number" },               /* withhold_bias */
+    { 0, 0.5, 0, "a per-step coupling in [0, 0.5]" },    /* consolidation */
+};
+
+static void range_of(const field_def *d, size_t index, double *lo, double *hi, unsigned *flags, const char **expect)
+{
+    if (d->pub.flags & NM_F_PER_PARAM) {
+        size_t p = index % NM_N_PARAMS;
+        *lo = param_range[p].lo; *hi = param_range[p].hi;
+        *flags = param_range[p].flags; *expect = param_range[p].expect;
+    } else {
+        *lo = d->pub.lo; *hi = d->pub.hi; *flags = d->pub.flags; *expect = d->pub.expect;
+    }
+    if (d->pub.kind == NM_FIELD_ENUM) *hi = (double)d->pub.n_values - 1;
+}
+
+static size_t elements(const field_def *d) { return d->pub.rows * d->pub.cols; }
+
+nm_status nm_config_range(const char *name, size_t index, double *lo, double *hi, const char **expect)
+{
+    const field_def *d = find(name);
+    double l, h;
+    unsigned fl;
+    const char *e;
+    if (!d || index >= elements(d)) return NM_ERR_ARG;
+    range_of(d, index, &l, &h, &fl, &e);
+    if (lo) *lo = l;
+    if (hi) *hi = h;
+    if (expect) *expect = e;
+    return NM_OK;
+}
+
+/* The element's name in messages: option, option[i] for layers, option.label, option.row.col; a split field's
+ * element is named by its label alone ("discount"). */
+static void element_name(const field_def *d, size_t index, char *out, size_t len)
+{
+    const nm_config_field *f = &d->pub;
+    const char *opt = f->option[0] ? f->option : f->name;
+    if (f->shape == NM_SHAPE_SCALAR || f->kind == NM_FIELD_MASK) snprintf(out, len, "%s", opt);
+    else if (f->shape == NM_SHAPE_LAYERS) snprintf(out, len, "%s[%lu]", opt, (unsigned long)index + 1);
+    else if (f->flags & NM_F_SPLIT) snprintf(out, len, "%s", f->row_labels[index]);
+    else if (f->col_labels)
+        snprintf(out, len, "%s.%s.%s", opt, f->row_labels[index / f->cols], f->col_labels[index % f->cols]);
+    else snprintf(out, len, "%s.%s", opt, f->row_labels[index]);
+}
+
+/* ---- raw element access ---- */
+static void *element(const field_def *d, const nm_agent_config *cfg, size_t index)
+{
+    return (char *)cfg + d->offset + index * d->elem_size;
+}
+
+static double read_number(const field_def *d, const nm_agent_config *cfg, size_t index)
+{
+    const void *p = element(d, cfg, index);
+    switch (d->pub.kind) {
+    case NM_FIELD_COUNT: return (double)*(const size_t *)p;
+    case NM_FIELD_U64: return (double)*(const uint64_t *)p;
+    case NM_FIELD_REAL: return (double)*(const float *)p;
+    case NM_FIELD_MASK: return (double)*(const unsigned *)p;
+    default: return (double)*(const int *)p;
+    }
+}
+
+/* Checks a value for an element; on error writes "<element>: expected <what>, got <value>". */
+static nm_status check_value(const field_def *d, size_t index, double v, char *msg, size_t msglen)
+{
+    double lo, hi;
+    unsigned flags;
+    const char *expect;
+    char name[64];
+    int ok;
+    range_of(d, index, &lo, &hi, &flags, &expect);
+    element_name(d, index, name, sizeof name);
+    if (d->pub.kind == NM_FIELD_ENUM) {
+        if (v == floor(v) && v >= 0 && v < (double)d->pub.n_values) return NM_OK;
+        nm_write_msg(msg, msglen, "%s: expected %s, got %g", name, expect, v);
+        return NM_ERR_ARG;
+    }
+    if (!isfinite(v)) {
+        nm_write_msg(msg, msglen, "%s: expected %s, got %s", name, expect, isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf");
+        return NM_ERR_ARG;
+    }
+    if (d->pub.kind != NM_FIELD_REAL && v != floor(v)) {
+        nm_write_msg(msg, msglen, "%s: expected %s, got %g", name, expect, v);
+        return NM_ERR_ARG;
+    }
+    ok = v >= lo && ((flags & NM_F_HI_OPEN) ? v < hi : v <= hi);
+    if (!ok && (flags & NM_F_ZERO_OFF) && v == 0) ok = 1;
+    if (d->pub.kind == NM_FIELD_MASK && ok) {
+        unsigned long bits = (unsigned long)v;
+        ok = (bits & ~(unsigned long)hi) == 0;
+    }
+    if (d->pub.kind == NM_FIELD_REAL && ok && fabs(v) > 3.4028234663852886e38) ok = 0; /* beyond float */
+    if (!ok) {
+        nm_write_msg(msg, msglen, "%s: expected %s, got %.9g", name, expect, v);
+        return NM_ERR_ARG;
+    }
+    return NM_OK;
+}
+
+static nm_status lookup(const char *name, size_t index, const field_def **out, char *msg, size_t msglen)
+{
+    const field_def *d = find(name);
+    if (!d) { nm_write_msg(msg, msglen, "unknown config field '%s'", name ? name : "(null)"); return NM_ERR_ARG; }
+    if (index >= elements(d)) {
+        nm_write_msg(msg, msglen, "%s: element %lu out of range (the field has %lu)", d->pub.name,
+                     (unsigned long)index, (unsigned long)elements(d));
+        return NM_ERR_ARG;
+    }
+    *out = d;
+    return NM_OK;
+}
+
+nm_status nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value)
+{
+    const field_def *d;
+    if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
+    *value = read_number(d, cfg, index);
+    return NM_OK;
+}
+
+nm_status nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen)
+{
+    const field_def *d;
+    nm_status st;
+    void *p;
+    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
+    if ((st = lookup(name, index, &d, msg, msglen)) != NM_OK) return st;
+    if ((st = check_value(d, index, value, msg, msglen)) != NM_OK) return st;
+    if (d->pub.kind == NM_FIELD_U64 && value >= 18446744073709551616.0) {
+        nm_write_msg(msg, msglen, "%s: expected %s below 2^64, got %g", d->pub.option, d->pub.expect, value);
+        return NM_ERR_ARG;
+    }
+    p = element(d, cfg, index);
+    switch (d->pub.kind) {
+    case NM_FIELD_COUNT: *(size_t *)p = (size_t)value; break;
+    case NM_FIELD_U64: *(uint64_t *)p = (uint64_t)value; break;
+    case NM_FIELD_REAL: *(float *)p = (float)value; break;
+    case NM_FIELD_MASK: *(unsigned *)p = (unsigned)value; break;
+    default: *(int *)p = (int)value;
+    }
+    return NM_OK;
+}
+
+nm_status nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value)
+{
+    const field_def *d;
+    if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
+    if (d->pub.kind == NM_FIELD_U64) *value = *(const uint64_t *)element(d, cfg, index);
+    else if (d->pub.kind == NM_FIELD_REAL) return NM_ERR_ARG;
+    else *value = (uint64_t)read_number(d, cfg, index);
+    return NM_OK;
+}
+
+nm_status nm_config_set_u64(nm_agent_config *cfg, const char *name, size_t index, uint64_t value, char *msg,
+                            size_t msglen)
+{
+    const field_def *d;
+    nm_status st;
+    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
+    if ((st = lookup(name, index, &d, msg, msglen)) != NM_OK) return st;
+    if (d->pub.kind != NM_FIELD_U64) return nm_config_set(cfg, name, index, (double)value, msg, msglen);
+    *(uint64_t *)element(d, cfg, index) = value;
+    return NM_OK;
+}
+
+nm_status nm_config_set_value(nm_agent_config *cfg, const char *name, size_t index, const char *value, char *msg,
+                              size_t msglen)
+{
+    const field_def *d;
+    nm_status st;
+    size_t i;
+    char ename[64];
+    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
+    if ((st = lookup(name, index, &d, msg, msglen)) != NM_OK) return st;
+    element_name(d, index, ename, sizeof ename);
+    if (d->pub.kind != NM_FIELD_ENUM) {
+        nm_write_msg(msg, msglen, "%s: expected %s, got a name", ename, d->pub.expect);
+        return NM_ERR_ARG;
+    }
+    for (i = 0; value && i < d->pub.n_values; i++)
+        if (strcmp(d->pub.values[i], value) == 0) {
+            *(int *)element(d, cfg, index) = (int)i;
+            return NM_OK;
+        }
+    nm_write_msg(msg, msglen, "%s: expected %s, got '%s'", ename, d->pub.expect, value ? value : "(null)");
+    return NM_ERR_ARG;
+}
+
+const char *nm_config_get_value(const nm_agent_config *cfg, const char *name, size_t index)
+{
+    const field_def *d;
+    int v;
+    if (!cfg || lookup(name, index, &d, NULL, 0) != NM_OK || d->pub.kind != NM_FIELD_ENUM) return NULL;
+    v = *(const int *)element(d, cfg, index);
+    return v >= 0 && (size_t)v < d->pub.n_values ? d->pub.values[v] : NULL;
+}
+
+/* ---- the whole config ---- */
 nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen)
 {
-    size_t l;
-    int p, k;
+    size_t i, e, n;
+    nm_status st;
     if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
-    if (cfg->n_obs < 1 || cfg->n_obs > NM_MAX_UNITS) {
-        nm_write_msg(msg, msglen, "obs: expected 1 to %d inputs, got %lu", NM_MAX_UNITS, (unsigned long)cfg->n_obs);
-        return NM_ERR_ARG;
-    }
-    if (cfg->n_actions < 2 || cfg->n_actions > NM_MAX_UNITS) {
-        nm_write_msg(msg, msglen, "actions: expected 2 to %d actions, got %lu", NM_MAX_UNITS,
-                     (unsigned long)cfg->n_actions);
-        return NM_ERR_ARG;
-    }
-    if (cfg->n_layers > NM_MAX_LAYERS) {
-        nm_write_msg(msg, msglen, "hidden: at most %d layers, got %lu", NM_MAX_LAYERS, (unsigned long)cfg->n_layers);
-        return NM_ERR_ARG;
-    }
-    for (l = 0; l < cfg->n_layers; l++) {
-        if (cfg->hidden[l] < 1 || cfg->hidden[l] > NM_MAX_UNITS) {
-            nm_write_msg(msg, msglen, "hidden[%lu]: expected 1 to %d units, got %lu", (unsigned long)l + 1,
-                         NM_MAX_UNITS, (unsigned long)cfg->hidden[l]);
-            return NM_ERR_ARG;
-        }
-    }
-    if (cfg->activation != NM_TANH && cfg->activation != NM_RELU) {
-        nm_write_msg(msg, msglen, "activation: expected tanh or relu");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->init_scale) || cfg->init_scale < 0.0f) {
-        nm_write_msg(msg, msglen, "init_scale: expected a finite number >= 0");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->critic_scale) || cfg->critic_scale < 0.0f) {
-        nm_write_msg(msg, msglen, "critic_scale: expected a finite number >= 0");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->max_update) || cfg->max_update < 0.0f) {
-        nm_write_msg(msg, msglen, "max_update: expected a finite number >= 0 (0 turns clipping off)");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->predictor_rate) || cfg->predictor_rate < 0.0f || cfg->predictor_rate > 1.0f) {
-        nm_write_msg(msg, msglen, "predictor_rate: expected a number in [0, 1]");
-        return NM_ERR_ARG;
-    }
-    for (p = 0; p < NM_N_PARAMS; p++) {
-        float v = cfg->base[p];
-        if (!finite(v)) { nm_write_msg(msg, msglen, "%s: expected a finite number", param_names[p]); return NM_ERR_ARG; }
-        if ((p == NM_P_DISCOUNT || p == NM_P_TRACE_DECAY) && (v < 0.0f || v >= 1.0f)) {
-            nm_write_msg(msg, msglen, "%s: expected a number in [0, 1), got %g", param_names[p], (double)v);
-            return NM_ERR_ARG;
-        }
-        if (p != NM_P_WITHHOLD_BIAS && p != NM_P_DISCOUNT && p != NM_P_TRACE_DECAY && v < 0.0f) {
-            nm_write_msg(msg, msglen, "%s: expected a number >= 0, got %g", param_names[p], (double)v);
-            return NM_ERR_ARG;
-        }
-        if (p == NM_P_CONSOLIDATION && v > 0.5f) {
-            nm_write_msg(msg, msglen, "consolidation: expected a per-step coupling in [0, 0.5], got %g", (double)v);
-            return NM_ERR_ARG;
-        }
-        if ((p == NM_P_GAIN || p == NM_P_ATTENTION) && v <= 0.0f) {
-            nm_write_msg(msg, msglen, "%s: expected a number > 0, got %g", param_names[p], (double)v);
-            return NM_ERR_ARG;
-        }
-        for (k = 0; k < NM_N_MODULATORS; k++) {
-            if (!finite(cfg->mapping[p][k]) || fabsf(cfg->mapping[p][k]) > 100.0f) {
-                nm_write_msg(msg, msglen, "mapping.%s.%s: expected a number in [-100, 100]", param_names[p],
-                             modulator_names[k]);
-                return NM_ERR_ARG;
+    for (i = 0; i < N_FIELDS; i++) {
+        const field_def *d = &fields[i];
+        n = elements(d);
+        /* hidden layers beyond n_layers are unused; n_layers itself is checked first (it comes earlier) */
+        if (d->pub.shape == NM_SHAPE_LAYERS) n = cfg->n_layers;
+        for (e = 0; e < n; e++) {
+            if (d->pub.kind == NM_FIELD_U64) continue; /* every 64-bit value is a valid seed */
+            if ((st = check_value(d, e, read_number(d, cfg, e), msg, msglen)) != NM_OK) {
+                if (strcmp(d->pub.name, "n_layers") == 0) /* n_layers: say it as the user wrote it, the length of hidden */
+                    nm_write_msg(msg, msglen, "hidden: at most %d layers, got %lu", NM_MAX_LAYERS,
+                                 (unsigned long)cfg->n_layers);
+                return st;
             }
         }
-    }
-    if (cfg->modulators & ~NM_MOD_ALL) {
-        nm_write_msg(msg, msglen, "modulators: unknown modulator bit set");
-        return NM_ERR_ARG;
-    }
-    for (k = 0; k < NM_N_MODULATORS; k++) {
-        if (!finite(cfg->tau_phasic[k]) || cfg->tau_phasic[k] < 1.0f) {
-            nm_write_msg(msg, msglen, "tau_phasic.%s: expected a number >= 1 (steps)", modulator_names[k]);
-            return NM_ERR_ARG;
-        }
-        if (!finite(cfg->tau_tonic[k]) || cfg->tau_tonic[k] < 1.0f) {
-            nm_write_msg(msg, msglen, "tau_tonic.%s: expected a number >= 1 (steps)", modulator_names[k]);
-            return NM_ERR_ARG;
-        }
-        if (!finite(cfg->scale[k]) || cfg->scale[k] <= 0.0f) {
-            nm_write_msg(msg, msglen, "scale.%s: expected a number > 0", modulator_names[k]);
-            return NM_ERR_ARG;
-        }
-        for (p = 0; p < NM_N_MODULATORS; p++) {
-            if (!finite(cfg->interaction[k][p]) || fabsf(cfg->interaction[k][p]) > 100.0f) {
-                nm_write_msg(msg, msglen, "interaction.%s.%s: expected a number in [-100, 100]",
-                             modulator_names[k], modulator_names[p]);
-                return NM_ERR_ARG;
-            }
-        }
-    }
-    if (!finite(cfg->na_threshold) || cfg->na_threshold < 1.0f) {
-        nm_write_msg(msg, msglen, "na_threshold: expected a number >= 1");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->na_reset) || cfg->na_reset < 0.0f) {
-        nm_write_msg(msg, msglen, "na_reset: expected a number >= 0 (above 1 never resets)");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->surprise_floor) || cfg->surprise_floor <= 0.0f) {
-        nm_write_msg(msg, msglen, "surprise_floor: expected a number > 0");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->attention_set) || (cfg->attention_set != 0.0f && cfg->attention_set < 1.0f)) {
-        nm_write_msg(msg, msglen, "attention_set: expected 0 (off) or a time constant >= 1 (steps)");
-        return NM_ERR_ARG;
-    }
-    if (!finite(cfg->gain_focus) || cfg->gain_focus < 0.0f) {
-        nm_write_msg(msg, msglen, "gain_focus: expected a number >= 0 (0: the same gain for every unit)");
-        return NM_ERR_ARG;
-    }
-    if (cfg->na_input != NM_NA_SURPRISE && cfg->na_input != NM_NA_CHANGEPOINT) {
-        nm_write_msg(msg, msglen, "na_input: expected NM_NA_SURPRISE (0) or NM_NA_CHANGEPOINT (1), got %d",
-                     (int)cfg->na_input);
-        return NM_ERR_ARG;
     }
     return NM_OK;
 }

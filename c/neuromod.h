@@ -27,10 +27,18 @@
 extern "C" {
 #endif
 
+/* The version, defined here alone: the Makefile, the pkg-config file, the rock and both bindings read it from
+ * these lines. NM_SOVERSION is the shared library's ABI number (libneuromod.so.N): it goes up whenever a
+ * public struct or signature changes (2: the config struct became generated from NM_CONFIG_FIELDS, with
+ * layer_kind and model added). */
 #define NM_VERSION_MAJOR 0
-#define NM_VERSION_MINOR 1
+#define NM_VERSION_MINOR 2
 #define NM_VERSION_PATCH 0
-#define NM_VERSION_STRING "0.1.0"
+#define NM_SOVERSION 2
+#define NM_STRINGIFY_(x) #x
+#define NM_STRINGIFY(x) NM_STRINGIFY_(x)
+#define NM_VERSION_STRING \
+    NM_STRINGIFY(NM_VERSION_MAJOR) "." NM_STRINGIFY(NM_VERSION_MINOR) "." NM_STRINGIFY(NM_VERSION_PATCH)
 
 /* Most trunk (hidden) layers an agent may have. */
 #define NM_MAX_LAYERS 8
@@ -104,50 +112,210 @@ typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
  * of misleading outcomes and climbs when outliers become more frequent than the learned rate. */
 typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_input;
 
-typedef struct nm_agent_config {
-    size_t n_obs;                        /* observation length, >= 1 */
-    size_t n_actions;                    /* number of discrete actions, >= 2 */
-    size_t n_layers;                     /* trunk layers, 0 .. NM_MAX_LAYERS */
-    size_t hidden[NM_MAX_LAYERS];        /* units per trunk layer, each >= 1 */
-    nm_activation activation;
-    uint64_t seed;                       /* seeds the weights and the action sampling */
-    float init_scale;                    /* weights ~ U(-s, s) * sqrt(3 / fan_in) (s = 1 is LeCun-uniform) */
-    float critic_scale;                  /* critic step = learning_rate * critic_scale */
-    float predictor_rate;                /* step size of the outcome predictor (normalised LMS), 0 .. 1 */
-    float max_update;                    /* largest L2 norm of one weight update (0: no clipping) */
-    float base[NM_N_PARAMS];             /* p0 of each meta-parameter (the value with all modulators at 0) */
-    unsigned modulators;                 /* bitmask NM_MOD_BIT(NM_DA) | ...: enabled modulators; a disabled
-                                            one is held at its baseline 0 */
-    /* The many-to-one mapping: p = p0 * exp(sum_k mapping[p][k] * m_k) for multiplicative parameters;
-     * for discount and trace decay the exponent acts on the horizon, p = 1 - (1 - p0) * exp(-sum_k ...);
-     * the withhold bias is additive, p = p0 + sum_k mapping[p][k] * m_k. */
-    float mapping[NM_N_PARAMS][NM_N_MODULATORS];
-    /* Modulator-on-modulator actions: the effective level of k is m_k * exp(sum_j interaction[k][j] m_j)
-     * (diagonal ignored). For DA the effective level is the third factor of plasticity, delta * exp(...). */
-    float interaction[NM_N_MODULATORS][NM_N_MODULATORS];
-    float tau_phasic[NM_N_MODULATORS];   /* time constants (steps) of the phasic components, >= 1 */
-    float tau_tonic[NM_N_MODULATORS];    /* time constants (steps) of the tonic components, >= 1 */
-    float scale[NM_N_MODULATORS];        /* saturation scale: a level is tanh(raw / scale), > 0 */
-    float na_threshold;                  /* surprise counts as unexpected beyond na_threshold x expected */
-    float na_reset;                      /* unexpectedness (0..1) above which NA clears the traces; > 1 never */
-    float surprise_floor;                /* smallest expected surprise, > 0 (keeps ratios finite) */
-    /* Neuron scale (c/modulators.c). attention_set: ACh's attention is spread over the inputs by a learned
-     * salience (a Mackintosh-style attentional set) that NA releases; 0 = every input takes the same
-     * attention. gain_focus: NA's gain is concentrated on the recently most active hidden units (GANE,
-     * Mather et al. 2016) with this contrast; 0 = every unit takes the same gain. Both >= 0. */
-    float attention_set;
-    float gain_focus;
-    nm_na_input na_input;                /* NA's phasic input; default NM_NA_SURPRISE */
-} nm_agent_config;
+/* What a config field holds (the table below): its element type, the labels of its elements, its flags. */
+typedef enum nm_field_kind {
+    NM_FIELD_COUNT = 0,  /* a non-negative integer size (size_t) */
+    NM_FIELD_U64 = 1,    /* a 64-bit unsigned integer (the seed) */
+    NM_FIELD_REAL = 2,   /* a float */
+    NM_FIELD_ENUM = 3,   /* one of named values (nm_config_field.values) */
+    NM_FIELD_MASK = 4    /* a set of named bits (the modulators) */
+} nm_field_kind;
+typedef enum nm_field_shape {
+    NM_SHAPE_SCALAR = 0, NM_SHAPE_LAYERS = 1, NM_SHAPE_PARAMS = 2, NM_SHAPE_MODS = 3, NM_SHAPE_PARAMS_MODS = 4,
+    NM_SHAPE_MODS_MODS = 5
+} nm_field_shape;
+#define NM_F_REQUIRED   1u
+#define NM_F_SPLIT      2u
+#define NM_F_ZERO_OFF   4u
+#define NM_F_HI_OPEN    8u
+#define NM_F_PER_PARAM 16u
+#define NM_F_STRUCTURAL 32u
 
-/* Defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95, lambda 0.5, gain 1,
- * attention 1, no withhold bias, consolidation 0, all modulators enabled, the default mapping. n_obs and
- * n_actions are 0 and must be set. */
+/* Trunk layer kinds (config.layer_kind) and learners (config.model). Only the dense layer and the rate
+ * actor-critic exist in this version; the enums name what a config may ask for. */
+typedef enum nm_layer_kind { NM_LAYER_DENSE = 0 } nm_layer_kind;
+typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
+
+/* ------------------------------------------------------------------------------------------------------
+ * The configuration, described once. Each X(...) row is one field of nm_agent_config:
+ *   X(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, default, legacy, doc)
+ *     ctype, dims  the C declaration: ctype name dims;
+ *     kind         NM_FIELD_COUNT (an integer size), _U64, _REAL (float), _ENUM, _MASK (a bit set)
+ *     shape        the labels of its elements: NM_SHAPE_SCALAR, _LAYERS (hidden layers 1..8), _PARAMS,
+ *                  _MODS, _PARAMS_MODS (rows: meta-parameters, columns: modulators), _MODS_MODS
+ *     option       the name bindings and messages use ("" for a field set through another one)
+ *     flags        NM_F_REQUIRED (a checkpoint must hold it), NM_F_SPLIT (each element is an option named by
+ *                  its label), NM_F_ZERO_OFF (0 is accepted besides the range), NM_F_HI_OPEN (hi excluded),
+ *                  NM_F_PER_PARAM (ranges per meta-parameter, see config.c), NM_F_STRUCTURAL (set
+ *                  through `hidden`)
+ *     lo, hi       the accepted range of each element (inclusive unless NM_F_HI_OPEN)
+ *     expect       the accepted values in words, for messages ("a number >= 1 (steps)")
+ *     values       ENUM: the names of its values 0, 1, ...; MASK: the names of its bits; else NM_NONE
+ *     default      the value of a new agent
+ *     legacy       the value a checkpoint that lacks the field means: the behaviour before the field existed
+ *     doc          one line
+ * From this table come the struct below, nm_agent_config_default, nm_agent_config_check, the by-name
+ * accessors (nm_config_*), the checkpoint's config section and both Lua bindings' options. A new field is
+ * one row here plus its use.
+ * ------------------------------------------------------------------------------------------------------ */
+#define NM_LIST(...) { __VA_ARGS__ }
+#define NM_NONE { NULL }
+#define NM_CONFIG_FIELDS(X) \
+    X(size_t, n_obs, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "obs", NM_F_REQUIRED, 1, NM_MAX_UNITS, \
+      "1 to 65536 inputs", NM_NONE, 0, 0, "observation length") \
+    X(size_t, n_actions, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "actions", NM_F_REQUIRED, 2, NM_MAX_UNITS, \
+      "2 to 65536 actions", NM_NONE, 0, 0, "number of discrete actions") \
+    X(size_t, n_layers, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "", NM_F_REQUIRED | NM_F_STRUCTURAL, 0, NM_MAX_LAYERS, \
+      "at most 8 layers", NM_NONE, 1, 1, "trunk layers (the length of hidden)") \
+    X(size_t, hidden, [NM_MAX_LAYERS], NM_FIELD_COUNT, NM_SHAPE_LAYERS, "hidden", NM_F_REQUIRED | NM_F_STRUCTURAL, \
+      1, NM_MAX_UNITS, "a positive integer (1 to 65536 units)", NM_NONE, NM_LIST(64), NM_LIST(64), "units per trunk layer") \
+    X(nm_activation, activation, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "activation", 0, 0, 1, \
+      "'tanh' or 'relu'", NM_LIST("tanh", "relu"), NM_TANH, NM_TANH, "the trunk's activation function") \
+    X(uint64_t, seed, , NM_FIELD_U64, NM_SHAPE_SCALAR, "seed", 0, 0, 18446744073709551615.0, \
+      "a non-negative integer", NM_NONE, 1, 1, "seeds the weights and the action sampling") \
+    X(float, init_scale, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "init_scale", 0, 0, 1e6, \
+      "a finite number >= 0", NM_NONE, 1.0f, 1.0f, "weights ~ U(-s, s) * sqrt(3 / fan_in) (s = 1 is LeCun-uniform)") \
+    X(float, critic_scale, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "critic_scale", 0, 0, 1e6, \
+      "a finite number >= 0", NM_NONE, 1.0f, 1.0f, "critic step = learning_rate * critic_scale") \
+    X(float, predictor_rate, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "predictor_rate", 0, 0, 1, \
+      "a number in [0, 1]", NM_NONE, 0.1f, 0.1f, "step size of the outcome predictor (normalised LMS)") \
+    X(float, max_update, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "max_update", 0, 0, 1e30, \
+      "a finite number >= 0 (0 turns clipping off)", NM_NONE, 1.0f, 1.0f, "largest L2 norm of one weight update") \
+    X(float, base, [NM_N_PARAMS], NM_FIELD_REAL, NM_SHAPE_PARAMS, "", NM_F_SPLIT | NM_F_PER_PARAM, 0, 0, \
+      "", NM_NONE, NM_LIST(0.05f, 1.0f, 0.95f, 0.5f, 1.0f, 1.0f, 0.0f, 0.0f), NM_LIST(0.05f, 1.0f, 0.95f, 0.5f, 1.0f, 1.0f, 0.0f, 0.0f), \
+      "p0 of each meta-parameter (its value with every modulator at 0)") \
+    X(unsigned, modulators, , NM_FIELD_MASK, NM_SHAPE_MODS, "modulators", 0, 0, NM_MOD_ALL, \
+      "a set of DA, NA, ACh, 5HT", NM_LIST("DA", "NA", "ACh", "5HT"), NM_MOD_ALL, NM_MOD_ALL, "enabled modulators; a disabled one stays at 0") \
+    X(float, mapping, [NM_N_PARAMS][NM_N_MODULATORS], NM_FIELD_REAL, NM_SHAPE_PARAMS_MODS, "mapping", 0, -100, 100, \
+      "a number in [-100, 100]", NM_NONE, NM_DEFAULT_MAPPING, NM_DEFAULT_MAPPING, \
+      "the many-to-one mapping M[p][k] (see below)") \
+    X(float, interaction, [NM_N_MODULATORS][NM_N_MODULATORS], NM_FIELD_REAL, NM_SHAPE_MODS_MODS, "interactions", 0, \
+      -100, 100, "a number in [-100, 100]", NM_NONE, NM_DEFAULT_INTERACTION, NM_DEFAULT_INTERACTION, \
+      "modulator-on-modulator actions I[k][j] (see below)") \
+    X(float, tau_phasic, [NM_N_MODULATORS], NM_FIELD_REAL, NM_SHAPE_MODS, "tau_phasic", 0, 1, 1e9, \
+      "a number >= 1 (steps)", NM_NONE, NM_LIST(20.0f, 20.0f, 20.0f, 20.0f), NM_LIST(20.0f, 20.0f, 20.0f, 20.0f), \
+      "time constants of the phasic components, in steps") \
+    X(float, tau_tonic, [NM_N_MODULATORS], NM_FIELD_REAL, NM_SHAPE_MODS, "tau_tonic", 0, 1, 1e9, \
+      "a number >= 1 (steps)", NM_NONE, NM_LIST(500.0f, 500.0f, 200.0f, 500.0f), NM_LIST(500.0f, 500.0f, 200.0f, 500.0f), \
+      "time constants of the tonic components, in steps") \
+    X(float, scale, [NM_N_MODULATORS], NM_FIELD_REAL, NM_SHAPE_MODS, "scale", 0, 1e-30, 1e30, \
+      "a number > 0", NM_NONE, NM_LIST(0.1f, 2.0f, 0.25f, 0.25f), NM_LIST(0.1f, 2.0f, 0.25f, 0.25f), \
+      "saturation scale: a level is tanh(raw / scale); in the units of each raw signal") \
+    X(float, na_threshold, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "na_threshold", 0, 1, 1e30, \
+      "a number >= 1", NM_NONE, 4.0f, 4.0f, "surprise counts as unexpected beyond na_threshold x expected") \
+    X(float, na_reset, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "na_reset", 0, 0, 1e30, \
+      "a number >= 0 (above 1 never resets)", NM_NONE, 0.9f, 0.9f, "unexpectedness above which NA clears the traces") \
+    X(float, surprise_floor, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "surprise_floor", 0, 1e-30, 1e30, \
+      "a number > 0", NM_NONE, 0.02f, 0.02f, "smallest expected surprise (keeps ratios finite)") \
+    X(float, attention_set, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "attention_set", NM_F_ZERO_OFF, 1, 1e30, \
+      "0 (off) or a time constant >= 1 (steps)", NM_NONE, 0.0f, 0.0f, "ACh's attention spread by learned salience") \
+    X(float, gain_focus, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "gain_focus", 0, 0, 1e30, \
+      "a number >= 0 (0: the same gain for every unit)", NM_NONE, 0.0f, 0.0f, "contrast of NA's gain focus (GANE)") \
+    X(nm_na_input, na_input, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_input", 0, 0, 1, \
+      "'surprise' or 'changepoint'", NM_LIST("surprise", "changepoint"), NM_NA_SURPRISE, NM_NA_SURPRISE, "what drives NA's phasic part") \
+    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 0, \
+      "'dense'", NM_LIST("dense"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), "the kind of each trunk layer") \
+    X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 0, \
+      "'rate'", NM_LIST("rate"), NM_MODEL_RATE, NM_MODEL_RATE, "the learner: the rate actor-critic")
+
+/* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
+ *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
+ *    gain does: Yu & Dayan 2005; Piray & Daw 2020).
+ *  inverse_temperature: NA lowers it (exploration, Aston-Jones & Cohen 2005); tonic DA, the average reward,
+ *    raises it (Humphries, Khamassi & Gurney 2012).
+ *  discount: 5-HT lengthens the horizon (patience: Doya 2002; Miyazaki et al. 2014).
+ *  trace_decay: a change-point (NA) shortens credit assignment to the new regime.
+ *  gain: NA raises the gain of hidden units (adaptive gain: Aston-Jones & Cohen 2005).
+ *  attention: ACh raises the precision of sensory input (Hasselmo 2006; Yu & Dayan 2005).
+ *  withhold_bias: expected punishment (5-HT) biases toward withholding (Crockett et al. 2009; Guitart-Masip
+ *    et al. 2012), average reward (tonic DA) toward acting (Niv 2007; Boureau & Dayan 2011).
+ *  consolidation: 5-HT weighs prior knowledge; NA at a change lets go of it. */
+#define NM_DEFAULT_MAPPING NM_LIST( \
+    NM_LIST( 0.0f,  1.0f, -1.0f, 0.0f),   /* learning_rate */ \
+    NM_LIST( 1.0f, -2.0f,  0.0f, 0.0f),   /* inverse_temperature */ \
+    NM_LIST( 0.0f,  0.0f,  0.0f, 1.0f),   /* discount */ \
+    NM_LIST( 0.0f, -0.5f,  0.0f, 0.0f),   /* trace_decay */ \
+    NM_LIST( 0.0f,  0.5f,  0.0f, 0.0f),   /* gain */ \
+    NM_LIST( 0.0f,  0.0f,  0.5f, 0.0f),   /* attention */ \
+    NM_LIST(-1.0f,  0.0f,  0.0f, 2.0f),   /* withhold_bias */ \
+    NM_LIST( 0.0f, -1.0f,  0.0f, 1.0f))   /* consolidation */
+/* Default interactions (row k is scaled by exp(sum_j I[k][j] m_j)): NA amplifies DA-gated plasticity (LC-VTA
+ * co-release; Sara 2009); 5-HT opposes DA (Daw, Kakade & Dayan 2002). */
+#define NM_DEFAULT_INTERACTION NM_LIST( \
+    NM_LIST(0.0f, 0.5f, 0.0f, -0.5f), NM_LIST(0.0f, 0.0f, 0.0f, 0.0f), \
+    NM_LIST(0.0f, 0.0f, 0.0f, 0.0f), NM_LIST(0.0f, 0.0f, 0.0f, 0.0f))
+
+/* The many-to-one mapping: p = p0 * exp(sum_k mapping[p][k] * m_k) for multiplicative parameters; for
+ * discount and trace decay the exponent acts on the horizon, p = 1 - (1 - p0) * exp(-sum_k ...); the withhold
+ * bias is additive, p = p0 + sum_k mapping[p][k] * m_k. Interactions: the effective level of k is
+ * m_k * exp(sum_j interaction[k][j] m_j) (diagonal ignored); for DA it is the third factor of plasticity,
+ * delta * exp(...). */
+#define NM_X_DECLARE(ctype, name, dims, ...) ctype name dims;
+typedef struct nm_agent_config {
+    NM_CONFIG_FIELDS(NM_X_DECLARE)
+} nm_agent_config;
+#undef NM_X_DECLARE
+
+/* Fills cfg with the table's defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95,
+ * lambda 0.5, gain 1, attention 1, no withhold bias, consolidation 0, all modulators enabled, the default
+ * mapping. n_obs and n_actions are 0 and must be set. A NULL cfg is ignored. */
 void nm_agent_config_default(nm_agent_config *cfg);
 
-/* Checks a config without building an agent. On error writes a message naming the field to msg
- * (msg may be NULL; msglen counts the terminating NUL). */
+/* The values a checkpoint that lacks a field means (the behaviour before the field existed). */
+void nm_agent_config_legacy(nm_agent_config *cfg);
+
+/* Checks a config without building an agent: every element of every field against the table, and the
+ * fields' relations. On error writes a message naming the option to msg (msg may be NULL; msglen counts the
+ * terminating NUL). */
 nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen);
+
+/* ------------------------------------------------------------------------------------------------------
+ * The configuration by name: what bindings and tools use instead of the struct's layout, so that a new field
+ * needs no change to them. Elements of an array or matrix field are addressed by a 0-based flat index
+ * (row-major). Every setter checks the element against the table and on error writes a message that names
+ * the option and element ("tau_tonic.NA: expected a number >= 1 (steps), got 0"); nothing is changed then.
+ * ------------------------------------------------------------------------------------------------------ */
+typedef struct nm_config_field {
+    const char *name;                /* the C field name ("tau_tonic") */
+    const char *option;              /* the option name of bindings and messages ("" if set through another) */
+    const char *expect;              /* the accepted values in words */
+    const char *doc;                 /* one line */
+    nm_field_kind kind;
+    nm_field_shape shape;
+    unsigned flags;                  /* NM_F_* */
+    size_t rows, cols;               /* elements = rows * cols; a scalar is 1 x 1 */
+    const char *const *row_labels;   /* rows names ("learning_rate", ...; "1".."8" for layers); NULL: scalar */
+    const char *const *col_labels;   /* column names of a matrix, else NULL */
+    const char *const *values;       /* ENUM: the names of the values 0, 1, ...; MASK: the bits' names */
+    size_t n_values;
+    double lo, hi;                   /* the accepted range of an element (NM_F_PER_PARAM: see nm_config_range) */
+} nm_config_field;
+
+/* The number of fields, and field i (NULL if out of range). The order is the table's. */
+size_t nm_config_field_count(void);
+const nm_config_field *nm_config_field_at(size_t i);
+/* The field called name (its C name or its option name); NULL if none. */
+const nm_config_field *nm_config_field_find(const char *name);
+/* sizeof(nm_agent_config), for bindings that hold a config as opaque bytes. */
+size_t nm_config_size(void);
+/* The accepted range of element index of a field and its description in words (for NM_F_PER_PARAM fields it
+ * differs per meta-parameter). NM_ERR_ARG for an unknown field or index. */
+nm_status nm_config_range(const char *name, size_t index, double *lo, double *hi, const char **expect);
+
+/* Reads element index of field name as a number (ENUM and MASK fields give their integer value; a U64 above
+ * 2^53 is rounded: use nm_config_get_u64). */
+nm_status nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value);
+/* Sets element index of field name from a number: integral for COUNT, U64, ENUM and MASK fields; finite and in
+ * range for REAL fields. */
+nm_status nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg,
+                        size_t msglen);
+nm_status nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value);
+nm_status nm_config_set_u64(nm_agent_config *cfg, const char *name, size_t index, uint64_t value, char *msg,
+                            size_t msglen);
+/* An ENUM element by the name of its value ("relu"); the getter returns NULL on a bad name or index. */
+nm_status nm_config_set_value(nm_agent_config *cfg, const char *name, size_t index, const char *value,
+                              char *msg, size_t msglen);
+const char *nm_config_get_value(const nm_agent_config *cfg, const char *name, size_t index);
 
 /* ------------------------------------------------------------------------------------------------------
  * The agent.

@@ -159,8 +159,8 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
 /* Advances the modulators given the surprise S and the expected surprise E of the step's state and action;
  * *reset is set when NA calls for clearing the eligibility traces. */
 void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset);
-void nm_mod_default_mapping(float mapping[NM_N_PARAMS][NM_N_MODULATORS]);
-void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATORS]);
+
+
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */

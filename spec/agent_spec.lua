@@ -163,8 +163,8 @@ describe("bad input", function()
   local bad_configs = {
     { {}, "nm.agent: obs is required" },
     { { obs = 3 }, "nm.agent: actions is required" },
-    { { obs = 0, actions = 2 }, "nm.agent: obs: expected at least 1 input, got 0" },
-    { { obs = 3, actions = 1 }, "nm.agent: actions: expected at least 2 actions, got 1" },
+    { { obs = 0, actions = 2 }, "nm.agent: obs: expected 1 to 65536 inputs, got 0" },
+    { { obs = 3, actions = 1 }, "nm.agent: actions: expected 2 to 65536 actions, got 1" },
     { { obs = 3, actions = { name = "Box", shape = { 2 } } }, "nm.agent: actions: expected a Discrete space" },
     { { obs = 3, actions = 2, hidden = { 16, 0 } }, "nm.agent: hidden[2]: expected a positive integer, got 0" },
     { { obs = 3, actions = 2, hidden = 16 }, "nm.agent: hidden: expected a list of layer sizes" },
@@ -182,7 +182,7 @@ describe("bad input", function()
     { { obs = 3, actions = 2, attention_set = 0.5 }, "nm.agent: attention_set: expected 0 (off) or a time constant >= 1 (steps)" },
     { { obs = 3, actions = 2, gain_focus = -1 }, "nm.agent: gain_focus: expected a number >= 0 (0: the same gain for every unit)" },
     { { obs = 3, actions = 2, gain_focus = "a" }, "nm.agent: gain_focus: expected a number" },
-    { { obs = 3, actions = 2, na_input = "cusum" }, "nm.agent: na_input: expected 'surprise' or 'changepoint', got cusum" },
+    { { obs = 3, actions = 2, na_input = "cusum" }, "nm.agent: na_input: expected 'surprise' or 'changepoint', got 'cusum'" },
     { { obs = 3, actions = 2, na_input = 1 }, "nm.agent: na_input: expected 'surprise' or 'changepoint', got 1" },
   }
   for _, c in ipairs(bad_configs) do

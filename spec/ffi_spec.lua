@@ -111,7 +111,7 @@ describe("errors: the same messages on both backends", function()
     { function() a.close({}) end, "bad argument #1 to 'close' (neuromod.agent expected, got table)" },
     { function() local _ = nm.load(5) end, "nm.load: path: expected a string, got number" },
     { function() local _ = nm.agent{ obs = 3, actions = 2, tau_phasic = { DA = 0 } } end,
-      "nm.agent: tau_phasic.DA: expected a number >= 1 (steps)" },
+      "nm.agent: tau_phasic.DA: expected a number >= 1 (steps), got 0" },
     { function() local _ = nm.rng() end, "nm.rng: seed: expected an integer, got no value" },
     { function() local _ = nm.rng("x") end, "nm.rng: seed: expected an integer, got string" },
     { function() local _ = nm.rng(1.5) end, "nm.rng: seed must be an integer" },

@@ -17,6 +17,7 @@
 #define AGENT_MT "neuromod.agent"
 #define RNG_MT "neuromod.rng"
 #define VEC_MT "neuromod.vector"
+#define CFG_MT "neuromod.config"
 
 typedef struct lagent {
     nm_agent *agent;
@@ -47,108 +48,102 @@ static lagent *check_agent(lua_State *L, const char *method)
     return a;
 }
 
-/* ---- flat config <-> table ---- */
-static lua_Number get_num(lua_State *L, int t, const char *key, lua_Number dflt)
+/* ---- configs: opaque userdata read and written by field name (nm_config_*); common.lua does the rest ---- */
+static nm_agent_config *check_config(lua_State *L, int idx) { return luaL_checkudata(L, idx, CFG_MT); }
+
+static nm_agent_config *push_config(lua_State *L, const nm_agent_config *from)
 {
-    lua_Number v = dflt;
-    if (lua_getfield(L, t, key) == LUA_TNUMBER) v = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    return v;
+    nm_agent_config *c = lua_newuserdatauv(L, sizeof *c, 0);
+    if (from) *c = *from;
+    else nm_agent_config_default(c);
+    luaL_setmetatable(L, CFG_MT);
+    return c;
 }
 
-static void get_floats(lua_State *L, int t, const char *key, float *out, int n)
+static void push_labels(lua_State *L, const char *const *labels, size_t n, const char *key)
 {
-    int i;
-    if (lua_getfield(L, t, key) == LUA_TTABLE)
-        for (i = 0; i < n; i++) {
-            if (lua_rawgeti(L, -1, i + 1) == LUA_TNUMBER) out[i] = (float)lua_tonumber(L, -1);
-            lua_pop(L, 1);
-        }
-    lua_pop(L, 1);
-}
-
-static void set_floats(lua_State *L, const char *key, const float *v, int n)
-{
-    int i;
-    lua_createtable(L, n, 0);
-    for (i = 0; i < n; i++) { lua_pushnumber(L, v[i]); lua_rawseti(L, -2, i + 1); }
+    size_t i;
+    if (!labels) return;
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) { lua_pushstring(L, labels[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
     lua_setfield(L, -2, key);
 }
 
-static void push_config(lua_State *L, const nm_agent_config *c)
+/* corelib.fields() -> the config's fields in table order: { name, option, kind, rows, cols, row_labels,
+ * col_labels, values, expect, doc, lo, hi, flags = { required, split, structural } } */
+static int l_fields(lua_State *L)
 {
-    size_t l;
-    lua_newtable(L);
-    lua_pushinteger(L, (lua_Integer)c->n_obs); lua_setfield(L, -2, "n_obs");
-    lua_pushinteger(L, (lua_Integer)c->n_actions); lua_setfield(L, -2, "n_actions");
-    lua_createtable(L, (int)c->n_layers, 0);
-    for (l = 0; l < c->n_layers; l++) { lua_pushinteger(L, (lua_Integer)c->hidden[l]); lua_rawseti(L, -2, (lua_Integer)l + 1); }
-    lua_setfield(L, -2, "hidden");
-    lua_pushinteger(L, c->activation); lua_setfield(L, -2, "activation");
-    lua_pushinteger(L, (lua_Integer)c->seed); lua_setfield(L, -2, "seed");
-    lua_pushnumber(L, c->init_scale); lua_setfield(L, -2, "init_scale");
-    lua_pushnumber(L, c->critic_scale); lua_setfield(L, -2, "critic_scale");
-    lua_pushnumber(L, c->predictor_rate); lua_setfield(L, -2, "predictor_rate");
-    lua_pushnumber(L, c->max_update); lua_setfield(L, -2, "max_update");
-    set_floats(L, "base", c->base, NM_N_PARAMS);
-    lua_pushinteger(L, c->modulators); lua_setfield(L, -2, "modulators");
-    set_floats(L, "mapping", &c->mapping[0][0], NM_N_PARAMS * NM_N_MODULATORS);
-    set_floats(L, "interaction", &c->interaction[0][0], NM_N_MODULATORS * NM_N_MODULATORS);
-    set_floats(L, "tau_phasic", c->tau_phasic, NM_N_MODULATORS);
-    set_floats(L, "tau_tonic", c->tau_tonic, NM_N_MODULATORS);
-    set_floats(L, "scale", c->scale, NM_N_MODULATORS);
-    lua_pushnumber(L, c->na_threshold); lua_setfield(L, -2, "na_threshold");
-    lua_pushnumber(L, c->na_reset); lua_setfield(L, -2, "na_reset");
-    lua_pushnumber(L, c->surprise_floor); lua_setfield(L, -2, "surprise_floor");
-    lua_pushnumber(L, c->attention_set); lua_setfield(L, -2, "attention_set");
-    lua_pushnumber(L, c->gain_focus); lua_setfield(L, -2, "gain_focus");
-    lua_pushinteger(L, c->na_input); lua_setfield(L, -2, "na_input");
+    static const char *const kinds[] = { "count", "u64", "real", "enum", "mask" };
+    size_t i, n = nm_config_field_count();
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) {
+        const nm_config_field *f = nm_config_field_at(i);
+        lua_createtable(L, 0, 13);
+        lua_pushstring(L, f->name); lua_setfield(L, -2, "name");
+        lua_pushstring(L, f->option); lua_setfield(L, -2, "option");
+        lua_pushstring(L, kinds[f->kind]); lua_setfield(L, -2, "kind");
+        lua_pushinteger(L, (lua_Integer)f->rows); lua_setfield(L, -2, "rows");
+        lua_pushinteger(L, (lua_Integer)f->cols); lua_setfield(L, -2, "cols");
+        push_labels(L, f->row_labels, f->rows, "row_labels");
+        push_labels(L, f->col_labels, f->cols, "col_labels");
+        push_labels(L, f->values, f->n_values, "values");
+        lua_pushstring(L, f->expect); lua_setfield(L, -2, "expect");
+        lua_pushstring(L, f->doc); lua_setfield(L, -2, "doc");
+        lua_pushnumber(L, f->lo); lua_setfield(L, -2, "lo");
+        lua_pushnumber(L, f->hi); lua_setfield(L, -2, "hi");
+        lua_createtable(L, 0, 3);
+        lua_pushboolean(L, (f->flags & NM_F_REQUIRED) != 0); lua_setfield(L, -2, "required");
+        lua_pushboolean(L, (f->flags & NM_F_SPLIT) != 0); lua_setfield(L, -2, "split");
+        lua_pushboolean(L, (f->flags & NM_F_STRUCTURAL) != 0); lua_setfield(L, -2, "structural");
+        lua_setfield(L, -2, "flags");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
 }
 
-/* Reads a flat config table (already checked by common.lua) over the defaults. */
-static void read_config(lua_State *L, int t, nm_agent_config *c)
+static int l_config_new(lua_State *L) { push_config(L, NULL); return 1; }
+
+/* corelib.config_set(cfg, name, index0, value) -> true | nil, message (the core's, naming the option).
+ * A string sets an ENUM by name; a non-negative integer goes through the exact 64-bit setter. */
+static int l_config_set(lua_State *L)
 {
-    size_t l;
-    nm_agent_config_default(c);
-    c->n_obs = (size_t)get_num(L, t, "n_obs", 0);
-    c->n_actions = (size_t)get_num(L, t, "n_actions", 0);
-    if (lua_getfield(L, t, "hidden") == LUA_TTABLE) {
-        size_t n = (size_t)lua_rawlen(L, -1);
-        c->n_layers = n > NM_MAX_LAYERS ? NM_MAX_LAYERS + 1 : n;
-        for (l = 0; l < n && l < NM_MAX_LAYERS; l++) {
-            lua_rawgeti(L, -1, (lua_Integer)l + 1);
-            c->hidden[l] = (size_t)lua_tointeger(L, -1);
-            lua_pop(L, 1);
+    nm_agent_config *c = check_config(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    size_t index = (size_t)luaL_checkinteger(L, 3);
+    char msg[256];
+    nm_status st;
+    if (lua_type(L, 4) == LUA_TSTRING) st = nm_config_set_value(c, name, index, lua_tostring(L, 4), msg, sizeof msg);
+    else if (lua_isinteger(L, 4) && lua_tointeger(L, 4) >= 0)
+        st = nm_config_set_u64(c, name, index, (uint64_t)lua_tointeger(L, 4), msg, sizeof msg);
+    else st = nm_config_set(c, name, index, luaL_checknumber(L, 4), msg, sizeof msg);
+    if (st != NM_OK) { luaL_pushfail(L); lua_pushstring(L, msg); return 2; }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* corelib.config_get(cfg, name, index0) -> the element: a float, an integer, or an ENUM's value name; a
+ * 64-bit value beyond a Lua integer comes as its decimal string */
+static int l_config_get(lua_State *L)
+{
+    const nm_agent_config *c = check_config(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    size_t index = (size_t)luaL_checkinteger(L, 3);
+    const nm_config_field *f = nm_config_field_find(name);
+    double v;
+    uint64_t u;
+    if (!f || nm_config_get(c, name, index, &v) != NM_OK)
+        return luaL_error(L, "config_get: no element %d of field '%s'", (int)index, name);
+    if (f->kind == NM_FIELD_ENUM) lua_pushstring(L, nm_config_get_value(c, name, index));
+    else if (f->kind == NM_FIELD_REAL) lua_pushnumber(L, v);
+    else {
+        nm_config_get_u64(c, name, index, &u);
+        if (u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)u);
+        else {
+            char dec[24];
+            snprintf(dec, sizeof dec, "%llu", (unsigned long long)u);
+            lua_pushstring(L, dec);
         }
     }
-    lua_pop(L, 1);
-    c->activation = (nm_activation)(int)get_num(L, t, "activation", c->activation);
-    if (lua_getfield(L, t, "seed") == LUA_TNUMBER) c->seed = (uint64_t)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    c->init_scale = (float)get_num(L, t, "init_scale", c->init_scale);
-    c->critic_scale = (float)get_num(L, t, "critic_scale", c->critic_scale);
-    c->predictor_rate = (float)get_num(L, t, "predictor_rate", c->predictor_rate);
-    c->max_update = (float)get_num(L, t, "max_update", c->max_update);
-    get_floats(L, t, "base", c->base, NM_N_PARAMS);
-    c->modulators = (unsigned)get_num(L, t, "modulators", c->modulators);
-    get_floats(L, t, "mapping", &c->mapping[0][0], NM_N_PARAMS * NM_N_MODULATORS);
-    get_floats(L, t, "interaction", &c->interaction[0][0], NM_N_MODULATORS * NM_N_MODULATORS);
-    get_floats(L, t, "tau_phasic", c->tau_phasic, NM_N_MODULATORS);
-    get_floats(L, t, "tau_tonic", c->tau_tonic, NM_N_MODULATORS);
-    get_floats(L, t, "scale", c->scale, NM_N_MODULATORS);
-    c->na_threshold = (float)get_num(L, t, "na_threshold", c->na_threshold);
-    c->na_reset = (float)get_num(L, t, "na_reset", c->na_reset);
-    c->surprise_floor = (float)get_num(L, t, "surprise_floor", c->surprise_floor);
-    c->attention_set = (float)get_num(L, t, "attention_set", c->attention_set);
-    c->gain_focus = (float)get_num(L, t, "gain_focus", c->gain_focus);
-    c->na_input = (nm_na_input)(int)get_num(L, t, "na_input", c->na_input);
-}
-
-static int l_defaults(lua_State *L)
-{
-    nm_agent_config c;
-    nm_agent_config_default(&c);
-    push_config(L, &c);
     return 1;
 }
 
@@ -163,15 +158,13 @@ static lagent *push_agent(lua_State *L, nm_agent *agent)
     return a;
 }
 
-/* corelib.new(flat_config) -> agent | nil, "nm.agent: <message>" for a config the core refuses */
+/* corelib.new(config) -> agent | nil, "nm.agent: <message>" for a config the core refuses */
 static int l_new(lua_State *L)
 {
-    nm_agent_config c;
+    nm_agent_config *c = check_config(L, 1);
     nm_agent *agent;
     char msg[256];
-    luaL_checktype(L, 1, LUA_TTABLE);
-    read_config(L, 1, &c);
-    if (nm_agent_new(&c, &agent, msg, sizeof msg) != NM_OK) {
+    if (nm_agent_new(c, &agent, msg, sizeof msg) != NM_OK) {
         luaL_pushfail(L);
         lua_pushfstring(L, "nm.agent: %s", msg);
         return 2;
@@ -628,7 +621,8 @@ static int l_gradient(lua_State *L)
 int luaopen_neuromod_corelib(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        { "new", l_new }, { "load", l_load }, { "defaults", l_defaults }, { "rng", l_rng },
+        { "new", l_new }, { "load", l_load }, { "rng", l_rng }, { "fields", l_fields },
+        { "config_new", l_config_new }, { "config_set", l_config_set }, { "config_get", l_config_get },
         { "vector", l_vector }, { NULL, NULL }
     };
     static const luaL_Reg rng_methods[] = { { "random", l_rng_random }, { "normal", l_rng_normal }, { NULL, NULL } };
@@ -643,6 +637,9 @@ int luaopen_neuromod_corelib(lua_State *L)
     lua_pushcfunction(L, l_close); lua_setfield(L, -2, "__close");
     lua_pushcfunction(L, l_tostring); lua_setfield(L, -2, "__tostring");
     lua_pushliteral(L, "neuromod.agent"); lua_setfield(L, -2, "__name");
+    lua_pop(L, 1);
+
+    luaL_newmetatable(L, CFG_MT);
     lua_pop(L, 1);
 
     luaL_newmetatable(L, RNG_MT);

@@ -2,42 +2,19 @@
 -- or the FFI binding), builds the public module: option checking and naming, presets, and the agent
 -- methods written in Lua. Per-step methods (act, learn) stay in the backend, where they are fastest.
 --
--- A backend provides: new(flat_config), load(path), defaults(), rng(seed), vector(n | table), version,
+-- A backend provides: fields(), config_new(), config_set(cfg, name, index0, value) -> true | nil, message,
+-- config_get(cfg, name, index0), new(cfg), load(path), rng(seed), vector(n | table), version,
 -- agent_methods (the table behind agents' __index, which this file extends), and on agents:
--- act, learn, close, is_closed, save, reset, _modstate(t), _config(), state_hash, params, set_param,
--- tensors, evaluate, gradient.
+-- act, learn, close, is_closed, save, reset, _modstate(t), _config() (a config handle), state_hash,
+-- params, set_param, tensors, evaluate, gradient.
 
-local MODULATORS = { "DA", "NA", "ACh", "5HT" }
-local PARAMS = { "learning_rate", "inverse_temperature", "discount", "trace_decay", "gain", "attention",
-                 "withhold_bias", "consolidation" }
-local MOD_INDEX, PARAM_INDEX = {}, {}
-for i, k in ipairs(MODULATORS) do MOD_INDEX[k] = i end
-for i, p in ipairs(PARAMS) do PARAM_INDEX[p] = i end
-
--- C enums by name, and their names by value
-local function names_of(enum) local t = {} for k, v in pairs(enum) do t[v] = k end return t end
-local ACTIVATIONS = { tanh = 0, relu = 1 }
-local ACTIVATION_NAMES = names_of(ACTIVATIONS)
-local NA_INPUTS = { surprise = 0, changepoint = 1 }
-local NA_INPUT_NAMES = names_of(NA_INPUTS)
-
-local OPTIONS = {
-  obs = true, actions = true, hidden = true, activation = true, seed = true, init_scale = true,
-  critic_scale = true, predictor_rate = true, max_update = true, modulators = true, mapping = true, interactions = true,
-  tau_phasic = true, tau_tonic = true, scale = true, na_threshold = true, na_reset = true,
-  surprise_floor = true, attention_set = true, gain_focus = true, na_input = true,
-}
-for _, p in ipairs(PARAMS) do OPTIONS[p] = true end
+-- The options come from the library's one description of the configuration (backend.fields(), from the
+-- table NM_CONFIG_FIELDS in c/neuromod.h): which options exist, their shapes, names and value names. Range
+-- checks and their messages are the core's (backend.config_set returns them); this file only turns Lua
+-- values (spaces, name-keyed tables, presets) into elements.
 
 -- Option errors travel as {message} so that nm.agent can raise them at its caller's position.
 local function fail(msg) error({ "nm.agent: " .. msg }, 0) end
-
-local function sorted_keys(t)
-  local ks = {}
-  for k in pairs(t) do ks[#ks + 1] = tostring(k) end
-  table.sort(ks)
-  return table.concat(ks, ", ")
-end
 
 local function is_integer(x) return type(x) == "number" and x == math.floor(x) and x > -2^53 and x < 2^53 end
 
@@ -47,6 +24,8 @@ local function check_number(name, v)
   if v == math.huge or v == -math.huge then fail(name .. ": expected a finite number") end
   return v
 end
+
+local function index_of(list) local t = {} for i, k in ipairs(list) do t[k] = i end return t end
 
 -- obs = n | {name='Box', shape={...}}; actions = k | {name='Discrete', n=k}
 local function space_size(name, v, kind)
@@ -72,148 +51,193 @@ local function space_size(name, v, kind)
   return n
 end
 
--- Merges a {row = {col = value}} table into a flat row-major array.
-local function merge_matrix(name, flat, t, rows, row_index, cols, col_index)
-  if type(t) ~= "table" then fail(name .. ": expected a table, got " .. type(t)) end
-  for r, row in pairs(t) do
-    local ri = row_index[r]
-    if not ri then fail(name .. ": unknown name '" .. tostring(r) .. "' (known: " .. table.concat(rows, ", ") .. ")") end
-    if type(row) ~= "table" then fail(name .. "." .. r .. ": expected a table, got " .. type(row)) end
-    for c, v in pairs(row) do
-      local ci = col_index[c]
-      if not ci then
-        fail(name .. "." .. r .. ": unknown modulator '" .. tostring(c) .. "' (known: " .. table.concat(cols, ", ") .. ")")
-      end
-      flat[(ri - 1) * #cols + ci] = check_number(name .. "." .. r .. "." .. c, v)
-    end
-  end
-end
-
-local function merge_per_modulator(name, flat, t)
-  if type(t) ~= "table" then fail(name .. ": expected a table such as {NA = 10}, got " .. type(t)) end
-  for k, v in pairs(t) do
-    local i = MOD_INDEX[k]
-    if not i then fail(name .. ": unknown modulator '" .. tostring(k) .. "' (known: DA, NA, ACh, 5HT)") end
-    flat[i] = check_number(name .. "." .. k, v)
-  end
-end
-
 local function zeros(n) local t = {} for i = 1, n do t[i] = 0 end return t end
 
--- Mapping presets. "default" is the library's (see c/modulators.c for each entry's source);
--- "doya" is Doya's (2002) one-to-one hypothesis: DA = TD error (the third factor, always on),
--- 5-HT -> discount, NA -> inverse temperature, ACh -> learning rate; "none" turns every action off.
-local function presets(defaults)
-  local doya = zeros(#PARAMS * #MODULATORS)
-  local function set(p, m, v) doya[(PARAM_INDEX[p] - 1) * #MODULATORS + MOD_INDEX[m]] = v end
-  set("discount", "5HT", 1.5)
-  set("inverse_temperature", "NA", -1.5)
-  set("learning_rate", "ACh", 1.0)
-  return { default = defaults.mapping, doya = doya, none = zeros(#PARAMS * #MODULATORS) }
+-- The schema: the fields by option name, the meta-parameter options of a split field, the option list.
+local function schema(backend)
+  local fields = backend.fields()
+  local by_name, by_option, split, options = {}, {}, {}, {}
+  for _, f in ipairs(fields) do
+    by_name[f.name] = f
+    if f.flags.split then
+      for i, label in ipairs(f.row_labels) do split[label] = { field = f, index = i - 1 }; options[label] = true end
+    elseif f.option ~= "" then
+      by_option[f.option] = f
+      options[f.option] = true
+    end
+  end
+  local S = { fields = fields, by_name = by_name, by_option = by_option, split = split, options = options }
+  S.modulators = by_name.modulators.values
+  S.params = by_name.base.row_labels
+  S.max_layers = by_name.hidden.rows
+  S.max_units = by_name.hidden.hi
+  return S
 end
 
-local function copy(t) local c = {} for i, v in ipairs(t) do c[i] = v end return c end
+-- Mapping presets beside the default. "doya" is Doya's (2002) one-to-one hypothesis: DA = TD error (the third
+-- factor, always on), 5-HT -> discount, NA -> inverse temperature, ACh -> learning rate; "none" turns every
+-- action off.
+local PRESETS = {
+  doya = { discount = { ["5HT"] = 1.5 }, inverse_temperature = { NA = -1.5 }, learning_rate = { ACh = 1.0 } },
+  none = {},
+}
 
-local function normalize(backend, opts)
+local function normalize(backend, S, opts)
   if type(opts) ~= "table" then fail("expected a table of options, got " .. type(opts)) end
   for k in pairs(opts) do
-    if not OPTIONS[k] then fail("unknown option '" .. tostring(k) .. "'") end
+    if not S.options[k] then fail("unknown option '" .. tostring(k) .. "'") end
   end
-  local d = backend.defaults()
-  local cfg = {
-    hidden = d.hidden, activation = d.activation, seed = d.seed, init_scale = d.init_scale,
-    critic_scale = d.critic_scale, predictor_rate = d.predictor_rate, max_update = d.max_update, base = copy(d.base),
-    modulators = d.modulators, mapping = copy(d.mapping), interaction = copy(d.interaction),
-    tau_phasic = copy(d.tau_phasic), tau_tonic = copy(d.tau_tonic), scale = copy(d.scale),
-    na_threshold = d.na_threshold, na_reset = d.na_reset, surprise_floor = d.surprise_floor,
-    attention_set = d.attention_set, gain_focus = d.gain_focus, na_input = d.na_input,
-  }
+  local cfg = backend.config_new()
+  local function set(name, index, v)
+    local ok, err = backend.config_set(cfg, name, index, v)
+    if not ok then fail(err) end
+  end
   if opts.obs == nil then fail("obs is required (a number of inputs or a Box space)") end
   if opts.actions == nil then fail("actions is required (a number of actions or a Discrete space)") end
-  cfg.n_obs = space_size("obs", opts.obs, "Box")
-  cfg.n_actions = space_size("actions", opts.actions, "Discrete")
-  if cfg.n_obs < 1 then fail("obs: expected at least 1 input, got " .. cfg.n_obs) end
-  if cfg.n_actions < 2 then fail("actions: expected at least 2 actions, got " .. cfg.n_actions) end
+  set("n_obs", 0, space_size("obs", opts.obs, "Box"))
+  set("n_actions", 0, space_size("actions", opts.actions, "Discrete"))
   if opts.hidden ~= nil then
-    if type(opts.hidden) ~= "table" then fail("hidden: expected a list of layer sizes such as {64}, got " .. type(opts.hidden)) end
-    local h = {}
-    for k in pairs(opts.hidden) do
-      if not is_integer(k) or k < 1 or k > #opts.hidden then fail("hidden: expected a list, got key " .. tostring(k)) end
+    local h = opts.hidden
+    if type(h) ~= "table" then fail("hidden: expected a list of layer sizes such as {64}, got " .. type(h)) end
+    for k in pairs(h) do
+      if not is_integer(k) or k < 1 or k > #h then fail("hidden: expected a list, got key " .. tostring(k)) end
     end
-    for i, n in ipairs(opts.hidden) do
+    if #h > S.max_layers then fail("hidden: at most " .. S.max_layers .. " layers, got " .. #h) end
+    set("n_layers", 0, #h)
+    -- a number is a dense layer; a table names its kind and options: { kind = "dense", n = 64 }
+    for i, layer in ipairs(h) do
+      local n, kind = layer, "dense"
+      if type(layer) == "table" then
+        for k in pairs(layer) do
+          if k ~= "kind" and k ~= "n" then fail("hidden[" .. i .. "]: unknown layer option '" .. tostring(k) .. "'") end
+        end
+        n, kind = layer.n, layer.kind or "dense"
+        if type(kind) ~= "string" then fail("hidden[" .. i .. "].kind: expected a string, got " .. type(kind)) end
+      end
       if not is_integer(n) or n < 1 then
-        fail("hidden[" .. i .. "]: expected a positive integer, got " .. tostring(n))
+        fail("hidden[" .. i .. "]: expected a positive integer, got " ..
+             (type(n) == "string" and ("the string '" .. n .. "'") or tostring(n)))
       end
-      h[i] = n
-    end
-    if #h > 8 then fail("hidden: at most 8 layers, got " .. #h) end
-    cfg.hidden = h
-  end
-  if opts.activation ~= nil then
-    cfg.activation = ACTIVATIONS[opts.activation]
-    if not cfg.activation then fail("activation: expected 'tanh' or 'relu', got " .. tostring(opts.activation)) end
-  end
-  if opts.na_input ~= nil then
-    cfg.na_input = NA_INPUTS[opts.na_input]
-    if not cfg.na_input then
-      fail("na_input: expected 'surprise' or 'changepoint', got " .. tostring(opts.na_input))
+      set("hidden", i - 1, n)
+      local ok, err = backend.config_set(cfg, "layer_kind", i - 1, kind)
+      if not ok then fail("hidden[" .. i .. "].kind: unknown layer kind '" .. kind .. "' (known: " ..
+                          table.concat(S.by_name.layer_kind.values, ", ") .. ")") end
     end
   end
-  if opts.seed ~= nil then
-    if not is_integer(opts.seed) or opts.seed < 0 then
-      fail("seed: expected a non-negative integer, got " .. tostring(opts.seed))
-    end
-    cfg.seed = opts.seed
-  end
-  for _, k in ipairs { "init_scale", "critic_scale", "predictor_rate", "max_update", "na_threshold", "na_reset", "surprise_floor",
-                          "attention_set", "gain_focus" } do
-    if opts[k] ~= nil then cfg[k] = check_number(k, opts[k]) end
-  end
-  for i, p in ipairs(PARAMS) do
-    if opts[p] ~= nil then cfg.base[i] = check_number(p, opts[p]) end
-  end
-  if opts.modulators ~= nil then
-    local m = opts.modulators
-    if m == false or m == "none" then cfg.modulators = 0
-    elseif m == true or m == "all" then cfg.modulators = 15
-    elseif type(m) == "table" then
-      local bits = 0
-      for k, on in pairs(m) do
-        local i = MOD_INDEX[k]
-        if not i then fail("modulators: unknown modulator '" .. tostring(k) .. "' (known: DA, NA, ACh, 5HT)") end
-        if type(on) ~= "boolean" then fail("modulators." .. k .. ": expected true or false, got " .. type(on)) end
-        if on then bits = bits + 2 ^ (i - 1) end
+  -- in the table's order, so that of several bad options the same one is named on every backend
+  for _, f in ipairs(S.fields) do
+    local option = f.option
+    local v = opts[option]
+    if f.flags.split then
+      for i, label in ipairs(f.row_labels) do
+        if opts[label] ~= nil then set(f.name, i - 1, check_number(label, opts[label])) end
       end
-      cfg.modulators = bits
-    else
-      fail("modulators: expected a table such as {DA = true, NA = false}, 'all' or 'none', got " .. tostring(m))
+    elseif v ~= nil and option ~= "" and not f.flags.structural and option ~= "obs" and option ~= "actions" then
+      if f.kind == "enum" then
+        local ok, err = backend.config_set(cfg, f.name, 0, type(v) == "string" and v or -1)
+        if not ok then fail(type(v) == "string" and err or (option .. ": expected " .. f.expect .. ", got " .. tostring(v))) end
+      elseif f.kind == "u64" then
+        if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
+          fail(option .. ": expected " .. f.expect .. ", got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v)))
+        end
+        -- a Lua number holds integers exactly only below 2^53; a C host may set any 64-bit seed
+        if v >= 2^53 then fail(option .. ": expected an integer below 2^53 (a Lua number is exact only there), got " .. string.format("%.0f", v)) end
+        set(f.name, 0, v)
+      elseif f.kind == "mask" then
+        local bits
+        if v == false or v == "none" then bits = 0
+        elseif v == true or v == "all" then bits = 2 ^ #f.values - 1
+        elseif type(v) == "table" then
+          bits = 0
+          local idx = index_of(f.values)
+          for k, on in pairs(v) do
+            local i = idx[k]
+            if not i then fail(option .. ": unknown modulator '" .. tostring(k) .. "' (known: " .. table.concat(f.values, ", ") .. ")") end
+            if type(on) ~= "boolean" then fail(option .. "." .. k .. ": expected true or false, got " .. type(on)) end
+            if on then bits = bits + 2 ^ (i - 1) end
+          end
+        else
+          fail(option .. ": expected a table such as {DA = true, NA = false}, 'all' or 'none', got " .. tostring(v))
+        end
+        set(f.name, 0, bits)
+      elseif f.rows == 1 and f.cols == 1 then
+        set(f.name, 0, check_number(option, v))
+      elseif f.cols == 1 then
+        -- a vector named by its row labels, such as tau_tonic = {NA = 100}
+        if type(v) ~= "table" then fail(option .. ": expected a table such as {NA = 10}, got " .. type(v)) end
+        local idx = index_of(f.row_labels)
+        for k, x in pairs(v) do
+          local i = idx[k]
+          if not i then fail(option .. ": unknown modulator '" .. tostring(k) .. "' (known: " .. table.concat(f.row_labels, ", ") .. ")") end
+          set(f.name, i - 1, check_number(option .. "." .. k, x))
+        end
+      else
+        -- a matrix {row = {col = value}}; the mapping also takes a preset's name
+        if type(v) == "string" and option == "mapping" then
+          if v ~= "default" then
+            local preset = PRESETS[v]
+            if not preset then fail("mapping: unknown preset '" .. v .. "' (known: default, doya, none)") end
+            for i = 0, f.rows * f.cols - 1 do set(f.name, i, 0) end
+            v = preset
+          else v = {} end
+        end
+        if type(v) ~= "table" then fail(option .. ": expected a table, got " .. type(v)) end
+        local ridx, cidx = index_of(f.row_labels), index_of(f.col_labels)
+        for r, row in pairs(v) do
+          local ri = ridx[r]
+          if not ri then fail(option .. ": unknown name '" .. tostring(r) .. "' (known: " .. table.concat(f.row_labels, ", ") .. ")") end
+          if type(row) ~= "table" then fail(option .. "." .. r .. ": expected a table, got " .. type(row)) end
+          for c, x in pairs(row) do
+            local ci = cidx[c]
+            if not ci then
+              fail(option .. "." .. r .. ": unknown modulator '" .. tostring(c) .. "' (known: " .. table.concat(f.col_labels, ", ") .. ")")
+            end
+            set(f.name, (ri - 1) * f.cols + ci - 1, check_number(option .. "." .. r .. "." .. c, x))
+          end
+        end
+      end
     end
-  end
-  if opts.mapping ~= nil then
-    local m = opts.mapping
-    if type(m) == "string" then
-      local preset = presets(d)[m]
-      if not preset then fail("mapping: unknown preset '" .. m .. "' (known: default, doya, none)") end
-      cfg.mapping = copy(preset)
-    else
-      merge_matrix("mapping", cfg.mapping, m, PARAMS, PARAM_INDEX, MODULATORS, MOD_INDEX)
-    end
-  end
-  if opts.interactions ~= nil then
-    merge_matrix("interactions", cfg.interaction, opts.interactions, MODULATORS, MOD_INDEX, MODULATORS, MOD_INDEX)
-  end
-  for _, k in ipairs { "tau_phasic", "tau_tonic", "scale" } do
-    if opts[k] ~= nil then merge_per_modulator(k, cfg[k], opts[k]) end
   end
   return cfg
 end
 
-local function named_matrix(flat, rows, cols)
+-- The options that rebuild a config (the inverse of normalize): agent:config() and nm.defaults().
+local function options_of(backend, S, cfg)
+  local get = backend.config_get
   local t = {}
-  for r, rn in ipairs(rows) do
-    local row = {}
-    for c, cn in ipairs(cols) do row[cn] = flat[(r - 1) * #cols + c] end
-    t[rn] = row
+  for _, f in ipairs(S.fields) do
+    local option = f.option
+    if f.flags.split then
+      for i, label in ipairs(f.row_labels) do t[label] = get(cfg, f.name, i - 1) end
+    elseif option == "obs" or option == "actions" then
+      t[option] = get(cfg, f.name, 0)
+    elseif f.name == "hidden" then
+      local h = {}
+      for i = 1, get(cfg, "n_layers", 0) do
+        local kind = get(cfg, "layer_kind", i - 1)
+        h[i] = kind == "dense" and get(cfg, "hidden", i - 1) or { kind = kind, n = get(cfg, "hidden", i - 1) }
+      end
+      t.hidden = h
+    elseif option ~= "" and not f.flags.structural then
+      if f.kind == "mask" then
+        local bits, m = get(cfg, f.name, 0), {}
+        for i, k in ipairs(f.values) do m[k] = math.floor(bits / 2 ^ (i - 1)) % 2 == 1 end
+        t[option] = m
+      elseif f.rows == 1 and f.cols == 1 then
+        t[option] = get(cfg, f.name, 0)
+      else
+        local v = {}
+        for r, rl in ipairs(f.row_labels) do
+          if f.cols == 1 then v[rl] = get(cfg, f.name, r - 1)
+          else
+            local row = {}
+            for c, cl in ipairs(f.col_labels) do row[cl] = get(cfg, f.name, (r - 1) * f.cols + c - 1) end
+            v[rl] = row
+          end
+        end
+        t[option] = v
+      end
+    end
   end
   return t
 end
@@ -225,16 +249,20 @@ local function named_vector(flat, names, out)
 end
 
 return function(backend, backend_name)
+  local S = schema(backend)
+  local MODULATORS, PARAMS = S.modulators, S.params
   local nm = {
     version = backend.version,
     backend = backend_name,
     modulator_names = MODULATORS,
     param_names = PARAMS,
+    -- the library's limits, from its config description
+    limits = { layers = S.max_layers, units = S.max_units },
   }
   local methods = backend.agent_methods
 
   function nm.agent(opts)
-    local ok, cfg = pcall(normalize, backend, opts)
+    local ok, cfg = pcall(normalize, backend, S, opts)
     if not ok then error(type(cfg) == "table" and cfg[1] or cfg, 2) end
     local agent, err = backend.new(cfg)
     if not agent then error(err, 2) end
@@ -246,13 +274,19 @@ return function(backend, backend_name)
     return backend.load(path)
   end
 
+  -- nm.defaults() -> the options of a default agent (obs and actions 0: they must be given)
+  function nm.defaults() return options_of(backend, S, backend.config_new()) end
+
+  -- nm.config_fields() -> the library's description of every config field (name, option, kind, shape,
+  -- labels, value names, accepted values in words, one line of doc)
+  function nm.config_fields()
+    local out = {}
+    for i, f in ipairs(backend.fields()) do out[i] = f end
+    return out
+  end
+
   nm.rng = backend.rng
   nm.vector = backend.vector
-  nm.mapping_presets = function() return {
-    default = named_matrix(presets(backend.defaults()).default, PARAMS, MODULATORS),
-    doya = named_matrix(presets(backend.defaults()).doya, PARAMS, MODULATORS),
-    none = named_matrix(presets(backend.defaults()).none, PARAMS, MODULATORS),
-  } end
 
   local raw = {}
   -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
@@ -277,30 +311,13 @@ return function(backend, backend_name)
   end end
 
   -- agent:mapping() -> {learning_rate = {DA = .., NA = .., ACh = .., ["5HT"] = ..}, ...}
-  function methods:mapping() return named_matrix(self:_config().mapping, PARAMS, MODULATORS) end
+  function methods:mapping() return self:config().mapping end
   -- agent:interactions() -> {DA = {NA = .., ...}, ...}: the effective level of row k is scaled by
   -- exp(sum_j I[k][j] level_j)
-  function methods:interactions() return named_matrix(self:_config().interaction, MODULATORS, MODULATORS) end
+  function methods:interactions() return self:config().interactions end
 
   -- agent:config() -> the options that rebuild this agent (nm.agent(agent:config()) gives a fresh twin)
-  function methods:config()
-    local c = self:_config()
-    local mods = {}
-    for i, k in ipairs(MODULATORS) do mods[k] = math.floor(c.modulators / 2 ^ (i - 1)) % 2 == 1 end
-    local t = {
-      obs = c.n_obs, actions = c.n_actions, hidden = c.hidden, activation = ACTIVATION_NAMES[c.activation],
-      seed = c.seed, init_scale = c.init_scale, critic_scale = c.critic_scale, predictor_rate = c.predictor_rate,
-      max_update = c.max_update,
-      modulators = mods, mapping = named_matrix(c.mapping, PARAMS, MODULATORS),
-      interactions = named_matrix(c.interaction, MODULATORS, MODULATORS),
-      tau_phasic = named_vector(c.tau_phasic, MODULATORS), tau_tonic = named_vector(c.tau_tonic, MODULATORS),
-      scale = named_vector(c.scale, MODULATORS), na_threshold = c.na_threshold, na_reset = c.na_reset,
-      surprise_floor = c.surprise_floor, attention_set = c.attention_set, gain_focus = c.gain_focus,
-      na_input = NA_INPUT_NAMES[c.na_input],
-    }
-    for i, p in ipairs(PARAMS) do t[p] = c.base[i] end
-    return t
-  end
+  function methods:config() return options_of(backend, S, self:_config()) end
 
   return nm
 end

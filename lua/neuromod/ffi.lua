@@ -11,7 +11,7 @@
 --      <dir>/neuromod/libneuromod.so (where the rock puts it, beside the C-API module), then
 --      <prefix>/lib/libneuromod.so (where `make install` puts it);
 --   4. "neuromod" through the system loader (LD_LIBRARY_PATH, ldconfig's cache, the default paths).
--- The library's version must match this binding's major.minor.
+-- The library must have the config-by-name API (nm_config_*).
 --
 -- Objects:
 --   agent   a small cdata struct {_id, _n, _k} (ffi.metatype); its nm_agent pointer and its buffer of n_obs
@@ -42,7 +42,6 @@ local REGISTRY_KEY = "neuromod.ffi backend"
 local registry = debug.getregistry()
 if registry[REGISTRY_KEY] then return require("neuromod.common")(registry[REGISTRY_KEY], "ffi") end
 
-local VERSION_MAJOR_MINOR = "0.1"
 
 ffi.cdef [[
 /* Functions that return an nm_status are declared to return int (the same ABI): LuaJIT would box an
@@ -64,38 +63,28 @@ double   nm_rng_normal(nm_rng *rng, double mu, double sigma);
 const char *nm_modulator_name(int modulator);
 const char *nm_param_name(int param);
 
-typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
-typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_input;
-
-/* NM_MAX_LAYERS = 8, NM_N_PARAMS = 8, NM_N_MODULATORS = 4 */
-typedef struct nm_agent_config {
-  size_t n_obs;
-  size_t n_actions;
-  size_t n_layers;
-  size_t hidden[8];
-  nm_activation activation;
-  uint64_t seed;
-  float init_scale;
-  float critic_scale;
-  float predictor_rate;
-  float max_update;
-  float base[8];
-  unsigned modulators;
-  float mapping[8][4];
-  float interaction[4][4];
-  float tau_phasic[4];
-  float tau_tonic[4];
-  float scale[4];
-  float na_threshold;
-  float na_reset;
-  float surprise_floor;
-  float attention_set;
-  float gain_focus;
-  nm_na_input na_input;
-} nm_agent_config;
-
+/* The config is opaque here: it is read and written by field name (nm_config_*), so that this binding needs
+   no change when a field is added. Enums in structs are declared int (the same ABI). */
+typedef struct nm_agent_config nm_agent_config;
+typedef struct nm_config_field {
+  const char *name; const char *option; const char *expect; const char *doc;
+  int kind; int shape; unsigned flags;
+  size_t rows, cols;
+  const char *const *row_labels; const char *const *col_labels; const char *const *values;
+  size_t n_values;
+  double lo, hi;
+} nm_config_field;
+size_t nm_config_field_count(void);
+const nm_config_field *nm_config_field_at(size_t i);
+const nm_config_field *nm_config_field_find(const char *name);
+size_t nm_config_size(void);
+int nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value);
+int nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen);
+int nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value);
+int nm_config_set_u64(nm_agent_config *cfg, const char *name, size_t index, uint64_t value, char *msg, size_t msglen);
+int nm_config_set_value(nm_agent_config *cfg, const char *name, size_t index, const char *value, char *msg, size_t msglen);
+const char *nm_config_get_value(const nm_agent_config *cfg, const char *name, size_t index);
 void nm_agent_config_default(nm_agent_config *cfg);
-int nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t msglen);
 
 typedef struct nm_agent nm_agent;
 int nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen);
@@ -188,9 +177,11 @@ end
 
 local C, libpath = load_library()
 local version = ffi.string(C.nm_version())
-if version:match("^(%d+%.%d+)") ~= VERSION_MAJOR_MINOR then
-  error("neuromod.ffi: " .. libpath .. " is libneuromod " .. version .. ", this binding needs " ..
-        VERSION_MAJOR_MINOR .. ".x", 2)
+-- The binding reads the config by field name, so it works with any library that has the by-name API; an
+-- older one lacks it (the version number lives in c/neuromod.h alone).
+if not pcall(function() return C.nm_config_field_count end) then
+  error("neuromod.ffi: " .. libpath .. " is libneuromod " .. version .. ", which lacks the config-by-name API " ..
+        "this binding needs; rebuild it with `make`", 2)
 end
 
 ---------------------------------------------------------------------------------------------------------
@@ -276,86 +267,76 @@ local function optnumber(v, arg, dflt)
 end
 
 ---------------------------------------------------------------------------------------------------------
--- Flat config <-> table (as lneuromod.c's push_config / read_config)
+-- Configs by field name (as lneuromod.c's config functions): a config is an opaque block of
+-- nm_config_size() bytes, held as a uint64_t array so that it is aligned for every field.
 ---------------------------------------------------------------------------------------------------------
-local function floats(v, n)
+local CFG_WORDS = math.ceil(tonumber(C.nm_config_size()) / 8)
+local double_out = ffi.new("double[1]")
+local u64_out = ffi.new("uint64_t[1]")
+local U64_2_53 = ffi.cast("uint64_t", 2^53)
+local function cfg_ptr(c) return ffi.cast("nm_agent_config *", c) end
+
+local KINDS = { [0] = "count", "u64", "real", "enum", "mask" }
+local function labels(p, n)
+  if p == nil then return nil end
   local t = {}
-  for i = 0, n - 1 do t[i + 1] = tonumber(v[i]) end
+  for i = 0, n - 1 do t[i + 1] = fstring(p[i]) end
   return t
 end
 
-local function push_config(c)
-  local hidden = {}
-  for l = 0, tonumber(c.n_layers) - 1 do hidden[l + 1] = tonumber(c.hidden[l]) end
-  return {
-    n_obs = tonumber(c.n_obs), n_actions = tonumber(c.n_actions), hidden = hidden,
-    activation = tonumber(c.activation), seed = tonumber(ffi.cast("int64_t", c.seed)),
-    init_scale = tonumber(c.init_scale), critic_scale = tonumber(c.critic_scale),
-    predictor_rate = tonumber(c.predictor_rate), max_update = tonumber(c.max_update),
-    base = floats(c.base, 8), modulators = tonumber(c.modulators),
-    mapping = floats(ffi.cast("const float *", c.mapping), 32),
-    interaction = floats(ffi.cast("const float *", c.interaction), 16),
-    tau_phasic = floats(c.tau_phasic, 4), tau_tonic = floats(c.tau_tonic, 4), scale = floats(c.scale, 4),
-    na_threshold = tonumber(c.na_threshold), na_reset = tonumber(c.na_reset),
-    surprise_floor = tonumber(c.surprise_floor),
-    attention_set = tonumber(c.attention_set), gain_focus = tonumber(c.gain_focus),
-    na_input = tonumber(c.na_input),
-  }
+local function fields()
+  local out = {}
+  for i = 0, tonumber(C.nm_config_field_count()) - 1 do
+    local f = C.nm_config_field_at(i)
+    local rows, cols = tonumber(f.rows), tonumber(f.cols)
+    out[i + 1] = {
+      name = fstring(f.name), option = fstring(f.option), kind = KINDS[f.kind], rows = rows, cols = cols,
+      row_labels = labels(f.row_labels, rows), col_labels = labels(f.col_labels, cols),
+      values = labels(f.values, tonumber(f.n_values)), expect = fstring(f.expect), doc = fstring(f.doc),
+      lo = f.lo, hi = f.hi,
+      flags = { required = bit.band(f.flags, 1) ~= 0, split = bit.band(f.flags, 2) ~= 0,
+                structural = bit.band(f.flags, 32) ~= 0 },
+    }
+  end
+  return out
 end
 
--- lua_tointeger: an integral number (or a string holding one), else 0
-local function tointeger(v)
-  if type(v) == "string" then v = tonumber(v) end
-  if type(v) == "number" and v == floor(v) and v < 2^63 and v >= -2^63 then return v end
-  return 0
-end
-
-local function trunc(x) if x >= 0 then return floor(x) end return -floor(-x) end
-
-local function read_config(t)
-  local c = ffi.new("nm_agent_config")
-  C.nm_agent_config_default(c)
-  local function num(key, dflt)
-    local v = t[key]
-    if type(v) == "number" then return v end
-    return dflt
-  end
-  local function get_floats(key, dst, n)
-    local v = t[key]
-    if type(v) ~= "table" then return end
-    for i = 1, n do
-      local x = rawget(v, i)
-      if type(x) == "number" then dst[i - 1] = x end
-    end
-  end
-  c.n_obs = trunc(num("n_obs", 0))
-  c.n_actions = trunc(num("n_actions", 0))
-  local h = t.hidden
-  if type(h) == "table" then
-    local n = #h
-    c.n_layers = n > 8 and 9 or n
-    for l = 0, math.min(n, 8) - 1 do c.hidden[l] = tointeger(rawget(h, l + 1)) end
-  end
-  c.activation = trunc(num("activation", tonumber(c.activation)))
-  if type(t.seed) == "number" then c.seed = ffi.cast("int64_t", tointeger(t.seed)) end
-  c.init_scale = num("init_scale", c.init_scale)
-  c.critic_scale = num("critic_scale", c.critic_scale)
-  c.predictor_rate = num("predictor_rate", c.predictor_rate)
-  c.max_update = num("max_update", c.max_update)
-  get_floats("base", c.base, 8)
-  c.modulators = trunc(num("modulators", c.modulators))
-  get_floats("mapping", ffi.cast("float *", c.mapping), 32)
-  get_floats("interaction", ffi.cast("float *", c.interaction), 16)
-  get_floats("tau_phasic", c.tau_phasic, 4)
-  get_floats("tau_tonic", c.tau_tonic, 4)
-  get_floats("scale", c.scale, 4)
-  c.na_threshold = num("na_threshold", c.na_threshold)
-  c.na_reset = num("na_reset", c.na_reset)
-  c.surprise_floor = num("surprise_floor", c.surprise_floor)
-  c.attention_set = num("attention_set", c.attention_set)
-  c.gain_focus = num("gain_focus", c.gain_focus)
-  c.na_input = trunc(num("na_input", tonumber(c.na_input)))
+local function config_new(from)
+  local c = ffi.new("uint64_t[?]", CFG_WORDS)
+  if from ~= nil then ffi.copy(c, from, C.nm_config_size()) else C.nm_agent_config_default(cfg_ptr(c)) end
   return c
+end
+
+-- config_set(cfg, name, index0, value) -> true | nil, message: a string sets an ENUM by name; a
+-- non-negative integer goes through the exact 64-bit setter
+local function config_set(c, name, index, v)
+  local st
+  if type(v) == "string" then st = C.nm_config_set_value(cfg_ptr(c), name, index, v, msg_buf, 512)
+  elseif type(v) == "number" and v >= 0 and v == floor(v) and v < 2^64 then
+    st = C.nm_config_set_u64(cfg_ptr(c), name, index, v, msg_buf, 512)
+  else st = C.nm_config_set(cfg_ptr(c), name, index, v, msg_buf, 512) end
+  if st ~= 0 then return nil, fstring(msg_buf) end
+  return true
+end
+
+-- config_get(cfg, name, index0) -> a float, an integer, or an ENUM's value name; a 64-bit value beyond 2^53
+-- comes as its decimal string
+local function config_get(c, name, index)
+  local f = C.nm_config_field_find(name)
+  if f == nil or C.nm_config_get(cfg_ptr(c), name, index, double_out) ~= 0 then
+    error(format("config_get: no element %d of field '%s'", index, name), 2)
+  end
+  if f.kind == 3 then return fstring(C.nm_config_get_value(cfg_ptr(c), name, index)) end
+  if f.kind == 2 then return double_out[0] end
+  C.nm_config_get_u64(cfg_ptr(c), name, index, u64_out)
+  local u = u64_out[0]
+  if u < U64_2_53 then return tonumber(u) end
+  return (tostring(u):gsub("ULL$", ""))
+end
+
+local function config_number(c, name, index)
+  C.nm_config_get(c, name, index, double_out)
+  return double_out[0]
 end
 
 ---------------------------------------------------------------------------------------------------------
@@ -411,7 +392,7 @@ end
 
 local function wrap(ptr)
   local cfg = C.nm_agent_get_config(ptr)
-  local n, k = tonumber(cfg.n_obs), tonumber(cfg.n_actions)
+  local n, k = config_number(cfg, "n_obs", 0), config_number(cfg, "n_actions", 0)
   local buf = ffi.new("float[?]", n)
   copier(n)
   local id = table.remove(free_ids)
@@ -623,9 +604,9 @@ function methods.gain(self, ...)
   local p = check_agent(self, "gain")
   if layer == nil then layer = 1 else layer = checkinteger(layer, 2, false) end
   local c = C.nm_agent_get_config(p)
-  local nl = tonumber(c.n_layers)
+  local nl = config_number(c, "n_layers", 0)
   if layer < 1 or layer > nl then error(format("agent:gain: layer %d out of range 1..%d", tobit(layer), nl), 2) end
-  local n = tonumber(c.hidden[layer - 1])
+  local n = config_number(c, "hidden", layer - 1)
   local buf = ffi.new("float[?]", n)
   C.nm_agent_gain(p, layer - 1, buf, n)
   local t = {}
@@ -634,7 +615,7 @@ function methods.gain(self, ...)
 end
 
 function methods._config(self)
-  return push_config(C.nm_agent_get_config(check_agent(self, "config")))
+  return config_new(C.nm_agent_get_config(check_agent(self, "config")))
 end
 
 function methods.kernel_set(self)
@@ -834,17 +815,11 @@ local backend = {
   vector = vector,
 }
 
-function backend.defaults()
-  local c = ffi.new("nm_agent_config")
-  C.nm_agent_config_default(c)
-  return push_config(c)
-end
+backend.fields, backend.config_new, backend.config_set, backend.config_get = fields, config_new, config_set, config_get
 
--- backend.new(flat_config) -> agent | nil, "nm.agent: <message>"
-function backend.new(t)
-  if type(t) ~= "table" then argerror(0, 1, "table expected, got " .. tname(t)) end
-  local c = read_config(t)
-  if C.nm_agent_new(c, agent_out, msg_buf, 256) ~= 0 then
+-- backend.new(cfg) -> agent | nil, "nm.agent: <message>"
+function backend.new(c)
+  if C.nm_agent_new(cfg_ptr(c), agent_out, msg_buf, 256) ~= 0 then
     return nil, "nm.agent: " .. fstring(msg_buf)
   end
   return wrap(agent_out[0])
