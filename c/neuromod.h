@@ -4,7 +4,7 @@
  * neuromod is an online actor-critic agent whose meta-parameters (learning rate, inverse temperature,
  * discount, trace decay, unit gain, input attention, withhold bias, consolidation strength) are set step
  * by step by four neuromodulator signals: dopamine (DA), noradrenaline (NA), acetylcholine (ACh) and
- * serotonin (5-HT). See docs/ and DESIGN.md for the science.
+ * serotonin (5-HT). See docs/ for the science.
  *
  * Conventions
  *  - Every function that can fail returns an nm_status. NM_OK is 0. nm_strerror() names a status;

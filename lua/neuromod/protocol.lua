@@ -1,4 +1,5 @@
--- neuromod.protocol: checks that a task speaks the rlenvs protocol (DESIGN.md §4) and, when it does not, raises
+-- neuromod.protocol: checks that a task speaks the rlenvs protocol (a constructor taking an options table;
+-- start, step, getStateSpace, getActionSpace and getRewardSpace, as listed below) and, when it does not, raises
 -- an error naming the script, the method and what was wrong:
 --   "protocol: envs/foo.lua: step: reward must be a number, got string"
 --
