@@ -14,8 +14,8 @@
 -- stable: it depends only on the study's name, the condition's name and the seed, so a job can be run in
 -- another process (s:run_job(s:job(id))) and its result merged with the others. run_job builds a fresh task
 -- instance and agent, so its result depends on nothing but the study's definition and the job; it writes
--- nothing. observe(t, trial, job), if given, is called after every trial (progress lines, a live log): the
--- caller's side effect, not the job's.
+-- nothing. observe(t, trial, records, job), if given, is called after every trial's record (progress lines, a
+-- live log): the caller's side effect, not the job's.
 --
 -- TASK, the one trial loop's parts:
 --   env(job, options) -> a task instance (rlenvs protocol: start, step, getStateSpace, getActionSpace)
@@ -135,7 +135,7 @@ function Study:run_job(job, observe, keep_agent)
       obs = nobs
     until terminal
     task.record(records, t, trial, state)
-    if observe then observe(t, trial, job) end
+    if observe then observe(t, trial, records, job) end
   end
   local measures = {}
   for _, m in ipairs(self.measures) do measures[m[1]] = m[2](records, job, measures) end
