@@ -18,6 +18,8 @@
 -- --conditions ablation puts DA, DA+NA, DA+NA+ACh, DA+NA+5HT and all four in the main table instead;
 -- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off);
 -- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c).
+-- Required or loaded with dofile, the script returns its study (neuromod.study) at the defaults, carrying the
+-- experiment's functions: study(o, conditions) for other options, table, tests, the condition sets, main.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
