@@ -86,7 +86,7 @@ sanitize:
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
-	$(BUSTED) --lua=$(LUA54) --exclude-tags=slow spec
+	$(BUSTED) --lua=$(LUA54) spec
 
 # Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints.
 FUZZ_SECONDS ?= 60

@@ -2,16 +2,12 @@
 # bench/run.sh [steps]: bench/step.lua under lua5.4 (C-API backend) and luajit (FFI backend), then the
 # LuaJIT / Lua 5.4 speed ratio for each benchmark, and for Go/No-Go the time per step that is not the C
 # core's (the task in Lua plus the binding: total minus the C-calls-only floor measured under LuaJIT).
-# Run from the checkout after `make`; sets the checkout's paths itself. LUA54 and LUAJIT name the
-# interpreters (default lua5.4, luajit).
+# Run after `make`; bench/step.lua finds the checkout's Lua files and library itself. LUA54 and LUAJIT name
+# the interpreters (default lua5.4, luajit).
 set -e
 cd "$(dirname "$0")/.."
-root=$(pwd)
 LUA54=${LUA54:-lua5.4}
 LUAJIT=${LUAJIT:-luajit}
-export LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;$root/?.lua;;"
-export LUA_CPATH="$root/build/lua/?.so;;"
-export NEUROMOD_LIB="${NEUROMOD_LIB:-$root/build/lib/libneuromod.so}"
 unset NEUROMOD_BACKEND
 res54=$(mktemp); resjit=$(mktemp); trap 'rm -f "$res54" "$resjit"' EXIT
 "$LUA54" bench/step.lua "$@" 2>"$res54"
@@ -32,7 +28,7 @@ awk -v f54="$res54" -v fjit="$resjit" '
     printf "\n%-24s %8s %14s %14s %8s\n", "Lua side of gonogo", "hidden", "lua5.4 us/st", "luajit us/st", "ratio"
     for (j = 1; j <= 2; j++) {
       k = "gonogo " hs[j]; f = "cfloor " hs[j]
-      if (!(f in b)) continue
+      if (!(f in b)) { print "missing result for " f " (LuaJIT did not run the FFI backend)" > "/dev/stderr"; exit 1 }
       floor_us = 1e6 / b[f]; o54 = 1e6 / a[k] - floor_us; ojit = 1e6 / b[k] - floor_us
       printf "%-24s %8d %14.3f %14.3f %7.2fx\n", "(total - C floor " sprintf("%.3f", floor_us) ")", hs[j], o54, ojit, (ojit > 0 ? o54 / ojit : 0)
     }

@@ -1,12 +1,14 @@
 -- bench/step.lua [steps]: steps per second of Go/No-Go training (the task in Lua, envs/gonogo.lua, plus the
 -- agent's act and learn), and of the agent alone (act + learn on a reused observation table), for a few
--- network sizes. Runs under lua5.4 (C-API backend) and luajit (FFI backend) with the checkout's paths
--- (eval "$(make -s env)", or `make bench`); under LuaJIT also the floor, the agent stepped by C calls
--- alone. Each figure is the best of 3 runs of `steps` steps (default
--- 200,000) after a warm-up, so that LuaJIT's traces are compiled. bench/run.sh runs both interpreters and
--- prints the LuaJIT / Lua 5.4 ratio; it reads the "result" lines.
+-- network sizes. Runs under lua5.4 (C-API backend) and luajit (FFI backend) on the checkout it lives in
+-- (after `make`; from any directory); under LuaJIT also the floor, the agent stepped by C calls alone. Each
+-- figure is the best of 3 runs of `steps` steps (default 200,000) after a warm-up, so that LuaJIT's traces
+-- are compiled. bench/run.sh runs both interpreters and prints the LuaJIT / Lua 5.4 ratio; it reads the
+-- "result" lines.
+local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
+dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
-local Env = dofile "envs/gonogo.lua"
+local Env = dofile(ROOT .. "/envs/gonogo.lua")
 
 local steps = tonumber(arg and arg[1]) or 200000
 local clock = os.clock
@@ -77,7 +79,8 @@ end)
 -- run.sh can tell the cost of the core from the cost of Lua (the task and the binding).
 local function c_floor(hidden, n)
   local ffi = require "ffi"
-  local C = ffi.load(os.getenv("NEUROMOD_LIB") or "build/lib/libneuromod.so")
+  local lib = os.getenv("NEUROMOD_LIB")
+  local C = ffi.load(lib and lib ~= "" and lib or ROOT .. "/build/lib/libneuromod.so")
   local cfg = ffi.new("nm_agent_config")
   C.nm_agent_config_default(cfg)
   cfg.n_obs, cfg.n_actions, cfg.hidden[0], cfg.seed = 3, 2, hidden, 1

@@ -18,16 +18,13 @@
 -- --conditions ablation puts DA, DA+NA, DA+NA+ACh, DA+NA+5HT and all four in the main table instead;
 -- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off);
 -- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c).
-local function script_dir()
-  local src = debug.getinfo(1, "S").source
-  return (src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$")) or "."
-end
-local ROOT = script_dir() .. "/.."
--- run from a checkout without `eval "$(make -s env)"`: find the checkout's Lua files and build first
-package.path = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. package.path
-package.cpath = ROOT .. "/build/lua/?.so;" .. package.cpath
+-- Required or loaded with dofile, the script returns its study (neuromod.study) at the defaults, carrying the
+-- experiment's functions: study(o, conditions) for other options, table, tests, the condition sets, main.
+local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
+dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
-local nm = require "neuromod"
+local study = require "neuromod.study"
+local metrics = require "neuromod.metrics"
 local stats = require "neuromod.stats"
 local SetShift = dofile(ROOT .. "/envs/setshift.lua")
 
@@ -39,89 +36,92 @@ local CONDITIONS = {
   { name = "DA+NA", modulators = { DA = true, NA = true } },
   { name = "all four", modulators = "all" },
 }
+M.CONDITIONS = CONDITIONS
 
-local function entropy2(p)
-  local h = 0
-  if p > 0 then h = h - p * math.log(p) / math.log(2) end
-  if p < 1 then h = h - (1 - p) * math.log(1 - p) / math.log(2) end
-  return h
-end
+-- The modulator levels and meta-parameters logged after each trial's learn step when o.log is set (for the
+-- per-trial CSV and the ACh split's trace).
+local LOGGED = { "DA", "NA", "ACh", "5HT", "learning_rate", "attention", "inverse_temperature" }
 
--- One seed in one condition. Returns the per-seed measures and, if rows is given, appends per-trial rows.
-function M.run_one(o, cond, seed, rows)
-  local env = SetShift{ seed = seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
-                   active = o.active, noise = o.noise, reward_flip = o.reward_flip }
-  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = o.hidden, seed = seed,
-                 modulators = cond.modulators, mapping = cond.mapping, attention_set = o.attention_set or 0,
-                 gain_focus = o.gain_focus or 0, na_input = o.na_input or "surprise" }
-  for k, v in pairs(cond.options or {}) do opts[k] = v end
-  local agent = nm.agent(opts)
-  local correct, H, newgo = {}, {}, {}
-  local m = {}
-  local trace = o.trace and {} or nil
-  for t = 1, o.trials do
-    local obs = env:start()
-    local probs = agent:evaluate(obs)
-    local a = agent:act(obs)
-    local r, nobs, terminal, info = env:step(a)
-    agent:learn(r, nobs, terminal)
-    correct[t] = info.correct and 1 or 0
-    if info.go_cue then H[t] = entropy2(probs[2]) end
-    -- the pairing the shift turns from No-Go into Go: Go on it is the only evidence of the new rule
-    if info.shifted and info.condition == "go" and info.old_condition == "nogo" then newgo[t] = a end
-    if trace then
-      agent:modulators(m)
-      trace[t] = { ACh = m.ACh, NA = m.NA, learning_rate = m.params.learning_rate,
-                   attention = m.params.attention, inverse_temperature = m.params.inverse_temperature }
+-- The task: one trial is one cue, one response. Per trial: correct (0/1), go_cue (the current rule's Go
+-- stimulus is present), p_go (the policy's Go probability before the response), H (its entropy in bits),
+-- action, new_pair (the pairing the shift turns from No-Go into Go: Go on it is the only evidence of the new
+-- rule), and with o.log the LOGGED levels.
+M.TASK = {
+  env = function(job, o)
+    return SetShift{ seed = job.seed, shift = o.shift, shift_trial = o.shift_trial, population = o.population,
+                     active = o.active, noise = o.noise, reward_flip = o.reward_flip }
+  end,
+  agent = function(_, _, o)
+    return { hidden = o.hidden, attention_set = o.attention_set or 0, gain_focus = o.gain_focus or 0,
+             na_input = o.na_input or "surprise" }
+  end,
+  policy = true,
+  columns = { "correct", "go_cue", "p_go", "H", "action", "new_pair" },
+  record = function(rec, t, trial, state)
+    local info = trial.info
+    rec.correct[t] = info.correct and 1 or 0
+    rec.go_cue[t] = info.go_cue and true or false
+    rec.p_go[t] = trial.probs[2]
+    rec.H[t] = metrics.binary_entropy(trial.probs[2])
+    rec.action[t] = trial.action
+    rec.new_pair[t] = (info.shifted and info.condition == "go" and info.old_condition == "nogo") and true or false
+    if rec.learning_rate then
+      local m = state.m or {}
+      state.m = m
+      trial.agent:modulators(m)
+      rec.DA[t], rec.NA[t], rec.ACh[t], rec["5HT"][t] = m.DA, m.NA, m.ACh, m["5HT"]
+      rec.learning_rate[t], rec.attention[t] = m.params.learning_rate, m.params.attention
+      rec.inverse_temperature[t] = m.params.inverse_temperature
     end
-    if rows then
-      agent:modulators(m)
-      rows[#rows + 1] = string.format("%s,%d,%d,%d,%d,%.5f,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", cond.name, seed, t,
-        correct[t], info.go_cue and 1 or 0, probs[2], H[t] and string.format("%.5f", H[t]) or "", m.DA, m.NA,
-        m.ACh, m["5HT"], m.params.learning_rate, m.params.inverse_temperature)
-    end
-  end
-  agent:close()
-  local s = o.shift_trial
-  local function acc(a, b) local n = 0 for t = a, b do n = n + correct[t] end return n / (b - a + 1) end
-  local function meanH(a, b)
-    local sum, n = 0, 0
-    for t = a, b do if H[t] then sum, n = sum + H[t], n + 1 end end
-    return n > 0 and sum / n or 0
-  end
-  local crit, window = nil, 0
-  for t = s + 1, o.trials do
-    window = window + correct[t] - (t - 20 > s and correct[t - 20] or 0)
-    if t - s >= 20 and window >= 18 then crit = t - s break end
-  end
-  local function goRate(a, b)
-    local sum, n = 0, 0
-    for t = a, b do if newgo[t] then sum, n = sum + newgo[t], n + 1 end end
-    return n > 0 and sum / n or 0
-  end
-  local go_before_crit = 0
-  for t = s + 1, s + (crit or (o.trials - s)) do go_before_crit = go_before_crit + (newgo[t] or 0) end
+  end,
+}
+
+-- Per seed: accuracy over the 50 trials before the shift and the last 100; trials after the shift to
+-- criterion (censored at the post-shift trials, "never"); mean H(A | go cue) before, just after and long
+-- after the shift; the Go rate on the new Go pairing early and late, and Go answers on it before criterion.
+local function measures(o)
+  local s, T = o.shift_trial, o.trials
+  local function meanH(r, a, b) return metrics.mean(metrics.select(r.H, r.go_cue, a, b)) or 0 end
+  local function go_rate(r, a, b) return metrics.mean(metrics.select(r.action, r.new_pair, a, b)) or 0 end
   return {
-    new_go_early = goRate(s + 1, s + 200), new_go_late = goRate(o.trials - 99, o.trials),
-    new_go_before_crit = go_before_crit,
-    pre = acc(s - 49, s), post = acc(o.trials - 99, o.trials),
-    crit = crit or (o.trials - s), never = crit == nil,
-    H_pre = meanH(s - 49, s), H_after = meanH(s + 1, s + 50), H_late = meanH(o.trials - 99, o.trials),
-    correct = correct, trace = trace,
+    { "pre", function(r) return (metrics.accuracy(r.correct, s - 49, s)) end },
+    { "post", function(r) return (metrics.accuracy(r.correct, T - 99, T)) end },
+    { "never", function(r) return metrics.trials_to_criterion(r.correct, { level = 0.9, window = 20, start = s + 1 }) == nil end },
+    { "crit", function(r)
+        local _, k = metrics.trials_to_criterion(r.correct, { level = 0.9, window = 20, start = s + 1 })
+        return k or (T - s)
+      end },
+    { "H_pre", function(r) return meanH(r, s - 49, s) end },
+    { "H_after", function(r) return meanH(r, s + 1, s + 50) end },
+    { "H_late", function(r) return meanH(r, T - 99, T) end },
+    { "new_go_early", function(r) return go_rate(r, s + 1, s + 200) end },
+    { "new_go_late", function(r) return go_rate(r, T - 99, T) end },
+    { "new_go_before_crit", function(r, _, m) return metrics.sum(metrics.select(r.action, r.new_pair, s + 1, s + m.crit)) end },
   }
 end
 
--- Runs every seed of each condition (default: the four of the study); returns a list of
--- { name, seeds = { per-seed measures } } in the conditions' order.
-function M.run(o, rows, conditions)
-  local results = {}
-  for ci, cond in ipairs(conditions or CONDITIONS) do
-    local r = { name = cond.name, seeds = {} }
-    local first = o.first_seed or 1
-    for i = 1, o.seeds do r.seeds[i] = M.run_one(o, cond, first + i - 1, rows) end
-    results[ci] = r
+local function defaults()
+  return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
+           reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, first_seed = 1, ach_split = false, pairing = false,
+           conditions = "study", attention_set = 0, gain_focus = 0, na_input = "surprise" }
+end
+
+-- The study for options o (missing keys take the defaults) over the given conditions (default: the four
+-- above): seeds first_seed .. first_seed + seeds - 1. o.log records the modulator levels per trial.
+function M.study(o, conditions)
+  local full = defaults()
+  for k, v in pairs(o or {}) do full[k] = v end
+  local task = M.TASK
+  if full.log then
+    task = {}
+    for k, v in pairs(M.TASK) do task[k] = v end
+    task.columns = {}
+    for i, c in ipairs(M.TASK.columns) do task.columns[i] = c end
+    for _, c in ipairs(LOGGED) do task.columns[#task.columns + 1] = c end
   end
-  return results
+  return study{ name = "setshift", task = task, conditions = conditions or CONDITIONS,
+                seeds = { first = full.first_seed, count = full.seeds }, trials = full.trials, measures = measures(full),
+                options = full }
 end
 
 local function column(r, key)
@@ -304,7 +304,7 @@ function M.pairing_table(results, base_name)
 end
 
 -- Seed-averaged modulator levels and meta-parameters (after each trial's learn step) over windows around the
--- shift; needs runs made with o.trace = true.
+-- shift; needs runs made with o.log = true.
 M.TRACE_KEYS = { "ACh", "NA", "learning_rate", "attention", "inverse_temperature" }
 function M.trace_windows(o)
   local s = o.shift_trial
@@ -319,8 +319,8 @@ function M.trace_windows(o)
 end
 function M.trace_mean(r, key, a, b)
   local sum, n = 0, 0
-  for _, seed in ipairs(r.seeds) do
-    for t = a, b do sum, n = sum + seed.trace[t][key], n + 1 end
+  for _, rec in ipairs(r.records) do
+    for t = a, b do sum, n = sum + rec[key][t], n + 1 end
   end
   return sum / n
 end
@@ -402,11 +402,21 @@ local function parse(argv)
   return o
 end
 
-local function write_csv(o, results, rows)
+-- Per-trial rows (needs a run made with o.log = true) and mean accuracy curves.
+local function write_csv(o, results)
   os.execute("mkdir -p '" .. o.out .. "'")
   local f = assert(io.open(o.out .. "/setshift_trials.csv", "w"))
   f:write("condition,seed,trial,correct,go_cue,p_go,H_go,DA,NA,ACh,5HT,learning_rate,inverse_temperature\n")
-  f:write(table.concat(rows, "\n"), "\n")
+  for _, r in ipairs(results) do
+    for i, rec in ipairs(r.records) do
+      local seed = r.jobs[i].seed
+      for t = 1, #rec.correct do
+        f:write(string.format("%s,%d,%d,%d,%d,%.5f,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n", r.name, seed, t,
+          rec.correct[t], rec.go_cue[t] and 1 or 0, rec.p_go[t], rec.go_cue[t] and string.format("%.5f", rec.H[t]) or "",
+          rec.DA[t], rec.NA[t], rec.ACh[t], rec["5HT"][t], rec.learning_rate[t], rec.inverse_temperature[t]))
+      end
+    end
+  end
   f:close()
   f = assert(io.open(o.out .. "/setshift_curves.csv", "w"))
   local head = { "trial" }
@@ -416,7 +426,7 @@ local function write_csv(o, results, rows)
     local row = { t }
     for _, r in ipairs(results) do
       local s = 0
-      for _, seed in ipairs(r.seeds) do s = s + seed.correct[t] end
+      for _, rec in ipairs(r.records) do s = s + rec.correct[t] end
       row[#row + 1] = string.format("%.4f", s / #r.seeds)
     end
     f:write(table.concat(row, ","), "\n")
@@ -434,9 +444,9 @@ end
 function M.main(argv)
   local o = parse(argv or {})
   local t0 = os.clock()
-  local rows = {}
-  local results = M.run(o, rows, (o.conditions == "ablation" and M.ABLATION) or (o.conditions == "set" and M.SET_CONDITIONS)
-    or nil)
+  o.log = true
+  local results = M.study(o, (o.conditions == "ablation" and M.ABLATION) or (o.conditions == "set" and M.SET_CONDITIONS)
+    or nil):run()
   print(M.table(results, o))
   print("")
   local _, text = M.tests(results)
@@ -445,7 +455,7 @@ function M.main(argv)
     print("\nThe pairing the shift turned from No-Go into Go (p: one-sided Mann-Whitney, higher than DA):")
     print(M.pairing_table(results, "DA"))
   end
-  write_csv(o, results, rows)
+  write_csv(o, results)
   print(string.format("\nper-trial rows: %s/setshift_trials.csv; mean accuracy curves: %s/setshift_curves.csv (%.1f s)",
     o.out, o.out, os.clock() - t0))
   if o.variants then
@@ -453,7 +463,7 @@ function M.main(argv)
     print(string.format("  %-26s %-16s %-16s %-16s %-9s %-9s %-9s %-9s %-9s", "variant", "DA: trials",
       "DA+NA: trials", "all four: trials", "DA never", "+NA never", "all never", "p (crit.)", "p (H rise)"))
     for _, v in ipairs(M.VARIANTS) do
-      local res = by_name(M.run(with(argv, v), nil, { CONDITIONS[2], CONDITIONS[3], CONDITIONS[4] }))
+      local res = by_name(M.study(with(argv, v), { CONDITIONS[2], CONDITIONS[3], CONDITIONS[4] }):run())
       local da, dana, all = res["DA"], res["DA+NA"], res["all four"]
       local mw = stats.mann_whitney(column(dana, "crit"), column(da, "crit"))
       local hr = stats.mann_whitney(rise(dana), rise(da))
@@ -471,7 +481,7 @@ function M.main(argv)
     print(table.concat(head, " "))
     for _, v in ipairs(M.ABLATION_TASKS) do
       local row = { string.format("  %-26s", v.label) }
-      for _, r in ipairs(M.run(with(argv, v), nil, M.ABLATION)) do
+      for _, r in ipairs(M.study(with(argv, v), M.ABLATION):run()) do
         row[#row + 1] = string.format("%-17s", string.format("%.0f (%d never)", stats.mean(column(r, "crit")), never(r)))
       end
       print(table.concat(row, " "))
@@ -482,8 +492,8 @@ function M.main(argv)
       "attention entries of the mapping set to 0; p: one-sided Mann-Whitney vs DA+NA):")
     for i, v in ipairs(M.ACH_SPLIT_TASKS) do
       local ov = with(argv, v)
-      ov.trace = i == 1
-      local res = M.run(ov, nil, M.ACH_SPLIT)
+      ov.log = i == 1
+      local res = M.study(ov, M.ACH_SPLIT):run()
       print("\n" .. v.label .. ":")
       print(M.table(res, ov))
       print("")
@@ -491,7 +501,7 @@ function M.main(argv)
       print(text)
       print("")
       print(M.pairing_table(res))
-      if ov.trace then
+      if ov.log then
         print("\nmean over seeds, after each trial's learn step (s = " .. ov.shift_trial .. "):")
         print(M.trace_table(res, ov))
       end
@@ -501,4 +511,8 @@ function M.main(argv)
 end
 
 if arg and arg[0] and arg[0]:match("experiments/setshift%.lua$") then os.exit(M.main(arg)) end
-return M
+-- As a module: the study at the defaults (the four conditions, seeds 1..20), carrying the experiment's
+-- functions (M.study for other options and conditions, M.table, M.tests, the condition sets, main).
+local S = M.study(defaults())
+for k, v in pairs(M) do S[k] = v end
+return S

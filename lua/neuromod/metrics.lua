@@ -15,6 +15,10 @@
 --        nil when the criterion is never met.
 --   metrics.entropy(p [, base = 2]) -> H        H = -sum p_a log p_a of one probability vector (array or map;
 --        normalised by its sum, 0 log 0 = 0)
+--   metrics.binary_entropy(p [, base = 2]) -> H  the entropy of (p, 1 - p): of a two-action policy from one
+--        probability (p + (1 - p) rounds to exactly 1, so this is metrics.entropy{p, 1 - p} to the bit)
+--   metrics.mean(x [, first, last]) -> mean, n   of the numbers x[first..last] (nil, 0 when the range is empty)
+--   metrics.sum(x [, first, last]) -> sum        of the numbers x[first..last] (0 when empty)
 --   metrics.policy_entropy(probs [, opts]) -> H, n    conditioned action entropy H(A | C) from the agent's
 --        policy vectors on the n trials where cue C was present (the caller selects them; see `select`).
 --        opts.pooled = true (default): H of the mean vector, i.e. the entropy of P(a | C) marginalised over the
@@ -123,8 +127,6 @@ function metrics.trials_to_criterion(correct, opts)
   return nil
 end
 
-local function lg(x, base) return math.log(x) / math.log(base) end
-
 function metrics.entropy(p, base)
   if type(p) ~= "table" then fail("entropy", "expected a probability vector, got " .. type(p)) end
   base = base or 2
@@ -138,9 +140,35 @@ function metrics.entropy(p, base)
   if sum <= 0 then fail("entropy", "probabilities sum to 0") end
   local h = 0
   for _, v in pairs(p) do
-    if v > 0 then local q = v / sum; h = h - q * lg(q, base) end
+    if v > 0 then local q = v / sum; h = h - q * math.log(q) / math.log(base) end
   end
   return h
+end
+
+function metrics.binary_entropy(p, base)
+  if type(p) ~= "number" or not (p >= 0 and p <= 1) then
+    fail("binary_entropy", "p must be a probability in [0, 1], got " .. tostring(p))
+  end
+  return metrics.entropy({ p, 1 - p }, base)
+end
+
+function metrics.sum(x, first, last)
+  local n = series("sum", x)
+  first, last = range("sum", n, first, last)
+  local s = 0
+  for t = first, last do
+    local v = x[t]
+    if type(v) ~= "number" then fail("sum", "x[" .. t .. "] must be a number, got " .. tostring(v)) end
+    s = s + v
+  end
+  return s
+end
+
+function metrics.mean(x, first, last)
+  local n = series("mean", x)
+  first, last = range("mean", n, first, last)
+  if last < first then return nil, 0 end
+  return metrics.sum(x, first, last) / (last - first + 1), last - first + 1
 end
 
 function metrics.policy_entropy(probs, opts)

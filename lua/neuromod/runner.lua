@@ -4,23 +4,42 @@
 --             env_options = {...}, agent_options = {...}, window = 100, criterion = 0.9,
 --             progress = io.stdout | false, csv = path | nil }
 --   -> summary table: trials, steps, seconds, accuracy (last window, overall and per condition),
---      trials_to_criterion, modulators (final snapshot)
+--      trials_to_criterion (metrics.trials_to_criterion: the first trial ending a window of `window` trials
+--      with at least `criterion` correct), modulators (final snapshot), agent (open, e.g. to save)
+-- runner.study(o) -> the run as a neuromod.study of one condition and one seed.
 -- A trial is an episode; its terminal step's info carries `correct` and optionally `condition`.
-local nm = require "neuromod"
 local protocol = require "neuromod.protocol"
+local study = require "neuromod.study"
+local metrics = require "neuromod.metrics"
 
 local runner = {}
 
-function runner.run(o)
+-- The run as a study: one condition (o.modulators, o.agent_options) and one seed (o.seed), per-trial records
+-- correct (0/1), condition (info.condition, or "all"), reward (summed over the trial's steps) and steps.
+function runner.study(o)
   local Env = protocol.load(o.env)
-  local env_opts = {}
-  for k, v in pairs(o.env_options or {}) do env_opts[k] = v end
-  if env_opts.seed == nil then env_opts.seed = o.seed end
-  local env = protocol.construct(Env, env_opts, o.env)
-  local agent_opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), seed = o.seed,
-                       hidden = o.hidden, modulators = o.modulators }
-  for k, v in pairs(o.agent_options or {}) do agent_opts[k] = v end
-  local agent = nm.agent(agent_opts)
+  local task = {
+    env = function(job)
+      local env_opts = {}
+      for k, v in pairs(o.env_options or {}) do env_opts[k] = v end
+      if env_opts.seed == nil then env_opts.seed = job.seed end
+      return protocol.construct(Env, env_opts, o.env)
+    end,
+    agent = function() return { hidden = o.hidden } end,
+    columns = { "correct", "condition", "reward", "steps" },
+    record = function(rec, t, trial)
+      local info = trial.info
+      rec.correct[t] = info and info.correct and 1 or 0
+      rec.condition[t] = info and info.condition or "all"
+      rec.reward[t], rec.steps[t] = trial.reward, trial.steps
+    end,
+  }
+  return study{ name = "run", task = task, conditions = { { name = "run", modulators = o.modulators,
+                options = o.agent_options } }, seeds = { o.seed }, trials = o.trials }
+end
+
+function runner.run(o)
+  local s = runner.study(o)
   local window, criterion = o.window or 100, o.criterion or 0.9
   local progress = o.progress
   local csv
@@ -28,68 +47,49 @@ function runner.run(o)
     csv = assert(io.open(o.csv, "w"))
     csv:write("trial,condition,correct,reward,steps,DA,NA,ACh,5HT,learning_rate,inverse_temperature\n")
   end
-
-  local hist, conds = {}, {}
-  local correct_in_window, crit = 0, nil
-  local steps, trial, ret, tsteps = 0, 0, 0, 0
   local mods = {}
-  local t0 = os.clock()
-  local obs = env:start()
   local every = math.max(1, math.floor(o.trials / 10))
-  while trial < o.trials do
-    local a = agent:act(obs)
-    local r, nobs, terminal, info = env:step(a)
-    agent:learn(r, nobs, terminal)
-    steps, ret, tsteps = steps + 1, ret + r, tsteps + 1
-    if terminal then
-      trial = trial + 1
-      local ok = info and info.correct and 1 or 0
-      hist[trial] = ok
-      conds[trial] = info and info.condition or "all"
-      correct_in_window = correct_in_window + ok - (hist[trial - window] or 0)
-      if not crit and trial >= window and correct_in_window >= criterion * window then crit = trial end
-      if csv then
-        agent:modulators(mods)
-        csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n", trial, conds[trial], ok, ret,
-          tsteps, mods.DA, mods.NA, mods.ACh, mods["5HT"], mods.params.learning_rate, mods.params.inverse_temperature))
-      end
-      ret, tsteps = 0, 0
-      if progress and (trial % every == 0 or trial == o.trials) then
-        agent:modulators(mods)
-        local n = math.min(window, trial)
-        local acc = 0
-        for i = trial - n + 1, trial do acc = acc + hist[i] end
-        progress:write(string.format("  trial %6d/%d  correct (last %d) %5.1f%%  NA %.2f  ACh %.2f  5HT %.2f  alpha %.3f  beta %.2f\n",
-          trial, o.trials, n, 100 * acc / n, mods.NA, mods.ACh, mods["5HT"], mods.params.learning_rate,
-          mods.params.inverse_temperature))
-        progress:flush()
-      end
-      obs = env:start()
-    else
-      obs = nobs
+  local function observe(trial, x, rec)
+    if csv then
+      x.agent:modulators(mods)
+      csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n", trial, rec.condition[trial],
+        rec.correct[trial], rec.reward[trial], rec.steps[trial], mods.DA, mods.NA, mods.ACh, mods["5HT"],
+        mods.params.learning_rate, mods.params.inverse_temperature))
+    end
+    if progress and (trial % every == 0 or trial == o.trials) then
+      x.agent:modulators(mods)
+      local n = math.min(window, trial)
+      local acc = metrics.sum(rec.correct, trial - n + 1, trial)
+      progress:write(string.format("  trial %6d/%d  correct (last %d) %5.1f%%  NA %.2f  ACh %.2f  5HT %.2f  alpha %.3f  beta %.2f\n",
+        trial, o.trials, n, 100 * acc / n, mods.NA, mods.ACh, mods["5HT"], mods.params.learning_rate,
+        mods.params.inverse_temperature))
+      progress:flush()
     end
   end
+  local t0 = os.clock()
+  local ok, res = pcall(s.run_job, s, s:jobs()[1], observe, true)
   if csv then csv:close() end
+  if not ok then error(res, 0) end
+  local seconds = os.clock() - t0
 
+  local rec, trial = res.records, o.trials
   local n = math.min(window, trial)
-  local by = {}
-  local order = {}
+  local by, order = {}, {}
   for i = trial - n + 1, trial do
-    local c = conds[i]
+    local c = rec.condition[i]
     if not by[c] then by[c] = { n = 0, correct = 0 }; order[#order + 1] = c end
     by[c].n = by[c].n + 1
-    by[c].correct = by[c].correct + hist[i]
+    by[c].correct = by[c].correct + rec.correct[i]
   end
   table.sort(order)
-  local all = 0
-  for i = trial - n + 1, trial do all = all + hist[i] end
+  local agent = res.agent
   agent:modulators(mods)
-  local summary = {
-    trials = trial, steps = steps, seconds = os.clock() - t0, window = n,
-    accuracy = all / n, by_condition = by, conditions = order, trials_to_criterion = crit,
+  return {
+    trials = trial, steps = metrics.sum(rec.steps), seconds = seconds, window = n,
+    accuracy = (metrics.accuracy(rec.correct, trial - n + 1, trial)), by_condition = by, conditions = order,
+    trials_to_criterion = (metrics.trials_to_criterion(rec.correct, { level = criterion, window = window })),
     criterion = criterion, modulators = mods, agent = agent,
   }
-  return summary
 end
 
 -- A plain-text report of a summary.
