@@ -288,6 +288,10 @@ return function(backend, backend_name)
   nm.rng = backend.rng
   nm.vector = backend.vector
 
+  -- nm.study{ name, task, conditions, seeds, trials, measures, ... }: seeds x conditions as independent jobs
+  -- (lua/neuromod/study.lua; required lazily, since it requires this module)
+  function nm.study(def) return require("neuromod.study")(def) end
+
   local raw = {}
   -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
   -- modulator name), params (by meta-parameter name), surprise, steps. Pass the same table every step to log
