@@ -386,6 +386,86 @@ static void test_format2(void)
     nm_agent_free(fresh);
 }
 
+/* The Go/No-Go task of c/test/fixtures/format3.nmck: four one-hot cues and a noisy fifth input; cues 1 and 2
+ * are Go (acting, action 1, earns +1), cues 3 and 4 No-Go (acting costs -1); withholding earns 0. The rule
+ * reverses at step 600; learn sees the same input as next state, terminal every fourth step. The config has
+ * two layers, consolidation (anchor), the attentional set, gain focus and the change-point input, so that
+ * every part of the state is in the file. */
+static void gng_config(nm_agent_config *c)
+{
+    nm_agent_config_default(c);
+    c->n_obs = 5; c->n_actions = 2; c->n_layers = 2; c->hidden[0] = 8; c->hidden[1] = 6; c->seed = 31;
+    c->base[NM_P_CONSOLIDATION] = 0.01f; c->attention_set = 50.0f; c->gain_focus = 2.0f;
+    c->na_input = NM_NA_CHANGEPOINT;
+}
+static void gng_cue(nm_rng *env, float x[5])
+{
+    int cue = (int)(4.0 * nm_rng_uniform(env)), i;
+    for (i = 0; i < 4; i++) x[i] = i == cue ? 1.0f : 0.0f;
+    x[4] = (float)(nm_rng_uniform(env) - 0.5);
+}
+static float gng_reward(const float x[5], int act, int t)
+{
+    int go = x[0] > 0.5f || x[1] > 0.5f;
+    if (t >= 600) go = !go;
+    return act == 1 ? (go ? 1.0f : -1.0f) : 0.0f;
+}
+/* Steps t0 .. t1-1 of the task; acts_hash folds the actions in (FNV-1a over the action values). */
+static void gng_run(nm_agent *a, nm_rng *env, int t0, int t1, uint64_t *acts_hash)
+{
+    float x[5];
+    int t, act;
+    for (t = t0; t < t1; t++) {
+        gng_cue(env, x);
+        nm_agent_act(a, x, 5, &act);
+        *acts_hash = (*acts_hash ^ (uint64_t)act) * 0x100000001B3ull;
+        nm_agent_learn(a, gng_reward(x, act, t), x, 5, t % 4 == 3);
+    }
+}
+
+/* A format-3 checkpoint, written by the library of format 3 between the act and the learn of step 700 (gng_config,
+ * steps 0..699 from task seed 32, then the act of step 700 with cue from the same stream). The numbers below
+ * were printed by that library's writer itself, continuing after its save: state hash at the save, and the
+ * actions of steps 701..999 and the state hash after them. The loaded agent must reproduce them, and so must
+ * an agent of this library that never was saved. */
+static void test_format3(void)
+{
+    const uint64_t hash_at_save = 0xa720dca28ddb785cull, acts_after = 0x4a73759d8f9b655bull,
+                   hash_after = 0x81421b983a1d7e22ull;
+    nm_agent *old = NULL, *fresh = NULL;
+    nm_agent_config c;
+    nm_rng env, env2;
+    float x[5];
+    int act;
+    uint64_t h_old = 0xCBF29CE484222325ull, h_fresh = 0xCBF29CE484222325ull, ignore = 0;
+    char msg[256];
+    nm_status st = nm_agent_load("c/test/fixtures/format3.nmck", &old, msg, sizeof msg);
+    CHECK(st == NM_OK, "format-3 checkpoint loads (%s)", msg);
+    if (st != NM_OK) return;
+    CHECK(nm_agent_state_hash(old) == hash_at_save, "format-3 state hash is the writer's (%016llx)",
+          (unsigned long long)nm_agent_state_hash(old));
+    gng_config(&c);
+    nm_agent_new(&c, &fresh, NULL, 0);
+    nm_rng_seed(&env, 32);
+    gng_run(fresh, &env, 0, 700, &ignore);
+    gng_cue(&env, x);
+    nm_agent_act(fresh, x, 5, &act);
+    CHECK(act == 0 && nm_agent_state_hash(fresh) == hash_at_save, "this library reaches the writer's state");
+    env2 = env;
+    /* the pending step's learn, from the saved forward pass */
+    CHECK(nm_agent_learn(old, gng_reward(x, act, 700), x, 5, 0) == NM_OK, "the pending learn runs: %s",
+          nm_agent_error(old));
+    nm_agent_learn(fresh, gng_reward(x, act, 700), x, 5, 0);
+    gng_run(old, &env, 701, 1000, &h_old);
+    gng_run(fresh, &env2, 701, 1000, &h_fresh);
+    CHECK(h_old == acts_after && nm_agent_state_hash(old) == hash_after,
+          "a format-3 agent continues as its writer did (actions %016llx, state %016llx)", (unsigned long long)h_old,
+          (unsigned long long)nm_agent_state_hash(old));
+    CHECK(h_fresh == acts_after && nm_agent_state_hash(fresh) == hash_after, "and as this library's agent does");
+    nm_agent_free(old);
+    nm_agent_free(fresh);
+}
+
 /* NA's change-point input: its state (outlier rate, CUSUM) survives a checkpoint, so an agent saved and reloaded
  * after every step stays bit-identical to one that never was; and it is a different NA from the surprise input. */
 static void test_changepoint(void)
@@ -529,6 +609,7 @@ int main(void)
     test_trace_bound();
     test_kernel_sets();
     test_format2();
+    test_format3();
     test_changepoint();
     test_no_allocation();
     printf("c: %d passed, %d failed\n", passed, failed);
