@@ -22,7 +22,7 @@ LUAJIT      ?= luajit
 BUSTED      ?= busted
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/modulators.c c/agent.c \
-            c/checkpoint.c c/simd.c
+            c/checkpoint.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
@@ -37,6 +37,7 @@ $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/simd.o: c/simd_kernels.h
+$(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o: c/ckpt_io.h
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)

@@ -432,18 +432,30 @@ static void test_format3(void)
 {
     const uint64_t hash_at_save = 0xa720dca28ddb785cull, acts_after = 0x4a73759d8f9b655bull,
                    hash_after = 0x81421b983a1d7e22ull;
-    nm_agent *old = NULL, *fresh = NULL;
+    nm_agent *old = NULL, *fresh = NULL, *re = NULL;
     nm_agent_config c;
-    nm_rng env, env2;
+    nm_rng env, env2, env3;
+    unsigned char *buf;
+    size_t n;
     float x[5];
     int act;
-    uint64_t h_old = 0xCBF29CE484222325ull, h_fresh = 0xCBF29CE484222325ull, ignore = 0;
+    uint64_t h_old = 0xCBF29CE484222325ull, h_fresh = h_old, h_re = h_old, ignore = 0;
     char msg[256];
     nm_status st = nm_agent_load("c/test/fixtures/format3.nmck", &old, msg, sizeof msg);
     CHECK(st == NM_OK, "format-3 checkpoint loads (%s)", msg);
     if (st != NM_OK) return;
     CHECK(nm_agent_state_hash(old) == hash_at_save, "format-3 state hash is the writer's (%016llx)",
           (unsigned long long)nm_agent_state_hash(old));
+    /* saved again (format 4) before its pending learn: the observation kept for it is one whose forward pass
+     * is the file's, so the re-saved agent continues exactly too */
+    n = nm_agent_checkpoint_size(old);
+    buf = malloc(n);
+    CHECK(nm_agent_save_buffer(old, buf, n) == NM_OK && nm_agent_load_buffer(buf, n, &re, msg, sizeof msg) == NM_OK,
+          "a loaded format-3 agent saves and loads as format 4: %s", msg);
+    free(buf);
+    if (!re) { nm_agent_free(old); return; }
+    CHECK(memcmp(old->block + old->off_cache, re->block + re->off_cache, old->cl.size * sizeof(float)) == 0,
+          "and its pending forward pass is the format-3 file's, bit for bit");
     gng_config(&c);
     nm_agent_new(&c, &fresh, NULL, 0);
     nm_rng_seed(&env, 32);
@@ -452,10 +464,14 @@ static void test_format3(void)
     nm_agent_act(fresh, x, 5, &act);
     CHECK(act == 0 && nm_agent_state_hash(fresh) == hash_at_save, "this library reaches the writer's state");
     env2 = env;
+    env3 = env;
     /* the pending step's learn, from the saved forward pass */
     CHECK(nm_agent_learn(old, gng_reward(x, act, 700), x, 5, 0) == NM_OK, "the pending learn runs: %s",
           nm_agent_error(old));
     nm_agent_learn(fresh, gng_reward(x, act, 700), x, 5, 0);
+    nm_agent_learn(re, gng_reward(x, act, 700), x, 5, 0);
+    gng_run(re, &env3, 701, 1000, &h_re);
+    CHECK(h_re == acts_after && nm_agent_state_hash(re) == hash_after, "and so does it after a format-4 round trip");
     gng_run(old, &env, 701, 1000, &h_old);
     gng_run(fresh, &env2, 701, 1000, &h_fresh);
     CHECK(h_old == acts_after && nm_agent_state_hash(old) == hash_after,
@@ -464,6 +480,131 @@ static void test_format3(void)
     CHECK(h_fresh == acts_after && nm_agent_state_hash(fresh) == hash_after, "and as this library's agent does");
     nm_agent_free(old);
     nm_agent_free(fresh);
+    nm_agent_free(re);
+}
+
+/* Rewrites the last four bytes of a checkpoint with the CRC-32 of the rest, so that an edit reaches the parser. */
+static void fix_crc(unsigned char *buf, size_t n)
+{
+    extern uint32_t nm_crc32(uint32_t, const void *, size_t);
+    uint32_t crc = nm_crc32(0, buf, n - 4);
+    buf[n - 4] = crc & 255; buf[n - 3] = (crc >> 8) & 255; buf[n - 2] = (crc >> 16) & 255; buf[n - 1] = crc >> 24;
+}
+
+/* Offset of the section tagged tag in a format-4 checkpoint (its header), or 0 if absent. */
+static size_t find_section(const unsigned char *buf, size_t n, const char *tag)
+{
+    size_t p = 20;
+    while (p + 12 <= n - 4) {
+        uint64_t len = 0;
+        int i;
+        if (memcmp(buf + p, tag, 4) == 0) return p;
+        for (i = 0; i < 8; i++) len |= (uint64_t)buf[p + 4 + i] << (8 * i);
+        p += 12 + (size_t)len;
+    }
+    return 0;
+}
+
+static void put_u64_at(unsigned char *p, uint64_t v) { int i; for (i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+
+/* Format 4: tagged sections of persistent state only; the pending step's forward pass is redone on load,
+ * bit for bit; unknown, missing, repeated and mis-sized sections are refused with a message naming them. */
+static void test_format4(void)
+{
+    nm_agent_config c;
+    nm_agent *a, *b = NULL;
+    nm_rng env;
+    unsigned char *buf, *bad;
+    size_t n, p, k;
+    uint64_t ignore = 0;
+    float x[5];
+    int act;
+    char msg[256];
+    static const char *const order[] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND" };
+
+    gng_config(&c);
+    nm_agent_new(&c, &a, NULL, 0);
+    nm_rng_seed(&env, 32);
+    gng_run(a, &env, 0, 300, &ignore);
+    gng_cue(&env, x);
+    nm_agent_act(a, x, 5, &act);
+    n = nm_agent_checkpoint_size(a);
+    buf = malloc(n);
+    bad = malloc(n + 64);
+    CHECK(nm_agent_save_buffer(a, buf, n) == NM_OK, "save: %s", nm_agent_error(a));
+    CHECK(buf[8] == 4 && buf[12] == (n & 255) && buf[13] == ((n >> 8) & 255), "version 4, length field = file size");
+    for (k = 0; k < sizeof order / sizeof order[0]; k++)
+        CHECK(find_section(buf, n, order[k]) != 0, "section '%s' written", order[k]);
+    /* only persistent state: params, traces, anchors, neuron state (2 x 14 units + 2 x 5 inputs), the rest small */
+    CHECK(n < 4 * (nm_agent_param_count(a) + 2 * a->n_traced + 38) + 1200, "no scratch or cache in the file (%lu bytes)",
+          (unsigned long)n);
+    CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_OK, "format 4 loads: %s", msg);
+    if (b) {
+        CHECK(memcmp(a->block + a->off_cache, b->block + b->off_cache, a->cl.size * sizeof(float)) == 0,
+              "the pending step's forward pass is redone bit for bit");
+        CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(b), "same state after load");
+        nm_agent_learn(a, 1.0f, x, 5, 0);
+        nm_agent_learn(b, 1.0f, x, 5, 0);
+        CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(b), "the pending learn continues exactly");
+        nm_agent_free(b); b = NULL;
+    }
+
+    /* an unknown tag, named */
+    memcpy(bad, buf, n);
+    memcpy(bad + find_section(bad, n, "STEP"), "ZZZ9", 4);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
+          strstr(msg, "checkpoint section 'ZZZ9' is not known to this version of neuromod (written by a newer one?)"),
+          "unknown section: %s", msg);
+    /* a repeated one */
+    memcpy(bad, buf, n);
+    memcpy(bad + find_section(bad, n, "STEP"), "RNG ", 4);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "'RNG ' appears twice"),
+          "repeated section: %s", msg);
+    /* a missing one: drop PEND (the last) and fix the length field */
+    p = find_section(buf, n, "PEND");
+    memcpy(bad, buf, p);
+    put_u64_at(bad + 12, p + 4);
+    fix_crc(bad, p + 4);
+    CHECK(nm_agent_load_buffer(bad, p + 4, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "'PEND' is missing"),
+          "missing section: %s", msg);
+    /* a section length beyond the file */
+    memcpy(bad, buf, n);
+    put_u64_at(bad + find_section(bad, n, "PARM") + 4, (uint64_t)1 << 40);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "section 'PARM': length field too large"), "huge section: %s", msg);
+    /* a config announcing more units than the file holds: refused before allocating */
+    memcpy(bad, buf, n);
+    put_u64_at(bad + find_section(bad, n, "CONF") + 12 + 24, 4000);   /* hidden[0] */
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "section 'PARM': length field says"), "config larger than the file: %s", msg);
+    /* the header's length field */
+    memcpy(bad, buf, n);
+    put_u64_at(bad + 12, (uint64_t)n + 100);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "truncated") &&
+          strstr(msg, "length field"), "length field: %s", msg);
+    /* an unknown modulator field */
+    memcpy(bad, buf, n);
+    p = find_section(bad, n, "MODS") + 12 + 4;
+    CHECK(bad[p] == 6 && memcmp(bad + p + 1, "phasic", 6) == 0, "MODS starts with the field 'phasic'");
+    memcpy(bad + p + 1, "phaser", 6);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "modulator field 'phaser' is not known"), "unknown modulator field: %s", msg);
+    /* a non-finite observation of the pending step */
+    memcpy(bad, buf, n);
+    p = find_section(bad, n, "PEND") + 12 + 8;
+    memset(bad + p, 0xff, 4);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "'PEND'"),
+          "NaN observation: %s", msg);
+    free(bad);
+    free(buf);
+    nm_agent_free(a);
 }
 
 /* NA's change-point input: its state (outlier rate, CUSUM) survives a checkpoint, so an agent saved and reloaded
@@ -610,6 +751,7 @@ int main(void)
     test_kernel_sets();
     test_format2();
     test_format3();
+    test_format4();
     test_changepoint();
     test_no_allocation();
     printf("c: %d passed, %d failed\n", passed, failed);
