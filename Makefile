@@ -83,12 +83,14 @@ sanitize:
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
 	$(BUSTED) --lua=$(LUA54) --exclude-tags=slow spec
 
-# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints.
+# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints: format 4
+# written by make_corpus and the format-2 and format-3 fixtures.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p build-fuzz/corpus
 	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm
 	./build-fuzz/make_corpus build-fuzz/corpus
+	cp c/test/fixtures/*.nmck build-fuzz/corpus/
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Ic $(BLAS_CFLAGS) -o build-fuzz/fuzz_checkpoint \
 	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
 	./build-fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
