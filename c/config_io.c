@@ -53,7 +53,7 @@ nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_
     nm_rcur c;
     size_t l;
     if (len != CONF_BYTES) {
-        nm_write_msg(msg, msglen, "config section: length field says %lu bytes, this version's config has %lu",
+        nm_write_msg(msg, msglen, "length field says %lu bytes, this version's config has %lu",
                      (unsigned long)len, (unsigned long)CONF_BYTES);
         return NM_ERR_FORMAT;
     }

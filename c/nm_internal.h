@@ -2,7 +2,7 @@
  * nm_internal.h -- the agent's private layout, shared by the core's .c files. Not installed.
  *
  * Memory: one float block holds everything the agent learns or carries between calls, carved by the
- * offsets below, so that a checkpoint is the block plus a few scalars and the update is one axpy:
+ * offsets below, so that the update is one axpy and a checkpoint writes slices of it (checkpoint.c):
  *
  *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq | Wu bu ]
  *   trace    [ same layout as params up to the predictor ]       eligibility traces e
@@ -11,8 +11,7 @@
  *   attn     per input                                            ACh attention, neuron scale
  *   salience per input                                            slow input salience (ACh attentional set)
  *   activity per hidden unit                                      running mean of |h| (NA's gain focus)
- *   cache    forward activations of the pending step, kept so a checkpoint taken between act and learn
- *            continues exactly
+ *   cache    forward activations of the pending step, for its learn (a checkpoint redoes them from obs)
  *   scratch  backward buffers and the forward pass of s'
  *   obs      the observation of the pending step (act keeps it so a checkpoint can redo the forward pass)
  */
