@@ -27,7 +27,7 @@ VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VE
 SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/modulators.c c/agent.c \
-            c/checkpoint.c c/simd.c
+            c/checkpoint.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
@@ -42,6 +42,7 @@ $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/simd.o: c/simd_kernels.h
+$(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o: c/ckpt_io.h
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -88,12 +89,14 @@ sanitize:
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
 	$(BUSTED) --lua=$(LUA54) spec
 
-# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints.
+# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints: format 4
+# written by make_corpus and the format-2 and format-3 fixtures.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p build-fuzz/corpus
 	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm
 	./build-fuzz/make_corpus build-fuzz/corpus
+	cp c/test/fixtures/*.nmck build-fuzz/corpus/
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Ic $(BLAS_CFLAGS) -o build-fuzz/fuzz_checkpoint \
 	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
 	./build-fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus

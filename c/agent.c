@@ -100,6 +100,7 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     cache = a->block + a->off_cache;
     trace = a->block + a->off_trace;
     nm_net_forward(a, obs, cache, 0);
+    memcpy(a->block + a->off_obs, obs, n * sizeof *obs);   /* a checkpoint redoes the forward pass from it */
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
     /* |decay e + g| <= decay |e| + |g|: a bound on the trace norm that costs O(width) per step */

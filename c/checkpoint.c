@@ -1,12 +1,42 @@
 /*
  * checkpoint.c -- save and load the whole agent.
  *
- * File layout (all integers and floats little-endian, whatever the host):
+ * Format 4 (all integers and floats little-endian, whatever the host):
  *   magic     8 bytes  "\x89NMCK\r\n\x1a"  (a text-mode transfer or a foreign file breaks it)
  *   version   u32      NM_CKPT_VERSION
- *   length    u64      bytes of payload
- *   payload            config fields, block length + the float block, RNG, modulator state, step counters
+ *   length    u64      bytes of the whole file, header and checksum included
+ *   sections           each: a tag of four ASCII characters, a u64 length of its body, the body
  *   crc       u32      CRC-32 of everything before it
+ *
+ * The sections hold only persistent state (no scratch, no forward cache, no buffer for s'). CONF comes first
+ * (it sizes all the others); the rest in any order, each at most once:
+ *   CONF  the config, written and read by config_io.c
+ *   PARM  the trainable weights: n_params f32 in nm_net_layout's order (trunk layers, policy, value, outcome
+ *         predictor, its uncertainty head)
+ *   TRAC  the eligibility traces: n_traced f32 (trunk, policy and value)
+ *   ANCH  the consolidation anchors: n_traced f32; present exactly when the config's base consolidation > 0
+ *   NEUR  neuron-scale state: gain (every hidden unit), attention (every input), salience (every input),
+ *         activity (every hidden unit), f32 each
+ *   MODS  the modulator state by named fields: u32 field count, then per field a u8 name length, the name, a
+ *         u32 count and the f32 values. A field the file lacks keeps its initial value (how a field added later
+ *         loads from an older file); a name this version does not know is refused.
+ *   RNG   the action-sampling generator: 4 x u64
+ *   STEP  learn steps taken: u64
+ *   PEND  the pending step (an act awaiting its learn): u32 pending (0 or 1), u32 action, n_obs f32 observation
+ *         (action and observation 0 when none). The load redoes the act's forward pass from the observation
+ *         instead of storing it: the pass reads the weights, gain, attention and the meta-parameters, none of
+ *         which changes between act and learn, and it is deterministic, so the cache is bit-identical (the C
+ *         tests compare it); the observation is n_obs floats where the pass is inputs + 2 x hidden units +
+ *         2 x actions + 1, and it does not tie the file to the cache's layout.
+ * An unknown tag is refused by name, a missing section is named, and every length is checked against the
+ * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
+ * does not hold.
+ *
+ * One CRC-32 over the whole file rather than one per section: the reader takes a file whole or refuses it, so a
+ * per-section checksum would locate damage nobody repairs; one check also covers the section headers and the
+ * gaps between sections, and keeps the checksum where formats 2 and 3 had it (the last four bytes).
+ *
+ * Formats 2 and 3 (a dump of the float block) still load, by ckpt_legacy.c.
  * Save writes to a temporary file beside the target, syncs it and renames it over the target, so the target
  * is either the old file or the complete new one.
  */
@@ -18,169 +48,146 @@
 #include <string.h>
 #include <unistd.h>
 #include "nm_internal.h"
+#include "ckpt_io.h"
 
-#define NM_CKPT_VERSION 3u /* 2: attention_set, gain_focus; salience and activity in the block.
-                              * 3: na_input; the change-point state ends the modulator state. Reads 2 and 3. */
+#define NM_CKPT_VERSION 4u /* 2: attention_set, gain_focus; salience and activity in the block.
+                            * 3: na_input; the change-point state ends the modulator state.
+                            * 4: tagged sections of persistent state. Reads 2 to 4. */
 #define NM_CKPT_OLDEST 2u
-/* floats of modulator state in a checkpoint of a version: format 2 lacks the last two (outlier_rate,
- * changepoint) */
-#define MOD_FLOATS_V(version) ((version) >= 3 ? MOD_FLOATS : MOD_FLOATS - 2)
 #define NM_CKPT_HEADER 20u /* magic + version + length */
+#define NM_SECTION_HEADER 12u /* tag + length */
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-/* ---- a cursor over a byte buffer ---- */
-typedef struct cursor { unsigned char *p; const unsigned char *end; int ok; } cursor;
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, N_SECTIONS };
+static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND" };
 
-static void put_u32(cursor *c, uint32_t v)
+/* ---- the modulator state by name: a restructured nm_modstate needs only this table changed ---- */
+typedef struct mod_field { const char *name; float *v; size_t n; } mod_field;
+#define MOD_FIELDS 13
+static void mod_fields(nm_modstate *m, mod_field f[MOD_FIELDS])
 {
-    int i;
-    if (c->end - c->p < 4) { c->ok = 0; return; }
-    for (i = 0; i < 4; i++) *c->p++ = (unsigned char)(v >> (8 * i));
-}
-static void put_u64(cursor *c, uint64_t v)
-{
-    int i;
-    if (c->end - c->p < 8) { c->ok = 0; return; }
-    for (i = 0; i < 8; i++) *c->p++ = (unsigned char)(v >> (8 * i));
-}
-static void put_f32(cursor *c, float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    put_u32(c, v);
-}
-static uint32_t get_u32(cursor *c)
-{
-    uint32_t v = 0;
-    int i;
-    if (c->end - c->p < 4) { c->ok = 0; return 0; }
-    for (i = 0; i < 4; i++) v |= (uint32_t)*c->p++ << (8 * i);
-    return v;
-}
-static uint64_t get_u64(cursor *c)
-{
-    uint64_t v = 0;
-    int i;
-    if (c->end - c->p < 8) { c->ok = 0; return 0; }
-    for (i = 0; i < 8; i++) v |= (uint64_t)*c->p++ << (8 * i);
-    return v;
-}
-static float get_f32(cursor *c)
-{
-    uint32_t v = get_u32(c);
-    float f;
-    memcpy(&f, &v, 4);
-    return f;
-}
-static void put_floats(cursor *c, const float *f, size_t n) { size_t i; for (i = 0; i < n; i++) put_f32(c, f[i]); }
-static void get_floats(cursor *c, float *f, size_t n) { size_t i; for (i = 0; i < n; i++) f[i] = get_f32(c); }
-
-#define MOD_FLOATS (sizeof(nm_modstate) / sizeof(float))
-
-/* The config, field by field (never the struct's bytes: padding and layout are the compiler's). */
-static void put_config(cursor *c, const nm_agent_config *g)
-{
-    size_t l;
-    put_u64(c, g->n_obs);
-    put_u64(c, g->n_actions);
-    put_u64(c, g->n_layers);
-    for (l = 0; l < NM_MAX_LAYERS; l++) put_u64(c, g->hidden[l]);
-    put_u32(c, (uint32_t)g->activation);
-    put_u64(c, g->seed);
-    put_f32(c, g->init_scale);
-    put_f32(c, g->critic_scale);
-    put_f32(c, g->predictor_rate);
-    put_f32(c, g->max_update);
-    put_floats(c, g->base, NM_N_PARAMS);
-    put_u32(c, g->modulators);
-    put_floats(c, &g->mapping[0][0], NM_N_PARAMS * NM_N_MODULATORS);
-    put_floats(c, &g->interaction[0][0], NM_N_MODULATORS * NM_N_MODULATORS);
-    put_floats(c, g->tau_phasic, NM_N_MODULATORS);
-    put_floats(c, g->tau_tonic, NM_N_MODULATORS);
-    put_floats(c, g->scale, NM_N_MODULATORS);
-    put_f32(c, g->na_threshold);
-    put_f32(c, g->na_reset);
-    put_f32(c, g->surprise_floor);
-    put_f32(c, g->attention_set);
-    put_f32(c, g->gain_focus);
-    put_u32(c, (uint32_t)g->na_input);
+    const mod_field t[MOD_FIELDS] = {
+        { "phasic", m->phasic, NM_N_MODULATORS }, { "tonic", m->tonic, NM_N_MODULATORS },
+        { "level", m->level, NM_N_MODULATORS }, { "factor", m->factor, NM_N_MODULATORS },
+        { "params", m->params, NM_N_PARAMS }, { "surprise", &m->surprise, 1 }, { "expected", &m->expected, 1 },
+        { "unexpected", &m->unexpected, 1 }, { "reward_short", &m->reward_short, 1 },
+        { "reward_var", &m->reward_var, 1 }, { "utility_drop", &m->utility_drop, 1 },
+        { "outlier_rate", &m->outlier_rate, 1 }, { "changepoint", &m->changepoint, 1 }
+    };
+    memcpy(f, t, sizeof t);
 }
 
-static void get_config(cursor *c, nm_agent_config *g, uint32_t version)
+static size_t mods_bytes(void)
 {
-    size_t l;
-    memset(g, 0, sizeof *g);
-    g->n_obs = (size_t)get_u64(c);
-    g->n_actions = (size_t)get_u64(c);
-    g->n_layers = (size_t)get_u64(c);
-    for (l = 0; l < NM_MAX_LAYERS; l++) g->hidden[l] = (size_t)get_u64(c);
-    g->activation = (nm_activation)get_u32(c);
-    g->seed = get_u64(c);
-    g->init_scale = get_f32(c);
-    g->critic_scale = get_f32(c);
-    g->predictor_rate = get_f32(c);
-    g->max_update = get_f32(c);
-    get_floats(c, g->base, NM_N_PARAMS);
-    g->modulators = get_u32(c);
-    get_floats(c, &g->mapping[0][0], NM_N_PARAMS * NM_N_MODULATORS);
-    get_floats(c, &g->interaction[0][0], NM_N_MODULATORS * NM_N_MODULATORS);
-    get_floats(c, g->tau_phasic, NM_N_MODULATORS);
-    get_floats(c, g->tau_tonic, NM_N_MODULATORS);
-    get_floats(c, g->scale, NM_N_MODULATORS);
-    g->na_threshold = get_f32(c);
-    g->na_reset = get_f32(c);
-    g->surprise_floor = get_f32(c);
-    g->attention_set = get_f32(c);
-    g->gain_focus = get_f32(c);
-    g->na_input = version >= 3 ? (nm_na_input)get_u32(c) : NM_NA_SURPRISE;
+    nm_modstate m;
+    mod_field f[MOD_FIELDS];
+    size_t k, n = 4;
+    mod_fields(&m, f);
+    for (k = 0; k < MOD_FIELDS; k++) n += 1 + strlen(f[k].name) + 4 + 4 * f[k].n;
+    return n;
 }
 
-static size_t config_bytes(uint32_t version)
+static size_t n_hidden(const nm_agent *a) { return a->off_attn - a->off_gain; }
+
+/* Body length of a section for an agent of this layout (MODS: as this version writes it). */
+static size_t section_bytes(const nm_agent *a, int s)
 {
-    return 8 * (3 + NM_MAX_LAYERS) + 4 + 8 + 4 * 4 + 4 * NM_N_PARAMS + 4 +
-           4 * (NM_N_PARAMS * NM_N_MODULATORS + NM_N_MODULATORS * NM_N_MODULATORS + 3 * NM_N_MODULATORS + 5) +
-           (version >= 3 ? 4 : 0);
+    switch (s) {
+    case S_CONF: return nm_config_section_size(&a->cfg);
+    case S_PARM: return 4 * a->n_params;
+    case S_TRAC: return 4 * a->n_traced;
+    case S_ANCH: return 4 * a->n_anchor;
+    case S_NEUR: return 4 * (2 * n_hidden(a) + 2 * a->cfg.n_obs);
+    case S_MODS: return mods_bytes();
+    case S_RNG: return 4 * 8;
+    case S_STEP: return 8;
+    default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
+    }
 }
 
-static size_t payload_bytes(const nm_agent *a, uint32_t version)
-{
-    return config_bytes(version) + 8 + 4 * a->block_len + 8 * 4 + 4 + 4 * MOD_FLOATS_V(version) + 8 + 4 + 4;
-}
+/* ANCH is written and required only with consolidation on */
+static int section_present(const nm_agent *a, int s) { return s != S_ANCH || a->n_anchor > 0; }
 
 size_t nm_agent_checkpoint_size(const nm_agent *a)
 {
-    return a ? NM_CKPT_HEADER + payload_bytes(a, NM_CKPT_VERSION) + 4 : 0;
+    size_t n = NM_CKPT_HEADER + 4;
+    int s;
+    if (!a) return 0;
+    for (s = 0; s < N_SECTIONS; s++)
+        if (section_present(a, s)) n += NM_SECTION_HEADER + section_bytes(a, s);
+    return n;
+}
+
+static void write_section(nm_wcur *c, const nm_agent *a, int s)
+{
+    size_t len = section_bytes(a, s);
+    const float *b = a->block;
+    nm_put_bytes(c, tags[s], 4);
+    nm_put_u64(c, len);
+    switch (s) {
+    case S_CONF:
+        if (c->ok && (size_t)(c->end - c->p) >= len) { nm_config_section_write(&a->cfg, c->p); c->p += len; }
+        else c->ok = 0;
+        break;
+    case S_PARM: nm_put_floats(c, b + a->off_params, a->n_params); break;
+    case S_TRAC: nm_put_floats(c, b + a->off_trace, a->n_traced); break;
+    case S_ANCH: nm_put_floats(c, b + a->off_anchor, a->n_anchor); break;
+    case S_NEUR:
+        nm_put_floats(c, b + a->off_gain, n_hidden(a));
+        nm_put_floats(c, b + a->off_attn, a->cfg.n_obs);
+        nm_put_floats(c, b + a->off_sal, a->cfg.n_obs);
+        nm_put_floats(c, b + a->off_act, n_hidden(a));
+        break;
+    case S_MODS: {
+        nm_modstate m = a->mod;
+        mod_field f[MOD_FIELDS];
+        size_t k;
+        mod_fields(&m, f);
+        nm_put_u32(c, MOD_FIELDS);
+        for (k = 0; k < MOD_FIELDS; k++) {
+            unsigned char nl = (unsigned char)strlen(f[k].name);
+            nm_put_bytes(c, &nl, 1);
+            nm_put_bytes(c, f[k].name, nl);
+            nm_put_u32(c, (uint32_t)f[k].n);
+            nm_put_floats(c, f[k].v, f[k].n);
+        }
+        break;
+    }
+    case S_RNG: { int i; for (i = 0; i < 4; i++) nm_put_u64(c, a->rng.s[i]); break; }
+    case S_STEP: nm_put_u64(c, a->steps); break;
+    default: {  /* S_PEND */
+        size_t i;
+        nm_put_u32(c, (uint32_t)(a->pending != 0));
+        nm_put_u32(c, a->pending ? (uint32_t)a->pending_action : 0u);
+        for (i = 0; i < a->cfg.n_obs; i++) nm_put_f32(c, a->pending ? b[a->off_obs + i] : 0.0f);
+        break;
+    }
+    }
 }
 
 nm_status nm_agent_save_buffer(nm_agent *a, void *buf, size_t len)
 {
-    cursor c;
-    size_t need, i;
-    float modf[MOD_FLOATS];
+    nm_wcur c;
+    size_t need;
+    int s;
     if (!a) return NM_ERR_ARG;
     need = nm_agent_checkpoint_size(a);
     if (!buf || len < need)
         return nm_fail(a, NM_ERR_ARG, "save: buffer of %lu bytes, need %lu", (unsigned long)len,
                        (unsigned long)need);
     c.p = buf; c.end = c.p + need; c.ok = 1;
-    memcpy(c.p, magic, 8); c.p += 8;
-    put_u32(&c, NM_CKPT_VERSION);
-    put_u64(&c, payload_bytes(a, NM_CKPT_VERSION));
-    put_config(&c, &a->cfg);
-    put_u64(&c, a->block_len);
-    put_floats(&c, a->block, a->block_len);
-    for (i = 0; i < 4; i++) put_u64(&c, a->rng.s[i]);
-    memcpy(modf, &a->mod, sizeof modf);
-    put_u32(&c, (uint32_t)MOD_FLOATS);
-    put_floats(&c, modf, MOD_FLOATS);
-    put_u64(&c, a->steps);
-    put_u32(&c, (uint32_t)a->pending);
-    put_u32(&c, (uint32_t)a->pending_action);
-    put_u32(&c, nm_crc32(0, buf, need - 4));
+    nm_put_bytes(&c, magic, 8);
+    nm_put_u32(&c, NM_CKPT_VERSION);
+    nm_put_u64(&c, need);
+    for (s = 0; s < N_SECTIONS; s++)
+        if (section_present(a, s)) write_section(&c, a, s);
+    nm_put_u32(&c, nm_crc32(0, buf, need - 4));
     if (!c.ok || c.p != c.end) return nm_fail(a, NM_ERR_ARG, "save: internal size mismatch");
     return NM_OK;
 }
+
+/* ---- reading format 4 ---- */
 
 static nm_status refuse(char *msg, size_t msglen, nm_status st, const char *why)
 {
@@ -188,19 +195,219 @@ static nm_status refuse(char *msg, size_t msglen, nm_status st, const char *why)
     return st;
 }
 
+/* A name from the file, printable whatever its bytes: others as \xNN. */
+static void printable(const unsigned char *s, size_t n, char *out, size_t outlen)
+{
+    size_t i, k = 0;
+    for (i = 0; i < n && k + 5 < outlen; i++) {
+        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'' && s[i] != '\\') out[k++] = (char)s[i];
+        else k += (size_t)snprintf(out + k, outlen - k, "\\x%02x", s[i]);
+    }
+    out[k] = '\0';
+}
+
+typedef struct section { const unsigned char *body; size_t len; } section;
+
+/* Reads the next section's header; *tag gets its four bytes. 0 (with a message) if it does not fit. */
+static int next_section(nm_rcur *c, const unsigned char **tag, section *sec, char *msg, size_t msglen)
+{
+    uint64_t len;
+    char name[24];
+    *tag = nm_get_bytes(c, 4);
+    len = nm_get_u64(c);
+    if (!c->ok) {
+        nm_write_msg(msg, msglen, "truncated checkpoint: a section header is cut short by the checksum");
+        return 0;
+    }
+    if (len > (uint64_t)(c->end - c->p)) {
+        printable(*tag, 4, name, sizeof name);
+        nm_write_msg(msg, msglen, "damaged checkpoint: section '%s': length field too large (%llu bytes, %lu left "
+                     "before the checksum)", name, (unsigned long long)len, (unsigned long)(c->end - c->p));
+        return 0;
+    }
+    sec->body = nm_get_bytes(c, (size_t)len);
+    sec->len = (size_t)len;
+    return 1;
+}
+
+static int all_finite(const float *f, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if (!isfinite(f[i])) return 0;
+    return 1;
+}
+
+/* Reads MODS into m: fields by name, each at most once; a field the file lacks keeps its value in m. */
+static nm_status read_mods(const section *sec, nm_modstate *m, char *msg, size_t msglen)
+{
+    mod_field f[MOD_FIELDS];
+    int seen[MOD_FIELDS] = { 0 };
+    nm_rcur c;
+    uint32_t nfields, j;
+    char name[128];
+    mod_fields(m, f);
+    c.p = sec->body; c.end = sec->body + sec->len; c.ok = 1;
+    nfields = nm_get_u32(&c);
+    for (j = 0; j < nfields && c.ok; j++) {
+        const unsigned char *nl = nm_get_bytes(&c, 1), *nm = nl ? nm_get_bytes(&c, *nl) : NULL;
+        uint32_t count = nm_get_u32(&c);
+        size_t k;
+        if (!c.ok) break;
+        printable(nm, *nl, name, sizeof name);
+        for (k = 0; k < MOD_FIELDS; k++)
+            if (strlen(f[k].name) == *nl && memcmp(f[k].name, nm, *nl) == 0) break;
+        if (k == MOD_FIELDS) {
+            nm_write_msg(msg, msglen, "checkpoint section 'MODS': modulator field '%s' is not known to this version "
+                         "of neuromod (written by a newer one?)", name);
+            return NM_ERR_FORMAT;
+        }
+        if (seen[k]++) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': field '%s' appears twice", name);
+            return NM_ERR_FORMAT;
+        }
+        if (count != f[k].n) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': field '%s': count field says %lu, this "
+                         "version has %lu", name, (unsigned long)count, (unsigned long)f[k].n);
+            return NM_ERR_FORMAT;
+        }
+        if ((size_t)(c.end - c.p) < 4 * f[k].n) { c.ok = 0; break; }
+        nm_get_floats(&c, f[k].v, f[k].n);
+        if (!all_finite(f[k].v, f[k].n)) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': field '%s' is not finite", name);
+            return NM_ERR_FORMAT;
+        }
+    }
+    if (!c.ok || c.p != c.end) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': its length field does not match its fields");
+        return NM_ERR_FORMAT;
+    }
+    return NM_OK;
+}
+
+/* body: the bytes between the header and the checksum */
+static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, char *msg, size_t msglen)
+{
+    nm_rcur c;
+    section sec[N_SECTIONS], next;
+    int have[N_SECTIONS] = { 0 };
+    const unsigned char *tag;
+    nm_agent_config cfg;
+    nm_agent probe, *a;
+    nm_rcur r;
+    uint32_t pending, action;
+    size_t i;
+    int s;
+    nm_status st;
+    char why[NM_MSG_LEN], name[24];
+
+    c.p = body; c.end = body + len; c.ok = 1;
+    if (!next_section(&c, &tag, &sec[S_CONF], msg, msglen)) return NM_ERR_FORMAT;
+    if (memcmp(tag, tags[S_CONF], 4) != 0) {
+        printable(tag, 4, name, sizeof name);
+        nm_write_msg(msg, msglen, "damaged checkpoint: the first section is '%s', not 'CONF'", name);
+        return NM_ERR_FORMAT;
+    }
+    have[S_CONF] = 1;
+    st = nm_config_section_read(sec[S_CONF].body, sec[S_CONF].len, &cfg, why, sizeof why);
+    if (st != NM_OK) { nm_write_msg(msg, msglen, "checkpoint section 'CONF': %s", why); return st; }
+    if (nm_agent_config_check(&cfg, why, sizeof why) != NM_OK) {
+        nm_write_msg(msg, msglen, "checkpoint holds an invalid config: %s", why);
+        return NM_ERR_FORMAT;
+    }
+    /* the layout the config describes, to check every length against before allocating */
+    memset(&probe, 0, sizeof probe);
+    probe.cfg = cfg;
+    nm_net_layout(&probe);
+    while (c.p != c.end) {
+        if (!next_section(&c, &tag, &next, msg, msglen)) return NM_ERR_FORMAT;
+        printable(tag, 4, name, sizeof name);
+        for (s = 0; s < N_SECTIONS && memcmp(tag, tags[s], 4) != 0; s++) {}
+        if (s == N_SECTIONS) {
+            nm_write_msg(msg, msglen, "checkpoint section '%s' is not known to this version of neuromod (written by "
+                         "a newer one?)", name);
+            return NM_ERR_FORMAT;
+        }
+        if (have[s]) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' appears twice", name);
+            return NM_ERR_FORMAT;
+        }
+        if (!section_present(&probe, s)) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config has base "
+                         "consolidation 0", name);
+            return NM_ERR_FORMAT;
+        }
+        if (s != S_MODS && next.len != section_bytes(&probe, s)) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s': length field says %lu bytes, its config "
+                         "needs %lu", name, (unsigned long)next.len, (unsigned long)section_bytes(&probe, s));
+            return NM_ERR_FORMAT;
+        }
+        sec[s] = next;
+        have[s] = 1;
+    }
+    for (s = 0; s < N_SECTIONS; s++)
+        if (section_present(&probe, s) && !have[s]) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is missing", tags[s]);
+            return NM_ERR_FORMAT;
+        }
+
+    st = nm_agent_new(&cfg, &a, why, sizeof why);
+    if (st != NM_OK) { nm_write_msg(msg, msglen, "%s", why); return st; }
+#define FLOATS(sname, off, n)                                                                            \
+    do {                                                                                                 \
+        nm_get_floats(&r, a->block + (off), (n));                                                        \
+        if (!all_finite(a->block + (off), (n))) { st = NM_ERR_FORMAT;                                    \
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' holds a non-finite value", sname); \
+            goto fail; }                                                                                 \
+    } while (0)
+#define OPEN(s) (r.p = sec[s].body, r.end = sec[s].body + sec[s].len, r.ok = 1)
+    OPEN(S_PARM); FLOATS("PARM", a->off_params, a->n_params);
+    OPEN(S_TRAC); FLOATS("TRAC", a->off_trace, a->n_traced);
+    if (a->n_anchor) { OPEN(S_ANCH); FLOATS("ANCH", a->off_anchor, a->n_anchor); }
+    OPEN(S_NEUR);
+    FLOATS("NEUR", a->off_gain, n_hidden(a));
+    FLOATS("NEUR", a->off_attn, cfg.n_obs);
+    FLOATS("NEUR", a->off_sal, cfg.n_obs);
+    FLOATS("NEUR", a->off_act, n_hidden(a));
+    if ((st = read_mods(&sec[S_MODS], &a->mod, msg, msglen)) != NM_OK) goto fail;
+    OPEN(S_RNG);
+    for (i = 0; i < 4; i++) a->rng.s[i] = nm_get_u64(&r);
+    st = NM_ERR_FORMAT;
+    if ((a->rng.s[0] | a->rng.s[1] | a->rng.s[2] | a->rng.s[3]) == 0) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: section 'RNG ': the generator's state is all zero");
+        goto fail;
+    }
+    OPEN(S_STEP);
+    a->steps = nm_get_u64(&r);
+    OPEN(S_PEND);
+    pending = nm_get_u32(&r);
+    action = nm_get_u32(&r);
+    if (pending > 1 || action >= cfg.n_actions || (!pending && action != 0)) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: section 'PEND': pending field %lu, action field %lu (%lu "
+                     "actions)", (unsigned long)pending, (unsigned long)action, (unsigned long)cfg.n_actions);
+        goto fail;
+    }
+    FLOATS("PEND", a->off_obs, cfg.n_obs);
+    if (pending) {
+        nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
+        a->pending = 1;
+        a->pending_action = (int)action;
+    }
+    a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
+#undef FLOATS
+#undef OPEN
+    *out = a;
+    return NM_OK;
+fail:
+    nm_agent_free(a);
+    return st;
+}
+
 nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen)
 {
-    cursor c;
-    nm_agent_config cfg;
-    nm_agent *a;
-    uint64_t payload, block_len, steps;
-    uint32_t version, nmod, pending, pending_action;
-    nm_rng rng;
-    float modf[MOD_FLOATS];
-    nm_modstate mod;
-    size_t i;
-    nm_status st;
-    char why[NM_MSG_LEN];
+    const unsigned char *b = buf;
+    nm_rcur c;
+    uint64_t length, total;
+    uint32_t version;
 
     if (msg && msglen) msg[0] = '\0';
     if (!out) return refuse(msg, msglen, NM_ERR_ARG, "out is NULL");
@@ -210,92 +417,34 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
     if (len < 8 || memcmp(buf, magic, 8) != 0)
         return refuse(msg, msglen, NM_ERR_FORMAT, "not a neuromod checkpoint (bad magic number)");
     if (len < NM_CKPT_HEADER + 4) return refuse(msg, msglen, NM_ERR_FORMAT, "truncated checkpoint (no header)");
-    c.p = (unsigned char *)buf + 8; c.end = (const unsigned char *)buf + len; c.ok = 1;
-    version = get_u32(&c);
-    payload = get_u64(&c);
-    if (payload > len || NM_CKPT_HEADER + payload + 4 > len) {
-        nm_write_msg(msg, msglen, "truncated checkpoint: %lu bytes, header announces %lu",
-                     (unsigned long)len, (unsigned long)(NM_CKPT_HEADER + payload + 4));
+    c.p = b + 8; c.end = b + len; c.ok = 1;
+    version = nm_get_u32(&c);
+    length = nm_get_u64(&c);
+    /* formats 2 and 3 counted the bytes between header and checksum; 4 and later count the whole file */
+    if (version == 2 || version == 3)
+        total = length > len ? length : NM_CKPT_HEADER + length + 4;
+    else
+        total = length;
+    if (total > len) {
+        nm_write_msg(msg, msglen, "truncated checkpoint: the length field says %llu bytes, the file has %lu",
+                     (unsigned long long)total, (unsigned long)len);
         return NM_ERR_FORMAT;
     }
-    if (NM_CKPT_HEADER + payload + 4 < len)
-        return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: trailing bytes after the checksum");
-    if (nm_crc32(0, buf, len - 4) != (uint32_t)(((const unsigned char *)buf)[len - 4] |
-                                                 ((const unsigned char *)buf)[len - 3] << 8 |
-                                                 (uint32_t)((const unsigned char *)buf)[len - 2] << 16 |
-                                                 (uint32_t)((const unsigned char *)buf)[len - 1] << 24))
+    if (total < len) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: trailing bytes after the checksum (the length field says %llu "
+                     "bytes, the file has %lu)", (unsigned long long)total, (unsigned long)len);
+        return NM_ERR_FORMAT;
+    }
+    if (nm_crc32(0, buf, len - 4) != (uint32_t)(b[len - 4] | b[len - 3] << 8 | (uint32_t)b[len - 2] << 16 |
+                                                 (uint32_t)b[len - 1] << 24))
         return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: checksum mismatch");
     if (version < NM_CKPT_OLDEST || version > NM_CKPT_VERSION) {
         nm_write_msg(msg, msglen, "checkpoint format version %lu is not supported (this library reads %u to %u)",
                      (unsigned long)version, NM_CKPT_OLDEST, NM_CKPT_VERSION);
         return NM_ERR_VERSION;
     }
-    c.end = (const unsigned char *)buf + len - 4;
-    get_config(&c, &cfg, version);
-    if (!c.ok) return refuse(msg, msglen, NM_ERR_FORMAT, "truncated checkpoint (config)");
-    st = nm_agent_config_check(&cfg, why, sizeof why);
-    if (st != NM_OK) {
-        nm_write_msg(msg, msglen, "checkpoint holds an invalid config: %s", why);
-        return NM_ERR_FORMAT;
-    }
-    {
-        /* Check the announced length against the config's before allocating anything, so that a damaged or
-         * hostile header cannot make the reader allocate what the file does not hold. */
-        nm_agent probe;
-        memset(&probe, 0, sizeof probe);
-        probe.cfg = cfg;
-        nm_net_layout(&probe);
-        if (payload != payload_bytes(&probe, version))
-            return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: state size does not match its config");
-    }
-    st = nm_agent_new(&cfg, &a, why, sizeof why);
-    if (st != NM_OK) { nm_write_msg(msg, msglen, "%s", why); return st; }
-    block_len = get_u64(&c);
-    if (block_len != a->block_len || (uint64_t)(c.end - c.p) < 4 * block_len) {
-        nm_agent_free(a);
-        return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: state size does not match its config");
-    }
-    get_floats(&c, a->block, a->block_len);
-    a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
-    for (i = 0; i < 4; i++) rng.s[i] = get_u64(&c);
-    nmod = get_u32(&c);
-    if (nmod != MOD_FLOATS_V(version)) {
-        nm_agent_free(a);
-        return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: modulator state size mismatch");
-    }
-    get_floats(&c, modf, nmod);
-    steps = get_u64(&c);
-    pending = get_u32(&c);
-    pending_action = get_u32(&c);
-    if (!c.ok || c.p != c.end) {
-        nm_agent_free(a);
-        return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: payload length mismatch");
-    }
-    for (i = 0; i < a->block_len; i++)
-        if (!isfinite(a->block[i])) {
-            nm_agent_free(a);
-            return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: non-finite weight");
-        }
-    for (i = 0; i < nmod; i++)
-        if (!isfinite(modf[i])) {
-            nm_agent_free(a);
-            return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: non-finite modulator state");
-        }
-    if (pending > 1 || pending_action >= cfg.n_actions || (rng.s[0] | rng.s[1] | rng.s[2] | rng.s[3]) == 0) {
-        nm_agent_free(a);
-        return refuse(msg, msglen, NM_ERR_FORMAT, "damaged checkpoint: invalid step state");
-    }
-    /* a format-2 file ends before the change-point state, which then keeps its initial value (unused there:
-     * format 2 had only the surprise input) */
-    mod = a->mod;
-    memcpy(&mod, modf, nmod * sizeof(float));
-    a->mod = mod;
-    a->rng = rng;
-    a->steps = steps;
-    a->pending = (int)pending;
-    a->pending_action = (int)pending_action;
-    *out = a;
-    return NM_OK;
+    if (version < 4) return nm_ckpt_read_legacy(b + NM_CKPT_HEADER, len - NM_CKPT_HEADER - 4, version, out, msg, msglen);
+    return read_v4(b + NM_CKPT_HEADER, len - NM_CKPT_HEADER - 4, out, msg, msglen);
 }
 
 nm_status nm_agent_save(nm_agent *a, const char *path)

@@ -69,7 +69,8 @@ void nm_net_layout(nm_agent *a)
     a->off_cache = a->off_act + gain;
     a->off_next = a->off_cache + cl->size;
     a->off_scratch = a->off_next + cl->size;
-    a->block_len = a->off_scratch + 2 * width;
+    a->off_obs = a->off_scratch + 2 * width;
+    a->block_len = a->off_obs + c->n_obs;
 }
 
 static void init_uniform(nm_rng *rng, float *w, size_t n, float bound)

@@ -2,7 +2,7 @@
  * nm_internal.h -- the agent's private layout, shared by the core's .c files. Not installed.
  *
  * Memory: one float block holds everything the agent learns or carries between calls, carved by the
- * offsets below, so that a checkpoint is the block plus a few scalars and the update is one axpy:
+ * offsets below, so that the update is one axpy and a checkpoint writes slices of it (checkpoint.c):
  *
  *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq | Wu bu ]
  *   trace    [ same layout as params up to the predictor ]       eligibility traces e
@@ -11,9 +11,9 @@
  *   attn     per input                                            ACh attention, neuron scale
  *   salience per input                                            slow input salience (ACh attentional set)
  *   activity per hidden unit                                      running mean of |h| (NA's gain focus)
- *   cache    forward activations of the pending step, kept so a checkpoint taken between act and learn
- *            continues exactly
+ *   cache    forward activations of the pending step, for its learn (a checkpoint redoes them from obs)
  *   scratch  backward buffers and the forward pass of s'
+ *   obs      the observation of the pending step (act keeps it so a checkpoint can redo the forward pass)
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
@@ -87,7 +87,7 @@ struct nm_agent {
     float *block;
     size_t block_len;
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
-    size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch;
+    size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
 
     float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
     float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic, derived from the config */
@@ -181,6 +181,12 @@ float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed 
 /* trace <- decay trace + g h, then dh += g w: one head row's backward (axpy_decay and axpy in one pass) */
 void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, float *trace,
                       const float *w, float *dh);
+
+/* config_io.c: the config section of a checkpoint. size bytes; write writes exactly that many; read takes the
+ * section's bytes and refuses (NM_ERR_FORMAT, message naming the field) what it cannot read. */
+size_t nm_config_section_size(const nm_agent_config *cfg);
+void nm_config_section_write(const nm_agent_config *cfg, unsigned char *buf);
+nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_config *cfg, char *msg, size_t msglen);
 
 /* checksum.c */
 uint32_t nm_crc32(uint32_t crc, const void *data, size_t len);

@@ -100,4 +100,57 @@ describe("checkpoints", function()
     assert.is_false(ok)
     assert.truthy(tostring(e):find("nm.load: path: expected a string, got nil", 1, true))
   end)
+
+  -- The Go/No-Go task of c/test/fixtures/format3.nmck (see test_format3 in c/test/test_core.c): four one-hot cues
+  -- and a noisy fifth input from nm.rng(32); cues 1 and 2 are Go (action 1 earns +1), 3 and 4 No-Go (action 1
+  -- costs -1); the rule reverses at step 600; terminal every fourth step.
+  local function cue(rng)
+    local c, x = math.floor(4 * rng:random()), {}
+    for i = 1, 4 do x[i] = (i - 1 == c) and 1 or 0 end
+    x[5] = rng:random() - 0.5
+    return x
+  end
+  local function reward(x, act, t)
+    local go = x[1] > 0.5 or x[2] > 0.5
+    if t >= 600 then go = not go end
+    return act == 1 and (go and 1 or -1) or 0
+  end
+
+  it("loads a format-3 file saved between act and learn and continues as its writer did", function()
+    local a = assert(nm.load("c/test/fixtures/format3.nmck"))
+    assert.equal("a720dca28ddb785c", a:state_hash())   -- the writer's, printed at its save
+    local rng = nm.rng(32)
+    for _ = 1, 2 * 700 do rng:random() end              -- the cues of steps 0..699
+    local x = cue(rng)
+    a:learn(reward(x, 0, 700), x, false)                -- the pending act of step 700 chose 0
+    for t = 701, 999 do
+      x = cue(rng)
+      local act = a:act(x)
+      a:learn(reward(x, act, t), x, t % 4 == 3)
+    end
+    assert.equal("81421b983a1d7e22", a:state_hash())   -- the writer's after the same steps
+  end)
+
+  it("writes format 4: tagged sections of persistent state, the length field the file's size", function()
+    local path = tmp("v4")
+    local a = nm.agent{ obs = 3, actions = 2, hidden = { 4 }, seed = 2 }
+    assert.is_true(a:save(path))
+    local s = read(path)
+    local function u32(i) return s:byte(i) + 256 * (s:byte(i + 1) + 256 * (s:byte(i + 2) + 256 * s:byte(i + 3))) end
+    assert.equal(4, u32(9))
+    assert.equal(#s, u32(13))
+    local tags, p = {}, 21
+    while p < #s - 4 do
+      tags[#tags + 1] = s:sub(p, p + 3)
+      p = p + 12 + u32(p + 4)                           -- section lengths here are far below 2^32
+    end
+    assert.equal(#s - 3, p)
+    assert.same({ "CONF", "PARM", "TRAC", "NEUR", "MODS", "RNG ", "STEP", "PEND" }, tags)
+    -- a damaged length field is named
+    write(path, s:sub(1, 12) .. string.char(255) .. s:sub(14))
+    local agent, msg = nm.load(path)
+    assert.is_nil(agent)
+    assert.truthy(msg:find("length field", 1, true), msg)
+    os.remove(path)
+  end)
 end)

@@ -1,4 +1,5 @@
-/* make_corpus.c -- writes a few real checkpoints (small shapes, before and after learning) as a fuzz corpus. */
+/* make_corpus.c -- writes a few real checkpoints (small shapes, after learning; one saved between act and learn, one
+ * with every optional part of the state) as a fuzz corpus, in the current format. */
 #include <stdio.h>
 #include "neuromod.h"
 
@@ -16,7 +17,10 @@ int main(int argc, char **argv)
         nm_agent_config_default(&c);
         c.n_obs = shapes[s][0]; c.n_actions = shapes[s][1];
         c.n_layers = shapes[s][2] ? 1 : 0; c.hidden[0] = shapes[s][2];
-        if (s == 2) c.base[NM_P_CONSOLIDATION] = 0.01f;
+        if (s == 2) {
+            c.base[NM_P_CONSOLIDATION] = 0.01f; c.attention_set = 20.0f; c.gain_focus = 1.0f;
+            c.na_input = NM_NA_CHANGEPOINT; c.n_layers = 2; c.hidden[1] = 3;
+        }
         if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) return 1;
         for (t = 0; t < 20; t++) { nm_agent_act(a, obs, c.n_obs, &act); nm_agent_learn(a, (float)act, obs, c.n_obs, t % 5 == 4); }
         if (s == 1) nm_agent_act(a, obs, c.n_obs, &act); /* pending step */

@@ -386,6 +386,227 @@ static void test_format2(void)
     nm_agent_free(fresh);
 }
 
+/* The Go/No-Go task of c/test/fixtures/format3.nmck: four one-hot cues and a noisy fifth input; cues 1 and 2
+ * are Go (acting, action 1, earns +1), cues 3 and 4 No-Go (acting costs -1); withholding earns 0. The rule
+ * reverses at step 600; learn sees the same input as next state, terminal every fourth step. The config has
+ * two layers, consolidation (anchor), the attentional set, gain focus and the change-point input, so that
+ * every part of the state is in the file. */
+static void gng_config(nm_agent_config *c)
+{
+    nm_agent_config_default(c);
+    c->n_obs = 5; c->n_actions = 2; c->n_layers = 2; c->hidden[0] = 8; c->hidden[1] = 6; c->seed = 31;
+    c->base[NM_P_CONSOLIDATION] = 0.01f; c->attention_set = 50.0f; c->gain_focus = 2.0f;
+    c->na_input = NM_NA_CHANGEPOINT;
+}
+static void gng_cue(nm_rng *env, float x[5])
+{
+    int cue = (int)(4.0 * nm_rng_uniform(env)), i;
+    for (i = 0; i < 4; i++) x[i] = i == cue ? 1.0f : 0.0f;
+    x[4] = (float)(nm_rng_uniform(env) - 0.5);
+}
+static float gng_reward(const float x[5], int act, int t)
+{
+    int go = x[0] > 0.5f || x[1] > 0.5f;
+    if (t >= 600) go = !go;
+    return act == 1 ? (go ? 1.0f : -1.0f) : 0.0f;
+}
+/* Steps t0 .. t1-1 of the task; acts_hash folds the actions in (FNV-1a over the action values). */
+static void gng_run(nm_agent *a, nm_rng *env, int t0, int t1, uint64_t *acts_hash)
+{
+    float x[5];
+    int t, act;
+    for (t = t0; t < t1; t++) {
+        gng_cue(env, x);
+        nm_agent_act(a, x, 5, &act);
+        *acts_hash = (*acts_hash ^ (uint64_t)act) * 0x100000001B3ull;
+        nm_agent_learn(a, gng_reward(x, act, t), x, 5, t % 4 == 3);
+    }
+}
+
+/* A format-3 checkpoint, written by the library of format 3 between the act and the learn of step 700 (gng_config,
+ * steps 0..699 from task seed 32, then the act of step 700 with cue from the same stream). The numbers below
+ * were printed by that library's writer itself, continuing after its save: state hash at the save, and the
+ * actions of steps 701..999 and the state hash after them. The loaded agent must reproduce them, and so must
+ * an agent of this library that never was saved. */
+static void test_format3(void)
+{
+    const uint64_t hash_at_save = 0xa720dca28ddb785cull, acts_after = 0x4a73759d8f9b655bull,
+                   hash_after = 0x81421b983a1d7e22ull;
+    nm_agent *old = NULL, *fresh = NULL, *re = NULL;
+    nm_agent_config c;
+    nm_rng env, env2, env3;
+    unsigned char *buf;
+    size_t n;
+    float x[5];
+    int act;
+    uint64_t h_old = 0xCBF29CE484222325ull, h_fresh = h_old, h_re = h_old, ignore = 0;
+    char msg[256];
+    nm_status st = nm_agent_load("c/test/fixtures/format3.nmck", &old, msg, sizeof msg);
+    CHECK(st == NM_OK, "format-3 checkpoint loads (%s)", msg);
+    if (st != NM_OK) return;
+    CHECK(nm_agent_state_hash(old) == hash_at_save, "format-3 state hash is the writer's (%016llx)",
+          (unsigned long long)nm_agent_state_hash(old));
+    /* saved again (format 4) before its pending learn: the observation kept for it is one whose forward pass
+     * is the file's, so the re-saved agent continues exactly too */
+    n = nm_agent_checkpoint_size(old);
+    buf = malloc(n);
+    CHECK(nm_agent_save_buffer(old, buf, n) == NM_OK && nm_agent_load_buffer(buf, n, &re, msg, sizeof msg) == NM_OK,
+          "a loaded format-3 agent saves and loads as format 4: %s", msg);
+    free(buf);
+    if (!re) { nm_agent_free(old); return; }
+    CHECK(memcmp(old->block + old->off_cache, re->block + re->off_cache, old->cl.size * sizeof(float)) == 0,
+          "and its pending forward pass is the format-3 file's, bit for bit");
+    gng_config(&c);
+    nm_agent_new(&c, &fresh, NULL, 0);
+    nm_rng_seed(&env, 32);
+    gng_run(fresh, &env, 0, 700, &ignore);
+    gng_cue(&env, x);
+    nm_agent_act(fresh, x, 5, &act);
+    CHECK(act == 0 && nm_agent_state_hash(fresh) == hash_at_save, "this library reaches the writer's state");
+    env2 = env;
+    env3 = env;
+    /* the pending step's learn, from the saved forward pass */
+    CHECK(nm_agent_learn(old, gng_reward(x, act, 700), x, 5, 0) == NM_OK, "the pending learn runs: %s",
+          nm_agent_error(old));
+    nm_agent_learn(fresh, gng_reward(x, act, 700), x, 5, 0);
+    nm_agent_learn(re, gng_reward(x, act, 700), x, 5, 0);
+    gng_run(re, &env3, 701, 1000, &h_re);
+    CHECK(h_re == acts_after && nm_agent_state_hash(re) == hash_after, "and so does it after a format-4 round trip");
+    gng_run(old, &env, 701, 1000, &h_old);
+    gng_run(fresh, &env2, 701, 1000, &h_fresh);
+    CHECK(h_old == acts_after && nm_agent_state_hash(old) == hash_after,
+          "a format-3 agent continues as its writer did (actions %016llx, state %016llx)", (unsigned long long)h_old,
+          (unsigned long long)nm_agent_state_hash(old));
+    CHECK(h_fresh == acts_after && nm_agent_state_hash(fresh) == hash_after, "and as this library's agent does");
+    nm_agent_free(old);
+    nm_agent_free(fresh);
+    nm_agent_free(re);
+}
+
+/* Rewrites the last four bytes of a checkpoint with the CRC-32 of the rest, so that an edit reaches the parser. */
+static void fix_crc(unsigned char *buf, size_t n)
+{
+    extern uint32_t nm_crc32(uint32_t, const void *, size_t);
+    uint32_t crc = nm_crc32(0, buf, n - 4);
+    buf[n - 4] = crc & 255; buf[n - 3] = (crc >> 8) & 255; buf[n - 2] = (crc >> 16) & 255; buf[n - 1] = crc >> 24;
+}
+
+/* Offset of the section tagged tag in a format-4 checkpoint (its header), or 0 if absent. */
+static size_t find_section(const unsigned char *buf, size_t n, const char *tag)
+{
+    size_t p = 20;
+    while (p + 12 <= n - 4) {
+        uint64_t len = 0;
+        int i;
+        if (memcmp(buf + p, tag, 4) == 0) return p;
+        for (i = 0; i < 8; i++) len |= (uint64_t)buf[p + 4 + i] << (8 * i);
+        p += 12 + (size_t)len;
+    }
+    return 0;
+}
+
+static void put_u64_at(unsigned char *p, uint64_t v) { int i; for (i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+
+/* Format 4: tagged sections of persistent state only; the pending step's forward pass is redone on load,
+ * bit for bit; unknown, missing, repeated and mis-sized sections are refused with a message naming them. */
+static void test_format4(void)
+{
+    nm_agent_config c;
+    nm_agent *a, *b = NULL;
+    nm_rng env;
+    unsigned char *buf, *bad;
+    size_t n, p, k;
+    uint64_t ignore = 0;
+    float x[5];
+    int act;
+    char msg[256];
+    static const char *const order[] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND" };
+
+    gng_config(&c);
+    nm_agent_new(&c, &a, NULL, 0);
+    nm_rng_seed(&env, 32);
+    gng_run(a, &env, 0, 300, &ignore);
+    gng_cue(&env, x);
+    nm_agent_act(a, x, 5, &act);
+    n = nm_agent_checkpoint_size(a);
+    buf = malloc(n);
+    bad = malloc(n + 64);
+    CHECK(nm_agent_save_buffer(a, buf, n) == NM_OK, "save: %s", nm_agent_error(a));
+    CHECK(buf[8] == 4 && buf[12] == (n & 255) && buf[13] == ((n >> 8) & 255), "version 4, length field = file size");
+    for (k = 0; k < sizeof order / sizeof order[0]; k++)
+        CHECK(find_section(buf, n, order[k]) != 0, "section '%s' written", order[k]);
+    /* only persistent state: params, traces, anchors, neuron state (2 x 14 units + 2 x 5 inputs), the rest small */
+    CHECK(n < 4 * (nm_agent_param_count(a) + 2 * a->n_traced + 38) + 1200, "no scratch or cache in the file (%lu bytes)",
+          (unsigned long)n);
+    CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_OK, "format 4 loads: %s", msg);
+    if (b) {
+        CHECK(memcmp(a->block + a->off_cache, b->block + b->off_cache, a->cl.size * sizeof(float)) == 0,
+              "the pending step's forward pass is redone bit for bit");
+        CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(b), "same state after load");
+        nm_agent_learn(a, 1.0f, x, 5, 0);
+        nm_agent_learn(b, 1.0f, x, 5, 0);
+        CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(b), "the pending learn continues exactly");
+        nm_agent_free(b); b = NULL;
+    }
+
+    /* an unknown tag, named */
+    memcpy(bad, buf, n);
+    memcpy(bad + find_section(bad, n, "STEP"), "ZZZ9", 4);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
+          strstr(msg, "checkpoint section 'ZZZ9' is not known to this version of neuromod (written by a newer one?)"),
+          "unknown section: %s", msg);
+    /* a repeated one */
+    memcpy(bad, buf, n);
+    memcpy(bad + find_section(bad, n, "STEP"), "RNG ", 4);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "'RNG ' appears twice"),
+          "repeated section: %s", msg);
+    /* a missing one: drop PEND (the last) and fix the length field */
+    p = find_section(buf, n, "PEND");
+    memcpy(bad, buf, p);
+    put_u64_at(bad + 12, p + 4);
+    fix_crc(bad, p + 4);
+    CHECK(nm_agent_load_buffer(bad, p + 4, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "'PEND' is missing"),
+          "missing section: %s", msg);
+    /* a section length beyond the file */
+    memcpy(bad, buf, n);
+    put_u64_at(bad + find_section(bad, n, "PARM") + 4, (uint64_t)1 << 40);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "section 'PARM': length field too large"), "huge section: %s", msg);
+    /* a config announcing more units than the file holds: refused before allocating */
+    memcpy(bad, buf, n);
+    put_u64_at(bad + find_section(bad, n, "CONF") + 12 + 24, 4000);   /* hidden[0] */
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "section 'PARM': length field says"), "config larger than the file: %s", msg);
+    /* the header's length field */
+    memcpy(bad, buf, n);
+    put_u64_at(bad + 12, (uint64_t)n + 100);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "truncated") &&
+          strstr(msg, "length field"), "length field: %s", msg);
+    /* an unknown modulator field */
+    memcpy(bad, buf, n);
+    p = find_section(bad, n, "MODS") + 12 + 4;
+    CHECK(bad[p] == 6 && memcmp(bad + p + 1, "phasic", 6) == 0, "MODS starts with the field 'phasic'");
+    memcpy(bad + p + 1, "phaser", 6);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "modulator field 'phaser' is not known"), "unknown modulator field: %s", msg);
+    /* a non-finite observation of the pending step */
+    memcpy(bad, buf, n);
+    p = find_section(bad, n, "PEND") + 12 + 8;
+    memset(bad + p, 0xff, 4);
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && strstr(msg, "'PEND'"),
+          "NaN observation: %s", msg);
+    free(bad);
+    free(buf);
+    nm_agent_free(a);
+}
+
 /* NA's change-point input: its state (outlier rate, CUSUM) survives a checkpoint, so an agent saved and reloaded
  * after every step stays bit-identical to one that never was; and it is a different NA from the surprise input. */
 static void test_changepoint(void)
@@ -529,6 +750,8 @@ int main(void)
     test_trace_bound();
     test_kernel_sets();
     test_format2();
+    test_format3();
+    test_format4();
     test_changepoint();
     test_no_allocation();
     printf("c: %d passed, %d failed\n", passed, failed);
