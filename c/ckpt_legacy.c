@@ -18,7 +18,7 @@
 static void get_config(nm_rcur *c, nm_agent_config *g, uint32_t version)
 {
     size_t l;
-    memset(g, 0, sizeof *g);
+    nm_agent_config_legacy(g); /* fields formats 2 and 3 lack keep their legacy values */
     g->n_obs = (size_t)nm_get_u64(c);
     g->n_actions = (size_t)nm_get_u64(c);
     g->n_layers = (size_t)nm_get_u64(c);

@@ -535,9 +535,12 @@ static void test_format4(void)
     CHECK(buf[8] == 4 && buf[12] == (n & 255) && buf[13] == ((n >> 8) & 255), "version 4, length field = file size");
     for (k = 0; k < sizeof order / sizeof order[0]; k++)
         CHECK(find_section(buf, n, order[k]) != 0, "section '%s' written", order[k]);
-    /* only persistent state: params, traces, anchors, neuron state (2 x 14 units + 2 x 5 inputs), the rest small */
-    CHECK(n < 4 * (nm_agent_param_count(a) + 2 * a->n_traced + 38) + 1200, "no scratch or cache in the file (%lu bytes)",
-          (unsigned long)n);
+    /* only persistent state: params, traces, anchors, neuron state (2 x 14 units + 2 x 5 inputs), the config, and
+     * the named modulator state, RNG, steps and pending step within 700 bytes */
+    CHECK(n < 4 * (nm_agent_param_count(a) + 2 * a->n_traced + 38) + nm_config_section_size(&a->cfg) + 700,
+          "no scratch or cache in the file (%lu bytes; params %lu, traced %lu, config %lu)", (unsigned long)n,
+          (unsigned long)nm_agent_param_count(a), (unsigned long)a->n_traced,
+          (unsigned long)nm_config_section_size(&a->cfg));
     CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_OK, "format 4 loads: %s", msg);
     if (b) {
         CHECK(memcmp(a->block + a->off_cache, b->block + b->off_cache, a->cl.size * sizeof(float)) == 0,
@@ -556,6 +559,37 @@ static void test_format4(void)
     CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
           strstr(msg, "checkpoint section 'ZZZ9' is not known to this version of neuromod (written by a newer one?)"),
           "unknown section: %s", msg);
+    /* a config field this version does not know, named: "model" renamed "modex" */
+    memcpy(bad, buf, n);
+    {
+        unsigned char *q = bad + find_section(bad, n, "CONF");
+        while (memcmp(q, "\x05model", 6) != 0) q++;
+        memcpy(q + 1, "modex", 5);
+    }
+    fix_crc(bad, n);
+    CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
+          strstr(msg, "config field 'modex' is not known to this version of neuromod"), "unknown config field: %s", msg);
+    /* a file that lacks a field loads it with its legacy value: drop gain_focus (the agent's is 2, legacy 0) */
+    {
+        size_t conf = find_section(buf, n, "CONF"), f = conf, flen, m;
+        uint64_t clen = 0;
+        uint32_t count;
+        int i;
+        while (memcmp(buf + f, "\x0again_focus", 11) != 0) f++;
+        flen = 11 + 1 + 4 + 4;    /* name, kind, element count, one float */
+        memcpy(bad, buf, f);
+        memcpy(bad + f, buf + f + flen, n - f - flen);
+        m = n - flen;
+        for (i = 0; i < 8; i++) clen |= (uint64_t)bad[conf + 4 + i] << (8 * i);
+        put_u64_at(bad + conf + 4, clen - flen);
+        count = (uint32_t)bad[conf + 12] | (uint32_t)bad[conf + 13] << 8;
+        bad[conf + 12] = (unsigned char)((count - 1) & 255); bad[conf + 13] = (unsigned char)((count - 1) >> 8);
+        put_u64_at(bad + 12, m);
+        fix_crc(bad, m);
+        CHECK(nm_agent_load_buffer(bad, m, &b, msg, sizeof msg) == NM_OK && b &&
+              nm_agent_get_config(b)->gain_focus == 0.0f, "a missing config field takes its legacy value: %s", msg);
+        nm_agent_free(b); b = NULL;
+    }
     /* a repeated one */
     memcpy(bad, buf, n);
     memcpy(bad + find_section(bad, n, "STEP"), "RNG ", 4);
@@ -577,7 +611,12 @@ static void test_format4(void)
           strstr(msg, "section 'PARM': length field too large"), "huge section: %s", msg);
     /* a config announcing more units than the file holds: refused before allocating */
     memcpy(bad, buf, n);
-    put_u64_at(bad + find_section(bad, n, "CONF") + 12 + 24, 4000);   /* hidden[0] */
+    {   /* hidden[0]: after the field's name length, name "hidden", kind and element count */
+        unsigned char *conf = bad + find_section(bad, n, "CONF");
+        unsigned char *h = conf;
+        while (memcmp(h, "\x06hidden", 7) != 0) h++;
+        put_u64_at(h + 7 + 1 + 4, 4000);
+    }
     fix_crc(bad, n);
     CHECK(nm_agent_load_buffer(bad, n, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
           strstr(msg, "section 'PARM': length field says"), "config larger than the file: %s", msg);
