@@ -6,6 +6,7 @@
  * Agents are full userdata holding the nm_agent pointer and a float buffer of n_obs, so that act/learn
  * convert observations without allocating. close is idempotent and is also __gc and __close.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,16 +28,33 @@ typedef struct lagent {
 
 typedef struct lvector { size_t n; float v[1]; } lvector;
 
-/* Raises "<where>agent:<method>: <message>" with the caller's position. */
+/* Pushes "<where>agent:<method>: <message>" with the position of the function `level` levels up: 1 for a method
+ * the user calls, 2 for a primitive that common.lua calls on the user's behalf. */
+static void push_error(lua_State *L, int level, const char *method, const char *fmt, va_list ap)
+{
+    luaL_where(L, level);
+    lua_pushfstring(L, "agent:%s: ", method);
+    lua_pushvfstring(L, fmt, ap);
+    lua_concat(L, 3);
+}
+
+/* Raises that message at the caller of the method. */
 static int raise(lua_State *L, const char *method, const char *fmt, ...)
 {
     va_list ap;
-    luaL_where(L, 1);
-    lua_pushfstring(L, "agent:%s: ", method);
     va_start(ap, fmt);
-    lua_pushvfstring(L, fmt, ap);
+    push_error(L, 1, method, fmt, ap);
     va_end(ap);
-    lua_concat(L, 3);
+    return lua_error(L);
+}
+
+/* The same `level` levels up. */
+static int raise_level(lua_State *L, int level, const char *method, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    push_error(L, level, method, fmt, ap);
+    va_end(ap);
     return lua_error(L);
 }
 
@@ -189,16 +207,17 @@ static int l_load(lua_State *L)
 }
 
 /* Reads an observation argument (a table of numbers or an nm.vector) into buf. */
-static const float *read_obs(lua_State *L, int idx, const char *method, const char *what, float *buf, size_t n)
+static const float *read_obs(lua_State *L, int level, int idx, const char *method, const char *what, float *buf,
+                             size_t n)
 {
     size_t i, len;
     int t = lua_type(L, idx);
     if (t == LUA_TTABLE) {
         len = (size_t)lua_rawlen(L, idx);
-        if (len != n) raise(L, method, "%s has %d values, expected %d", what, (int)len, (int)n);
+        if (len != n) raise_level(L, level, method, "%s has %d values, expected %d", what, (int)len, (int)n);
         for (i = 0; i < n; i++) {
             if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNUMBER)
-                raise(L, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
+                raise_level(L, level, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
             buf[i] = (float)lua_tonumber(L, -1);
             lua_pop(L, 1);
         }
@@ -207,18 +226,18 @@ static const float *read_obs(lua_State *L, int idx, const char *method, const ch
     if (t == LUA_TUSERDATA) {
         lvector *v = luaL_testudata(L, idx, VEC_MT);
         if (v) {
-            if (v->n != n) raise(L, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
+            if (v->n != n) raise_level(L, level, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
             return v->v;
         }
     }
-    raise(L, method, "%s: expected a table of numbers or an nm.vector, got %s", what, luaL_typename(L, idx));
+    raise_level(L, level, method, "%s: expected a table of numbers or an nm.vector, got %s", what, luaL_typename(L, idx));
     return NULL;
 }
 
 static int l_act(lua_State *L)
 {
     lagent *a = check_agent(L, "act");
-    const float *obs = read_obs(L, 2, "act", "obs", a->obs, a->n_obs);
+    const float *obs = read_obs(L, 1, 2, "act", "obs", a->obs, a->n_obs);
     int action;
     if (nm_agent_act(a->agent, obs, a->n_obs, &action) != NM_OK) return raise(L, "act", "%s", nm_agent_error(a->agent));
     lua_pushinteger(L, action);
@@ -237,7 +256,7 @@ static int l_learn(lua_State *L)
     terminal = lua_toboolean(L, 4);
     if (!terminal || !lua_isnoneornil(L, 3)) {
         if (lua_isnoneornil(L, 3)) return raise(L, "learn", "next_obs is missing (only a terminal step may omit it)");
-        next = read_obs(L, 3, "learn", "next_obs", a->obs, a->n_obs);
+        next = read_obs(L, 1, 3, "learn", "next_obs", a->obs, a->n_obs);
         n = a->n_obs;
     }
     if (nm_agent_learn(a->agent, (float)lua_tonumber(L, 2), next, n, terminal) != NM_OK)
@@ -389,86 +408,105 @@ static int l_kernel_set(lua_State *L)
     return 1;
 }
 
+/* ---- primitives for common.lua, which checks the arguments and words the errors ---- */
+static void push_floats(lua_State *L, const float *v, size_t n)
+{
+    size_t i;
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) { lua_pushnumber(L, v[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+}
+
+/* agent:params() -> every trainable float, in the block's order */
 static int l_params(lua_State *L)
 {
     lagent *a = check_agent(L, "params");
-    size_t i, n = nm_agent_param_count(a->agent);
-    const float *p = nm_agent_params(a->agent);
-    lua_createtable(L, (int)n, 0);
-    for (i = 0; i < n; i++) { lua_pushnumber(L, p[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    push_floats(L, nm_agent_params(a->agent), nm_agent_param_count(a->agent));
     return 1;
 }
 
-/* agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width */
-static int l_gain(lua_State *L)
+/* agent:_floats(what [, layer0]) -> the agent's "attention" (n_obs floats) or the "gain" of trunk layer layer0,
+ * or nil, message */
+static int l_floats(lua_State *L)
 {
-    lagent *a = check_agent(L, "gain");
-    lua_Integer layer = luaL_optinteger(L, 2, 1);
+    lagent *a = check_agent(L, "_floats");
+    const char *what = luaL_checkstring(L, 2);
     const nm_agent_config *c = nm_agent_get_config(a->agent);
-    float *buf;
-    size_t i, n;
-    if (layer < 1 || (size_t)layer > c->n_layers)
-        return raise(L, "gain", "layer %d out of range 1..%d", (int)layer, (int)c->n_layers);
-    n = c->hidden[layer - 1];
-    buf = lua_newuserdatauv(L, n * sizeof *buf, 0);
-    nm_agent_gain(a->agent, (size_t)layer - 1, buf, n);
-    lua_createtable(L, (int)n, 0);
-    for (i = 0; i < n; i++) { lua_pushnumber(L, buf[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    int gain = strcmp(what, "gain") == 0;
+    size_t layer = gain ? (size_t)luaL_checkinteger(L, 3) : 0;
+    size_t n = !gain ? a->n_obs : layer < c->n_layers ? c->hidden[layer] : 0;
+    float *buf = lua_newuserdatauv(L, (n ? n : 1) * sizeof *buf, 0);
+    nm_status st = gain ? nm_agent_gain(a->agent, layer, buf, n) : nm_agent_attention(a->agent, buf, n);
+    if (st != NM_OK) { luaL_pushfail(L); lua_pushstring(L, nm_agent_error(a->agent)); return 2; }
+    push_floats(L, buf, n);
     return 1;
 }
 
+/* agent:_set_param(i0, value) -> true | nil, message */
 static int l_set_param(lua_State *L)
 {
     lagent *a = check_agent(L, "set_param");
     lua_Integer i = luaL_checkinteger(L, 2);
-    lua_Number v = luaL_checknumber(L, 3);
     size_t n = nm_agent_param_count(a->agent);
-    if (i < 1 || (size_t)i > n) return raise(L, "set_param", "index %d out of range 1..%d", (int)i, (int)n);
-    nm_agent_params(a->agent)[i - 1] = (float)v;
-    return 0;
-}
-
-static int l_tensors(lua_State *L)
-{
-    lagent *a = check_agent(L, "tensors");
-    size_t i, n = nm_agent_tensor_count(a->agent);
-    lua_createtable(L, (int)n, 0);
-    for (i = 0; i < n; i++) {
-        nm_tensor_info t;
-        nm_agent_tensor(a->agent, i, &t);
-        lua_createtable(L, 0, 4);
-        lua_pushstring(L, t.name); lua_setfield(L, -2, "name");
-        lua_pushinteger(L, (lua_Integer)t.offset + 1); lua_setfield(L, -2, "offset");
-        lua_pushinteger(L, (lua_Integer)t.rows); lua_setfield(L, -2, "rows");
-        lua_pushinteger(L, (lua_Integer)t.cols); lua_setfield(L, -2, "cols");
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    if (i < 0 || (size_t)i >= n) { luaL_pushfail(L); return 1; }
+    nm_agent_params(a->agent)[i] = (float)luaL_checknumber(L, 3);
+    lua_pushboolean(L, 1);
     return 1;
 }
 
+/* agent:_tensor(i0) -> name, offset0, rows, cols | nil past the last */
+static int l_tensor(lua_State *L)
+{
+    lagent *a = check_agent(L, "tensors");
+    lua_Integer i = luaL_checkinteger(L, 2);
+    nm_tensor_info t;
+    if (i < 0 || nm_agent_tensor(a->agent, (size_t)i, &t) != NM_OK) { luaL_pushfail(L); return 1; }
+    lua_pushstring(L, t.name);
+    lua_pushinteger(L, (lua_Integer)t.offset);
+    lua_pushinteger(L, (lua_Integer)t.rows);
+    lua_pushinteger(L, (lua_Integer)t.cols);
+    return 4;
+}
+
+/* agent:_obs(method, obs): reads an observation into the agent's buffer for _evaluate or _gradient; a bad one
+ * raises "agent:<method>: ..." at the caller of common.lua's method */
+static int l_obs(lua_State *L)
+{
+    lagent *a = check_agent(L, luaL_checkstring(L, 2));
+    const float *obs = read_obs(L, 2, 3, lua_tostring(L, 2), "obs", a->obs, a->n_obs);
+    if (obs != a->obs) memcpy(a->obs, obs, a->n_obs * sizeof *obs);
+    return 0;
+}
+
+/* agent:_evaluate() -> probs, value | nil, message: the policy and value of the observation _obs read */
 static int l_evaluate(lua_State *L)
 {
     lagent *a = check_agent(L, "evaluate");
-    const float *obs = read_obs(L, 2, "evaluate", "obs", a->obs, a->n_obs);
-    size_t i, k = nm_agent_get_config(a->agent)->n_actions;
-    float probs[256], value;
-    if (k > 256) return raise(L, "evaluate", "more than 256 actions");
-    if (nm_agent_evaluate(a->agent, obs, a->n_obs, probs, &value) != NM_OK)
-        return raise(L, "evaluate", "%s", nm_agent_error(a->agent));
-    lua_createtable(L, (int)k, 0);
-    for (i = 0; i < k; i++) { lua_pushnumber(L, probs[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    size_t k = nm_agent_get_config(a->agent)->n_actions;
+    float *probs = lua_newuserdatauv(L, k * sizeof *probs, 0), value;
+    if (nm_agent_evaluate(a->agent, a->obs, a->n_obs, probs, &value) != NM_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, nm_agent_error(a->agent));
+        return 2;
+    }
+    push_floats(L, probs, k);
     lua_pushnumber(L, value);
     return 2;
 }
 
-/* agent:attention() -> the per-input attention, an array of n_obs numbers */
-static int l_attention(lua_State *L)
+/* agent:_gradient(action, w_logpi, w_value) -> gradient | nil, message, for the observation _obs read */
+static int l_gradient(lua_State *L)
 {
-    lagent *a = check_agent(L, "attention");
-    size_t i;
-    nm_agent_attention(a->agent, a->obs, a->n_obs);
-    lua_createtable(L, (int)a->n_obs, 0);
-    for (i = 0; i < a->n_obs; i++) { lua_pushnumber(L, a->obs[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+    lagent *a = check_agent(L, "gradient");
+    lua_Integer act = luaL_checkinteger(L, 2);
+    float w1 = (float)luaL_checknumber(L, 3), w2 = (float)luaL_checknumber(L, 4);
+    size_t n = nm_agent_param_count(a->agent);
+    float *g = lua_newuserdatauv(L, (n ? n : 1) * sizeof(float), 0);
+    if (act < INT_MIN || act > INT_MAX || nm_agent_gradient(a->agent, a->obs, a->n_obs, (int)act, w1, w2, g) != NM_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, act < INT_MIN || act > INT_MAX ? "action out of range" : nm_agent_error(a->agent));
+        return 2;
+    }
+    push_floats(L, g, n);
     return 1;
 }
 
@@ -598,25 +636,11 @@ static int l_vec_len(lua_State *L)
 static const luaL_Reg agent_methods[] = {
     { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
     { "save", l_save }, { "reset", l_reset }, { "_modstate", l_modstate }, { "_modulators", l_modulators },
-    { "levels", l_levels }, { "meta", l_meta }, { "attention", l_attention }, { "gain", l_gain }, { "_config", l_config },
-    { "state_hash", l_state_hash }, { "kernel_set", l_kernel_set }, { "params", l_params }, { "set_param", l_set_param },
-    { "tensors", l_tensors }, { "evaluate", l_evaluate }, { NULL, NULL }
+    { "levels", l_levels }, { "meta", l_meta }, { "_config", l_config }, { "state_hash", l_state_hash },
+    { "kernel_set", l_kernel_set }, { "params", l_params }, { "_floats", l_floats }, { "_set_param", l_set_param },
+    { "_tensor", l_tensor }, { "_obs", l_obs }, { "_evaluate", l_evaluate }, { "_gradient", l_gradient },
+    { NULL, NULL }
 };
-
-static int l_gradient(lua_State *L)
-{
-    lagent *a = check_agent(L, "gradient");
-    const float *obs = read_obs(L, 2, "gradient", "obs", a->obs, a->n_obs);
-    lua_Integer act = luaL_checkinteger(L, 3);
-    float w1 = (float)luaL_optnumber(L, 4, 1.0), w2 = (float)luaL_optnumber(L, 5, 0.0);
-    size_t i, n = nm_agent_param_count(a->agent);
-    float *g = lua_newuserdatauv(L, n * sizeof(float), 0);
-    if (nm_agent_gradient(a->agent, obs, a->n_obs, (int)act, w1, w2, g) != NM_OK)
-        return raise(L, "gradient", "%s", nm_agent_error(a->agent));
-    lua_createtable(L, (int)n, 0);
-    for (i = 0; i < n; i++) { lua_pushnumber(L, g[i]); lua_rawseti(L, -2, (lua_Integer)i + 1); }
-    return 1;
-}
 
 int luaopen_neuromod_corelib(lua_State *L)
 {
@@ -630,7 +654,6 @@ int luaopen_neuromod_corelib(lua_State *L)
 
     luaL_newmetatable(L, AGENT_MT);
     luaL_newlib(L, agent_methods);
-    lua_pushcfunction(L, l_gradient); lua_setfield(L, -2, "gradient");
     lua_pushvalue(L, -1); lua_setfield(L, -4, "agent_methods"); /* corelib.agent_methods: common.lua adds to it */
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_close); lua_setfield(L, -2, "__gc");

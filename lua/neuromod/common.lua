@@ -314,6 +314,81 @@ return function(backend, backend_name)
     return out
   end end
 
+  -- Argument errors in the words of luaL_argerror ("bad argument #2 to 'gradient' (number expected, got no
+  -- value)"), raised at the caller of the method (level 4: argerror, check_*, the method, its caller).
+  local typename = backend.typename or type
+  local function argerror(method, n, msg) error(string.format("bad argument #%d to '%s' (%s)", n, method, msg), 4) end
+  local function check_integer(method, n, v, none, optional)
+    if v == nil and optional then return nil end
+    local x = type(v) == "string" and tonumber(v) or v
+    if type(x) ~= "number" then argerror(method, n, "number expected, got " .. (none and "no value" or typename(v))) end
+    if x ~= math.floor(x) or x >= 2^63 or x < -2^63 then argerror(method, n, "number has no integer representation") end
+    return x
+  end
+  local function check_num(method, n, v, none, default)
+    if v == nil and default ~= nil then return default end
+    local x = type(v) == "string" and tonumber(v) or v
+    if type(x) ~= "number" then argerror(method, n, "number expected, got " .. (none and "no value" or typename(v))) end
+    return x
+  end
+  local function raise(method, msg) error("agent:" .. method .. ": " .. msg, 3) end
+
+  -- agent:attention() -> the per-input attention, an array of n_obs numbers
+  function methods:attention() return (self:_floats("attention")) end
+
+  -- agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width
+  function methods:gain(...)
+    local layer = check_integer("gain", 1, (...), false, true) or 1
+    local layers = backend.config_get(self:_config(), "n_layers", 0)
+    if layer < 1 or layer > layers then raise("gain", string.format("layer %d out of range 1..%d", layer, layers)) end
+    local t, err = self:_floats("gain", layer - 1)
+    if not t then raise("gain", err) end
+    return t
+  end
+
+  -- agent:set_param(i, value): writes trainable float i (1-based, the order of agent:params())
+  function methods:set_param(...)
+    local nargs = select("#", ...)
+    local i, v = ...
+    i = check_integer("set_param", 1, i, nargs < 1)
+    v = check_num("set_param", 2, v, nargs < 2)
+    if i < 1 or not self:_set_param(i - 1, v) then
+      raise("set_param", string.format("index %d out of range 1..%d", i, #self:params()))
+    end
+  end
+
+  -- agent:tensors() -> { { name, offset (1-based into agent:params()), rows, cols }, ... }
+  function methods:tensors()
+    local t = {}
+    local i = 0
+    while true do
+      local name, offset, rows, cols = self:_tensor(i)
+      if not name then return t end
+      i = i + 1
+      t[i] = { name = name, offset = offset + 1, rows = rows, cols = cols }
+    end
+  end
+
+  -- agent:evaluate(obs) -> probs (one per action), V(obs), without changing the agent
+  function methods:evaluate(...)
+    self:_obs("evaluate", ...)
+    local probs, value = self:_evaluate()
+    if not probs then raise("evaluate", value) end
+    return probs, value
+  end
+
+  -- agent:gradient(obs, action [, w_logpi = 1 [, w_value = 0]]) -> d(w_logpi log pi(action | obs) + w_value V(obs))/dtheta
+  function methods:gradient(...)
+    local nargs = select("#", ...)
+    local obs, action, w1, w2 = ...
+    self:_obs("gradient", ...)
+    action = check_integer("gradient", 2, action, nargs < 2)
+    w1, w2 = check_num("gradient", 3, w1, false, 1.0), check_num("gradient", 4, w2, false, 0.0)
+    local g, err = self:_gradient(action, w1, w2)
+    if not g then raise("gradient", err) end
+    return g
+  end
+
   -- agent:mapping() -> {learning_rate = {DA = .., NA = .., ACh = .., ["5HT"] = ..}, ...}
   function methods:mapping() return self:config().mapping end
   -- agent:interactions() -> {DA = {NA = .., ...}, ...}: the effective level of row k is scaled by

@@ -419,9 +419,9 @@ end
 local obs_ct, obs_kind, obs_len = nil, nil, 0
 local last_vla, last_vla_len = nil, 0
 
-local function classify_cdata(obs, method, what)
+local function classify_cdata(obs, method, what, level)
   if typename(obs) == "userdata" then -- an agent or an nm.rng: the C-API module's message
-    error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got userdata", method, what), 4)
+    error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got userdata", method, what), level)
   end
   ptr_box[0] = nil
   local ok = pcall(function() ptr_box[0] = obs end)
@@ -429,7 +429,7 @@ local function classify_cdata(obs, method, what)
   local s = tostring(ct)
   if not ok or s:find("&", 1, true) and not s:find("%[") then
     error(format("agent:%s: %s: expected a table of numbers, an nm.vector or a float array, got %s", method,
-                 what, s), 4)
+                 what, s), level)
   end
   local n = s:match("%[(%d+)%]")
   if n then obs_ct, obs_kind, obs_len = ct, "fixed", tonumber(n)
@@ -442,24 +442,25 @@ end
 -- method's caller (level 3). nargs: how many arguments the method got after self (0: "no value").
 local BUF_K, VEC_K, RAW_K = 0, 1, 2
 
-local function read_obs(self, obs, method, what, nargs)
+local function read_obs(self, obs, method, what, nargs, level)
+  level = level or 3
   local n = self._n
   if type(obs) == "table" then
     local len = #obs
-    if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), level) end
     local bad = copiers[n](BUF[self._id], obs)
     if bad ~= 0 then
-      error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, bad, typename(rawget(obs, bad))), 3)
+      error(format("agent:%s: %s[%d] is not a number (got %s)", method, what, bad, typename(rawget(obs, bad))), level)
     end
     return BUF_K
   end
   if type(obs) == "cdata" then
     if istype(VecT, obs) then
       local len = obs._n
-      if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+      if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), level) end
       return VEC_K
     end
-    if obs_ct == nil or not istype(obs_ct, obs) then classify_cdata(obs, method, what) end
+    if obs_ct == nil or not istype(obs_ct, obs) then classify_cdata(obs, method, what, level + 1) end
     local len = obs_len
     if obs_kind == "vla" then
       -- ffi.sizeof of a VLA is not compiled: remember the length of the last VLA seen
@@ -468,11 +469,11 @@ local function read_obs(self, obs, method, what, nargs)
     elseif obs_kind == "ptr" then
       len = n
     end
-    if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    if len ~= n then error(format("agent:%s: %s has %d values, expected %d", method, what, len, n), level) end
     return RAW_K
   end
   error(format("agent:%s: %s: expected a table of numbers or an nm.vector, got %s", method, what,
-               nargs == 0 and "no value" or typename(obs)), 3)
+               nargs == 0 and "no value" or typename(obs)), level)
 end
 
 -- The float pointer C gets for an observation read by read_obs (for the methods off the hot path).
@@ -588,30 +589,73 @@ function methods.meta(self)
          modstate_f[18], modstate_f[19]
 end
 
--- agent:attention() -> the per-input attention, an array of n_obs numbers
-function methods.attention(self)
-  local p = check_agent(self, "attention")
-  local buf, n = BUF[self._id], self._n
-  C.nm_agent_attention(p, buf, n)
+-- Primitives for common.lua, which checks the arguments and words the errors.
+-- agent:_floats(what [, layer0]) -> "attention" (n_obs floats) or the "gain" of trunk layer layer0 | nil, message
+local function floats_table(buf, n)
   local t = {}
   for i = 1, n do t[i] = buf[i - 1] end
   return t
 end
 
--- agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width
-function methods.gain(self, ...)
-  local layer = ...
-  local p = check_agent(self, "gain")
-  if layer == nil then layer = 1 else layer = checkinteger(layer, 2, false) end
-  local c = C.nm_agent_get_config(p)
-  local nl = config_number(c, "n_layers", 0)
-  if layer < 1 or layer > nl then error(format("agent:gain: layer %d out of range 1..%d", tobit(layer), nl), 2) end
-  local n = config_number(c, "hidden", layer - 1)
-  local buf = ffi.new("float[?]", n)
-  C.nm_agent_gain(p, layer - 1, buf, n)
-  local t = {}
-  for i = 1, n do t[i] = buf[i - 1] end
-  return t
+function methods._floats(self, what, layer)
+  local p = check_agent(self, "_floats")
+  if what == "gain" then
+    local c = C.nm_agent_get_config(p)
+    local n = layer < config_number(c, "n_layers", 0) and config_number(c, "hidden", layer) or 0
+    local buf = ffi.new("float[?]", math.max(n, 1))
+    if C.nm_agent_gain(p, layer, buf, n) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
+    return floats_table(buf, n)
+  end
+  local buf, n = BUF[self._id], self._n
+  C.nm_agent_attention(p, buf, n)
+  return floats_table(buf, n)
+end
+
+-- agent:_set_param(i0, value) -> true | nil
+function methods._set_param(self, i, v)
+  local p = check_agent(self, "set_param")
+  if i < 0 or i >= tonumber(C.nm_agent_param_count(p)) then return nil end
+  C.nm_agent_params(p)[i] = v
+  return true
+end
+
+-- agent:_tensor(i0) -> name, offset0, rows, cols | nil past the last
+function methods._tensor(self, i)
+  local p = check_agent(self, "tensors")
+  if i < 0 or C.nm_agent_tensor(p, i, tensor_info) ~= 0 then return nil end
+  return fstring(tensor_info.name), tonumber(tensor_info.offset), tonumber(tensor_info.rows), tonumber(tensor_info.cols)
+end
+
+-- agent:_obs(method, obs): reads an observation into the agent's buffer for _evaluate or _gradient; a bad one
+-- raises at the caller of common.lua's method
+function methods._obs(self, method, ...)
+  local obs = ...
+  check_agent(self, method)
+  local k = read_obs(self, obs, method, "obs", select("#", ...), 4)
+  if k ~= BUF_K then ffi.copy(BUF[self._id], obs_pointer(self, k, obs), 4 * self._n) end
+end
+
+-- agent:_evaluate() -> probs, value | nil, message, for the observation _obs read
+function methods._evaluate(self)
+  local p = check_agent(self, "evaluate")
+  local k = self._k
+  local probs = ffi.new("float[?]", k)
+  if C.nm_agent_evaluate(p, BUF[self._id], self._n, probs, value_buf) ~= 0 then
+    return nil, fstring(C.nm_agent_error(p))
+  end
+  return floats_table(probs, k), value_buf[0]
+end
+
+-- agent:_gradient(action, w_logpi, w_value) -> gradient | nil, message, for the observation _obs read
+function methods._gradient(self, action, w1, w2)
+  local p = check_agent(self, "gradient")
+  local n = tonumber(C.nm_agent_param_count(p))
+  local g = ffi.new("float[?]", math.max(n, 1))
+  if action < -2^31 or action >= 2^31 then return nil, "action out of range" end
+  if C.nm_agent_gradient(p, BUF[self._id], self._n, action, w1, w2, g) ~= 0 then
+    return nil, fstring(C.nm_agent_error(p))
+  end
+  return floats_table(g, n)
 end
 
 function methods._config(self)
@@ -635,62 +679,6 @@ function methods.params(self)
   local w = C.nm_agent_params(p)
   local t = {}
   for i = 0, n - 1 do t[i + 1] = w[i] end
-  return t
-end
-
-function methods.set_param(self, ...)
-  local i, v = ...
-  local nargs = select("#", ...)
-  local p = check_agent(self, "set_param")
-  i = checkinteger(i, 2, nargs < 1)
-  v = checknumber(v, 3, nargs < 2)
-  local n = tonumber(C.nm_agent_param_count(p))
-  if i < 1 or i > n then
-    error(format("agent:set_param: index %d out of range 1..%d", tobit(i), n), 2)
-  end
-  C.nm_agent_params(p)[i - 1] = v
-end
-
-function methods.tensors(self)
-  local p = check_agent(self, "tensors")
-  local n = tonumber(C.nm_agent_tensor_count(p))
-  local t = {}
-  for i = 0, n - 1 do
-    C.nm_agent_tensor(p, i, tensor_info)
-    t[i + 1] = { name = fstring(tensor_info.name), offset = tonumber(tensor_info.offset) + 1,
-                 rows = tonumber(tensor_info.rows), cols = tonumber(tensor_info.cols) }
-  end
-  return t
-end
-
-function methods.evaluate(self, ...)
-  local obs = ...
-  local p = check_agent(self, "evaluate")
-  local o = obs_pointer(self, read_obs(self, obs, "evaluate", "obs", select("#", ...)), obs)
-  local k = self._k
-  if k > 256 then error("agent:evaluate: more than 256 actions", 2) end
-  if C.nm_agent_evaluate(p, o, self._n, probs_buf, value_buf) ~= 0 then
-    error("agent:evaluate: " .. fstring(C.nm_agent_error(p)), 2)
-  end
-  local t = {}
-  for i = 0, k - 1 do t[i + 1] = probs_buf[i] end
-  return t, value_buf[0]
-end
-
-function methods.gradient(self, ...)
-  local obs, action, w_logpi, w_value = ...
-  local nargs = select("#", ...)
-  local p = check_agent(self, "gradient")
-  local o = obs_pointer(self, read_obs(self, obs, "gradient", "obs", nargs), obs)
-  action = checkinteger(action, 3, nargs < 2)
-  local w1, w2 = optnumber(w_logpi, 4, 1.0), optnumber(w_value, 5, 0.0)
-  local n = tonumber(C.nm_agent_param_count(p))
-  local g = ffi.new("float[?]", n)
-  if C.nm_agent_gradient(p, o, self._n, tobit(action), w1, w2, g) ~= 0 then
-    error("agent:gradient: " .. fstring(C.nm_agent_error(p)), 2)
-  end
-  local t = {}
-  for i = 0, n - 1 do t[i + 1] = g[i] end
   return t
 end
 
@@ -810,6 +798,7 @@ ffi.metatype(VecT, {
 ---------------------------------------------------------------------------------------------------------
 local backend = {
   version = version,
+  typename = typename,
   agent_methods = methods,
   rng = rng,
   vector = vector,
