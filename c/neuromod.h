@@ -65,7 +65,9 @@ const char *nm_version(void);
 /* ------------------------------------------------------------------------------------------------------
  * Random numbers: xoshiro256** seeded through splitmix64. Identical streams on every platform and from
  * every binding, so that tasks written in Lua produce the same trials under Lua 5.4 and LuaJIT.
- * A plain value type: the caller owns the storage; copying it forks the stream.
+ * A plain value type: the caller owns the storage; copying it forks the stream. A NULL rng is refused:
+ * nm_rng_seed does nothing, nm_rng_next and nm_rng_uniform return 0, nm_rng_normal returns mu and nm_rng_range
+ * returns NM_ERR_ARG (as it does for a NULL out or lo > hi).
  * ------------------------------------------------------------------------------------------------------ */
 typedef struct nm_rng { uint64_t s[4]; } nm_rng;
 

@@ -16,14 +16,17 @@ void nm_rng_seed(nm_rng *rng, uint64_t seed)
 {
     uint64_t x = seed;
     int i;
+    if (!rng) return;
     for (i = 0; i < 4; i++) rng->s[i] = splitmix64(&x);
 }
 
 uint64_t nm_rng_next(nm_rng *rng)
 {
-    uint64_t *s = rng->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
+    uint64_t *s, result, t;
+    if (!rng) return 0;
+    s = rng->s;
+    result = rotl(s[1] * 5, 7) * 9;
+    t = s[1] << 17;
     s[2] ^= s[0];
     s[3] ^= s[1];
     s[1] ^= s[2];
@@ -33,12 +36,12 @@ uint64_t nm_rng_next(nm_rng *rng)
     return result;
 }
 
-double nm_rng_uniform(nm_rng *rng) { return (double)(nm_rng_next(rng) >> 11) * 0x1.0p-53; }
+double nm_rng_uniform(nm_rng *rng) { return rng ? (double)(nm_rng_next(rng) >> 11) * 0x1.0p-53 : 0.0; }
 
 nm_status nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out)
 {
     uint64_t span, limit, r;
-    if (lo > hi) return NM_ERR_ARG;
+    if (!rng || !out || lo > hi) return NM_ERR_ARG;
     span = (uint64_t)hi - (uint64_t)lo; /* hi - lo, as unsigned: no overflow */
     if (span == UINT64_MAX) { *out = (int64_t)nm_rng_next(rng); return NM_OK; }
     span += 1;
@@ -52,7 +55,9 @@ nm_status nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out)
 double nm_rng_normal(nm_rng *rng, double mu, double sigma)
 {
     /* Box-Muller with u1 in (0, 1] so the log is finite; one draw per call keeps the state a plain seed. */
-    double u1 = 1.0 - nm_rng_uniform(rng);
+    double u1;
+    if (!rng) return mu;
+    u1 = 1.0 - nm_rng_uniform(rng);
     double u2 = nm_rng_uniform(rng);
     return mu + sigma * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }

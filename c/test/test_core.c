@@ -71,6 +71,13 @@ static void test_rng(void)
     CHECK(lo == -1 && hi == 1, "range bounds %lld..%lld", (long long)lo, (long long)hi);
     CHECK(abs(counts[0] - 10000) < 500 && abs(counts[2] - 10000) < 500, "range uniform");
     CHECK(nm_rng_range(&a, 2, 1, &v) == NM_ERR_ARG, "empty range refused");
+    /* NULL is refused, never dereferenced */
+    nm_rng_seed(NULL, 1);
+    nm_agent_config_default(NULL);
+    CHECK(nm_rng_next(NULL) == 0 && nm_rng_uniform(NULL) == 0.0 && nm_rng_normal(NULL, 3.0, 1.0) == 3.0,
+          "NULL rng: zero draws");
+    CHECK(nm_rng_range(NULL, 0, 1, &v) == NM_ERR_ARG && nm_rng_range(&a, 0, 1, NULL) == NM_ERR_ARG,
+          "NULL rng or out refused");
     for (i = 0; i < 100000; i++) { double x = nm_rng_normal(&a, 1.0, 2.0); s += x; s2 += x * x; }
     s /= 100000; s2 = s2 / 100000 - s * s;
     CHECK(fabs(s - 1.0) < 0.03 && fabs(sqrt(s2) - 2.0) < 0.03, "normal mean %g sd %g", s, sqrt(s2));
