@@ -54,7 +54,11 @@ local function build_task(i, t, root, seed)
     local path = (root and Env:sub(1, 1) ~= "/") and (root .. "/" .. Env) or Env
     Env = protocol.load(path, Env)
   end
-  if type(env) == "string" or not (type(Env) == "table" and type(Env.start) == "function") then
+  -- an instance has start and step but is not callable (a task.class class has them and is)
+  local callable = type(Env) == "function" or (getmetatable(Env) ~= nil and type(getmetatable(Env)) == "table"
+    and getmetatable(Env).__call ~= nil)
+  local instance = not callable and (type(Env) == "table" or type(Env) == "userdata") and type(Env.start) == "function"
+  if not instance then
     local opts = {}
     for k, v in pairs(t.options or {}) do opts[k] = v end
     if opts.seed == nil then opts.seed = seed end

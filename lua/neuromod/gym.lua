@@ -43,7 +43,8 @@ end
 
 function gym.new(env, opts)
   local self = setmetatable({ episodes = 0, info = {} }, Gym)
-  if is_env(env) then
+  -- a class (task.class) has start and step too: a callable is taken for a constructor first
+  if not is_callable(env) and is_env(env) then
     if opts ~= nil then error("gym.new: opts: only a constructor takes options (got an environment)", 2) end
   elseif is_callable(env) or (type(env) == "table" and type(env.new) == "function") then
     if opts ~= nil and type(opts) ~= "table" then error("gym.new: opts: expected a table, got " .. type(opts), 2) end

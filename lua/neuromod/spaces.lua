@@ -68,18 +68,17 @@ local function box(space, label)
     m = m * shape[i]
   end
   local low, high = bounds(label, space, "low", m), bounds(label, space, "high", m)
-  -- per element: scale (a, b) so that x -> a x + b, or pass through (a = nil)
-  local scale, shift = {}, {}
+  -- per element: the span and low bound of a scaled element, or false (passed through)
+  local scale, base = {}, {}
   local enc_low, enc_high = {}, {}
   for i = 1, m do
     local lo, hi = low[i], high[i]
     if lo > hi then fail(label .. ": low[" .. i .. "] = " .. fmt(lo) .. " > high[" .. i .. "] = " .. fmt(hi)) end
     if lo > -math.huge and hi < math.huge and (lo < -1 or hi > 1) then
-      if hi > lo then scale[i], shift[i] = 2 / (hi - lo), -2 * lo / (hi - lo) - 1
-      else scale[i], shift[i] = 0, 0 end
+      scale[i], base[i] = hi - lo, lo
       enc_low[i], enc_high[i] = hi > lo and -1 or 0, hi > lo and 1 or 0
     else
-      scale[i], shift[i] = false, false
+      scale[i], base[i] = false, false
       enc_low[i], enc_high[i] = lo, hi
     end
   end
@@ -89,8 +88,9 @@ local function box(space, label)
     if v ~= v or v < low[i] or v > high[i] then
       fail(label .. ": observation[" .. i .. "] = " .. fmt(v) .. " is outside [" .. fmt(low[i]) .. ", " .. fmt(high[i]) .. "]")
     end
-    local a = scale[i]
-    out[i] = a and a * v + shift[i] or v
+    -- 2 (v - low) / span - 1 is exactly -1 at low and 1 at high
+    local span = scale[i]
+    if span then out[i] = span > 0 and 2 * (v - base[i]) / span - 1 or 0 else out[i] = v end
   end
   -- nested tables, row-major: dimension d of obs t, writing from flat index base + 1
   local function nested(out, t, d, base, stride)
