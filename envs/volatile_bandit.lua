@@ -8,9 +8,10 @@
 -- Phases (option `phases`, a list run in order; with cycle = true the list starts again after its end, so that
 -- long runs alternate): each phase is { name = "...", trials = n, p = prob, swap = false | { min, max } }.
 -- In a phase with swap = { min, max }, the good option swaps after runs of trials whose lengths are drawn
--- uniformly from min..max (the run restarts with each phase). The default is Behrens' design on the issue's
--- numbers: { name = "stable", trials = 120, p = 0.75, swap = false }, then
--- { name = "volatile", trials = 170, p = 0.8, swap = { 20, 40 } }. The good option carries over from one phase
+-- uniformly from min..max (the run restarts with each phase). The default follows Behrens' design, a stable
+-- phase at 75/25 and then a volatile one at 80/20 with swaps every 20-40 trials:
+-- { name = "stable", trials = 120, p = 0.75, swap = false }, { name = "volatile", trials = 170, p = 0.8,
+-- swap = { 20, 40 } }. The good option carries over from one phase
 -- to the next; it is A (0) at the start (option `good`).
 --
 -- Options (defaults): seed = 1, phases = (above), cycle = true, good = 0, rewards = { win = 1, lose = 0 }.
