@@ -291,6 +291,11 @@ return function(backend, backend_name)
   -- nm.study{ name, task, conditions, seeds, trials, measures, ... }: seeds x conditions as independent jobs
   -- (lua/neuromod/study.lua; required lazily, since it requires this module)
   function nm.study(def) return require("neuromod.study")(def) end
+  -- the reference learners (Rescorla-Wagner, Q-learning), curricula and the Gymnasium-shaped adapter, each in a
+  -- module of its own, required when first used
+  function nm.baseline(opts) return require("neuromod.baseline").new(opts) end
+  function nm.curriculum(def) return require("neuromod.curriculum").new(def) end
+  function nm.gym(env, opts) return require("neuromod.gym").new(env, opts) end
 
   local raw = {}
   -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
