@@ -161,7 +161,7 @@ describe("bad input", function()
   end)
 
   local bad_configs = {
-    { {}, "nm.agent: obs is required" },
+    { {}, "nm.agent: actions is required" },
     { { obs = 3 }, "nm.agent: actions is required" },
     { { obs = 0, actions = 2 }, "nm.agent: obs: expected 1 to 65536 inputs, got 0" },
     { { obs = 3, actions = 1 }, "nm.agent: actions: expected 2 to 65536 actions, got 1" },

@@ -51,7 +51,23 @@ local function space_size(name, v, kind)
   return n
 end
 
-local function zeros(n) local t = {} for i = 1, n do t[i] = 0 end return t end
+-- Whether a state space needs neuromod.spaces in front of the agent: anything but a number or a flat Box with
+-- bounds within [-1, 1] or infinite (every task in envs/ declares such a Box, and stays on the direct path).
+local function needs_encoding(space)
+  if space == nil then return true end
+  if type(space) ~= "table" then return false end
+  if space.name == "Discrete" then return true end
+  if space.name ~= "Box" or type(space.shape) ~= "table" then return false end
+  if #space.shape ~= 1 then return true end
+  for _, which in ipairs { "low", "high" } do
+    local b = space[which]
+    local list = type(b) == "table" and b or { b }
+    for _, x in ipairs(list) do
+      if type(x) == "number" and x > -math.huge and x < math.huge and (x < -1 or x > 1) then return true end
+    end
+  end
+  return false
+end
 
 -- The schema: the fields by option name, the meta-parameter options of a split field, the option list.
 local function schema(backend)
@@ -92,9 +108,19 @@ local function normalize(backend, S, opts)
     local ok, err = backend.config_set(cfg, name, index, v)
     if not ok then fail(err) end
   end
-  if opts.obs == nil then fail("obs is required (a number of inputs or a Box space)") end
   if opts.actions == nil then fail("actions is required (a number of actions or a Discrete space)") end
-  set("n_obs", 0, space_size("obs", opts.obs, "Box"))
+  -- obs: a number, or a state space. A flat Box whose bounds lie within [-1, 1] (or are infinite) is taken as it
+  -- is; any other space (a Box of several dimensions or with wider finite bounds, a Discrete state, no state at
+  -- all: obs = nil) is encoded by neuromod.spaces in front of the agent (see nm.agent).
+  local encoder
+  if needs_encoding(opts.obs) then
+    local ok, enc = pcall(require("neuromod.spaces").encoder, opts.obs, "obs")
+    if not ok then fail(tostring(enc):gsub("^spaces: ", "")) end
+    encoder = enc
+    set("n_obs", 0, enc.size)
+  else
+    set("n_obs", 0, space_size("obs", opts.obs, "Box"))
+  end
   set("n_actions", 0, space_size("actions", opts.actions, "Discrete"))
   if opts.hidden ~= nil then
     local h = opts.hidden
@@ -198,7 +224,7 @@ local function normalize(backend, S, opts)
       end
     end
   end
-  return cfg
+  return cfg, encoder
 end
 
 -- The options that rebuild a config (the inverse of normalize): agent:config() and nm.defaults().
@@ -261,11 +287,40 @@ return function(backend, backend_name)
   }
   local methods = backend.agent_methods
 
+  -- An agent on a state space that needs encoding (see needs_encoding) is a proxy: every method of the agent,
+  -- with act, learn, evaluate and gradient taking the space's own observations (an integer for a Discrete
+  -- state, nil for none, nested tables for a Box of several dimensions) and encoding them into one reused table.
+  local function encoding_agent(agent, enc)
+    local buf, nbuf = {}, {}
+    local proxy = { agent = agent, encoder = enc }
+    local function encode(obs, out, method, what)
+      local ok, e = pcall(enc.encode, obs, out)
+      if not ok then error("agent:" .. method .. ": " .. what .. ": " .. tostring(e):gsub("^spaces: ", ""), 3) end
+      return e
+    end
+    function proxy.act(_, obs) return agent:act(encode(obs, buf, "act", "obs")) end
+    function proxy.learn(_, r, next_obs, terminal)
+      if terminal and next_obs == nil and enc.kind ~= "nil" then return agent:learn(r, nil, terminal) end
+      return agent:learn(r, encode(next_obs, nbuf, "learn", "next_obs"), terminal)
+    end
+    function proxy.evaluate(_, obs) return agent:evaluate(encode(obs, {}, "evaluate", "obs")) end
+    function proxy.gradient(_, obs, ...) return agent:gradient(encode(obs, {}, "gradient", "obs"), ...) end
+    return setmetatable(proxy, {
+      __index = function(_, k)
+        local m = methods[k]
+        if type(m) ~= "function" then return nil end
+        return function(_, ...) return m(agent, ...) end
+      end,
+      __tostring = function() return tostring(agent) .. " on " .. require("neuromod.spaces").describe(enc.space) end,
+    })
+  end
+
   function nm.agent(opts)
-    local ok, cfg = pcall(normalize, backend, S, opts)
+    local ok, cfg, encoder = pcall(normalize, backend, S, opts)
     if not ok then error(type(cfg) == "table" and cfg[1] or cfg, 2) end
     local agent, err = backend.new(cfg)
     if not agent then error(err, 2) end
+    if encoder then return encoding_agent(agent, encoder) end
     return agent
   end
 
