@@ -27,6 +27,7 @@ static const nm_agent_config legacy_config = { NM_CONFIG_FIELDS(X_LEGACY) };
 void nm_agent_config_default(nm_agent_config *cfg) { if (cfg) *cfg = default_config; }
 void nm_agent_config_legacy(nm_agent_config *cfg) { if (cfg) *cfg = legacy_config; }
 size_t nm_config_size(void) { return sizeof(nm_agent_config); }
+size_t nm_max_units(void) { return NM_MAX_UNITS; }
 
 /* ---- the field descriptions, all constant: no state, safe from any thread ---- */
 typedef struct field_def {

@@ -44,6 +44,8 @@ extern "C" {
 #define NM_MAX_LAYERS 8
 /* Most observation inputs, actions and units per layer; a guard against absurd sizes, not a design limit. */
 #define NM_MAX_UNITS 65536
+/* The same limit for bindings that do not compile against this header. */
+size_t nm_max_units(void);
 
 typedef enum nm_status {
     NM_OK = 0,

@@ -539,15 +539,26 @@ static int l_rng(lua_State *L)
     return 1;
 }
 
+/* An integer argument of rng:random, within +-2^53 so that both backends (LuaJIT has only doubles) take the
+ * same values; beyond, or not integral, it is refused, never wrapped or cast out of range. */
 static lua_Integer int_arg(lua_State *L, int i)
 {
-    if (!lua_isinteger(L, i)) {
+    const lua_Integer limit = (lua_Integer)1 << 53;
+    lua_Integer v;
+    if (lua_isinteger(L, i)) v = lua_tointeger(L, i);
+    else {
         lua_Number x = lua_tonumber(L, i);
         if (lua_type(L, i) != LUA_TNUMBER || x != floor(x))
             luaL_error(L, "rng:random: argument #%d must be an integer", i - 1);
-        return (lua_Integer)x;
+        if (!(x >= -9007199254740992.0 && x <= 9007199254740992.0)) v = limit + 1; /* refused below, never cast */
+        else v = (lua_Integer)x;
     }
-    return lua_tointeger(L, i);
+    if (v < -limit || v > limit) {
+        char got[32];
+        snprintf(got, sizeof got, "%.14g", lua_isinteger(L, i) ? (double)v : (double)lua_tonumber(L, i));
+        luaL_error(L, "rng:random: argument #%d must be an integer in [-2^53, 2^53], got %s", i - 1, got);
+    }
+    return v;
 }
 
 static int l_rng_random(lua_State *L)
@@ -582,8 +593,14 @@ static int l_vector(lua_State *L)
     lvector *v;
     int from_table = lua_type(L, 1) == LUA_TTABLE;
     if (from_table) n = (size_t)lua_rawlen(L, 1);
-    else if (lua_isinteger(L, 1) && lua_tointeger(L, 1) > 0) n = (size_t)lua_tointeger(L, 1);
-    else return luaL_error(L, "nm.vector: expected a size > 0 or a table of numbers");
+    else if (lua_type(L, 1) == LUA_TNUMBER && lua_tonumber(L, 1) == floor(lua_tonumber(L, 1)) && lua_tonumber(L, 1) > 0) {
+        if (lua_tonumber(L, 1) > NM_MAX_UNITS) {
+            char got[32];
+            snprintf(got, sizeof got, "%.14g", (double)lua_tonumber(L, 1));
+            return luaL_error(L, "nm.vector: size must be 1..%d, got %s", NM_MAX_UNITS, got);
+        }
+        n = (size_t)lua_tonumber(L, 1);
+    } else return luaL_error(L, "nm.vector: expected a size > 0 or a table of numbers");
     if (n == 0 || n > NM_MAX_UNITS) return luaL_error(L, "nm.vector: size must be 1..%d", NM_MAX_UNITS);
     v = lua_newuserdatauv(L, sizeof(lvector) + n * sizeof(float), 0);
     v->n = n;

@@ -352,6 +352,12 @@ return function(backend, backend_name)
   function nm.curriculum(def) return require("neuromod.curriculum").new(def) end
   function nm.gym(env, opts) return require("neuromod.gym").new(env, opts) end
 
+  local typename = backend.typename or type
+  -- luaL_argerror's words, raised `level` levels above the caller of this function
+  local function argerror_at(level, method, n, msg)
+    error(string.format("bad argument #%d to '%s' (%s)", n, method, msg), level + 1)
+  end
+
   local raw = {}
   -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
   -- modulator name), params (by meta-parameter name), surprise, steps. Pass the same table every step to log
@@ -359,8 +365,12 @@ return function(backend, backend_name)
   -- A backend may fill the table itself (_modulators, the C-API module's fast path).
   if methods._modulators then
     local fill = methods._modulators
-    function methods:modulators(out) return fill(self, out or {}) end
+    function methods:modulators(out)
+      if out ~= nil and type(out) ~= "table" then argerror_at(2, "modulators", 1, "table expected, got " .. typename(out)) end
+      return fill(self, out or {})
+    end
   else function methods:modulators(out)
+    if out ~= nil and type(out) ~= "table" then argerror_at(2, "modulators", 1, "table expected, got " .. typename(out)) end
     self:_modstate(raw)
     out = out or {}
     out.DA = raw.phasic[1]
@@ -376,7 +386,6 @@ return function(backend, backend_name)
 
   -- Argument errors in the words of luaL_argerror ("bad argument #2 to 'gradient' (number expected, got no
   -- value)"), raised at the caller of the method (level 4: argerror, check_*, the method, its caller).
-  local typename = backend.typename or type
   local function argerror(method, n, msg) error(string.format("bad argument #%d to '%s' (%s)", n, method, msg), 4) end
   local function check_integer(method, n, v, none, optional)
     if v == nil and optional then return nil end

@@ -78,6 +78,7 @@ size_t nm_config_field_count(void);
 const nm_config_field *nm_config_field_at(size_t i);
 const nm_config_field *nm_config_field_find(const char *name);
 size_t nm_config_size(void);
+size_t nm_max_units(void);
 int nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value);
 int nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen);
 int nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value);
@@ -194,7 +195,7 @@ local floor, tobit = math.floor, bit.tobit
 local AgentT = ffi.typeof("nm_lua_agent")
 local VecT = ffi.typeof("nm_lua_vector")
 local RngT = ffi.typeof("nm_rng")
-local MAX_UNITS = 65536
+local MAX_UNITS = tonumber(C.nm_max_units())
 
 -- scratch buffers (a Lua state is single-threaded; none is held across a call)
 local act_out = ffi.new("int[1]")
@@ -707,9 +708,11 @@ local function rng(...)
 end
 
 -- int_arg of lneuromod.c: an integral number (argument index i counts from 1 after self)
+-- int_arg of lneuromod.c: an integral number within +-2^53 (argument index i counts from 1 after self)
 local function int_arg(v, i)
-  if type(v) ~= "number" or v ~= floor(v) or v >= 2^63 or v < -2^63 then
-    error(format("rng:random: argument #%d must be an integer", i), 3)
+  if type(v) ~= "number" or v ~= floor(v) then error(format("rng:random: argument #%d must be an integer", i), 3) end
+  if not (v >= -2^53 and v <= 2^53) then
+    error(format("rng:random: argument #%d must be an integer in [-2^53, 2^53], got %.14g", i, v), 3)
   end
   return v
 end
@@ -760,6 +763,7 @@ local function vector(arg)
   if from_table then n = #arg
   elseif type(arg) == "number" and arg == floor(arg) and arg > 0 then n = arg
   else error("nm.vector: expected a size > 0 or a table of numbers", 2) end
+  if not from_table and n > MAX_UNITS then error(format("nm.vector: size must be 1..%d, got %.14g", MAX_UNITS, n), 2) end
   if n == 0 or n > MAX_UNITS then error(format("nm.vector: size must be 1..%d", MAX_UNITS), 2) end
   local v = VecT(n)
   v._n = n
