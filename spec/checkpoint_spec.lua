@@ -154,3 +154,72 @@ describe("checkpoints", function()
     os.remove(path)
   end)
 end)
+
+describe("checkpoint files at the edges", function()
+  local dir
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+  end)
+  after_each(function() os.execute("rm -rf " .. dir) end)
+
+  local function mode_of(path)
+    local p = io.popen("stat -c %a " .. path)
+    local m = p:read("l")
+    p:close()
+    return m
+  end
+
+  it("keeps the mode of the file it replaces, and gives a new one the umask's", function()
+    local a = nm.agent{ obs = 3, actions = 2, hidden = { 4 } }
+    local path = dir .. "/a.nmck"
+    assert.is_true(a:save(path))
+    local p = io.popen("sh -c umask")
+    local umask = tonumber(p:read("l"), 8)
+    p:close()
+    local mode = 0
+    for b = 0, 8 do -- 0666 less the umask, bit by bit (LuaJIT has no & operator)
+      local bit = 2 ^ b
+      if math.floor(438 / bit) % 2 == 1 and math.floor(umask / bit) % 2 == 0 then mode = mode + bit end
+    end
+    assert.equal(string.format("%o", mode), mode_of(path))
+    os.execute("chmod 640 " .. path)
+    assert.is_true(a:save(path))
+    assert.equal("640", mode_of(path))
+  end)
+
+  it("removes a temporary file that a killed save left beside the same path", function()
+    local a = nm.agent{ obs = 3, actions = 2, hidden = { 4 } }
+    local path = dir .. "/b.nmck"
+    local stale = io.open(path .. ".tmp-Ab12Cd", "wb")
+    stale:write("half a checkpoint")
+    stale:close()
+    local other = io.open(dir .. "/other.nmck.tmp-Ab12Cd", "wb")
+    other:close()
+    assert.is_true(a:save(path))
+    assert.is_nil(io.open(path .. ".tmp-Ab12Cd", "rb"))
+    assert.is_truthy(io.open(dir .. "/other.nmck.tmp-Ab12Cd", "rb"), "another path's temporary file is left alone")
+    assert.is_truthy(nm.load(path))
+  end)
+
+  it("refuses a FIFO or a directory at once, with a plain message", function()
+    assert(os.execute("mkfifo " .. dir .. "/fifo"))
+    local agent, msg = nm.load(dir .. "/fifo")
+    assert.is_nil(agent)
+    assert.equal(dir .. "/fifo: not a regular file (a FIFO)", msg)
+    agent, msg = nm.load(dir)
+    assert.is_nil(agent)
+    assert.equal(dir .. ": not a regular file (a directory)", msg)
+  end)
+
+  it("refuses a path with a NUL byte", function()
+    local a = nm.agent{ obs = 3, actions = 2, hidden = { 4 } }
+    local ok, e = pcall(a.save, a, dir .. "/x\0y")
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("agent:save: path: contains a NUL byte", 1, true), e)
+    ok, e = pcall(nm.load, dir .. "/x\0y")
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("nm.load: path: contains a NUL byte", 1, true), e)
+  end)
+end)

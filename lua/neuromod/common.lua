@@ -326,6 +326,7 @@ return function(backend, backend_name)
 
   function nm.load(path)
     if type(path) ~= "string" then error("nm.load: path: expected a string, got " .. type(path), 2) end
+    if path:find("\0", 1, true) then error("nm.load: path: contains a NUL byte", 2) end
     return backend.load(path)
   end
 
@@ -456,6 +457,19 @@ return function(backend, backend_name)
     local g, err = self:_gradient(action, w1, w2)
     if not g then raise("gradient", err) end
     return g
+  end
+
+  -- agent:save(path) -> true | nil, message: the path is checked here, once for both backends (a NUL byte would
+  -- cut it short in C)
+  local save = methods.save
+  function methods:save(...)
+    local path = ...
+    if type(path) ~= "string" then
+      error("agent:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
+    end
+    if path:find("\0", 1, true) then error("agent:save: path: contains a NUL byte", 2) end
+    if methods.is_closed(self) then error("agent:save: the agent is closed", 2) end
+    return save(self, path)
   end
 
   -- agent:mapping() -> {learning_rate = {DA = .., NA = .., ACh = .., ["5HT"] = ..}, ...}
