@@ -21,7 +21,8 @@ LUA54       ?= lua5.4
 LUAJIT      ?= luajit
 BUSTED      ?= busted
 
-CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/network.c c/modulators.c c/agent.c \
+CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
+            c/modulators.c c/learner_rate.c c/agent.c \
             c/checkpoint.c c/simd.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so

@@ -146,9 +146,9 @@ void nm_mod_init(nm_agent *a)
 {
     int k;
     for (k = 0; k < NM_N_MODULATORS; k++) {
-        a->phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
-        a->inv_tau_tonic[k] = 1.0f / a->cfg.tau_tonic[k];
-        a->inv_tau_phasic[k] = 1.0f / a->cfg.tau_phasic[k];
+        a->modc.phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
+        a->modc.inv_tau_tonic[k] = 1.0f / a->cfg.tau_tonic[k];
+        a->modc.inv_tau_phasic[k] = 1.0f / a->cfg.tau_phasic[k];
     }
     memset(&a->mod, 0, sizeof a->mod);
     /* expected uncertainty starts at the uncertainty head's prior (network.c) */
@@ -164,7 +164,6 @@ void nm_mod_init(nm_agent *a)
  * small agent's step, once NA's phasic and tonic parts had decayed). Values this small carry no signal, so
  * they are flushed to exactly zero: a fixed rule in the code, the same on every backend and machine, unlike
  * setting the FPU's flush-to-zero mode, which would also change the host program's arithmetic. */
-#define NM_TINY 1e-30f
 static float flush_tiny(float x) { return fabsf(x) < NM_TINY ? 0.0f : x; }
 
 static void flush_state(nm_modstate *m)
@@ -218,7 +217,7 @@ static void neuron_scale_observe(nm_agent *a)
     const float *attn = a->block + a->off_attn;
     size_t i, l, n = c->n_obs;
     if (c->gain_focus > 0.0f && (c->modulators & NM_MOD_BIT(NM_NA))) {
-        float *act = a->block + a->off_act, k = a->inv_tau_phasic[NM_NA];
+        float *act = a->block + a->off_act, k = a->modc.inv_tau_phasic[NM_NA];
         for (l = 0; l < c->n_layers; l++) {
             const nm_layer *L = &a->layer[l];
             const float *h = cache + L->post;
@@ -305,7 +304,7 @@ static float changepoint_input(nm_agent *a, int outlier)
 {
     nm_modstate *m = &a->mod;
     float pi, llr;
-    m->outlier_rate += a->inv_tau_tonic[NM_ACH] * ((outlier ? 1.0f : 0.0f) - m->outlier_rate);
+    m->outlier_rate += a->modc.inv_tau_tonic[NM_ACH] * ((outlier ? 1.0f : 0.0f) - m->outlier_rate);
     pi = m->outlier_rate < NM_OUTLIER_RATE_MIN ? NM_OUTLIER_RATE_MIN
        : (m->outlier_rate > NM_OUTLIER_RATE_MAX ? NM_OUTLIER_RATE_MAX : m->outlier_rate);
     llr = outlier ? logf(0.5f / pi) : logf(0.5f / (1.0f - pi));
@@ -317,7 +316,7 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
 {
     const nm_agent_config *c = &a->cfg;
     nm_modstate *m = &a->mod;
-    const float *kt = a->inv_tau_tonic;
+    const float *kt = a->modc.inv_tau_tonic;
     float u, excess;
 
     m->surprise = surprise;
@@ -326,7 +325,7 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     excess = surprise - c->na_threshold * expected;    /* > 0 exactly when the step is an outlier */
     u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
-    m->phasic[NM_NA] = a->phasic_decay[NM_NA] * m->phasic[NM_NA] +
+    m->phasic[NM_NA] = a->modc.phasic_decay[NM_NA] * m->phasic[NM_NA] +
                        (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(a, excess > 0.0f) : u);
     m->tonic[NM_NA] += kt[NM_NA] * (m->phasic[NM_NA] - m->tonic[NM_NA]);
     *reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
@@ -343,7 +342,7 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
          * long-run one by more than its expected fluctuation, the LC shifts to its tonic, exploratory mode and
          * stays there until the reward rate recovers, even after the outcome predictor has stopped being
          * surprised. z counts standard errors of the short average (window tau_phasic.DA). */
-        float ks = a->inv_tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
+        float ks = a->modc.inv_tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
         m->reward_short += ks * (reward - m->reward_short);
         m->reward_var += kt[NM_DA] * (dev * dev - m->reward_var);
         se = sqrtf(m->reward_var * ks * 0.5f) + 1e-3f;
@@ -354,7 +353,7 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     /* 5-HT */
     {
         float pun = reward < 0.0f ? -reward : 0.0f;
-        m->phasic[NM_5HT] = a->phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
+        m->phasic[NM_5HT] = a->modc.phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
         m->tonic[NM_5HT] += kt[NM_5HT] * (pun - m->tonic[NM_5HT]);
     }
     flush_state(m);

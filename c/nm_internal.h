@@ -39,13 +39,52 @@ typedef struct nm_kernels {
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
 const nm_kernels *nm_kernels_find(const char *name);
 
-/* Shapes and offsets of one trunk layer. */
+/* The kinds of trunk layer and of learner. Only one of each exists yet; a new kind is a new file with its
+ * operations table and an entry in the table that finds it (layer.c, agent.c), not a branch elsewhere. */
+typedef enum nm_layer_kind { NM_LAYER_DENSE = 0, NM_N_LAYER_KINDS = 1 } nm_layer_kind;
+typedef enum nm_model { NM_MODEL_RATE = 0, NM_N_MODELS = 1 } nm_model;
+
+/* An activation, chosen once per layer at layout time. forward: pre <- g . pre, post <- f(pre); backward:
+ * dh <- dh . f'(pre) . g, from post (both activations' derivatives are functions of their output). */
+typedef struct nm_activation_ops {
+    nm_activation id;
+    void (*forward)(const nm_kernels *k, size_t n, const float *g, float *pre, float *post);
+    void (*backward)(const nm_kernels *k, size_t n, const float *post, const float *g, float *dh);
+} nm_activation_ops;
+const nm_activation_ops *nm_activation_find(nm_activation id);   /* NULL if no such activation */
+
+typedef struct nm_layer_ops nm_layer_ops;
+
+/* One trunk layer: its kind, shapes, slices of the parameter and trace blocks, and its per-unit state. */
 typedef struct nm_layer {
+    nm_layer_kind kind;
+    const nm_layer_ops *ops;          /* the kind's operations */
+    const nm_activation_ops *act;     /* its activation */
     size_t in, out;
     size_t w, b;          /* offsets of weight (out x in) and bias (out) in params/trace */
-    size_t gain;          /* offset of this layer's gain vector (out) in the block */
+    size_t gain;          /* offset of this layer's units in the per-unit vectors (gain, activity) */
     size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
 } nm_layer;
+
+/* The operations of one layer kind, called with explicit shapes (the descriptor) and pointers. */
+struct nm_layer_ops {
+    const char *name;
+    /* Carves the layer's parameters from *param_off on (sets L->w, L->b; advances *param_off). */
+    void (*layout)(nm_layer *L, size_t *param_off);
+    /* post = f(gain . (W in + b)), with the gain-scaled pre-activation kept in pre (the cache) */
+    void (*forward)(const nm_layer *L, const nm_kernels *k, const float *in, const float *W, const float *b,
+                    const float *gain, float *pre, float *post);
+    /* dh, d/d(post), becomes d/d(W in + b): through the activation and the gain */
+    void (*to_units)(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                     const float *gain, float *dh);
+    /* eW <- decay eW + dh in', eb <- decay eb + dh (dh from to_units); returns |that gradient|^2 */
+    double (*trace)(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
+                    float *eW, float *eb);
+    /* dprev = d/d(in) from dh (from to_units) */
+    void (*input_grad)(const nm_layer *L, const float *W, const float *dh, float *dprev);
+};
+extern const nm_layer_ops nm_layer_dense;
+const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind);      /* NULL if no such kind */
 
 /* One forward pass's activations (offsets relative to the cache start). */
 typedef struct nm_cache_layout {
@@ -73,8 +112,19 @@ typedef struct nm_modstate {
     float changepoint;               /* the CUSUM of the change-vs-outlier log-likelihood ratio, >= 0 */
 } nm_modstate;
 
+/* Constants of the modulators' dynamics, derived once from the config. */
+typedef struct nm_mod_consts {
+    float phasic_decay[NM_N_MODULATORS];   /* exp(-1 / tau_phasic) */
+    float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic */
+    float inv_tau_phasic[NM_N_MODULATORS]; /* 1 / tau_phasic */
+} nm_mod_consts;
+
+typedef struct nm_learner_ops nm_learner_ops;
+
 struct nm_agent {
     nm_agent_config cfg;
+    nm_model model;                /* the learner's kind (NM_MODEL_RATE) */
+    const nm_learner_ops *learner; /* its operations, chosen by model at creation */
     nm_layer layer[NM_MAX_LAYERS];
     size_t n_features;             /* width of the trunk's output (n_obs with no layers) */
     size_t n_params;               /* all trainable floats */
@@ -89,9 +139,7 @@ struct nm_agent {
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch;
 
-    float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
-    float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic, derived from the config */
-    float inv_tau_phasic[NM_N_MODULATORS]; /* 1 / tau_phasic, derived from the config */
+    nm_mod_consts modc;            /* derived from the config */
 
     /* scalars carried between calls */
     nm_rng rng;
@@ -104,6 +152,29 @@ struct nm_agent {
 
     char msg[NM_MSG_LEN];
 };
+
+/* A learner: what builds, steps and hashes an agent's network. Selected by model at creation (agent.c);
+ * the agent checks arguments and call order, the learner does the work. */
+struct nm_learner_ops {
+    nm_model model;
+    const char *name;
+    void (*layout)(nm_agent *a);   /* shapes, parameter slices and the block's offsets from the config */
+    void (*init)(nm_agent *a);     /* initial weights and per-unit state (block zeroed, rng seeded) */
+    /* chooses an action for a checked obs and takes the step's gradient into the traces */
+    void (*act)(nm_agent *a, const float *obs, int *action);
+    /* learns from the pending act's outcome (next_obs NULL when terminal without one); nothing changes on
+     * failure */
+    nm_status (*learn)(nm_agent *a, float reward, const float *next_obs, int terminal);
+    void (*evaluate)(nm_agent *a, const float *obs, float *probs, float *value);
+    /* w_logpi dlogpi(action)/dtheta + w_value dV/dtheta into grad (n_params floats) */
+    void (*gradient)(nm_agent *a, const float *obs, int action, float w_logpi, float w_value, float *grad);
+    void (*reset)(nm_agent *a);    /* clears the eligibility traces */
+    uint64_t (*hash)(const nm_agent *a, uint64_t h);   /* folds the learned state into an FNV-1a hash */
+};
+extern const nm_learner_ops nm_learner_rate;   /* learner_rate.c: the rate actor-critic */
+
+/* Values this small carry no signal (see flush_tiny in modulators.c). */
+#define NM_TINY 1e-30f
 
 /* error.c */
 nm_status nm_fail(nm_agent *a, nm_status st, const char *fmt, ...);
@@ -127,6 +198,32 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
  * dh and dprev are scratch buffers of max_width floats (both are overwritten); returns the one holding the
  * n_obs-long result. */
 float *nm_net_input_grad(const nm_agent *a, const float *cache, float *dh, float *dprev);
+/* The trunk's output in a cache: the last layer's activations, or the attended input with no layers. */
+const float *nm_net_features(const nm_agent *a, const float *cache);
+/* The per-input salience signal of a forward cache (ACh's attentional set, modulators.c): gradient x input
+ * attributions |x_j| |dy/du_j| for y = the taken action's logit against the mean logit and y = V, each
+ * normalised to sum 1 over the inputs, summed into m (n_obs floats). dh, dprev: max_width floats of scratch. */
+void nm_net_salience(const nm_agent *a, const float *cache, int action, float *dh, float *dprev, float *m);
+
+/* predictor.c: the outcome predictor q and its uncertainty head u, for the action taken (normalised LMS) */
+typedef struct nm_prediction {
+    float eps;         /* r - q_a(s) */
+    float surprise;    /* S = eps^2, capped at 1e6 */
+    float predicted;   /* u_a(s), the head's prediction of S */
+    float expected;    /* E = that, floored at surprise_floor */
+    float eta;         /* the LMS step of q's row (and bias) */
+    float eta_var;     /* the LMS step of u's row (and bias) */
+} nm_prediction;
+/* The uncertainty head's starting bias, for each of n_actions */
+void nm_predictor_init(size_t n_actions, float *bu);
+/* Reads both heads for features h (F floats) and the outcome reward, and computes their steps. */
+void nm_predictor_observe(const nm_agent_config *cfg, size_t F, const float *h, const float *wq, float bq,
+                          const float *wu, float bu, float reward, nm_prediction *out);
+/* 1 if the steps are finite and leave both rows finite */
+int nm_predictor_finite(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, const float *wq,
+                        const float *wu);
+void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,
+                         float *bq, float *wu, float *bu);
 
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third
@@ -155,7 +252,6 @@ static inline float nm_tanh(float x)
 void nm_mod_init(nm_agent *a);
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS]);
-/* Advances all modulators after one learn step and refreshes the meta-parameters, gain and attention. */
 /* Advances the modulators given the surprise S and the expected surprise E of the step's state and action;
  * *reset is set when NA calls for clearing the eligibility traces. */
 void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset);
