@@ -58,7 +58,15 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
     }
     nm_rng_seed(&a->rng, cfg->seed);
     a->learner->init(a);
-    nm_mod_init(a);
+    nm_mod_consts_init(&a->cfg, &a->modc);
+    nm_mod_init(&a->cfg, &a->mod);
+    {
+        nm_mod_effects fx;
+        fx.focus = a->block + a->off_gain;
+        fx.set = a->block + a->off_attn;
+        nm_mod_effects_of(&a->cfg, &a->mod, a->block + a->off_sal, a->block + a->off_act, &fx);
+        nm_agent_apply_effects(a, &fx);
+    }
     *out = a;
     return NM_OK;
 }
@@ -114,6 +122,34 @@ nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_
     a->steps++;
     a->msg[0] = '\0';
     return NM_OK;
+}
+
+/* The gain of each trunk unit is NA's gain times the focus, the attention of each input ACh's attention times
+ * the set: the effects' factors are written into the gain and attention vectors and combined there. */
+void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx)
+{
+    float *gain = a->block + a->off_gain;
+    size_t l;
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        nm_mod_compose_gain(L->out, a->mod.params[NM_P_GAIN], fx->focused[l], fx->focus + L->gain,
+                            fx->focus_sum[l], gain + L->gain);
+    }
+    nm_mod_compose_attention(a->cfg.n_obs, a->mod.params[NM_P_ATTENTION], fx->has_set, fx->set,
+                             a->block + a->off_attn);
+}
+
+void nm_agent_modulate(nm_agent *a, const nm_mod_signals *sig, int *reset)
+{
+    nm_mod_vectors vec;
+    nm_mod_effects fx;
+    vec.salience_in = vec.salience_out = a->block + a->off_sal;
+    vec.activity_in = vec.activity_out = a->block + a->off_act;
+    fx.focus = a->block + a->off_gain;     /* the factors go where they are combined */
+    fx.set = a->block + a->off_attn;
+    nm_mod_step(&a->cfg, &a->modc, &a->mod, sig, &a->mod, &vec, &fx);
+    nm_agent_apply_effects(a, &fx);
+    *reset = fx.reset;
 }
 
 void nm_agent_reset_traces(nm_agent *a)

@@ -67,8 +67,9 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     float v, v_next = 0.0f, gamma, delta, step;
     float *wq, *wu;
     int act = a->pending_action, reset = 0;
-    size_t F = a->n_features;
+    size_t l, F = a->n_features;
     nm_prediction pr;
+    nm_mod_signals sig;
 
     v = cache[a->cl.value];
     if (!terminal) {
@@ -104,7 +105,20 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     if (a->n_anchor) consolidate(a);
     nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
 
-    nm_mod_step(a, reward, delta, pr.surprise, pr.expected, &reset);
+    /* the modulators' signals: the step's outcome, the act-time activity and, when the attentional set is on,
+     * the input attributions (after this step's update; into the s' cache, which learn no longer needs) */
+    sig.reward = reward;
+    sig.delta = delta;
+    sig.surprise = pr.surprise;
+    sig.expected = pr.expected;
+    for (l = 0; l < a->cfg.n_layers; l++) sig.activity[l] = cache + a->layer[l].post;
+    sig.salience = NULL;
+    if (nm_mod_wants_salience(&a->cfg)) {
+        float *dh = a->block + a->off_scratch;
+        nm_net_salience(a, cache, act, dh, dh + a->max_width, next);
+        sig.salience = next;
+    }
+    nm_agent_modulate(a, &sig, &reset);
     if (terminal || reset) {
         memset(trace, 0, a->n_traced * sizeof *trace);
         a->trace_bound = 0.0;

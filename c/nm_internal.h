@@ -248,15 +248,67 @@ static inline float nm_tanh(float x)
     return xc * p / q;
 }
 
-/* modulators.c */
-void nm_mod_init(nm_agent *a);
+/* modulators.c: the modulators as a pure step, signals in -> state, levels, meta-parameters and effects out.
+ * The network computes the signals, the agent applies the effects (agent.c, nm_agent_modulate). */
+
+/* What one learn step tells the modulators. */
+typedef struct nm_mod_signals {
+    float reward;         /* r */
+    float delta;          /* the TD error */
+    float surprise;       /* S, the outcome predictor's squared error */
+    float expected;       /* E, the surprise the uncertainty head expected for this state and action (floored) */
+    const float *activity[NM_MAX_LAYERS]; /* each trunk layer's activations h (hidden[l] floats); read only
+                                             when nm_mod_wants_activity */
+    const float *salience; /* per-input attribution (nm_net_salience, n_obs floats); read only when
+                              nm_mod_wants_salience */
+} nm_mod_signals;
+
+/* The modulators' per-input and per-unit state: read from the _in pointers, written to the _out ones (which
+ * may be the same). */
+typedef struct nm_mod_vectors {
+    const float *salience_in;  /* n_obs: slow salience of each input (the attentional set) */
+    const float *activity_in;  /* one per hidden unit, layer after layer: running mean of |h| (gain focus) */
+    float *salience_out;
+    float *activity_out;
+} nm_mod_vectors;
+
+/* The per-unit and per-input effects, as factors that the agent combines with the meta-parameters:
+ *   gain_i      = G x focus_i, focus_i = e_i (n_l / sum_l e) on a layer with focus, else 1 (G: NA's gain)
+ *   attention_j = A x set_j                                      (A: ACh's attention)
+ * computed as e_i (G n_l / sum_l e) and A set_j (nm_mod_compose_*), so a later factor multiplies in. */
+typedef struct nm_mod_effects {
+    float *focus;                    /* caller's buffer, one per hidden unit: e_i where the layer is focused */
+    int focused[NM_MAX_LAYERS];      /* layer l's units are focused (else every unit takes G) */
+    float focus_sum[NM_MAX_LAYERS];  /* sum of e over layer l */
+    float *set;                      /* caller's buffer, n_obs: (1 - r) s_j + r when has_set */
+    int has_set;                     /* else every input takes A */
+    int reset;                       /* NA calls for clearing the eligibility traces */
+} nm_mod_effects;
+
+void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc);
+/* The initial state, levels and meta-parameters. */
+void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out);
+int nm_mod_wants_activity(const nm_agent_config *cfg);
+int nm_mod_wants_salience(const nm_agent_config *cfg);
+/* One step: in + signals -> out (may be in), the vectors advanced, the effects written to fx. */
+void nm_mod_step(const nm_agent_config *cfg, const nm_mod_consts *mc, const nm_modstate *in,
+                 const nm_mod_signals *sig, nm_modstate *out, const nm_mod_vectors *vec, nm_mod_effects *fx);
+/* The effects of a state (levels and params set) and its vectors. */
+void nm_mod_effects_of(const nm_agent_config *cfg, const nm_modstate *m, const float *salience,
+                       const float *activity, nm_mod_effects *fx);
+/* gain of n units = G x focus (in place over the focus buffer when out == focus) */
+void nm_mod_compose_gain(size_t n, float G, int focused, const float *focus, float focus_sum, float *out);
+/* attention of n inputs = A x set (in place when out == set) */
+void nm_mod_compose_attention(size_t n, float A, int has_set, const float *set, float *out);
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS]);
-/* Advances the modulators given the surprise S and the expected surprise E of the step's state and action;
- * *reset is set when NA calls for clearing the eligibility traces. */
-void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset);
 void nm_mod_default_mapping(float mapping[NM_N_PARAMS][NM_N_MODULATORS]);
 void nm_mod_default_interaction(float interaction[NM_N_MODULATORS][NM_N_MODULATORS]);
+
+/* agent.c: applies the modulators' effects to the gain and attention vectors */
+void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx);
+/* one modulator step from the signals of a learn step, applied; *reset when NA calls for clearing traces */
+void nm_agent_modulate(nm_agent *a, const nm_mod_signals *sig, int *reset);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */
