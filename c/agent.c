@@ -173,6 +173,13 @@ void nm_agent_get_modulators(const nm_agent *a, nm_modulator_state *out)
     memcpy(out->params, a->mod.params, sizeof out->params);
     out->surprise = a->mod.surprise;
     out->steps = a->steps;
+    out->expected = a->mod.expected;
+    out->unexpected = a->mod.unexpected;
+    out->changepoint = a->mod.changepoint;
+    out->outlier_rate = a->mod.outlier_rate;
+    out->reward_short = a->mod.reward_short;
+    out->reward_variance = a->mod.reward_var;
+    out->utility_drop = a->mod.utility_drop;
 }
 
 nm_status nm_agent_attention(nm_agent *a, float *out, size_t n)
