@@ -1,6 +1,7 @@
 /*
- * network.c -- the agent's network: layout of the parameter block, initialisation, forward pass and the
- * backward pass that feeds the eligibility traces.
+ * network.c -- the rate learner's network: layout of the parameter block, initialisation, forward pass, the
+ * backward pass that feeds the eligibility traces, and the input attributions that ACh's attentional set
+ * reads. Each trunk layer runs through its kind's operations (layer.c, layer_dense.c).
  *
  *   x   (n_obs)      observation
  *   u = attn . x                                      ACh input attention (per input)
@@ -11,7 +12,7 @@
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
  *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
  *                                    this state and action (ACh); surprise beyond it is unexpected (NA)
- *   (q and u are read for the action taken only, by learn in agent.c; the forward pass here stops at V)
+ *   (q and u are read for the action taken only, by predictor.c; the forward pass here stops at V)
  *
  * Gain, attention, beta and the bias are modulatory state, not trained: gradients are taken with them held
  * fixed, which is what the finite-difference spec checks.
@@ -95,8 +96,6 @@ void nm_net_init(nm_agent *a)
     /* Small head weights: the first policy is near uniform and the first values near zero. */
     init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
     init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
-    /* A naive agent expects to be surprised: the expected squared error starts at the prior everywhere and
-     * falls as the predictor learns. */
     nm_predictor_init(c->n_actions, p + a->var_b);
     memcpy(a->block + a->off_anchor, p, a->n_anchor * sizeof(float));
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
