@@ -4,6 +4,7 @@
  *   params [ W (out x in) | b (out) ]       traces: the same slices of the trace block
  *   per-unit state: the gain (NA, one per unit) that the forward pass reads; no state of its own
  */
+#include <math.h>
 #include <string.h>
 #include "nm_internal.h"
 
@@ -11,6 +12,12 @@ static void dense_layout(nm_layer *L, size_t *param_off)
 {
     L->w = *param_off; *param_off += L->out * L->in;
     L->b = *param_off; *param_off += L->out;
+}
+
+/* W ~ U(-s, s) sqrt(3 / fan_in) (s = 1 is LeCun-uniform); b = 0 */
+static void dense_init(const nm_layer *L, nm_rng *rng, float scale, float *params)
+{
+    nm_init_uniform(rng, params + L->w, L->out * L->in, scale * sqrtf(3.0f / (float)L->in));
 }
 
 static void dense_forward(const nm_layer *L, const nm_kernels *k, const float *in, const float *W, const float *b,
@@ -43,5 +50,5 @@ static void dense_input_grad(const nm_layer *L, const float *W, const float *dh,
 }
 
 const nm_layer_ops nm_layer_dense = {
-    "dense", dense_layout, dense_forward, dense_to_units, dense_trace, dense_input_grad
+    "dense", dense_layout, dense_init, dense_forward, dense_to_units, dense_trace, dense_input_grad
 };

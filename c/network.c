@@ -76,7 +76,7 @@ void nm_net_layout(nm_agent *a)
     a->block_len = a->off_scratch + 2 * width;
 }
 
-static void init_uniform(nm_rng *rng, float *w, size_t n, float bound)
+void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)
 {
     size_t i;
     for (i = 0; i < n; i++) w[i] = (float)((2.0 * nm_rng_uniform(rng) - 1.0) * bound);
@@ -91,11 +91,11 @@ void nm_net_init(nm_agent *a)
 
     for (l = 0; l < c->n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        init_uniform(&a->rng, p + L->w, L->out * L->in, s * sqrtf(3.0f / (float)L->in));
+        L->ops->init(L, &a->rng, s, p);
     }
     /* Small head weights: the first policy is near uniform and the first values near zero. */
-    init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
-    init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
+    nm_init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
+    nm_init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
     nm_predictor_init(c->n_actions, p + a->var_b);
     memcpy(a->block + a->off_anchor, p, a->n_anchor * sizeof(float));
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;

@@ -71,6 +71,8 @@ struct nm_layer_ops {
     const char *name;
     /* Carves the layer's parameters from *param_off on (sets L->w, L->b; advances *param_off). */
     void (*layout)(nm_layer *L, size_t *param_off);
+    /* Draws the layer's initial parameters from rng into its slices of params (scale: config init_scale). */
+    void (*init)(const nm_layer *L, nm_rng *rng, float scale, float *params);
     /* post = f(gain . (W in + b)), with the gain-scaled pre-activation kept in pre (the cache) */
     void (*forward)(const nm_layer *L, const nm_kernels *k, const float *in, const float *W, const float *b,
                     const float *gain, float *pre, float *post);
@@ -187,6 +189,8 @@ void nm_write_msg(char *msg, size_t msglen, const char *fmt, ...);
 /* network.c: layout, init, forward, backward */
 void nm_net_layout(nm_agent *a);
 void nm_net_init(nm_agent *a);
+/* w[0..n) ~ U(-bound, bound), drawn in order from rng */
+void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound);
 /* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. With
  * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
