@@ -20,18 +20,32 @@ static void dense_init(const nm_layer *L, nm_rng *rng, float scale, float *param
     nm_init_uniform(rng, params + L->w, L->out * L->in, scale * sqrtf(3.0f / (float)L->in));
 }
 
-static void dense_forward(const nm_layer *L, const nm_kernels *k, const float *in, const float *W, const float *b,
-                          const float *gain, float *pre, float *post)
+static void dense_tanh_forward(const nm_layer *L, const nm_kernels *k, const float *in, const float *W,
+                               const float *b, const float *gain, float *pre, float *post)
 {
     nm_gemv_bias(k, L->out, L->in, W, in, b, pre);
-    L->act->forward(k, L->out, gain, pre, post);
+    k->gain_tanh(L->out, gain, pre, post);
 }
 
-static void dense_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
-                           const float *gain, float *dh)
+static void dense_relu_forward(const nm_layer *L, const nm_kernels *k, const float *in, const float *W,
+                               const float *b, const float *gain, float *pre, float *post)
+{
+    nm_gemv_bias(k, L->out, L->in, W, in, b, pre);
+    nm_gain_relu(L->out, gain, pre, post);
+}
+
+static void dense_tanh_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                                const float *gain, float *dh)
 {
     (void)pre;
-    L->act->backward(k, L->out, post, gain, dh);
+    k->tanh_backward(L->out, post, gain, dh);
+}
+
+static void dense_relu_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                                const float *gain, float *dh)
+{
+    (void)pre; (void)k;
+    nm_relu_backward(L->out, post, gain, dh);
 }
 
 /* the gradient's norm from its factors, |dh in'|^2 + |dh|^2 = |dh|^2 (|in|^2 + 1): O(width), not O(weights) */
@@ -49,6 +63,12 @@ static void dense_input_grad(const nm_layer *L, const float *W, const float *dh,
     nm_gemv_t(L->out, L->in, W, dh, dprev);
 }
 
-const nm_layer_ops nm_layer_dense = {
-    "dense", dense_layout, dense_init, dense_forward, dense_to_units, dense_trace, dense_input_grad
+const nm_layer_ops nm_layer_dense_tanh = {
+    "dense", NM_LAYER_DENSE, NM_TANH, dense_layout, dense_init, dense_tanh_forward, dense_tanh_to_units,
+    dense_trace, dense_input_grad
+};
+
+const nm_layer_ops nm_layer_dense_relu = {
+    "dense", NM_LAYER_DENSE, NM_RELU, dense_layout, dense_init, dense_relu_forward, dense_relu_to_units,
+    dense_trace, dense_input_grad
 };

@@ -66,7 +66,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     const float *h = nm_net_features(a, cache);
     float v, v_next = 0.0f, gamma, delta, step;
     float *wq, *wu;
-    int act = a->pending_action, reset = 0;
+    int act = a->pending_action, reset = 0, pred_ok;
     size_t l, F = a->n_features;
     nm_prediction pr;
     nm_mod_signals sig;
@@ -93,11 +93,12 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     /* the outcome predictor and its uncertainty head, for the action taken only (from the act-time h) */
     wq = params + a->pred_w + (size_t)act * F;
     wu = params + a->var_w + (size_t)act * F;
-    nm_predictor_observe(&a->cfg, F, h, wq, params[a->pred_b + act], wu, params[a->var_b + act], reward, &pr);
+    pred_ok = nm_predictor_observe(a->kern, &a->cfg, F, h, wq, params[a->pred_b + act], wu, params[a->var_b + act],
+                                   reward, &pr);
     /* With clipping on, one update moves a weight by at most max_update, so it cannot overflow a finite
      * weight in any realistic run and the full pre-check pass is only needed without clipping. */
-    if (!isfinite(step) || (a->cfg.max_update <= 0.0f && !a->kern->axpy_finite(a->n_traced, step, trace, params)) ||
-        !nm_predictor_finite(a->kern, F, &pr, h, wq, wu))
+    if (!pred_ok || !isfinite(step) ||
+        (a->cfg.max_update <= 0.0f && !a->kern->axpy_finite(a->n_traced, step, trace, params)))
         return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
 

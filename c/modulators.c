@@ -163,16 +163,6 @@ void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
     nm_mod_compute_params(cfg, out->level, out->params);
 }
 
-int nm_mod_wants_activity(const nm_agent_config *cfg)
-{
-    return cfg->gain_focus > 0.0f && (cfg->modulators & NM_MOD_BIT(NM_NA));
-}
-
-int nm_mod_wants_salience(const nm_agent_config *cfg)
-{
-    return cfg->attention_set > 0.0f && (cfg->modulators & NM_MOD_BIT(NM_ACH));
-}
-
 /* Leaky integrators decay geometrically toward zero between events and would end in the subnormal range,
  * where x86 arithmetic is many times slower (measured: the modulator update took 3x as long, a quarter of a
  * small agent's step, once NA's phasic and tonic parts had decayed). Values this small carry no signal, so
@@ -227,9 +217,12 @@ static void flush_state(nm_modstate *m)
 static void observe_vectors(const nm_agent_config *c, const nm_mod_consts *mc, const nm_modstate *m,
                             const nm_mod_signals *sig, const nm_mod_vectors *vec)
 {
-    size_t i, l, n = c->n_obs, units = 0;
-    for (l = 0; l < c->n_layers; l++) units += c->hidden[l];
-    if (vec->activity_out != vec->activity_in) memcpy(vec->activity_out, vec->activity_in, units * sizeof(float));
+    size_t i, l, n = c->n_obs;
+    if (vec->activity_out != vec->activity_in) {
+        size_t units = 0;
+        for (l = 0; l < c->n_layers; l++) units += c->hidden[l];
+        memcpy(vec->activity_out, vec->activity_in, units * sizeof(float));
+    }
     if (vec->salience_out != vec->salience_in) memcpy(vec->salience_out, vec->salience_in, n * sizeof(float));
     if (nm_mod_wants_activity(c)) {
         float *act = vec->activity_out, k = mc->inv_tau_phasic[NM_NA];
@@ -282,24 +275,6 @@ void nm_mod_effects_of(const nm_agent_config *c, const nm_modstate *m, const flo
         float r = na_level < 0.0f ? 0.0f : (na_level > 1.0f ? 1.0f : na_level);
         for (i = 0; i < na; i++) fx->set[i] = (1.0f - r) * salience[i] + r;
     }
-}
-
-/* the layer's gain budget G n shared in proportion to e (one rounding of G n / sum e, then one per unit) */
-void nm_mod_compose_gain(size_t n, float G, int focused, const float *focus, float focus_sum, float *out)
-{
-    size_t i;
-    if (!focused) { for (i = 0; i < n; i++) out[i] = G; return; }
-    {
-        float kk = G * (float)n / focus_sum;
-        for (i = 0; i < n; i++) out[i] = focus[i] * kk;
-    }
-}
-
-void nm_mod_compose_attention(size_t n, float A, int has_set, const float *set, float *out)
-{
-    size_t i;
-    if (!has_set) { for (i = 0; i < n; i++) out[i] = A; return; }
-    for (i = 0; i < n; i++) out[i] = A * set[i];
 }
 
 /* Advances the change-point CUSUM by one step (outlier: S > na_threshold E) and returns NA's input from it. */

@@ -33,8 +33,8 @@ void nm_net_layout(nm_agent *a)
         nm_layer *L = &a->layer[l];
         /* every layer is dense for now; the kind and activation are fixed here, once */
         L->kind = NM_LAYER_DENSE;
-        L->ops = nm_layer_ops_find(L->kind);
-        L->act = nm_activation_find(c->activation);
+        L->activation = c->activation;
+        L->ops = nm_layer_ops_find(L->kind, L->activation);
         L->in = in;
         L->out = c->hidden[l];
         L->ops->layout(L, &off);

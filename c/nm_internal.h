@@ -44,31 +44,39 @@ const nm_kernels *nm_kernels_find(const char *name);
 typedef enum nm_layer_kind { NM_LAYER_DENSE = 0, NM_N_LAYER_KINDS = 1 } nm_layer_kind;
 typedef enum nm_model { NM_MODEL_RATE = 0, NM_N_MODELS = 1 } nm_model;
 
-/* An activation, chosen once per layer at layout time. forward: pre <- g . pre, post <- f(pre); backward:
- * dh <- dh . f'(pre) . g, from post (both activations' derivatives are functions of their output). */
-typedef struct nm_activation_ops {
-    nm_activation id;
-    void (*forward)(const nm_kernels *k, size_t n, const float *g, float *pre, float *post);
-    void (*backward)(const nm_kernels *k, size_t n, const float *post, const float *g, float *dh);
-} nm_activation_ops;
-const nm_activation_ops *nm_activation_find(nm_activation id);   /* NULL if no such activation */
+/* ReLU with the unit's gain, forward and backward, for any layer kind (tanh is the kernel sets' gain_tanh and
+ * tanh_backward). The derivative is read from the output: post > 0 exactly when pre > 0 (NaN and -0 too). */
+static inline void nm_gain_relu(size_t n, const float *g, float *pre, float *post)
+{
+    size_t i;
+    for (i = 0; i < n; i++) pre[i] *= g[i];
+    for (i = 0; i < n; i++) post[i] = pre[i] > 0.0f ? pre[i] : 0.0f;
+}
+static inline void nm_relu_backward(size_t n, const float *post, const float *g, float *dh)
+{
+    size_t i;
+    for (i = 0; i < n; i++) dh[i] *= (post[i] > 0.0f ? 1.0f : 0.0f) * g[i];
+}
 
 typedef struct nm_layer_ops nm_layer_ops;
 
 /* One trunk layer: its kind, shapes, slices of the parameter and trace blocks, and its per-unit state. */
 typedef struct nm_layer {
     nm_layer_kind kind;
-    const nm_layer_ops *ops;          /* the kind's operations */
-    const nm_activation_ops *act;     /* its activation */
+    nm_activation activation;
+    const nm_layer_ops *ops;          /* the operations of the kind with that activation, set at layout */
     size_t in, out;
     size_t w, b;          /* offsets of weight (out x in) and bias (out) in params/trace */
     size_t gain;          /* offset of this layer's units in the per-unit vectors (gain, activity) */
     size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
 } nm_layer;
 
-/* The operations of one layer kind, called with explicit shapes (the descriptor) and pointers. */
+/* The operations of one layer kind with one activation (chosen once, at layout, so no step branches on it),
+ * called with explicit shapes (the descriptor) and pointers. */
 struct nm_layer_ops {
     const char *name;
+    nm_layer_kind kind;
+    nm_activation activation;
     /* Carves the layer's parameters from *param_off on (sets L->w, L->b; advances *param_off). */
     void (*layout)(nm_layer *L, size_t *param_off);
     /* Draws the layer's initial parameters from rng into its slices of params (scale: config init_scale). */
@@ -85,8 +93,9 @@ struct nm_layer_ops {
     /* dprev = d/d(in) from dh (from to_units) */
     void (*input_grad)(const nm_layer *L, const float *W, const float *dh, float *dprev);
 };
-extern const nm_layer_ops nm_layer_dense;
-const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind);      /* NULL if no such kind */
+extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
+/* The operations of a kind with an activation; NULL if there are none. */
+const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind, nm_activation activation);
 
 /* One forward pass's activations (offsets relative to the cache start). */
 typedef struct nm_cache_layout {
@@ -220,12 +229,10 @@ typedef struct nm_prediction {
 } nm_prediction;
 /* The uncertainty head's starting bias, for each of n_actions */
 void nm_predictor_init(size_t n_actions, float *bu);
-/* Reads both heads for features h (F floats) and the outcome reward, and computes their steps. */
-void nm_predictor_observe(const nm_agent_config *cfg, size_t F, const float *h, const float *wq, float bq,
-                          const float *wu, float bu, float reward, nm_prediction *out);
-/* 1 if the steps are finite and leave both rows finite */
-int nm_predictor_finite(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, const float *wq,
-                        const float *wu);
+/* Reads both heads for features h (F floats) and the outcome reward, and computes their steps. Returns 1 if
+ * the steps are finite and would leave both rows finite, 0 if not (then nothing may be updated). */
+int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t F, const float *h,
+                         const float *wq, float bq, const float *wu, float bu, float reward, nm_prediction *out);
 void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,
                          float *bq, float *wu, float *bu);
 
@@ -292,18 +299,39 @@ typedef struct nm_mod_effects {
 void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc);
 /* The initial state, levels and meta-parameters. */
 void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out);
-int nm_mod_wants_activity(const nm_agent_config *cfg);
-int nm_mod_wants_salience(const nm_agent_config *cfg);
+/* whether the step reads the activity signal (gain focus on) and the salience signal (attentional set on) */
+static inline int nm_mod_wants_activity(const nm_agent_config *cfg)
+{
+    return cfg->gain_focus > 0.0f && (cfg->modulators & NM_MOD_BIT(NM_NA));
+}
+static inline int nm_mod_wants_salience(const nm_agent_config *cfg)
+{
+    return cfg->attention_set > 0.0f && (cfg->modulators & NM_MOD_BIT(NM_ACH));
+}
 /* One step: in + signals -> out (may be in), the vectors advanced, the effects written to fx. */
 void nm_mod_step(const nm_agent_config *cfg, const nm_mod_consts *mc, const nm_modstate *in,
                  const nm_mod_signals *sig, nm_modstate *out, const nm_mod_vectors *vec, nm_mod_effects *fx);
 /* The effects of a state (levels and params set) and its vectors. */
 void nm_mod_effects_of(const nm_agent_config *cfg, const nm_modstate *m, const float *salience,
                        const float *activity, nm_mod_effects *fx);
-/* gain of n units = G x focus (in place over the focus buffer when out == focus) */
-void nm_mod_compose_gain(size_t n, float G, int focused, const float *focus, float focus_sum, float *out);
+/* gain of n units = G x focus: the layer's gain budget G n shared in proportion to the focus weights (one
+ * rounding of G n / sum e, then one per unit); in place over the focus buffer when out == focus */
+static inline void nm_mod_compose_gain(size_t n, float G, int focused, const float *focus, float focus_sum,
+                                       float *out)
+{
+    size_t i;
+    float kk;
+    if (!focused) { for (i = 0; i < n; i++) out[i] = G; return; }
+    kk = G * (float)n / focus_sum;
+    for (i = 0; i < n; i++) out[i] = focus[i] * kk;
+}
 /* attention of n inputs = A x set (in place when out == set) */
-void nm_mod_compose_attention(size_t n, float A, int has_set, const float *set, float *out);
+static inline void nm_mod_compose_attention(size_t n, float A, int has_set, const float *set, float *out)
+{
+    size_t i;
+    if (!has_set) { for (i = 0; i < n; i++) out[i] = A; return; }
+    for (i = 0; i < n; i++) out[i] = A * set[i];
+}
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS]);
 void nm_mod_default_mapping(float mapping[NM_N_PARAMS][NM_N_MODULATORS]);

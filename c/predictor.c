@@ -18,8 +18,8 @@ void nm_predictor_init(size_t n_actions, float *bu)
     for (i = 0; i < n_actions; i++) bu[i] = NM_UNCERTAINTY_PRIOR;
 }
 
-void nm_predictor_observe(const nm_agent_config *cfg, size_t F, const float *h, const float *wq, float bq,
-                          const float *wu, float bu, float reward, nm_prediction *out)
+int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t F, const float *h,
+                         const float *wq, float bq, const float *wu, float bu, float reward, nm_prediction *out)
 {
     float eps, surprise, expected, var_target, hh;
     eps = reward - (bq + nm_dot(F, wq, h));
@@ -40,13 +40,8 @@ void nm_predictor_observe(const nm_agent_config *cfg, size_t F, const float *h, 
     out->expected = expected;
     out->eta = cfg->predictor_rate * eps / hh;
     out->eta_var = 0.25f * cfg->predictor_rate * (var_target - out->predicted) / hh;
-}
-
-int nm_predictor_finite(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, const float *wq,
-                        const float *wu)
-{
-    return isfinite(p->eta) && isfinite(p->eta_var) && k->axpy_finite(F, p->eta, h, wq) &&
-           k->axpy_finite(F, p->eta_var, h, wu);
+    return isfinite(out->eta) && isfinite(out->eta_var) && k->axpy_finite(F, out->eta, h, wq) &&
+           k->axpy_finite(F, out->eta_var, h, wu);
 }
 
 void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,

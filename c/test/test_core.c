@@ -520,14 +520,14 @@ static void test_tables(void)
 {
     nm_agent *a = make(4, 3, 8, 5, 1, NM_RELU);
     size_t l;
-    CHECK(nm_layer_ops_find(NM_LAYER_DENSE) == &nm_layer_dense, "the dense kind is found");
-    CHECK(nm_layer_ops_find((nm_layer_kind)NM_N_LAYER_KINDS) == NULL, "no kind past the table");
-    CHECK(nm_activation_find(NM_TANH) && nm_activation_find(NM_RELU) && !nm_activation_find((nm_activation)7),
-          "activations found by id");
+    CHECK(nm_layer_ops_find(NM_LAYER_DENSE, NM_TANH) == &nm_layer_dense_tanh &&
+          nm_layer_ops_find(NM_LAYER_DENSE, NM_RELU) == &nm_layer_dense_relu, "the dense kind is found");
+    CHECK(nm_layer_ops_find((nm_layer_kind)NM_N_LAYER_KINDS, NM_TANH) == NULL &&
+          nm_layer_ops_find(NM_LAYER_DENSE, (nm_activation)7) == NULL, "no kind or activation past the table");
     CHECK(a->model == NM_MODEL_RATE && a->learner == &nm_learner_rate, "the rate learner");
     for (l = 0; l < 2; l++)
-        CHECK(a->layer[l].kind == NM_LAYER_DENSE && a->layer[l].ops == &nm_layer_dense &&
-              a->layer[l].act == nm_activation_find(NM_RELU), "layer %lu: dense, relu", (unsigned long)l + 1);
+        CHECK(a->layer[l].kind == NM_LAYER_DENSE && a->layer[l].ops == &nm_layer_dense_relu,
+              "layer %lu: dense, relu", (unsigned long)l + 1);
     CHECK(a->layer[1].in == 8 && a->layer[1].out == 5 && a->layer[1].w == a->layer[0].b + 8 &&
           a->layer[1].b == a->layer[1].w + 40, "layer 2's shapes and slices");
     nm_agent_free(a);
