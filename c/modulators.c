@@ -39,6 +39,10 @@
  *   interactions: level_k *= exp(sum_j I[k][j] level_j), and the third factor of plasticity is
  *   delta * exp(sum_j I[DA][j] level_j).
  *
+ * The step is pure: signals in (nm_mod_signals: r, delta, S, E, the trunk's activity and the per-input
+ * salience signal, all computed by the network) -> state, levels, meta-parameters and the per-unit and
+ * per-input effects out (nm_mod_effects), which the agent combines with the gain and attention parameters.
+ *
  * Meta-parameters (many-to-one): p = p0 exp(sum_k M[p][k] level_k); discount and trace decay act on the
  * horizon, p = 1 - (1 - p0) exp(-sum_k M[p][k] level_k); the withhold bias is an additive logit offset,
  * p = p0 + sum_k M[p][k] level_k.
@@ -54,43 +58,8 @@
 #define NM_OUTLIER_RATE_MAX 0.25f
 #define NM_CHANGEPOINT_HALF 3.0f
 
-void nm_mod_default_mapping(float M[NM_N_PARAMS][NM_N_MODULATORS])
-{
-    memset(M, 0, sizeof(float) * NM_N_PARAMS * NM_N_MODULATORS);
-    /* Volatility (NA) raises the learning rate (Behrens et al. 2007); known noise (ACh) lowers it, as the
-     * Kalman gain does (Yu & Dayan 2005; Piray & Daw 2020). */
-    M[NM_P_LEARNING_RATE][NM_NA] = 1.0f;
-    M[NM_P_LEARNING_RATE][NM_ACH] = -1.0f;
-    /* NA drives exploration (Aston-Jones & Cohen 2005, tonic mode); tonic DA, the average reward, favours
-     * exploitation (Humphries, Khamassi & Gurney 2012). */
-    M[NM_P_INVERSE_TEMPERATURE][NM_NA] = -2.0f;
-    M[NM_P_INVERSE_TEMPERATURE][NM_DA] = 1.0f;
-    /* 5-HT lengthens the horizon: patience (Doya 2002; Miyazaki et al. 2014). */
-    M[NM_P_DISCOUNT][NM_5HT] = 1.0f;
-    /* A change-point shortens credit assignment to the new regime. */
-    M[NM_P_TRACE_DECAY][NM_NA] = -0.5f;
-    /* Adaptive gain: NA raises the gain of hidden units (Aston-Jones & Cohen 2005; Rodriguez-Garcia et al.). */
-    M[NM_P_GAIN][NM_NA] = 0.5f;
-    /* ACh raises the precision of sensory input (Hasselmo 2006; Yu & Dayan 2005). */
-    M[NM_P_ATTENTION][NM_ACH] = 0.5f;
-    /* Opponent pair on behavioural inhibition: expected punishment (5-HT) biases toward withholding
-     * (Crockett et al. 2009; Guitart-Masip et al. 2012), average reward (tonic DA) toward acting (Niv 2007;
-     * Boureau & Dayan 2011). */
-    M[NM_P_WITHHOLD_BIAS][NM_5HT] = 2.0f;
-    M[NM_P_WITHHOLD_BIAS][NM_DA] = -1.0f;
-    /* 5-HT weighs prior knowledge; NA at a change lets go of it. */
-    M[NM_P_CONSOLIDATION][NM_5HT] = 1.0f;
-    M[NM_P_CONSOLIDATION][NM_NA] = -1.0f;
-}
-
-void nm_mod_default_interaction(float I[NM_N_MODULATORS][NM_N_MODULATORS])
-{
-    memset(I, 0, sizeof(float) * NM_N_MODULATORS * NM_N_MODULATORS);
-    /* NA amplifies DA-gated plasticity (LC-VTA co-release; Sara 2009). */
-    I[NM_DA][NM_NA] = 0.5f;
-    /* 5-HT opposes DA (Daw, Kakade & Dayan 2002): under expected punishment reward learning is damped. */
-    I[NM_DA][NM_5HT] = -0.5f;
-}
+/* The default mapping and interactions, with the source of each entry, are the config table's defaults
+ * (NM_DEFAULT_MAPPING and NM_DEFAULT_INTERACTION in neuromod.h). */
 
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS])
@@ -116,10 +85,8 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
 }
 
 /* Levels from raw values, ablation and interactions; also writes the third-factor multiplier. */
-static void compute_levels(nm_agent *a)
+static void compute_levels(const nm_agent_config *c, nm_modstate *m)
 {
-    const nm_agent_config *c = &a->cfg;
-    nm_modstate *m = &a->mod;
     float base[NM_N_MODULATORS];
     float raw[NM_N_MODULATORS];
     int k, j;
@@ -140,23 +107,25 @@ static void compute_levels(nm_agent *a)
     }
 }
 
-static void apply_params(nm_agent *a);
-
-void nm_mod_init(nm_agent *a)
+void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc)
 {
     int k;
     for (k = 0; k < NM_N_MODULATORS; k++) {
-        a->phasic_decay[k] = expf(-1.0f / a->cfg.tau_phasic[k]);
-        a->inv_tau_tonic[k] = 1.0f / a->cfg.tau_tonic[k];
-        a->inv_tau_phasic[k] = 1.0f / a->cfg.tau_phasic[k];
+        mc->phasic_decay[k] = expf(-1.0f / cfg->tau_phasic[k]);
+        mc->inv_tau_tonic[k] = 1.0f / cfg->tau_tonic[k];
+        mc->inv_tau_phasic[k] = 1.0f / cfg->tau_phasic[k];
     }
-    memset(&a->mod, 0, sizeof a->mod);
-    /* expected uncertainty starts at the uncertainty head's prior (network.c) */
-    a->mod.expected = NM_UNCERTAINTY_PRIOR;
-    a->mod.tonic[NM_ACH] = NM_UNCERTAINTY_PRIOR;
-    a->mod.outlier_rate = NM_OUTLIER_RATE_MIN;
-    compute_levels(a);
-    apply_params(a);
+}
+
+void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
+{
+    memset(out, 0, sizeof *out);
+    /* expected uncertainty starts at the uncertainty head's prior (predictor.c) */
+    out->expected = NM_UNCERTAINTY_PRIOR;
+    out->tonic[NM_ACH] = NM_UNCERTAINTY_PRIOR;
+    out->outlier_rate = NM_OUTLIER_RATE_MIN;
+    compute_levels(cfg, out);
+    nm_mod_compute_params(cfg, out->level, out->params);
 }
 
 /* Leaky integrators decay geometrically toward zero between events and would end in the subnormal range,
@@ -164,7 +133,6 @@ void nm_mod_init(nm_agent *a)
  * small agent's step, once NA's phasic and tonic parts had decayed). Values this small carry no signal, so
  * they are flushed to exactly zero: a fixed rule in the code, the same on every backend and machine, unlike
  * setting the FPU's flush-to-zero mode, which would also change the host program's arithmetic. */
-#define NM_TINY 1e-30f
 static float flush_tiny(float x) { return fabsf(x) < NM_TINY ? 0.0f : x; }
 
 static void flush_state(nm_modstate *m)
@@ -186,7 +154,8 @@ static void flush_state(nm_modstate *m)
  * gradient x input attributions |x_j| |dy/du_j|, the raw input times the gradient w.r.t. the attended input,
  * for two outputs y, the policy's choice (the taken action's logit relative to the mean logit; for two
  * actions, half the logit difference) and the critic V, each normalised to sum 1 over the inputs, averaged,
- * and scaled so that s has mean 1. It is Mackintosh's (1975) learned associability: attention goes to the
+ * and scaled so that s has mean 1 (the network computes the attributions: nm_net_salience). It is
+ * Mackintosh's (1975) learned associability: attention goes to the
  * inputs that the learned response and reward prediction depend on and away from those they ignore, and an
  * input that is silent, or that drives nothing whatever its weights, earns none (the first-layer column norm,
  * tried before, rewarded exactly those). Cholinergic input to cortex carries such cue-specific attention
@@ -207,57 +176,37 @@ static void flush_state(nm_modstate *m)
  *   gain_i = G e_i / mean_layer(e),  e_i = exp(k level_NA (a_i / mean_layer(a) - 1))
  * so the mean gain of a layer stays G, the mapped gain, and with NA at rest every unit takes G.
  *
- * Both read the act-time forward pass (the cache) once per learn step, with the weights after the step's
- * update. Cost: two backward passes through the trunk for one output each (matrix-vector products, no outer
- * products) when the set is on, and a few vector operations over units and inputs. Nothing is allocated:
- * the passes use the scratch buffers and the forward cache of s', which learn no longer needs here. */
-static void neuron_scale_observe(nm_agent *a)
+ * Both read the act-time forward pass once per learn step, with the weights after the step's update. Cost:
+ * two backward passes through the trunk for one output each (matrix-vector products, no outer products)
+ * when the set is on, and a few vector operations over units and inputs. Nothing is allocated. */
+static void observe_vectors(const nm_agent_config *c, const nm_mod_consts *mc, const nm_modstate *m,
+                            const nm_mod_signals *sig, const nm_mod_vectors *vec)
 {
-    const nm_agent_config *c = &a->cfg;
-    const float *cache = a->block + a->off_cache, *p = a->block + a->off_params;
-    const float *attn = a->block + a->off_attn;
     size_t i, l, n = c->n_obs;
-    if (c->gain_focus > 0.0f && (c->modulators & NM_MOD_BIT(NM_NA))) {
-        float *act = a->block + a->off_act, k = a->inv_tau_phasic[NM_NA];
+    if (vec->activity_out != vec->activity_in) {
+        size_t units = 0;
+        for (l = 0; l < c->n_layers; l++) units += c->hidden[l];
+        memcpy(vec->activity_out, vec->activity_in, units * sizeof(float));
+    }
+    if (vec->salience_out != vec->salience_in) memcpy(vec->salience_out, vec->salience_in, n * sizeof(float));
+    if (nm_mod_wants_activity(c)) {
+        float *act = vec->activity_out, k = mc->inv_tau_phasic[NM_NA];
+        size_t off = 0;
         for (l = 0; l < c->n_layers; l++) {
-            const nm_layer *L = &a->layer[l];
-            const float *h = cache + L->post;
-            float *al = act + L->gain;
-            for (i = 0; i < L->out; i++) al[i] = flush_tiny(al[i] + k * (fabsf(h[i]) - al[i]));
+            const float *h = sig->activity[l];
+            float *al = act + off;
+            for (i = 0; i < c->hidden[l]; i++) al[i] = flush_tiny(al[i] + k * (fabsf(h[i]) - al[i]));
+            off += c->hidden[l];
         }
     }
-    if (c->attention_set > 0.0f && (c->modulators & NM_MOD_BIT(NM_ACH))) {
-        float *s = a->block + a->off_sal, *dh;
-        const float *u = cache + a->cl.input;
-        float sum = 0.0f, k = 1.0f / c->attention_set, r = a->mod.level[NM_NA];
-        size_t b, A = c->n_actions, F = a->n_features, pass;
-        float *m = a->block + a->off_next;   /* the summed attributions */
-        memset(m, 0, n * sizeof *m);
-        for (pass = 0; pass < 2; pass++) {
-            float ps = 0.0f;
-            dh = a->block + a->off_scratch;
-            /* d/dh of the trunk's output, then back through each layer's gain and activation to the input */
-            if (pass == 0) {
-                memset(dh, 0, F * sizeof *dh);
-                for (b = 0; b < A; b++) {
-                    float cb = ((int)b == a->pending_action ? 1.0f : 0.0f) - 1.0f / (float)A;
-                    nm_axpy(a->kern, F, cb, p + a->policy_w + b * F, dh);
-                }
-            } else {
-                memcpy(dh, p + a->value_w, F * sizeof *dh);
-            }
-            dh = nm_net_input_grad(a, cache, dh, dh + a->max_width);
-            for (i = 0; i < n; i++) {
-                float x = attn[i] > 0.0f ? u[i] / attn[i] : 0.0f;
-                dh[i] = fabsf(x * dh[i]);
-                ps += dh[i];
-            }
-            if (ps > NM_TINY && isfinite(ps)) for (i = 0; i < n; i++) m[i] += dh[i] / ps;
-        }
-        for (i = 0; i < n; i++) sum += m[i];
+    if (nm_mod_wants_salience(c)) {
+        float *s = vec->salience_out;
+        const float *att = sig->salience;   /* the summed attributions */
+        float sum = 0.0f, k = 1.0f / c->attention_set, r = m->level[NM_NA];
+        for (i = 0; i < n; i++) sum += att[i];
         if (sum > NM_TINY && isfinite(sum)) {
             float norm = (float)n / sum;
-            for (i = 0; i < n; i++) s[i] += k * (m[i] * norm - s[i]);
+            for (i = 0; i < n; i++) s[i] += k * (att[i] * norm - s[i]);
         }
         if (r > 0.0f) {
             float kr = (r > 1.0f ? 1.0f : r) / c->tau_phasic[NM_NA];
@@ -266,46 +215,38 @@ static void neuron_scale_observe(nm_agent *a)
     }
 }
 
-static void apply_params(nm_agent *a)
+void nm_mod_effects_of(const nm_agent_config *c, const nm_modstate *m, const float *salience,
+                       const float *activity, nm_mod_effects *fx)
 {
-    const nm_agent_config *c = &a->cfg;
-    float *g = a->block + a->off_gain, *at = a->block + a->off_attn;
-    size_t i, l, ng = a->off_attn - a->off_gain, na = c->n_obs;
-    float G, A, na_level = a->mod.level[NM_NA];
-    nm_mod_compute_params(c, a->mod.level, a->mod.params);
-    G = a->mod.params[NM_P_GAIN];
-    A = a->mod.params[NM_P_ATTENTION];
-    for (i = 0; i < ng; i++) g[i] = G;
-    if (c->gain_focus > 0.0f && na_level > 0.0f) {
-        const float *act = a->block + a->off_act;
-        for (l = 0; l < c->n_layers; l++) {
-            const nm_layer *L = &a->layer[l];
-            const float *al = act + L->gain;
-            float *gl = g + L->gain, mean = 0.0f, esum = 0.0f, kk;
-            for (i = 0; i < L->out; i++) mean += al[i];
-            mean /= (float)L->out;
-            if (!(mean > NM_TINY)) continue;
-            kk = c->gain_focus * na_level / mean;
-            for (i = 0; i < L->out; i++) { gl[i] = expf(kk * (al[i] - mean)); esum += gl[i]; }
-            kk = G * (float)L->out / esum;
-            for (i = 0; i < L->out; i++) gl[i] *= kk;
-        }
+    size_t i, l, off = 0, na = c->n_obs;
+    float na_level = m->level[NM_NA];
+    for (l = 0; l < c->n_layers; l++) {
+        size_t n = c->hidden[l];
+        const float *al = activity + off;
+        float *e = fx->focus + off, mean = 0.0f, esum = 0.0f, kk;
+        off += n;
+        fx->focused[l] = 0;
+        if (!(c->gain_focus > 0.0f && na_level > 0.0f)) continue;
+        for (i = 0; i < n; i++) mean += al[i];
+        mean /= (float)n;
+        if (!(mean > NM_TINY)) continue;
+        kk = c->gain_focus * na_level / mean;
+        for (i = 0; i < n; i++) { e[i] = expf(kk * (al[i] - mean)); esum += e[i]; }
+        fx->focused[l] = 1;
+        fx->focus_sum[l] = esum;
     }
-    if (c->attention_set > 0.0f && (c->modulators & NM_MOD_BIT(NM_ACH))) {
-        const float *s = a->block + a->off_sal;
+    fx->has_set = nm_mod_wants_salience(c);
+    if (fx->has_set) {
         float r = na_level < 0.0f ? 0.0f : (na_level > 1.0f ? 1.0f : na_level);
-        for (i = 0; i < na; i++) at[i] = A * ((1.0f - r) * s[i] + r);
-    } else {
-        for (i = 0; i < na; i++) at[i] = A;
+        for (i = 0; i < na; i++) fx->set[i] = (1.0f - r) * salience[i] + r;
     }
 }
 
 /* Advances the change-point CUSUM by one step (outlier: S > na_threshold E) and returns NA's input from it. */
-static float changepoint_input(nm_agent *a, int outlier)
+static float changepoint_input(const nm_mod_consts *mc, nm_modstate *m, int outlier)
 {
-    nm_modstate *m = &a->mod;
     float pi, llr;
-    m->outlier_rate += a->inv_tau_tonic[NM_ACH] * ((outlier ? 1.0f : 0.0f) - m->outlier_rate);
+    m->outlier_rate += mc->inv_tau_tonic[NM_ACH] * ((outlier ? 1.0f : 0.0f) - m->outlier_rate);
     pi = m->outlier_rate < NM_OUTLIER_RATE_MIN ? NM_OUTLIER_RATE_MIN
        : (m->outlier_rate > NM_OUTLIER_RATE_MAX ? NM_OUTLIER_RATE_MAX : m->outlier_rate);
     llr = outlier ? logf(0.5f / pi) : logf(0.5f / (1.0f - pi));
@@ -313,37 +254,38 @@ static float changepoint_input(nm_agent *a, int outlier)
     return m->changepoint / (m->changepoint + NM_CHANGEPOINT_HALF);
 }
 
-void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset)
+void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_modstate *in,
+                 const nm_mod_signals *sig, nm_modstate *out, const nm_mod_vectors *vec, nm_mod_effects *fx)
 {
-    const nm_agent_config *c = &a->cfg;
-    nm_modstate *m = &a->mod;
-    const float *kt = a->inv_tau_tonic;
-    float u, excess;
+    nm_modstate *m = out;
+    const float *kt = mc->inv_tau_tonic;
+    float u, excess, reward = sig->reward, surprise = sig->surprise, expected = sig->expected;
 
+    if (out != in) *out = *in;
     m->surprise = surprise;
     m->expected = expected;
     /* NA: the part of the surprise that expected uncertainty does not explain */
     excess = surprise - c->na_threshold * expected;    /* > 0 exactly when the step is an outlier */
     u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
-    m->phasic[NM_NA] = a->phasic_decay[NM_NA] * m->phasic[NM_NA] +
-                       (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(a, excess > 0.0f) : u);
+    m->phasic[NM_NA] = mc->phasic_decay[NM_NA] * m->phasic[NM_NA] +
+                       (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(mc, m, excess > 0.0f) : u);
     m->tonic[NM_NA] += kt[NM_NA] * (m->phasic[NM_NA] - m->tonic[NM_NA]);
-    *reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
+    fx->reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
 
     /* ACh: the expected uncertainty of the states the agent is in */
     m->phasic[NM_ACH] = expected - c->surprise_floor;
     m->tonic[NM_ACH] += kt[NM_ACH] * (m->phasic[NM_ACH] - m->tonic[NM_ACH]);
 
     /* DA */
-    m->phasic[NM_DA] = delta;
+    m->phasic[NM_DA] = sig->delta;
     m->tonic[NM_DA] += kt[NM_DA] * (reward - m->tonic[NM_DA]);
     {
         /* NA's second input, utility (Aston-Jones & Cohen 2005): when the recent reward rate falls below the
          * long-run one by more than its expected fluctuation, the LC shifts to its tonic, exploratory mode and
          * stays there until the reward rate recovers, even after the outcome predictor has stopped being
          * surprised. z counts standard errors of the short average (window tau_phasic.DA). */
-        float ks = a->inv_tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
+        float ks = mc->inv_tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
         m->reward_short += ks * (reward - m->reward_short);
         m->reward_var += kt[NM_DA] * (dev * dev - m->reward_var);
         se = sqrtf(m->reward_var * ks * 0.5f) + 1e-3f;
@@ -354,11 +296,12 @@ void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float e
     /* 5-HT */
     {
         float pun = reward < 0.0f ? -reward : 0.0f;
-        m->phasic[NM_5HT] = a->phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
+        m->phasic[NM_5HT] = mc->phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
         m->tonic[NM_5HT] += kt[NM_5HT] * (pun - m->tonic[NM_5HT]);
     }
     flush_state(m);
-    compute_levels(a);
-    neuron_scale_observe(a);
-    apply_params(a);
+    compute_levels(c, m);
+    observe_vectors(c, mc, m, sig, vec);
+    nm_mod_compute_params(c, m->level, m->params);
+    nm_mod_effects_of(c, m, vec->salience_out, vec->activity_out, fx);
 }

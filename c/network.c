@@ -1,6 +1,7 @@
 /*
- * network.c -- the agent's network: layout of the parameter block, initialisation, forward pass and the
- * backward pass that feeds the eligibility traces.
+ * network.c -- the rate learner's network: layout of the parameter block, initialisation, forward pass, the
+ * backward pass that feeds the eligibility traces, and the input attributions that ACh's attentional set
+ * reads. Each trunk layer runs through its kind's operations (layer.c, layer_dense.c).
  *
  *   x   (n_obs)      observation
  *   u = attn . x                                      ACh input attention (per input)
@@ -11,7 +12,7 @@
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
  *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
  *                                    this state and action (ACh); surprise beyond it is unexpected (NA)
- *   (q and u are read for the action taken only, by learn in agent.c; the forward pass here stops at V)
+ *   (q and u are read for the action taken only, by predictor.c; the forward pass here stops at V)
  *
  * Gain, attention, beta and the bias are modulatory state, not trained: gradients are taken with them held
  * fixed, which is what the finite-difference spec checks.
@@ -30,10 +31,13 @@ void nm_net_layout(nm_agent *a)
     cache = c->n_obs;
     for (l = 0; l < c->n_layers; l++) {
         nm_layer *L = &a->layer[l];
+        /* the kind (config layer_kind, checked against the kinds that exist) and activation are fixed here, once */
+        L->kind = a->cfg.layer_kind[l];
+        L->activation = c->activation;
+        L->ops = nm_layer_ops_find(L->kind, L->activation);
         L->in = in;
         L->out = c->hidden[l];
-        L->w = off; off += L->out * L->in;
-        L->b = off; off += L->out;
+        L->ops->layout(L, &off);
         L->gain = gain; gain += L->out;
         L->pre = cache; cache += L->out;
         L->post = cache; cache += L->out;
@@ -73,7 +77,7 @@ void nm_net_layout(nm_agent *a)
     a->block_len = a->off_obs + c->n_obs;
 }
 
-static void init_uniform(nm_rng *rng, float *w, size_t n, float bound)
+void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)
 {
     size_t i;
     for (i = 0; i < n; i++) w[i] = (float)((2.0 * nm_rng_uniform(rng) - 1.0) * bound);
@@ -88,14 +92,12 @@ void nm_net_init(nm_agent *a)
 
     for (l = 0; l < c->n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        init_uniform(&a->rng, p + L->w, L->out * L->in, s * sqrtf(3.0f / (float)L->in));
+        L->ops->init(L, &a->rng, s, p);
     }
     /* Small head weights: the first policy is near uniform and the first values near zero. */
-    init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
-    init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
-    /* A naive agent expects to be surprised: the expected squared error starts at the prior everywhere and
-     * falls as the predictor learns. */
-    for (i = 0; i < c->n_actions; i++) p[a->var_b + i] = NM_UNCERTAINTY_PRIOR;
+    nm_init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
+    nm_init_uniform(&a->rng, p + a->value_w, F, 0.1f * s * sqrtf(3.0f / (float)F));
+    nm_predictor_init(c->n_actions, p + a->var_b);
     memcpy(a->block + a->off_anchor, p, a->n_anchor * sizeof(float));
     for (i = a->off_gain; i < a->off_attn; i++) a->block[i] = 1.0f;
     for (i = a->off_attn; i < a->off_sal; i++) a->block[i] = 1.0f;
@@ -122,16 +124,8 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     h = u;
     for (l = 0; l < c->n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        float *pre = cache + L->pre, *post = cache + L->post;
-        const float *g = gain + L->gain;
-        nm_gemv_bias(a->kern, L->out, L->in, p + L->w, h, p + L->b, pre);
-        if (c->activation == NM_TANH) {
-            a->kern->gain_tanh(L->out, g, pre, post);
-        } else {
-            for (i = 0; i < L->out; i++) pre[i] *= g[i];
-            for (i = 0; i < L->out; i++) post[i] = pre[i] > 0.0f ? pre[i] : 0.0f;
-        }
-        h = post;
+        L->ops->forward(L, a->kern, h, p + L->w, p + L->b, gain + L->gain, cache + L->pre, cache + L->post);
+        h = cache + L->post;
     }
     nm_gemv_bias(a->kern, 1, F, p + a->value_w, h, p + a->value_b, cache + cl->value);
     if (value_only) return;
@@ -146,41 +140,57 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     for (i = 0; i < A; i++) probs[i] /= sum;
 }
 
-/* The trunk's output for a cache: the last layer's activations, or the attended input with no layers. */
-static const float *features(const nm_agent *a, const float *cache)
+const float *nm_net_features(const nm_agent *a, const float *cache)
 {
     size_t L = a->cfg.n_layers;
     return L ? cache + a->layer[L - 1].post : cache + a->cl.input;
 }
 
-/* dh, d/dh of layer l's output, becomes d/d(W h + b) of its units: times f'(pre) and the unit's gain. */
-static void through_activation(const nm_agent *a, const float *cache, size_t l, float *dh)
+/* The input of layer l in a cache: the previous layer's activations, or the attended input. */
+static const float *layer_input(const nm_agent *a, const float *cache, size_t l)
 {
-    const nm_layer *L = &a->layer[l];
-    const float *pre = cache + L->pre, *post = cache + L->post, *g = a->block + a->off_gain + L->gain;
-    size_t i;
-    if (a->cfg.activation == NM_TANH) { a->kern->tanh_backward(L->out, post, g, dh); return; }
-    for (i = 0; i < L->out; i++) dh[i] *= (pre[i] > 0.0f ? 1.0f : 0.0f) * g[i];
-}
-
-/* d/d(W h + b) of layer l's units -> d/dh of its input, written to dprev */
-static void to_layer_input(const nm_agent *a, size_t l, const float *dh, float *dprev)
-{
-    const nm_layer *L = &a->layer[l];
-    memset(dprev, 0, L->in * sizeof *dprev);
-    nm_gemv_t(L->out, L->in, a->block + a->off_params + L->w, dh, dprev);
+    return l ? cache + a->layer[l - 1].post : cache + a->cl.input;
 }
 
 float *nm_net_input_grad(const nm_agent *a, const float *cache, float *dh, float *dprev)
 {
+    const float *p = a->block + a->off_params, *gain = a->block + a->off_gain;
     size_t l;
     for (l = a->cfg.n_layers; l-- > 0;) {
+        const nm_layer *L = &a->layer[l];
         float *t;
-        through_activation(a, cache, l, dh);
-        to_layer_input(a, l, dh, dprev);
+        L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
+        L->ops->input_grad(L, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;
     }
     return dh;
+}
+
+void nm_net_salience(const nm_agent *a, const float *cache, int action, float *dh, float *dprev, float *m)
+{
+    const float *p = a->block + a->off_params, *attn = a->block + a->off_attn, *u = cache + a->cl.input;
+    size_t i, b, pass, n = a->cfg.n_obs, A = a->cfg.n_actions, F = a->n_features;
+    memset(m, 0, n * sizeof *m);
+    for (pass = 0; pass < 2; pass++) {
+        float ps = 0.0f, *d;
+        /* d/dh of the trunk's output, then back through each layer's gain and activation to the input */
+        if (pass == 0) {
+            memset(dh, 0, F * sizeof *dh);
+            for (b = 0; b < A; b++) {
+                float cb = ((int)b == action ? 1.0f : 0.0f) - 1.0f / (float)A;
+                nm_axpy(a->kern, F, cb, p + a->policy_w + b * F, dh);
+            }
+        } else {
+            memcpy(dh, p + a->value_w, F * sizeof *dh);
+        }
+        d = nm_net_input_grad(a, cache, dh, dprev);
+        for (i = 0; i < n; i++) {
+            float x = attn[i] > 0.0f ? u[i] / attn[i] : 0.0f;   /* the raw input */
+            d[i] = fabsf(x * d[i]);
+            ps += d[i];
+        }
+        if (ps > NM_TINY && isfinite(ps)) for (i = 0; i < n; i++) m[i] += d[i] / ps;
+    }
 }
 
 /* acc <- decay * acc + the gradient of w_logpi log pi(action) + w_value V: every traced weight is written once,
@@ -191,9 +201,9 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
                        float *acc)
 {
     const nm_agent_config *c = &a->cfg;
-    const float *p = a->block + a->off_params;
+    const float *p = a->block + a->off_params, *gain = a->block + a->off_gain;
     const float *probs = cache + a->cl.probs;
-    const float *h = features(a, cache);
+    const float *h = nm_net_features(a, cache);
     float *dh = a->block + a->off_scratch;            /* d/d h_l, width max_width */
     float *dprev = dh + a->max_width;
     float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE];
@@ -224,14 +234,12 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
     }
     for (l = c->n_layers; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
-        const float *in = l ? cache + a->layer[l - 1].post : cache + a->cl.input;
+        const float *in = layer_input(a, cache, l);
         float *t;
-        through_activation(a, cache, l, dh);
-        nm_ger_decay(a->kern, L->out, L->in, decay, 1.0f, dh, in, acc + L->w);
-        nm_axpy_decay(a->kern, L->out, decay, 1.0f, dh, acc + L->b);
-        norm2 += nm_sumsq(a->kern, L->out, dh) * (nm_sumsq(a->kern, L->in, in) + 1.0);
+        L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
+        norm2 += L->ops->trace(L, a->kern, decay, dh, in, acc + L->w, acc + L->b);
         if (l == 0) break;
-        to_layer_input(a, l, dh, dprev);
+        L->ops->input_grad(L, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;
     }
     return norm2 + heads * hh;

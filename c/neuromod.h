@@ -363,6 +363,15 @@ typedef struct nm_modulator_state {
     float params[NM_N_PARAMS];       /* current value of each meta-parameter */
     float surprise;                  /* latest outcome surprise (squared prediction error) */
     uint64_t steps;                  /* learn steps taken */
+    /* The signals that drive the modulators, as of the latest learn step (tonic[NM_DA] is the long reward
+     * average). */
+    float expected;                  /* expected surprise of the latest state and action (ACh's input) */
+    float unexpected;                /* u in [0, 1): the part of the surprise beyond na_threshold x expected */
+    float changepoint;               /* the change-point CUSUM, >= 0 (NA's input with NM_NA_CHANGEPOINT) */
+    float outlier_rate;              /* running rate of outliers (surprise > na_threshold x expected) */
+    float reward_short;              /* reward averaged over tau_phasic[NM_DA] steps */
+    float reward_variance;           /* running variance of the reward around its long average */
+    float utility_drop;              /* in [0, 1): how far reward_short sits below the long average (NA) */
 } nm_modulator_state;
 
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);

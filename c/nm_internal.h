@@ -39,13 +39,63 @@ typedef struct nm_kernels {
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
 const nm_kernels *nm_kernels_find(const char *name);
 
-/* Shapes and offsets of one trunk layer. */
+/* The kinds of trunk layer and of learner. Only one of each exists yet; a new kind is a new file with its
+ * operations table and an entry in the table that finds it (layer.c, agent.c), not a branch elsewhere. */
+#define NM_N_LAYER_KINDS 1  /* nm_layer_kind and nm_model are public (neuromod.h): how many of each exist */
+#define NM_N_MODELS 1
+
+/* ReLU with the unit's gain, forward and backward, for any layer kind (tanh is the kernel sets' gain_tanh and
+ * tanh_backward). The derivative is read from the output: post > 0 exactly when pre > 0 (NaN and -0 too). */
+static inline void nm_gain_relu(size_t n, const float *g, float *pre, float *post)
+{
+    size_t i;
+    for (i = 0; i < n; i++) pre[i] *= g[i];
+    for (i = 0; i < n; i++) post[i] = pre[i] > 0.0f ? pre[i] : 0.0f;
+}
+static inline void nm_relu_backward(size_t n, const float *post, const float *g, float *dh)
+{
+    size_t i;
+    for (i = 0; i < n; i++) dh[i] *= (post[i] > 0.0f ? 1.0f : 0.0f) * g[i];
+}
+
+typedef struct nm_layer_ops nm_layer_ops;
+
+/* One trunk layer: its kind, shapes, slices of the parameter and trace blocks, and its per-unit state. */
 typedef struct nm_layer {
+    nm_layer_kind kind;
+    nm_activation activation;
+    const nm_layer_ops *ops;          /* the operations of the kind with that activation, set at layout */
     size_t in, out;
     size_t w, b;          /* offsets of weight (out x in) and bias (out) in params/trace */
-    size_t gain;          /* offset of this layer's gain vector (out) in the block */
+    size_t gain;          /* offset of this layer's units in the per-unit vectors (gain, activity) */
     size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
 } nm_layer;
+
+/* The operations of one layer kind with one activation (chosen once, at layout, so no step branches on it),
+ * called with explicit shapes (the descriptor) and pointers. */
+struct nm_layer_ops {
+    const char *name;
+    nm_layer_kind kind;
+    nm_activation activation;
+    /* Carves the layer's parameters from *param_off on (sets L->w, L->b; advances *param_off). */
+    void (*layout)(nm_layer *L, size_t *param_off);
+    /* Draws the layer's initial parameters from rng into its slices of params (scale: config init_scale). */
+    void (*init)(const nm_layer *L, nm_rng *rng, float scale, float *params);
+    /* post = f(gain . (W in + b)), with the gain-scaled pre-activation kept in pre (the cache) */
+    void (*forward)(const nm_layer *L, const nm_kernels *k, const float *in, const float *W, const float *b,
+                    const float *gain, float *pre, float *post);
+    /* dh, d/d(post), becomes d/d(W in + b): through the activation and the gain */
+    void (*to_units)(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                     const float *gain, float *dh);
+    /* eW <- decay eW + dh in', eb <- decay eb + dh (dh from to_units); returns |that gradient|^2 */
+    double (*trace)(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
+                    float *eW, float *eb);
+    /* dprev = d/d(in) from dh (from to_units) */
+    void (*input_grad)(const nm_layer *L, const float *W, const float *dh, float *dprev);
+};
+extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
+/* The operations of a kind with an activation; NULL if there are none. */
+const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind, nm_activation activation);
 
 /* One forward pass's activations (offsets relative to the cache start). */
 typedef struct nm_cache_layout {
@@ -73,8 +123,19 @@ typedef struct nm_modstate {
     float changepoint;               /* the CUSUM of the change-vs-outlier log-likelihood ratio, >= 0 */
 } nm_modstate;
 
+/* Constants of the modulators' dynamics, derived once from the config. */
+typedef struct nm_mod_consts {
+    float phasic_decay[NM_N_MODULATORS];   /* exp(-1 / tau_phasic) */
+    float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic */
+    float inv_tau_phasic[NM_N_MODULATORS]; /* 1 / tau_phasic */
+} nm_mod_consts;
+
+typedef struct nm_learner_ops nm_learner_ops;
+
 struct nm_agent {
     nm_agent_config cfg;
+    nm_model model;                /* the learner's kind (NM_MODEL_RATE) */
+    const nm_learner_ops *learner; /* its operations, chosen by model at creation */
     nm_layer layer[NM_MAX_LAYERS];
     size_t n_features;             /* width of the trunk's output (n_obs with no layers) */
     size_t n_params;               /* all trainable floats */
@@ -89,9 +150,7 @@ struct nm_agent {
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
 
-    float phasic_decay[NM_N_MODULATORS]; /* exp(-1 / tau_phasic), derived from the config */
-    float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic, derived from the config */
-    float inv_tau_phasic[NM_N_MODULATORS]; /* 1 / tau_phasic, derived from the config */
+    nm_mod_consts modc;            /* derived from the config */
 
     /* scalars carried between calls */
     nm_rng rng;
@@ -105,6 +164,29 @@ struct nm_agent {
     char msg[NM_MSG_LEN];
 };
 
+/* A learner: what builds, steps and hashes an agent's network. Selected by model at creation (agent.c);
+ * the agent checks arguments and call order, the learner does the work. */
+struct nm_learner_ops {
+    nm_model model;
+    const char *name;
+    void (*layout)(nm_agent *a);   /* shapes, parameter slices and the block's offsets from the config */
+    void (*init)(nm_agent *a);     /* initial weights and per-unit state (block zeroed, rng seeded) */
+    /* chooses an action for a checked obs and takes the step's gradient into the traces */
+    void (*act)(nm_agent *a, const float *obs, int *action);
+    /* learns from the pending act's outcome (next_obs NULL when terminal without one); nothing changes on
+     * failure */
+    nm_status (*learn)(nm_agent *a, float reward, const float *next_obs, int terminal);
+    void (*evaluate)(nm_agent *a, const float *obs, float *probs, float *value);
+    /* w_logpi dlogpi(action)/dtheta + w_value dV/dtheta into grad (n_params floats) */
+    void (*gradient)(nm_agent *a, const float *obs, int action, float w_logpi, float w_value, float *grad);
+    void (*reset)(nm_agent *a);    /* clears the eligibility traces */
+    uint64_t (*hash)(const nm_agent *a, uint64_t h);   /* folds the learned state into an FNV-1a hash */
+};
+extern const nm_learner_ops nm_learner_rate;   /* learner_rate.c: the rate actor-critic */
+
+/* Values this small carry no signal (see flush_tiny in modulators.c). */
+#define NM_TINY 1e-30f
+
 /* error.c */
 nm_status nm_fail(nm_agent *a, nm_status st, const char *fmt, ...);
 void nm_write_msg(char *msg, size_t msglen, const char *fmt, ...);
@@ -116,6 +198,8 @@ void nm_write_msg(char *msg, size_t msglen, const char *fmt, ...);
 /* network.c: layout, init, forward, backward */
 void nm_net_layout(nm_agent *a);
 void nm_net_init(nm_agent *a);
+/* w[0..n) ~ U(-bound, bound), drawn in order from rng */
+void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound);
 /* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. With
  * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
@@ -127,6 +211,30 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
  * dh and dprev are scratch buffers of max_width floats (both are overwritten); returns the one holding the
  * n_obs-long result. */
 float *nm_net_input_grad(const nm_agent *a, const float *cache, float *dh, float *dprev);
+/* The trunk's output in a cache: the last layer's activations, or the attended input with no layers. */
+const float *nm_net_features(const nm_agent *a, const float *cache);
+/* The per-input salience signal of a forward cache (ACh's attentional set, modulators.c): gradient x input
+ * attributions |x_j| |dy/du_j| for y = the taken action's logit against the mean logit and y = V, each
+ * normalised to sum 1 over the inputs, summed into m (n_obs floats). dh, dprev: max_width floats of scratch. */
+void nm_net_salience(const nm_agent *a, const float *cache, int action, float *dh, float *dprev, float *m);
+
+/* predictor.c: the outcome predictor q and its uncertainty head u, for the action taken (normalised LMS) */
+typedef struct nm_prediction {
+    float eps;         /* r - q_a(s) */
+    float surprise;    /* S = eps^2, capped at 1e6 */
+    float predicted;   /* u_a(s), the head's prediction of S */
+    float expected;    /* E = that, floored at surprise_floor */
+    float eta;         /* the LMS step of q's row (and bias) */
+    float eta_var;     /* the LMS step of u's row (and bias) */
+} nm_prediction;
+/* The uncertainty head's starting bias, for each of n_actions */
+void nm_predictor_init(size_t n_actions, float *bu);
+/* Reads both heads for features h (F floats) and the outcome reward, and computes their steps. Returns 1 if
+ * the steps are finite and would leave both rows finite, 0 if not (then nothing may be updated). */
+int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t F, const float *h,
+                         const float *wq, float bq, const float *wu, float bu, float reward, nm_prediction *out);
+void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,
+                         float *bq, float *wu, float *bu);
 
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third
@@ -151,16 +259,86 @@ static inline float nm_tanh(float x)
     return xc * p / q;
 }
 
-/* modulators.c */
-void nm_mod_init(nm_agent *a);
+/* modulators.c: the modulators as a pure step, signals in -> state, levels, meta-parameters and effects out.
+ * The network computes the signals, the agent applies the effects (agent.c, nm_agent_modulate). */
+
+/* What one learn step tells the modulators. */
+typedef struct nm_mod_signals {
+    float reward;         /* r */
+    float delta;          /* the TD error */
+    float surprise;       /* S, the outcome predictor's squared error */
+    float expected;       /* E, the surprise the uncertainty head expected for this state and action (floored) */
+    const float *activity[NM_MAX_LAYERS]; /* each trunk layer's activations h (hidden[l] floats); read only
+                                             when nm_mod_wants_activity */
+    const float *salience; /* per-input attribution (nm_net_salience, n_obs floats); read only when
+                              nm_mod_wants_salience */
+} nm_mod_signals;
+
+/* The modulators' per-input and per-unit state: read from the _in pointers, written to the _out ones (which
+ * may be the same). */
+typedef struct nm_mod_vectors {
+    const float *salience_in;  /* n_obs: slow salience of each input (the attentional set) */
+    const float *activity_in;  /* one per hidden unit, layer after layer: running mean of |h| (gain focus) */
+    float *salience_out;
+    float *activity_out;
+} nm_mod_vectors;
+
+/* The per-unit and per-input effects, as factors that the agent combines with the meta-parameters:
+ *   gain_i      = G x focus_i, focus_i = e_i (n_l / sum_l e) on a layer with focus, else 1 (G: NA's gain)
+ *   attention_j = A x set_j                                      (A: ACh's attention)
+ * computed as e_i (G n_l / sum_l e) and A set_j (nm_mod_compose_*), so a later factor multiplies in. */
+typedef struct nm_mod_effects {
+    float *focus;                    /* caller's buffer, one per hidden unit: e_i where the layer is focused */
+    int focused[NM_MAX_LAYERS];      /* layer l's units are focused (else every unit takes G) */
+    float focus_sum[NM_MAX_LAYERS];  /* sum of e over layer l */
+    float *set;                      /* caller's buffer, n_obs: (1 - r) s_j + r when has_set */
+    int has_set;                     /* else every input takes A */
+    int reset;                       /* NA calls for clearing the eligibility traces */
+} nm_mod_effects;
+
+void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc);
+/* The initial state, levels and meta-parameters. */
+void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out);
+/* whether the step reads the activity signal (gain focus on) and the salience signal (attentional set on) */
+static inline int nm_mod_wants_activity(const nm_agent_config *cfg)
+{
+    return cfg->gain_focus > 0.0f && (cfg->modulators & NM_MOD_BIT(NM_NA));
+}
+static inline int nm_mod_wants_salience(const nm_agent_config *cfg)
+{
+    return cfg->attention_set > 0.0f && (cfg->modulators & NM_MOD_BIT(NM_ACH));
+}
+/* One step: in + signals -> out (may be in), the vectors advanced, the effects written to fx. */
+void nm_mod_step(const nm_agent_config *cfg, const nm_mod_consts *mc, const nm_modstate *in,
+                 const nm_mod_signals *sig, nm_modstate *out, const nm_mod_vectors *vec, nm_mod_effects *fx);
+/* The effects of a state (levels and params set) and its vectors. */
+void nm_mod_effects_of(const nm_agent_config *cfg, const nm_modstate *m, const float *salience,
+                       const float *activity, nm_mod_effects *fx);
+/* gain of n units = G x focus: the layer's gain budget G n shared in proportion to the focus weights (one
+ * rounding of G n / sum e, then one per unit); in place over the focus buffer when out == focus */
+static inline void nm_mod_compose_gain(size_t n, float G, int focused, const float *focus, float focus_sum,
+                                       float *out)
+{
+    size_t i;
+    float kk;
+    if (!focused) { for (i = 0; i < n; i++) out[i] = G; return; }
+    kk = G * (float)n / focus_sum;
+    for (i = 0; i < n; i++) out[i] = focus[i] * kk;
+}
+/* attention of n inputs = A x set (in place when out == set) */
+static inline void nm_mod_compose_attention(size_t n, float A, int has_set, const float *set, float *out)
+{
+    size_t i;
+    if (!has_set) { for (i = 0; i < n; i++) out[i] = A; return; }
+    for (i = 0; i < n; i++) out[i] = A * set[i];
+}
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS]);
-/* Advances all modulators after one learn step and refreshes the meta-parameters, gain and attention. */
-/* Advances the modulators given the surprise S and the expected surprise E of the step's state and action;
- * *reset is set when NA calls for clearing the eligibility traces. */
-void nm_mod_step(nm_agent *a, float reward, float delta, float surprise, float expected, int *reset);
 
-
+/* agent.c: applies the modulators' effects to the gain and attention vectors */
+void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx);
+/* one modulator step from the signals of a learn step, applied; *reset when NA calls for clearing traces */
+void nm_agent_modulate(nm_agent *a, const nm_mod_signals *sig, int *reset);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */

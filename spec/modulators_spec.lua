@@ -196,3 +196,70 @@ describe("consolidation (5-HT: the weight of prior knowledge)", function()
     assert.truthy(tostring(e):find("consolidation: expected a per-step coupling in [0, 0.5], got 0.9", 1, true))
   end)
 end)
+
+describe("the signals that drive the modulators", function()
+  local NAMES = { "surprise", "expected", "unexpected", "changepoint", "outlier_rate", "reward_short",
+                  "reward_long", "reward_variance", "utility_drop" }
+
+  it("are reported by name, before the first step as well, into the same table each call", function()
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = 1 }
+    local m = a:modulators()
+    for _, k in ipairs(NAMES) do assert.equal("number", type(m.signals[k]), k) end
+    assert.equal(0.25, m.signals.expected, "expected uncertainty starts at the uncertainty head's prior")
+    local sig = m.signals
+    a:act{ 1, 0 } a:learn(1, nil, true)
+    a:modulators(m)
+    assert.equal(sig, m.signals)
+  end)
+
+  it("are the numbers the modulators read: S, E and u agree, reward_long is tonic DA", function()
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = 3 }
+    local c = a:config()
+    local g = nm.rng(3)
+    local m = {}
+    local seen_u = false
+    for t = 1, 3000 do
+      a:act{ 1, 0 }
+      a:learn(switch(t) + (g:random() < 0.1 and 1 or 0), nil, true)
+      a:modulators(m)
+      local s = m.signals
+      assert.equal(m.surprise, s.surprise)
+      assert.equal(m.tonic.DA, s.reward_long)
+      assert.is_true(s.expected >= c.surprise_floor)
+      -- u = max(0, S - na_threshold E) / (S + floor), computed in float by the core
+      local u = math.max(0, s.surprise - c.na_threshold * s.expected) / (s.surprise + c.surprise_floor)
+      assert.is_true(math.abs(s.unexpected - u) <= 1e-5 * (1 + u), t .. ": " .. s.unexpected .. " vs " .. u)
+      assert.is_true(s.unexpected >= 0 and s.unexpected < 1)
+      if s.unexpected > 0 then seen_u = true end
+      assert.is_true(s.reward_variance >= 0)
+      assert.is_true(s.utility_drop >= 0 and s.utility_drop < 1)
+      -- the surprise input leaves the change-point statistic at rest
+      assert.equal(0, s.changepoint)
+    end
+    assert.is_true(seen_u, "the switch at step 2000 is unexpected")
+  end)
+
+  it("show utility_drop when the reward rate falls, and the change-point statistic after a switch", function()
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = 2, na_input = "changepoint" }
+    local m = {}
+    local before, after, cp_before, cp_after, rate = 0, 0, 0, 0, 0
+    for t = 1, 2300 do
+      a:act{ 1, 0 }
+      a:learn(t <= 2000 and 1 or 0, nil, true)
+      a:modulators(m)
+      local s = m.signals
+      if t > 1000 and t <= 2000 then
+        before = math.max(before, s.utility_drop); cp_before = math.max(cp_before, s.changepoint)
+      elseif t > 2000 then
+        after = math.max(after, s.utility_drop); cp_after = math.max(cp_after, s.changepoint)
+        rate = math.max(rate, s.outlier_rate)
+      end
+      assert.is_true(s.outlier_rate >= 0 and s.outlier_rate <= 1)
+    end
+    assert.equal(0, before, "a steady reward gives no utility drop")
+    assert.is_true(after > 0.3, "the reward rate fell: " .. after)
+    assert.is_true(cp_after > cp_before + 3, "the switch drives the CUSUM up: " .. cp_before .. " -> " .. cp_after)
+    assert.is_true(rate > 0.01, "outliers after the switch raise the outlier rate: " .. rate)
+    assert.is_true(m.signals.reward_short < 0.1 and m.signals.reward_long > m.signals.reward_short)
+  end)
+end)

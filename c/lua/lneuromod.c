@@ -301,7 +301,8 @@ static int l_reset(lua_State *L)
     return 0;
 }
 
-/* agent:_modstate(t): fills t with flat arrays level, phasic, tonic (4), params (8), surprise, steps. */
+/* agent:_modstate(t): fills t with flat arrays level, phasic, tonic (4), params (8), surprise, steps, and the
+ * table signals. */
 static void fill_floats(lua_State *L, int t, const char *key, const float *v, int n)
 {
     int i;
@@ -312,6 +313,27 @@ static void fill_floats(lua_State *L, int t, const char *key, const float *v, in
         lua_setfield(L, t, key);
     }
     for (i = 0; i < n; i++) { lua_pushnumber(L, v[i]); lua_rawseti(L, -2, i + 1); }
+    lua_pop(L, 1);
+}
+
+/* t.signals (created if missing): what drives the modulators, by name (common.lua documents them) */
+static void fill_signals(lua_State *L, int t, const nm_modulator_state *m)
+{
+    if (lua_getfield(L, t, "signals") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 9);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, t, "signals");
+    }
+    lua_pushnumber(L, m->surprise); lua_setfield(L, -2, "surprise");
+    lua_pushnumber(L, m->expected); lua_setfield(L, -2, "expected");
+    lua_pushnumber(L, m->unexpected); lua_setfield(L, -2, "unexpected");
+    lua_pushnumber(L, m->changepoint); lua_setfield(L, -2, "changepoint");
+    lua_pushnumber(L, m->outlier_rate); lua_setfield(L, -2, "outlier_rate");
+    lua_pushnumber(L, m->reward_short); lua_setfield(L, -2, "reward_short");
+    lua_pushnumber(L, m->tonic[NM_DA]); lua_setfield(L, -2, "reward_long");
+    lua_pushnumber(L, m->reward_variance); lua_setfield(L, -2, "reward_variance");
+    lua_pushnumber(L, m->utility_drop); lua_setfield(L, -2, "utility_drop");
     lua_pop(L, 1);
 }
 
@@ -327,6 +349,7 @@ static int l_modstate(lua_State *L)
     fill_floats(L, 2, "params", m.params, NM_N_PARAMS);
     lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
     lua_pushinteger(L, (lua_Integer)m.steps); lua_setfield(L, 2, "steps");
+    fill_signals(L, 2, &m);
     return 0;
 }
 
@@ -381,6 +404,7 @@ static int l_modulators(lua_State *L)
     named_floats(L, 2, "params", m.params, NM_N_PARAMS, nm_param_name);
     lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
     lua_pushinteger(L, (lua_Integer)m.steps); lua_setfield(L, 2, "steps");
+    fill_signals(L, 2, &m);
     lua_settop(L, 2);
     return 1;
 }

@@ -1,6 +1,7 @@
 /*
  * test_core.c -- C tests of the core: config checks, RNG, gradients against finite differences,
- * learning, checkpoints (round trip, exact continuation, damaged files, atomic save), allocation-free steps.
+ * learning, checkpoints (round trip, exact continuation, damaged files, atomic save), allocation-free steps,
+ * the layer and learner tables and the purity of the modulator step.
  * Prints one line per failure and ends with "N passed, N failed".
  */
 #define _GNU_SOURCE
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "neuromod.h"
-#include "nm_internal.h"   /* the kernel sets, for test_kernel_sets */
+#include "nm_internal.h"   /* the kernel sets, layer and learner tables, the modulators' pure step */
 
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -781,6 +782,90 @@ static void test_no_allocation(void)
     nm_agent_free(b);
 }
 
+/* Layer kinds and learners are found through their tables; every trunk layer of today's agents is dense. */
+static void test_tables(void)
+{
+    nm_agent *a = make(4, 3, 8, 5, 1, NM_RELU);
+    size_t l;
+    CHECK(nm_layer_ops_find(NM_LAYER_DENSE, NM_TANH) == &nm_layer_dense_tanh &&
+          nm_layer_ops_find(NM_LAYER_DENSE, NM_RELU) == &nm_layer_dense_relu, "the dense kind is found");
+    CHECK(nm_layer_ops_find((nm_layer_kind)NM_N_LAYER_KINDS, NM_TANH) == NULL &&
+          nm_layer_ops_find(NM_LAYER_DENSE, (nm_activation)7) == NULL, "no kind or activation past the table");
+    CHECK(a->model == NM_MODEL_RATE && a->learner == &nm_learner_rate, "the rate learner");
+    for (l = 0; l < 2; l++)
+        CHECK(a->layer[l].kind == NM_LAYER_DENSE && a->layer[l].ops == &nm_layer_dense_relu,
+              "layer %lu: dense, relu", (unsigned long)l + 1);
+    CHECK(a->layer[1].in == 8 && a->layer[1].out == 5 && a->layer[1].w == a->layer[0].b + 8 &&
+          a->layer[1].b == a->layer[1].w + 40, "layer 2's shapes and slices");
+    nm_agent_free(a);
+}
+
+/* nm_mod_step is pure: from copies of an agent's state and signals it leaves its inputs alone, gives the same
+ * state, vectors and effects into separate outputs as in place, and the agent's next state is that one. */
+static void test_mod_pure(void)
+{
+    nm_agent_config c;
+    nm_agent *a;
+    float x[3] = { 1.0f, -0.5f, 0.25f };
+    int t, act;
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2; c.n_layers = 2; c.hidden[0] = 6; c.hidden[1] = 4; c.seed = 9;
+    c.attention_set = 20.0f; c.gain_focus = 1.0f; c.na_input = NM_NA_CHANGEPOINT;
+    if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) { printf("make: pure-step agent\n"); exit(1); }
+    for (t = 0; t < 300; t++) {
+        nm_agent_act(a, x, 3, &act);
+        nm_agent_learn(a, t < 200 ? (act ? 1.0f : 0.0f) : (act ? -1.0f : 1.0f), x, 3, t % 5 == 4);
+    }
+    {
+        enum { U = 10, N = 3 };
+        nm_modstate in = a->mod, in_copy = a->mod, out, inplace = a->mod;
+        float sal[N], act_in[U], sal_out[N], act_out[U], sal2[N], act2[U], h0[6], h1[4], attr[N] = { 0.5f, 1.0f, 0.5f };
+        float focus1[U], set1[N], focus2[U], set2[N];
+        nm_mod_signals sig;
+        nm_mod_vectors v1, v2;
+        nm_mod_effects f1, f2;
+        int i;
+        memcpy(sal, a->block + a->off_sal, sizeof sal);
+        memcpy(act_in, a->block + a->off_act, sizeof act_in);
+        memcpy(sal2, sal, sizeof sal); memcpy(act2, act_in, sizeof act2);
+        for (i = 0; i < 6; i++) h0[i] = 0.1f * (float)i - 0.2f;
+        for (i = 0; i < 4; i++) h1[i] = 0.3f - 0.1f * (float)i;
+        sig.reward = -1.0f; sig.delta = -0.7f; sig.surprise = 2.0f; sig.expected = 0.1f;
+        sig.activity[0] = h0; sig.activity[1] = h1; sig.salience = attr;
+        v1.salience_in = sal; v1.activity_in = act_in; v1.salience_out = sal_out; v1.activity_out = act_out;
+        v2.salience_in = sal2; v2.activity_in = act2; v2.salience_out = sal2; v2.activity_out = act2;
+        f1.focus = focus1; f1.set = set1; f2.focus = focus2; f2.set = set2;
+        nm_mod_step(&a->cfg, &a->modc, &in, &sig, &out, &v1, &f1);
+        nm_mod_step(&a->cfg, &a->modc, &inplace, &sig, &inplace, &v2, &f2);
+        CHECK(memcmp(&in, &in_copy, sizeof in) == 0 && memcmp(sal, a->block + a->off_sal, sizeof sal) == 0 &&
+              memcmp(act_in, a->block + a->off_act, sizeof act_in) == 0, "the step leaves its inputs alone");
+        CHECK(memcmp(&out, &inplace, sizeof out) == 0 && memcmp(sal_out, sal2, sizeof sal2) == 0 &&
+              memcmp(act_out, act2, sizeof act2) == 0, "separate outputs = in place");
+        CHECK(memcmp(&out, &in, sizeof out) != 0 && memcmp(sal_out, sal, sizeof sal) != 0 &&
+              memcmp(act_out, act_in, sizeof act_in) != 0, "the step moved the state and both vectors");
+        CHECK(f1.reset == f2.reset && f1.has_set && f2.has_set && memcmp(set1, set2, sizeof set1) == 0 &&
+              f1.focused[0] == f2.focused[0] && f1.focused[1] == f2.focused[1], "the same effects");
+        {
+            /* the gain composes as G x focus: a layer's mean gain is G */
+            float g[6], mean = 0.0f, G = out.params[NM_P_GAIN];
+            CHECK(f1.focused[0], "NA is up after the switch, so layer 1 is focused");
+            nm_mod_compose_gain(6, G, f1.focused[0], focus1, f1.focus_sum[0], g);
+            for (i = 0; i < 6; i++) mean += g[i] / 6.0f;
+            CHECK(fabsf(mean - G) < 1e-5f * G, "focused gain has mean G (%g vs %g)", (double)mean, (double)G);
+            nm_mod_compose_gain(6, G, 0, focus1, f1.focus_sum[0], g);
+            for (i = 0; i < 6; i++) CHECK(g[i] == G, "an unfocused unit takes G");
+        }
+    }
+    /* one real step of the agent goes through the same function */
+    {
+        nm_modstate before = a->mod;
+        nm_agent_act(a, x, 3, &act);
+        nm_agent_learn(a, 1.0f, x, 3, 0);
+        CHECK(memcmp(&before, &a->mod, sizeof before) != 0, "learn advances the modulators");
+    }
+    nm_agent_free(a);
+}
+
 int main(void)
 {
     test_config();
@@ -800,6 +885,8 @@ int main(void)
     test_format4();
     test_changepoint();
     test_no_allocation();
+    test_tables();
+    test_mod_pure();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

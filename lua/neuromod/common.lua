@@ -361,8 +361,12 @@ return function(backend, backend_name)
 
   local raw = {}
   -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
-  -- modulator name), params (by meta-parameter name), surprise, steps. Pass the same table every step to log
-  -- without making garbage; agent:levels() and agent:meta() return the same numbers without a table.
+  -- modulator name), params (by meta-parameter name), surprise, steps, and signals, what drives the modulators
+  -- as of the latest learn: surprise, expected (the surprise expected for that state and action, ACh's input),
+  -- unexpected (the part of it beyond na_threshold x expected, NA's), changepoint (NA's CUSUM), outlier_rate,
+  -- reward_short and reward_long (reward averages over tau_phasic.DA and tau_tonic.DA), reward_variance and
+  -- utility_drop (how far reward_short sits below reward_long, NA's second input). Pass the same table every
+  -- step to log without making garbage; agent:levels() and agent:meta() return the same numbers without a table.
   -- A backend may fill the table itself (_modulators, the C-API module's fast path).
   if methods._modulators then
     local fill = methods._modulators
@@ -382,6 +386,9 @@ return function(backend, backend_name)
     out.tonic = named_vector(raw.tonic, MODULATORS, out.tonic)
     out.params = named_vector(raw.params, PARAMS, out.params)
     out.surprise, out.steps = raw.surprise, raw.steps
+    local sig = out.signals or {}
+    for k, v in pairs(raw.signals) do sig[k] = v end
+    out.signals = sig
     return out
   end end
 

@@ -103,6 +103,13 @@ typedef struct nm_modulator_state {
   float params[8];
   float surprise;
   uint64_t steps;
+  float expected;
+  float unexpected;
+  float changepoint;
+  float outlier_rate;
+  float reward_short;
+  float reward_variance;
+  float utility_drop;
 } nm_modulator_state;
 void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 int nm_agent_attention(nm_agent *agent, float *out, size_t n);
@@ -550,6 +557,7 @@ function methods.reset(self)
 end
 
 -- modstate as flat arrays: floats level 0..3, phasic 4..7, tonic 8..11, params 12..19, surprise 20;
+-- the signals after steps by field name;
 -- steps (uint64 at byte 88) as two 32-bit halves, read as numbers (no boxed cdata)
 local modstate_f = ffi.cast("float *", modstate)
 local modstate_u = ffi.cast("uint32_t *", modstate)
@@ -575,6 +583,13 @@ function methods._modstate(self, t)
   fill_floats(t, "params", 12, 8)
   t.surprise = modstate_f[20]
   t.steps = modstate_u[STEPS_HI] * 4294967296 + modstate_u[STEPS_LO]
+  local sig = t.signals
+  if type(sig) ~= "table" then sig = {}; t.signals = sig end
+  local m = modstate
+  sig.surprise, sig.expected, sig.unexpected = modstate_f[20], tonumber(m.expected), tonumber(m.unexpected)
+  sig.changepoint, sig.outlier_rate = tonumber(m.changepoint), tonumber(m.outlier_rate)
+  sig.reward_short, sig.reward_long = tonumber(m.reward_short), modstate_f[8]
+  sig.reward_variance, sig.utility_drop = tonumber(m.reward_variance), tonumber(m.utility_drop)
 end
 
 -- agent:levels() -> DA (the latest TD error), NA, ACh, 5HT; agent:meta() -> the eight meta-parameters in

@@ -1,0 +1,74 @@
+/*
+ * layer_dense.c -- the dense trunk layer: post = f(gain . (W in + b)), W out x in row-major.
+ *
+ *   params [ W (out x in) | b (out) ]       traces: the same slices of the trace block
+ *   per-unit state: the gain (NA, one per unit) that the forward pass reads; no state of its own
+ */
+#include <math.h>
+#include <string.h>
+#include "nm_internal.h"
+
+static void dense_layout(nm_layer *L, size_t *param_off)
+{
+    L->w = *param_off; *param_off += L->out * L->in;
+    L->b = *param_off; *param_off += L->out;
+}
+
+/* W ~ U(-s, s) sqrt(3 / fan_in) (s = 1 is LeCun-uniform); b = 0 */
+static void dense_init(const nm_layer *L, nm_rng *rng, float scale, float *params)
+{
+    nm_init_uniform(rng, params + L->w, L->out * L->in, scale * sqrtf(3.0f / (float)L->in));
+}
+
+static void dense_tanh_forward(const nm_layer *L, const nm_kernels *k, const float *in, const float *W,
+                               const float *b, const float *gain, float *pre, float *post)
+{
+    nm_gemv_bias(k, L->out, L->in, W, in, b, pre);
+    k->gain_tanh(L->out, gain, pre, post);
+}
+
+static void dense_relu_forward(const nm_layer *L, const nm_kernels *k, const float *in, const float *W,
+                               const float *b, const float *gain, float *pre, float *post)
+{
+    nm_gemv_bias(k, L->out, L->in, W, in, b, pre);
+    nm_gain_relu(L->out, gain, pre, post);
+}
+
+static void dense_tanh_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                                const float *gain, float *dh)
+{
+    (void)pre;
+    k->tanh_backward(L->out, post, gain, dh);
+}
+
+static void dense_relu_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                                const float *gain, float *dh)
+{
+    (void)pre; (void)k;
+    nm_relu_backward(L->out, post, gain, dh);
+}
+
+/* the gradient's norm from its factors, |dh in'|^2 + |dh|^2 = |dh|^2 (|in|^2 + 1): O(width), not O(weights) */
+static double dense_trace(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
+                          float *eW, float *eb)
+{
+    nm_ger_decay(k, L->out, L->in, decay, 1.0f, dh, in, eW);
+    nm_axpy_decay(k, L->out, decay, 1.0f, dh, eb);
+    return nm_sumsq(k, L->out, dh) * (nm_sumsq(k, L->in, in) + 1.0);
+}
+
+static void dense_input_grad(const nm_layer *L, const float *W, const float *dh, float *dprev)
+{
+    memset(dprev, 0, L->in * sizeof *dprev);
+    nm_gemv_t(L->out, L->in, W, dh, dprev);
+}
+
+const nm_layer_ops nm_layer_dense_tanh = {
+    "dense", NM_LAYER_DENSE, NM_TANH, dense_layout, dense_init, dense_tanh_forward, dense_tanh_to_units,
+    dense_trace, dense_input_grad
+};
+
+const nm_layer_ops nm_layer_dense_relu = {
+    "dense", NM_LAYER_DENSE, NM_RELU, dense_layout, dense_init, dense_relu_forward, dense_relu_to_units,
+    dense_trace, dense_input_grad
+};

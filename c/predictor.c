@@ -1,0 +1,54 @@
+/*
+ * predictor.c -- the outcome predictor and its uncertainty head, read and trained for the action taken.
+ *
+ *   q_a(s) = Wq[a] h + bq[a]    predicted outcome; eps = r - q_a(s), surprise S = eps^2 (NA and ACh)
+ *   u_a(s) = Wu[a] h + bu[a]    predicted S: the expected uncertainty of this state and action (ACh);
+ *                               surprise beyond it is unexpected (NA)
+ *
+ * Both learn by normalised LMS from the act-time features h (their weights have not changed since).
+ */
+#include <math.h>
+#include "nm_internal.h"
+
+void nm_predictor_init(size_t n_actions, float *bu)
+{
+    size_t i;
+    /* A naive agent expects to be surprised: the expected squared error starts at the prior everywhere and
+     * falls as the predictor learns. */
+    for (i = 0; i < n_actions; i++) bu[i] = NM_UNCERTAINTY_PRIOR;
+}
+
+int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t F, const float *h,
+                         const float *wq, float bq, const float *wu, float bu, float reward, nm_prediction *out)
+{
+    float eps, surprise, expected, var_target, hh;
+    eps = reward - (bq + nm_dot(F, wq, h));
+    /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
+    surprise = fabsf(eps) < 1e3f ? eps * eps : 1e6f;
+    /* the expected surprise of this state and action, floored so that ratios stay finite */
+    out->predicted = bu + nm_dot(F, wu, h);
+    expected = out->predicted;
+    if (!(expected > cfg->surprise_floor)) expected = cfg->surprise_floor;
+    /* The uncertainty head learns the squared error, clipped at na_threshold x its own prediction: persistent
+     * noise raises it geometrically, a burst of surprise after a clean switch barely moves it (it is read as
+     * change, by NA, not as noise). It learns at a quarter of the predictor's rate. */
+    var_target = surprise < cfg->na_threshold * expected ? surprise : cfg->na_threshold * expected;
+    /* normalised LMS: the step is scaled by 1 / (1 + |h|^2), stable for any width (rate < 2) */
+    hh = 1.0f + nm_dot(F, h, h);
+    out->eps = eps;
+    out->surprise = surprise;
+    out->expected = expected;
+    out->eta = cfg->predictor_rate * eps / hh;
+    out->eta_var = 0.25f * cfg->predictor_rate * (var_target - out->predicted) / hh;
+    return isfinite(out->eta) && isfinite(out->eta_var) && k->axpy_finite(F, out->eta, h, wq) &&
+           k->axpy_finite(F, out->eta_var, h, wu);
+}
+
+void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,
+                         float *bq, float *wu, float *bu)
+{
+    nm_axpy(k, F, p->eta, h, wq);
+    *bq += p->eta;
+    nm_axpy(k, F, p->eta_var, h, wu);
+    *bu += p->eta_var;
+}
