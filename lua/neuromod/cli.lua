@@ -343,7 +343,8 @@ end
 
 local function cmd_help(argv)
   local a, pos = cli.parse(SPECS.help, argv, 2)
-  if a.help or #pos == 0 then print(overview()) return 0 end
+  if a.help then print(help_text(SPECS.help)) return 0 end
+  if #pos == 0 then print(overview()) return 0 end
   local spec = spec_of(pos[1])
   if not spec then usage_error("help", "no command '" .. pos[1] .. "'") end
   print(help_text(spec))
