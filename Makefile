@@ -35,7 +35,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core
 
-.PHONY: all test sanitize fuzz env install uninstall rock-install bench clean help run
+.PHONY: all test sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -102,29 +102,61 @@ fuzz:
 	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
 	./build-fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
 
+# Lua files go to share/lua/5.4 (the C-API module's Lua side) and share/lua/5.1 (LuaJIT's path, the FFI
+# backend); the tasks of envs/ go beside them as neuromod.envs.*, so `neuromod run gonogo` finds them by name.
+# bin/neuromod finds <prefix>/share/lua and <prefix>/lib/lua from its own location, so any PREFIX works.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod \
-	  $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod $(DESTDIR)$(PREFIX)/bin
+	  $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod $(DESTDIR)$(PREFIX)/bin
+	for v in $(LUA_VERSION) 5.1; do \
+	  install -d $(DESTDIR)$(PREFIX)/share/lua/$$v/neuromod/envs && \
+	  install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/$$v/neuromod/ && \
+	  install -m 644 envs/*.lua $(DESTDIR)$(PREFIX)/share/lua/$$v/neuromod/envs/ || exit 1; \
+	done
 	install -m 644 c/neuromod.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libneuromod.so.$(VERSION)
 	ln -sf libneuromod.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libneuromod.so.$(SOVERSION)
 	ln -sf libneuromod.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libneuromod.so
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LUA_MOD) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VERSION)/neuromod/
-	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VERSION)/neuromod/
-	install -m 644 lua/neuromod/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.1/neuromod/  # LuaJIT's path (FFI backend)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' c/neuromod.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
+	{ echo '# libneuromod is a shared library in $${libdir}: unless the dynamic loader searches that directory'; \
+	  echo '# (ldconfig), link with $${rpath} (pkg-config --variable=rpath neuromod) or run with LD_LIBRARY_PATH=$${libdir}.'; \
+	  sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e '/^includedir=/a rpath=-Wl,-rpath,$${libdir}' \
+	    c/neuromod.pc.in; } > $(DESTDIR)$(PREFIX)/lib/pkgconfig/neuromod.pc
 	install -m 755 bin/neuromod $(DESTDIR)$(PREFIX)/bin/
 
-# What `luarocks make` installs (build type "make"): LUADIR, LIBDIR and BINDIR come from LuaRocks. The shared
-# library goes beside the C-API module so that the FFI backend finds it through package.cpath.
-rock-install: all
-	install -d $(LUADIR)/neuromod $(LIBDIR)/neuromod $(BINDIR)
+# What LuaRocks builds and installs (build type "make"; LUA, LUADIR, LIBDIR and BINDIR come from LuaRocks).
+# For Lua 5.4 the C-API module and the shared library; for any other Lua (LuaJIT, which LuaRocks calls 5.1)
+# the shared library alone, for the FFI backend; on PUC Lua 5.1-5.3 `require "neuromod"` then says which
+# interpreters it supports. The library goes beside the C-API module so that the FFI backend finds it through
+# package.cpath.
+LUA ?= $(LUA54)
+rock-build:
+	@if [ "$$($(LUA) -e 'print(jit and "jit" or _VERSION)')" = "Lua 5.4" ]; then \
+	  $(MAKE) $(LIB_SO) $(LUA_MOD); else $(MAKE) $(LIB_SO); fi
+
+rock-install:
+	install -d $(LUADIR)/neuromod/envs $(LIBDIR)/neuromod $(BINDIR)
 	install -m 644 lua/neuromod/*.lua $(LUADIR)/neuromod/
-	install -m 755 $(LUA_MOD) $(LIBDIR)/neuromod/
+	install -m 644 envs/*.lua $(LUADIR)/neuromod/envs/
+	if [ -f $(LUA_MOD) ]; then install -m 755 $(LUA_MOD) $(LIBDIR)/neuromod/; fi
 	install -m 755 $(LIB_SO) $(LIBDIR)/neuromod/
 	install -m 755 bin/neuromod $(BINDIR)/
+
+# `make rock`: a source rock of this version (from c/neuromod.h) that installs offline: the tracked files as
+# a tarball, the rockspec made from rockspec/neuromod-scm-1.rockspec with that version and that tarball as its
+# source, then `luarocks pack`. Install it with `luarocks install --tree DIR build/rock/neuromod-*.src.rock`.
+ROCK_DIR := $(BUILD)/rock
+ROCKSPEC := $(ROCK_DIR)/neuromod-$(VERSION)-1.rockspec
+rock:
+	rm -rf $(ROCK_DIR) && mkdir -p $(ROCK_DIR)
+	git ls-files -z | tar --null -T - --transform 's|^|neuromod-$(VERSION)/|' -czf $(ROCK_DIR)/neuromod-$(VERSION).tar.gz
+	sed -e 's|^version = "scm-1"|version = "$(VERSION)-1"|' \
+	    -e 's|^source = .*|source = { url = "file://$(abspath $(ROCK_DIR))/neuromod-$(VERSION).tar.gz", dir = "neuromod-$(VERSION)" }|' \
+	    rockspec/neuromod-scm-1.rockspec > $(ROCKSPEC)
+	grep -q '^version = "$(VERSION)-1"' $(ROCKSPEC)
+	cd $(ROCK_DIR) && luarocks pack neuromod-$(VERSION)-1.rockspec
+	@ls $(ROCK_DIR)/*.src.rock
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/neuromod.h $(DESTDIR)$(PREFIX)/lib/libneuromod.* \
@@ -155,4 +187,5 @@ help:
 	@echo "make bench      step-cost benchmarks"
 	@echo "make run        train Go/No-Go (2,000 trials) and print the result"
 	@echo "make install PREFIX=/usr/local"
+	@echo "make rock       build/rock/neuromod-VERSION-1.src.rock (installs offline with luarocks)"
 	@echo 'eval "$$(make -s env)"   use this checkout from lua5.4 and luajit'

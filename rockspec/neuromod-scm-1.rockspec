@@ -1,7 +1,10 @@
 -- neuromod: neuromodulated continual-learning agents (C core, Lua API).
--- Build offline from a checkout:  luarocks --lua-version 5.4 make rockspec/neuromod-scm-1.rockspec
--- The Makefile takes OpenBLAS's flags from pkg-config (Debian: libopenblas-dev), so no *_INCDIR variables
--- are needed.
+-- From a checkout:  luarocks --lua-version 5.4 make rockspec/neuromod-scm-1.rockspec   (the C-API module)
+--                   luarocks --lua-version 5.4 test rockspec/neuromod-scm-1.rockspec   (the busted specs)
+-- LuaJIT (LuaRocks sees it as Lua 5.1) gets the FFI backend and the shared library; see docs/cli.md.
+-- `make rock` writes a release rockspec from this one, with the version of c/neuromod.h (defined only there)
+-- and the packed sources, and packs it into a .src.rock that installs offline.
+-- The Makefile takes OpenBLAS's flags from pkg-config (Debian: libopenblas-dev).
 rockspec_format = "3.0"
 package = "neuromod"
 version = "scm-1"
@@ -11,19 +14,21 @@ description = {
   detailed = [[
 An online actor-critic in C99 (OpenBLAS) whose learning rate, exploration, discount, gain, attention and
 stability are set step by step by four neuromodulator signals, with a Lua API (Lua 5.4 C module and a LuaJIT
-FFI binding) and tasks written as Lua scripts (Go/No-Go, set-shifting, ...).]],
+FFI binding) and tasks written as Lua scripts (Go/No-Go, set-shifting, ...). Supported interpreters: Lua 5.4
+and LuaJIT.]],
   license = "MIT",
   homepage = "https://example.invalid/neuromod",
 }
+-- Lua 5.4 or LuaJIT (5.1 to LuaRocks); a rockspec cannot exclude PUC 5.1-5.3, where require says so.
 dependencies = { "lua >= 5.1" }
 build = {
   type = "make",
-  build_target = "all",
+  build_target = "rock-build",
   install_target = "rock-install",
   build_variables = {
     CFLAGS = "$(CFLAGS)",
     LUA_INCDIR = "$(LUA_INCDIR)",
-    LUA_VERSION = "5.4",
+    LUA = "$(LUA)",
   },
   install_variables = {
     LUADIR = "$(LUADIR)",
@@ -31,3 +36,5 @@ build = {
     BINDIR = "$(BINDIR)",
   },
 }
+-- Runs busted on spec/ under the rock's interpreter (a command test: LuaRocks' busted type would fetch busted).
+test = { type = "command", script = "spec/support/luarocks_test.lua" }

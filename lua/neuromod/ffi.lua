@@ -7,10 +7,15 @@
 --   1. $NEUROMOD_LIB, a path to libneuromod.so, when set and not empty. If it cannot be loaded that is an
 --      error: an explicit choice is never silently replaced by another library.
 --   2. the checkout this file lives in: <dir of this file>/../../build/lib/libneuromod.so (after `make`);
---   3. an installed prefix, from package.cpath: for each template such as /usr/local/lib/lua/5.1/?.so,
+--      installed as <prefix>/share/lua/<v>/neuromod/ffi.lua: <prefix>/lib/libneuromod.so, then
+--      <prefix>/lib/lua/5.1/neuromod/libneuromod.so (a LuaRocks tree);
+--   3. beside the calling script: the directory of each script on the call stack outside this directory, of
+--      arg[0], and under LÖVE the game's directory (love.filesystem.getSource), so a game directory or a
+--      script directory with libneuromod.so in it works without environment variables;
+--   4. an installed prefix, from package.cpath: for each template such as /usr/local/lib/lua/5.1/?.so,
 --      <dir>/neuromod/libneuromod.so (where the rock puts it, beside the C-API module), then
 --      <prefix>/lib/libneuromod.so (where `make install` puts it);
---   4. "neuromod" through the system loader (LD_LIBRARY_PATH, ldconfig's cache, the default paths).
+--   5. "neuromod" through the system loader (LD_LIBRARY_PATH, ldconfig's cache, the default paths).
 -- The library must have the config-by-name API (nm_config_*).
 --
 -- Objects:
@@ -146,6 +151,32 @@ local function exists(path)
   return false
 end
 
+-- The directories of the scripts on the call stack outside neuromod's own files (the script that required
+-- neuromod, a game's main.lua), and LÖVE's game directory: a library placed beside them is found.
+local function caller_dirs(own_dir)
+  local dirs, seen = {}, {}
+  local function add(d)
+    if d and d ~= "" and not seen[d] then seen[d] = true; dirs[#dirs + 1] = d end
+  end
+  for level = 2, 40 do
+    local info = debug.getinfo(level, "S")
+    if not info then break end
+    local src = info.source
+    if src:sub(1, 1) == "@" then
+      local d = src:sub(2):match("^(.*)[/\\]") or "."
+      if d ~= own_dir then add(d) end
+    end
+  end
+  if arg and type(arg[0]) == "string" then add(arg[0]:match("^(.*)[/\\]") or ".") end
+  if love and love.filesystem then
+    for _, f in ipairs { "getSource", "getSourceBaseDirectory" } do
+      local ok, d = pcall(love.filesystem[f])
+      if ok and type(d) == "string" then add(d) end
+    end
+  end
+  return dirs
+end
+
 local function load_library()
   local tried = {}
   local env = os.getenv("NEUROMOD_LIB")
@@ -156,10 +187,18 @@ local function load_library()
   end
   local candidates = {}
   local src = debug.getinfo(1, "S").source
+  local own_dir
   if src:sub(1, 1) == "@" then
-    local dir = src:sub(2):match("^(.*)[/\\]") or "."
-    candidates[#candidates + 1] = dir .. "/../../build/lib/libneuromod.so"
+    own_dir = src:sub(2):match("^(.*)[/\\]") or "."
+    candidates[#candidates + 1] = own_dir .. "/../../build/lib/libneuromod.so"
+    -- installed as <prefix>/share/lua/<version>/neuromod/ffi.lua (make install, a LuaRocks tree)
+    local prefix = own_dir:match("^(.*)/share/lua/[^/]+/neuromod$")
+    if prefix then
+      candidates[#candidates + 1] = prefix .. "/lib/libneuromod.so"
+      candidates[#candidates + 1] = prefix .. "/lib/lua/5.1/neuromod/libneuromod.so"
+    end
   end
+  for _, d in ipairs(caller_dirs(own_dir)) do candidates[#candidates + 1] = d .. "/libneuromod.so" end
   for template in package.cpath:gmatch("[^;]+") do
     if template:find("?", 1, true) then
       candidates[#candidates + 1] = (template:gsub("%?", "neuromod/libneuromod"))

@@ -1,35 +1,103 @@
 -- neuromod.runner: trains an agent on a task script and reports what happened. Used by `neuromod run`.
 --
--- runner.run{ env = "envs/gonogo.lua", trials = 2000, seed = 1, hidden = {64}, modulators = "all",
---             env_options = {...}, agent_options = {...}, window = 100, criterion = 0.9,
---             progress = io.stdout | false, csv = path | nil }
---   -> summary table: trials, steps, seconds, accuracy (last window, overall and per condition),
---      trials_to_criterion (metrics.trials_to_criterion: the first trial ending a window of `window` trials
---      with at least `criterion` correct), modulators (final snapshot), agent (open, e.g. to save)
--- runner.study(o) -> the run as a neuromod.study of one condition and one seed.
--- A trial is an episode; its terminal step's info carries `correct` and optionally `condition`.
+-- runner.run{ env = "envs/gonogo.lua", name = "envs/gonogo.lua", trials = 2000, seed = 1, hidden = {64},
+--             modulators = "all", env_options = {...}, agent_options = {...}, window = 100, criterion = 0.9,
+--             max_steps = 100000, progress = io.stdout | false, progress_seconds = 1, csv = path | nil,
+--             csv_header = { "# line", ... } | nil }
+--   -> summary, or nil, message, partial (the summary of the trials completed before the failure, with the
+--      agent, or nil when no trial completed). summary: trials, steps, seconds (wall clock), cpu_seconds,
+--      return_mean, length_mean and their last-window versions, graded (trials whose info carried `correct`),
+--      accuracy (last window, nil if no trial was graded), by_condition, conditions, trials_to_criterion
+--      (metrics.trials_to_criterion over `window` trials at `criterion`), modulators (final snapshot), agent
+--      (open, e.g. to save).
+--   A failure names the task (o.name), the trial and the step; SIGINT is one too ("interrupted!": Lua 5.4's
+--   interpreter raises it; under LuaJIT the runner looks for the interpreter's SIGINT hook after each trial,
+--   unless o.catch_interrupt is false). An episode longer than max_steps steps is stopped with a message.
+-- runner.study(o [, where]) -> the run as a neuromod.study of one condition and one seed; `where`, if given, is
+--   kept at { trial, step } of the task's last call.
+-- runner.clock() -> wall-clock seconds (LuaJIT: clock_gettime; Lua 5.4: `date`, so call it rarely).
+-- A trial is an episode; its terminal step's info may carry `correct` and `condition`.
 local protocol = require "neuromod.protocol"
 local study = require "neuromod.study"
 local metrics = require "neuromod.metrics"
 
 local runner = {}
 
+local wall
+if jit then
+  local ok, ffi = pcall(require, "ffi")
+  if ok then
+    pcall(ffi.cdef, "typedef struct nm_runner_timespec { long tv_sec; long tv_nsec; } nm_runner_timespec;" ..
+                    "int clock_gettime(int clk, nm_runner_timespec *ts);")
+    local ts = ffi.new("nm_runner_timespec")
+    wall = function()
+      ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+      return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+    end
+  end
+end
+if not wall then
+  wall = function()
+    local p = io.popen("date +%s.%N 2>/dev/null")
+    local s = p and tonumber(p:read("*l") or "")
+    if p then p:close() end
+    return s or os.time()
+  end
+end
+function runner.clock() return wall() end
+
+-- SIGINT under LuaJIT: the interpreter's handler sets a hook that raises "interrupted!", but compiled code
+-- never runs hooks, so a run would not stop; the runner looks for that hook after each trial and raises the
+-- error itself. (Blocking SIGINT and polling does not work: OpenBLAS's threads would take the signal.) Lua 5.4
+-- raises "interrupted!" by itself.
+local gethook = debug and debug.gethook
+local function interrupted() return jit ~= nil and gethook ~= nil and gethook() ~= nil end
+
+-- The env's methods wrapped so that `where` knows the trial and step of every call, an episode that exceeds
+-- max_steps is stopped, and a reward that is not a finite number is refused with the position.
+local function track(env, name, where, max_steps)
+  local start, step = env.start, env.step
+  env.start = function(self, ...)
+    where.trial, where.step = where.trial + 1, 0
+    return start(self, ...)
+  end
+  env.step = function(self, a)
+    local s = where.step + 1
+    where.step = s
+    if s > max_steps then
+      error(name .. ": trial " .. where.trial .. ": the episode did not end within " .. max_steps ..
+            " steps (a task must end each episode with terminal = true; raise the limit with --max-steps)", 0)
+    end
+    local r, obs, terminal, info = step(self, a)
+    if type(r) ~= "number" or r ~= r or r == math.huge or r == -math.huge then
+      error("step returned the reward " .. tostring(r) .. ", not a finite number", 0)
+    end
+    return r, obs, terminal, info
+  end
+  return env
+end
+
 -- The run as a study: one condition (o.modulators, o.agent_options) and one seed (o.seed), per-trial records
--- correct (0/1), condition (info.condition, or "all"), reward (summed over the trial's steps) and steps.
-function runner.study(o)
-  local Env = protocol.load(o.env)
+-- correct (0/1), graded (the info had `correct`), condition (info.condition, or "all"), reward (summed over the
+-- trial's steps) and steps.
+function runner.study(o, where)
+  local name = o.name or o.env
+  local Env = protocol.load(o.env, name)
+  where = where or { trial = 0, step = 0 }
   local task = {
     env = function(job)
       local env_opts = {}
       for k, v in pairs(o.env_options or {}) do env_opts[k] = v end
       if env_opts.seed == nil then env_opts.seed = job.seed end
-      return protocol.construct(Env, env_opts, o.env)
+      where.trial, where.step = 0, 0
+      return track(protocol.construct(Env, env_opts, name), name, where, o.max_steps or 100000)
     end,
     agent = function() return { hidden = o.hidden } end,
-    columns = { "correct", "condition", "reward", "steps" },
+    columns = { "correct", "graded", "condition", "reward", "steps" },
     record = function(rec, t, trial)
       local info = trial.info
       rec.correct[t] = info and info.correct and 1 or 0
+      rec.graded[t] = type(info) == "table" and info.correct ~= nil
       rec.condition[t] = info and info.condition or "all"
       rec.reward[t], rec.steps[t] = trial.reward, trial.steps
     end,
@@ -38,85 +106,163 @@ function runner.study(o)
                 options = o.agent_options } }, seeds = { o.seed }, trials = o.trials }
 end
 
-function runner.run(o)
-  local s = runner.study(o)
+-- The summary of trials 1..trial of the records.
+local function summarise(rec, trial, o, agent, seconds, cpu)
   local window, criterion = o.window or 100, o.criterion or 0.9
+  local n = math.min(window, trial)
+  local by, order, graded = {}, {}, 0
+  for i = 1, trial do if rec.graded[i] then graded = graded + 1 end end
+  for i = trial - n + 1, trial do
+    local c = rec.condition[i]
+    if not by[c] then by[c] = { n = 0, correct = 0, reward = 0 }; order[#order + 1] = c end
+    by[c].n = by[c].n + 1
+    by[c].correct = by[c].correct + rec.correct[i]
+    by[c].reward = by[c].reward + rec.reward[i]
+  end
+  table.sort(order)
+  local mods = {}
+  if agent then agent:modulators(mods) end
+  local s = {
+    trials = trial, steps = metrics.sum(rec.steps, 1, trial), seconds = seconds, cpu_seconds = cpu, window = n,
+    by_condition = by, conditions = order, criterion = criterion, modulators = mods, agent = agent,
+    graded = graded,
+    return_mean = trial > 0 and metrics.sum(rec.reward, 1, trial) / trial or nil,
+    length_mean = trial > 0 and metrics.sum(rec.steps, 1, trial) / trial or nil,
+    return_last = n > 0 and metrics.sum(rec.reward, trial - n + 1, trial) / n or nil,
+    length_last = n > 0 and metrics.sum(rec.steps, trial - n + 1, trial) / n or nil,
+  }
+  if graded > 0 and n > 0 then
+    s.accuracy = (metrics.accuracy(rec.correct, trial - n + 1, trial))
+    local sub = {}
+    for i = 1, trial do sub[i] = rec.correct[i] end
+    s.trials_to_criterion = (metrics.trials_to_criterion(sub, { level = criterion, window = window }))
+  end
+  return s
+end
+
+-- A message without the positions inside neuromod's own files ("lua/neuromod/study.lua:123: ").
+local function clean(msg)
+  msg = tostring(msg)
+  msg = msg:gsub("[^%s:]*neuromod/[%w_]+%.lua:%d+: ", "")
+  return msg
+end
+
+function runner.run(o)
+  local where = { trial = 0, step = 0 }
+  local name = o.name or o.env
+  local ok0, s = pcall(runner.study, o, where)
+  if not ok0 then return nil, clean(s), nil end
+  local window = o.window or 100
   local progress = o.progress
   local csv
   if o.csv then
-    csv = assert(io.open(o.csv, "w"))
+    local err
+    csv, err = io.open(o.csv, "w")
+    if not csv then return nil, "--csv: cannot write " .. tostring(err), nil end
+    for _, line in ipairs(o.csv_header or {}) do csv:write(line, "\n") end
     csv:write("trial,condition,correct,reward,steps,DA,NA,ACh,5HT,learning_rate,inverse_temperature\n")
   end
   local mods = {}
-  local every = math.max(1, math.floor(o.trials / 10))
+  local t0, c0 = wall(), os.clock()
+  local every_s = o.progress_seconds or 1
+  local last_print = c0
+  local agent, records, done = nil, nil, 0
+  local poll = o.catch_interrupt ~= false and jit ~= nil
   local function observe(trial, x, rec)
+    agent, records, done = x.agent, rec, trial
+    if poll and interrupted() then error("interrupted!", 0) end
     if csv then
       x.agent:modulators(mods)
       csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n", trial, rec.condition[trial],
         rec.correct[trial], rec.reward[trial], rec.steps[trial], mods.DA, mods.NA, mods.ACh, mods["5HT"],
         mods.params.learning_rate, mods.params.inverse_temperature))
     end
-    if progress and (trial % every == 0 or trial == o.trials) then
-      x.agent:modulators(mods)
-      local n = math.min(window, trial)
-      local acc = metrics.sum(rec.correct, trial - n + 1, trial)
-      progress:write(string.format("  trial %6d/%d  correct (last %d) %5.1f%%  NA %.2f  ACh %.2f  5HT %.2f  alpha %.3f  beta %.2f\n",
-        trial, o.trials, n, 100 * acc / n, mods.NA, mods.ACh, mods["5HT"], mods.params.learning_rate,
-        mods.params.inverse_temperature))
-      progress:flush()
+    if progress then
+      local now = os.clock()
+      if now - last_print >= every_s or trial == o.trials then
+        last_print = now
+        x.agent:modulators(mods)
+        local n = math.min(window, trial)
+        local rate = trial / math.max(now - c0, 1e-9)
+        local head = string.format("  trial %6d/%d", trial, o.trials)
+        local mid
+        if rec.graded[trial] then
+          mid = string.format("  correct (last %d) %5.1f%%", n, 100 * metrics.sum(rec.correct, trial - n + 1, trial) / n)
+        else
+          mid = string.format("  return (last %d) %8.3f", n, metrics.sum(rec.reward, trial - n + 1, trial) / n)
+        end
+        progress:write(head, mid, string.format("  NA %.2f  ACh %.2f  5HT %.2f  alpha %.3f  beta %.2f  %.0f trials/s  ETA %s\n",
+          mods.NA, mods.ACh, mods["5HT"], mods.params.learning_rate, mods.params.inverse_temperature, rate,
+          runner.duration((o.trials - trial) / rate)))
+        progress:flush()
+      end
     end
   end
-  local t0 = os.clock()
   local ok, res = pcall(s.run_job, s, s:jobs()[1], observe, true)
   if csv then csv:close() end
-  if not ok then error(res, 0) end
-  local seconds = os.clock() - t0
-
-  local rec, trial = res.records, o.trials
-  local n = math.min(window, trial)
-  local by, order = {}, {}
-  for i = trial - n + 1, trial do
-    local c = rec.condition[i]
-    if not by[c] then by[c] = { n = 0, correct = 0 }; order[#order + 1] = c end
-    by[c].n = by[c].n + 1
-    by[c].correct = by[c].correct + rec.correct[i]
+  local seconds, cpu = wall() - t0, os.clock() - c0
+  if not ok then
+    local msg = clean(res)
+    if msg:sub(1, #name + 8) ~= name .. ": trial " then
+      local pos = where.trial > 0 and (": trial " .. where.trial .. ", step " .. where.step) or ""
+      msg = name .. pos .. ": " .. msg
+    end
+    local partial = records and summarise(records, done, o, agent, seconds, cpu) or nil
+    return nil, msg, partial
   end
-  table.sort(order)
-  local agent = res.agent
-  agent:modulators(mods)
-  return {
-    trials = trial, steps = metrics.sum(rec.steps), seconds = seconds, window = n,
-    accuracy = (metrics.accuracy(rec.correct, trial - n + 1, trial)), by_condition = by, conditions = order,
-    trials_to_criterion = (metrics.trials_to_criterion(rec.correct, { level = criterion, window = window })),
-    criterion = criterion, modulators = mods, agent = agent,
-  }
+  return summarise(res.records, o.trials, o, res.agent, seconds, cpu)
+end
+
+-- "12 s", "3 min 20 s", "1 h 05 min"
+function runner.duration(sec)
+  if sec ~= sec or sec == math.huge then return "?" end
+  sec = math.floor(sec + 0.5)
+  if sec < 60 then return sec .. " s" end
+  local floor = math.floor
+  if sec < 3600 then return string.format("%d min %02d s", floor(sec / 60), sec % 60) end
+  return string.format("%d h %02d min", floor(sec / 3600), floor((sec % 3600) / 60))
 end
 
 -- A plain-text report of a summary.
 function runner.report(s, o)
   local out = {}
   local function p(...) out[#out + 1] = string.format(...) end
-  p("%s, seed %d: %d trials, %d steps, %.2f s (%.0f steps/s)", o.env, o.seed, s.trials, s.steps, s.seconds,
-    s.steps / math.max(s.seconds, 1e-9))
+  p("%s, seed %d: %d trials, %d steps, %.2f s (%.0f steps/s)", o.name or o.env, o.seed, s.trials, s.steps,
+    s.seconds, s.steps / math.max(s.seconds, 1e-9))
   p("")
-  p("  %-10s %8s %9s", "condition", "trials", "correct")
-  for _, c in ipairs(s.conditions) do
-    local b = s.by_condition[c]
-    p("  %-10s %8d %8.1f%%", c, b.n, 100 * b.correct / b.n)
+  if s.accuracy then
+    p("  %-10s %8s %9s", "condition", "trials", "correct")
+    for _, c in ipairs(s.conditions) do
+      local b = s.by_condition[c]
+      p("  %-10s %8d %8.1f%%", c, b.n, 100 * b.correct / b.n)
+    end
+    p("  %-10s %8d %8.1f%%   (the last %d trials)", "all", s.window, 100 * s.accuracy, s.window)
+    p("")
+    if s.trials_to_criterion then
+      p("  reached %.0f%% correct over %d consecutive trials at trial %d", 100 * s.criterion, s.window,
+        s.trials_to_criterion)
+    else
+      p("  did not reach %.0f%% correct over %d consecutive trials", 100 * s.criterion, s.window)
+    end
+  elseif #s.conditions > 1 then
+    p("  %-10s %8s %9s", "condition", "trials", "return")
+    for _, c in ipairs(s.conditions) do
+      local b = s.by_condition[c]
+      p("  %-10s %8d %9.3f", c, b.n, b.reward / b.n)
+    end
+    p("")
   end
-  p("  %-10s %8d %8.1f%%   (the last %d trials)", "all", s.window, 100 * s.accuracy, s.window)
-  p("")
-  if s.trials_to_criterion then
-    p("  reached %.0f%% correct over %d consecutive trials at trial %d", 100 * s.criterion, s.window,
-      s.trials_to_criterion)
-  else
-    p("  did not reach %.0f%% correct over %d consecutive trials", 100 * s.criterion, s.window)
+  if s.trials > 0 then
+    p("  return per trial %.3f (the last %d trials), %.3f (all); episode length %.1f steps (the last %d), %.1f (all)",
+      s.return_last, s.window, s.return_mean, s.length_last, s.window, s.length_mean)
   end
   local m = s.modulators
-  p("  modulators at the end: DA %.3f  NA %.3f  ACh %.3f  5HT %.3f", m.DA, m.NA, m.ACh, m["5HT"])
-  p("  meta-parameters: alpha %.4f  beta %.3f  gamma %.3f  lambda %.3f  gain %.3f  withhold bias %.3f",
-    m.params.learning_rate, m.params.inverse_temperature, m.params.discount, m.params.trace_decay,
-    m.params.gain, m.params.withhold_bias)
+  if m.DA then
+    p("  modulators at the end: DA %.3f  NA %.3f  ACh %.3f  5HT %.3f", m.DA, m.NA, m.ACh, m["5HT"])
+    p("  meta-parameters: alpha %.4f  beta %.3f  gamma %.3f  lambda %.3f  gain %.3f  withhold bias %.3f",
+      m.params.learning_rate, m.params.inverse_temperature, m.params.discount, m.params.trace_decay,
+      m.params.gain, m.params.withhold_bias)
+  end
   return table.concat(out, "\n")
 end
 
