@@ -15,7 +15,13 @@ WARN        := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
 # never reads the FP exception flags); it lets gcc turn the clamps of nm_tanh into min/max so the activation
 # loop vectorises (3x16 step 334 -> 292 ns, 3x64 791 -> 618 ns).
 FP_FLAGS    := -ffp-contract=off -fno-trapping-math
-ALL_CFLAGS  := $(WARN) $(FP_FLAGS) $(CFLAGS) -fPIC $(BLAS_CFLAGS)
+# Link-time optimisation: the step crosses small files with one job each (learner, layer table, predictor,
+# modulators); LTO inlines across them, so the layout costs nothing (3x64 step, callgrind: 147.4M -> 137.8M
+# instructions for 20,000 steps, below the 141.0M of the single-file core it replaced). Results are unchanged:
+# no floating-point option differs. LTO= turns it off (the sanitizer build does).
+LTO         ?= -flto=auto
+ALL_CFLAGS  := $(WARN) $(FP_FLAGS) $(CFLAGS) $(LTO) -fPIC $(BLAS_CFLAGS)
+AR          := gcc-ar
 BUILD       ?= build
 LUA54       ?= lua5.4
 LUAJIT      ?= luajit
@@ -47,7 +53,7 @@ $(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BU
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libneuromod.so.$(SOVERSION) -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
+	$(CC) -shared $(LTO) $(CFLAGS) -Wl,-soname,libneuromod.so.$(SOVERSION) -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
 	ln -sf libneuromod.so $(BUILD)/lib/libneuromod.so.$(SOVERSION)
 
 $(LIB_A): $(CORE_OBJ)
@@ -82,7 +88,7 @@ test: all $(C_TESTS)
 # interpreter's own exit-time allocations are not ours (the C tests keep it on).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core
+	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -165,7 +171,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/bin/neuromod
 
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
-	$(CC) $(ALL_CFLAGS) -O2 -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.

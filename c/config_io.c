@@ -53,11 +53,11 @@ void nm_config_section_write(const nm_agent_config *g, unsigned char *buf)
         nm_put_u32(&c, (uint32_t)elements(f));
         for (e = 0; e < elements(f); e++) {
             if (f->kind == NM_FIELD_REAL) {
-                double v;
+                double v = 0.0;
                 nm_config_get(g, f->name, e, &v);
                 nm_put_f32(&c, (float)v);
             } else {
-                uint64_t v;
+                uint64_t v = 0;
                 nm_config_get_u64(g, f->name, e, &v);
                 if (element_bytes(f) == 8) nm_put_u64(&c, v);
                 else nm_put_u32(&c, (uint32_t)v);

@@ -103,7 +103,7 @@ static void gradcheck(nm_activation f, size_t l1, size_t l2)
     for (i = 0; i < P; i++) theta[i] *= 3.0f;
     nm_agent_gradient(a, x, 4, act, 1.0f, 0.7f, g);
     for (t = 0; t < T; t++) {
-        nm_tensor_info info;
+        nm_tensor_info info = { NULL, 0, 0, 0 };
         size_t bad = 0, n;
         double worst = 0;
         nm_agent_tensor(a, t, &info);
@@ -677,6 +677,7 @@ static void test_changepoint(void)
         float x[3], r;
         int aa, ab, as, i;
         nm_modulator_state ma, ms;
+        memset(&ma, 0, sizeof ma); memset(&ms, 0, sizeof ms);
         for (i = 0; i < 3; i++) x[i] = (float)(2.0 * nm_rng_uniform(&env) - 1.0);
         nm_agent_act(a, x, 3, &aa);
         nm_agent_act(b, x, 3, &ab);

@@ -251,7 +251,6 @@ local i64_lo = ffi.cast("uint32_t *", i64_out) + (ffi.abi("le") and 0 or 1)
 local i64_hi = ffi.cast("int32_t *", i64_out) + (ffi.abi("le") and 1 or 0)
 local modstate = ffi.new("nm_modulator_state")
 local tensor_info = ffi.new("nm_tensor_info")
-local probs_buf = ffi.new("float[256]")
 local value_buf = ffi.new("float[1]")
 local agent_out = ffi.new("nm_agent *[1]")
 local msg_buf = ffi.new("char[512]")
@@ -289,22 +288,7 @@ local function argerror(depth, arg, extramsg)
   error(format("bad argument #%d to '%s' (%s)", arg, name or "?", extramsg), 3 + depth)
 end
 
--- The value of luaL_checkinteger / luaL_checknumber / luaL_optnumber (helpers of an API function).
-local function checkinteger(v, arg, none)
-  local x = v
-  if type(x) == "string" then x = tonumber(x) end
-  if type(x) ~= "number" then argerror(1, arg, "number expected, got " .. (none and "no value" or tname(v))) end
-  if x ~= floor(x) or x >= 2^63 or x < -2^63 then argerror(1, arg, "number has no integer representation") end
-  return x
-end
-
-local function checknumber(v, arg, none)
-  local x = v
-  if type(x) == "string" then x = tonumber(x) end
-  if type(x) ~= "number" then argerror(1, arg, "number expected, got " .. (none and "no value" or tname(v))) end
-  return x
-end
-
+-- The value of luaL_optnumber (a helper of an API function).
 local function optnumber(v, arg, dflt)
   if v == nil then return dflt end
   local x = v
