@@ -39,9 +39,9 @@ CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core
+C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant
 
-.PHONY: all test sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run
+.PHONY: all test prop sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -82,6 +82,12 @@ TEST_ENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lu
 
 test: all $(C_TESTS)
 	@$(TEST_ENV) sh c/test/run.sh "$(BUILD)" "$(C_TESTS)" "$(BUSTED)" "$(LUA54) $(LUAJIT)"
+
+# The property test of the agent's invariant (c/test/prop_invariant.c) for longer than `make test` runs it.
+PROP_CALLS ?= 5000000
+PROP_SEED  ?= 1
+prop: $(BUILD)/test/prop_invariant
+	./$(BUILD)/test/prop_invariant $(PROP_CALLS) $(PROP_SEED)
 
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
 # loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
@@ -188,6 +194,7 @@ clean:
 help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
 	@echo "make test       C tests and busted specs"
+	@echo "make prop       the invariant's property test, PROP_CALLS=5000000 random calls"
 	@echo "make sanitize   the tests under ASan + UBSan"
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"

@@ -17,6 +17,28 @@ static const nm_learner_ops *learner_find(nm_model model)
     return (unsigned)model < NM_N_MODELS ? learners[model] : NULL;
 }
 
+/* Names the first non-finite value of a modulator state for a message; "" if all are finite. */
+static void describe_nonfinite(const nm_agent *a, const nm_modstate *m, char *out, size_t len)
+{
+    int p, k;
+    out[0] = '\0';
+    for (p = 0; p < NM_N_PARAMS; p++)
+        if (!isfinite(m->params[p])) {
+            nm_write_msg(out, len, "the meta-parameter %s would be %g (from base.%s and the mapping row %s; "
+                         "its entries or the interactions are too large)", nm_param_name(p), (double)m->params[p],
+                         nm_param_name(p), nm_param_name(p));
+            return;
+        }
+    for (k = 0; k < NM_N_MODULATORS; k++)
+        if (!isfinite(m->level[k]) || !isfinite(m->factor[k])) {
+            nm_write_msg(out, len, "the level of %s would be %g (interactions.%s too large)",
+                         nm_modulator_name(k), (double)m->level[k], nm_modulator_name(k));
+            return;
+        }
+    (void)a;
+    nm_write_msg(out, len, "the modulator state would overflow (reward or surprise too large)");
+}
+
 nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen)
 {
     nm_agent *a;
@@ -67,6 +89,15 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
         nm_mod_effects_of(&a->cfg, &a->mod, a->block + a->off_sal, a->block + a->off_act, &fx);
         nm_agent_apply_effects(a, &fx);
     }
+    /* the invariant from the start: a config whose initial meta-parameters overflow is refused by name */
+    if (!a->kern->all_finite(sizeof a->mod / sizeof(float), (const float *)&a->mod) ||
+        !a->kern->all_finite(a->off_sal - a->off_gain, a->block + a->off_gain)) {
+        char why[200];
+        describe_nonfinite(a, &a->mod, why, sizeof why);
+        nm_write_msg(msg, msglen, "config: %s", why);
+        nm_agent_free(a);
+        return NM_ERR_ARG;
+    }
     *out = a;
     return NM_OK;
 }
@@ -101,7 +132,7 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     if (!a) return NM_ERR_ARG;
     if (!action) return nm_fail(a, NM_ERR_ARG, "action is NULL");
     if ((st = check_obs(a, "obs", obs, n)) != NM_OK) return st;
-    a->learner->act(a, obs, action);
+    if ((st = a->learner->act(a, obs, action)) != NM_OK) return st;
     memcpy(a->block + a->off_obs, obs, n * sizeof *obs);   /* a checkpoint redoes the forward pass from it */
     a->pending = 1;
     a->pending_action = *action;
@@ -140,17 +171,61 @@ void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx)
                              a->block + a->off_attn);
 }
 
-void nm_agent_modulate(nm_agent *a, const nm_mod_signals *sig, int *reset)
+/* The modnext scratch: the step's salience (n_obs), activity (hidden units), focus (hidden units), set (n_obs). */
+static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
+
+nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_modstate *next, nm_mod_effects *fx)
 {
+    const nm_agent_config *c = &a->cfg;
+    float *scratch = a->block + a->off_modnext;
+    size_t units = hidden_units(a), n = c->n_obs, l, i;
     nm_mod_vectors vec;
-    nm_mod_effects fx;
-    vec.salience_in = vec.salience_out = a->block + a->off_sal;
-    vec.activity_in = vec.activity_out = a->block + a->off_act;
-    fx.focus = a->block + a->off_gain;     /* the factors go where they are combined */
-    fx.set = a->block + a->off_attn;
-    nm_mod_step(&a->cfg, &a->modc, &a->mod, sig, &a->mod, &vec, &fx);
-    nm_agent_apply_effects(a, &fx);
-    *reset = fx.reset;
+    char why[200];
+    vec.salience_in = a->block + a->off_sal;
+    vec.activity_in = a->block + a->off_act;
+    /* vectors the step does not advance stay where they are (no copy) */
+    vec.salience_out = nm_mod_wants_salience(c) ? scratch : a->block + a->off_sal;
+    vec.activity_out = nm_mod_wants_activity(c) ? scratch + n : a->block + a->off_act;
+    fx->focus = scratch + n + units;
+    fx->set = scratch + n + 2 * units;
+    nm_mod_step(c, &a->modc, &a->mod, sig, next, &vec, fx);
+    /* the state is all floats: one pass of the finite test */
+    if (!a->kern->all_finite(sizeof *next / sizeof(float), (const float *)next)) {
+        describe_nonfinite(a, next, why, sizeof why);
+        return nm_fail(a, NM_ERR_NUMERIC, "learn: %s; the agent is unchanged", why);
+    }
+    /* the gain and attention that commit composes, in its arithmetic (nm_mod_compose_*): a unit's gain is at most
+     * its layer's budget G n, an input's attention A x set */
+    for (l = 0; l < c->n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        float kk;
+        if (!fx->focused[l]) continue;
+        kk = next->params[NM_P_GAIN] * (float)L->out / fx->focus_sum[l];
+        for (i = 0; i < L->out; i++)
+            if (!isfinite(fx->focus[L->gain + i] * kk))
+                return nm_fail(a, NM_ERR_NUMERIC, "learn: the gain of trunk%lu unit %lu would not be finite "
+                               "(gain %g, gain_focus %g); the agent is unchanged", (unsigned long)l + 1,
+                               (unsigned long)i + 1, (double)next->params[NM_P_GAIN], (double)c->gain_focus);
+    }
+    if (fx->has_set)
+        for (i = 0; i < n; i++)
+            if (!isfinite(next->params[NM_P_ATTENTION] * fx->set[i]))
+                return nm_fail(a, NM_ERR_NUMERIC, "learn: the attention of input %lu would not be finite "
+                               "(attention %g); the agent is unchanged", (unsigned long)i + 1,
+                               (double)next->params[NM_P_ATTENTION]);
+    return NM_OK;
+}
+
+void nm_agent_modulate_commit(nm_agent *a, const nm_modstate *next, const nm_mod_effects *fx, int *reset)
+{
+    const float *scratch = a->block + a->off_modnext;
+    size_t n = a->cfg.n_obs;
+    a->mod = *next;
+    if (nm_mod_wants_salience(&a->cfg)) memcpy(a->block + a->off_sal, scratch, n * sizeof(float));
+    if (nm_mod_wants_activity(&a->cfg))
+        memcpy(a->block + a->off_act, scratch + n, hidden_units(a) * sizeof(float));
+    nm_agent_apply_effects(a, fx);
+    *reset = fx->reset;
 }
 
 void nm_agent_reset_traces(nm_agent *a)

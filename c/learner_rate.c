@@ -31,16 +31,71 @@ static void rate_init(nm_agent *a)
     nm_net_init(a);
 }
 
-static void rate_act(nm_agent *a, const float *obs, int *action)
+/* Names the first non-finite value of a forward cache (act's message). */
+static nm_status forward_fail(nm_agent *a, const float *obs, const float *cache)
 {
-    float *cache = a->block + a->off_cache, *trace = a->block + a->off_trace;
+    const nm_cache_layout *cl = &a->cl;
+    size_t i, l;
+    for (i = 0; i < a->cfg.n_obs; i++)
+        if (!isfinite(cache[cl->input + i]))
+            return nm_fail(a, NM_ERR_NUMERIC, "act: obs[%lu] = %g times its attention %g is not finite; the agent "
+                           "is unchanged", (unsigned long)i + 1, (double)obs[i],
+                           (double)a->block[a->off_attn + i]);
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        for (i = 0; i < L->out; i++)
+            if (!isfinite(cache[L->pre + i]))
+                return nm_fail(a, NM_ERR_NUMERIC, "act: the pre-activation of trunk%lu unit %lu is %g (its gain "
+                               "%g; largest |obs| too large for the weights); the agent is unchanged",
+                               (unsigned long)l + 1, (unsigned long)i + 1, (double)cache[L->pre + i],
+                               (double)a->block[a->off_gain + L->gain + i]);
+    }
+    return nm_fail(a, NM_ERR_NUMERIC, "act: the policy or value is not finite (inverse_temperature %g, "
+                   "withhold_bias %g); the agent is unchanged", (double)a->mod.params[NM_P_INVERSE_TEMPERATURE],
+                   (double)a->mod.params[NM_P_WITHHOLD_BIAS]);
+}
+
+/* A trace bound below this keeps every trace entry finite with room for the rounding the bound ignores. */
+#define NM_SAFE_BOUND 1e37
+
+/* Act computes into the cache and the trace, and keeps them only when finite: the forward pass is checked (one
+ * pass over the cache), the trace by its norm bound, scanned only when the bound cannot vouch for it. Undoing a
+ * refused act restores the trace from the backup, the generator, and the pending step's cache (redone from its
+ * observation, as a checkpoint load does). */
+static nm_status rate_act(nm_agent *a, const float *obs, int *action)
+{
+    float *cache = a->block + a->off_cache, *trace = a->block + a->off_trace, *backup = a->block + a->off_backup;
+    nm_rng rng0 = a->rng;
+    nm_status st;
+    double bound;
     float decay;
     nm_net_forward(a, obs, cache, 0);
+    if (!a->kern->all_finite(a->cl.size, cache)) {
+        st = forward_fail(a, obs, cache);
+        goto undo_cache;
+    }
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
+    memcpy(backup, trace, a->n_traced * sizeof *trace);
     /* |decay e + g| <= decay |e| + |g|: a bound on the trace norm that costs O(width) per step */
-    a->trace_bound = decay * a->trace_bound +
-                     sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay, trace));
+    bound = decay * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay, trace));
+    if (!(bound < NM_SAFE_BOUND)) {
+        if (!a->kern->all_finite(a->n_traced, trace)) {
+            memcpy(trace, backup, a->n_traced * sizeof *trace);
+            a->rng = rng0;
+            st = nm_fail(a, NM_ERR_NUMERIC, "act: the step would make an eligibility trace non-finite (an "
+                         "observation too large for the weights and gain); the agent is unchanged");
+            goto undo_cache;
+        }
+        /* unknown (a loaded trace) or overflowed in double: the exact norm is a bound too; only whether learn
+         * takes the exact norm for clipping depends on it, never a result */
+        if (!isfinite(bound)) bound = sqrt(nm_sumsq(a->kern, a->n_traced, trace));
+    }
+    a->trace_bound = bound;
+    return NM_OK;
+undo_cache:
+    if (a->pending) nm_net_forward(a, a->block + a->off_obs, cache, 0);
+    return st;
 }
 
 /* Consolidation as two coupled synaptic variables (Benna & Fusi 2016): each weight is pulled toward a slow
@@ -59,17 +114,42 @@ static void consolidate(nm_agent *a)
     }
 }
 
+/* Whether theta + step e, then consolidation, stays finite, in the update's arithmetic. reach = |step| |e| (a
+ * bound): a finite weight moved by at most 1e30 stays finite (half an ulp at FLT_MAX is 1.0e31), so without
+ * consolidation the pass over every weight is needed only beyond that (never with clipping on: max_update is at
+ * most 1e30). Consolidation can overflow on its own (theta - anchor), so it is always checked. */
+static int update_finite(nm_agent *a, float step, double reach)
+{
+    const float *theta = a->block + a->off_params, *trace = a->block + a->off_trace;
+    const float *anchor = a->block + a->off_anchor;
+    float kappa = a->mod.params[NM_P_CONSOLIDATION], follow = 1.0f / a->cfg.tau_tonic[NM_5HT];
+    size_t i, n = a->n_anchor;
+    int ok = 1;
+    if (!n) return reach * (1.0 + 1e-3) <= 1e30 || a->kern->axpy_finite(a->n_traced, step, trace, theta);
+    if (kappa > 0.5f) kappa = 0.5f;
+    for (i = 0; i < n; i++) {
+        float t = theta[i] + step * trace[i], d = t - anchor[i];
+        ok &= isfinite(t - kappa * d) && isfinite(anchor[i] + follow * (d - kappa * d));
+    }
+    return ok;
+}
+
 static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, int terminal)
 {
     float *cache = a->block + a->off_cache, *next = a->block + a->off_next;
     float *params = a->block + a->off_params, *trace = a->block + a->off_trace;
+    float *backup = a->block + a->off_backup;
     const float *h = nm_net_features(a, cache);
     float v, v_next = 0.0f, gamma, delta, step;
     float *wq, *wu;
-    int act = a->pending_action, reset = 0, pred_ok;
+    int act = a->pending_action, reset = 0, pred_ok, salience;
     size_t l, F = a->n_features;
+    double enorm = a->trace_bound;
     nm_prediction pr;
     nm_mod_signals sig;
+    nm_modstate mod_next;
+    nm_mod_effects fx;
+    nm_status st;
 
     v = cache[a->cl.value];
     if (!terminal) {
@@ -87,7 +167,9 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
      * result is the same as always computing it. */
     if (a->cfg.max_update > 0.0f && isfinite(step) &&
         !(fabs((double)step) * a->trace_bound * (1.0 + 1e-3) <= a->cfg.max_update)) {
-        double norm = sqrt(nm_sumsq(a->kern, a->n_traced, trace)) * fabs((double)step);
+        double norm;
+        enorm = sqrt(nm_sumsq(a->kern, a->n_traced, trace));
+        norm = enorm * fabs((double)step);
         if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
     }
     /* the outcome predictor and its uncertainty head, for the action taken only (from the act-time h) */
@@ -95,16 +177,9 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     wu = params + a->var_w + (size_t)act * F;
     pred_ok = nm_predictor_observe(a->kern, &a->cfg, F, h, wq, params[a->pred_b + act], wu, params[a->var_b + act],
                                    reward, &pr);
-    /* With clipping on, one update moves a weight by at most max_update, so it cannot overflow a finite
-     * weight in any realistic run and the full pre-check pass is only needed without clipping. */
-    if (!pred_ok || !isfinite(step) ||
-        (a->cfg.max_update <= 0.0f && !a->kern->axpy_finite(a->n_traced, step, trace, params)))
+    if (!pred_ok || !isfinite(step) || !update_finite(a, step, fabs((double)step) * enorm))
         return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
-
-    nm_axpy(a->kern, a->n_traced, step, trace, params);
-    if (a->n_anchor) consolidate(a);
-    nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
 
     /* the modulators' signals: the step's outcome, the act-time activity and, when the attentional set is on,
      * the input attributions (after this step's update; into the s' cache, which learn no longer needs) */
@@ -114,12 +189,31 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     sig.expected = pr.expected;
     for (l = 0; l < a->cfg.n_layers; l++) sig.activity[l] = cache + a->layer[l].post;
     sig.salience = NULL;
-    if (nm_mod_wants_salience(&a->cfg)) {
+    /* The modulator step reads no weight unless the attentional set is on, so it is taken (and checked) before
+     * the update; with the set on it follows the update, which is undone from a backup if the step is refused. */
+    salience = nm_mod_wants_salience(&a->cfg);
+    if (!salience) {
+        if ((st = nm_agent_modulate_prepare(a, &sig, &mod_next, &fx)) != NM_OK) return st;
+    } else {
+        memcpy(backup, params, a->n_params * sizeof *params);
+        memcpy(backup + a->n_params, a->block + a->off_anchor, a->n_anchor * sizeof *params);
+    }
+
+    nm_axpy(a->kern, a->n_traced, step, trace, params);
+    if (a->n_anchor) consolidate(a);
+    nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
+
+    if (salience) {
         float *dh = a->block + a->off_scratch;
         nm_net_salience(a, cache, act, dh, dh + a->max_width, next);
         sig.salience = next;
+        if ((st = nm_agent_modulate_prepare(a, &sig, &mod_next, &fx)) != NM_OK) {
+            memcpy(params, backup, a->n_params * sizeof *params);
+            memcpy(a->block + a->off_anchor, backup + a->n_params, a->n_anchor * sizeof *params);
+            return st;
+        }
     }
-    nm_agent_modulate(a, &sig, &reset);
+    nm_agent_modulate_commit(a, &mod_next, &fx, &reset);
     if (terminal || reset) {
         memset(trace, 0, a->n_traced * sizeof *trace);
         a->trace_bound = 0.0;

@@ -74,7 +74,9 @@ void nm_net_layout(nm_agent *a)
     a->off_next = a->off_cache + cl->size;
     a->off_scratch = a->off_next + cl->size;
     a->off_obs = a->off_scratch + 2 * width;
-    a->block_len = a->off_obs + c->n_obs;
+    a->off_backup = a->off_obs + c->n_obs;
+    a->off_modnext = a->off_backup + a->n_params + a->n_anchor;
+    a->block_len = a->off_modnext + 2 * (gain + c->n_obs);
 }
 
 void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)

@@ -14,6 +14,9 @@
  *   cache    forward activations of the pending step, for its learn (a checkpoint redoes them from obs)
  *   scratch  backward buffers and the forward pass of s'
  *   obs      the observation of the pending step (act keeps it so a checkpoint can redo the forward pass)
+ *   backup   what a step overwrites before it knows the result is finite: act's trace, or (attentional set on)
+ *            learn's weights and anchor, restored if not (n_params + n_anchor floats)
+ *   modnext  the modulator step's salience, activity, focus and set, committed only when finite
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
@@ -35,6 +38,7 @@ typedef struct nm_kernels {
     void (*head_backward)(size_t n, float decay, float g, const float *h, float *trace, const float *w, float *dh);
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
+    int (*all_finite)(size_t n, const float *x);
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
 const nm_kernels *nm_kernels_find(const char *name);
@@ -149,6 +153,7 @@ struct nm_agent {
     size_t block_len;
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
+    size_t off_backup, off_modnext;
 
     nm_mod_consts modc;            /* derived from the config */
 
@@ -171,8 +176,9 @@ struct nm_learner_ops {
     const char *name;
     void (*layout)(nm_agent *a);   /* shapes, parameter slices and the block's offsets from the config */
     void (*init)(nm_agent *a);     /* initial weights and per-unit state (block zeroed, rng seeded) */
-    /* chooses an action for a checked obs and takes the step's gradient into the traces */
-    void (*act)(nm_agent *a, const float *obs, int *action);
+    /* chooses an action for a checked obs and takes the step's gradient into the traces; NM_ERR_NUMERIC (and
+     * nothing changed) if the forward pass or the traces would not be finite */
+    nm_status (*act)(nm_agent *a, const float *obs, int *action);
     /* learns from the pending act's outcome (next_obs NULL when terminal without one); nothing changes on
      * failure */
     nm_status (*learn)(nm_agent *a, float reward, const float *next_obs, int terminal);
@@ -242,8 +248,10 @@ void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, 
 static inline float nm_tanh(float x)
 {
     const float c = 7.90531110763549805f;
-    float xc = x < c ? x : c;                  /* two plain selects (not nested), which gcc turns into */
-    xc = xc > -c ? xc : -c;                    /* min/max, so loops of nm_tanh vectorise */
+    /* Two plain selects (not nested), which gcc turns into min/max, so loops of nm_tanh vectorise. Each keeps x
+     * when the comparison is false, so a NaN passes through to the finiteness checks instead of becoming 1. */
+    float xc = x > c ? c : x;
+    xc = xc < -c ? -c : xc;
     float x2 = xc * xc;
     float p = -2.76076847742355e-16f;
     float q = 1.19825839466702e-06f;
@@ -337,8 +345,12 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
 
 /* agent.c: applies the modulators' effects to the gain and attention vectors */
 void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx);
-/* one modulator step from the signals of a learn step, applied; *reset when NA calls for clearing traces */
-void nm_agent_modulate(nm_agent *a, const nm_mod_signals *sig, int *reset);
+/* One modulator step from the signals of a learn step, in two halves: prepare computes it into *next and the
+ * modnext scratch and checks that the state, gain and attention it leads to are finite (NM_ERR_NUMERIC with a
+ * message naming the value otherwise; nothing is changed either way); commit applies it. *reset when NA calls
+ * for clearing the traces. */
+nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_modstate *next, nm_mod_effects *fx);
+void nm_agent_modulate_commit(nm_agent *a, const nm_modstate *next, const nm_mod_effects *fx, int *reset);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */

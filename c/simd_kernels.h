@@ -120,6 +120,21 @@ NM_KERNEL_ATTR static int NM_KERNEL(axpy_finite)(size_t n, float alpha, const fl
     return !bad;
 }
 
+/* True if every x[i] is finite: the largest magnitude's bits (an unsigned max, which vectorises as a reduction
+ * where a float one would not) stay below the infinity's. */
+NM_KERNEL_ATTR static int NM_KERNEL(all_finite)(size_t n, const float *restrict x)
+{
+    size_t i;
+    uint32_t mx = 0;
+    for (i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], sizeof u);
+        u &= 0x7fffffffu;
+        mx = u > mx ? u : mx;
+    }
+    return mx < 0x7f800000u;
+}
+
 /* decayed trace entry d plus a x v, or d alone when a is 0 (the row has no gradient) */
 #define NM_DECAY_ADD(a, d, v) ((a) == 0.0f ? (d) : (d) + (a) * (v))
 
@@ -184,5 +199,5 @@ NM_KERNEL_ATTR static void NM_KERNEL(tanh_backward)(size_t n, const float *restr
 static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite)
+    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite)
 };

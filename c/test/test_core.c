@@ -867,6 +867,74 @@ static void test_mod_pure(void)
     nm_agent_free(a);
 }
 
+static int params_finite(nm_agent *a)
+{
+    size_t i, n = nm_agent_param_count(a);
+    const float *p = nm_agent_params(a);
+    for (i = 0; i < n; i++) if (!isfinite(p[i])) return 0;
+    return 1;
+}
+
+static int reloads(nm_agent *a)
+{
+    size_t n = nm_agent_checkpoint_size(a);
+    unsigned char *buf = malloc(n);
+    nm_agent *b = NULL;
+    int ok = buf && nm_agent_save_buffer(a, buf, n) == NM_OK && nm_agent_load_buffer(buf, n, &b, NULL, 0) == NM_OK;
+    nm_agent_free(b);
+    free(buf);
+    return ok;
+}
+
+/* The three ways an agent was corrupted silently: a huge finite observation, a mapping entry the config accepts
+ * driving the gain to overflow, and a NaN that the activation's clamp turned into 1. */
+static void test_finite_invariant(void)
+{
+    nm_agent_config c;
+    nm_agent *a;
+    float obs[3] = { 0.5f, -0.5f, 1.0f }, huge[3] = { 3e38f, 3e38f, 3e38f };
+    int act, t, bad = 0, refused = 0, named = 1;
+    uint64_t h;
+    nm_status st;
+
+    CHECK(isnan(nm_tanh(NAN)) && nm_tanh(INFINITY) == nm_tanh(100.0f) && nm_tanh(-INFINITY) == -nm_tanh(100.0f),
+          "nm_tanh lets NaN through and still clamps the infinities");
+
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2;
+    nm_agent_new(&c, &a, NULL, 0);
+    for (t = 0; t < 50; t++) { nm_agent_act(a, obs, 3, &act); nm_agent_learn(a, act ? 1.0f : 0.0f, obs, 3, t % 10 == 9); }
+    h = nm_agent_state_hash(a);
+    st = nm_agent_act(a, huge, 3, &act);
+    CHECK(st == NM_ERR_NUMERIC && nm_agent_state_hash(a) == h && strstr(nm_agent_error(a), "obs") != NULL,
+          "obs {3e38 x 3} is refused and changes nothing: %s", nm_agent_error(a));
+    for (t = 0; t < 50; t++) {
+        if (nm_agent_act(a, obs, 3, &act) != NM_OK) bad++;
+        if (nm_agent_learn(a, act ? 1.0f : 0.0f, obs, 3, t % 10 == 9) != NM_OK) bad++;
+    }
+    CHECK(bad == 0 && params_finite(a) && reloads(a), "after the huge obs the agent still learns and reloads (%d)", bad);
+    nm_agent_free(a);
+
+    /* mapping.gain.NA = 100, within the accepted range: NA's rise multiplies the gain by up to e^100. Each call
+     * either succeeds or is refused with NM_ERR_NUMERIC and a message; the agent stays finite throughout. */
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2;
+    c.mapping[NM_P_GAIN][NM_NA] = 100.0f;
+    nm_agent_new(&c, &a, NULL, 0);
+    bad = 0;
+    for (t = 0; t < 6000; t++) {
+        int cue = (t / 7) % 3, good = ((t / 500) % 2) ? cue != 1 : cue == 1;
+        float o[3] = { cue == 0, cue == 1, cue == 2 }, r;
+        if (nm_agent_act(a, o, 3, &act) != NM_OK) { refused++; named &= nm_agent_error(a)[0] != 0; continue; }
+        r = (act == 1) == good ? 1.0f : -1.0f;
+        st = nm_agent_learn(a, r, o, 3, 1);
+        if (st != NM_OK) { refused++; named &= st == NM_ERR_NUMERIC && nm_agent_error(a)[0] != 0; nm_agent_reset_traces(a); }
+        if (!params_finite(a)) bad++;
+    }
+    CHECK(bad == 0 && named && reloads(a), "mapping.gain.NA = 100: finite throughout (%d refused)", refused);
+    nm_agent_free(a);
+}
+
 int main(void)
 {
     test_config();
@@ -888,6 +956,7 @@ int main(void)
     test_no_allocation();
     test_tables();
     test_mod_pure();
+    test_finite_invariant();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

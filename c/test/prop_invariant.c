@@ -1,0 +1,206 @@
+/*
+ * prop_invariant.c -- a property test of the agent's invariant: after any call, whatever its arguments, the
+ * weights, traces, gain, attention and modulator state are finite, a refused step changes nothing (the state
+ * hash is the same), and every checkpoint saved loads again to the same state.
+ *
+ * Random configs within the ranges the config table accepts (drawn field by field through the by-name API, so a
+ * new field is covered without a change here), random observations and rewards up to +-FLT_MAX including
+ * subnormals, random call orders: act, learn (terminal or not), reset, save/load round trips through buffers,
+ * free and new.
+ *   prop_invariant [calls] [seed]      (default 200000 calls; `make prop` runs more)
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "neuromod.h"
+
+static uint64_t rs;
+static uint64_t rnd(void)
+{
+    rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;
+    return rs;
+}
+static double unif(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+static size_t below(size_t n) { return (size_t)(rnd() % n); }
+
+/* A float from every region: ordinary values, 0, subnormals, the extremes and anything in between. */
+static float any_float(void)
+{
+    float v;
+    switch (below(8)) {
+    case 0: v = (float)(2.0 * unif() - 1.0); break;
+    case 1: v = (float)(20.0 * unif() - 10.0); break;
+    case 2: v = 0.0f; break;
+    case 3: v = (float)(unif() * FLT_MIN); break;                       /* subnormal */
+    case 4: v = FLT_MAX; break;
+    case 5: v = (float)ldexp(unif(), (int)below(256) - 126); break;     /* any exponent */
+    case 6: v = (float)(1e3 * (2.0 * unif() - 1.0)); break;
+    default: v = (float)ldexp(1.0, (int)below(20) + 100); break;        /* 1e30 .. */
+    }
+    return (rnd() & 1) ? -v : v;
+}
+/* mostly ordinary inputs, so that agents learn for a while between the extreme ones */
+static float input(void) { return below(10) ? (float)(2.0 * unif() - 1.0) : any_float(); }
+
+/* One element within [lo, hi]: an end, a value near the low end, or log- or linearly spread. */
+static double draw_real(double lo, double hi)
+{
+    switch (below(5)) {
+    case 0: return lo;
+    case 1: return hi;
+    case 2: return lo + (hi - lo) * unif() * 1e-6;
+    case 3:
+        if (lo > 0) return exp(log(lo) + (log(hi) - log(lo)) * unif());
+        return lo + (hi - lo) * unif();
+    default: {
+        double m = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi), x = ldexp(unif(), (int)below(40) - 20);
+        x = (rnd() & 1) ? -x : x;
+        if (m < 1) x *= m;
+        return x < lo ? lo : (x > hi ? hi : x);
+    }
+    }
+}
+
+static void random_config(nm_agent_config *c)
+{
+    size_t f, i, nf = nm_config_field_count();
+    nm_agent_config_default(c);
+    c->n_obs = 1 + below(5);
+    c->n_actions = 2 + below(3);
+    for (f = 0; f < nf; f++) {
+        const nm_config_field *fd = nm_config_field_at(f);
+        size_t n = fd->rows * fd->cols;
+        if (fd->flags & NM_F_STRUCTURAL) continue;    /* the shape is drawn below */
+        for (i = 0; i < n; i++) {
+            double lo, hi, v;
+            if (below(3)) continue;                   /* keep most defaults, so that agents also learn */
+            if (nm_config_range(fd->name, i, &lo, &hi, NULL) != NM_OK) continue;
+            switch (fd->kind) {
+            case NM_FIELD_COUNT: continue;            /* sizes: n_obs and n_actions are small on purpose */
+            case NM_FIELD_U64: nm_config_set_u64(c, fd->name, i, rnd(), NULL, 0); continue;
+            case NM_FIELD_ENUM: v = (double)below((size_t)hi + 1); break;
+            case NM_FIELD_MASK: v = (double)(rnd() & (uint64_t)hi); break;
+            default:
+                v = ((fd->flags & NM_F_ZERO_OFF) && below(2)) ? 0.0 : draw_real(lo, hi);
+                if (v >= hi && hi > lo) v = nextafter(hi, lo);   /* an open upper end (discount < 1) */
+            }
+            nm_config_set(c, fd->name, i, v, NULL, 0);
+        }
+    }
+    c->n_layers = below(3);
+    for (i = 0; i < c->n_layers; i++) c->hidden[i] = 1 + below(8);
+}
+
+static long failures;
+#define FAIL(...) do { fprintf(stderr, "prop_invariant: " __VA_ARGS__); fputc('\n', stderr); failures++; } while (0)
+
+static int all_finite(const float *x, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* The invariant, through the public API. */
+static int check(nm_agent *a, const char *after, long call)
+{
+    const nm_agent_config *c = nm_agent_get_config(a);
+    nm_modulator_state m;
+    float buf[64];
+    memset(&m, 0, sizeof m);
+    size_t l, n = nm_agent_checkpoint_size(a);
+    unsigned char *ck = malloc(n);
+    nm_agent *b = NULL;
+    char msg[256];
+    int ok = 1;
+    if (!all_finite(nm_agent_params(a), nm_agent_param_count(a))) { FAIL("call %ld (%s): a weight is not finite", call, after); ok = 0; }
+    nm_agent_get_modulators(a, &m);
+    if (!all_finite(m.level, 4) || !all_finite(m.phasic, 4) || !all_finite(m.tonic, 4) || !all_finite(m.params, 8) ||
+        !isfinite(m.surprise) || !isfinite(m.expected) || !isfinite(m.unexpected) || !isfinite(m.changepoint) ||
+        !isfinite(m.outlier_rate) || !isfinite(m.reward_short) || !isfinite(m.reward_variance) || !isfinite(m.utility_drop)) {
+        FAIL("call %ld (%s): the modulator state is not finite", call, after); ok = 0;
+    }
+    if (nm_agent_attention(a, buf, c->n_obs) != NM_OK || !all_finite(buf, c->n_obs)) { FAIL("call %ld (%s): attention", call, after); ok = 0; }
+    for (l = 0; l < c->n_layers; l++)
+        if (nm_agent_gain(a, l, buf, c->hidden[l]) != NM_OK || !all_finite(buf, c->hidden[l])) { FAIL("call %ld (%s): gain", call, after); ok = 0; }
+    /* the traces: the loader refuses a non-finite one */
+    if (!ck || nm_agent_save_buffer(a, ck, n) != NM_OK) { FAIL("call %ld (%s): save failed: %s", call, after, nm_agent_error(a)); ok = 0; }
+    else if (nm_agent_load_buffer(ck, n, &b, msg, sizeof msg) != NM_OK) { FAIL("call %ld (%s): the checkpoint does not load: %s", call, after, msg); ok = 0; }
+    else if (nm_agent_state_hash(a) != nm_agent_state_hash(b)) { FAIL("call %ld (%s): the loaded state differs", call, after); ok = 0; }
+    nm_agent_free(b);
+    free(ck);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    long calls = argc > 1 ? atol(argv[1]) : 200000, call, refused = 0, agents = 0;
+    nm_agent *a = NULL;
+    nm_agent_config cfg;
+    float obs[8], next[8];
+    char msg[256];
+    int pending = 0;
+    rs = argc > 2 ? strtoull(argv[2], NULL, 10) : 0x9E3779B97F4A7C15ull;
+    if (!rs) rs = 1;
+    for (call = 0; call < calls && failures < 10; call++) {
+        size_t i, n;
+        int op, act;
+        uint64_t h0;
+        nm_status st;
+        const char *what;
+        if (!a || below(2000) == 0) {
+            nm_agent_free(a);
+            a = NULL;
+            do random_config(&cfg); while (nm_agent_new(&cfg, &a, msg, sizeof msg) != NM_OK);
+            agents++;
+            pending = 0;
+        }
+        n = cfg.n_obs;
+        for (i = 0; i < n; i++) { obs[i] = input(); next[i] = input(); }
+        h0 = nm_agent_state_hash(a);
+        op = (int)below(100);
+        st = NM_OK;
+        if (op < 45 || !pending) {
+            what = "act";
+            st = nm_agent_act(a, obs, n, &act);
+            if (st == NM_OK) pending = 1;
+        } else if (op < 90) {
+            int terminal = below(8) == 0;
+            what = "learn";
+            st = nm_agent_learn(a, below(4) ? (float)(2.0 * unif() - 1.0) : any_float(), terminal && below(2) ? NULL : next,
+                                terminal && below(2) ? 0 : n, terminal);
+            if (st == NM_ERR_ARG) st = nm_agent_learn(a, 0.0f, next, n, terminal);
+            if (st == NM_OK) pending = 0;
+        } else if (op < 94) {
+            what = "reset";
+            nm_agent_reset_traces(a);
+            pending = 0;
+        } else {
+            size_t len = nm_agent_checkpoint_size(a);
+            unsigned char *ck = malloc(len);
+            nm_agent *b = NULL;
+            what = "save/load";
+            if (!ck || nm_agent_save_buffer(a, ck, len) != NM_OK || nm_agent_load_buffer(ck, len, &b, msg, sizeof msg) != NM_OK) {
+                FAIL("call %ld: save/load round trip failed: %s", call, msg);
+            } else {
+                if (nm_agent_state_hash(b) != h0) FAIL("call %ld: a loaded agent differs", call);
+                nm_agent_free(a);
+                a = b;
+            }
+            free(ck);
+        }
+        if (st != NM_OK) {
+            refused++;
+            if (st != NM_ERR_NUMERIC && st != NM_ERR_ARG) FAIL("call %ld: %s returned %s: %s", call, what, nm_strerror(st), nm_agent_error(a));
+            if (nm_agent_state_hash(a) != h0) FAIL("call %ld: a refused %s changed the agent (%s)", call, what, nm_agent_error(a));
+            if (st == NM_ERR_NUMERIC && !nm_agent_error(a)[0]) FAIL("call %ld: %s refused without a message", call, what);
+        }
+        check(a, what, call);
+    }
+    nm_agent_free(a);
+    printf("prop_invariant: %ld calls, %ld agents, %ld refused steps, %ld violations\n", call, agents, refused, failures);
+    printf("c: %d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
+    return failures ? 1 : 0;
+}
