@@ -4,10 +4,14 @@
 --
 --   lua5.4 experiments/cliff.lua [--seeds 5] [--first-seed 1] [--episodes 500] [--last 50] [--max-steps 1000]
 --
--- Conditions, each with the library's defaults otherwise and all four modulators:
+-- Conditions, each with the library's defaults otherwise (all four modulators unless said):
 --   withhold 0, punishment   the behaviour before withhold_action existed: the withhold bias on action 0 ("up")
 --   punishment               no withheld action (the grid declares none), 5-HT from punishment
 --   relative                 no withheld action, 5-HT from punishment beyond the expected
+--   DA+NA+ACh (no 5-HT)      no withheld action, 5-HT off
+--   DA only                  no withheld action, only DA on
+--   DA+5HT, punishment       no withheld action, DA and 5-HT on (5-HT's input alone, without NA and ACh)
+--   DA+5HT, relative
 -- An episode ends at the goal or after --max-steps moves (then counted with the return it had). Prints per seed
 -- and condition the mean return over the last --last episodes, the number of seeds better than -30, and the
 -- mean 5-HT level over those episodes' steps. Each condition sees the same seeds.
@@ -32,13 +36,20 @@ local CONDITIONS = {
   { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },
   { name = "punishment", withhold_action = false, serotonin_input = "punishment" },
   { name = "relative", withhold_action = false, serotonin_input = "relative" },
+  { name = "DA+NA+ACh (no 5-HT)", withhold_action = false, modulators = { DA = true, NA = true, ACh = true } },
+  { name = "DA only", withhold_action = false, modulators = { DA = true } },
+  { name = "DA+5HT, punishment", withhold_action = false, serotonin_input = "punishment",
+    modulators = { DA = true, ["5HT"] = true } },
+  { name = "DA+5HT, relative", withhold_action = false, serotonin_input = "relative",
+    modulators = { DA = true, ["5HT"] = true } },
 }
 
 -- mean return over the last o.last episodes, and the mean 5-HT level over their steps
 local function run(c, seed)
   local env = Grid{ seed = seed }
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
-                          withhold_action = c.withhold_action, serotonin_input = c.serotonin_input }
+                          withhold_action = c.withhold_action, serotonin_input = c.serotonin_input,
+                          modulators = c.modulators }
   local mods = {}
   local total, serotonin, steps_late = 0, 0, 0
   for e = 1, o.episodes do
