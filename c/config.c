@@ -68,7 +68,8 @@ static const field_def fields[] = { NM_CONFIG_FIELDS(X_FIELD) };
 
 /* The accessors read every element as its kind's C type; enums are stored as int. */
 typedef char enum_is_int[sizeof(nm_activation) == sizeof(int) && sizeof(nm_na_input) == sizeof(int) &&
-                         sizeof(nm_layer_kind) == sizeof(int) && sizeof(nm_model) == sizeof(int) ? 1 : -1];
+                         sizeof(nm_layer_kind) == sizeof(int) && sizeof(nm_model) == sizeof(int) &&
+                         sizeof(nm_5ht_input) == sizeof(int) ? 1 : -1];
 
 size_t nm_config_field_count(void) { return N_FIELDS; }
 
@@ -253,7 +254,7 @@ nm_status nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t
     const field_def *d;
     if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
     if (d->pub.kind == NM_FIELD_U64) *value = *(const uint64_t *)element(d, cfg, index);
-    else if (d->pub.kind == NM_FIELD_REAL) return NM_ERR_ARG;
+    else if (d->pub.kind == NM_FIELD_REAL || read_number(d, cfg, index) < 0) return NM_ERR_ARG; /* -1: none */
     else *value = (uint64_t)read_number(d, cfg, index);
     return NM_OK;
 }
@@ -322,6 +323,12 @@ nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t ms
                 return st;
             }
         }
+    }
+    /* relations between fields */
+    if (cfg->withhold_action != NM_ACTION_NONE && (size_t)cfg->withhold_action >= cfg->n_actions) {
+        nm_write_msg(msg, msglen, "withhold_action: expected an action 0 .. %lu or none, got %d",
+                     (unsigned long)cfg->n_actions - 1, cfg->withhold_action);
+        return NM_ERR_ARG;
     }
     return NM_OK;
 }

@@ -4,7 +4,8 @@
  *
  *   u32 field count, then per field:
  *     u8 name length, the C field name (no NUL), u8 kind (nm_field_kind), u32 element count,
- *     the elements: COUNT and U64 as u64, REAL as the f32 bits, ENUM and MASK as u32
+ *     the elements: COUNT and U64 as u64, REAL as the f32 bits, ENUM and MASK as u32, INDEX as u32 (two's
+ *     complement: -1, none, is 0xffffffff)
  *
  * A reader starts from the legacy values (nm_agent_config_legacy: what a file that lacks a field means, the
  * behaviour before the field existed) and overwrites the fields the file holds. A field it does not know is
@@ -56,6 +57,10 @@ void nm_config_section_write(const nm_agent_config *g, unsigned char *buf)
                 double v = 0.0;
                 nm_config_get(g, f->name, e, &v);
                 nm_put_f32(&c, (float)v);
+            } else if (f->kind == NM_FIELD_INDEX) {    /* two's complement: -1 (none) is 0xffffffff */
+                double v = 0.0;
+                nm_config_get(g, f->name, e, &v);
+                nm_put_u32(&c, (uint32_t)(int32_t)v);
             } else {
                 uint64_t v = 0;
                 nm_config_get_u64(g, f->name, e, &v);
@@ -125,7 +130,11 @@ nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_
             char why[200];
             nm_status st;
             if (f->kind == NM_FIELD_REAL) st = nm_config_set(g, f->name, e, (double)nm_get_f32(&c), why, sizeof why);
-            else {
+            else if (f->kind == NM_FIELD_INDEX) {
+                uint32_t u = nm_get_u32(&c);
+                st = nm_config_set(g, f->name, e, u > 0x7fffffffu ? (double)u - 4294967296.0 : (double)u, why,
+                                   sizeof why);
+            } else {
                 uint64_t v = element_bytes(f) == 8 ? nm_get_u64(&c) : nm_get_u32(&c);
                 st = nm_config_set_u64(g, f->name, e, v, why, sizeof why);
             }

@@ -34,6 +34,12 @@
  *                 (Niv et al. 2007). raw = tonic.
  *   5-HT:         phasic <- exp(-1/tau_p) phasic + max(0, -r) (aversive outcomes); tonic = running mean of the
  *                 punishment rate over tau_t (Daw, Kakade & Dayan 2002). raw = tonic.
+ *                 With serotonin_input = NM_5HT_RELATIVE the tonic part averages the punishment beyond the
+ *                 expected one instead, max(0, p - (1 - exp(-1/tau_p)) phasic) with phasic as it was before the
+ *                 step: (1 - decay) phasic is the mean punishment over the last tau_p steps, so no new state is
+ *                 kept. A steady cost per step is soon expected and stops driving 5-HT, while a punishment
+ *                 beyond the usual still does (the opponent signal of Daw, Kakade & Dayan 2002 is punishment
+ *                 relative to the average).
  *
  *   level_k = tanh(raw_k / scale_k) (signed for DA), 0 when the modulator is switched off; then the
  *   interactions: level_k *= exp(sum_j I[k][j] level_j), and the third factor of plasticity is
@@ -295,9 +301,13 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
 
     /* 5-HT */
     {
-        float pun = reward < 0.0f ? -reward : 0.0f;
+        float pun = reward < 0.0f ? -reward : 0.0f, drive = pun;
+        if (c->serotonin_input == NM_5HT_RELATIVE) {
+            float beyond = pun - (1.0f - mc->phasic_decay[NM_5HT]) * m->phasic[NM_5HT];
+            drive = beyond > 0.0f ? beyond : 0.0f;
+        }
         m->phasic[NM_5HT] = mc->phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
-        m->tonic[NM_5HT] += kt[NM_5HT] * (pun - m->tonic[NM_5HT]);
+        m->tonic[NM_5HT] += kt[NM_5HT] * (drive - m->tonic[NM_5HT]);
     }
     flush_state(m);
     compute_levels(c, m);

@@ -7,7 +7,7 @@
  *   u = attn . x                                      ACh input attention (per input)
  *   for each trunk layer l:  pre_l = gain_l . (W_l h_{l-1} + b_l),  h_l = f(pre_l)   NA gain (per unit)
  *   logits = Wp h + bp               (n_actions)
- *   pi     = softmax(beta * logits + withhold_bias * [1 0 .. 0])
+ *   pi     = softmax(beta * logits + withhold_bias * onehot(withhold_action))   (no bias if none)
  *   V      = wv . h + bv             the critic
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
  *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
@@ -133,8 +133,8 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     if (value_only) return;
     nm_gemv_bias(a->kern, A, F, p + a->policy_w, h, p + a->policy_b, logits);
 
-    /* softmax of beta * logits (+ bias on action 0), max-subtracted so it cannot overflow */
-    for (i = 0; i < A; i++) probs[i] = beta * logits[i] + (i == 0 ? bias : 0.0f);
+    /* softmax of beta * logits (+ bias on the withheld action), max-subtracted so it cannot overflow */
+    for (i = 0; i < A; i++) probs[i] = beta * logits[i] + ((int)i == c->withhold_action ? bias : 0.0f);
     mx = probs[0];
     for (i = 1; i < A; i++) if (probs[i] > mx) mx = probs[i];
     sum = 0.0f;

@@ -13,8 +13,8 @@
  *    releases it with the matching *_free, which accepts NULL.
  *  - No function prints, exits, aborts on bad input, or touches global state; each agent owns its RNG.
  *  - nm_agent_act and nm_agent_learn allocate nothing.
- *  - Actions are 0-based: 0 .. n_actions-1. By convention action 0 is "withhold" (fixate / no-go): the
- *    serotonergic withhold bias is added to its logit.
+ *  - Actions are 0-based: 0 .. n_actions-1. The serotonergic withhold bias is added to the logit of the action
+ *    config.withhold_action names (fixate / no-go; action 0 unless set, -1: no action gets it).
  *  - An agent is not thread-safe; distinct agents may be used from distinct threads.
  */
 #ifndef NEUROMOD_H
@@ -29,8 +29,8 @@ extern "C" {
 
 /* The version, defined here alone: the Makefile, the pkg-config file, the rock and both bindings read it from
  * these lines. NM_SOVERSION is the shared library's ABI number (libneuromod.so.N): it goes up whenever a
- * public struct or signature changes (2: the config struct became generated from NM_CONFIG_FIELDS, with
- * layer_kind and model added). */
+ * public struct or signature changes (2, release 0.2.0: the config struct became generated from NM_CONFIG_FIELDS,
+ * with layer_kind, model, withhold_action and serotonin_input added). */
 #define NM_VERSION_MAJOR 0
 #define NM_VERSION_MINOR 2
 #define NM_VERSION_PATCH 0
@@ -95,7 +95,8 @@ typedef enum nm_param {
     NM_P_TRACE_DECAY = 3,         /* lambda of the eligibility traces */
     NM_P_GAIN = 4,                /* multiplicative gain on hidden pre-activations (adaptive gain) */
     NM_P_ATTENTION = 5,           /* precision of the inputs: input attention sharpness */
-    NM_P_WITHHOLD_BIAS = 6,       /* additive bias on the logit of action 0 (behavioural inhibition) */
+    NM_P_WITHHOLD_BIAS = 6,       /* additive bias on the logit of config.withhold_action (behavioural
+                                     inhibition) */
     NM_P_CONSOLIDATION = 7,       /* weight of prior knowledge: per-step pull of each weight toward a slow
                                      anchor that follows it (kept only when its base value is > 0) */
     NM_N_PARAMS = 8
@@ -115,6 +116,12 @@ typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
  * changed" against "an outlier at the learned outlier rate" (Page 1954), which stays quiet under a steady rate
  * of misleading outcomes and climbs when outliers become more frequent than the learned rate. */
 typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_input;
+/* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
+ * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
+ * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
+typedef enum nm_5ht_input { NM_5HT_PUNISHMENT = 0, NM_5HT_RELATIVE = 1 } nm_5ht_input;
+/* config.withhold_action when no action gets the withhold bias. */
+#define NM_ACTION_NONE (-1)
 
 /* What a config field holds (the table below): its element type, the labels of its elements, its flags. */
 typedef enum nm_field_kind {
@@ -122,7 +129,8 @@ typedef enum nm_field_kind {
     NM_FIELD_U64 = 1,    /* a 64-bit unsigned integer (the seed) */
     NM_FIELD_REAL = 2,   /* a float */
     NM_FIELD_ENUM = 3,   /* one of named values (nm_config_field.values) */
-    NM_FIELD_MASK = 4    /* a set of named bits (the modulators) */
+    NM_FIELD_MASK = 4,   /* a set of named bits (the modulators) */
+    NM_FIELD_INDEX = 5   /* a 0-based index (int) or NM_ACTION_NONE (-1), none (false in Lua) */
 } nm_field_kind;
 typedef enum nm_field_shape {
     NM_SHAPE_SCALAR = 0, NM_SHAPE_LAYERS = 1, NM_SHAPE_PARAMS = 2, NM_SHAPE_MODS = 3, NM_SHAPE_PARAMS_MODS = 4,
@@ -144,7 +152,8 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
  * The configuration, described once. Each X(...) row is one field of nm_agent_config:
  *   X(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, default, legacy, doc)
  *     ctype, dims  the C declaration: ctype name dims;
- *     kind         NM_FIELD_COUNT (an integer size), _U64, _REAL (float), _ENUM, _MASK (a bit set)
+ *     kind         NM_FIELD_COUNT (an integer size), _U64, _REAL (float), _ENUM, _MASK (a bit set), _INDEX
+ *                  (an int index or -1 for none)
  *     shape        the labels of its elements: NM_SHAPE_SCALAR, _LAYERS (hidden layers 1..8), _PARAMS,
  *                  _MODS, _PARAMS_MODS (rows: meta-parameters, columns: modulators), _MODS_MODS
  *     option       the name bindings and messages use ("" for a field set through another one)
@@ -220,7 +229,13 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
     X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 0, \
       "'dense'", NM_LIST("dense"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), "the kind of each trunk layer") \
     X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 0, \
-      "'rate'", NM_LIST("rate"), NM_MODEL_RATE, NM_MODEL_RATE, "the learner: the rate actor-critic")
+      "'rate'", NM_LIST("rate"), NM_MODEL_RATE, NM_MODEL_RATE, "the learner: the rate actor-critic") \
+    X(int, withhold_action, , NM_FIELD_INDEX, NM_SHAPE_SCALAR, "withhold_action", 0, -1, NM_MAX_UNITS - 1, \
+      "an action 0 .. actions-1, or none (-1; false in Lua)", NM_NONE, 0, 0, \
+      "the action whose logit takes the withhold bias") \
+    X(nm_5ht_input, serotonin_input, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "serotonin_input", 0, 0, 1, \
+      "'punishment' or 'relative'", NM_LIST("punishment", "relative"), NM_5HT_PUNISHMENT, NM_5HT_PUNISHMENT, \
+      "what drives 5-HT: punishment, or punishment beyond the expected")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

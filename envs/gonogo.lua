@@ -59,7 +59,7 @@ function GoNogo:__init(opts)
 end
 
 function GoNogo:getStateSpace() return { name = "Box", shape = { 3 }, low = { 0, 0, 0 }, high = { 1, 1, 1 } } end
-function GoNogo:getActionSpace() return { name = "Discrete", n = 2 } end
+function GoNogo:getActionSpace() return { name = "Discrete", n = 2, withhold = 0 } end
 function GoNogo:getRewardSpace()
   local r = self.rewards
   return math.min(r.abort, r.fail, r.miss, 0), math.max(r.correct, 0)

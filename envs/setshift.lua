@@ -181,7 +181,7 @@ function SetShift:getStateSpace()
   return { name = "Box", shape = { m }, low = low, high = high }
 end
 
-function SetShift:getActionSpace() return { name = "Discrete", n = 2 } end
+function SetShift:getActionSpace() return { name = "Discrete", n = 2, withhold = 0 } end
 
 function SetShift:getRewardSpace()
   if self.reward_noise > 0 then return -math.huge, math.huge end

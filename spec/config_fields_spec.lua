@@ -26,6 +26,7 @@ local function other_value(f, default)
   if f.kind == "enum" then return f.values[#f.values] end
   if f.kind == "mask" then return { [f.values[1]] = true } end
   if f.kind == "u64" then return 12345 end
+  if f.kind == "index" then return 1 end
   if f.rows == 1 and f.cols == 1 then
     if f.option == "attention_set" then return 3 end
     return math.min(f.hi, math.max(f.lo, 1) + 0.25)

@@ -20,7 +20,7 @@ describe("gonogo task", function()
   it("speaks the rlenvs protocol", function()
     local env = GoNogo{ seed = 1 }
     assert.same({ name = "Box", shape = { 3 }, low = { 0, 0, 0 }, high = { 1, 1, 1 } }, env:getStateSpace())
-    assert.same({ name = "Discrete", n = 2 }, env:getActionSpace())
+    assert.same({ name = "Discrete", n = 2, withhold = 0 }, env:getActionSpace())
     local lo, hi = env:getRewardSpace()
     assert.equal(-0.5, lo)
     assert.equal(1, hi)

@@ -91,7 +91,7 @@ static void push_labels(lua_State *L, const char *const *labels, size_t n, const
  * col_labels, values, expect, doc, lo, hi, flags = { required, split, structural } } */
 static int l_fields(lua_State *L)
 {
-    static const char *const kinds[] = { "count", "u64", "real", "enum", "mask" };
+    static const char *const kinds[] = { "count", "u64", "real", "enum", "mask", "index" };
     size_t i, n = nm_config_field_count();
     lua_createtable(L, (int)n, 0);
     for (i = 0; i < n; i++) {
@@ -153,6 +153,7 @@ static int l_config_get(lua_State *L)
         return luaL_error(L, "config_get: no element %d of field '%s'", (int)index, name);
     if (f->kind == NM_FIELD_ENUM) lua_pushstring(L, nm_config_get_value(c, name, index));
     else if (f->kind == NM_FIELD_REAL) lua_pushnumber(L, v);
+    else if (f->kind == NM_FIELD_INDEX) lua_pushinteger(L, (lua_Integer)v);   /* -1: none */
     else {
         nm_config_get_u64(c, name, index, &u);
         if (u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)u);

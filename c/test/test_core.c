@@ -935,6 +935,84 @@ static void test_finite_invariant(void)
     nm_agent_free(a);
 }
 
+/* Drops the config field `name` (elements of `elem_bytes` each) from a format-4 file of n bytes into out, fixing
+ * the section length, the field count, the file length and the CRC; returns the new length. */
+static size_t drop_config_field(const unsigned char *buf, size_t n, const char *name, size_t elem_bytes,
+                                unsigned char *out)
+{
+    size_t conf = find_section(buf, n, "CONF"), f = conf, len = strlen(name), flen = 1 + len + 1 + 4 + elem_bytes, m;
+    uint64_t clen = 0;
+    uint32_t count;
+    int i;
+    while (!(buf[f] == len && memcmp(buf + f + 1, name, len) == 0)) f++;
+    memcpy(out, buf, f);
+    memcpy(out + f, buf + f + flen, n - f - flen);
+    m = n - flen;
+    for (i = 0; i < 8; i++) clen |= (uint64_t)out[conf + 4 + i] << (8 * i);
+    put_u64_at(out + conf + 4, clen - flen);
+    count = (uint32_t)out[conf + 12] | (uint32_t)out[conf + 13] << 8;
+    out[conf + 12] = (unsigned char)((count - 1) & 255); out[conf + 13] = (unsigned char)((count - 1) >> 8);
+    put_u64_at(out + 12, m);
+    fix_crc(out, m);
+    return m;
+}
+
+/* withhold_action (an index, -1 for none) and serotonin_input: checked against n_actions, by name, through a
+ * checkpoint, and a file written before they existed loads them as the old behaviour (action 0, punishment). */
+static void test_withhold_serotonin(void)
+{
+    nm_agent_config c;
+    nm_agent *a = NULL, *b = NULL;
+    unsigned char *buf, *bad, *bad2;
+    size_t n, m;
+    double v;
+    uint64_t u;
+    float x[5] = { 1, 0, 1, 0, 0 }, pa[2], pb[2], val;
+    char msg[256];
+
+    gng_config(&c);
+    CHECK(c.withhold_action == 0 && c.serotonin_input == NM_5HT_PUNISHMENT, "defaults: action 0, punishment");
+    c.withhold_action = 2;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "withhold_action"),
+          "withhold_action beyond the actions refused: %s", msg);
+    CHECK(nm_config_set(&c, "withhold_action", 0, -2, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "withhold_action"),
+          "-2 refused: %s", msg);
+    CHECK(nm_config_set(&c, "withhold_action", 0, -1, msg, sizeof msg) == NM_OK && c.withhold_action == NM_ACTION_NONE,
+          "-1 is none");
+    CHECK(nm_config_get(&c, "withhold_action", 0, &v) == NM_OK && v == -1.0, "by name: -1");
+    CHECK(nm_config_get_u64(&c, "withhold_action", 0, &u) == NM_ERR_ARG, "none has no unsigned value");
+    CHECK(nm_config_set_value(&c, "serotonin_input", 0, "relative", msg, sizeof msg) == NM_OK &&
+          c.serotonin_input == NM_5HT_RELATIVE, "serotonin_input by name");
+    c.base[NM_P_WITHHOLD_BIAS] = 3.0f;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_OK, "agent: %s", msg);
+    if (!a) return;
+    n = nm_agent_checkpoint_size(a);
+    buf = malloc(n);
+    bad = malloc(n);
+    bad2 = malloc(n);
+    CHECK(nm_agent_save_buffer(a, buf, n) == NM_OK, "save: %s", nm_agent_error(a));
+    CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_OK && b &&
+          nm_agent_get_config(b)->withhold_action == NM_ACTION_NONE &&
+          nm_agent_get_config(b)->serotonin_input == NM_5HT_RELATIVE, "none and relative survive a checkpoint: %s", msg);
+    nm_agent_free(b); b = NULL;
+    m = drop_config_field(buf, n, "withhold_action", 4, bad);
+    m = drop_config_field(bad, m, "serotonin_input", 4, bad2);
+    CHECK(nm_agent_load_buffer(bad2, m, &b, msg, sizeof msg) == NM_OK && b &&
+          nm_agent_get_config(b)->withhold_action == 0 &&
+          nm_agent_get_config(b)->serotonin_input == NM_5HT_PUNISHMENT,
+          "a file without the fields loads them as action 0 and punishment: %s", msg);
+    if (b) {   /* the bias of 3 now goes to action 0, which had none */
+        nm_agent_evaluate(a, x, 5, pa, &val);
+        nm_agent_evaluate(b, x, 5, pb, &val);
+        CHECK(pb[0] > pa[0] + 0.3f, "the legacy agent withholds more: %g vs %g", pb[0], pa[0]);
+    }
+    nm_agent_free(b);
+    free(bad2);
+    free(bad);
+    free(buf);
+    nm_agent_free(a);
+}
+
 int main(void)
 {
     test_config();
@@ -957,6 +1035,7 @@ int main(void)
     test_tables();
     test_mod_pure();
     test_finite_invariant();
+    test_withhold_serotonin();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

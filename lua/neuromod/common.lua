@@ -121,7 +121,19 @@ local function normalize(backend, S, opts)
   else
     set("n_obs", 0, space_size("obs", opts.obs, "Box"))
   end
-  set("n_actions", 0, space_size("actions", opts.actions, "Discrete"))
+  local n_actions = space_size("actions", opts.actions, "Discrete")
+  set("n_actions", 0, n_actions)
+  -- The withheld action (the one the serotonergic withhold bias goes to): a Discrete space names it in its field
+  -- `withhold` (a 0-based action or false); a space that does not has none; plain numbers keep the core's
+  -- default, action 0. The option withhold_action, below, overrides either.
+  if type(opts.actions) == "table" and opts.withhold_action == nil then
+    local w = opts.actions.withhold
+    if w == nil or w == false then w = -1
+    elseif not is_integer(w) or w < 0 or w >= n_actions then
+      fail("actions.withhold: expected an action 0.." .. (n_actions - 1) .. " or false, got " .. tostring(w))
+    end
+    set("withhold_action", 0, w)
+  end
   if opts.hidden ~= nil then
     local h = opts.hidden
     if type(h) ~= "table" then fail("hidden: expected a list of layer sizes such as {64}, got " .. type(h)) end
@@ -162,6 +174,12 @@ local function normalize(backend, S, opts)
       if f.kind == "enum" then
         local ok, err = backend.config_set(cfg, f.name, 0, type(v) == "string" and v or -1)
         if not ok then fail(type(v) == "string" and err or (option .. ": expected " .. f.expect .. ", got " .. tostring(v))) end
+      elseif f.kind == "index" then
+        -- an index, or none: false (the core's -1)
+        if v ~= false and not is_integer(v) then
+          fail(option .. ": expected " .. f.expect .. ", got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v)))
+        end
+        set(f.name, 0, v == false and -1 or v)
       elseif f.kind == "u64" then
         if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
           fail(option .. ": expected " .. f.expect .. ", got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v)))
@@ -249,6 +267,9 @@ local function options_of(backend, S, cfg)
         local bits, m = get(cfg, f.name, 0), {}
         for i, k in ipairs(f.values) do m[k] = math.floor(bits / 2 ^ (i - 1)) % 2 == 1 end
         t[option] = m
+      elseif f.kind == "index" then
+        local i = get(cfg, f.name, 0)
+        t[option] = i >= 0 and i or false
       elseif f.rows == 1 and f.cols == 1 then
         t[option] = get(cfg, f.name, 0)
       else

@@ -307,7 +307,7 @@ local u64_out = ffi.new("uint64_t[1]")
 local U64_2_53 = ffi.cast("uint64_t", 2^53)
 local function cfg_ptr(c) return ffi.cast("nm_agent_config *", c) end
 
-local KINDS = { [0] = "count", "u64", "real", "enum", "mask" }
+local KINDS = { [0] = "count", "u64", "real", "enum", "mask", "index" }
 local function labels(p, n)
   if p == nil then return nil end
   local t = {}
@@ -358,7 +358,7 @@ local function config_get(c, name, index)
     error(format("config_get: no element %d of field '%s'", index, name), 2)
   end
   if f.kind == 3 then return fstring(C.nm_config_get_value(cfg_ptr(c), name, index)) end
-  if f.kind == 2 then return double_out[0] end
+  if f.kind == 2 or f.kind == 5 then return double_out[0] end   -- a float, or an index (-1: none)
   C.nm_config_get_u64(cfg_ptr(c), name, index, u64_out)
   local u = u64_out[0]
   if u < U64_2_53 then return tonumber(u) end

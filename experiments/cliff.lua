@@ -1,0 +1,93 @@
+-- experiments/cliff.lua -- the cliff walk (envs/gridworld.lua's default map: Sutton & Barto's Example 6.6, 12 x 4,
+-- -1 a step, -100 and back to the start on the cliff, coordinates as a Box with bounds) with the agent's 5-HT
+-- driven by punishment (serotonin_input = "punishment") or by punishment beyond the expected ("relative").
+--
+--   lua5.4 experiments/cliff.lua [--seeds 5] [--first-seed 1] [--episodes 500] [--last 50] [--max-steps 1000]
+--
+-- Conditions, each with the library's defaults otherwise (all four modulators unless said):
+--   withhold 0, punishment   the behaviour before withhold_action existed: the withhold bias on action 0 ("up")
+--   punishment               no withheld action (the grid declares none), 5-HT from punishment
+--   relative                 no withheld action, 5-HT from punishment beyond the expected
+--   DA+NA+ACh (no 5-HT)      no withheld action, 5-HT off
+--   DA only                  no withheld action, only DA on
+--   DA+5HT, punishment       no withheld action, DA and 5-HT on (5-HT's input alone, without NA and ACh)
+--   DA+5HT, relative
+-- An episode ends at the goal or after --max-steps moves (then counted with the return it had). Prints per seed
+-- and condition the mean return over the last --last episodes, the number of seeds better than -30, and the
+-- mean 5-HT level over those episodes' steps. Each condition sees the same seeds.
+local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
+dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
+
+local nm = require "neuromod"
+local Grid = dofile(ROOT .. "/envs/gridworld.lua")
+
+local o = { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000 }
+local i = 1
+while arg and arg[i] do
+  local key = arg[i]:match("^%-%-(.+)$")
+  if not key then error("cliff: unexpected argument " .. arg[i]) end
+  key = key:gsub("%-", "_")
+  if o[key] == nil then error("cliff: unknown option --" .. key) end
+  o[key] = tonumber(arg[i + 1]) or error("cliff: --" .. key .. " expects a number")
+  i = i + 2
+end
+
+local CONDITIONS = {
+  { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },
+  { name = "punishment", withhold_action = false, serotonin_input = "punishment" },
+  { name = "relative", withhold_action = false, serotonin_input = "relative" },
+  { name = "DA+NA+ACh (no 5-HT)", withhold_action = false, modulators = { DA = true, NA = true, ACh = true } },
+  { name = "DA only", withhold_action = false, modulators = { DA = true } },
+  { name = "DA+5HT, punishment", withhold_action = false, serotonin_input = "punishment",
+    modulators = { DA = true, ["5HT"] = true } },
+  { name = "DA+5HT, relative", withhold_action = false, serotonin_input = "relative",
+    modulators = { DA = true, ["5HT"] = true } },
+}
+
+-- mean return over the last o.last episodes, and the mean 5-HT level over their steps
+local function run(c, seed)
+  local env = Grid{ seed = seed }
+  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
+                          withhold_action = c.withhold_action, serotonin_input = c.serotonin_input,
+                          modulators = c.modulators }
+  local mods = {}
+  local total, serotonin, steps_late = 0, 0, 0
+  for e = 1, o.episodes do
+    local obs, ret, steps = env:start(), 0, 0
+    local late = e > o.episodes - o.last
+    while true do
+      local a = agent:act(obs)
+      local r, nobs, terminal = env:step(a)
+      steps = steps + 1
+      ret = ret + r
+      agent:learn(r, nobs, terminal or steps >= o.max_steps)
+      if late then
+        serotonin = serotonin + agent:modulators(mods)["5HT"]
+        steps_late = steps_late + 1
+      end
+      if terminal or steps >= o.max_steps then break end
+      obs = nobs
+    end
+    if late then total = total + ret end
+  end
+  agent:close()
+  return total / o.last, serotonin / steps_late
+end
+
+print(string.format("cliff walk 12 x 4; %d episodes (at most %d steps); mean return over the last %d; seeds %d-%d",
+  o.episodes, o.max_steps, o.last, o.first_seed, o.first_seed + o.seeds - 1))
+local header = { string.format("  %-24s", "condition") }
+for s = 1, o.seeds do header[#header + 1] = string.format("%8s", "seed " .. (o.first_seed + s - 1)) end
+header[#header + 1] = string.format("%8s %10s %8s", "mean", "> -30", "5-HT")
+print(table.concat(header, " "))
+for _, c in ipairs(CONDITIONS) do
+  local line, sum, better, sht = { string.format("  %-24s", c.name) }, 0, 0, 0
+  for s = 1, o.seeds do
+    local ret, level = run(c, o.first_seed + s - 1)
+    line[#line + 1] = string.format("%8.1f", ret)
+    sum, sht = sum + ret, sht + level
+    if ret > -30 then better = better + 1 end
+  end
+  line[#line + 1] = string.format("%8.1f %6d of %d %8.2f", sum / o.seeds, better, o.seeds, sht / o.seeds)
+  print(table.concat(line, " "))
+end
