@@ -1,5 +1,5 @@
 -- neuromod.cli: the `neuromod` command (bin/neuromod is a launcher that sets package paths and calls
--- cli.main). Commands: run, check, sweep, version, help; `neuromod COMMAND --help` prints the command's usage
+-- cli.main). Commands: run, check, sweep, compare, plot, version, help; `neuromod COMMAND --help` prints the command's usage
 -- on stdout and exits 0; an unknown option is named. Exit codes: 0 done, 1 the work failed (a task error,
 -- an interrupt), 2 a usage error. docs/cli.md describes every command.
 --
@@ -166,6 +166,7 @@ SPECS.run = {
     { "--hidden", "64,64", "trunk layer sizes, default 64" },
     { "--modulators", "LIST", "all | none | a comma list of DA,NA,ACh,5HT; default all" },
     { "--na-input", "KIND", "surprise | changepoint: what drives NA, default surprise" },
+    { "--label", "NAME", "the run's condition name in --json and --csv (for compare and plot), default --modulators" },
     { "--csv", "FILE", "one line per trial, after a # metadata header (version, task, seed, options)" },
     { "--json", "FILE", "the summary as JSON" },
     { "--save", "FILE", "save the agent as a checkpoint (also after an error: the agent so far)" },
@@ -193,11 +194,13 @@ SPECS.check = {
 SPECS.version = { name = "version", usage = "neuromod version", about = "Prints the version and the backend.", args = {} }
 SPECS.help = { name = "help", usage = "neuromod help [COMMAND]", about = "Lists the commands, or one command's usage.", args = {} }
 
-local COMMANDS = { "run", "check", "sweep", "version", "help" }
+local COMMANDS = { "run", "check", "sweep", "compare", "plot", "version", "help" }
 local ABOUT = {
   run = "train an agent on a task (or run an experiment script) and report",
   check = "check that a task script speaks the protocol",
   sweep = "run a study's jobs: locally (--jobs N), one shard (--shard i/n), as a Slurm array (--slurm); --merge",
+  compare = "the condition table with 95% CIs and tests, from sweep results or run --json summaries",
+  plot = "SVG figures: learning curves, modulators over trials, the entropy transient around a shift",
   version = "print the version and the backend",
   help = "this list, or a command's usage",
 }
@@ -263,8 +266,10 @@ local function cmd_run(argv, ctx)
   o.csv = a.csv
   local shown = {}
   for j = 2, #argv do shown[#shown + 1] = argv[j] end
+  local label = a.label or a.modulators or "all"
   o.csv_header = { "# neuromod " .. nm.version .. " (" .. nm.backend .. " backend)", "# task " .. pos[1],
-                   "# seed " .. o.seed, "# command neuromod run " .. table.concat(shown, " ") }
+                   "# seed " .. o.seed, "# command neuromod run " .. table.concat(shown, " "),
+                   "# condition " .. label }
   if a.quiet then o.progress = false
   elseif a.progress or cli.is_terminal() then o.progress = io.stdout
   else o.progress = false end
@@ -286,7 +291,8 @@ local function cmd_run(argv, ctx)
   if a.json then
     local j = {}
     for k, v in pairs(summary or {}) do if k ~= "agent" then j[k] = v end end
-    j.task, j.seed, j.version, j.backend = pos[1], o.seed, nm.version, nm.backend
+    j.task, j.seed, j.version, j.backend, j.condition = pos[1], o.seed, nm.version, nm.backend, label
+    if summary and summary.agent then j.state_hash = summary.agent:state_hash() end
     j.status, j.error = s and "ok" or (msg and msg:find("interrupted") and "interrupted" or "error"), msg
     local f = assert(io.open(a.json, "w"))
     f:write(cli.json(j), "\n")
@@ -339,6 +345,8 @@ end
 local function spec_of(name)
   if SPECS[name] then return SPECS[name] end
   if name == "sweep" then return require("neuromod.sweep").SPEC end
+  if name == "compare" then return require("neuromod.compare").SPEC end
+  if name == "plot" then return require("neuromod.plot").SPEC end
 end
 
 local function cmd_help(argv)
@@ -359,6 +367,8 @@ function cli.main(argv, ctx)
   local handlers = {
     run = cmd_run, check = cmd_check, version = cmd_version, help = cmd_help,
     sweep = function(av, c) return require("neuromod.sweep").main(av, c) end,
+    compare = function(av, c) return require("neuromod.compare").main(av, c) end,
+    plot = function(av, c) return require("neuromod.plot").main(av, c) end,
   }
   if cmd == nil then io.stderr:write(overview(), "\n") return 2 end
   if cmd == "--help" or cmd == "-h" then print(overview()) return 0 end
