@@ -168,6 +168,7 @@ SPECS.run = {
     { "--na-input", "KIND", "surprise | changepoint: what drives NA, default surprise" },
     { "--label", "NAME", "the run's condition name in --json and --csv (for compare and plot), default --modulators" },
     { "--csv", "FILE", "one line per trial, after a # metadata header (version, task, seed, options)" },
+    { "--log-modulators", false, "--csv also logs discount, trace_decay, gain, withhold_bias and attention" },
     { "--json", "FILE", "the summary as JSON" },
     { "--save", "FILE", "save the agent as a checkpoint (also after an error: the agent so far)" },
     { "--max-steps", "N", "stop with an error when an episode runs longer, default 100000" },
@@ -263,7 +264,7 @@ local function cmd_run(argv, ctx)
   if a.max_steps then o.max_steps = int_arg("run", "max-steps", a.max_steps, 1) end
   if a.window then o.window = int_arg("run", "window", a.window, 1) end
   for _, f in ipairs { "csv", "json", "save" } do if a[f] then writable("--" .. f, a[f]) end end
-  o.csv = a.csv
+  o.csv, o.log_modulators = a.csv, a.log_modulators
   local shown = {}
   for j = 2, #argv do shown[#shown + 1] = argv[j] end
   local label = a.label or a.modulators or "all"

@@ -3,7 +3,7 @@
 -- runner.run{ env = "envs/gonogo.lua", name = "envs/gonogo.lua", trials = 2000, seed = 1, hidden = {64},
 --             modulators = "all", env_options = {...}, agent_options = {...}, window = 100, criterion = 0.9,
 --             max_steps = 100000, progress = io.stdout | false, progress_seconds = 1, csv = path | nil,
---             csv_header = { "# line", ... } | nil }
+--             csv_header = { "# line", ... } | nil, log_modulators = false }
 --   -> summary, or nil, message, partial (the summary of the trials completed before the failure, with the
 --      agent, or nil when no trial completed). summary: trials, steps, seconds (wall clock), cpu_seconds,
 --      return_mean, length_mean and their last-window versions, graded (trials whose info carried `correct`),
@@ -22,6 +22,9 @@ local study = require "neuromod.study"
 local metrics = require "neuromod.metrics"
 
 local runner = {}
+
+-- The meta-parameters o.log_modulators adds to the CSV, after learning_rate and inverse_temperature.
+local EXTRA = { "discount", "trace_decay", "gain", "withhold_bias", "attention" }
 
 local wall
 if jit then
@@ -160,7 +163,8 @@ function runner.run(o)
     csv, err = io.open(o.csv, "w")
     if not csv then return nil, "--csv: cannot write " .. tostring(err), nil end
     for _, line in ipairs(o.csv_header or {}) do csv:write(line, "\n") end
-    csv:write("trial,condition,correct,reward,steps,DA,NA,ACh,5HT,learning_rate,inverse_temperature\n")
+    csv:write("trial,condition,correct,reward,steps,DA,NA,ACh,5HT,learning_rate,inverse_temperature",
+              o.log_modulators and ("," .. table.concat(EXTRA, ",")) or "", "\n")
   end
   local mods = {}
   local t0, c0 = wall(), os.clock()
@@ -173,9 +177,15 @@ function runner.run(o)
     if poll and interrupted() then error("interrupted!", 0) end
     if csv then
       x.agent:modulators(mods)
-      csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n", trial, rec.condition[trial],
+      csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", trial, rec.condition[trial],
         rec.correct[trial], rec.reward[trial], rec.steps[trial], mods.DA, mods.NA, mods.ACh, mods["5HT"],
         mods.params.learning_rate, mods.params.inverse_temperature))
+      if o.log_modulators then
+        local p = mods.params
+        csv:write(string.format(",%.5f,%.5f,%.5f,%.5f,%.5f", p.discount, p.trace_decay, p.gain, p.withhold_bias,
+          p.attention))
+      end
+      csv:write("\n")
     end
     if progress then
       local now = os.clock()
