@@ -41,7 +41,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant
 
-.PHONY: all test prop sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run
+.PHONY: all test prop sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -188,6 +188,20 @@ bench: all $(BUILD)/bench_step
 run: all
 	$(TEST_ENV) $(LUA54) bin/neuromod run envs/gonogo.lua --trials 2000 --seed 1
 
+# The examples, each run as its user would: the Lua ones under both interpreters, the C host built against
+# the static library, the LÖVE-style game from a game directory holding a copy of the library (no paths set).
+EXAMPLE_GAME = $(BUILD)/examples/love
+examples: all
+	@for l in $(LUA54) $(LUAJIT); do for e in bandit corridor rlenvs_mountaincar; do \
+	  $(TEST_ENV) $$l examples/$$e.lua || exit 1; done; done
+	@mkdir -p $(BUILD)/examples
+	$(CC) -std=c99 -Wall -Wextra -O2 -Ic -o $(BUILD)/examples/c_host examples/c_host.c $(LIB_A) $(BLAS_LIBS) -lm
+	./$(BUILD)/examples/c_host
+	rm -rf $(EXAMPLE_GAME) && mkdir -p $(EXAMPLE_GAME)
+	cp examples/love/main.lua examples/love/headless.lua $(EXAMPLE_GAME)/
+	cp -r lua/neuromod $(EXAMPLE_GAME)/neuromod && cp $(LIB_SO) $(EXAMPLE_GAME)/libneuromod.so
+	cd $(EXAMPLE_GAME) && env -u LUA_PATH -u LUA_CPATH -u NEUROMOD_LIB -u LD_LIBRARY_PATH $(LUAJIT) headless.lua
+
 clean:
 	rm -rf build build-san build-fuzz
 
@@ -199,6 +213,7 @@ help:
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"
 	@echo "make run        train Go/No-Go (2,000 trials) and print the result"
+	@echo "make examples   run examples/ (Lua under both interpreters, the C host, the headless LÖVE game)"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make rock       build/rock/neuromod-VERSION-1.src.rock (installs offline with luarocks)"
 	@echo 'eval "$$(make -s env)"   use this checkout from lua5.4 and luajit'

@@ -16,6 +16,7 @@
 -- tables are reused from step to step (so a step makes no garbage): copy what you keep.
 local nm = require "neuromod"
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local GoNogo = task.class("gonogo")
 
@@ -25,7 +26,7 @@ local DEFAULT_REWARDS = { abort = -0.1, correct = 1.0, fail = -0.5, miss = -0.5 
 
 function GoNogo:__init(opts)
   opts = task.options("gonogo", opts, { seed = 1, memory = false, abort = false, dt = 100, timing = {}, rewards = {} })
-  self.rng = nm.rng(task.integer("gonogo", "seed", opts.seed))
+  self.rng = envstate.rng(task.integer("gonogo", "seed", opts.seed))
   self.memory = task.boolean("gonogo", "memory", opts.memory)
   self.abort = task.boolean("gonogo", "abort", opts.abort)
   local dt = task.positive("gonogo", "dt", opts.dt)
@@ -118,5 +119,9 @@ function GoNogo:step(action)
   info.correct, info.condition, info.trial = nil, nil, nil
   return reward, self:observe(self.t), false, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function GoNogo:state() return envstate.snapshot(self) end
+function GoNogo:restore(t) envstate.apply(self, t) end
 
 return GoNogo

@@ -23,6 +23,7 @@
 -- Randomness: one nm.rng(seed) for cues and outcomes. Never math.random.
 local nm = require "neuromod"
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local NAME = "gonogo_valence"
 local Valence = task.class(NAME)
@@ -33,7 +34,7 @@ local WIN = { true, false, true, false }
 
 function Valence:__init(opts)
   opts = task.options(NAME, opts, { seed = 1, p = 0.8, balanced = false, rewards = {} })
-  self.rng = nm.rng(task.integer(NAME, "seed", opts.seed))
+  self.rng = envstate.rng(task.integer(NAME, "seed", opts.seed))
   self.p = task.number(NAME, "p", opts.p)
   if self.p < 0 or self.p > 1 then error(NAME .. ": p: expected a probability in [0, 1], got " .. self.p, 3) end
   self.balanced = task.boolean(NAME, "balanced", opts.balanced)
@@ -91,5 +92,9 @@ function Valence:step(action)
   info.correct_action, info.action, info.correct, info.better = GO[cue] and 1 or 0, action, correct, better
   return reward, self.obs, true, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function Valence:state() return envstate.snapshot(self) end
+function Valence:restore(t) envstate.apply(self, t) end
 
 return Valence

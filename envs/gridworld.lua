@@ -34,6 +34,7 @@
 -- or "C": what the move landed on before any return to the start), cliff (the move fell off the cliff), goal,
 -- steps (moves in this episode), and on the terminal step correct = true and condition = "goal".
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local NAME = "gridworld"
 local Grid = task.class(NAME)
@@ -147,5 +148,9 @@ function Grid:step(action)
   end
   return reward, self:observe(), terminal, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function Grid:state() return envstate.snapshot(self) end
+function Grid:restore(t) envstate.apply(self, t) end
 
 return Grid

@@ -29,6 +29,7 @@
 -- Randomness: one nm.rng(seed) for outcomes and block lengths. Never math.random.
 local nm = require "neuromod"
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local NAME = "reversal"
 local Reversal = task.class(NAME)
@@ -40,7 +41,7 @@ local function fail(key, msg) error(NAME .. ": " .. key .. ": " .. msg, 4) end
 function Reversal:__init(opts)
   opts = task.options(NAME, opts, { seed = 1, p = 0.8, reverse = "criterion", criterion = 8, block = 40,
     block_min = 20, block_max = 40, good = 0, rewards = {} })
-  self.rng = nm.rng(task.integer(NAME, "seed", opts.seed))
+  self.rng = envstate.rng(task.integer(NAME, "seed", opts.seed))
   self.p = task.number(NAME, "p", opts.p)
   if self.p < 0 or self.p > 1 then fail("p", "expected a probability in [0, 1], got " .. tostring(opts.p)) end
   if not MODES[opts.reverse] then
@@ -115,5 +116,9 @@ function Reversal:step(action)
   info.condition = good == 0 and "A" or "B"
   return rewarded and self.rewards.win or self.rewards.lose, self.obs, true, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function Reversal:state() return envstate.snapshot(self) end
+function Reversal:restore(t) envstate.apply(self, t) end
 
 return Reversal

@@ -53,6 +53,7 @@
 -- modality, sorted); env:rule(trial) -> modality, go stimulus of that trial's rule; env.trials = trials begun.
 local nm = require "neuromod"
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local NAME = "setshift"
 local SetShift = task.class(NAME)
@@ -167,8 +168,8 @@ function SetShift:__init(opts)
     repeat b = subset(g, n, k) until not same(a, b) and not (self.disjoint and overlaps(a, b))
     self.codes[pair[1]], self.codes[pair[2]] = a, b
   end
-  self.trial_rng = nm.rng(g:random(0, 2147483647))
-  self.noise_rng = nm.rng(g:random(0, 2147483647))
+  self.trial_rng = envstate.rng(g:random(0, 2147483647))
+  self.noise_rng = envstate.rng(g:random(0, 2147483647))
   self.trials = 0
 end
 
@@ -247,5 +248,9 @@ function SetShift:step(action)
   }
   return reward, self.obs, true, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function SetShift:state() return envstate.snapshot(self) end
+function SetShift:restore(t) envstate.apply(self, t) end
 
 return SetShift

@@ -29,6 +29,7 @@
 -- Randomness: one nm.rng(seed) for transitions, outcomes and the reward process. Never math.random.
 local nm = require "neuromod"
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local NAME = "two_step"
 local TwoStep = task.class(NAME)
@@ -42,7 +43,7 @@ end
 function TwoStep:__init(opts)
   opts = task.options(NAME, opts, { seed = 1, common = 0.8, mode = "switch", high = 0.9, low = 0.1,
     p_switch = 0.025, drift_sd = 0.025, drift_low = 0.25, drift_high = 0.75, rewards = {} })
-  self.rng = nm.rng(task.integer(NAME, "seed", opts.seed))
+  self.rng = envstate.rng(task.integer(NAME, "seed", opts.seed))
   self.common = probability("common", opts.common)
   if opts.mode ~= "switch" and opts.mode ~= "drift" then
     error(NAME .. ": mode: expected \"switch\" or \"drift\", got " .. tostring(opts.mode), 3)
@@ -125,20 +126,20 @@ function TwoStep:step(action)
   if self.stage == 1 then
     local common = self.rng:random() < self.common
     local to_a = (action == 0) == common
-    self.first_action, self.was_common, self.state = action, common, to_a and "A" or "B"
+    self.first_action, self.was_common, self.second_state = action, common, to_a and "A" or "B"
     self.stage = 2
     o[1], o[2], o[3] = 0, to_a and 1 or 0, to_a and 0 or 1
-    info.stage, info.trial, info.first_action, info.common, info.state = 1, self.trials, action, common, self.state
+    info.stage, info.trial, info.first_action, info.common, info.state = 1, self.trials, action, common, self.second_state
     info.second_action, info.rewarded, info.correct, info.condition, info.probs = nil, nil, nil, nil, nil
     return 0, o, false, info
   end
-  local p = self.probs[self.state]
+  local p = self.probs[self.second_state]
   local rewarded = self.rng:random() < p[action + 1]
   -- the better first choice: the one whose common destination pays more on average
   local a_better = mean2(self.probs.A) >= mean2(self.probs.B)
   local better_action = (a_better == (self.common >= 0.5)) and 0 or 1
   info.stage, info.trial, info.first_action, info.common, info.state = 2, self.trials, self.first_action,
-    self.was_common, self.state
+    self.was_common, self.second_state
   info.second_action, info.rewarded = action, rewarded
   info.correct = self.first_action == better_action
   info.condition = self.was_common and "common" or "rare"
@@ -146,5 +147,9 @@ function TwoStep:step(action)
   self.stage = nil
   return rewarded and self.rewards.win or self.rewards.lose, o, true, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function TwoStep:state() return envstate.snapshot(self) end
+function TwoStep:restore(t) envstate.apply(self, t) end
 
 return TwoStep

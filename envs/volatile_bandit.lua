@@ -25,6 +25,7 @@
 -- Randomness: one nm.rng(seed) for outcomes and run lengths. Never math.random.
 local nm = require "neuromod"
 local task = require "neuromod.task"
+local envstate = require "neuromod.envstate"
 
 local NAME = "volatile_bandit"
 local Bandit = task.class(NAME)
@@ -67,7 +68,7 @@ end
 
 function Bandit:__init(opts)
   opts = task.options(NAME, opts, { seed = 1, phases = DEFAULT_PHASES, cycle = true, good = 0, rewards = {} })
-  self.rng = nm.rng(task.integer(NAME, "seed", opts.seed))
+  self.rng = envstate.rng(task.integer(NAME, "seed", opts.seed))
   self.phases = check_phases(opts.phases)
   self.cycle = task.boolean(NAME, "cycle", opts.cycle)
   if opts.good ~= 0 and opts.good ~= 1 then fail("good", "expected 0 or 1, got " .. tostring(opts.good)) end
@@ -129,5 +130,9 @@ function Bandit:step(action)
   info.swaps, info.swapped, info.condition = self.swaps, swapped, ph.name
   return rewarded and self.rewards.win or self.rewards.lose, self.obs, true, info
 end
+
+-- The task's state for `neuromod run --resume` (its fields are plain data and counting rngs).
+function Bandit:state() return envstate.snapshot(self) end
+function Bandit:restore(t) envstate.apply(self, t) end
 
 return Bandit

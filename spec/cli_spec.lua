@@ -46,7 +46,7 @@ return T
 
 describe("neuromod (the command)", function()
   it("prints usage on stdout and exits 0 for --help on every command", function()
-    for _, c in ipairs { "run", "check", "sweep", "version", "help" } do
+    for _, c in ipairs { "run", "check", "sweep", "compare", "plot", "version", "help" } do
       local out, err, code = sh(CMD .. " " .. c .. " --help")
       assert.equal(0, code, c .. ": " .. err)
       assert.truthy(out:find("usage: neuromod " .. c, 1, true), c .. ": " .. out)

@@ -1,5 +1,5 @@
 -- neuromod.cli: the `neuromod` command (bin/neuromod is a launcher that sets package paths and calls
--- cli.main). Commands: run, check, sweep, version, help; `neuromod COMMAND --help` prints the command's usage
+-- cli.main). Commands: run, check, sweep, compare, plot, version, help; `neuromod COMMAND --help` prints the command's usage
 -- on stdout and exits 0; an unknown option is named. Exit codes: 0 done, 1 the work failed (a task error,
 -- an interrupt), 2 a usage error. docs/cli.md describes every command.
 --
@@ -166,9 +166,13 @@ SPECS.run = {
     { "--hidden", "64,64", "trunk layer sizes, default 64" },
     { "--modulators", "LIST", "all | none | a comma list of DA,NA,ACh,5HT; default all" },
     { "--na-input", "KIND", "surprise | changepoint: what drives NA, default surprise" },
+    { "--label", "NAME", "the run's condition name in --json and --csv (for compare and plot), default --modulators" },
     { "--csv", "FILE", "one line per trial, after a # metadata header (version, task, seed, options)" },
+    { "--log-modulators", false, "--csv also logs discount, trace_decay, gain, withhold_bias and attention" },
     { "--json", "FILE", "the summary as JSON" },
     { "--save", "FILE", "save the agent as a checkpoint (also after an error: the agent so far)" },
+    { "--checkpoint-every", "N", "with --save: also save the agent and the run's state every N trials" },
+    { "--resume", "FILE", "continue the run a --save checkpoint holds (its options, task state, CSV) to --trials" },
     { "--max-steps", "N", "stop with an error when an episode runs longer, default 100000" },
     { "--window", "N", "trials of the accuracy window and criterion, default 100" },
     { "--quiet", false, "no progress lines" },
@@ -193,11 +197,13 @@ SPECS.check = {
 SPECS.version = { name = "version", usage = "neuromod version", about = "Prints the version and the backend.", args = {} }
 SPECS.help = { name = "help", usage = "neuromod help [COMMAND]", about = "Lists the commands, or one command's usage.", args = {} }
 
-local COMMANDS = { "run", "check", "sweep", "version", "help" }
+local COMMANDS = { "run", "check", "sweep", "compare", "plot", "version", "help" }
 local ABOUT = {
   run = "train an agent on a task (or run an experiment script) and report",
   check = "check that a task script speaks the protocol",
   sweep = "run a study's jobs: locally (--jobs N), one shard (--shard i/n), as a Slurm array (--slurm); --merge",
+  compare = "the condition table with 95% CIs and tests, from sweep results or run --json summaries",
+  plot = "SVG figures: learning curves, modulators over trials, the entropy transient around a shift",
   version = "print the version and the backend",
   help = "this list, or a command's usage",
 }
@@ -243,12 +249,28 @@ local function cmd_run(argv, ctx)
   local spec = SPECS.run
   local a, pos = cli.parse(spec, argv, 2)
   if a.help then print(help_text(spec)) return 0 end
+  local runner = require "neuromod.runner"
+  local resume
+  if a.resume then
+    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "label", "log_modulators" } do
+      if a[f] then usage_error("run", "--" .. f:gsub("_", "-") .. " cannot change with --resume (the checkpoint's run keeps its own)") end
+    end
+    local err
+    resume, err = runner.load_state(a.resume)
+    if not resume then io.stderr:write("neuromod run: --resume: ", err, "\n") return 1 end
+    if #pos == 0 then pos[1] = resume.options.name end
+  end
   if #pos == 0 then usage_error("run", "needs a task, e.g. neuromod run gonogo") end
   if #pos > 1 then usage_error("run", "unexpected argument " .. pos[2]) end
   local path, err = cli.find_task(pos[1], ctx.root)
   if not path then usage_error("run", err) end
   local nm = require "neuromod"
   local o = { env = path, name = pos[1], trials = 2000, seed = 1, hidden = { 64 }, modulators = "all" }
+  if resume then
+    for k, v in pairs(resume.options) do if k ~= "env" and k ~= "name" then o[k] = v end end
+    o.resume = resume
+    a.save = a.save or a.resume
+  end
   if a.trials then o.trials = int_arg("run", "trials", a.trials, 1) end
   if a.seed then o.seed = int_arg("run", "seed", a.seed, 0) end
   if a.hidden then
@@ -257,14 +279,25 @@ local function cmd_run(argv, ctx)
   end
   if a.modulators then o.modulators = modulators_arg(a.modulators) end
   if a.na_input then o.agent_options = { na_input = a.na_input } end
+  if a.checkpoint_every then
+    o.checkpoint_every = int_arg("run", "checkpoint-every", a.checkpoint_every, 1)
+    if not a.save then usage_error("run", "--checkpoint-every needs --save FILE") end
+  end
+  if resume and o.trials <= resume.trial then
+    usage_error("run", "--resume: the checkpoint already holds " .. resume.trial .. " trials; give --trials more")
+  end
   if a.max_steps then o.max_steps = int_arg("run", "max-steps", a.max_steps, 1) end
   if a.window then o.window = int_arg("run", "window", a.window, 1) end
   for _, f in ipairs { "csv", "json", "save" } do if a[f] then writable("--" .. f, a[f]) end end
-  o.csv = a.csv
+  o.csv, o.save = a.csv, a.save
+  if not resume then o.log_modulators = a.log_modulators end
   local shown = {}
   for j = 2, #argv do shown[#shown + 1] = argv[j] end
+  local label = o.label or a.label or a.modulators or "all"
+  o.label = label
   o.csv_header = { "# neuromod " .. nm.version .. " (" .. nm.backend .. " backend)", "# task " .. pos[1],
-                   "# seed " .. o.seed, "# command neuromod run " .. table.concat(shown, " ") }
+                   "# seed " .. o.seed, "# command neuromod run " .. table.concat(shown, " "),
+                   "# condition " .. label }
   if a.quiet then o.progress = false
   elseif a.progress or cli.is_terminal() then o.progress = io.stdout
   else o.progress = false end
@@ -279,23 +312,38 @@ local function cmd_run(argv, ctx)
     end
   end
 
-  local runner = require "neuromod.runner"
   local s, msg, partial = runner.run(o)
   local summary = s or partial
   if summary then print(runner.report(summary, o)) end
   if a.json then
     local j = {}
-    for k, v in pairs(summary or {}) do if k ~= "agent" then j[k] = v end end
-    j.task, j.seed, j.version, j.backend = pos[1], o.seed, nm.version, nm.backend
+    for k, v in pairs(summary or {}) do
+      if k ~= "agent" and k ~= "records" and k ~= "env" and k ~= "boundary" then j[k] = v end
+    end
+    j.task, j.seed, j.version, j.backend, j.condition = pos[1], o.seed, nm.version, nm.backend, label
+    if summary and summary.agent then j.state_hash = summary.agent:state_hash() end
     j.status, j.error = s and "ok" or (msg and msg:find("interrupted") and "interrupted" or "error"), msg
     local f = assert(io.open(a.json, "w"))
     f:write(cli.json(j), "\n")
     f:close()
   end
   if a.save and summary and summary.agent then
-    local saved, serr = summary.agent:save(a.save)
-    if not saved then io.stderr:write("neuromod run: --save: ", tostring(serr), "\n") return 1 end
-    print("  saved the agent" .. (s and "" or " (after trial " .. summary.trials .. ")") .. " to " .. a.save)
+    if summary.boundary then
+      local saved, serr = runner.checkpoint(a.save, summary.agent, summary.env, summary.records, summary.trials, o)
+      if not saved then io.stderr:write("neuromod run: ", tostring(serr), "\n") return 1 end
+      print("  saved the agent" .. (s and "" or " (after trial " .. summary.trials .. ")") .. " to " .. a.save ..
+            (saved == true and (" and the run's state to " .. runner.state_file(a.save) ..
+              " (neuromod run --resume " .. a.save .. " continues it)") or ""))
+    elseif summary.last_checkpoint then
+      print("  the checkpoint " .. a.save .. " holds trial " .. summary.last_checkpoint ..
+            " (the failure came inside a trial); neuromod run --resume " .. a.save .. " continues from there")
+    else
+      local saved, serr = summary.agent:save(a.save)
+      if not saved then io.stderr:write("neuromod run: --save: ", tostring(serr), "\n") return 1 end
+      os.remove(runner.state_file(a.save))
+      print("  saved the agent (inside trial " .. summary.trials + 1 .. ", so with no run state to resume) to " ..
+            a.save)
+    end
   end
   if a.csv then print("  per-trial log: " .. a.csv) end
   if a.json then print("  summary: " .. a.json) end
@@ -339,6 +387,8 @@ end
 local function spec_of(name)
   if SPECS[name] then return SPECS[name] end
   if name == "sweep" then return require("neuromod.sweep").SPEC end
+  if name == "compare" then return require("neuromod.compare").SPEC end
+  if name == "plot" then return require("neuromod.plot").SPEC end
 end
 
 local function cmd_help(argv)
@@ -359,6 +409,8 @@ function cli.main(argv, ctx)
   local handlers = {
     run = cmd_run, check = cmd_check, version = cmd_version, help = cmd_help,
     sweep = function(av, c) return require("neuromod.sweep").main(av, c) end,
+    compare = function(av, c) return require("neuromod.compare").main(av, c) end,
+    plot = function(av, c) return require("neuromod.plot").main(av, c) end,
   }
   if cmd == nil then io.stderr:write(overview(), "\n") return 2 end
   if cmd == "--help" or cmd == "-h" then print(overview()) return 0 end

@@ -22,6 +22,9 @@
 --   getRewardSpace() returns two numbers min <= max; start() returns an observation; step(a) returns
 --   reward (a number, not NaN, within [min, max]), an observation, terminal (a boolean) and info (nil or a
 --   table). An observation is an array of prod(shape) numbers, none NaN, each within low..high.
+--   The optional pair env:state() -> table / env:restore(t) (what `neuromod run --resume` needs): both or
+--   neither; the state is plain data (it round-trips through Lua text), and an env built from the same
+--   options and restored from it, at the end of an episode, gives the same next 100 steps.
 local protocol = {}
 
 local unpack = table.unpack or unpack
@@ -139,6 +142,43 @@ local function copy(o)
   return c
 end
 
+-- The optional env:state() / env:restore(t) pair: both or neither; at the end of an episode, the state loads
+-- back from its Lua text (plain data), and a fresh env restored from it gives the same next 100 steps.
+local function resumable(Env, opts, name, env, sp, g, fresh)
+  if type(env.state) ~= "function" or type(env.restore) ~= "function" then
+    fail(name, "state", "state and restore come as a pair: state is a " .. type(env.state) .. ", restore a " ..
+      type(env.restore))
+  end
+  for _ = 1, 100000 do
+    local _, _, terminal = call(env, name, "step", g:random(sp.n) - 1)
+    if terminal then break end
+  end
+  local t = call(env, name, "state")
+  if type(t) ~= "table" then fail(name, "state", "must return a table, got " .. type(t)) end
+  local ok, text = pcall(require("neuromod.sweep").serialise, t)
+  if not ok then fail(name, "state", "must return plain data (numbers, strings, booleans, tables): " .. tostring(text)) end
+  local twin = construct(Env, fresh(), name)
+  call(twin, name, "restore", (load or loadstring)("return " .. text)())
+  local a_obs, b_obs = copy(call(env, name, "start")), call(twin, name, "start")
+  for step = 0, 100 do
+    local differ = #a_obs ~= #b_obs
+    for i = 1, #a_obs do if a_obs[i] ~= b_obs[i] then differ = true end end
+    if differ then
+      fail(name, "restore", "an env restored from state() differs from the original " .. step ..
+        " steps later (the state must hold everything the task draws on, its rngs' positions included)")
+    end
+    local a = g:random(sp.n) - 1
+    local r1, o1, t1 = call(env, name, "step", a)
+    o1 = copy(o1)
+    local r2, o2, t2 = call(twin, name, "step", a)
+    if r1 ~= r2 or t1 ~= t2 then
+      fail(name, "restore", "an env restored from state() gives another reward or terminal " .. step + 1 ..
+        " steps later")
+    end
+    if t1 then a_obs, b_obs = copy(call(env, name, "start")), call(twin, name, "start") else a_obs, b_obs = o1, o2 end
+  end
+end
+
 local function run(Env, opts, name, chk)
   local nm = require "neuromod"
   local function fresh() local o = {}; for k, v in pairs(opts) do o[k] = v end; return o end
@@ -185,6 +225,7 @@ local function run(Env, opts, name, chk)
       if twin then same(obs, call(twin, name, "start"), "start", t) end
     end
   end
+  if env.state ~= nil or env.restore ~= nil then resumable(Env, opts, name, env, sp, g, fresh) end
   return summary
 end
 

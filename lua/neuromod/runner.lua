@@ -3,7 +3,8 @@
 -- runner.run{ env = "envs/gonogo.lua", name = "envs/gonogo.lua", trials = 2000, seed = 1, hidden = {64},
 --             modulators = "all", env_options = {...}, agent_options = {...}, window = 100, criterion = 0.9,
 --             max_steps = 100000, progress = io.stdout | false, progress_seconds = 1, csv = path | nil,
---             csv_header = { "# line", ... } | nil }
+--             csv_header = { "# line", ... } | nil, log_modulators = false, save = path | nil,
+--             checkpoint_every = N | nil, resume = runner.load_state(path) | nil }
 --   -> summary, or nil, message, partial (the summary of the trials completed before the failure, with the
 --      agent, or nil when no trial completed). summary: trials, steps, seconds (wall clock), cpu_seconds,
 --      return_mean, length_mean and their last-window versions, graded (trials whose info carried `correct`),
@@ -22,6 +23,9 @@ local study = require "neuromod.study"
 local metrics = require "neuromod.metrics"
 
 local runner = {}
+
+-- The meta-parameters o.log_modulators adds to the CSV, after learning_rate and inverse_temperature.
+local EXTRA = { "discount", "trace_decay", "gain", "withhold_bias", "attention" }
 
 local wall
 if jit then
@@ -90,7 +94,8 @@ function runner.study(o, where)
       for k, v in pairs(o.env_options or {}) do env_opts[k] = v end
       if env_opts.seed == nil then env_opts.seed = job.seed end
       where.trial, where.step = 0, 0
-      return track(protocol.construct(Env, env_opts, name), name, where, o.max_steps or 100000)
+      where.env = track(protocol.construct(Env, env_opts, name), name, where, o.max_steps or 100000)
+      return where.env
     end,
     agent = function() return { hidden = o.hidden } end,
     columns = { "correct", "graded", "condition", "reward", "steps" },
@@ -154,28 +159,49 @@ function runner.run(o)
   if not ok0 then return nil, clean(s), nil end
   local window = o.window or 100
   local progress = o.progress
+  local resume = o.resume
+  local kept -- on a resume, the CSV's lines up to the checkpoint's trial
+  if resume and o.csv then
+    local err
+    kept, err = runner.csv_lines(o.csv, resume.trial)
+    if not kept then return nil, err, nil end
+  end
   local csv
   if o.csv then
     local err
     csv, err = io.open(o.csv, "w")
     if not csv then return nil, "--csv: cannot write " .. tostring(err), nil end
+  end
+  if kept then
+    for _, line in ipairs(kept) do csv:write(line, "\n") end
+  elseif csv then
     for _, line in ipairs(o.csv_header or {}) do csv:write(line, "\n") end
-    csv:write("trial,condition,correct,reward,steps,DA,NA,ACh,5HT,learning_rate,inverse_temperature\n")
+    csv:write("trial,condition,correct,reward,steps,DA,NA,ACh,5HT,learning_rate,inverse_temperature",
+              o.log_modulators and ("," .. table.concat(EXTRA, ",")) or "", "\n")
   end
   local mods = {}
   local t0, c0 = wall(), os.clock()
   local every_s = o.progress_seconds or 1
   local last_print = c0
   local agent, records, done = nil, nil, 0
+  local boundary, last_checkpoint = false, resume and resume.trial or nil
   local poll = o.catch_interrupt ~= false and jit ~= nil
+  local every = o.checkpoint_every
   local function observe(trial, x, rec)
     agent, records, done = x.agent, rec, trial
+    boundary = true
     if poll and interrupted() then error("interrupted!", 0) end
     if csv then
       x.agent:modulators(mods)
-      csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n", trial, rec.condition[trial],
+      csv:write(string.format("%d,%s,%d,%.4f,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f", trial, rec.condition[trial],
         rec.correct[trial], rec.reward[trial], rec.steps[trial], mods.DA, mods.NA, mods.ACh, mods["5HT"],
         mods.params.learning_rate, mods.params.inverse_temperature))
+      if o.log_modulators then
+        local p = mods.params
+        csv:write(string.format(",%.5f,%.5f,%.5f,%.5f,%.5f", p.discount, p.trace_decay, p.gain, p.withhold_bias,
+          p.attention))
+      end
+      csv:write("\n")
     end
     if progress then
       local now = os.clock()
@@ -197,8 +223,20 @@ function runner.run(o)
         progress:flush()
       end
     end
+    if every and o.save and trial % every == 0 and trial < o.trials then
+      if csv then csv:flush() end
+      local okc, cerr = runner.checkpoint(o.save, x.agent, where.env, rec, trial, o)
+      if not okc then error(cerr, 0) end
+      if okc == true then last_checkpoint = trial end
+    end
+    boundary = false
   end
-  local ok, res = pcall(s.run_job, s, s:jobs()[1], observe, true)
+  local ok, res
+  if resume then
+    ok, res = pcall(runner.continue, s, o, resume, where, observe)
+  else
+    ok, res = pcall(s.run_job, s, s:jobs()[1], observe, true)
+  end
   if csv then csv:close() end
   local seconds, cpu = wall() - t0, os.clock() - c0
   if not ok then
@@ -208,9 +246,124 @@ function runner.run(o)
       msg = name .. pos .. ": " .. msg
     end
     local partial = records and summarise(records, done, o, agent, seconds, cpu) or nil
+    if partial then
+      partial.records, partial.env, partial.boundary, partial.last_checkpoint = records, where.env, boundary,
+        last_checkpoint
+    end
     return nil, msg, partial
   end
-  return summarise(res.records, o.trials, o, res.agent, seconds, cpu)
+  local summary = summarise(res.records, o.trials, o, res.agent, seconds, cpu)
+  summary.records, summary.env, summary.boundary = res.records, where.env, true
+  return summary
+end
+
+-- A resumed run: the task rebuilt and restored from the checkpoint's state, the loaded agent, and the trial
+-- loop of neuromod.study's run_job from the trial after the checkpoint's (the same calls in the same order).
+function runner.continue(s, o, resume, where, observe)
+  local job = s:jobs()[1]
+  local env = s.task.env(job, s.options)
+  if type(env.state) ~= "function" or type(env.restore) ~= "function" then
+    error("the task has no env:state() / env:restore(t) pair, so a run on it cannot be resumed", 0)
+  end
+  env:restore(resume.env)
+  where.trial, where.step = resume.trial, 0
+  local agent, records, state = resume.agent, resume.records, {}
+  for _, c in ipairs(s.task.columns) do records[c] = records[c] or {} end
+  local trial = { agent = agent }
+  for t = resume.trial + 1, o.trials do
+    local obs = env:start()
+    trial.obs, trial.reward, trial.steps = obs, 0, 0
+    repeat
+      local a = agent:act(obs)
+      local r, nobs, terminal, info = env:step(a)
+      agent:learn(r, nobs, terminal)
+      trial.action, trial.reward, trial.steps, trial.info = a, trial.reward + r, trial.steps + 1, info
+      obs = nobs
+    until terminal
+    s.task.record(records, t, trial, state)
+    observe(t, trial, records, job)
+  end
+  return { id = job.id, job = job, records = records, agent = agent }
+end
+
+-- The run's state beside an agent checkpoint: path .. ".run".
+function runner.state_file(path) return path .. ".run" end
+
+local STATE_KEYS = { "env", "name", "seed", "trials", "hidden", "modulators", "agent_options", "env_options",
+                     "window", "criterion", "max_steps", "log_modulators", "label" }
+
+-- Saves the agent to path and, when the task has the state pair, the run's state (the task's state, the trial,
+-- the options, the per-trial records, the agent's state hash) to path .. ".run", through a temporary file and a
+-- rename. -> true (both written), "agent" (the task has no pair: only the agent; a stale state file is
+-- removed), or nil and a message.
+function runner.checkpoint(path, agent, env, records, trial, o)
+  local saved, err = agent:save(path)
+  if not saved then return nil, "--save: " .. tostring(err) end
+  local sfile = runner.state_file(path)
+  if not env or type(env.state) ~= "function" or type(env.restore) ~= "function" then
+    os.remove(sfile)
+    return "agent"
+  end
+  local sweep = require "neuromod.sweep"
+  local rec = {}
+  for k, col in pairs(records) do
+    local c = {}
+    for i = 1, trial do c[i] = col[i] end
+    rec[k] = c
+  end
+  local opts = {}
+  for _, k in ipairs(STATE_KEYS) do opts[k] = o[k] end
+  local t = { format = "neuromod run state 1", trial = trial, options = opts, env = env:state(), records = rec,
+              state_hash = agent:state_hash() }
+  local tmp = sfile .. ".tmp-" .. tostring(os.time()) .. "-" .. tostring(math.floor(os.clock() * 1e6))
+  local f, ferr = io.open(tmp, "wb")
+  if not f then return nil, "--save: cannot write " .. tostring(ferr) end
+  f:write("return ", sweep.serialise(t), "\n")
+  f:close()
+  local ok, rerr = os.rename(tmp, sfile)
+  if not ok then os.remove(tmp) return nil, "--save: " .. tostring(rerr) end
+  return true
+end
+
+-- Reads the run state written beside a checkpoint and loads the agent: -> { trial, options, env, records,
+-- agent }, or nil and a message.
+function runner.load_state(path)
+  local sweep = require "neuromod.sweep"
+  local sfile = runner.state_file(path)
+  local t = sweep.read(sfile)
+  if not t then
+    return nil, sfile .. ": no run state beside the checkpoint (neuromod run --save writes it for a task with " ..
+                "env:state() and env:restore(t))"
+  end
+  if t.format ~= "neuromod run state 1" then return nil, sfile .. ": not a run state (format " .. tostring(t.format) .. ")" end
+  local nm = require "neuromod"
+  local agent, err = nm.load(path)
+  if not agent then return nil, tostring(err) end
+  if agent:state_hash() ~= t.state_hash then
+    agent:close()
+    return nil, path .. " and " .. sfile .. " disagree (the agent's state hash is not the one the run state " ..
+                "recorded): the checkpoint was replaced without its run state"
+  end
+  t.agent = agent
+  return t
+end
+
+-- The lines of a run's CSV up to trial k: the # header, the column line and the rows of trials 1..k; or nil and
+-- a message when it has fewer.
+function runner.csv_lines(path, k)
+  local f, err = io.open(path, "r")
+  if not f then return nil, "--csv: cannot read the run's log to continue it: " .. tostring(err) end
+  local out, rows = {}, 0
+  for line in f:lines() do
+    local trial = tonumber(line:match("^(%d+),"))
+    if not trial then out[#out + 1] = line
+    elseif trial <= k then out[#out + 1] = line; rows = rows + 1 end
+  end
+  f:close()
+  if rows < k then
+    return nil, "--csv: " .. path .. " has " .. rows .. " trials, the checkpoint " .. k .. " (continue the run's own log)"
+  end
+  return out
 end
 
 -- "12 s", "3 min 20 s", "1 h 05 min"
