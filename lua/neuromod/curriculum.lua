@@ -27,6 +27,7 @@
 local nm = require "neuromod"
 local protocol = require "neuromod.protocol"
 local spaces = require "neuromod.spaces"
+local envstate = require "neuromod.envstate"
 
 local curriculum = {}
 local Curriculum = {}
@@ -83,7 +84,7 @@ function curriculum.new(def)
   if type(def.tasks) ~= "table" or #def.tasks == 0 then fail("tasks: expected a non-empty list") end
   local seed = def.seed or 1
   if not is_int(seed) then fail("seed: expected an integer, got " .. tostring(seed)) end
-  local self = setmetatable({ rng = nm.rng(seed), tasks = {}, by_name = {} }, Curriculum)
+  local self = setmetatable({ rng = envstate.rng(seed), tasks = {}, by_name = {} }, Curriculum)
   for i, t in ipairs(def.tasks) do
     local built = build_task(i, t, def.root, self.rng:random(0, 2147483647))
     if self.by_name[built.name] then fail("tasks: two are named '" .. built.name .. "'") end
@@ -221,6 +222,30 @@ function Curriculum:step(action)
   if not label then label = t.name .. "/" .. tostring(cond) t.labels[cond] = label end
   info.condition = label
   return r, self:fill(o), terminal, info
+end
+
+-- The protocol's optional state pair (`neuromod run --resume`): the schedule's position and generator, and each
+-- task's own state, so every task must have the pair (a task without it is named).
+function Curriculum:state()
+  local t = { rng = { seed = self.rng.seed, draws = self.rng.draws }, trials = self.trials, block = self.block,
+              block_trial = self.block_trial, block_length = self.block_length, current = self.current, tasks = {} }
+  for i, task in ipairs(self.tasks) do
+    if type(task.env.state) ~= "function" or type(task.env.restore) ~= "function" then
+      error("curriculum: task '" .. task.name .. "' has no state()/restore() pair, so the curriculum cannot be resumed", 2)
+    end
+    t.tasks[i] = task.env:state()
+  end
+  return t
+end
+
+function Curriculum:restore(t)
+  if type(t) ~= "table" or type(t.rng) ~= "table" or type(t.tasks) ~= "table" or #t.tasks ~= #self.tasks then
+    error("curriculum: restore: expected a state table from a curriculum of " .. #self.tasks .. " tasks", 2)
+  end
+  self.rng = envstate.rng(t.rng.seed, t.rng.draws)
+  self.trials, self.block, self.block_trial = t.trials, t.block, t.block_trial
+  self.block_length, self.current = t.block_length, t.current
+  for i, task in ipairs(self.tasks) do task.env:restore(t.tasks[i]) end
 end
 
 return curriculum

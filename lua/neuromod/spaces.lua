@@ -166,6 +166,11 @@ function spaces.wrap(env, name)
     local r, o, terminal, info = env:step(a)
     return r, enc.encode(o, out), terminal, info
   end
+  -- the protocol's optional state pair passes through: encoding keeps no state of its own
+  if type(env.state) == "function" and type(env.restore) == "function" then
+    function w.state() return env:state() end
+    function w.restore(_, t) env:restore(t) end
+  end
   w.env, w.encoder = env, enc
   -- methods called with ':' get the wrapper as first argument; start/getX ignore it
   return w

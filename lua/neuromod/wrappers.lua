@@ -13,8 +13,10 @@
 --   returns terminal = true with info.truncated = true (the episode was cut, not ended: a learner should
 --   bootstrap from its next observation); every other step has info.truncated = false. A step on which the
 --   inner environment itself terminates is not truncated, even at the limit.
--- Every wrapper keeps the inner environment as w.env.
-local nm = require "neuromod"
+-- Every wrapper keeps the inner environment as w.env. Each has the protocol's optional state() / restore(t) pair
+-- when its inner environment has it (its own counters and generator with the inner environment's state), so that
+-- a wrapped task resumes exactly (`neuromod run --resume`).
+local envstate = require "neuromod.envstate"
 
 local wrappers = {}
 
@@ -60,9 +62,17 @@ function Wrapper:getRewardSpace() return self.env:getRewardSpace() end
 function Wrapper:start() return self.env:start() end
 function Wrapper:step(a) return self.env:step(a) end
 
-local function new(env, methods)
+-- own_state() -> the wrapper's plain state; own_restore(t) sets it. Both are given only with the inner pair.
+local function new(env, methods, own_state, own_restore)
   local w = setmetatable({ env = env }, Wrapper)
   for k, v in pairs(methods) do w[k] = v end
+  if type(env.state) == "function" and type(env.restore) == "function" then
+    function w.state() return { env = env:state(), own = own_state and own_state() or {} } end
+    function w.restore(_, t)
+      env:restore(t.env)
+      if own_restore then own_restore(t.own) end
+    end
+  end
   return w
 end
 
@@ -74,7 +84,7 @@ function wrappers.noise(env, opts)
   local seed = opts.seed or 1
   if type(seed) ~= "number" or seed ~= math.floor(seed) then fail("noise", "seed: expected an integer, got " .. tostring(seed)) end
   local m = box("noise", env:getStateSpace())
-  local rng, out = nm.rng(seed), {}
+  local rng, out = envstate.rng(seed), {}
   local function noisy(o)
     for i = 1, m do out[i] = o[i] + (sd > 0 and rng:normal(0, sd) or 0) end
     return out
@@ -89,7 +99,8 @@ function wrappers.noise(env, opts)
       local r, o, terminal, info = env:step(a)
       return r, noisy(o), terminal, info
     end,
-  })
+  }, function() return { seed = rng.seed, draws = rng.draws } end,
+     function(t) rng = envstate.rng(t.seed, t.draws) end)
 end
 
 function wrappers.previous(env, opts)
@@ -131,7 +142,8 @@ function wrappers.previous(env, opts)
       prev_r, prev_a = r, a
       return r, fill(o), terminal, info
     end,
-  })
+  }, function() return { prev_r = prev_r, prev_a = prev_a } end,
+     function(t) prev_r, prev_a = t.prev_r, t.prev_a end)
 end
 
 function wrappers.time_limit(env, opts)
@@ -153,7 +165,7 @@ function wrappers.time_limit(env, opts)
       if truncated then terminal = true end
       return r, o, terminal, info
     end,
-  })
+  }, function() return { t = t } end, function(st) t = st.t end)
 end
 
 return wrappers
