@@ -76,6 +76,25 @@ local function build_task(i, t, root, seed)
   return { name = t.name, env = env, size = m, low = low, high = high, actions = env:getActionSpace().n, labels = {} }
 end
 
+-- The protocol's optional state pair (`neuromod run --resume`): the schedule's position and generator, and each
+-- task's own state. A curriculum has the pair only when every one of its tasks has it (see curriculum.new).
+local function state(self)
+  local t = { rng = { seed = self.rng.seed, draws = self.rng.draws }, trials = self.trials, block = self.block,
+              block_trial = self.block_trial, block_length = self.block_length, current = self.current, tasks = {} }
+  for i, task in ipairs(self.tasks) do t.tasks[i] = task.env:state() end
+  return t
+end
+
+local function restore(self, t)
+  if type(t) ~= "table" or type(t.rng) ~= "table" or type(t.tasks) ~= "table" or #t.tasks ~= #self.tasks then
+    error("curriculum: restore: expected a state table from a curriculum of " .. #self.tasks .. " tasks", 2)
+  end
+  self.rng = envstate.rng(t.rng.seed, t.rng.draws)
+  self.trials, self.block, self.block_trial = t.trials, t.block, t.block_trial
+  self.block_length, self.current = t.block_length, t.current
+  for i, task in ipairs(self.tasks) do task.env:restore(t.tasks[i]) end
+end
+
 function curriculum.new(def)
   if type(def) ~= "table" then fail("expected a table { tasks, schedule, ... }, got " .. type(def)) end
   local known = { tasks = true, schedule = true, blocks = true, block = true, loop = true, identity = true,
@@ -129,6 +148,11 @@ function curriculum.new(def)
   for i = 1, self.size do self.obs[i] = 0 end
   self.info = {}
   self.trials, self.block, self.block_trial, self.block_length, self.current = 0, 0, 0, 0, nil
+  local resumable = true
+  for _, task in ipairs(self.tasks) do
+    if type(task.env.state) ~= "function" or type(task.env.restore) ~= "function" then resumable = false end
+  end
+  if resumable then self.state, self.restore = state, restore end
   return self
 end
 
@@ -222,30 +246,6 @@ function Curriculum:step(action)
   if not label then label = t.name .. "/" .. tostring(cond) t.labels[cond] = label end
   info.condition = label
   return r, self:fill(o), terminal, info
-end
-
--- The protocol's optional state pair (`neuromod run --resume`): the schedule's position and generator, and each
--- task's own state, so every task must have the pair (a task without it is named).
-function Curriculum:state()
-  local t = { rng = { seed = self.rng.seed, draws = self.rng.draws }, trials = self.trials, block = self.block,
-              block_trial = self.block_trial, block_length = self.block_length, current = self.current, tasks = {} }
-  for i, task in ipairs(self.tasks) do
-    if type(task.env.state) ~= "function" or type(task.env.restore) ~= "function" then
-      error("curriculum: task '" .. task.name .. "' has no state()/restore() pair, so the curriculum cannot be resumed", 2)
-    end
-    t.tasks[i] = task.env:state()
-  end
-  return t
-end
-
-function Curriculum:restore(t)
-  if type(t) ~= "table" or type(t.rng) ~= "table" or type(t.tasks) ~= "table" or #t.tasks ~= #self.tasks then
-    error("curriculum: restore: expected a state table from a curriculum of " .. #self.tasks .. " tasks", 2)
-  end
-  self.rng = envstate.rng(t.rng.seed, t.rng.draws)
-  self.trials, self.block, self.block_trial = t.trials, t.block, t.block_trial
-  self.block_length, self.current = t.block_length, t.current
-  for i, task in ipairs(self.tasks) do task.env:restore(t.tasks[i]) end
 end
 
 return curriculum

@@ -188,8 +188,6 @@ function runner.run(o)
   local poll = o.catch_interrupt ~= false and jit ~= nil
   local every = o.checkpoint_every
   local function observe(trial, x, rec)
-    agent, records, done = x.agent, rec, trial
-    boundary = true
     if poll and interrupted() then error("interrupted!", 0) end
     if csv then
       x.agent:modulators(mods)
@@ -203,6 +201,11 @@ function runner.run(o)
       end
       csv:write("\n")
     end
+    -- Only now is the trial complete on every side (agent, records, CSV row): an interrupt before this line saves
+    -- from the last periodic checkpoint, one after it saves this trial (Lua 5.4 raises "interrupted!" between any
+    -- two instructions, so the order matters).
+    agent, records, done = x.agent, rec, trial
+    boundary = true
     if progress then
       local now = os.clock()
       if now - last_print >= every_s or trial == o.trials then
