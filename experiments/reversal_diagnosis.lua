@@ -48,7 +48,6 @@ local function run(seed)
     local m0 = agent:modulators()
     local beta = m0.params.inverse_temperature
     local a = agent:act(obs)
-    local cache = agent:evaluate(obs)
     local r, nobs, terminal, info = env:step(a)
     agent:learn(r, nobs, terminal)
     local m = agent:modulators()
@@ -58,7 +57,6 @@ local function run(seed)
       reversed = info.reversed, na = m.levels.NA, beta = beta, alpha = m.params.learning_rate,
       delta = m.phasic.DA, correct = info.correct, reversals = info.reversals,
       ud = m.signals.utility_drop, u = m.signals.unexpected }
-    local _ = cache
   end
   agent:close()
   -- per-reversal windows
