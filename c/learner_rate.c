@@ -134,6 +134,22 @@ static int update_finite(nm_agent *a, float step, double reach)
     return ok;
 }
 
+/* NA's "network reset" (Bouret & Sara 2005) on the actor: the policy head's weights and biases shrink toward
+ * zero, a uniform policy, by policy_reset x level_NA each step. A saturated softmax gives the abandoned action
+ * almost no gradient and almost no samples after a reversal; the shrink keeps the logits where unexpected
+ * uncertainty says the world may have changed, so the policy can follow the critic again. A factor in [0, 1]
+ * keeps every weight finite. */
+static void policy_reset(nm_agent *a)
+{
+    float na = a->mod.level[NM_NA], keep;
+    size_t F = a->n_features, A = a->cfg.n_actions;
+    float *params = a->block + a->off_params;
+    if (!(a->cfg.policy_reset > 0.0f) || !(na > 0.0f)) return;
+    keep = 1.0f - a->cfg.policy_reset * (na > 1.0f ? 1.0f : na);
+    nm_scal(a->kern, A * F, keep, params + a->policy_w);
+    nm_scal(a->kern, A, keep, params + a->policy_b);
+}
+
 static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, int terminal)
 {
     float *cache = a->block + a->off_cache, *next = a->block + a->off_next;
@@ -214,6 +230,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         }
     }
     nm_agent_modulate_commit(a, &mod_next, &fx, &reset);
+    policy_reset(a);
     if (terminal || reset) {
         memset(trace, 0, a->n_traced * sizeof *trace);
         a->trace_bound = 0.0;

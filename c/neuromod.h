@@ -235,7 +235,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "the action whose logit takes the withhold bias") \
     X(nm_5ht_input, serotonin_input, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "serotonin_input", 0, 0, 1, \
       "'punishment' or 'relative'", NM_LIST("punishment", "relative"), NM_5HT_PUNISHMENT, NM_5HT_PUNISHMENT, \
-      "what drives 5-HT: punishment, or punishment beyond the expected")
+      "what drives 5-HT: punishment, or punishment beyond the expected") \
+    X(float, policy_reset, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "policy_reset", 0, 0, 1, \
+      "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -3,11 +3,14 @@
 -- alpha = 0.3, beta = 5): reversals completed in 1,000 trials, per seed.
 --
 --   lua5.4 experiments/reversal.lua [--seeds 20] [--first-seed 1] [--trials 1000] [--hidden 32]
+--                                   [--policy-reset R]
 --
 -- Conditions: RW (alpha 0.3, beta 5), the agent with DA only, DA + NA, and all four modulators (hidden layer of
 -- --hidden units, the agent's defaults otherwise). Each condition sees the same seeds (the same outcome stream
 -- for the same choices). Prints per condition the mean number of reversals with its 95% t interval, and Welch's
 -- one-sided p that the agent completes more reversals than RW, and that DA + NA completes more than DA only.
+-- --policy-reset R (> 0) adds DA + NA and all four with NA's policy reset (config policy_reset = R) and Welch's
+-- one-sided p that each completes more reversals than the same modulators without it.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -16,7 +19,7 @@ local stats = require "neuromod.stats"
 local baseline = require "neuromod.baseline"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
-local o = { seeds = 20, first_seed = 1, trials = 1000, hidden = 32 }
+local o = { seeds = 20, first_seed = 1, trials = 1000, hidden = 32, policy_reset = 0 }
 local i = 1
 while arg and arg[i] do
   local key = arg[i]:match("^%-%-(.+)$")
@@ -34,11 +37,17 @@ local CONDITIONS = {
   { name = "agent DA+NA", modulators = { DA = true, NA = true } },
   { name = "agent all four", modulators = "all" },
 }
+if o.policy_reset > 0 then
+  CONDITIONS[5] = { name = "DA+NA reset", modulators = { DA = true, NA = true }, policy_reset = o.policy_reset,
+    without = 3 }
+  CONDITIONS[6] = { name = "all four reset", modulators = "all", policy_reset = o.policy_reset, without = 4 }
+end
 
 local function run(c, seed)
   local env = Reversal{ seed = seed, p = 0.8, reverse = "criterion", criterion = 8 }
   local learner = c.learner and c.learner(env, seed) or nm.agent{ obs = env:getStateSpace(),
-    actions = env:getActionSpace(), hidden = { o.hidden }, seed = seed, modulators = c.modulators }
+    actions = env:getActionSpace(), hidden = { o.hidden }, seed = seed, modulators = c.modulators,
+    policy_reset = c.policy_reset }
   local info
   for _ = 1, o.trials do
     local obs = env:start()
@@ -58,8 +67,9 @@ for ci, c in ipairs(CONDITIONS) do
   results[ci] = x
 end
 
-print(string.format("serial reversal, 80/20, criterion 8 in a row; %d trials; seeds %d-%d; hidden %d",
-  o.trials, o.first_seed, o.first_seed + o.seeds - 1, o.hidden))
+print(string.format("serial reversal, 80/20, criterion 8 in a row; %d trials; seeds %d-%d; hidden %d%s",
+  o.trials, o.first_seed, o.first_seed + o.seeds - 1, o.hidden,
+  o.policy_reset > 0 and string.format("; policy_reset %g", o.policy_reset) or ""))
 print(string.format("  %-18s %8s %18s %12s", "condition", "mean", "95% CI", "p(> RW)"))
 for ci, c in ipairs(CONDITIONS) do
   local m, lo, hi = stats.ci(results[ci])
@@ -67,3 +77,9 @@ for ci, c in ipairs(CONDITIONS) do
   print(string.format("  %-18s %8.1f   [%6.1f, %6.1f] %12s", c.name, m, lo or m, hi or m, p))
 end
 print(string.format("  DA+NA > DA only: one-sided Welch p = %.3g", stats.welch(results[3], results[2]).p_greater))
+for ci, c in ipairs(CONDITIONS) do
+  if c.without then
+    print(string.format("  %s > %s: one-sided Welch p = %.3g", c.name, CONDITIONS[c.without].name,
+      stats.welch(results[ci], results[c.without]).p_greater))
+  end
+end
