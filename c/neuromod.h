@@ -30,7 +30,7 @@ extern "C" {
 /* The version, defined here alone: the Makefile, the pkg-config file, the rock and both bindings read it from
  * these lines. NM_SOVERSION is the shared library's ABI number (libneuromod.so.N): it goes up whenever a
  * public struct or signature changes (2, release 0.2.0: the config struct became generated from NM_CONFIG_FIELDS,
- * with layer_kind, model, withhold_action and serotonin_input added). */
+ * with layer_kind, model, withhold_action, serotonin_input and policy_reset added). */
 #define NM_VERSION_MAJOR 0
 #define NM_VERSION_MINOR 2
 #define NM_VERSION_PATCH 0
