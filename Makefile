@@ -41,7 +41,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant
 
-.PHONY: all test prop sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
+.PHONY: all test prop soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -88,6 +88,17 @@ PROP_CALLS ?= 5000000
 PROP_SEED  ?= 1
 prop: $(BUILD)/test/prop_invariant
 	./$(BUILD)/test/prop_invariant $(PROP_CALLS) $(PROP_SEED)
+
+# The soak (bench/soak.lua): Go/No-Go training under each backend with a save/load round trip every 2,000
+# steps, failing if the resident set or the Lua heap grows after the warm-up. CI runs soak-ci (1M steps per
+# backend, about 5 s).
+SOAK_STEPS ?= 10000000
+soak: all
+	$(TEST_ENV) $(LUA54) bench/soak.lua $(SOAK_STEPS)
+	$(TEST_ENV) $(LUAJIT) bench/soak.lua $(SOAK_STEPS)
+
+soak-ci:
+	$(MAKE) soak SOAK_STEPS=1000000
 
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
 # loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
@@ -209,6 +220,7 @@ help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
 	@echo "make test       C tests and busted specs"
 	@echo "make prop       the invariant's property test, PROP_CALLS=5000000 random calls"
+	@echo "make soak       10M steps per backend with save/load round trips; fails if memory grows (soak-ci: 1M)"
 	@echo "make sanitize   the tests under ASan + UBSan"
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"
