@@ -113,17 +113,22 @@ sanitize:
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
 	$(BUSTED) --lua=$(LUA54) spec
 
-# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints: format 4
-# written by make_corpus and the format-2 and format-3 fixtures.
+# Fuzz the checkpoint reader (clang + libFuzzer, ASan, UBSan) from real checkpoints (format 4 written by
+# make_corpus, the format-2 and format-3 fixtures), in two modes for half of FUZZ_SECONDS each: libFuzzer's byte
+# mutations, then the structure-aware mutator of c/test/fuzz_checkpoint.c (length and count fields at their
+# limits, extreme floats, header length and CRC fixed up). Each mode has its own corpus directory.
 FUZZ_SECONDS ?= 60
 fuzz:
-	@mkdir -p build-fuzz/corpus
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-structure
 	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm
 	./build-fuzz/make_corpus build-fuzz/corpus
+	./build-fuzz/make_corpus build-fuzz/corpus-structure
 	cp c/test/fixtures/*.nmck build-fuzz/corpus/
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Ic $(BLAS_CFLAGS) -o build-fuzz/fuzz_checkpoint \
 	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
-	./build-fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
+	./build-fuzz/fuzz_checkpoint -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -max_len=65536 build-fuzz/corpus
+	NM_FUZZ_MODE=structure ./build-fuzz/fuzz_checkpoint -max_total_time=$$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) / 2 )) \
+	  -max_len=65536 build-fuzz/corpus-structure
 
 # Lua files go to share/lua/5.4 (the C-API module's Lua side) and share/lua/5.1 (LuaJIT's path, the FFI
 # backend); the tasks of envs/ go beside them as neuromod.envs.*, so `neuromod run gonogo` finds them by name.
