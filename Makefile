@@ -41,7 +41,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant
 
-.PHONY: all test prop sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
+.PHONY: all test prop soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -89,6 +89,17 @@ PROP_SEED  ?= 1
 prop: $(BUILD)/test/prop_invariant
 	./$(BUILD)/test/prop_invariant $(PROP_CALLS) $(PROP_SEED)
 
+# The soak (bench/soak.lua): Go/No-Go training under each backend with a save/load round trip every 2,000
+# steps, failing if the resident set or the Lua heap grows after the warm-up. CI runs soak-ci (1M steps per
+# backend, about 5 s).
+SOAK_STEPS ?= 10000000
+soak: all
+	$(TEST_ENV) $(LUA54) bench/soak.lua $(SOAK_STEPS)
+	$(TEST_ENV) $(LUAJIT) bench/soak.lua $(SOAK_STEPS)
+
+soak-ci:
+	$(MAKE) soak SOAK_STEPS=1000000
+
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
 # loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
 # interpreter's own exit-time allocations are not ours (the C tests keep it on).
@@ -102,17 +113,22 @@ sanitize:
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
 	$(BUSTED) --lua=$(LUA54) spec
 
-# Fuzz the checkpoint reader for FUZZ_SECONDS (clang + libFuzzer, ASan, UBSan), from real checkpoints: format 4
-# written by make_corpus and the format-2 and format-3 fixtures.
+# Fuzz the checkpoint reader (clang + libFuzzer, ASan, UBSan) from real checkpoints (format 4 written by
+# make_corpus, the format-2 and format-3 fixtures), in two modes for half of FUZZ_SECONDS each: libFuzzer's byte
+# mutations, then the structure-aware mutator of c/test/fuzz_checkpoint.c (length and count fields at their
+# limits, extreme floats, header length and CRC fixed up). Each mode has its own corpus directory.
 FUZZ_SECONDS ?= 60
 fuzz:
-	@mkdir -p build-fuzz/corpus
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-structure
 	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm
 	./build-fuzz/make_corpus build-fuzz/corpus
+	./build-fuzz/make_corpus build-fuzz/corpus-structure
 	cp c/test/fixtures/*.nmck build-fuzz/corpus/
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Ic $(BLAS_CFLAGS) -o build-fuzz/fuzz_checkpoint \
 	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
-	./build-fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
+	./build-fuzz/fuzz_checkpoint -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -max_len=65536 build-fuzz/corpus
+	NM_FUZZ_MODE=structure ./build-fuzz/fuzz_checkpoint -max_total_time=$$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) / 2 )) \
+	  -max_len=65536 build-fuzz/corpus-structure
 
 # Lua files go to share/lua/5.4 (the C-API module's Lua side) and share/lua/5.1 (LuaJIT's path, the FFI
 # backend); the tasks of envs/ go beside them as neuromod.envs.*, so `neuromod run gonogo` finds them by name.
@@ -209,6 +225,7 @@ help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
 	@echo "make test       C tests and busted specs"
 	@echo "make prop       the invariant's property test, PROP_CALLS=5000000 random calls"
+	@echo "make soak       10M steps per backend with save/load round trips; fails if memory grows (soak-ci: 1M)"
 	@echo "make sanitize   the tests under ASan + UBSan"
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"

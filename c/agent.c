@@ -192,7 +192,7 @@ nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_m
     /* the state is all floats: one pass of the finite test */
     if (!a->kern->all_finite(sizeof *next / sizeof(float), (const float *)next)) {
         describe_nonfinite(a, next, why, sizeof why);
-        return nm_fail(a, NM_ERR_NUMERIC, "learn: %s; the agent is unchanged", why);
+        return nm_fail(a, NM_ERR_NUMERIC, "%s; the agent is unchanged", why);
     }
     /* the gain and attention that commit composes, in its arithmetic (nm_mod_compose_*): a unit's gain is at most
      * its layer's budget G n, an input's attention A x set */
@@ -203,14 +203,14 @@ nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_m
         kk = next->params[NM_P_GAIN] * (float)L->out / fx->focus_sum[l];
         for (i = 0; i < L->out; i++)
             if (!isfinite(fx->focus[L->gain + i] * kk))
-                return nm_fail(a, NM_ERR_NUMERIC, "learn: the gain of trunk%lu unit %lu would not be finite "
+                return nm_fail(a, NM_ERR_NUMERIC, "the gain of trunk%lu unit %lu would not be finite "
                                "(gain %g, gain_focus %g); the agent is unchanged", (unsigned long)l + 1,
                                (unsigned long)i + 1, (double)next->params[NM_P_GAIN], (double)c->gain_focus);
     }
     if (fx->has_set)
         for (i = 0; i < n; i++)
             if (!isfinite(next->params[NM_P_ATTENTION] * fx->set[i]))
-                return nm_fail(a, NM_ERR_NUMERIC, "learn: the attention of input %lu would not be finite "
+                return nm_fail(a, NM_ERR_NUMERIC, "the attention of input %lu would not be finite "
                                "(attention %g); the agent is unchanged", (unsigned long)i + 1,
                                (double)next->params[NM_P_ATTENTION]);
     return NM_OK;

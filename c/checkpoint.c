@@ -277,8 +277,18 @@ static nm_status read_mods(const section *sec, nm_modstate *m, char *msg, size_t
             return NM_ERR_FORMAT;
         }
     }
-    if (!c.ok || c.p != c.end) {
+    if (!c.ok && j < nfields) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': the field count says %lu, the section ends in "
+                     "field %lu", (unsigned long)nfields, (unsigned long)j + 1);
+        return NM_ERR_FORMAT;
+    }
+    if (!c.ok) {
         nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': its length field does not match its fields");
+        return NM_ERR_FORMAT;
+    }
+    if (c.p != c.end) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': the field count says %lu, %lu bytes follow "
+                     "the last", (unsigned long)nfields, (unsigned long)(c.end - c.p));
         return NM_ERR_FORMAT;
     }
     return NM_OK;
@@ -425,6 +435,11 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
         total = length > len ? length : NM_CKPT_HEADER + length + 4;
     else
         total = length;
+    if (length > NM_CKPT_MAX) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: header: length field too large (%llu bytes, the file has %lu)",
+                     (unsigned long long)length, (unsigned long)len);
+        return NM_ERR_FORMAT;
+    }
     if (total > len) {
         nm_write_msg(msg, msglen, "truncated checkpoint: the length field says %llu bytes, the file has %lu",
                      (unsigned long long)total, (unsigned long)len);

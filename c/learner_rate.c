@@ -38,19 +38,19 @@ static nm_status forward_fail(nm_agent *a, const float *obs, const float *cache)
     size_t i, l;
     for (i = 0; i < a->cfg.n_obs; i++)
         if (!isfinite(cache[cl->input + i]))
-            return nm_fail(a, NM_ERR_NUMERIC, "act: obs[%lu] = %g times its attention %g is not finite; the agent "
+            return nm_fail(a, NM_ERR_NUMERIC, "obs[%lu] = %g times its attention %g is not finite; the agent "
                            "is unchanged", (unsigned long)i + 1, (double)obs[i],
                            (double)a->block[a->off_attn + i]);
     for (l = 0; l < a->cfg.n_layers; l++) {
         const nm_layer *L = &a->layer[l];
         for (i = 0; i < L->out; i++)
             if (!isfinite(cache[L->pre + i]))
-                return nm_fail(a, NM_ERR_NUMERIC, "act: the pre-activation of trunk%lu unit %lu is %g (its gain "
+                return nm_fail(a, NM_ERR_NUMERIC, "the pre-activation of trunk%lu unit %lu is %g (its gain "
                                "%g; largest |obs| too large for the weights); the agent is unchanged",
                                (unsigned long)l + 1, (unsigned long)i + 1, (double)cache[L->pre + i],
                                (double)a->block[a->off_gain + L->gain + i]);
     }
-    return nm_fail(a, NM_ERR_NUMERIC, "act: the policy or value is not finite (inverse_temperature %g, "
+    return nm_fail(a, NM_ERR_NUMERIC, "the policy or value is not finite (inverse_temperature %g, "
                    "withhold_bias %g); the agent is unchanged", (double)a->mod.params[NM_P_INVERSE_TEMPERATURE],
                    (double)a->mod.params[NM_P_WITHHOLD_BIAS]);
 }
@@ -83,7 +83,7 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
         if (!a->kern->all_finite(a->n_traced, trace)) {
             memcpy(trace, backup, a->n_traced * sizeof *trace);
             a->rng = rng0;
-            st = nm_fail(a, NM_ERR_NUMERIC, "act: the step would make an eligibility trace non-finite (an "
+            st = nm_fail(a, NM_ERR_NUMERIC, "the step would make an eligibility trace non-finite (an "
                          "observation too large for the weights and gain); the agent is unchanged");
             goto undo_cache;
         }
@@ -194,7 +194,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     pred_ok = nm_predictor_observe(a->kern, &a->cfg, F, h, wq, params[a->pred_b + act], wu, params[a->var_b + act],
                                    reward, &pr);
     if (!pred_ok || !isfinite(step) || !update_finite(a, step, fabs((double)step) * enorm))
-        return nm_fail(a, NM_ERR_NUMERIC, "learn: the update would make a weight non-finite "
+        return nm_fail(a, NM_ERR_NUMERIC, "the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
 
     /* the modulators' signals: the step's outcome, the act-time activity and, when the attentional set is on,

@@ -139,6 +139,17 @@ static int l_config_set(lua_State *L)
     return 1;
 }
 
+/* A 64-bit count or seed: an integer where a Lua integer holds it, else its decimal string (never wrapped). */
+static void push_u64(lua_State *L, uint64_t u)
+{
+    if (u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)u);
+    else {
+        char dec[24];
+        snprintf(dec, sizeof dec, "%llu", (unsigned long long)u);
+        lua_pushstring(L, dec);
+    }
+}
+
 /* corelib.config_get(cfg, name, index0) -> the element: a float, an integer, or an ENUM's value name; a
  * 64-bit value beyond a Lua integer comes as its decimal string */
 static int l_config_get(lua_State *L)
@@ -156,12 +167,7 @@ static int l_config_get(lua_State *L)
     else if (f->kind == NM_FIELD_INDEX) lua_pushinteger(L, (lua_Integer)v);   /* -1: none */
     else {
         nm_config_get_u64(c, name, index, &u);
-        if (u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)u);
-        else {
-            char dec[24];
-            snprintf(dec, sizeof dec, "%llu", (unsigned long long)u);
-            lua_pushstring(L, dec);
-        }
+        push_u64(L, u);
     }
     return 1;
 }
@@ -349,7 +355,7 @@ static int l_modstate(lua_State *L)
     fill_floats(L, 2, "tonic", m.tonic, NM_N_MODULATORS);
     fill_floats(L, 2, "params", m.params, NM_N_PARAMS);
     lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
-    lua_pushinteger(L, (lua_Integer)m.steps); lua_setfield(L, 2, "steps");
+    push_u64(L, m.steps); lua_setfield(L, 2, "steps");
     fill_signals(L, 2, &m);
     return 0;
 }
@@ -404,7 +410,7 @@ static int l_modulators(lua_State *L)
     named_floats(L, 2, "tonic", m.tonic, NM_N_MODULATORS, nm_modulator_name);
     named_floats(L, 2, "params", m.params, NM_N_PARAMS, nm_param_name);
     lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
-    lua_pushinteger(L, (lua_Integer)m.steps); lua_setfield(L, 2, "steps");
+    push_u64(L, m.steps); lua_setfield(L, 2, "steps");
     fill_signals(L, 2, &m);
     lua_settop(L, 2);
     return 1;

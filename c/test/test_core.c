@@ -1013,6 +1013,76 @@ static void test_withhold_serotonin(void)
     nm_agent_free(a);
 }
 
+/* A damaged copy of buf: the u64 (width 8) or u32 (width 4) at byte at set to v, the CRC made right again. */
+static const char *load_patched(const unsigned char *buf, size_t n, size_t at, int width, uint64_t v, char *msg,
+                                size_t msglen)
+{
+    unsigned char *d = malloc(n);
+    nm_agent *b = NULL;
+    uint32_t crc;
+    int i;
+    memcpy(d, buf, n);
+    for (i = 0; i < width; i++) d[at + i] = (unsigned char)(v >> (8 * i));
+    crc = nm_crc32(0, d, n - 4);
+    for (i = 0; i < 4; i++) d[n - 4 + i] = (unsigned char)(crc >> (8 * i));
+    if (nm_agent_load_buffer(d, n, &b, msg, msglen) == NM_OK) { nm_agent_free(b); snprintf(msg, msglen, "(loaded)"); }
+    free(d);
+    return msg;
+}
+
+/* Checkpoint messages name the field that is wrong; numeric refusals carry no "act:"/"learn:" prefix of their
+ * own (the bindings add "agent:act: "); a seed and a step count beyond 2^53 read back exactly. */
+static void test_edges(void)
+{
+    nm_agent *a = make(3, 2, 4, 0, 1, NM_TANH), *b = NULL;
+    float huge[3] = { 3e38f, 3e38f, 3e38f };
+    size_t n = nm_agent_checkpoint_size(a), parm, mods;
+    unsigned char *buf = malloc(n);
+    char msg[256];
+    nm_modulator_state m;
+    uint64_t seed = 0;
+    int act;
+    nm_agent_save_buffer(a, buf, n);
+    parm = find_section(buf, n, "PARM");
+    mods = find_section(buf, n, "MODS");
+    load_patched(buf, n, 12, 8, UINT64_MAX, msg, sizeof msg);
+    CHECK(strstr(msg, "header: length field too large (18446744073709551615 bytes") != NULL, "header length 2^64-1: %s", msg);
+    load_patched(buf, n, 12, 8, (uint64_t)1 << 32 | 1, msg, sizeof msg);
+    CHECK(strstr(msg, "header: length field too large") != NULL, "header length 2^32+1: %s", msg);
+    load_patched(buf, n, parm + 4, 8, UINT64_MAX, msg, sizeof msg);
+    CHECK(strstr(msg, "section 'PARM': length field too large (18446744073709551615 bytes") != NULL,
+          "PARM length 2^64-1: %s", msg);
+    load_patched(buf, n, parm + 4, 8, (uint64_t)1 << 32, msg, sizeof msg);
+    CHECK(strstr(msg, "section 'PARM': length field too large (4294967296 bytes") != NULL, "PARM length 2^32: %s", msg);
+    load_patched(buf, n, parm + 4, 8, 0, msg, sizeof msg);
+    CHECK(strstr(msg, "section 'PARM': length field says 0 bytes") != NULL, "PARM length 0: %s", msg);
+    load_patched(buf, n, mods + 12, 4, UINT32_MAX, msg, sizeof msg);
+    CHECK(strstr(msg, "section 'MODS': the field count says 4294967295") != NULL, "MODS count 2^32-1: %s", msg);
+    load_patched(buf, n, mods + 12, 4, 0, msg, sizeof msg);
+    CHECK(strstr(msg, "section 'MODS': the field count says 0") != NULL, "MODS count 0: %s", msg);
+    load_patched(buf, n, mods + 12 + 4 + 1 + 6, 4, UINT32_MAX, msg, sizeof msg);
+    CHECK(strstr(msg, "field 'phasic': count field says 4294967295") != NULL, "MODS phasic count: %s", msg);
+    CHECK(nm_agent_act(a, huge, 3, &act) == NM_ERR_NUMERIC && strncmp(nm_agent_error(a), "obs[1] = ", 9) == 0,
+          "act's numeric refusal starts with what is wrong: %s", nm_agent_error(a));
+    /* the fixtures written by make_corpus: seed and STEP at 2^53 + 1 and at 2^64 - 1 */
+    CHECK(nm_agent_load("c/test/fixtures/big_counts_53.nmck", &b, msg, sizeof msg) == NM_OK, "big_counts_53: %s", msg);
+    if (b) {
+        nm_agent_get_modulators(b, &m);
+        nm_config_get_u64(nm_agent_get_config(b), "seed", 0, &seed);
+        CHECK(m.steps == ((uint64_t)1 << 53) + 1 && seed == ((uint64_t)1 << 53) + 1, "steps and seed 2^53 + 1");
+        nm_agent_free(b); b = NULL;
+    }
+    CHECK(nm_agent_load("c/test/fixtures/big_counts_64.nmck", &b, msg, sizeof msg) == NM_OK, "big_counts_64: %s", msg);
+    if (b) {
+        nm_agent_get_modulators(b, &m);
+        nm_config_get_u64(nm_agent_get_config(b), "seed", 0, &seed);
+        CHECK(m.steps == UINT64_MAX && seed == UINT64_MAX, "steps and seed 2^64 - 1");
+        nm_agent_free(b);
+    }
+    free(buf);
+    nm_agent_free(a);
+}
+
 int main(void)
 {
     test_config();
@@ -1036,6 +1106,7 @@ int main(void)
     test_mod_pure();
     test_finite_invariant();
     test_withhold_serotonin();
+    test_edges();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -605,7 +605,10 @@ function methods._modstate(self, t)
   fill_floats(t, "tonic", 8, 4)
   fill_floats(t, "params", 12, 8)
   t.surprise = modstate_f[20]
-  t.steps = modstate_u[STEPS_HI] * 4294967296 + modstate_u[STEPS_LO]
+  local hi = modstate_u[STEPS_HI]
+  -- exact as a number below 2^53; beyond, the decimal string (as config_get gives a seed)
+  if hi < 2097152 then t.steps = hi * 4294967296 + modstate_u[STEPS_LO]
+  else t.steps = (tostring(modstate.steps):gsub("ULL$", "")) end
   local sig = t.signals
   if type(sig) ~= "table" then sig = {}; t.signals = sig end
   local m = modstate
