@@ -139,10 +139,11 @@ static int l_config_set(lua_State *L)
     return 1;
 }
 
-/* A 64-bit count or seed: an integer where a Lua integer holds it, else its decimal string (never wrapped). */
+/* A 64-bit count or seed: an integer below 2^53, else its decimal string (never wrapped). The bound is LuaJIT's
+ * (a double holds integers exactly up to 2^53), so that both backends give the same value of the same type. */
 static void push_u64(lua_State *L, uint64_t u)
 {
-    if (u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)u);
+    if (u < ((uint64_t)1 << 53)) lua_pushinteger(L, (lua_Integer)u);
     else {
         char dec[24];
         snprintf(dec, sizeof dec, "%llu", (unsigned long long)u);
