@@ -73,3 +73,25 @@ describe("rlenvs-style environments, unchanged", function()
     assert.equal(h, again:state_hash())
   end)
 end)
+
+describe("rlenvs-style environments through the checker and the runner, unchanged", function()
+  local protocol = require "neuromod.protocol"
+  local runner = require "neuromod.runner"
+
+  it("the protocol checker takes Discrete and nil state spaces, and names a disagreeing observation", function()
+    for _, e in ipairs { "randomwalk", "bandit", "cliff" } do
+      local s = protocol.check("spec/support/rlenvs/" .. e .. ".lua", {}, e, { steps = 200 })
+      assert.is_true(s.steps == 200, e)
+    end
+    local ok, err = pcall(protocol.check, "spec/support/rlenvs/badshape.lua", {}, "badshape")
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("observation has 2 numbers", 1, true), err)
+  end)
+
+  it("neuromod's runner trains on a Discrete-state and a no-state environment", function()
+    local walk = assert(runner.run{ env = "spec/support/rlenvs/randomwalk.lua", trials = 300, seed = 1, quiet = true })
+    assert.is_true(walk.return_last > 0.8, "random walk: " .. tostring(walk.return_last))
+    local bandit = assert(runner.run{ env = "spec/support/rlenvs/bandit.lua", trials = 200, seed = 1, quiet = true })
+    assert.is_true(bandit.return_last > 6, "bandit: " .. tostring(bandit.return_last))
+  end)
+end)

@@ -18,7 +18,9 @@
 -- What is checked:
 --   the constructor returns a table or userdata; start, step, getStateSpace, getActionSpace, getRewardSpace are
 --   functions; getStateSpace() is { name = "Box", shape = {positive integers}, low, high } with low/high numbers
---   or arrays of prod(shape) numbers; getActionSpace() is { name = "Discrete", n = positive integer };
+--   or arrays of prod(shape) numbers, or a Discrete state { name = "Discrete", n } (observations are integers
+--   0..n-1), or nil (no state: observations are nil); a Discrete, nil or multi-dimensional space is checked
+--   through neuromod.spaces, as nm.agent encodes it; getActionSpace() is { name = "Discrete", n = positive integer };
 --   getRewardSpace() returns two numbers min <= max; start() returns an observation; step(a) returns
 --   reward (a number, not NaN, within [min, max]), an observation, terminal (a boolean) and info (nil or a
 --   table). An observation is an array of prod(shape) numbers, none NaN, each within low..high.
@@ -87,10 +89,24 @@ local function bound(name, space, which, m)
   return b
 end
 
+-- The state spaces an agent takes through neuromod.spaces (a Discrete state, no state, a Box of several
+-- dimensions): checked by its encoder, which names the space, the index and the value.
+local function encoded_space(name, s)
+  local ok, enc = pcall(require("neuromod.spaces").encoder, s, "getStateSpace")
+  if not ok then fail(name, "getStateSpace", (tostring(enc):gsub("^spaces: ", ""))) end
+  return enc
+end
+
 local function spaces(env, name)
   local s = call(env, name, "getStateSpace")
-  if type(s) ~= "table" then fail(name, "getStateSpace", "must return a table, got " .. type(s)) end
-  if s.name ~= "Box" then fail(name, "getStateSpace", "name must be \"Box\", got " .. tostring(s.name)) end
+  local enc
+  if s == nil or (type(s) == "table" and (s.name == "Discrete" or (s.name == "Box" and type(s.shape) == "table"
+      and #s.shape > 1))) then
+    enc = encoded_space(name, s)
+    s = enc.space
+  end
+  if type(s) ~= "table" then fail(name, "getStateSpace", "must return a table or nil, got " .. type(s)) end
+  if s.name ~= "Box" then fail(name, "getStateSpace", "name must be \"Box\" or \"Discrete\", got " .. tostring(s.name)) end
   if type(s.shape) ~= "table" or #s.shape == 0 then
     fail(name, "getStateSpace", "shape must be a non-empty array of positive integers")
   end
@@ -117,10 +133,15 @@ local function spaces(env, name)
     fail(name, "getRewardSpace", "must return two numbers min, max, got " .. type(rmin) .. ", " .. type(rmax))
   end
   if rmin > rmax then fail(name, "getRewardSpace", "min " .. rmin .. " > max " .. rmax) end
-  return { m = m, low = low, high = high, n = a.n, rmin = rmin, rmax = rmax }
+  return { m = m, low = low, high = high, n = a.n, rmin = rmin, rmax = rmax, encoder = enc, scratch = {} }
 end
 
 local function check_obs(name, method, obs, sp)
+  if sp.encoder then
+    local ok, err = pcall(sp.encoder.encode, obs, sp.scratch)
+    if not ok then fail(name, method, (tostring(err):gsub("^spaces: ", ""))) end
+    return
+  end
   if type(obs) ~= "table" then fail(name, method, "observation must be an array of numbers, got " .. type(obs)) end
   if #obs ~= sp.m then
     fail(name, method, "observation has " .. #obs .. " numbers, getStateSpace's shape says " .. sp.m)
@@ -137,6 +158,7 @@ local function check_obs(name, method, obs, sp)
 end
 
 local function copy(o)
+  if type(o) ~= "table" then return o end
   local c = {}
   for i = 1, #o do c[i] = o[i] end
   return c
