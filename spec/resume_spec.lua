@@ -4,22 +4,8 @@ local shell = require "spec.support.shell"
 local protocol = require "neuromod.protocol"
 local compare = require "neuromod.compare"
 
-local LUA = jit and "luajit" or "lua5.4"
-local q = shell.quote
-local function cwd() local p = io.popen("pwd"); local d = p:read("*l"); p:close(); return d end
-local ROOT = cwd()
-local CMD = LUA .. " " .. q(ROOT .. "/bin/neuromod")
-
-local function sh(cmd)
-  local out, err = os.tmpname(), os.tmpname()
-  local ok, _, code = os.execute(cmd .. " >" .. out .. " 2>" .. err)
-  if type(ok) == "number" then code = ok / 256 elseif ok == true then code = 0 end
-  local function slurp(p) local f = io.open(p); local s = f:read("*a"); f:close(); os.remove(p); return s end
-  return slurp(out), slurp(err), code
-end
-local function tmpdir() local p = io.popen("mktemp -d"); local d = p:read("*l"); p:close(); return d end
-local function read(path) local f = assert(io.open(path)); local s = f:read("*a"); f:close(); return s end
-local function write(path, text) local f = assert(io.open(path, "w")); f:write(text); f:close() end
+local CMD, q = shell.CMD, shell.quote
+local sh, tmpdir, read, write = shell.sh, shell.tmpdir, shell.read, shell.write
 local function json(path) return compare.json_decode(read(path)) end
 local function rows(path) return (read(path):gsub("#[^\n]*\n", "")) end
 
