@@ -73,34 +73,43 @@ void nm_gemv_t(size_t rows, size_t cols, const float *restrict A, const float *r
     }
 }
 
+/* The trace operations write the new trace to dst from the old one in src (separate buffers). Through BLAS the
+ * old trace is first copied to dst, then scaled and updated there exactly as the in-place calls did. */
 void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
-                  const float *y, float *A)
+                  const float *y, const float *src, float *dst)
 {
 #ifndef NM_NO_BLAS
     if (rows * cols >= NM_BLAS_MIN) {
-        cblas_sscal((int)(rows * cols), decay, A, 1);
-        cblas_sger(CblasRowMajor, (int)rows, (int)cols, alpha, x, 1, y, 1, A, (int)cols);
+        cblas_scopy((int)(rows * cols), src, 1, dst, 1);
+        cblas_sscal((int)(rows * cols), decay, dst, 1);
+        cblas_sger(CblasRowMajor, (int)rows, (int)cols, alpha, x, 1, y, 1, dst, (int)cols);
         return;
     }
 #endif
-    k->ger_decay(rows, cols, decay, alpha, x, y, A);
+    k->ger_decay(rows, cols, decay, alpha, x, y, src, dst);
 }
 
-void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *y)
+void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, const float *src,
+                   float *dst)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) { cblas_sscal((int)n, decay, y, 1); cblas_saxpy((int)n, alpha, x, 1, y, 1); return; }
+    if (n >= NM_BLAS_MIN) {
+        cblas_scopy((int)n, src, 1, dst, 1);
+        cblas_sscal((int)n, decay, dst, 1);
+        cblas_saxpy((int)n, alpha, x, 1, dst, 1);
+        return;
+    }
 #endif
-    k->axpy_decay(n, decay, alpha, x, y);
+    k->axpy_decay(n, decay, alpha, x, src, dst);
 }
 
-void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, float *trace,
-                      const float *w, float *dh)
+void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, const float *src,
+                      float *dst, const float *w, float *dh)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) { nm_axpy_decay(k, n, decay, g, h, trace); nm_axpy(k, n, g, w, dh); return; }
+    if (n >= NM_BLAS_MIN) { nm_axpy_decay(k, n, decay, g, h, src, dst); nm_axpy(k, n, g, w, dh); return; }
 #endif
-    k->head_backward(n, decay, g, h, trace, w, dh);
+    k->head_backward(n, decay, g, h, src, dst, w, dh);
 }
 
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y)
@@ -117,4 +126,12 @@ void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x)
     if (n >= NM_BLAS_MIN) { cblas_sscal((int)n, alpha, x, 1); return; }
 #endif
     k->scal(n, alpha, x);
+}
+
+void nm_scal_to(const nm_kernels *k, size_t n, float alpha, const float *src, float *dst)
+{
+#ifndef NM_NO_BLAS
+    if (n >= NM_BLAS_MIN) { cblas_scopy((int)n, src, 1, dst, 1); cblas_sscal((int)n, alpha, dst, 1); return; }
+#endif
+    k->scal_to(n, alpha, src, dst);
 }

@@ -50,10 +50,10 @@ static void dense_relu_to_units(const nm_layer *L, const nm_kernels *k, const fl
 
 /* the gradient's norm from its factors, |dh in'|^2 + |dh|^2 = |dh|^2 (|in|^2 + 1): O(width), not O(weights) */
 static double dense_trace(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
-                          float *eW, float *eb)
+                          const float *old, float *e)
 {
-    nm_ger_decay(k, L->out, L->in, decay, 1.0f, dh, in, eW);
-    nm_axpy_decay(k, L->out, decay, 1.0f, dh, eb);
+    nm_ger_decay(k, L->out, L->in, decay, 1.0f, dh, in, old + L->w, e + L->w);
+    nm_axpy_decay(k, L->out, decay, 1.0f, dh, old + L->b, e + L->b);
     return nm_sumsq(k, L->out, dh) * (nm_sumsq(k, L->in, in) + 1.0);
 }
 

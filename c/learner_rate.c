@@ -59,13 +59,15 @@ static nm_status forward_fail(nm_agent *a, const float *obs, const float *cache)
 #define NM_SAFE_BOUND 1e37
 
 /* Act computes into the cache and the trace, and keeps them only when finite: the forward pass is checked (one
- * pass over the cache), the trace by its norm bound, scanned only when the bound cannot vouch for it. Undoing a
- * refused act restores the trace from the backup, the generator, and the pending step's cache (redone from its
- * observation, as a checkpoint load does). */
+ * pass over the cache), the trace by its norm bound, scanned only when the bound cannot vouch for it. The new
+ * trace is written into the second buffer and the two swap roles only when it is kept, so undoing a refused act
+ * restores only the generator and the pending step's cache (redone from its observation, as a checkpoint load
+ * does); the live trace was never written. */
 static nm_status rate_act(nm_agent *a, const float *obs, int *action)
 {
-    float *cache = a->block + a->off_cache, *trace = a->block + a->off_trace, *backup = a->block + a->off_backup;
+    float *cache = a->block + a->off_cache, *trace = a->block + a->off_trace, *fresh = a->block + a->off_trace2;
     nm_rng rng0 = a->rng;
+    size_t live;
     nm_status st;
     double bound;
     float decay;
@@ -76,12 +78,11 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     }
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
-    memcpy(backup, trace, a->n_traced * sizeof *trace);
     /* |decay e + g| <= decay |e| + |g|: a bound on the trace norm that costs O(width) per step */
-    bound = decay * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay, trace));
+    bound = decay * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay,
+                                                          trace, fresh));
     if (!(bound < NM_SAFE_BOUND)) {
-        if (!a->kern->all_finite(a->n_traced, trace)) {
-            memcpy(trace, backup, a->n_traced * sizeof *trace);
+        if (!a->kern->all_finite(a->n_traced, fresh)) {
             a->rng = rng0;
             st = nm_fail(a, NM_ERR_NUMERIC, "the step would make an eligibility trace non-finite (an "
                          "observation too large for the weights and gain); the agent is unchanged");
@@ -89,8 +90,11 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
         }
         /* unknown (a loaded trace) or overflowed in double: the exact norm is a bound too; only whether learn
          * takes the exact norm for clipping depends on it, never a result */
-        if (!isfinite(bound)) bound = sqrt(nm_sumsq(a->kern, a->n_traced, trace));
+        if (!isfinite(bound)) bound = sqrt(nm_sumsq(a->kern, a->n_traced, fresh));
     }
+    live = a->off_trace2;
+    a->off_trace2 = a->off_trace;
+    a->off_trace = live;
     a->trace_bound = bound;
     return NM_OK;
 undo_cache:
@@ -248,10 +252,11 @@ static void rate_evaluate(nm_agent *a, const float *obs, float *probs, float *va
 
 static void rate_gradient(nm_agent *a, const float *obs, int action, float w_logpi, float w_value, float *grad)
 {
-    float *scratch = a->block + a->off_next;
+    float *scratch = a->block + a->off_next, *zero = a->block + a->off_trace2;   /* not live outside act */
     memset(grad, 0, a->n_params * sizeof *grad);
+    memset(zero, 0, a->n_traced * sizeof *zero);
     nm_net_forward(a, obs, scratch, 0);
-    (void)nm_net_backward(a, scratch, action, w_logpi, w_value, 1.0f, grad);
+    (void)nm_net_backward(a, scratch, action, w_logpi, w_value, 1.0f, zero, grad);
 }
 
 static void rate_reset(nm_agent *a)
@@ -260,10 +265,14 @@ static void rate_reset(nm_agent *a)
     a->trace_bound = 0.0;
 }
 
-/* params, traces, anchor, gain, attention, salience, activity: the block up to the forward cache */
+/* params, traces, anchor, gain, attention, salience, activity: the block up to the forward cache, with the live
+ * trace in the trace's slot (wherever it is: FNV-1a over the pieces is FNV-1a over their concatenation) */
 static uint64_t rate_hash(const nm_agent *a, uint64_t h)
 {
-    return nm_fnv1a(h, a->block, a->off_cache * sizeof(float));
+    size_t slot = a->off_params + a->n_params;   /* off_anchor - n_traced: where the layout puts the trace */
+    h = nm_fnv1a(h, a->block, slot * sizeof(float));
+    h = nm_fnv1a(h, a->block + a->off_trace, a->n_traced * sizeof(float));
+    return nm_fnv1a(h, a->block + a->off_anchor, (a->off_cache - a->off_anchor) * sizeof(float));
 }
 
 const nm_learner_ops nm_learner_rate = {

@@ -76,7 +76,8 @@ void nm_net_layout(nm_agent *a)
     a->off_obs = a->off_scratch + 2 * width;
     a->off_backup = a->off_obs + c->n_obs;
     a->off_modnext = a->off_backup + a->n_params + a->n_anchor;
-    a->block_len = a->off_modnext + 2 * (gain + c->n_obs);
+    a->off_trace2 = a->off_modnext + 2 * (gain + c->n_obs);
+    a->block_len = a->off_trace2 + a->n_traced;
 }
 
 void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)
@@ -195,12 +196,12 @@ void nm_net_salience(const nm_agent *a, const float *cache, int action, float *d
     }
 }
 
-/* acc <- decay * acc + the gradient of w_logpi log pi(action) + w_value V: every traced weight is written once,
- * so the eligibility trace decays and takes the new gradient in one pass (decay 1 on a zeroed acc gives the
+/* acc <- decay * old + the gradient of w_logpi log pi(action) + w_value V: every traced weight is written once,
+ * so the eligibility trace decays and takes the new gradient in one pass (decay 1 on a zeroed old gives the
  * plain gradient). Returns the squared norm of the gradient, from the norms of the vectors whose outer
  * products it is made of (|u v'| = |u| |v|): O(width), not O(weights). */
 double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
-                       float *acc)
+                       const float *old, float *acc)
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params, *gain = a->block + a->off_gain;
@@ -219,27 +220,28 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
     for (i = 0; i < A; i++) {
         float g = w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]);
         if (g == 0.0f) {
-            nm_scal(a->kern, F, decay, acc + a->policy_w + i * F);
-            acc[a->policy_b + i] *= decay;
+            nm_scal_to(a->kern, F, decay, old + a->policy_w + i * F, acc + a->policy_w + i * F);
+            acc[a->policy_b + i] = old[a->policy_b + i] * decay;
             continue;
         }
         heads += (double)g * g;
-        nm_head_backward(a->kern, F, decay, g, h, acc + a->policy_w + i * F, p + a->policy_w + i * F, dh);
-        acc[a->policy_b + i] = decay * acc[a->policy_b + i] + g;
+        nm_head_backward(a->kern, F, decay, g, h, old + a->policy_w + i * F, acc + a->policy_w + i * F,
+                         p + a->policy_w + i * F, dh);
+        acc[a->policy_b + i] = decay * old[a->policy_b + i] + g;
     }
     if (w_value != 0.0f) {
         heads += (double)w_value * w_value;
-        nm_head_backward(a->kern, F, decay, w_value, h, acc + a->value_w, p + a->value_w, dh);
-        acc[a->value_b] = decay * acc[a->value_b] + w_value;
+        nm_head_backward(a->kern, F, decay, w_value, h, old + a->value_w, acc + a->value_w, p + a->value_w, dh);
+        acc[a->value_b] = decay * old[a->value_b] + w_value;
     } else {
-        nm_scal(a->kern, F + 1, decay, acc + a->value_w);      /* value_b follows value_w */
+        nm_scal_to(a->kern, F + 1, decay, old + a->value_w, acc + a->value_w);      /* value_b follows value_w */
     }
     for (l = c->n_layers; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
         const float *in = layer_input(a, cache, l);
         float *t;
         L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
-        norm2 += L->ops->trace(L, a->kern, decay, dh, in, acc + L->w, acc + L->b);
+        norm2 += L->ops->trace(L, a->kern, decay, dh, in, old, acc);
         if (l == 0) break;
         L->ops->input_grad(L, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;

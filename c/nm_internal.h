@@ -5,7 +5,8 @@
  * offsets below, so that the update is one axpy and a checkpoint writes slices of it (checkpoint.c):
  *
  *   params   [ trunk W0 b0 .. W(L-1) b(L-1) | policy Wp bp | value wv bv | predictor Wq bq | Wu bu ]
- *   trace    [ same layout as params up to the predictor ]       eligibility traces e
+ *   trace    [ same layout as params up to the predictor ]       eligibility traces e (the slot the hash and
+ *                                                                  checkpoints place them in; see trace2)
  *   anchor   [ the same, only when base consolidation > 0 ]     slow weights: prior knowledge
  *   gain     per hidden unit (all layers)                         NA adaptive gain, neuron scale
  *   attn     per input                                            ACh attention, neuron scale
@@ -14,9 +15,12 @@
  *   cache    forward activations of the pending step, for its learn (a checkpoint redoes them from obs)
  *   scratch  backward buffers and the forward pass of s'
  *   obs      the observation of the pending step (act keeps it so a checkpoint can redo the forward pass)
- *   backup   what a step overwrites before it knows the result is finite: act's trace, or (attentional set on)
- *            learn's weights and anchor, restored if not (n_params + n_anchor floats)
+ *   backup   what learn overwrites before it knows the result is finite (attentional set on): its weights and
+ *            anchor, restored if not (n_params + n_anchor floats)
  *   modnext  the modulator step's salience, activity, focus and set, committed only when finite
+ *   trace2   the trace's second buffer: act writes the new trace from the live one into the other buffer and
+ *            swaps them (off_trace, off_trace2) only when it is kept, so a refused act has nothing to restore.
+ *            off_trace is the live one, in either place; the hash and checkpoints read it at off_trace.
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
@@ -30,12 +34,17 @@ typedef struct nm_kernels {
     const char *name;     /* "avx512", "avx2" or "generic" */
     void (*gemv_bias_narrow)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     void (*axpy)(size_t n, float alpha, const float *x, float *y);
-    void (*axpy_decay)(size_t n, float decay, float alpha, const float *x, float *y);
+    /* the trace kernels read the old trace from src (or S) and write the new one to dst (or A), which must not
+     * overlap it */
+    void (*axpy_decay)(size_t n, float decay, float alpha, const float *x, const float *src, float *dst);
     void (*scal)(size_t n, float alpha, float *x);
-    void (*ger_decay)(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y, float *A);
+    void (*scal_to)(size_t n, float alpha, const float *src, float *dst);
+    void (*ger_decay)(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y,
+                      const float *S, float *A);
     void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*tanh_backward)(size_t n, const float *post, const float *g, float *dh);
-    void (*head_backward)(size_t n, float decay, float g, const float *h, float *trace, const float *w, float *dh);
+    void (*head_backward)(size_t n, float decay, float g, const float *h, const float *src, float *dst,
+                          const float *w, float *dh);
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
@@ -91,9 +100,10 @@ struct nm_layer_ops {
     /* dh, d/d(post), becomes d/d(W in + b): through the activation and the gain */
     void (*to_units)(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
                      const float *gain, float *dh);
-    /* eW <- decay eW + dh in', eb <- decay eb + dh (dh from to_units); returns |that gradient|^2 */
+    /* the layer's slices of the new trace from the old (whole trace blocks, separate buffers):
+     * eW <- decay eW_old + dh in', eb <- decay eb_old + dh (dh from to_units); returns |that gradient|^2 */
     double (*trace)(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
-                    float *eW, float *eb);
+                    const float *old, float *e);
     /* dprev = d/d(in) from dh (from to_units) */
     void (*input_grad)(const nm_layer *L, const float *W, const float *dh, float *dprev);
 };
@@ -154,6 +164,7 @@ struct nm_agent {
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
     size_t off_backup, off_modnext;
+    size_t off_trace2;             /* the trace buffer that is not live (swapped with off_trace by act) */
 
     nm_mod_consts modc;            /* derived from the config */
 
@@ -209,10 +220,11 @@ void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound);
 /* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. With
  * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
 void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
-/* acc <- decay * acc + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a
- * zeroed acc: the gradient). Returns the squared norm of the gradient part (for the trace-norm bound). */
+/* acc <- decay * old + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a
+ * zeroed old: the gradient). old and acc are separate n_traced-float buffers; every one of acc's floats is
+ * written. Returns the squared norm of the gradient part (for the trace-norm bound). */
 double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
-                       float decay, float *acc);
+                       float decay, const float *old, float *acc);
 /* Back-propagates dh, d/d(trunk output), through every trunk layer's gain and activation to the attended input.
  * dh and dprev are scratch buffers of max_width floats (both are overwritten); returns the one holding the
  * n_obs-long result. */
@@ -359,18 +371,22 @@ void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *A,
 void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);   /* y += A^T x */
 /* The element-wise operations take the agent's kernel set; shapes of NM_BLAS_MIN elements or more go to BLAS. */
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y);
-/* The same with y (or A) first scaled by decay: the two roundings of scaling then adding (scal then axpy or ger), in one
- * pass (the build's -std=c99 keeps the compiler from fusing them into one FMA, so results are unchanged). */
-void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *y);
+/* The trace operations: dst (or A) = src (or S) scaled by decay, plus alpha x (or alpha x y'); src is the old
+ * trace and dst the new one, separate buffers (see rate_act). The two roundings of scaling then adding (scal then
+ * axpy or ger), in one pass (the build's -std=c99 keeps the compiler from fusing them into one FMA). */
+void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, const float *src,
+                   float *dst);
 void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
-                  const float *y, float *A);
+                  const float *y, const float *src, float *dst);
 void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x);
+void nm_scal_to(const nm_kernels *k, size_t n, float alpha, const float *src, float *dst);   /* dst = src alpha */
 float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
 /* sum of a_i^2 in double, eight partial sums in a fixed order (the kernel set's sumsq) */
 #define nm_sumsq(k, n, a) ((k)->sumsq((n), (a)))
-/* trace <- decay trace + g h, then dh += g w: one head row's backward (axpy_decay and axpy in one pass) */
-void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, float *trace,
-                      const float *w, float *dh);
+/* dst <- decay src + g h (the trace row, old to new), then dh += g w: one head row's backward (axpy_decay and
+ * axpy in one pass) */
+void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, const float *src,
+                      float *dst, const float *w, float *dh);
 
 /* config_io.c: the config section of a checkpoint. size bytes; write writes exactly that many; read takes the
  * section's bytes and refuses (NM_ERR_FORMAT, message naming the field) what it cannot read. */

@@ -20,17 +20,26 @@ NM_KERNEL_ATTR static void NM_KERNEL(axpy)(size_t n, float alpha, const float *r
     for (i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+/* The trace kernels (axpy_decay, scal_to, head_backward, ger_decay) read the old trace from src and write the
+ * new one to a separate dst (the trace is double-buffered, see nm_internal.h); src and dst do not overlap. */
 NM_KERNEL_ATTR static void NM_KERNEL(axpy_decay)(size_t n, float decay, float alpha, const float *restrict x,
-                                                 float *restrict y)
+                                                 const float *restrict src, float *restrict dst)
 {
     size_t i;
-    for (i = 0; i < n; i++) y[i] = decay * y[i] + alpha * x[i];
+    for (i = 0; i < n; i++) dst[i] = decay * src[i] + alpha * x[i];
 }
 
 NM_KERNEL_ATTR static void NM_KERNEL(scal)(size_t n, float alpha, float *restrict x)
 {
     size_t i;
     for (i = 0; i < n; i++) x[i] *= alpha;
+}
+
+/* dst = src * alpha: scal's arithmetic, out of place */
+NM_KERNEL_ATTR static void NM_KERNEL(scal_to)(size_t n, float alpha, const float *restrict src, float *restrict dst)
+{
+    size_t i;
+    for (i = 0; i < n; i++) dst[i] = src[i] * alpha;
 }
 
 /* y = b + A x for fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go), where the dot4 of
@@ -71,14 +80,14 @@ NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias_narrow)(size_t rows, size_t cols,
 }
 #undef NM_DOT4_TAIL
 
-/* One head row's share of the backward pass: its trace row decays and takes g h, and dh takes g w. */
+/* One head row's share of the backward pass: its trace row decays and takes g h (src -> dst), and dh takes g w. */
 NM_KERNEL_ATTR static void NM_KERNEL(head_backward)(size_t n, float decay, float g, const float *restrict h,
-                                                    float *restrict trace, const float *restrict w,
-                                                    float *restrict dh)
+                                                    const float *restrict src, float *restrict dst,
+                                                    const float *restrict w, float *restrict dh)
 {
     size_t i;
     for (i = 0; i < n; i++) {
-        trace[i] = decay * trace[i] + g * h[i];
+        dst[i] = decay * src[i] + g * h[i];
         dh[i] += g * w[i];
     }
 }
@@ -140,7 +149,7 @@ NM_KERNEL_ATTR static int NM_KERNEL(all_finite)(size_t n, const float *restrict 
 
 NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float decay, float alpha,
                                                 const float *restrict x, const float *restrict y,
-                                                float *restrict A)
+                                                const float *restrict S, float *restrict A)
 {
     size_t i, j;
     if (cols == 3) {
@@ -149,9 +158,10 @@ NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float 
         float y0 = y[0], y1 = y[1], y2 = y[2];
         for (i = 0; i + 4 <= rows; i += 4) {
             float a0 = alpha * x[i], a1 = alpha * x[i + 1], a2 = alpha * x[i + 2], a3 = alpha * x[i + 3];
+            const float *s = S + 3 * i;
             float *r = A + 3 * i, d[12];
             int k;
-            for (k = 0; k < 12; k++) d[k] = decay * r[k];
+            for (k = 0; k < 12; k++) d[k] = decay * s[k];
             r[0] = NM_DECAY_ADD(a0, d[0], y0); r[1] = NM_DECAY_ADD(a0, d[1], y1); r[2] = NM_DECAY_ADD(a0, d[2], y2);
             r[3] = NM_DECAY_ADD(a1, d[3], y0); r[4] = NM_DECAY_ADD(a1, d[4], y1); r[5] = NM_DECAY_ADD(a1, d[5], y2);
             r[6] = NM_DECAY_ADD(a2, d[6], y0); r[7] = NM_DECAY_ADD(a2, d[7], y1); r[8] = NM_DECAY_ADD(a2, d[8], y2);
@@ -159,19 +169,21 @@ NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float 
         }
         for (; i < rows; i++) {
             float ax = alpha * x[i], *r = A + 3 * i;
-            r[0] = NM_DECAY_ADD(ax, decay * r[0], y0);
-            r[1] = NM_DECAY_ADD(ax, decay * r[1], y1);
-            r[2] = NM_DECAY_ADD(ax, decay * r[2], y2);
+            const float *s = S + 3 * i;
+            r[0] = NM_DECAY_ADD(ax, decay * s[0], y0);
+            r[1] = NM_DECAY_ADD(ax, decay * s[1], y1);
+            r[2] = NM_DECAY_ADD(ax, decay * s[2], y2);
         }
         return;
     }
     for (i = 0; i < rows; i++) {
         float ax = alpha * x[i];
+        const float *s = S + i * cols;
         float *r = A + i * cols;
         if (ax == 0.0f)
-            for (j = 0; j < cols; j++) r[j] *= decay;
+            for (j = 0; j < cols; j++) r[j] = s[j] * decay;
         else
-            for (j = 0; j < cols; j++) r[j] = decay * r[j] + ax * y[j];
+            for (j = 0; j < cols; j++) r[j] = decay * s[j] + ax * y[j];
     }
 }
 #undef NM_DECAY_ADD
@@ -197,7 +209,8 @@ NM_KERNEL_ATTR static void NM_KERNEL(tanh_backward)(size_t n, const float *restr
 }
 
 static const nm_kernels NM_KERNEL(table) = {
-    NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal), NM_KERNEL(ger_decay),
+    NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
+    NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite)
 };
