@@ -49,24 +49,15 @@ if registry[REGISTRY_KEY] then return require("neuromod.common")(registry[REGIST
 
 
 ffi.cdef [[
-/* Functions that return an nm_status are declared to return int (the same ABI): LuaJIT would box an
-   enum result as cdata, making garbage on every call. */
-typedef enum nm_status {
-  NM_OK = 0, NM_ERR_ARG = 1, NM_ERR_NOMEM = 2, NM_ERR_IO = 3, NM_ERR_FORMAT = 4, NM_ERR_VERSION = 5,
-  NM_ERR_STATE = 6, NM_ERR_NUMERIC = 7
-} nm_status;
-const char *nm_strerror(int status);
+/* Only what this file calls. Functions that return an nm_status are declared to return int (the same ABI):
+   LuaJIT would box an enum result as cdata, making garbage on every call. */
 const char *nm_version(void);
 
 typedef struct nm_rng { uint64_t s[4]; } nm_rng;
 void     nm_rng_seed(nm_rng *rng, uint64_t seed);
-uint64_t nm_rng_next(nm_rng *rng);
 double   nm_rng_uniform(nm_rng *rng);
 int nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out);
 double   nm_rng_normal(nm_rng *rng, double mu, double sigma);
-
-const char *nm_modulator_name(int modulator);
-const char *nm_param_name(int param);
 
 /* The config is opaque here: it is read and written by field name (nm_config_*), so that this binding needs
    no change when a field is added. Enums in structs are declared int (the same ABI). */
@@ -124,16 +115,12 @@ int nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs,
 typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
 size_t nm_agent_param_count(const nm_agent *agent);
 float *nm_agent_params(nm_agent *agent);
-size_t nm_agent_tensor_count(const nm_agent *agent);
 int nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *out);
 int nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
                             float w_value, float *grad);
 
 int nm_agent_save(nm_agent *agent, const char *path);
 int nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen);
-size_t nm_agent_checkpoint_size(const nm_agent *agent);
-int nm_agent_save_buffer(nm_agent *agent, void *buf, size_t len);
-int nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen);
 uint64_t nm_agent_state_hash(const nm_agent *agent);
 const char *nm_agent_kernel_set(const nm_agent *agent);
 
@@ -748,7 +735,6 @@ local function rng(...)
   return r
 end
 
--- int_arg of lneuromod.c: an integral number (argument index i counts from 1 after self)
 -- int_arg of lneuromod.c: an integral number within +-2^53 (argument index i counts from 1 after self)
 local function int_arg(v, i)
   if type(v) ~= "number" or v ~= floor(v) then error(format("rng:random: argument #%d must be an integer", i), 3) end
