@@ -74,7 +74,6 @@ size_t nm_config_field_count(void);
 const nm_config_field *nm_config_field_at(size_t i);
 const nm_config_field *nm_config_field_find(const char *name);
 size_t nm_config_size(void);
-size_t nm_max_units(void);
 int nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value);
 int nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen);
 int nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value);
@@ -228,7 +227,6 @@ local floor, tobit = math.floor, bit.tobit
 local AgentT = ffi.typeof("nm_lua_agent")
 local VecT = ffi.typeof("nm_lua_vector")
 local RngT = ffi.typeof("nm_rng")
-local MAX_UNITS = tonumber(C.nm_max_units())
 
 -- scratch buffers (a Lua state is single-threaded; none is held across a call)
 local act_out = ffi.new("int[1]")
@@ -724,12 +722,8 @@ ffi.metatype(AgentT, {
 ---------------------------------------------------------------------------------------------------------
 -- nm.rng
 ---------------------------------------------------------------------------------------------------------
-local function rng(...)
-  local seed = ...
-  if type(seed) ~= "number" then
-    error("nm.rng: seed: expected an integer, got " .. (select("#", ...) == 0 and "no value" or typename(seed)), 2)
-  end
-  if seed ~= floor(seed) or seed >= 2^63 or seed < -2^63 then error("nm.rng: seed must be an integer", 2) end
+-- rng(seed): common.lua has checked the seed
+local function rng(seed)
   local r = RngT()
   C.nm_rng_seed(r, ffi.cast("int64_t", seed))
   return r
@@ -784,23 +778,10 @@ ffi.metatype(RngT, {
 ---------------------------------------------------------------------------------------------------------
 local vector_methods = {}
 
-local function vector(arg)
-  local n
-  local from_table = type(arg) == "table"
-  if from_table then n = #arg
-  elseif type(arg) == "number" and arg == floor(arg) and arg > 0 then n = arg
-  else error("nm.vector: expected a size > 0 or a table of numbers", 2) end
-  if not from_table and n > MAX_UNITS then error(format("nm.vector: size must be 1..%d, got %.14g", MAX_UNITS, n), 2) end
-  if n == 0 or n > MAX_UNITS then error(format("nm.vector: size must be 1..%d", MAX_UNITS), 2) end
+-- vector(n): n zeros (common.lua has checked n and fills a vector made from a table)
+local function vector(n)
   local v = VecT(n)
   v._n = n
-  if from_table then
-    for i = 1, n do
-      local x = rawget(arg, i)
-      if type(x) ~= "number" then error(format("nm.vector: [%d] is not a number", i), 2) end
-      v._v[i - 1] = x
-    end
-  end
   return v
 end
 
