@@ -287,13 +287,11 @@ static int l_is_closed(lua_State *L)
     return 1;
 }
 
+/* agent:save(path): common.lua has checked the path */
 static int l_save(lua_State *L)
 {
     lagent *a = check_agent(L, "save");
-    const char *path;
-    if (lua_type(L, 2) != LUA_TSTRING) return raise(L, "save", "path: expected a string, got %s", luaL_typename(L, 2));
-    path = lua_tostring(L, 2);
-    if (nm_agent_save(a->agent, path) != NM_OK) {
+    if (nm_agent_save(a->agent, luaL_checkstring(L, 2)) != NM_OK) {
         luaL_pushfail(L);
         lua_pushstring(L, nm_agent_error(a->agent));
         return 2;

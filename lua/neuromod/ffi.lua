@@ -499,7 +499,7 @@ local function obs_pointer(self, kind, obs)
   return obs
 end
 
--- act, learn, save, evaluate, gradient, set_param take varargs only to tell a missing argument ("no
+-- act and learn take varargs only to tell a missing argument ("no
 -- value", as the C-API module says) from nil; LuaJIT compiles them as fast as fixed arguments.
 function methods.act(self, ...)
   local obs = ...
@@ -550,12 +550,9 @@ function methods.is_closed(self)
   return self._id == 0
 end
 
-function methods.save(self, ...)
-  local path = ...
+-- save(path): common.lua has checked the path
+function methods.save(self, path)
   local p = check_agent(self, "save")
-  if type(path) ~= "string" then
-    error("agent:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
-  end
   if C.nm_agent_save(p, path) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
   return true
 end
