@@ -580,7 +580,6 @@ end
 
 function methods._modstate(self, t)
   local p = check_agent(self, "modulators")
-  if type(t) ~= "table" then argerror(0, 2, "table expected, got " .. (t == nil and "no value" or tname(t))) end
   C.nm_agent_get_modulators(p, modstate)
   fill_floats(t, "level", 0, 4)
   fill_floats(t, "phasic", 4, 4)
@@ -699,11 +698,7 @@ end
 
 function methods.params(self)
   local p = check_agent(self, "params")
-  local n = tonumber(C.nm_agent_param_count(p))
-  local w = C.nm_agent_params(p)
-  local t = {}
-  for i = 0, n - 1 do t[i + 1] = w[i] end
-  return t
+  return floats_table(C.nm_agent_params(p), tonumber(C.nm_agent_param_count(p)))
 end
 
 local function address(x) return (tostring(ffi.cast("void *", x)):match("0x%x+") or "?") end
@@ -823,9 +818,8 @@ function backend.new(c)
   return wrap(agent_out[0])
 end
 
--- backend.load(path) -> agent | nil, message
+-- backend.load(path) -> agent | nil, message (common.lua has checked the path)
 function backend.load(path)
-  if type(path) ~= "string" then argerror(0, 1, "string expected, got " .. tname(path)) end
   if C.nm_agent_load(path, agent_out, msg_buf, 512) ~= 0 then return nil, fstring(msg_buf) end
   return wrap(agent_out[0])
 end
