@@ -28,35 +28,20 @@ typedef struct lagent {
 
 typedef struct lvector { size_t n; float v[1]; } lvector;
 
-/* Pushes "<where>agent:<method>: <message>" with the position of the function `level` levels up: 1 for a method
- * the user calls, 2 for a primitive that common.lua calls on the user's behalf. */
-static void push_error(lua_State *L, int level, const char *method, const char *fmt, va_list ap)
-{
-    luaL_where(L, level);
-    lua_pushfstring(L, "agent:%s: ", method);
-    lua_pushvfstring(L, fmt, ap);
-    lua_concat(L, 3);
-}
-
-/* Raises that message at the caller of the method. */
-static int raise(lua_State *L, const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    push_error(L, 1, method, fmt, ap);
-    va_end(ap);
-    return lua_error(L);
-}
-
-/* The same `level` levels up. */
+/* Raises "<where>agent:<method>: <message>" with the position of the function `level` levels up: 1 for a method
+ * the user calls (raise), 2 for a primitive that common.lua calls on the user's behalf. */
 static int raise_level(lua_State *L, int level, const char *method, const char *fmt, ...)
 {
     va_list ap;
+    luaL_where(L, level);
+    lua_pushfstring(L, "agent:%s: ", method);
     va_start(ap, fmt);
-    push_error(L, level, method, fmt, ap);
+    lua_pushvfstring(L, fmt, ap);
     va_end(ap);
+    lua_concat(L, 3);
     return lua_error(L);
 }
+#define raise(L, ...) raise_level((L), 1, __VA_ARGS__)
 
 static lagent *check_agent(lua_State *L, const char *method)
 {
