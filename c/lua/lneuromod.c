@@ -28,35 +28,20 @@ typedef struct lagent {
 
 typedef struct lvector { size_t n; float v[1]; } lvector;
 
-/* Pushes "<where>agent:<method>: <message>" with the position of the function `level` levels up: 1 for a method
- * the user calls, 2 for a primitive that common.lua calls on the user's behalf. */
-static void push_error(lua_State *L, int level, const char *method, const char *fmt, va_list ap)
-{
-    luaL_where(L, level);
-    lua_pushfstring(L, "agent:%s: ", method);
-    lua_pushvfstring(L, fmt, ap);
-    lua_concat(L, 3);
-}
-
-/* Raises that message at the caller of the method. */
-static int raise(lua_State *L, const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    push_error(L, 1, method, fmt, ap);
-    va_end(ap);
-    return lua_error(L);
-}
-
-/* The same `level` levels up. */
+/* Raises "<where>agent:<method>: <message>" with the position of the function `level` levels up: 1 for a method
+ * the user calls (raise), 2 for a primitive that common.lua calls on the user's behalf. */
 static int raise_level(lua_State *L, int level, const char *method, const char *fmt, ...)
 {
     va_list ap;
+    luaL_where(L, level);
+    lua_pushfstring(L, "agent:%s: ", method);
     va_start(ap, fmt);
-    push_error(L, level, method, fmt, ap);
+    lua_pushvfstring(L, fmt, ap);
     va_end(ap);
+    lua_concat(L, 3);
     return lua_error(L);
 }
+#define raise(L, ...) raise_level((L), 1, __VA_ARGS__)
 
 static lagent *check_agent(lua_State *L, const char *method)
 {
@@ -287,13 +272,11 @@ static int l_is_closed(lua_State *L)
     return 1;
 }
 
+/* agent:save(path): common.lua has checked the path */
 static int l_save(lua_State *L)
 {
     lagent *a = check_agent(L, "save");
-    const char *path;
-    if (lua_type(L, 2) != LUA_TSTRING) return raise(L, "save", "path: expected a string, got %s", luaL_typename(L, 2));
-    path = lua_tostring(L, 2);
-    if (nm_agent_save(a->agent, path) != NM_OK) {
+    if (nm_agent_save(a->agent, luaL_checkstring(L, 2)) != NM_OK) {
         luaL_pushfail(L);
         lua_pushstring(L, nm_agent_error(a->agent));
         return 2;
@@ -556,16 +539,11 @@ static int l_tostring(lua_State *L)
 /* ---- nm.rng ---- */
 static nm_rng *check_rng(lua_State *L) { return luaL_checkudata(L, 1, RNG_MT); }
 
+/* corelib.rng(seed): common.lua has checked the seed */
 static int l_rng(lua_State *L)
 {
-    lua_Integer seed;
-    nm_rng *r;
-    if (!lua_isinteger(L, 1)) {
-        if (lua_type(L, 1) == LUA_TNUMBER) return luaL_error(L, "nm.rng: seed must be an integer");
-        return luaL_error(L, "nm.rng: seed: expected an integer, got %s", luaL_typename(L, 1));
-    }
-    seed = lua_tointeger(L, 1);
-    r = lua_newuserdatauv(L, sizeof *r, 0);
+    lua_Integer seed = luaL_checkinteger(L, 1);
+    nm_rng *r = lua_newuserdatauv(L, sizeof *r, 0);
     nm_rng_seed(r, (uint64_t)seed);
     luaL_setmetatable(L, RNG_MT);
     return 1;
@@ -618,33 +596,15 @@ static int l_rng_normal(lua_State *L)
     return 1;
 }
 
-/* ---- nm.vector(n | table): a reusable float array for observations ---- */
+/* ---- nm.vector: a reusable float array for observations; corelib.vector(n) makes n zeros (common.lua has
+ * checked n and fills a vector made from a table) ---- */
 static int l_vector(lua_State *L)
 {
-    size_t n, i;
-    lvector *v;
-    int from_table = lua_type(L, 1) == LUA_TTABLE;
-    if (from_table) n = (size_t)lua_rawlen(L, 1);
-    else if (lua_type(L, 1) == LUA_TNUMBER && lua_tonumber(L, 1) == floor(lua_tonumber(L, 1)) && lua_tonumber(L, 1) > 0) {
-        if (lua_tonumber(L, 1) > NM_MAX_UNITS) {
-            char got[32];
-            snprintf(got, sizeof got, "%.14g", (double)lua_tonumber(L, 1));
-            return luaL_error(L, "nm.vector: size must be 1..%d, got %s", NM_MAX_UNITS, got);
-        }
-        n = (size_t)lua_tonumber(L, 1);
-    } else return luaL_error(L, "nm.vector: expected a size > 0 or a table of numbers");
-    if (n == 0 || n > NM_MAX_UNITS) return luaL_error(L, "nm.vector: size must be 1..%d", NM_MAX_UNITS);
-    v = lua_newuserdatauv(L, sizeof(lvector) + n * sizeof(float), 0);
+    size_t n = (size_t)luaL_checkinteger(L, 1), i;
+    lvector *v = lua_newuserdatauv(L, sizeof(lvector) + n * sizeof(float), 0);
     v->n = n;
     for (i = 0; i < n; i++) v->v[i] = 0.0f;
     luaL_setmetatable(L, VEC_MT);
-    if (from_table)
-        for (i = 0; i < n; i++) {
-            if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TNUMBER)
-                return luaL_error(L, "nm.vector: [%d] is not a number", (int)i + 1);
-            v->v[i] = (float)lua_tonumber(L, -1);
-            lua_pop(L, 1);
-        }
     return 1;
 }
 

@@ -3,7 +3,7 @@
 -- methods written in Lua. Per-step methods (act, learn) stay in the backend, where they are fastest.
 --
 -- A backend provides: fields(), config_new(), config_set(cfg, name, index0, value) -> true | nil, message,
--- config_get(cfg, name, index0), new(cfg), load(path), rng(seed), vector(n | table), version,
+-- config_get(cfg, name, index0), new(cfg), load(path), rng(seed) (an integer), vector(n) (n zeros), version,
 -- agent_methods (the table behind agents' __index, which this file extends), and on agents:
 -- act, learn, close, is_closed, save, reset, _modstate(t), _config() (a config handle), state_hash,
 -- params, set_param, tensors, evaluate, gradient.
@@ -362,8 +362,6 @@ return function(backend, backend_name)
     return out
   end
 
-  nm.rng = backend.rng
-  nm.vector = backend.vector
 
   -- nm.study{ name, task, conditions, seeds, trials, measures, ... }: seeds x conditions as independent jobs
   -- (lua/neuromod/study.lua; required lazily, since it requires this module)
@@ -375,6 +373,41 @@ return function(backend, backend_name)
   function nm.gym(env, opts) return require("neuromod.gym").new(env, opts) end
 
   local typename = backend.typename or type
+
+  -- nm.rng(seed) and nm.vector(n | table): their arguments are checked here, once for both backends;
+  -- backend.rng(seed) takes an integer, backend.vector(n) makes n zeros.
+  -- Lua 5.4 tells integers from floats (nm.rng(2.0) is refused); LuaJIT has only doubles (accepted).
+  local is_seed = math.type and function(x) return math.type(x) == "integer" end
+                  or function(x) return x == math.floor(x) and x < 2^63 and x >= -2^63 end
+  function nm.rng(...)
+    local seed = ...
+    if type(seed) ~= "number" then
+      error("nm.rng: seed: expected an integer, got " .. (select("#", ...) == 0 and "no value" or typename(seed)), 2)
+    end
+    if not is_seed(seed) then error("nm.rng: seed must be an integer", 2) end
+    return backend.rng(seed)
+  end
+
+  local rawlen = rawlen or function(t) return #t end   -- LuaJIT's # ignores __len on tables
+  function nm.vector(arg)
+    local n, max = nil, S.max_units
+    local from_table = type(arg) == "table"
+    if from_table then n = rawlen(arg)
+    elseif type(arg) == "number" and arg == math.floor(arg) and arg > 0 then
+      if arg > max then error(string.format("nm.vector: size must be 1..%d, got %.14g", max, arg), 2) end
+      n = arg
+    else error("nm.vector: expected a size > 0 or a table of numbers", 2) end
+    if n == 0 or n > max then error(string.format("nm.vector: size must be 1..%d", max), 2) end
+    local v = backend.vector(n)
+    if from_table then
+      for i = 1, n do
+        local x = rawget(arg, i)
+        if type(x) ~= "number" then error(string.format("nm.vector: [%d] is not a number", i), 2) end
+        v[i] = x
+      end
+    end
+    return v
+  end
   -- luaL_argerror's words, raised `level` levels above the caller of this function
   local function argerror_at(level, method, n, msg)
     error(string.format("bad argument #%d to '%s' (%s)", n, method, msg), level + 1)

@@ -49,24 +49,15 @@ if registry[REGISTRY_KEY] then return require("neuromod.common")(registry[REGIST
 
 
 ffi.cdef [[
-/* Functions that return an nm_status are declared to return int (the same ABI): LuaJIT would box an
-   enum result as cdata, making garbage on every call. */
-typedef enum nm_status {
-  NM_OK = 0, NM_ERR_ARG = 1, NM_ERR_NOMEM = 2, NM_ERR_IO = 3, NM_ERR_FORMAT = 4, NM_ERR_VERSION = 5,
-  NM_ERR_STATE = 6, NM_ERR_NUMERIC = 7
-} nm_status;
-const char *nm_strerror(int status);
+/* Only what this file calls. Functions that return an nm_status are declared to return int (the same ABI):
+   LuaJIT would box an enum result as cdata, making garbage on every call. */
 const char *nm_version(void);
 
 typedef struct nm_rng { uint64_t s[4]; } nm_rng;
 void     nm_rng_seed(nm_rng *rng, uint64_t seed);
-uint64_t nm_rng_next(nm_rng *rng);
 double   nm_rng_uniform(nm_rng *rng);
 int nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out);
 double   nm_rng_normal(nm_rng *rng, double mu, double sigma);
-
-const char *nm_modulator_name(int modulator);
-const char *nm_param_name(int param);
 
 /* The config is opaque here: it is read and written by field name (nm_config_*), so that this binding needs
    no change when a field is added. Enums in structs are declared int (the same ABI). */
@@ -83,7 +74,6 @@ size_t nm_config_field_count(void);
 const nm_config_field *nm_config_field_at(size_t i);
 const nm_config_field *nm_config_field_find(const char *name);
 size_t nm_config_size(void);
-size_t nm_max_units(void);
 int nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value);
 int nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen);
 int nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value);
@@ -124,16 +114,12 @@ int nm_agent_evaluate(nm_agent *agent, const float *obs, size_t n, float *probs,
 typedef struct nm_tensor_info { const char *name; size_t offset; size_t rows, cols; } nm_tensor_info;
 size_t nm_agent_param_count(const nm_agent *agent);
 float *nm_agent_params(nm_agent *agent);
-size_t nm_agent_tensor_count(const nm_agent *agent);
 int nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *out);
 int nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
                             float w_value, float *grad);
 
 int nm_agent_save(nm_agent *agent, const char *path);
 int nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen);
-size_t nm_agent_checkpoint_size(const nm_agent *agent);
-int nm_agent_save_buffer(nm_agent *agent, void *buf, size_t len);
-int nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char *msg, size_t msglen);
 uint64_t nm_agent_state_hash(const nm_agent *agent);
 const char *nm_agent_kernel_set(const nm_agent *agent);
 
@@ -241,7 +227,6 @@ local floor, tobit = math.floor, bit.tobit
 local AgentT = ffi.typeof("nm_lua_agent")
 local VecT = ffi.typeof("nm_lua_vector")
 local RngT = ffi.typeof("nm_rng")
-local MAX_UNITS = tonumber(C.nm_max_units())
 
 -- scratch buffers (a Lua state is single-threaded; none is held across a call)
 local act_out = ffi.new("int[1]")
@@ -514,7 +499,7 @@ local function obs_pointer(self, kind, obs)
   return obs
 end
 
--- act, learn, save, evaluate, gradient, set_param take varargs only to tell a missing argument ("no
+-- act and learn take varargs only to tell a missing argument ("no
 -- value", as the C-API module says) from nil; LuaJIT compiles them as fast as fixed arguments.
 function methods.act(self, ...)
   local obs = ...
@@ -565,12 +550,9 @@ function methods.is_closed(self)
   return self._id == 0
 end
 
-function methods.save(self, ...)
-  local path = ...
+-- save(path): common.lua has checked the path
+function methods.save(self, path)
   local p = check_agent(self, "save")
-  if type(path) ~= "string" then
-    error("agent:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
-  end
   if C.nm_agent_save(p, path) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
   return true
 end
@@ -598,7 +580,6 @@ end
 
 function methods._modstate(self, t)
   local p = check_agent(self, "modulators")
-  if type(t) ~= "table" then argerror(0, 2, "table expected, got " .. (t == nil and "no value" or tname(t))) end
   C.nm_agent_get_modulators(p, modstate)
   fill_floats(t, "level", 0, 4)
   fill_floats(t, "phasic", 4, 4)
@@ -717,11 +698,7 @@ end
 
 function methods.params(self)
   local p = check_agent(self, "params")
-  local n = tonumber(C.nm_agent_param_count(p))
-  local w = C.nm_agent_params(p)
-  local t = {}
-  for i = 0, n - 1 do t[i + 1] = w[i] end
-  return t
+  return floats_table(C.nm_agent_params(p), tonumber(C.nm_agent_param_count(p)))
 end
 
 local function address(x) return (tostring(ffi.cast("void *", x)):match("0x%x+") or "?") end
@@ -737,18 +714,13 @@ ffi.metatype(AgentT, {
 ---------------------------------------------------------------------------------------------------------
 -- nm.rng
 ---------------------------------------------------------------------------------------------------------
-local function rng(...)
-  local seed = ...
-  if type(seed) ~= "number" then
-    error("nm.rng: seed: expected an integer, got " .. (select("#", ...) == 0 and "no value" or typename(seed)), 2)
-  end
-  if seed ~= floor(seed) or seed >= 2^63 or seed < -2^63 then error("nm.rng: seed must be an integer", 2) end
+-- rng(seed): common.lua has checked the seed
+local function rng(seed)
   local r = RngT()
   C.nm_rng_seed(r, ffi.cast("int64_t", seed))
   return r
 end
 
--- int_arg of lneuromod.c: an integral number (argument index i counts from 1 after self)
 -- int_arg of lneuromod.c: an integral number within +-2^53 (argument index i counts from 1 after self)
 local function int_arg(v, i)
   if type(v) ~= "number" or v ~= floor(v) then error(format("rng:random: argument #%d must be an integer", i), 3) end
@@ -798,23 +770,10 @@ ffi.metatype(RngT, {
 ---------------------------------------------------------------------------------------------------------
 local vector_methods = {}
 
-local function vector(arg)
-  local n
-  local from_table = type(arg) == "table"
-  if from_table then n = #arg
-  elseif type(arg) == "number" and arg == floor(arg) and arg > 0 then n = arg
-  else error("nm.vector: expected a size > 0 or a table of numbers", 2) end
-  if not from_table and n > MAX_UNITS then error(format("nm.vector: size must be 1..%d, got %.14g", MAX_UNITS, n), 2) end
-  if n == 0 or n > MAX_UNITS then error(format("nm.vector: size must be 1..%d", MAX_UNITS), 2) end
+-- vector(n): n zeros (common.lua has checked n and fills a vector made from a table)
+local function vector(n)
   local v = VecT(n)
   v._n = n
-  if from_table then
-    for i = 1, n do
-      local x = rawget(arg, i)
-      if type(x) ~= "number" then error(format("nm.vector: [%d] is not a number", i), 2) end
-      v._v[i - 1] = x
-    end
-  end
   return v
 end
 
@@ -859,9 +818,8 @@ function backend.new(c)
   return wrap(agent_out[0])
 end
 
--- backend.load(path) -> agent | nil, message
+-- backend.load(path) -> agent | nil, message (common.lua has checked the path)
 function backend.load(path)
-  if type(path) ~= "string" then argerror(0, 1, "string expected, got " .. tname(path)) end
   if C.nm_agent_load(path, agent_out, msg_buf, 512) ~= 0 then return nil, fstring(msg_buf) end
   return wrap(agent_out[0])
 end
