@@ -81,9 +81,13 @@ local function c_floor(hidden, n)
   local ffi = require "ffi"
   local lib = os.getenv("NEUROMOD_LIB")
   local C = ffi.load(lib and lib ~= "" and lib or ROOT .. "/build/lib/libneuromod.so")
-  local cfg = ffi.new("nm_agent_config")
+  -- the config through the by-name API (the FFI binding holds it as opaque bytes of nm_config_size())
+  local words = math.ceil(tonumber(C.nm_config_size()) / 8)
+  local cfg = ffi.cast("nm_agent_config *", ffi.new("uint64_t[?]", words))
   C.nm_agent_config_default(cfg)
-  cfg.n_obs, cfg.n_actions, cfg.hidden[0], cfg.seed = 3, 2, hidden, 1
+  for name, v in pairs { n_obs = 3, n_actions = 2, hidden = hidden } do
+    assert(C.nm_config_set(cfg, name, 0, v, nil, 0) == 0, name)
+  end
   local out = ffi.new("nm_agent *[1]")
   assert(C.nm_agent_new(cfg, out, nil, 0) == 0)
   local agent = out[0]
