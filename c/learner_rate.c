@@ -79,7 +79,9 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
     /* |decay e + g| <= decay |e| + |g|: a bound on the trace norm that costs O(width) per step */
-    bound = decay * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay,
+    /* |decay|: a loaded checkpoint may hold any finite discount and trace decay, and a negative decay must not
+     * turn the bound negative (it would vouch for anything) */
+    bound = fabs((double)decay) * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay,
                                                           trace, fresh));
     if (!(bound < NM_SAFE_BOUND)) {
         if (!a->kern->all_finite(a->n_traced, fresh)) {
