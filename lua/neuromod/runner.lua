@@ -236,7 +236,7 @@ function runner.run(o)
   end
   local ok, res
   if resume then
-    ok, res = pcall(runner.continue, s, o, resume, where, observe)
+    ok, res = pcall(runner.continue, s, resume, where, observe)
   else
     ok, res = pcall(s.run_job, s, s:jobs()[1], observe, true)
   end
@@ -261,8 +261,8 @@ function runner.run(o)
 end
 
 -- A resumed run: the task rebuilt and restored from the checkpoint's state, the loaded agent, and the trial
--- loop of neuromod.study's run_job from the trial after the checkpoint's (the same calls in the same order).
-function runner.continue(s, o, resume, where, observe)
+-- loop of neuromod.study (study:run_trials, the one run_job uses) from the trial after the checkpoint's.
+function runner.continue(s, resume, where, observe)
   local job = s:jobs()[1]
   local env = s.task.env(job, s.options)
   if type(env.state) ~= "function" or type(env.restore) ~= "function" then
@@ -270,23 +270,8 @@ function runner.continue(s, o, resume, where, observe)
   end
   env:restore(resume.env)
   where.trial, where.step = resume.trial, 0
-  local agent, records, state = resume.agent, resume.records, {}
-  for _, c in ipairs(s.task.columns) do records[c] = records[c] or {} end
-  local trial = { agent = agent }
-  for t = resume.trial + 1, o.trials do
-    local obs = env:start()
-    trial.obs, trial.reward, trial.steps = obs, 0, 0
-    repeat
-      local a = agent:act(obs)
-      local r, nobs, terminal, info = env:step(a)
-      agent:learn(r, nobs, terminal)
-      trial.action, trial.reward, trial.steps, trial.info = a, trial.reward + r, trial.steps + 1, info
-      obs = nobs
-    until terminal
-    s.task.record(records, t, trial, state)
-    observe(t, trial, records, job)
-  end
-  return { id = job.id, job = job, records = records, agent = agent }
+  local records = s:run_trials(job, env, resume.agent, resume.records, resume.trial + 1, observe)
+  return { id = job.id, job = job, records = records, agent = resume.agent }
 end
 
 -- The run's state beside an agent checkpoint: path .. ".run".

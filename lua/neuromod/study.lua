@@ -110,20 +110,15 @@ function Study:job(id)
   fail(":job", "id: no job '" .. tostring(id) .. "' in study '" .. self.name .. "'")
 end
 
--- One (condition, seed): a fresh task instance and agent, the trial loop, then the measures in order.
--- keep_agent = true leaves the agent open in result.agent (e.g. to save it); otherwise it is closed.
-function Study:run_job(job, observe, keep_agent)
-  local task, o, cond = self.task, self.options, job.condition
-  local env = task.env(job, o)
-  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), seed = job.seed,
-                 modulators = cond.modulators, mapping = cond.mapping }
-  if task.agent then for k, v in pairs(task.agent(env, job, o)) do opts[k] = v end end
-  for k, v in pairs(cond.options or {}) do opts[k] = v end
-  local agent = nm.agent(opts)
-  local records, state = {}, {}
-  for _, name in ipairs(task.columns or {}) do records[name] = {} end
+-- The trial loop of a job: trials first .. self.trials of env with agent, recorded into records (columns
+-- created where missing). A trial is an episode: env:start(), then act, step, learn until terminal. A run
+-- continued from a checkpoint (neuromod.runner) calls it with its restored task, agent and records.
+function Study:run_trials(job, env, agent, records, first, observe)
+  local task = self.task
+  local state = {}
+  for _, name in ipairs(task.columns or {}) do records[name] = records[name] or {} end
   local trial = { agent = agent }
-  for t = 1, self.trials do
+  for t = first, self.trials do
     local obs = env:start()
     trial.obs, trial.reward, trial.steps = obs, 0, 0
     if task.policy then trial.probs = agent:evaluate(obs) end
@@ -137,6 +132,20 @@ function Study:run_job(job, observe, keep_agent)
     task.record(records, t, trial, state)
     if observe then observe(t, trial, records, job) end
   end
+  return records
+end
+
+-- One (condition, seed): a fresh task instance and agent, the trial loop, then the measures in order.
+-- keep_agent = true leaves the agent open in result.agent (e.g. to save it); otherwise it is closed.
+function Study:run_job(job, observe, keep_agent)
+  local task, o, cond = self.task, self.options, job.condition
+  local env = task.env(job, o)
+  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), seed = job.seed,
+                 modulators = cond.modulators, mapping = cond.mapping }
+  if task.agent then for k, v in pairs(task.agent(env, job, o)) do opts[k] = v end end
+  for k, v in pairs(cond.options or {}) do opts[k] = v end
+  local agent = nm.agent(opts)
+  local records = self:run_trials(job, env, agent, {}, 1, observe)
   local measures = {}
   for _, m in ipairs(self.measures) do measures[m[1]] = m[2](records, job, measures) end
   local result = { id = job.id, job = job, records = records, measures = measures }
