@@ -21,16 +21,7 @@ dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
 local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 
-local o = { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000 }
-local i = 1
-while arg and arg[i] do
-  local key = arg[i]:match("^%-%-(.+)$")
-  if not key then error("cliff: unexpected argument " .. arg[i]) end
-  key = key:gsub("%-", "_")
-  if o[key] == nil then error("cliff: unknown option --" .. key) end
-  o[key] = tonumber(arg[i + 1]) or error("cliff: --" .. key .. " expects a number")
-  i = i + 2
-end
+local o = require("neuromod.task").arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000 })
 
 local CONDITIONS = {
   { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },

@@ -19,16 +19,7 @@ local stats = require "neuromod.stats"
 local baseline = require "neuromod.baseline"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
-local o = { seeds = 20, first_seed = 1, trials = 1000, hidden = 32, policy_reset = 0 }
-local i = 1
-while arg and arg[i] do
-  local key = arg[i]:match("^%-%-(.+)$")
-  if not key then error("reversal: unexpected argument " .. arg[i]) end
-  key = key:gsub("%-", "_")
-  if o[key] == nil then error("reversal: unknown option --" .. key) end
-  o[key] = tonumber(arg[i + 1]) or error("reversal: --" .. key .. " expects a number")
-  i = i + 2
-end
+local o = require("neuromod.task").arguments("reversal", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32, policy_reset = 0 })
 
 local CONDITIONS = {
   { name = "RW (a 0.3, b 5)", learner = function(env, seed)

@@ -18,18 +18,8 @@ dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
-local o = { seeds = 5, first_seed = 1, trials = 1000, hidden = 32, modulators = "all", policy_reset = 0,
-  na_input = "surprise" }
-local i = 1
-while arg and arg[i] do
-  local key = arg[i]:match("^%-%-(.+)$")
-  if not key then error("reversal_diagnosis: unexpected argument " .. arg[i]) end
-  key = key:gsub("%-", "_")
-  if o[key] == nil then error("reversal_diagnosis: unknown option --" .. key) end
-  o[key] = (key == "modulators" or key == "na_input") and arg[i + 1] or (tonumber(arg[i + 1])
-    or error("reversal_diagnosis: --" .. key .. " expects a number"))
-  i = i + 2
-end
+local o = require("neuromod.task").arguments("reversal_diagnosis", arg, { seeds = 5, first_seed = 1, trials = 1000,
+  hidden = 32, modulators = "all", policy_reset = 0, na_input = "surprise" })
 local MODS = { all = "all", DA = { DA = true }, DANA = { DA = true, NA = true } }
 
 local function mean(t) local s = 0; for _, x in ipairs(t) do s = s + x end; return #t > 0 and s / #t or 0 / 0 end

@@ -19,16 +19,7 @@ local stats = require "neuromod.stats"
 local baseline = require "neuromod.baseline"
 local TwoStep = dofile(ROOT .. "/envs/two_step.lua")
 
-local o = { seeds = 20, first_seed = 1, trials = 1000, hidden = 32 }
-local i = 1
-while arg and arg[i] do
-  local key = arg[i]:match("^%-%-(.+)$")
-  if not key then error("two_step: unexpected argument " .. arg[i]) end
-  key = key:gsub("%-", "_")
-  if o[key] == nil then error("two_step: unknown option --" .. key) end
-  o[key] = tonumber(arg[i + 1]) or error("two_step: --" .. key .. " expects a number")
-  i = i + 2
-end
+local o = require("neuromod.task").arguments("two_step", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32 })
 
 local CONDITIONS = {
   { name = "agent all four", make = function(env, seed)

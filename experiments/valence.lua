@@ -18,16 +18,7 @@ local nm = require "neuromod"
 local stats = require "neuromod.stats"
 local Valence = dofile(ROOT .. "/envs/gonogo_valence.lua")
 
-local o = { seeds = 20, first_seed = 1, window = 100, hidden = 32 }
-local i = 1
-while arg and arg[i] do
-  local key = arg[i]:match("^%-%-(.+)$")
-  if not key then error("valence: unexpected argument " .. arg[i]) end
-  key = key:gsub("%-", "_")
-  if o[key] == nil then error("valence: unknown option --" .. key) end
-  o[key] = tonumber(arg[i + 1]) or error("valence: --" .. key .. " expects a number")
-  i = i + 2
-end
+local o = require("neuromod.task").arguments("valence", arg, { seeds = 20, first_seed = 1, window = 100, hidden = 32 })
 
 local CONDITIONS = {
   { name = "DA+5HT", modulators = { DA = true, ["5HT"] = true } },

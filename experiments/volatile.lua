@@ -20,16 +20,7 @@ local nm = require "neuromod"
 local stats = require "neuromod.stats"
 local Bandit = dofile(ROOT .. "/envs/volatile_bandit.lua")
 
-local o = { seeds = 20, first_seed = 1, cycles = 4, hidden = 32 }
-local i = 1
-while arg and arg[i] do
-  local key = arg[i]:match("^%-%-(.+)$")
-  if not key then error("volatile: unexpected argument " .. arg[i]) end
-  key = key:gsub("%-", "_")
-  if o[key] == nil then error("volatile: unknown option --" .. key) end
-  o[key] = tonumber(arg[i + 1]) or error("volatile: --" .. key .. " expects a number")
-  i = i + 2
-end
+local o = require("neuromod.task").arguments("volatile", arg, { seeds = 20, first_seed = 1, cycles = 4, hidden = 32 })
 
 local CONDITIONS = {
   { name = "all four", modulators = "all" },

@@ -2,6 +2,28 @@
 -- checks whose errors name the task, the option and what was wrong.
 local task = {}
 
+-- task.arguments(name, argv, defaults) -> options: a script's command line of `--key value` pairs (dashes in a
+-- key read as underscores) over a copy of defaults; a key must be one of defaults, and its value a number where
+-- the default is a number. Errors name the script and the option, at the caller's line.
+function task.arguments(name, argv, defaults)
+  local o = {}
+  for k, v in pairs(defaults) do o[k] = v end
+  local i = 1
+  while argv and argv[i] do
+    local key = argv[i]:match("^%-%-(.+)$")
+    if not key then error(name .. ": unexpected argument " .. argv[i], 2) end
+    key = key:gsub("%-", "_")
+    if o[key] == nil then error(name .. ": unknown option --" .. key, 2) end
+    if type(defaults[key]) == "number" then
+      o[key] = tonumber(argv[i + 1]) or error(name .. ": --" .. key .. " expects a number", 2)
+    else
+      o[key] = argv[i + 1]
+    end
+    i = i + 2
+  end
+  return o
+end
+
 -- task.class(name) -> C; C(opts) or C.new(opts) builds an instance through C:__init(opts).
 function task.class(name)
   local C = { name = name }
