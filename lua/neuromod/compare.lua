@@ -150,21 +150,6 @@ local function read_text(path)
   return s
 end
 
-local function is_dir(path)
-  local ok, _, code = os.execute("[ -d " .. cli.quote(path) .. " ]")
-  if type(ok) == "number" then return ok == 0 end
-  return ok == true and (code == nil or code == 0)
-end
-
-local function list_lua(dir)
-  local p = io.popen("ls " .. cli.quote(dir) .. " 2>/dev/null")
-  local out = {}
-  for line in p:lines() do if line:match("%.lua$") then out[#out + 1] = dir .. "/" .. line end end
-  p:close()
-  table.sort(out)
-  return out
-end
-
 function compare.load(paths)
   local sweep = require "neuromod.sweep"
   local groups, by = {}, {}
@@ -174,29 +159,15 @@ function compare.load(paths)
     if not g then g = { name = cond, seeds = {} }; by[cond] = g; groups[#groups + 1] = g end
     g.seeds[#g.seeds + 1] = measures
   end
-  local function result_file(path)
-    local r = sweep.read(path)
-    if not r or type(r.id) ~= "string" or type(r.measures) ~= "table" then
-      error(path .. ": not a sweep result ({ id, measures, records })", 0)
-    end
-    local cond, seed = r.id:match("^[^/]*/(.*)/([^/]*)$")
-    return { cond = cond, seed = tonumber(seed) or 0, measures = r.measures, path = path }
-  end
   for _, path in ipairs(paths) do
-    if is_dir(path) then
-      local files = list_lua(path)
-      if #files == 0 then error(path .. ": no sweep result files (*.lua) in the directory", 0) end
+    if sweep.is_dir(path) or path:match("%.lua$") then
       -- a directory's results by condition name, then seed
-      local rs = {}
-      for i, f in ipairs(files) do rs[i] = result_file(f) end
+      local rs = sweep.results(path, "measures")
       table.sort(rs, function(x, y)
         if x.cond ~= y.cond then return tostring(x.cond) < tostring(y.cond) end
         return x.seed < y.seed
       end)
-      for _, r in ipairs(rs) do add(r.cond, r.measures, r.path) end
-    elseif path:match("%.lua$") then
-      local r = result_file(path)
-      add(r.cond, r.measures, r.path)
+      for _, r in ipairs(rs) do add(r.cond, r.result.measures, r.path) end
     else
       local text = read_text(path)
       if not text then error(path .. ": cannot read", 0) end

@@ -249,34 +249,14 @@ function plot.read_csv(path)
   return log
 end
 
-local function is_dir(path)
-  local ok, _, code = os.execute("[ -d " .. cli.quote(path) .. " ]")
-  if type(ok) == "number" then return ok == 0 end
-  return ok == true and (code == nil or code == 0)
-end
-
 function plot.read_results(paths)
   local sweep = require "neuromod.sweep"
   local items = {}
-  local function result(path)
-    local r = sweep.read(path)
-    if not r or type(r.id) ~= "string" or type(r.records) ~= "table" then
-      error(path .. ": not a sweep result ({ id, measures, records })", 0)
-    end
-    local cond, seed = r.id:match("^[^/]*/(.*)/([^/]*)$")
-    items[#items + 1] = { cond = cond or r.id, seed = tonumber(seed) or 0, records = r.records }
-  end
   for _, path in ipairs(paths) do
-    if is_dir(path) then
-      local p = io.popen("ls " .. cli.quote(path))
-      local n = 0
-      for line in p:lines() do
-        if line:match("%.lua$") then result(path .. "/" .. line); n = n + 1 end
+    if sweep.is_dir(path) or path:match("%.lua$") then
+      for _, r in ipairs(sweep.results(path, "records")) do
+        items[#items + 1] = { cond = r.cond or r.result.id, seed = r.seed, records = r.result.records }
       end
-      p:close()
-      if n == 0 then error(path .. ": no sweep result files (*.lua) in the directory", 0) end
-    elseif path:match("%.lua$") then
-      result(path)
     else
       local log = plot.read_csv(path)
       local cond, seed = "all", 0

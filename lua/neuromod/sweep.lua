@@ -130,6 +130,40 @@ function sweep.read(path)
   return nil
 end
 
+-- sweep.is_dir(path) -> whether path is a directory.
+function sweep.is_dir(path)
+  local ok, _, code = os.execute("[ -d " .. cli.quote(path) .. " ]")
+  if type(ok) == "number" then return ok == 0 end
+  return ok == true and (code == nil or code == 0)
+end
+
+-- sweep.results(path, field) -> { { path, cond, seed, result }, ... }: the result file at path, or every result
+-- file (*.lua) in the directory path, in file-name order; each must hold a table `field` ("measures" or
+-- "records"). cond and seed come from the job id "<study>/<condition>/<seed>" (cond nil when it is not one).
+-- Errors name the path.
+function sweep.results(path, field)
+  local files = {}
+  if sweep.is_dir(path) then
+    local p = io.popen("ls " .. cli.quote(path) .. " 2>/dev/null")
+    for line in p:lines() do if line:match("%.lua$") then files[#files + 1] = path .. "/" .. line end end
+    p:close()
+    table.sort(files)
+    if #files == 0 then error(path .. ": no sweep result files (*.lua) in the directory", 0) end
+  else
+    files[1] = path
+  end
+  local out = {}
+  for i, f in ipairs(files) do
+    local r = sweep.read(f)
+    if not r or type(r.id) ~= "string" or type(r[field]) ~= "table" then
+      error(f .. ": not a sweep result ({ id, measures, records })", 0)
+    end
+    local cond, seed = r.id:match("^[^/]*/(.*)/([^/]*)$")
+    out[i] = { path = f, cond = cond, seed = tonumber(seed) or 0, result = r }
+  end
+  return out
+end
+
 local function mkdir(dir)
   os.execute("mkdir -p " .. cli.quote(dir))
 end
