@@ -327,10 +327,13 @@ return function(backend, backend_name)
     function proxy.evaluate(_, obs) return agent:evaluate(encode(obs, {}, "evaluate", "obs")) end
     function proxy.gradient(_, obs, ...) return agent:gradient(encode(obs, {}, "gradient", "obs"), ...) end
     return setmetatable(proxy, {
-      __index = function(_, k)
+      -- a forwarder is made once per method and kept, so a call per step makes no garbage
+      __index = function(t, k)
         local m = methods[k]
         if type(m) ~= "function" then return nil end
-        return function(_, ...) return m(agent, ...) end
+        local f = function(_, ...) return m(agent, ...) end
+        rawset(t, k, f)
+        return f
       end,
       __tostring = function() return tostring(agent) .. " on " .. require("neuromod.spaces").describe(enc.space) end,
     })
