@@ -93,6 +93,39 @@ describe("neuromod.protocol", function()
     assert.truthy(err:find("^protocol: seedless.lua: step: not deterministic: two envs built with the same options differ at step %d+"))
   end)
 
+  it("lists every violation of a task, each once with its count, and goes on where it can", function()
+    local list, summary = protocol.violations(make(function(e)
+      e.getRewardSpace = function() return 0 end
+      e.step = function(self, a)
+        self.t = self.t + 1
+        return a == 0 and "x" or 1, { 0, self.t % 2 == 0 and 7 or 0.5 }, self.t >= 3 and 1 or false
+      end
+    end), {}, "many.lua", { steps = 30 })
+    local texts = {}
+    for i, v in ipairs(list) do texts[i] = v.text end
+    assert.same({
+      "protocol: many.lua: getRewardSpace: must return two numbers min, max, got number, nil",
+      "protocol: many.lua: step: reward must be a number, got string",
+      "protocol: many.lua: step: observation[2] = 7 is outside getStateSpace's [0, 1]",
+      "protocol: many.lua: step: terminal must be a boolean, got number",
+    }, texts)
+    assert.equal("getRewardSpace", list[1].method) assert.equal(0, list[1].step) assert.equal(1, list[1].count)
+    assert.equal("step", list[3].method)
+    assert.is_true(list[2].count > 1 and list[3].count > 1 and list[4].count > 1)
+    assert.equal(30, summary.steps)
+    -- a correct task has none; a task whose step raises ends the run there, with what came before
+    assert.same({}, (protocol.violations(make(), {}, "fine.lua")))
+    list = protocol.violations(make(function(e)
+      e.getStateSpace = function() return { name = "Box", shape = { 2 } } end
+      e.step = function() error("boom", 0) end
+    end), {}, "raises.lua")
+    assert.equal(2, #list)
+    assert.equal("protocol: raises.lua: getStateSpace: low must be a number or an array of 2 numbers, got nil", list[1].text)
+    assert.equal("protocol: raises.lua: step: raised an error: boom", list[2].text)
+    list = protocol.violations("envs/no-such-task.lua")
+    assert.equal(1, #list) assert.equal("load", list[1].method)
+  end)
+
   it("reports constructor and loading failures", function()
     assert.equal("protocol: bad.lua: constructor: raised an error: nope",
       message(function() protocol.check(function() error("nope", 0) end, {}, "bad.lua") end))

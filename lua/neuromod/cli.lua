@@ -185,7 +185,7 @@ SPECS.check = {
   name = "check",
   usage = "neuromod check TASK [options]",
   about = "Runs the protocol checker (neuromod.protocol) on a task: random valid actions, the spaces, rewards and\n" ..
-          "observations checked against them, determinism from the seed, no math.random. Prints the violation with\n" ..
+          "observations checked against them, determinism from the seed, no math.random. Prints every violation with\n" ..
           "the script, the method and what was wrong, or a one-line summary; exits 1 on a violation.",
   args = {
     { "--steps", "N", "env:step calls, default 300" },
@@ -364,10 +364,15 @@ local function cmd_check(argv, ctx)
   local protocol = require "neuromod.protocol"
   local seed = a.seed and int_arg("check", "seed", a.seed, 0) or 1
   local steps = a.steps and int_arg("check", "steps", a.steps, 1) or 300
-  local ok, res = pcall(protocol.check, path, { seed = seed }, pos[1],
-                        { steps = steps, seed = seed, determinism = not a.no_determinism })
-  if not ok then
-    print(tostring(res))
+  local list, res = protocol.violations(path, { seed = seed }, pos[1],
+                                       { steps = steps, seed = seed, determinism = not a.no_determinism })
+  if #list > 0 then
+    for _, v in ipairs(list) do
+      local where = v.step > 0 and (" (step " .. v.step .. (v.count > 1 and (", and " .. v.count - 1 ..
+        " more time" .. (v.count > 2 and "s" or "")) or "") .. ")") or ""
+      print(v.text .. where)
+    end
+    print(string.format("%s: %d violation%s of the protocol", pos[1], #list, #list == 1 and "" or "s"))
     return 1
   end
   print(string.format("%s: ok: %d steps, %d episodes, reward sum %.4g, %d observation values, %d actions%s",

@@ -14,6 +14,16 @@
 --           same observations, rewards, terminals (a task must draw randomness only from its seeded nm.rng);
 --         forbid_math_random: math.random and math.randomseed raise while the task runs.
 --   summary: { steps, episodes (terminal steps), reward_sum, obs_size, actions }
+--   Raises the first violation.
+--
+-- protocol.violations(Env, opts, name [, check]) -> list, summary
+--   The same checks, but each violation is recorded and the check goes on where it can, so that one run names
+--   every problem: list[i] = { method, message, text (the full "protocol: ..." line), count (how many times
+--   it was seen: a violation repeated at many steps, told apart only by its numbers, is listed once), step
+--   (the first step it was seen at, 0 before stepping) }. A broken constructor, start or step, or an action
+--   space that gives no actions to try, ends the run there; a broken state or reward space only skips the
+--   checks that need it. summary as above for the steps taken ({} if none); list is empty for a task that
+--   passes.
 --
 -- What is checked:
 --   the constructor returns a table or userdata; start, step, getStateSpace, getActionSpace, getRewardSpace are
@@ -33,6 +43,38 @@ local unpack = table.unpack or unpack
 local function pack(...) return { n = select("#", ...), ... } end
 
 local function fail(name, method, msg) error("protocol: " .. name .. ": " .. method .. ": " .. msg, 0) end
+
+-- A run's record of violations (protocol.violations), or nil when the first one raises (protocol.check).
+local Record = {}
+Record.__index = Record
+
+local function new_record(name)
+  return setmetatable({ name = name, list = {}, by_key = {}, step = 0 }, Record)
+end
+
+-- Adds the error text of a failed check; repeats that differ only in their numbers count as one.
+function Record:add(text)
+  text = tostring(text)
+  local prefix = "protocol: " .. self.name .. ": "
+  local rest = text:sub(1, #prefix) == prefix and text:sub(#prefix + 1) or text
+  local method, message = rest:match("^([%w_]+): (.*)$")
+  method, message = method or "?", message or rest
+  local key = method .. "\0" .. message:gsub("[%d%.eE%+%-]+", "#")
+  local v = self.by_key[key]
+  if v then v.count = v.count + 1 return end
+  v = { method = method, message = message, text = text, count = 1, step = self.step }
+  self.by_key[key] = v
+  self.list[#self.list + 1] = v
+end
+
+-- Runs f(...): without a record, plainly (a failure raises); with one, a failure is recorded and attempt
+-- returns false, so that the caller can go on with the next check.
+local function attempt(rec, f, ...)
+  if not rec then f(...) return true end
+  local ok, err = pcall(f, ...)
+  if not ok then rec:add(err) end
+  return ok
+end
 
 local function is_callable(x)
   if type(x) == "function" then return true end
@@ -97,7 +139,8 @@ local function encoded_space(name, s)
   return enc
 end
 
-local function spaces(env, name)
+-- The state space: fills sp.m, sp.low, sp.high (and sp.encoder for an encoded space).
+local function state_space(env, name, sp)
   local s = call(env, name, "getStateSpace")
   local enc
   if s == nil or (type(s) == "table" and (s.name == "Discrete" or (s.name == "Box" and type(s.shape) == "table"
@@ -121,6 +164,11 @@ local function spaces(env, name)
   for i = 1, m do
     if low[i] > high[i] then fail(name, "getStateSpace", "low[" .. i .. "] > high[" .. i .. "]") end
   end
+  sp.m, sp.low, sp.high, sp.encoder, sp.scratch = m, low, high, enc, {}
+end
+
+-- The action space: fills sp.n.
+local function action_space(env, name, sp)
   local a = call(env, name, "getActionSpace")
   if type(a) ~= "table" then fail(name, "getActionSpace", "must return a table, got " .. type(a)) end
   if a.name ~= "Discrete" then
@@ -128,15 +176,21 @@ local function spaces(env, name)
       .. tostring(a.name))
   end
   if not is_int(a.n) or a.n < 1 then fail(name, "getActionSpace", "n must be a positive integer, got " .. tostring(a.n)) end
+  sp.n = a.n
+end
+
+-- The reward space: fills sp.rmin, sp.rmax.
+local function reward_space(env, name, sp)
   local rmin, rmax = call(env, name, "getRewardSpace")
   if type(rmin) ~= "number" or type(rmax) ~= "number" or rmin ~= rmin or rmax ~= rmax then
     fail(name, "getRewardSpace", "must return two numbers min, max, got " .. type(rmin) .. ", " .. type(rmax))
   end
   if rmin > rmax then fail(name, "getRewardSpace", "min " .. rmin .. " > max " .. rmax) end
-  return { m = m, low = low, high = high, n = a.n, rmin = rmin, rmax = rmax, encoder = enc, scratch = {} }
+  sp.rmin, sp.rmax = rmin, rmax
 end
 
 local function check_obs(name, method, obs, sp)
+  if not sp.m then return end   -- the state space is broken (already reported): nothing to check against
   if sp.encoder then
     local ok, err = pcall(sp.encoder.encode, obs, sp.scratch)
     if not ok then fail(name, method, (tostring(err):gsub("^spaces: ", ""))) end
@@ -201,15 +255,40 @@ local function resumable(Env, opts, name, env, sp, g, fresh)
   end
 end
 
-local function run(Env, opts, name, chk)
+-- One step's reward, observation, terminal and info against the spaces.
+local function check_step(name, sp, r, o, terminal, info, rec)
+  attempt(rec, function()
+    if type(r) ~= "number" then fail(name, "step", "reward must be a number, got " .. type(r)) end
+    if r ~= r then fail(name, "step", "reward is NaN") end
+    if sp.rmin and (r < sp.rmin or r > sp.rmax) then
+      fail(name, "step", "reward " .. r .. " is outside getRewardSpace's [" .. sp.rmin .. ", " .. sp.rmax .. "]")
+    end
+  end)
+  attempt(rec, check_obs, name, "step", o, sp)
+  attempt(rec, function()
+    if type(terminal) ~= "boolean" then fail(name, "step", "terminal must be a boolean, got " .. type(terminal)) end
+  end)
+  attempt(rec, function()
+    if info ~= nil and type(info) ~= "table" then fail(name, "step", "info must be a table or nil, got " .. type(info)) end
+  end)
+end
+
+-- The checks of protocol.check; with a record, every violation goes into it and the run goes on where it can.
+local function run(Env, opts, name, chk, rec)
   local nm = require "neuromod"
   local function fresh() local o = {}; for k, v in pairs(opts) do o[k] = v end; return o end
+  local summary = { steps = 0, episodes = 0, reward_sum = 0 }
   local env = construct(Env, fresh(), name)
   local twin = chk.determinism and construct(Env, fresh(), name) or nil
-  local sp = spaces(env, name)
+  local sp = {}
+  attempt(rec, state_space, env, name, sp)
+  local have_actions = attempt(rec, action_space, env, name, sp)
+  attempt(rec, reward_space, env, name, sp)
+  summary.obs_size, summary.actions = sp.m, sp.n
+  if not have_actions then return summary end
   local g = nm.rng(chk.seed)
   local obs = call(env, name, "start")
-  check_obs(name, "start", obs, sp)
+  attempt(rec, check_obs, name, "start", obs, sp)
   local tobs = twin and call(twin, name, "start")
   local function same(a, b, what, step)
     if twin == nil then return end
@@ -222,32 +301,31 @@ local function run(Env, opts, name, chk)
         .. " (draw randomness only from a seeded nm.rng)")
     end
   end
-  same(obs, tobs, "start", 0)
-  local summary = { steps = 0, episodes = 0, reward_sum = 0, obs_size = sp.m, actions = sp.n }
+  attempt(rec, same, obs, tobs, "start", 0)
   for t = 1, chk.steps do
+    if rec then rec.step = t end
     local a = g:random(sp.n) - 1
     local r, o, terminal, info = call(env, name, "step", a)
-    if type(r) ~= "number" then fail(name, "step", "reward must be a number, got " .. type(r)) end
-    if r ~= r then fail(name, "step", "reward is NaN") end
-    if r < sp.rmin or r > sp.rmax then
-      fail(name, "step", "reward " .. r .. " is outside getRewardSpace's [" .. sp.rmin .. ", " .. sp.rmax .. "]")
-    end
-    check_obs(name, "step", o, sp)
-    if type(terminal) ~= "boolean" then fail(name, "step", "terminal must be a boolean, got " .. type(terminal)) end
-    if info ~= nil and type(info) ~= "table" then fail(name, "step", "info must be a table or nil, got " .. type(info)) end
+    check_step(name, sp, r, o, terminal, info, rec)
     if twin then
       local tr, to, tterm = call(twin, name, "step", a)
-      same(r, tr, "step", t) same(copy(o), to, "step", t) same(terminal, tterm, "step", t)
+      attempt(rec, function() same(r, tr, "step", t) same(copy(o), to, "step", t) same(terminal, tterm, "step", t) end)
     end
-    summary.steps, summary.reward_sum = t, summary.reward_sum + r
+    summary.steps = t
+    if type(r) == "number" then summary.reward_sum = summary.reward_sum + r end
     if terminal then
       summary.episodes = summary.episodes + 1
       obs = call(env, name, "start")
-      check_obs(name, "start", obs, sp)
-      if twin then same(obs, call(twin, name, "start"), "start", t) end
+      attempt(rec, check_obs, name, "start", obs, sp)
+      if twin then
+        local tnext = call(twin, name, "start")
+        attempt(rec, same, obs, tnext, "start", t)
+      end
     end
   end
-  if env.state ~= nil or env.restore ~= nil then resumable(Env, opts, name, env, sp, g, fresh) end
+  if env.state ~= nil or env.restore ~= nil then
+    attempt(rec, resumable, Env, opts, name, env, sp, g, fresh)
+  end
   return summary
 end
 
@@ -263,13 +341,13 @@ end
 
 protocol.construct = construct
 
-function protocol.check(Env, opts, name, check)
+-- Runs the checks with math.random forbidden (when asked); rec: nil (raise the first violation) or a record.
+local function guarded(Env, opts, name, check, rec_of)
   check = check or {}
   local chk = {
     steps = check.steps or 300, seed = check.seed or 1,
     determinism = check.determinism ~= false, forbid_math_random = check.forbid_math_random ~= false,
   }
-  if opts ~= nil and type(opts) ~= "table" then error("protocol.check: opts must be a table or nil", 2) end
   opts = opts or {}
   local saved_random, saved_seed = math.random, math.randomseed
   if chk.forbid_math_random then
@@ -281,16 +359,38 @@ function protocol.check(Env, opts, name, check)
     end
     math.random, math.randomseed = forbidden("math.random"), forbidden("math.randomseed")
   end
+  local rec
   local ok, res = pcall(function()
     if type(Env) == "string" then
       name = name or Env
+      rec = rec_of and rec_of(name)
       Env = protocol.load(Env, name)
     end
-    return run(Env, opts, name or "env", chk)
+    name = name or "env"
+    rec = rec or (rec_of and rec_of(name))
+    return run(Env, opts, name, chk, rec)
   end)
   math.random, math.randomseed = saved_random, saved_seed
+  return ok, res, rec
+end
+
+function protocol.check(Env, opts, name, check)
+  if opts ~= nil and type(opts) ~= "table" then error("protocol.check: opts must be a table or nil", 2) end
+  local ok, res = guarded(Env, opts, name, check, nil)
   if not ok then error(res, 0) end
   return res
+end
+
+function protocol.violations(Env, opts, name, check)
+  if opts ~= nil and type(opts) ~= "table" then error("protocol.violations: opts must be a table or nil", 2) end
+  local ok, res, rec = guarded(Env, opts, name, check, new_record)
+  rec = rec or new_record(name or "env")
+  if not ok then
+    -- a check that ends the run (constructor, start or step broken, a script that does not load)
+    rec:add(res)
+    res = {}
+  end
+  return rec.list, res
 end
 
 return protocol
