@@ -156,6 +156,38 @@ static void policy_reset(nm_agent *a)
     nm_scal(a->kern, A, keep, params + a->policy_b);
 }
 
+/* The actor's entropy bonus (Williams & Peng 1991): the policy head also ascends c H(pi(s)) at the learning rate,
+ * dH/dz_i = -pi_i (log pi_i + H) for the softmax's arguments z = beta logits + bias. The policy-gradient term
+ * alone drives the logits without bound on a task whose best action never changes, and a saturated softmax
+ * gives the abandoned action neither gradient nor samples after a reversal; with the bonus the logits settle
+ * where the advantage balances c, as a Rescorla-Wagner learner's beta Q does. The head only: saturation lives
+ * there. Returns the bound |step| max|dH/dz| |h|_inf x beta (what may be added to one weight), so learn can
+ * refuse the step before changing anything. */
+static double entropy_reach(const nm_agent *a, const float *cache, float alpha)
+{
+    const float *h = nm_net_features(a, cache);
+    double hmax = 0.0;
+    size_t j;
+    for (j = 0; j < a->n_features; j++) if (fabs((double)h[j]) > hmax) hmax = fabs((double)h[j]);
+    /* |dH/dz_i| = pi_i |log pi_i + H| <= max(1/e, log A) <= 1 + log A */
+    return fabs((double)alpha * a->cfg.policy_entropy * a->mod.params[NM_P_INVERSE_TEMPERATURE]) *
+           (1.0 + log((double)a->cfg.n_actions)) * (hmax + 1.0);
+}
+
+static void entropy_bonus(nm_agent *a, const float *cache, float alpha)
+{
+    const float *h = nm_net_features(a, cache), *probs = cache + a->cl.probs;
+    float *params = a->block + a->off_params;
+    size_t i, A = a->cfg.n_actions, F = a->n_features;
+    float H = 0.0f, scale = alpha * a->cfg.policy_entropy * a->mod.params[NM_P_INVERSE_TEMPERATURE];
+    for (i = 0; i < A; i++) if (probs[i] > 0.0f) H -= probs[i] * logf(probs[i]);
+    for (i = 0; i < A; i++) {
+        float g = probs[i] > 0.0f ? -scale * probs[i] * (logf(probs[i]) + H) : 0.0f;
+        nm_axpy(a->kern, F, g, h, params + a->policy_w + i * F);
+        params[a->policy_b + i] += g;
+    }
+}
+
 static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, int terminal)
 {
     float *cache = a->block + a->off_cache, *next = a->block + a->off_next;
@@ -202,6 +234,11 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     if (!pred_ok || !isfinite(step) || !update_finite(a, step, fabs((double)step) * enorm))
         return nm_fail(a, NM_ERR_NUMERIC, "the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
+    /* the bonus moves a weight by at most its reach, on top of the update's own reach (checked above) */
+    if (a->cfg.policy_entropy > 0.0f &&
+        !(entropy_reach(a, cache, a->mod.params[NM_P_LEARNING_RATE]) + fabs((double)step) * enorm <= 1e30))
+        return nm_fail(a, NM_ERR_NUMERIC, "the actor's entropy bonus would make a weight non-finite "
+                       "(policy_entropy %g); the agent is unchanged", (double)a->cfg.policy_entropy);
 
     /* the modulators' signals: the step's outcome, the act-time activity and, when the attentional set is on,
      * the input attributions (after this step's update; into the s' cache, which learn no longer needs) */
@@ -222,6 +259,8 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     }
 
     nm_axpy(a->kern, a->n_traced, step, trace, params);
+    if (a->cfg.policy_entropy > 0.0f)
+        entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE]);
     if (a->n_anchor) consolidate(a);
     nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
 

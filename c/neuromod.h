@@ -238,7 +238,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "what drives 5-HT: punishment, or punishment beyond the expected") \
     X(float, policy_reset, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "policy_reset", 0, 0, 1, \
       "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA")
+      "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA") \
+    X(float, policy_entropy, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "policy_entropy", 0, 0, 100, \
+      "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "weight of the actor's entropy bonus: each learn step ascends policy_entropy x H(pi(s)) at the learning rate")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -166,6 +166,8 @@ SPECS.run = {
     { "--hidden", "64,64", "trunk layer sizes, default 64" },
     { "--modulators", "LIST", "all | none | a comma list of DA,NA,ACh,5HT; default all" },
     { "--na-input", "KIND", "surprise | changepoint: what drives NA, default surprise" },
+    { "--agent", "KEY=VALUE", "any nm.agent option (repeatable), e.g. --agent policy_entropy=0.2", many = true },
+    { "--task", "KEY=VALUE", "any option of the task's constructor (repeatable), e.g. --task memory=true", many = true },
     { "--label", "NAME", "the run's condition name in --json and --csv (for compare and plot), default --modulators" },
     { "--csv", "FILE", "one line per trial, after a # metadata header (version, task, seed, options)" },
     { "--log-modulators", false, "--csv also logs discount, trace_decay, gain, withhold_bias and attention" },
@@ -222,6 +224,14 @@ local function writable(flag, path)
   if not existed then os.remove(path) end
 end
 
+-- "key=value" of --agent and --task: a number, true or false, or else the string.
+local function key_value(flag, kv)
+  local k, v = kv:match("^([%a_][%w_]*)=(.*)$")
+  if not k then usage_error("run", "--" .. flag .. " expects KEY=VALUE, got '" .. kv .. "'") end
+  if v == "true" then return k, true elseif v == "false" then return k, false end
+  return k, tonumber(v) or v
+end
+
 local function modulators_arg(v)
   if v == "all" or v == "none" then return v end
   local m = {}
@@ -252,7 +262,7 @@ local function cmd_run(argv, ctx)
   local runner = require "neuromod.runner"
   local resume
   if a.resume then
-    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "label", "log_modulators" } do
+    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "agent", "task", "label", "log_modulators" } do
       if a[f] then usage_error("run", "--" .. f:gsub("_", "-") .. " cannot change with --resume (the checkpoint's run keeps its own)") end
     end
     local err
@@ -279,6 +289,24 @@ local function cmd_run(argv, ctx)
   end
   if a.modulators then o.modulators = modulators_arg(a.modulators) end
   if a.na_input then o.agent_options = { na_input = a.na_input } end
+  if a.agent then
+    o.agent_options = o.agent_options or {}
+    for _, kv in ipairs(a.agent) do
+      local k, v = key_value("agent", kv)
+      if k == "seed" or k == "hidden" or k == "modulators" or k == "obs" or k == "actions" then
+        usage_error("run", "--agent " .. k .. ": use --" .. k .. (k == "obs" or k == "actions" and
+          " (the task's spaces set it)" or ""))
+      end
+      o.agent_options[k] = v
+    end
+  end
+  if a.task then
+    o.env_options = o.env_options or {}
+    for _, kv in ipairs(a.task) do
+      local k, v = key_value("task", kv)
+      o.env_options[k] = v
+    end
+  end
   if a.checkpoint_every then
     o.checkpoint_every = int_arg("run", "checkpoint-every", a.checkpoint_every, 1)
     if not a.save then usage_error("run", "--checkpoint-every needs --save FILE") end

@@ -1,0 +1,94 @@
+-- The actor's entropy bonus (config policy_entropy): the policy head's change is the learning rate times c times
+-- the gradient of H(pi(s)), checked against finite differences; and it keeps the policy from saturating where
+-- the plain policy gradient drives it to certainty.
+local nm = require "neuromod"
+
+local function entropy(a, x)
+  local probs = a:evaluate(x)
+  local H = 0
+  for _, p in ipairs(probs) do if p > 0 then H = H - p * math.log(p) end end
+  return H
+end
+
+local function head(a)
+  for _, t in ipairs(a:tensors()) do
+    if t.name == "policy.weight" then return t end
+  end
+end
+
+describe("policy_entropy", function()
+  it("adds learning_rate x c x dH/dtheta to the policy head, as finite differences of H say", function()
+    local x, c = { 0.3, -0.8, 1.2 }, 0.5
+    local opts = { obs = 3, actions = 3, hidden = { 8 }, seed = 4, modulators = "none", learning_rate = 0.1,
+      inverse_temperature = 2 }
+    local with, without = nm.agent(opts), nm.agent(opts)
+    with:close()
+    opts.policy_entropy = c
+    with = nm.agent(opts)
+    for _, a in ipairs { with, without } do
+      local p = a:params()
+      for i = 1, #p do a:set_param(i, p[i] * 3) end -- a policy far from uniform
+    end
+    -- dH/dtheta for the head's weights and biases, before the step
+    local p0 = with:params()
+    local t = head(with)
+    local first, last = t.offset, t.offset + t.rows * t.cols + t.rows - 1 -- weight then bias (policy.bias follows)
+    local fd = {}
+    for k = first, last do
+      local h = 1e-3
+      with:set_param(k, p0[k] + h)
+      local hp = entropy(with, x)
+      with:set_param(k, p0[k] - h)
+      local hm = entropy(with, x)
+      with:set_param(k, p0[k])
+      fd[k] = (hp - hm) / (2 * h)
+    end
+    for _, a in ipairs { with, without } do
+      a:act(x)
+      a:learn(0.5, x, false)
+    end
+    local pw, pn = with:params(), without:params()
+    local worst, moved = 0, 0
+    for k = first, last do
+      local bonus = pw[k] - pn[k]
+      local want = 0.1 * c * fd[k]
+      moved = math.max(moved, math.abs(want))
+      worst = math.max(worst, math.abs(bonus - want) / (1e-4 + math.abs(want)))
+    end
+    assert.is_true(moved > 1e-3, "the bonus should move the head")
+    assert.is_true(worst < 2e-2, "relative error " .. worst)
+    -- nothing else differs: the trunk, the value head and the predictor see the same step
+    for k = 1, #pw do
+      if k < first or k > last then assert.equal(pn[k], pw[k]) end
+    end
+    with:close() without:close()
+  end)
+
+  it("keeps a two-armed bandit's actor further from certainty than the plain policy gradient", function()
+    -- no trunk, so the head the bonus acts on is the whole actor; saturation = |log(p / (1 - p))| of the good arm
+    local function saturation(c, seed)
+      local a = nm.agent{ obs = 1, actions = 2, hidden = {}, seed = seed, policy_entropy = c,
+        withhold_action = false }
+      local g = nm.rng(seed)
+      for _ = 1, 3000 do
+        local act = a:act({ 1 })
+        local r = (g:random() < (act == 1 and 0.8 or 0.2)) and 1 or 0
+        a:learn(r, { 1 }, true)
+      end
+      local pb = a:evaluate({ 1 })[2]
+      a:close()
+      return math.abs(math.log(pb / (1 - pb)))
+    end
+    for seed = 1, 5 do
+      local plain, bonus = saturation(0, seed), saturation(0.3, seed)
+      assert.is_true(bonus < 0.8 * plain, ("seed %d: saturation %.2f with the bonus, %.2f without"):format(seed,
+        bonus, plain))
+    end
+  end)
+
+  it("is refused out of range, naming the option", function()
+    local ok, err = pcall(nm.agent, { obs = 1, actions = 2, policy_entropy = -1 })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("policy_entropy", 1, true), err)
+  end)
+end)
