@@ -7,15 +7,18 @@
  *   u = attn . x                                      ACh input attention (per input)
  *   for each trunk layer l:  pre_l = gain_l . (W_l h_{l-1} + b_l),  h_l = f(pre_l)   NA gain (per unit)
  *   logits = Wp h + bp               (n_actions)
- *   pi     = softmax(beta * logits + withhold_bias * onehot(withhold_action))   (no bias if none)
+ *   pi     = softmax(beta * logits + withhold_bias * onehot(withhold_action)   (no bias if none)
+ *                    + outcome_bias * level_NA * q)                            (when outcome_bias > 0, NA > 0)
  *   V      = wv . h + bv             the critic
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
  *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
  *                                    this state and action (ACh); surprise beyond it is unexpected (NA)
- *   (q and u are read for the action taken only, by predictor.c; the forward pass here stops at V)
+ *   (q and u are read for the action taken only, by predictor.c; the forward pass computes q only for the
+ *    outcome bias)
  *
- * Gain, attention, beta and the bias are modulatory state, not trained: gradients are taken with them held
- * fixed, which is what the finite-difference spec checks.
+ * Gain, attention, beta, the bias and the outcome bias are modulatory state, not trained through the policy:
+ * gradients are taken with them held fixed (q learns by its own rule), which is what the finite-difference spec
+ * checks.
  */
 #include <math.h>
 #include <string.h>
@@ -136,6 +139,12 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
 
     /* softmax of beta * logits (+ bias on the withheld action), max-subtracted so it cannot overflow */
     for (i = 0; i < A; i++) probs[i] = beta * logits[i] + ((int)i == c->withhold_action ? bias : 0.0f);
+    /* NA hands part of the choice to the outcome predictor's value of each action, q_i = Wq_i h + bq_i (computed
+     * as predictor.c does): a fast, model-like system that a saturated actor cannot follow after a change */
+    if (c->outcome_bias > 0.0f && a->mod.level[NM_NA] > 0.0f) {
+        float w = c->outcome_bias * a->mod.level[NM_NA];
+        for (i = 0; i < A; i++) probs[i] += w * (p[a->pred_b + i] + nm_dot(F, p + a->pred_w + i * F, h));
+    }
     mx = probs[0];
     for (i = 1; i < A; i++) if (probs[i] > mx) mx = probs[i];
     sum = 0.0f;

@@ -241,7 +241,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA") \
     X(float, policy_entropy, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "policy_entropy", 0, 0, 100, \
       "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "weight of the actor's entropy bonus: each learn step ascends policy_entropy x H(pi(s)) at the learning rate")
+      "weight of the actor's entropy bonus: each learn step ascends policy_entropy x H(pi(s)) at the learning rate") \
+    X(float, outcome_bias, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "outcome_bias", 0, 0, 100, \
+      "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "NA's outcome bias: outcome_bias x level_NA x q_a(s), the outcome predictor's value of each action, joins the logits")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -4,6 +4,7 @@
 --
 --   lua5.4 experiments/reversal.lua [--seeds 20] [--first-seed 1] [--trials 1000] [--hidden 32]
 --                                   [--policy-reset R] [--policy-entropy C] [--learning-rate A]
+--                                   [--outcome-bias W] [--predictor-rate P]
 --
 -- Conditions: RW (alpha 0.3, beta 5), the agent with DA only, DA + NA, and all four modulators (hidden layer of
 -- --hidden units, the agent's defaults otherwise). Each condition sees the same seeds (the same outcome stream
@@ -12,7 +13,8 @@
 -- --policy-reset R (> 0) adds DA + NA and all four with NA's policy reset (config policy_reset = R) and Welch's
 -- one-sided p that each completes more reversals than the same modulators without it. --policy-entropy C gives
 -- every agent condition the actor's entropy bonus (config policy_entropy = C), --learning-rate A its base
--- learning rate (default 0.05, the library's).
+-- learning rate (default 0.05, the library's); --outcome-bias W and --predictor-rate P set NA's outcome bias and
+-- the outcome predictor's rate (defaults 0 and 0.1, the library's).
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -22,7 +24,7 @@ local baseline = require "neuromod.baseline"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
 local o = require("neuromod.task").arguments("reversal", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32, policy_reset = 0,
-  policy_entropy = 0, learning_rate = 0.05 })
+  policy_entropy = 0, learning_rate = 0.05, outcome_bias = 0, predictor_rate = 0.1 })
 
 local CONDITIONS = {
   { name = "RW (a 0.3, b 5)", learner = function(env, seed)
@@ -41,7 +43,8 @@ local function run(c, seed)
   local env = Reversal{ seed = seed, p = 0.8, reverse = "criterion", criterion = 8 }
   local learner = c.learner and c.learner(env, seed) or nm.agent{ obs = env:getStateSpace(),
     actions = env:getActionSpace(), hidden = { o.hidden }, seed = seed, modulators = c.modulators,
-    policy_reset = c.policy_reset, policy_entropy = o.policy_entropy, learning_rate = o.learning_rate }
+    policy_reset = c.policy_reset, policy_entropy = o.policy_entropy, learning_rate = o.learning_rate,
+    outcome_bias = o.outcome_bias, predictor_rate = o.predictor_rate }
   local info
   for _ = 1, o.trials do
     local obs = env:start()
@@ -65,7 +68,9 @@ print(string.format("serial reversal, 80/20, criterion 8 in a row; %d trials; se
   o.trials, o.first_seed, o.first_seed + o.seeds - 1, o.hidden,
   (o.policy_reset > 0 and string.format("; policy_reset %g", o.policy_reset) or "") ..
   (o.policy_entropy > 0 and string.format("; policy_entropy %g", o.policy_entropy) or "") ..
-  (o.learning_rate ~= 0.05 and string.format("; learning_rate %g", o.learning_rate) or "")))
+  (o.learning_rate ~= 0.05 and string.format("; learning_rate %g", o.learning_rate) or "") ..
+  (o.outcome_bias > 0 and string.format("; outcome_bias %g", o.outcome_bias) or "") ..
+  (o.predictor_rate ~= 0.1 and string.format("; predictor_rate %g", o.predictor_rate) or "")))
 print(string.format("  %-18s %8s %18s %12s", "condition", "mean", "95% CI", "p(> RW)"))
 for ci, c in ipairs(CONDITIONS) do
   local m, lo, hi = stats.ci(results[ci])

@@ -3,7 +3,8 @@
 --
 --   lua5.4 experiments/reversal_diagnosis.lua [--seeds 5] [--first-seed 1] [--trials 1000] [--hidden 32]
 --                                             [--modulators all|DA|DANA] [--policy-reset 0]
---                                             [--na-input surprise|changepoint]
+--                                             [--na-input surprise|changepoint] [--na-threshold 4]
+--                                             [--policy-entropy 0]
 --
 -- For each seed: reversals completed; the mean P(choose the good option) (from agent:evaluate before the act);
 -- the policy's saturation |beta (logit_0 - logit_1)| (the softmax's argument; RW: beta |Q0 - Q1|), over all
@@ -19,7 +20,8 @@ local nm = require "neuromod"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
 local o = require("neuromod.task").arguments("reversal_diagnosis", arg, { seeds = 5, first_seed = 1, trials = 1000,
-  hidden = 32, modulators = "all", policy_reset = 0, na_input = "surprise" })
+  hidden = 32, modulators = "all", policy_reset = 0, na_input = "surprise",
+  na_threshold = 4, policy_entropy = 0 })
 local MODS = { all = "all", DA = { DA = true }, DANA = { DA = true, NA = true } }
 
 local function mean(t) local s = 0; for _, x in ipairs(t) do s = s + x end; return #t > 0 and s / #t or 0 / 0 end
@@ -29,6 +31,8 @@ local function run(seed)
   local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { o.hidden }, seed = seed,
     modulators = MODS[o.modulators] or error("--modulators: all, DA or DANA") }
   opts.na_input = o.na_input
+  opts.na_threshold = o.na_threshold
+  if o.policy_entropy > 0 then opts.policy_entropy = o.policy_entropy end
   if o.policy_reset > 0 then opts.policy_reset = o.policy_reset end
   local agent = nm.agent(opts)
   local rows = {}
@@ -77,8 +81,10 @@ local function run(seed)
     mean(beta_min), mean(alpha_peak), mean(d10), mean(abandon10), mean(ud), mean(ud_pk), mean(u), mean(u10)
 end
 
-print(string.format("reversal diagnosis: modulators %s, hidden %d, %d trials, policy_reset %g, na_input %s",
-  o.modulators, o.hidden, o.trials, o.policy_reset, o.na_input))
+print(string.format("reversal diagnosis: modulators %s, hidden %d, %d trials, policy_reset %g, na_input %s%s%s",
+  o.modulators, o.hidden, o.trials, o.policy_reset, o.na_input,
+  o.na_threshold ~= 4 and string.format(", na_threshold %g", o.na_threshold) or "",
+  o.policy_entropy > 0 and string.format(", policy_entropy %g", o.policy_entropy) or ""))
 print(string.format("%5s %4s %6s %6s %7s %6s %6s %6s %6s %7s %7s %7s %6s %6s %6s %6s", "seed", "rev", "Pgood", "|sat|",
   "sat@rev", "lag", "NA@rev", "NApk", "betamn", "alphapk", "d10", "Pgood10", "UD", "UDpk", "u", "u10"))
 for s = o.first_seed, o.first_seed + o.seeds - 1 do

@@ -1,4 +1,4 @@
--- The actor's entropy bonus (config policy_entropy): the policy head's change is the learning rate times c times
+-- The policy options: the actor's entropy bonus (config policy_entropy): the policy head's change is the learning rate times c times
 -- the gradient of H(pi(s)), checked against finite differences; and it keeps the policy from saturating where
 -- the plain policy gradient drives it to certainty.
 local nm = require "neuromod"
@@ -90,5 +90,62 @@ describe("policy_entropy", function()
     local ok, err = pcall(nm.agent, { obs = 1, actions = 2, policy_entropy = -1 })
     assert.is_false(ok)
     assert.truthy(tostring(err):find("policy_entropy", 1, true), err)
+  end)
+end)
+
+describe("outcome_bias", function()
+  -- the policy's logits gain outcome_bias x level_NA x q_a(s), q from the outcome predictor's weights; with no
+  -- trunk the features are the attended observation, so the policy can be computed by hand from the parameters
+  local function tensor(a, name)
+    for _, t in ipairs(a:tensors()) do if t.name == name then return t end end
+  end
+  local function by_hand(a, x, w)
+    local p, m = a:params(), a:modulators()
+    local beta, bias = m.params.inverse_temperature, m.params.withhold_bias
+    local att = a:attention()
+    local pw, pb, qw, qb = tensor(a, "policy.weight"), tensor(a, "policy.bias"), tensor(a, "predictor.weight"),
+      tensor(a, "predictor.bias")
+    local z, mx = {}, -math.huge
+    for i = 1, pw.rows do
+      local logit, q = p[pb.offset + i - 1], p[qb.offset + i - 1]
+      for j = 1, pw.cols do
+        local u = att[j] * x[j]
+        logit = logit + p[pw.offset + (i - 1) * pw.cols + j - 1] * u
+        q = q + p[qw.offset + (i - 1) * qw.cols + j - 1] * u
+      end
+      z[i] = beta * logit + (i == 1 and bias or 0) + w * m.levels.NA * q
+      if z[i] > mx then mx = z[i] end
+    end
+    local sum = 0
+    for i = 1, #z do z[i] = math.exp(z[i] - mx); sum = sum + z[i] end
+    for i = 1, #z do z[i] = z[i] / sum end
+    return z
+  end
+
+  it("adds outcome_bias x level_NA x q_a(s) to the logits, and nothing while NA is 0", function()
+    local x = { 0.4, -0.7 }
+    local a = nm.agent{ obs = 2, actions = 3, hidden = {}, seed = 2, outcome_bias = 5 }
+    local g = nm.rng(2)
+    local probs = a:evaluate(x)
+    assert.equal(0, a:modulators().levels.NA)
+    local hand = by_hand(a, x, 0)
+    for i = 1, 3 do assert.is_true(math.abs(probs[i] - hand[i]) < 1e-5) end
+    -- surprising outcomes raise NA; the predictor's values then count in the policy
+    for t = 1, 400 do
+      a:act(x)
+      a:learn(t > 200 and (g:random() < 0.5 and 3 or -3) or 0.1, x, true)
+    end
+    local na = a:modulators().levels.NA
+    assert.is_true(na > 0.05, "NA " .. na)
+    probs = a:evaluate(x)
+    hand = by_hand(a, x, 5)
+    local plain = by_hand(a, x, 0)
+    local differs = false
+    for i = 1, 3 do
+      assert.is_true(math.abs(probs[i] - hand[i]) < 1e-4, ("action %d: %g vs %g"):format(i, probs[i], hand[i]))
+      if math.abs(probs[i] - plain[i]) > 1e-3 then differs = true end
+    end
+    assert.is_true(differs, "the outcome bias should change the policy")
+    a:close()
   end)
 end)
