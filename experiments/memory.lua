@@ -15,7 +15,8 @@
 --   gonogo       envs/gonogo.lua with memory = true (NeuroGym's: the cue is off in the delay and the decision
 --                period), 5,000 trials; the control memory = false keeps the cue on. Per seed: the trial at
 --                which 90% correct over 100 consecutive trials is first reached (metrics.trials_to_criterion),
---                and the accuracy over the last --last trials, of all trials and of the go and no-go trials.
+--                and the accuracy over the last --last trials, of all trials and of the go and no-go trials;
+--                "answered" is the share of those trials with a go.
 --   delay_match  envs/delay_match.lua, 20,000 trials: the trial of 80% correct over 100 trials, the accuracy
 --                over the last --last trials, by match / non-match, and how often the agent answered at all.
 --   perceptual   envs/perceptual_decision.lua, 10,000 trials on each of two stimulus durations (--short and
