@@ -1,5 +1,5 @@
--- spec/support/tasks_trace.lua: the adaptive-behaviour tasks, the curricula and the wrappers driven by a seeded
--- agent and by the baseline learner, printed step by step for comparing backends
+-- spec/support/tasks_trace.lua: the adaptive-behaviour and working-memory tasks, the curricula and the wrappers
+-- driven by a seeded agent and by the baseline learner, printed step by step for comparing backends
 -- (spec/tasks_cross_backend_spec.lua runs it under lua5.4 and luajit and diffs the outputs).
 --   tasks_trace.lua STEPS
 -- Output: "backend <name>", then per environment a header line and one line per step (action, reward as %a,
@@ -25,6 +25,8 @@ local cases = {
   { "gridworld_index", function() return spaces.wrap(env_of("envs/gridworld.lua", { obs = "index", map = { "S..", ".#.", "C.G" } })) end },
   { "reversal_return", function() return env_of("envs/curricula/reversal_return.lua", { seed = 3, identity = true }) end },
   { "random_blocks", function() return env_of("envs/curricula/random_blocks.lua", { seed = 3 }) end },
+  { "delay_match", function() return env_of("envs/delay_match.lua", { seed = 3 }) end },
+  { "perceptual_decision", function() return env_of("envs/perceptual_decision.lua", { seed = 3, memory = false }) end },
   { "noisy_previous", function()
       return wrappers.previous(wrappers.noise(env_of("envs/gonogo_valence.lua", { seed = 4 }), { sd = 0.3, seed = 5 }))
     end },

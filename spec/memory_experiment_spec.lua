@@ -1,0 +1,52 @@
+-- experiments/memory.lua: one command for the working-memory tasks; its options, and --recurrent passed to the
+-- agent (refused, with the agent's message, by a core without the recurrent layer kind).
+local nm = require "neuromod"
+local shell = dofile("spec/support/shell.lua")
+
+local SCRIPT = shell.LUA .. " " .. shell.quote(shell.ROOT .. "/experiments/memory.lua")
+
+local function has_recurrent()
+  local ok = pcall(nm.agent, { obs = 3, actions = 2, recurrent = 4 })
+  return ok
+end
+
+describe("experiments/memory.lua", function()
+  it("trains the feed-forward agent on the go/no-go task with memory and reports the criterion per seed", function()
+    local out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 2 --trials 300")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("working memory: feed-forward (hidden 64); seeds 1-2", 1, true))
+    assert.truthy(out:find("gonogo, memory = true", 1, true))
+    -- the control keeps the cue on: seed 1 reaches the criterion at trial 106, as `neuromod run gonogo` does
+    assert.truthy(out:find("\n  1      106 ", 1, true), out)
+    assert.truthy(out:find("0/2 met", 1, true), out)
+  end)
+
+  it("prints the psychometric table for both stimulus durations", function()
+    local out, err, code = shell.sh(SCRIPT .. " --task perceptual --seeds 2 --trials 100 --short 200 --long 1000")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("stimulus 200 ms", 1, true)) assert.truthy(out:find("stimulus 1000 ms", 1, true))
+    for _, c in ipairs { "0%", "6.4%", "12.8%", "25.6%", "51.2%" } do
+      assert.truthy(out:find("\n  " .. c .. " ", 1, true), c)
+    end
+    assert.truthy(out:find("67.5% / 73.9% / 92.4%", 1, true), out) -- the ideal observer at 6.4%: 1, 2, 10 frames
+  end)
+
+  it("names a bad option and a bad task", function()
+    local _, err, code = shell.sh(SCRIPT .. " --colour 2")
+    assert.equal(2, code) assert.truthy(err:find("memory: unknown option --colour", 1, true))
+    _, err, code = shell.sh(SCRIPT .. " --task maze")
+    assert.equal(2, code) assert.truthy(err:find("memory: --task: expected all, gonogo, delay_match or perceptual", 1, true))
+  end)
+
+  it("passes --recurrent to the agent, whose refusal stops the run with its message", function()
+    local out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --recurrent 8")
+    if has_recurrent() then
+      assert.equal(0, code, err)
+      assert.truthy(out:find("recurrent (hidden 64, recurrent 8)", 1, true))
+    else
+      assert.equal(1, code)
+      assert.truthy(err:find("memory: the run failed: nm.agent: unknown option 'recurrent'", 1, true), err)
+      assert.truthy(err:find("has no recurrent layer", 1, true))
+    end
+  end)
+end)
