@@ -21,7 +21,8 @@ dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
 local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 
-local o = require("neuromod.task").arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000 })
+local task = require "neuromod.task"
+local o = task.arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000 })
 
 local CONDITIONS = {
   { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },
@@ -38,9 +39,9 @@ local CONDITIONS = {
 -- mean return over the last o.last episodes, and the mean 5-HT level over their steps
 local function run(c, seed)
   local env = Grid{ seed = seed }
-  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
+  local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
                           withhold_action = c.withhold_action, serotonin_input = c.serotonin_input,
-                          modulators = c.modulators }
+                          modulators = c.modulators }, o.agent))
   local mods = {}
   local total, serotonin, steps_late = 0, 0, 0
   for e = 1, o.episodes do

@@ -51,9 +51,11 @@ local PSYCHOMETRIC_LAST = 2000
 
 -- The agent's options for the study's task.agent: one dense layer, and the recurrent one when asked for.
 function M.agent_options(o)
-  if o.recurrent <= 0 then return { hidden = { o.hidden } } end
-  if o.tau > 0 then return { hidden = { o.hidden, { kind = "recurrent", n = o.recurrent, tau = o.tau } } } end
-  return { hidden = { o.hidden }, recurrent = o.recurrent }
+  local opts
+  if o.recurrent <= 0 then opts = { hidden = { o.hidden } }
+  elseif o.tau > 0 then opts = { hidden = { o.hidden, { kind = "recurrent", n = o.recurrent, tau = o.tau } } }
+  else opts = { hidden = { o.hidden }, recurrent = o.recurrent } end
+  return task.with(opts, o.agent)
 end
 
 function M.agent_label(o)

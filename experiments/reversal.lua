@@ -23,7 +23,8 @@ local stats = require "neuromod.stats"
 local baseline = require "neuromod.baseline"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
-local o = require("neuromod.task").arguments("reversal", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32, policy_reset = 0,
+local task = require "neuromod.task"
+local o = task.arguments("reversal", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32, policy_reset = 0,
   policy_entropy = 0, learning_rate = 0.05, outcome_bias = 0, predictor_rate = 0.1 })
 
 local CONDITIONS = {
@@ -41,10 +42,10 @@ end
 
 local function run(c, seed)
   local env = Reversal{ seed = seed, p = 0.8, reverse = "criterion", criterion = 8 }
-  local learner = c.learner and c.learner(env, seed) or nm.agent{ obs = env:getStateSpace(),
+  local learner = c.learner and c.learner(env, seed) or nm.agent(task.with({ obs = env:getStateSpace(),
     actions = env:getActionSpace(), hidden = { o.hidden }, seed = seed, modulators = c.modulators,
     policy_reset = c.policy_reset, policy_entropy = o.policy_entropy, learning_rate = o.learning_rate,
-    outcome_bias = o.outcome_bias, predictor_rate = o.predictor_rate }
+    outcome_bias = o.outcome_bias, predictor_rate = o.predictor_rate }, o.agent))
   local info
   for _ = 1, o.trials do
     local obs = env:start()

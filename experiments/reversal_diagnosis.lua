@@ -19,7 +19,8 @@ dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 
-local o = require("neuromod.task").arguments("reversal_diagnosis", arg, { seeds = 5, first_seed = 1, trials = 1000,
+local task = require "neuromod.task"
+local o = task.arguments("reversal_diagnosis", arg, { seeds = 5, first_seed = 1, trials = 1000,
   hidden = 32, modulators = "all", policy_reset = 0, na_input = "surprise",
   na_threshold = 4, policy_entropy = 0 })
 local MODS = { all = "all", DA = { DA = true }, DANA = { DA = true, NA = true } }
@@ -34,7 +35,7 @@ local function run(seed)
   opts.na_threshold = o.na_threshold
   if o.policy_entropy > 0 then opts.policy_entropy = o.policy_entropy end
   if o.policy_reset > 0 then opts.policy_reset = o.policy_reset end
-  local agent = nm.agent(opts)
+  local agent = nm.agent(task.with(opts, o.agent))
   local rows = {}
   for t = 1, o.trials do
     local obs = env:start()

@@ -19,12 +19,13 @@ local stats = require "neuromod.stats"
 local baseline = require "neuromod.baseline"
 local TwoStep = dofile(ROOT .. "/envs/two_step.lua")
 
-local o = require("neuromod.task").arguments("two_step", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32 })
+local task = require "neuromod.task"
+local o = task.arguments("two_step", arg, { seeds = 20, first_seed = 1, trials = 1000, hidden = 32 })
 
 local CONDITIONS = {
   { name = "agent all four", make = function(env, seed)
-      return nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { o.hidden }, seed = seed,
-        modulators = "all" } end },
+      return nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { o.hidden },
+        seed = seed, modulators = "all" }, o.agent)) end },
   { name = "Q-learning", make = function(env, seed)
       return baseline{ kind = "q", obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed } end },
 }

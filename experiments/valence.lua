@@ -18,7 +18,8 @@ local nm = require "neuromod"
 local stats = require "neuromod.stats"
 local Valence = dofile(ROOT .. "/envs/gonogo_valence.lua")
 
-local o = require("neuromod.task").arguments("valence", arg, { seeds = 20, first_seed = 1, window = 100, hidden = 32 })
+local task = require "neuromod.task"
+local o = task.arguments("valence", arg, { seeds = 20, first_seed = 1, window = 100, hidden = 32 })
 
 local CONDITIONS = {
   { name = "DA+5HT", modulators = { DA = true, ["5HT"] = true } },
@@ -30,8 +31,8 @@ local SHORT = { go_to_win = "GW", go_to_avoid = "GA", nogo_to_win = "NW", nogo_t
 -- One seed: accuracy per condition over its first o.window trials, and the asymmetry index.
 local function run(c, seed)
   local env = Valence{ seed = seed, balanced = true }
-  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { o.hidden },
-    seed = seed, modulators = c.modulators }
+  local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(),
+    hidden = { o.hidden }, seed = seed, modulators = c.modulators }, o.agent))
   local right, n = {}, {}
   for _, k in ipairs(NAMES) do right[k], n[k] = 0, 0 end
   for _ = 1, 4 * o.window do

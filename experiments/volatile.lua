@@ -20,7 +20,8 @@ local nm = require "neuromod"
 local stats = require "neuromod.stats"
 local Bandit = dofile(ROOT .. "/envs/volatile_bandit.lua")
 
-local o = require("neuromod.task").arguments("volatile", arg, { seeds = 20, first_seed = 1, cycles = 4, hidden = 32 })
+local task = require "neuromod.task"
+local o = task.arguments("volatile", arg, { seeds = 20, first_seed = 1, cycles = 4, hidden = 32 })
 
 local CONDITIONS = {
   { name = "all four", modulators = "all" },
@@ -31,8 +32,8 @@ local TRIALS = o.cycles * (120 + 170)
 -- One seed: { lr = { stable = mean, volatile = mean }, reward = { stable = rate, volatile = rate } }.
 local function run(c, seed)
   local env = Bandit{ seed = seed }
-  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { o.hidden },
-    seed = seed, modulators = c.modulators }
+  local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(),
+    hidden = { o.hidden }, seed = seed, modulators = c.modulators }, o.agent))
   local lr, rew, n = { stable = 0, volatile = 0 }, { stable = 0, volatile = 0 }, { stable = 0, volatile = 0 }
   local ones = 0
   for _ = 1, TRIALS do

@@ -4,15 +4,26 @@ local task = {}
 
 -- task.arguments(name, argv, defaults) -> options: a script's command line of `--key value` pairs (dashes in a
 -- key read as underscores) over a copy of defaults; a key must be one of defaults, and its value a number where
--- the default is a number. Errors name the script and the option, at the caller's line.
+-- the default is a number. `--agent KEY=VALUE` (repeatable) is always accepted: options.agent collects the
+-- pairs (VALUE a number, true, false or else a string) for the script to pass to nm.agent. Errors name the
+-- script and the option, at the caller's line.
 function task.arguments(name, argv, defaults)
   local o = {}
   for k, v in pairs(defaults) do o[k] = v end
+  o.agent = {}
   local i = 1
   while argv and argv[i] do
     local key = argv[i]:match("^%-%-(.+)$")
     if not key then error(name .. ": unexpected argument " .. argv[i], 2) end
     key = key:gsub("%-", "_")
+    if key == "agent" then
+      local k, v = tostring(argv[i + 1]):match("^([%a_][%w_]*)=(.+)$")
+      if not k then error(name .. ": --agent expects KEY=VALUE, got " .. tostring(argv[i + 1]), 2) end
+      if v == "true" then v = true elseif v == "false" then v = false else v = tonumber(v) or v end
+      o.agent[k] = v
+      i = i + 2
+      goto continue
+    end
     if o[key] == nil then error(name .. ": unknown option --" .. key, 2) end
     if type(defaults[key]) == "number" then
       o[key] = tonumber(argv[i + 1]) or error(name .. ": --" .. key .. " expects a number", 2)
@@ -20,8 +31,16 @@ function task.arguments(name, argv, defaults)
       o[key] = argv[i + 1]
     end
     i = i + 2
+    ::continue::
   end
   return o
+end
+
+-- task.with(t, extra) -> t: t with every key of extra set on it (extra wins); for a script's agent options and
+-- the pairs --agent collected.
+function task.with(t, extra)
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return t
 end
 
 -- task.class(name) -> C; C(opts) or C.new(opts) builds an instance through C:__init(opts).
