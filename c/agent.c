@@ -140,16 +140,23 @@ nm_status nm_agent_act(nm_agent *a, const float *obs, size_t n, int *action)
     return NM_OK;
 }
 
-nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_t n, int terminal)
+nm_status nm_agent_learn(nm_agent *a, float reward, const float *next_obs, size_t n, int flags)
 {
     nm_status st;
+    int terminal, truncated;
     if (!a) return NM_ERR_ARG;
+    if (flags & ~(NM_TERMINAL | NM_TRUNCATED))
+        return nm_fail(a, NM_ERR_ARG, "flags: %d has bits other than NM_TERMINAL (1) and NM_TRUNCATED (2)", flags);
+    truncated = (flags & NM_TRUNCATED) != 0;
+    terminal = !truncated && (flags & NM_TERMINAL);
     if (!a->pending) return nm_fail(a, NM_ERR_STATE, "learn called without a preceding act");
     if (!isfinite(reward)) return nm_fail(a, NM_ERR_ARG, "reward is %s", isnan(reward) ? "NaN" : "infinite");
     if (!terminal || next_obs || n) {
         if ((st = check_obs(a, "next_obs", next_obs, n)) != NM_OK) return st;
     }
     if ((st = a->learner->learn(a, reward, next_obs, terminal)) != NM_OK) return st;
+    /* a truncated episode was cut, not ended: V(s') was bootstrapped above; now the episode's traces end */
+    if (truncated) a->learner->reset(a);
     a->pending = 0;
     a->steps++;
     a->msg[0] = '\0';

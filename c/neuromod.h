@@ -368,13 +368,21 @@ const char *nm_agent_error(const nm_agent *agent);
  * state for the following nm_agent_learn. Writes the 0-based action to *action. */
 nm_status nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action);
 
+/* nm_agent_learn's flags. NM_TERMINAL: the episode ended (V(s') = 0). NM_TRUNCATED: the episode was cut (a time
+ * limit), not ended: V(s') is bootstrapped from next_obs as on any step, then the episode's traces are cleared as
+ * at a terminal step. With both, the step is truncated (a time-limit wrapper reports its cut as a terminal step
+ * that is truncated), so next_obs is needed. */
+#define NM_TERMINAL 1
+#define NM_TRUNCATED 2
+
 /* Learns from the outcome of the last act: reward r and the next observation (n floats; next_obs may be
  * NULL with n == 0 only when terminal). Computes the TD error delta = r + gamma V(s') - V(s) (phasic DA;
  * V(s') = 0 when terminal), applies the three-factor update dtheta = alpha * DA * e, trains the outcome
- * predictor, and advances the modulators. A terminal step clears the eligibility traces.
- * Returns NM_ERR_STATE without a pending act, NM_ERR_NUMERIC if the update would make a weight
- * non-finite (nothing is changed then). */
-nm_status nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int terminal);
+ * predictor, and advances the modulators. A terminal or truncated step clears the eligibility traces.
+ * flags: 0, NM_TERMINAL (1; a C host's old `terminal` argument of 1 means the same), NM_TRUNCATED (2), or both;
+ * other bits are NM_ERR_ARG. Returns NM_ERR_STATE without a pending act, NM_ERR_NUMERIC if the update would make
+ * a weight non-finite (nothing is changed then). */
+nm_status nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int flags);
 
 /* Clears the eligibility traces and any pending step (an episode boundary without learning). */
 void nm_agent_reset_traces(nm_agent *agent);

@@ -52,7 +52,9 @@ local function run(c, seed)
       local r, nobs, terminal = env:step(a)
       steps = steps + 1
       ret = ret + r
-      agent:learn(r, nobs, terminal or steps >= o.max_steps)
+      -- the move cap cuts the episode: the agent bootstraps from where it stands instead of taking the cut as a
+      -- goal reached with nothing more to come (which rewarded wandering until the cap)
+      agent:learn(r, nobs, terminal, not terminal and steps >= o.max_steps or nil)
       if late then
         serotonin = serotonin + agent:modulators(mods)["5HT"]
         steps_late = steps_late + 1

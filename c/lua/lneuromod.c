@@ -242,17 +242,20 @@ static int l_learn(lua_State *L)
     lagent *a = check_agent(L, "learn");
     const float *next = NULL;
     size_t n = 0;
-    int terminal;
+    int terminal, flags;
     if (lua_type(L, 2) != LUA_TNUMBER) return raise(L, "learn", "reward is not a number (got %s)", luaL_typename(L, 2));
     if (!lua_isnoneornil(L, 4) && !lua_isboolean(L, 4))
         return raise(L, "learn", "terminal: expected a boolean or nil, got %s", luaL_typename(L, 4));
-    terminal = lua_toboolean(L, 4);
+    if (!lua_isnoneornil(L, 5) && !lua_isboolean(L, 5))
+        return raise(L, "learn", "truncated: expected a boolean or nil, got %s", luaL_typename(L, 5));
+    flags = (lua_toboolean(L, 4) ? NM_TERMINAL : 0) | (lua_toboolean(L, 5) ? NM_TRUNCATED : 0);
+    terminal = flags == NM_TERMINAL;   /* only an untruncated terminal step may omit next_obs */
     if (!terminal || !lua_isnoneornil(L, 3)) {
         if (lua_isnoneornil(L, 3)) return raise(L, "learn", "next_obs is missing (only a terminal step may omit it)");
         next = read_obs(L, 1, 3, "learn", "next_obs", a->obs, a->n_obs);
         n = a->n_obs;
     }
-    if (nm_agent_learn(a->agent, (float)lua_tonumber(L, 2), next, n, terminal) != NM_OK)
+    if (nm_agent_learn(a->agent, (float)lua_tonumber(L, 2), next, n, flags) != NM_OK)
         return raise(L, "learn", "%s", nm_agent_error(a->agent));
     return 0;
 }

@@ -167,11 +167,12 @@ int main(int argc, char **argv)
             st = nm_agent_act(a, obs, n, &act);
             if (st == NM_OK) pending = 1;
         } else if (op < 90) {
-            int terminal = below(8) == 0;
+            /* 0, NM_TERMINAL, NM_TRUNCATED or both (a truncated step needs next_obs: NULL is refused) */
+            int terminal = below(8) == 0, flags = (terminal ? NM_TERMINAL : 0) | (below(8) == 0 ? NM_TRUNCATED : 0);
             what = "learn";
             st = nm_agent_learn(a, below(4) ? (float)(2.0 * unif() - 1.0) : any_float(), terminal && below(2) ? NULL : next,
-                                terminal && below(2) ? 0 : n, terminal);
-            if (st == NM_ERR_ARG) st = nm_agent_learn(a, 0.0f, next, n, terminal);
+                                terminal && below(2) ? 0 : n, flags);
+            if (st == NM_ERR_ARG) st = nm_agent_learn(a, 0.0f, next, n, flags);
             if (st == NM_OK) pending = 0;
         } else if (op < 94) {
             what = "reset";

@@ -1083,6 +1083,35 @@ static void test_edges(void)
     nm_agent_free(a);
 }
 
+/* NM_TRUNCATED: the step bootstraps V(s') as a plain step does, then the episode's traces end, so it equals a
+ * plain step followed by nm_agent_reset_traces; NM_TERMINAL does not bootstrap; other bits are refused. */
+static void test_truncation(void)
+{
+    nm_agent *a = make(3, 2, 8, 0, 9, NM_TANH), *b = make(3, 2, 8, 0, 9, NM_TANH), *c = make(3, 2, 8, 0, 9, NM_TANH);
+    float x[3] = { 0.5f, -1, 0.25f }, y[3] = { -0.5f, 1, 0 };
+    int t, act;
+    for (t = 0; t < 40; t++) {
+        int flag = t % 7 == 6;
+        CHECK(nm_agent_act(a, x, 3, &act) == NM_OK && nm_agent_act(b, x, 3, &act) == NM_OK &&
+              nm_agent_act(c, x, 3, &act) == NM_OK, "act");
+        CHECK(nm_agent_learn(a, 0.3f, y, 3, flag ? NM_TRUNCATED : 0) == NM_OK, "truncated learn");
+        CHECK(nm_agent_learn(b, 0.3f, y, 3, flag ? NM_TERMINAL | NM_TRUNCATED : 0) == NM_OK, "both flags");
+        CHECK(nm_agent_learn(c, 0.3f, y, 3, 0) == NM_OK, "plain learn");
+        if (flag) nm_agent_reset_traces(c);
+    }
+    CHECK(nm_agent_state_hash(a) == nm_agent_state_hash(c), "truncated = a plain step, then the traces cleared");
+    CHECK(nm_agent_state_hash(b) == nm_agent_state_hash(c), "terminal and truncated = truncated");
+    CHECK(nm_agent_act(a, x, 3, &act) == NM_OK, "act");
+    CHECK(nm_agent_learn(a, 0.0f, NULL, 0, NM_TRUNCATED) == NM_ERR_ARG && strstr(nm_agent_error(a), "next_obs"),
+          "a truncated step needs next_obs: %s", nm_agent_error(a));
+    CHECK(nm_agent_learn(a, 0.0f, y, 3, 4) == NM_ERR_ARG && strstr(nm_agent_error(a), "flags"),
+          "unknown flag bits: %s", nm_agent_error(a));
+    CHECK(nm_agent_learn(a, 0.0f, NULL, 0, NM_TERMINAL) == NM_OK, "a terminal step may omit next_obs");
+    nm_agent_free(a);
+    nm_agent_free(b);
+    nm_agent_free(c);
+}
+
 int main(void)
 {
     test_config();
@@ -1107,6 +1136,7 @@ int main(void)
     test_finite_invariant();
     test_withhold_serotonin();
     test_edges();
+    test_truncation();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

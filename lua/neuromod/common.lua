@@ -320,9 +320,9 @@ return function(backend, backend_name)
       return e
     end
     function proxy.act(_, obs) return agent:act(encode(obs, buf, "act", "obs")) end
-    function proxy.learn(_, r, next_obs, terminal)
-      if terminal and next_obs == nil and enc.kind ~= "nil" then return agent:learn(r, nil, terminal) end
-      return agent:learn(r, encode(next_obs, nbuf, "learn", "next_obs"), terminal)
+    function proxy.learn(_, r, next_obs, terminal, truncated)
+      if terminal and not truncated and next_obs == nil and enc.kind ~= "nil" then return agent:learn(r, nil, terminal) end
+      return agent:learn(r, encode(next_obs, nbuf, "learn", "next_obs"), terminal, truncated)
     end
     function proxy.evaluate(_, obs) return agent:evaluate(encode(obs, {}, "evaluate", "obs")) end
     function proxy.gradient(_, obs, ...) return agent:gradient(encode(obs, {}, "gradient", "obs"), ...) end

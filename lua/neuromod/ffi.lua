@@ -88,7 +88,7 @@ void nm_agent_free(nm_agent *agent);
 const nm_agent_config *nm_agent_get_config(const nm_agent *agent);
 const char *nm_agent_error(const nm_agent *agent);
 int nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action);
-int nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int terminal);
+int nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int flags);
 void nm_agent_reset_traces(nm_agent *agent);
 
 typedef struct nm_modulator_state {
@@ -514,7 +514,7 @@ function methods.act(self, ...)
 end
 
 function methods.learn(self, ...)
-  local reward, next_obs, terminal = ...
+  local reward, next_obs, terminal, truncated = ...
   local p = check_agent(self, "learn")
   if type(reward) ~= "number" then
     error("agent:learn: reward is not a number (got " .. (select("#", ...) == 0 and "no value" or typename(reward))
@@ -523,9 +523,12 @@ function methods.learn(self, ...)
   if terminal ~= nil and terminal ~= true and terminal ~= false then
     error("agent:learn: terminal: expected a boolean or nil, got " .. typename(terminal), 2)
   end
+  if truncated ~= nil and truncated ~= true and truncated ~= false then
+    error("agent:learn: truncated: expected a boolean or nil, got " .. typename(truncated), 2)
+  end
   local status
-  local term = terminal and 1 or 0
-  if not terminal or next_obs ~= nil then
+  local term = (terminal and 1 or 0) + (truncated and 2 or 0)
+  if term ~= 1 or next_obs ~= nil then
     if next_obs == nil then error("agent:learn: next_obs is missing (only a terminal step may omit it)", 2) end
     local k = read_obs(self, next_obs, "learn", "next_obs", 2)
     if k == BUF_K then status = C.nm_agent_learn(p, reward, BUF[self._id], self._n, term)

@@ -125,7 +125,7 @@ function Study:run_trials(job, env, agent, records, first, observe)
     repeat
       local a = agent:act(obs)
       local r, nobs, terminal, info = env:step(a)
-      agent:learn(r, nobs, terminal)
+      agent:learn(r, nobs, terminal, type(info) == "table" and info.truncated == true or nil)
       trial.action, trial.reward, trial.steps, trial.info = a, trial.reward + r, trial.steps + 1, info
       obs = nobs
     until terminal
