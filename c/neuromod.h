@@ -487,6 +487,10 @@ void nm_population_config_default(nm_population_config *cfg);
 /* Builds a population (all members, the thread pool, the step buffers). On failure *out is NULL and msg
  * names the member and the field ("member 4: hidden.1: ..."). */
 nm_status nm_population_new(const nm_population_config *cfg, nm_population **out, char *msg, size_t msglen);
+/* The same from n member configs (an array of nm_agent_config, each with its seed), for bindings that hold configs
+ * as opaque bytes (nm_config_size() each): nm_population_new with members = members and base = members[0]. */
+nm_status nm_population_new_members(const nm_agent_config *members, size_t n, size_t threads, nm_population **out,
+                                    char *msg, size_t msglen);
 /* Stops the pool and frees every member. NULL is a no-op. */
 void nm_population_free(nm_population *pop);
 

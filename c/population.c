@@ -304,6 +304,23 @@ nm_status nm_population_new(const nm_population_config *cfg, nm_population **out
     return st;
 }
 
+nm_status nm_population_new_members(const nm_agent_config *members, size_t n, size_t threads, nm_population **out,
+                                    char *msg, size_t msglen)
+{
+    nm_population_config pc;
+    if (!members) {
+        if (out) *out = NULL;
+        nm_write_msg(msg, msglen, "members is NULL");
+        return NM_ERR_ARG;
+    }
+    nm_population_config_default(&pc);
+    pc.n = n;
+    pc.threads = threads;
+    pc.members = members;
+    if (n > 0) pc.base = members[0];
+    return nm_population_new(&pc, out, msg, msglen);
+}
+
 /* ---- members ---- */
 
 size_t nm_population_size(const nm_population *p) { return p ? p->n : 0; }
