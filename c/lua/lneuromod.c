@@ -382,21 +382,26 @@ static void named_floats(lua_State *L, int t, const char *key, const float *v, i
 
 /* agent:_modulators(t): the user-facing table of agent:modulators, filled in place in C (the Lua 5.4 fast
  * path; common.lua documents the fields). */
+static void fill_modulators(lua_State *L, const nm_agent *agent, int t)
+{
+    nm_modulator_state m;
+    int k;
+    nm_agent_get_modulators(agent, &m);
+    for (k = 0; k < NM_N_MODULATORS; k++) { lua_pushnumber(L, m.level[k]); lua_setfield(L, t, nm_modulator_name(k)); }
+    named_floats(L, t, "levels", m.level, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, t, "phasic", m.phasic, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, t, "tonic", m.tonic, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, t, "params", m.params, NM_N_PARAMS, nm_param_name);
+    lua_pushnumber(L, m.surprise); lua_setfield(L, t, "surprise");
+    push_u64(L, m.steps); lua_setfield(L, t, "steps");
+    fill_signals(L, t, &m);
+}
+
 static int l_modulators(lua_State *L)
 {
     lagent *a = check_agent(L, "modulators");
-    nm_modulator_state m;
-    int k;
     luaL_checktype(L, 2, LUA_TTABLE);
-    nm_agent_get_modulators(a->agent, &m);
-    for (k = 0; k < NM_N_MODULATORS; k++) { lua_pushnumber(L, m.level[k]); lua_setfield(L, 2, nm_modulator_name(k)); }
-    named_floats(L, 2, "levels", m.level, NM_N_MODULATORS, nm_modulator_name);
-    named_floats(L, 2, "phasic", m.phasic, NM_N_MODULATORS, nm_modulator_name);
-    named_floats(L, 2, "tonic", m.tonic, NM_N_MODULATORS, nm_modulator_name);
-    named_floats(L, 2, "params", m.params, NM_N_PARAMS, nm_param_name);
-    lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
-    push_u64(L, m.steps); lua_setfield(L, 2, "steps");
-    fill_signals(L, 2, &m);
+    fill_modulators(L, a->agent, 2);
     lua_settop(L, 2);
     return 1;
 }
@@ -888,6 +893,28 @@ static int l_pop_evaluate(lua_State *L)
     return 2;
 }
 
+/* pop:_modulators(k0, t) -> t, filled as agent:modulators fills it, from member k0 */
+static int l_pop_modulators(lua_State *L)
+{
+    lpop *p = check_pop(L, "modulators");
+    size_t k = (size_t)luaL_checkinteger(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    fill_modulators(L, nm_population_agent(p->pop, k), 3);
+    lua_settop(L, 3);
+    return 1;
+}
+
+/* pop:_state_hash(k0) -> member k0's state hash, as agent:state_hash gives it */
+static int l_pop_state_hash(lua_State *L)
+{
+    lpop *p = check_pop(L, "state_hash");
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx",
+             (unsigned long long)nm_agent_state_hash(nm_population_agent(p->pop, (size_t)luaL_checkinteger(L, 2))));
+    lua_pushstring(L, hex);
+    return 1;
+}
+
 /* pop:_save(path) -> true | nil, message (population.lua has checked the path) */
 static int l_pop_save(lua_State *L)
 {
@@ -956,7 +983,7 @@ static const luaL_Reg pop_methods[] = {
     { "act", l_pop_act }, { "learn", l_pop_learn }, { "close", l_pop_close }, { "is_closed", l_pop_is_closed },
     { "size", l_pop_size }, { "threads", l_pop_threads }, { "_reset", l_pop_reset }, { "_copy", l_pop_copy },
     { "_replace", l_pop_replace }, { "_config", l_pop_config }, { "_evaluate", l_pop_evaluate },
-    { "_save", l_pop_save }, { NULL, NULL }
+    { "_save", l_pop_save }, { "_modulators", l_pop_modulators }, { "_state_hash", l_pop_state_hash }, { NULL, NULL }
 };
 
 int luaopen_neuromod_corelib(lua_State *L)

@@ -603,8 +603,12 @@ local function fill_floats(t, key, off, n)
   for i = 1, n do dst[i] = modstate_f[off + i - 1] end
 end
 
+local fill_modstate
 function methods._modstate(self, t)
-  local p = check_agent(self, "modulators")
+  fill_modstate(check_agent(self, "modulators"), t)
+end
+
+function fill_modstate(p, t)
   C.nm_agent_get_modulators(p, modstate)
   fill_floats(t, "level", 0, 4)
   fill_floats(t, "phasic", 4, 4)
@@ -1051,6 +1055,16 @@ function pop_methods._evaluate(self, k, ...)
     error("pop:evaluate: " .. fstring(C.nm_population_error(p)), 3)
   end
   return floats_table(probs, na), value_buf[0]
+end
+
+-- pop:_modstate(k0, t): the flat arrays of agent:_modstate, from member k0 (common.lua's modulators words them)
+function pop_methods._modstate(self, k, t)
+  fill_modstate(C.nm_population_agent(check_pop(self, "modulators"), k), t)
+end
+
+function pop_methods._state_hash(self, k)
+  local h = C.nm_agent_state_hash(C.nm_population_agent(check_pop(self, "state_hash"), k))
+  return format("%08x%08x", tonumber(h / 4294967296), tonumber(h % 4294967296))
 end
 
 function pop_methods._save(self, path)

@@ -171,6 +171,26 @@ return function(nm, backend, tools)
     return self:_evaluate(k, select(2, ...))
   end
 
+  -- pop:modulators(k [, t]) -> member k's modulators as agent:modulators gives them (t refilled if given)
+  local agent_methods = backend.agent_methods
+  function methods:modulators(...)
+    local nargs = select("#", ...)
+    local k, out = ...
+    k = member(self, "modulators", k, nargs)
+    if out ~= nil and type(out) ~= "table" then
+      error("pop:modulators: t: expected a table, got " .. typename(out), 2)
+    end
+    if methods._modulators then return self:_modulators(k, out or {}) end
+    -- the FFI backend words the flat state in common.lua's agent:modulators, given a stand-in that reads member k
+    local pop = self
+    return agent_methods.modulators({ _modstate = function(_, raw) return pop:_modstate(k, raw) end }, out)
+  end
+
+  -- pop:state_hash(k) -> member k's state hash (as agent:state_hash)
+  function methods:state_hash(...)
+    return self:_state_hash(member(self, "state_hash", (...), select("#", ...)))
+  end
+
   -- pop:config(k) -> the options that rebuild member k (nm.agent(pop:config(k)) is its fresh twin)
   function methods:config(...)
     return options_of(backend, S, self:_config(member(self, "config", (...), select("#", ...))))
