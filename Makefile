@@ -207,12 +207,14 @@ bench: all $(BUILD)/bench_step
 run: all
 	$(TEST_ENV) $(LUA54) bin/neuromod run envs/gonogo.lua --trials 2000 --seed 1
 
-# The examples, each run as its user would: the Lua ones under both interpreters, the C host built against
+# The examples, each run as its user would: the Lua ones under both interpreters (creatures.lua, a population
+# of 256 stepped each frame, under LuaJIT as a game would run it), the C host built against
 # the static library, the LÖVE-style game from a game directory holding a copy of the library (no paths set).
 EXAMPLE_GAME = $(BUILD)/examples/love
 examples: all
 	@for l in $(LUA54) $(LUAJIT); do for e in bandit corridor rlenvs_mountaincar; do \
 	  $(TEST_ENV) $$l examples/$$e.lua || exit 1; done; done
+	$(TEST_ENV) $(LUAJIT) examples/creatures.lua
 	@mkdir -p $(BUILD)/examples
 	$(CC) -std=c99 -Wall -Wextra -O2 -Ic -o $(BUILD)/examples/c_host examples/c_host.c $(LIB_A) $(BLAS_LIBS) -lm -pthread
 	./$(BUILD)/examples/c_host
@@ -233,7 +235,7 @@ help:
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"
 	@echo "make run        train Go/No-Go (2,000 trials) and print the result"
-	@echo "make examples   run examples/ (Lua under both interpreters, the C host, the headless LÖVE game)"
+	@echo "make examples   run examples/ (Lua under both interpreters, the C host, the headless LÖVE game, creatures)"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make rock       build/rock/neuromod-VERSION-1.src.rock (installs offline with luarocks)"
 	@echo 'eval "$$(make -s env)"   use this checkout from lua5.4 and luajit'
