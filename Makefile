@@ -198,10 +198,17 @@ uninstall:
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_population: bench/bench_population.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
-bench: all $(BUILD)/bench_step
+# bench_population: agent-steps per second of populations (1 and 2 threads) beside sequential lone agents, per
+# kernel set (BENCH_POP_FLAGS=--quick for a shorter run); the PyTorch peer is bench/peers/torch_population.py.
+BENCH_POP_FLAGS ?=
+bench: all $(BUILD)/bench_step $(BUILD)/bench_population
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi
 
 run: all
