@@ -3,7 +3,9 @@
  * 2 actions, for N = 1, 8, 64, 256, 4096 and hidden 16, 64, 256: N lone agents stepped one after another (the
  * sequential baselines: each acting and learning in turn, and all acting then all learning, a game loop's order
  * and the population's), a population on 1 thread and on 2 threads; per kernel set this CPU runs. Every member
- * takes the same calls as its lone agent, so all four do identical work. "1t/seq" compares with "seq phases".
+ * takes the same calls as its lone agent, so all four do identical work. Each is timed by the process's CPU
+ * time (all its threads; steady on a loaded machine) and by the wall clock (what threads buy, when cores are free):
+ * "seq/1t" is the population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
  *   bench_population [--quick] [--sets generic,avx2,avx512]
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
  */
@@ -16,12 +18,16 @@
 
 enum { N_OBS = 3, N_ACT = 2, POOL = 4093 };
 
-static double now(void)
+static double clock_of(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
+static double now(void) { return clock_of(CLOCK_MONOTONIC); }
+static double cpu(void) { return clock_of(CLOCK_PROCESS_CPUTIME_ID); }   /* all threads of the process */
+
+typedef struct timing { double wall_rate, cpu_ns; } timing;   /* agent-steps per wall second; CPU ns per agent-step */
 
 static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides by one float per step */
 
@@ -34,13 +40,14 @@ static void config(nm_agent_config *c, size_t hidden)
 /* agent-steps per second of a population on `threads`, or of N lone agents (threads 0): each acting then learning
  * in turn (interleaved = 1), or all acting then all learning (interleaved = 0, a game loop's order, where the
  * rewards come from the world after every creature has moved: the population's order) */
-static double rate(size_t N, size_t hidden, size_t threads, int steps, int interleaved)
+static timing rate(size_t N, size_t hidden, size_t threads, int steps, int interleaved)
 {
     float *rew = malloc(N * sizeof *rew);
     int *act = malloc(N * sizeof *act), *term = malloc(N * sizeof *term);
     nm_agent **lone = NULL;
     nm_population *pop = NULL;
-    double best = 1e30;
+    double best = 1e30, best_cpu = 1e30;
+    timing out;
     size_t k;
     int rep, t;
     for (k = 0; k < N; k++) { rew[k] = 0.0f; term[k] = 0; }
@@ -62,7 +69,7 @@ static double rate(size_t N, size_t hidden, size_t threads, int steps, int inter
     }
     for (rep = -1; rep < 3; rep++) {   /* rep -1: warm-up */
         int T = rep < 0 ? 1 : steps;
-        double t0 = now(), dt;
+        double t0 = now(), c0 = cpu(), dt, dc;
         for (t = 0; t < T; t++) {
             const float *obs = pool + (t % POOL), *next = pool + ((t + 1) % POOL);
             for (k = 0; k < N; k++) term[k] = ((size_t)t + k) % 100 == 99;
@@ -82,12 +89,16 @@ static double rate(size_t N, size_t hidden, size_t threads, int steps, int inter
             }
         }
         dt = now() - t0;
+        dc = cpu() - c0;
         if (rep >= 0 && dt < best) best = dt;
+        if (rep >= 0 && dc < best_cpu) best_cpu = dc;
     }
     if (pop) nm_population_free(pop);
     if (lone) { for (k = 0; k < N; k++) nm_agent_free(lone[k]); free(lone); }
     free(rew); free(act); free(term);
-    return (double)N * steps / best;
+    out.wall_rate = (double)N * steps / best;
+    out.cpu_ns = 1e9 * best_cpu / ((double)N * steps);
+    return out;
 }
 
 int main(int argc, char **argv)
@@ -108,10 +119,11 @@ int main(int argc, char **argv)
         FILE *f = fopen("/proc/loadavg", "r");
         char load[64] = "unknown";
         if (f) { if (!fgets(load, sizeof load, f)) strcpy(load, "unknown"); fclose(f); load[strcspn(load, "\n")] = '\0'; }
-        printf("population step (act + learn per member), 3 inputs, 2 actions: agent-steps per second (wall clock), "
-               "best of 3; load average at start: %s\n", load);
+        printf("population step (act + learn per member), 3 inputs, 2 actions: best of 3 runs; load "
+               "average at start: %s\n", load);
     }
-    printf("(sequential: N lone agents stepped in turn; pop 1t / 2t: one nm_population on 1 / 2 threads; OPENBLAS_NUM_THREADS=%s)\n",
+    printf("(seq a+l: N lone agents, each acting then learning; seq phases: all act, then all learn; pop 1t / 2t: one\n"
+           " nm_population on 1 / 2 threads; OPENBLAS_NUM_THREADS=%s)\n",
            getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
     for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         nm_agent_config c;
@@ -122,20 +134,23 @@ int main(int argc, char **argv)
         if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) { printf("\nkernel set %s: not run by this CPU\n", sets[s]); continue; }
         nm_agent_free(probe);
         printf("\nkernel set %s\n", sets[s]);
-        printf("  %6s %6s %12s %12s %12s %12s %8s %8s\n", "hidden", "N", "seq act+lrn", "seq phases", "pop 1t", "pop 2t",
-               "1t/seq", "2t/1t");
+        printf("  %6s %6s | %-43s | %-25s | %7s %7s\n", "", "", "CPU ns per agent-step", "agent-steps/s (wall)",
+               "seq/1t", "2t/1t");
+        printf("  %6s %6s | %10s %10s %10s %10s | %12s %12s | %7s %7s\n", "hidden", "N", "seq a+l", "seq phases",
+               "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall");
         for (h = 0; h < sizeof hiddens / sizeof hiddens[0]; h++) {
             for (i = 0; i < sizeof Ns / sizeof Ns[0]; i++) {
                 size_t N = Ns[i];
                 int steps = (int)(budget * 16.0 / (double)hiddens[h] / (double)N);
-                double seqi, seq, p1, p2;
+                timing seqi, seq, p1, p2;
                 if (steps < 3) steps = 3;
                 seqi = rate(N, hiddens[h], 0, steps, 1);
                 seq = rate(N, hiddens[h], 0, steps, 0);
                 p1 = rate(N, hiddens[h], 1, steps, 0);
                 p2 = rate(N, hiddens[h], 2, steps, 0);
-                printf("  %6lu %6lu %12.0f %12.0f %12.0f %12.0f %7.2fx %7.2fx\n", (unsigned long)hiddens[h],
-                       (unsigned long)N, seqi, seq, p1, p2, p1 / seq, p2 / p1);
+                printf("  %6lu %6lu | %10.0f %10.0f %10.0f %10.0f | %12.0f %12.0f | %6.2fx %6.2fx\n",
+                       (unsigned long)hiddens[h], (unsigned long)N, seqi.cpu_ns, seq.cpu_ns, p1.cpu_ns, p2.cpu_ns,
+                       p1.wall_rate, p2.wall_rate, seq.cpu_ns / p1.cpu_ns, p2.wall_rate / p1.wall_rate);
                 fflush(stdout);
             }
         }
