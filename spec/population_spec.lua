@@ -178,6 +178,17 @@ describe("nm.population", function()
     assert.has_error(function() pop:replace(1, nm.agent { obs = 4, actions = 2, hidden = { 16 } }) end,
       "pop:replace: replace: member 1: the agent's obs differs from the population's")
     assert.has_error(function() pop:save(3) end, "pop:save: path: expected a string, got number")
+    assert.has_error(function() pop:evaluate(2, { 0, 0 / 0, 0 }) end, "pop:evaluate: member 2: obs[2] is NaN")
+    assert.has_error(function() pop:evaluate(1, { 0 }) end, "pop:evaluate: obs has 1 values, expected 3")
+    assert.has_error(function() nm.population{ n = 2, obs = { name = "Discrete", n = 3 }, actions = 2 } end,
+      "nm.population: obs: a population takes flat observations (a number of inputs, or a flat Box within " ..
+      "[-1, 1]); encode other spaces with neuromod.spaces before pop:act")
+    -- raised at the caller's line, on both backends
+    local ok, err = pcall(function() pop:act { 1 } end)
+    assert.is_false(ok)
+    assert.matches("population_spec%.lua:%d+: pop:act: obs has 1 values", err)
+    ok, err = pcall(function() pop:evaluate(1, { 0 }) end)
+    assert.matches("population_spec%.lua:%d+: pop:evaluate:", err)
     pop:close()
     assert.is_true(pop:is_closed())
     assert.has_error(function() pop:act { 0, 0, 0, 0, 0, 0 } end, "pop:act: the population is closed")

@@ -703,17 +703,19 @@ static void push_pop(lua_State *L, nm_population *pop)
     p->pop = pop;
 }
 
-/* Reads n numbers (a table or an nm.vector) at idx into buf, or returns the vector's own floats. */
-static const float *read_floats(lua_State *L, int idx, const char *method, const char *what, float *buf, size_t n)
+/* Reads n numbers (a table or an nm.vector) at idx into buf, or returns the vector's own floats; errors are raised
+ * `level` levels up (1: the caller of a method; 2: the caller of population.lua's method calling a primitive). */
+static const float *read_floats_at(lua_State *L, int level, int idx, const char *method, const char *what, float *buf,
+                                   size_t n)
 {
     size_t i, len;
     int t = lua_type(L, idx);
     if (t == LUA_TTABLE) {
         len = (size_t)lua_rawlen(L, idx);
-        if (len != n) pop_raise(L, 1, method, "%s has %d values, expected %d", what, (int)len, (int)n);
+        if (len != n) pop_raise(L, level, method, "%s has %d values, expected %d", what, (int)len, (int)n);
         for (i = 0; i < n; i++) {
             if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNUMBER)
-                pop_raise(L, 1, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
+                pop_raise(L, level, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
             buf[i] = (float)lua_tonumber(L, -1);
             lua_pop(L, 1);
         }
@@ -722,14 +724,16 @@ static const float *read_floats(lua_State *L, int idx, const char *method, const
     if (t == LUA_TUSERDATA) {
         lvector *v = luaL_testudata(L, idx, VEC_MT);
         if (v) {
-            if (v->n != n) pop_raise(L, 1, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
+            if (v->n != n) pop_raise(L, level, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
             return v->v;
         }
     }
-    pop_raise(L, 1, method, "%s: expected a table of numbers or an nm.vector, got %s", what,
+    pop_raise(L, level, method, "%s: expected a table of numbers or an nm.vector, got %s", what,
               lua_isnone(L, idx) ? "no value" : luaL_typename(L, idx));
     return NULL;
 }
+
+#define read_floats(L, idx, method, what, buf, n) read_floats_at((L), 1, (idx), (method), (what), (buf), (n))
 
 /* The first failed member of the last step, 1-based in the message. */
 static int pop_step_error(lua_State *L, lpop *p, const char *method)
@@ -884,10 +888,10 @@ static int l_pop_evaluate(lua_State *L)
     lpop *p = check_pop(L, "evaluate");
     size_t k = (size_t)luaL_checkinteger(L, 2);
     size_t na = nm_agent_get_config(nm_population_agent(p->pop, k))->n_actions;
-    const float *obs = read_floats(L, 3, "evaluate", "obs", p->obs, p->n_obs);
+    const float *obs = read_floats_at(L, 2, 3, "evaluate", "obs", p->obs, p->n_obs);
     float *probs = lua_newuserdatauv(L, na * sizeof *probs, 0), value;
     if (nm_population_evaluate(p->pop, k, obs, p->n_obs, probs, &value) != NM_OK)
-        return pop_raise(L, 1, "evaluate", "%s", nm_population_error(p->pop));
+        return pop_raise(L, 2, "evaluate", "member %d: %s", (int)k + 1, nm_agent_error(nm_population_agent(p->pop, k)));
     push_floats(L, probs, na);
     lua_pushnumber(L, value);
     return 2;

@@ -1052,7 +1052,7 @@ function pop_methods._evaluate(self, k, ...)
   local buf, probs = ffi.new("float[?]", d), ffi.new("float[?]", na)
   local src = read_floats((...), d, buf, "evaluate", "obs", select("#", ...))
   if C.nm_population_evaluate(p, k, src, d, probs, value_buf) ~= 0 then
-    error("pop:evaluate: " .. fstring(C.nm_population_error(p)), 3)
+    error(format("pop:evaluate: member %d: %s", k + 1, fstring(C.nm_agent_error(C.nm_population_agent(p, k)))), 2)
   end
   return floats_table(probs, na), value_buf[0]
 end
