@@ -1,6 +1,6 @@
 /*
  * test_population.c -- populations (c/population.c): member k equals the lone agent with its config, bit for
- * bit, at 1, 2 and 3 threads; per-member configs; failed members are named and left unchanged; reset, copy,
+ * bit, at 1, 2 and 3 threads and under every kernel set this CPU runs; per-member configs; failed members are named and left unchanged; reset, copy,
  * replace; the container checkpoint continues exactly and refuses damage; steps allocate nothing.
  */
 #define _GNU_SOURCE
@@ -262,8 +262,28 @@ static void test_no_allocation(void)
     nm_population_free(p2);
 }
 
+/* Under each kernel set this CPU runs (NEUROMOD_KERNELS picks it at nm_agent_new for members and lone agents
+ * alike): member k equals its lone agent. */
+static void test_kernel_sets(void)
+{
+    static const char *sets[] = { "generic", "avx2", "avx512" };
+    size_t s;
+    for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        nm_agent_config c;
+        nm_agent *probe = NULL;
+        setenv("NEUROMOD_KERNELS", sets[s], 1);
+        base_config(&c, 16);
+        if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) continue;
+        CHECK(strcmp(nm_agent_kernel_set(probe), sets[s]) == 0, "kernel set %s chosen", sets[s]);
+        nm_agent_free(probe);
+        test_equals_lone(9, 2, 1);
+    }
+    unsetenv("NEUROMOD_KERNELS");
+}
+
 int main(void)
 {
+    test_kernel_sets();
     test_equals_lone(1, 1, 0);
     test_equals_lone(7, 1, 0);
     test_equals_lone(7, 2, 0);
