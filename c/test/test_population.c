@@ -1,7 +1,8 @@
 /*
  * test_population.c -- populations (c/population.c): member k equals the lone agent with its config, bit for
- * bit, at 1, 2 and 3 threads and under every kernel set this CPU runs; per-member configs; failed members are named and left unchanged; reset, copy,
- * replace; the container checkpoint continues exactly and refuses damage; steps allocate nothing.
+ * bit, at 1, 2 and 3 threads and under every kernel set this CPU runs; per-member configs; failed members are
+ * named and left unchanged; reset, copy, replace; the container checkpoint continues exactly and refuses damage;
+ * steps allocate nothing.
  */
 #define _GNU_SOURCE
 #include <malloc.h>
