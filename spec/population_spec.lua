@@ -252,3 +252,70 @@ describe("studies as populations", function()
     end
   end)
 end)
+
+-- Every kernel set and both interpreters: a population of 2 threads trained in a child process under
+-- NEUROMOD_KERNELS=<set> ends with the members' hashes equal to lone agents' in the same process, and the same
+-- hashes under every set and interpreter (the kernel sets compute the same bits).
+describe("populations under every kernel set and backend", function()
+  local SPEC = debug.getinfo(1, "S").source:match("^@(.*)$") or "spec/population_spec.lua"
+  local ROOT = SPEC:match("^(.*)/spec/[^/]*$") or "."
+  local shell = dofile(ROOT .. "/spec/support/shell.lua")
+  local sh_quote, have = shell.quote, shell.have
+  local SCRIPT = [[
+local nm = require "neuromod"
+local O = { obs = 3, actions = 2, hidden = { 24 } }
+local pop = nm.population{ n = 5, seed = 7, threads = 2, obs = 3, actions = 2, hidden = { 24 } }
+local lone = {}
+for k = 1, 5 do O.seed = 6 + k; lone[k] = nm.agent(O) end
+local flat, nflat, r, t, acts = {}, {}, {}, {}, nil
+for step = 1, 300 do
+  for i = 1, 15 do flat[i] = math.sin(step * 0.1 + i); nflat[i] = math.sin((step + 1) * 0.1 + i) end
+  acts = pop:act(flat, acts)
+  for k = 1, 5 do r[k] = acts[k] == k % 2 and 1 or -0.2; t[k] = (step + k) % 11 == 0 end
+  pop:learn(r, nflat, t)
+  for k = 1, 5 do
+    local a = lone[k]:act { flat[3 * k - 2], flat[3 * k - 1], flat[3 * k] }
+    lone[k]:learn(r[k], { nflat[3 * k - 2], nflat[3 * k - 1], nflat[3 * k] }, t[k])
+    if a ~= acts[k] then print("differs at step " .. step) return end
+  end
+end
+local out = { lone[1]:kernel_set() }
+for k = 1, 5 do
+  if pop:state_hash(k) ~= lone[k]:state_hash() then print("hash differs, member " .. k) return end
+  out[#out + 1] = pop:state_hash(k)
+end
+print(table.concat(out, " "))
+]]
+  local function run(interp, kernels)
+    local env = {
+      "LUA_PATH=" .. sh_quote(ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. ROOT .. "/?.lua;;"),
+      "LUA_CPATH=" .. sh_quote((os.getenv("LUA_CPATH") or "") ~= "" and os.getenv("LUA_CPATH") or ROOT .. "/build/lua/?.so;;"),
+      "NEUROMOD_LIB=" .. sh_quote(os.getenv("NEUROMOD_LIB") or ""),
+      "NEUROMOD_BACKEND=",
+      "NEUROMOD_KERNELS=" .. sh_quote(kernels),
+    }
+    local p = assert(io.popen(table.concat({ "cd", sh_quote(ROOT), "&& env", table.concat(env, " "), interp, "-e",
+                                             sh_quote(SCRIPT), "2>&1" }, " ")))
+    local out = p:read("*a")
+    p:close()
+    return (out:gsub("%s+$", ""))
+  end
+
+  it("members equal lone agents, and every set and backend gives the same hashes", function()
+    local hashes
+    for _, interp in ipairs { "lua5.4", "luajit" } do
+      if have(interp) then
+        for _, set in ipairs { "generic", "avx2", "avx512" } do
+          local out = run(interp, set)
+          if not out:find("cannot run", 1, true) and not out:find("NEUROMOD_KERNELS", 1, true) then
+            local got_set, rest = out:match("^(%S+) (.+)$")
+            assert.equal(set, got_set, interp .. " " .. set .. ": " .. out)
+            hashes = hashes or rest
+            assert.equal(hashes, rest, interp .. " " .. set)
+          end
+        end
+      end
+    end
+    assert.is_truthy(hashes)
+  end)
+end)
