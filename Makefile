@@ -20,7 +20,9 @@ FP_FLAGS    := -ffp-contract=off -fno-trapping-math
 # instructions for 20,000 steps, below the 141.0M of the single-file core it replaced). Results are unchanged:
 # no floating-point option differs. LTO= turns it off (the sanitizer build does).
 LTO         ?= -flto=auto
-ALL_CFLAGS  := $(WARN) $(FP_FLAGS) $(CFLAGS) $(LTO) -fPIC $(BLAS_CFLAGS)
+# Populations step their members on a pool of POSIX threads (c/population.c).
+PTHREAD     := -pthread
+ALL_CFLAGS  := $(WARN) $(FP_FLAGS) $(CFLAGS) $(LTO) -fPIC $(PTHREAD) $(BLAS_CFLAGS)
 AR          := gcc-ar
 BUILD       ?= build
 LUA54       ?= lua5.4
@@ -34,12 +36,12 @@ SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
             c/modulators.c c/learner_rate.c c/agent.c \
-            c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c
+            c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant
+C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_population
 
 .PHONY: all test prop soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
@@ -49,11 +51,12 @@ $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/simd.o: c/simd_kernels.h
-$(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o: c/ckpt_io.h
+$(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o \
+  $(BUILD)/obj/ckpt_file.o $(BUILD)/obj/population.o: c/ckpt_io.h
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(LTO) $(CFLAGS) -Wl,-soname,libneuromod.so.$(SOVERSION) -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(LDFLAGS)
+	$(CC) -shared $(LTO) $(CFLAGS) -Wl,-soname,libneuromod.so.$(SOVERSION) -o $@ $(CORE_OBJ) $(BLAS_LIBS) -lm $(PTHREAD) $(LDFLAGS)
 	ln -sf libneuromod.so $(BUILD)/lib/libneuromod.so.$(SOVERSION)
 
 $(LIB_A): $(CORE_OBJ)
@@ -120,12 +123,12 @@ sanitize:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p build-fuzz/corpus build-fuzz/corpus-structure
-	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm
+	cc -std=c99 -O1 -Ic -o build-fuzz/make_corpus c/test/make_corpus.c $(CORE_SRC) $(BLAS_CFLAGS) $(BLAS_LIBS) -lm -pthread
 	./build-fuzz/make_corpus build-fuzz/corpus
 	./build-fuzz/make_corpus build-fuzz/corpus-structure
 	cp c/test/fixtures/*.nmck build-fuzz/corpus/
 	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Ic $(BLAS_CFLAGS) -o build-fuzz/fuzz_checkpoint \
-	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm
+	  c/test/fuzz_checkpoint.c $(CORE_SRC) $(BLAS_LIBS) -lm -pthread
 	./build-fuzz/fuzz_checkpoint -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -max_len=65536 build-fuzz/corpus
 	NM_FUZZ_MODE=structure ./build-fuzz/fuzz_checkpoint -max_total_time=$$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) / 2 )) \
 	  -max_len=65536 build-fuzz/corpus-structure
@@ -195,23 +198,35 @@ uninstall:
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_population: bench/bench_population.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
-bench: all $(BUILD)/bench_step
+# bench_population: agent-steps per second of populations (1 and 2 threads) beside sequential lone agents, per
+# kernel set (BENCH_POP_FLAGS=--quick for a shorter run); bench/population.lua: the same from Lua, one call per
+# agent against one per population, under each interpreter; the PyTorch peer is bench/peers/torch_population.py.
+BENCH_POP_FLAGS ?=
+bench: all $(BUILD)/bench_step $(BUILD)/bench_population
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
+	$(TEST_ENV) $(LUA54) bench/population.lua
+	$(TEST_ENV) $(LUAJIT) bench/population.lua
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi
 
 run: all
 	$(TEST_ENV) $(LUA54) bin/neuromod run envs/gonogo.lua --trials 2000 --seed 1
 
-# The examples, each run as its user would: the Lua ones under both interpreters, the C host built against
+# The examples, each run as its user would: the Lua ones under both interpreters (creatures.lua, a population
+# of 256 stepped each frame, under LuaJIT as a game would run it), the C host built against
 # the static library, the LÖVE-style game from a game directory holding a copy of the library (no paths set).
 EXAMPLE_GAME = $(BUILD)/examples/love
 examples: all
 	@for l in $(LUA54) $(LUAJIT); do for e in bandit corridor rlenvs_mountaincar; do \
 	  $(TEST_ENV) $$l examples/$$e.lua || exit 1; done; done
+	$(TEST_ENV) $(LUAJIT) examples/creatures.lua
 	@mkdir -p $(BUILD)/examples
-	$(CC) -std=c99 -Wall -Wextra -O2 -Ic -o $(BUILD)/examples/c_host examples/c_host.c $(LIB_A) $(BLAS_LIBS) -lm
+	$(CC) -std=c99 -Wall -Wextra -O2 -Ic -o $(BUILD)/examples/c_host examples/c_host.c $(LIB_A) $(BLAS_LIBS) -lm -pthread
 	./$(BUILD)/examples/c_host
 	rm -rf $(EXAMPLE_GAME) && mkdir -p $(EXAMPLE_GAME)
 	cp examples/love/main.lua examples/love/headless.lua $(EXAMPLE_GAME)/
@@ -230,7 +245,7 @@ help:
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"
 	@echo "make bench      step-cost benchmarks"
 	@echo "make run        train Go/No-Go (2,000 trials) and print the result"
-	@echo "make examples   run examples/ (Lua under both interpreters, the C host, the headless LÖVE game)"
+	@echo "make examples   run examples/ (Lua under both interpreters, the C host, the headless LÖVE game, creatures)"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make rock       build/rock/neuromod-VERSION-1.src.rock (installs offline with luarocks)"
 	@echo 'eval "$$(make -s env)"   use this checkout from lua5.4 and luajit'

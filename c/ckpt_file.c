@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nm_internal.h"
+#include "ckpt_io.h"
 
 #define NM_CKPT_MAX ((size_t)1 << 32)   /* larger files are not checkpoints */
 #define TMP_SUFFIX ".tmp-"              /* followed by mkstemp's six characters */
@@ -66,34 +67,27 @@ static void remove_stale_temporaries(const char *path)
     free(dir);
 }
 
-nm_status nm_agent_save(nm_agent *a, const char *path)
+/* Writes n bytes to path atomically (see the file's comment); on failure msg says why ("save: ..."). */
+nm_status nm_file_write_atomic(const char *path, const void *buf, size_t n, char *msg, size_t msglen)
 {
-    size_t n, plen;
-    unsigned char *buf;
+    size_t plen;
     char *tmp;
     FILE *f;
     int fd, ok;
-    nm_status st;
     struct stat old;
     mode_t mode;
-    if (!a) return NM_ERR_ARG;
-    if (!path || !*path) return nm_fail(a, NM_ERR_ARG, "save: path is empty");
     mode = stat(path, &old) == 0 ? (old.st_mode & 07777) : (0666 & ~current_umask());
-    n = nm_agent_checkpoint_size(a);
     plen = strlen(path);
-    buf = malloc(n);
     tmp = malloc(plen + strlen(TMP_SUFFIX) + 7);
-    if (!buf || !tmp) { free(buf); free(tmp); return nm_fail(a, NM_ERR_NOMEM, "save: out of memory"); }
-    st = nm_agent_save_buffer(a, buf, n);
-    if (st != NM_OK) { free(buf); free(tmp); return st; }
+    if (!tmp) { nm_write_msg(msg, msglen, "save: out of memory"); return NM_ERR_NOMEM; }
     remove_stale_temporaries(path);
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, TMP_SUFFIX "XXXXXX", strlen(TMP_SUFFIX) + 7);
     fd = mkstemp(tmp);
     if (fd < 0) {
-        st = nm_fail(a, NM_ERR_IO, "save: cannot create a temporary file beside %s: %s", path, strerror(errno));
-        free(buf); free(tmp);
-        return st;
+        nm_write_msg(msg, msglen, "save: cannot create a temporary file beside %s: %s", path, strerror(errno));
+        free(tmp);
+        return NM_ERR_IO;
     }
     f = fdopen(fd, "wb");
     if (!f) { close(fd); ok = 0; errno = EIO; }
@@ -106,25 +100,43 @@ nm_status nm_agent_save(nm_agent *a, const char *path)
     }
     if (ok && rename(tmp, path) != 0) ok = 0;
     if (!ok) {
-        st = nm_fail(a, NM_ERR_IO, "save: cannot write %s: %s", path, strerror(errno));
+        nm_write_msg(msg, msglen, "save: cannot write %s: %s", path, strerror(errno));
         remove(tmp);
-    } else st = NM_OK;
-    free(buf);
+    }
     free(tmp);
+    return ok ? NM_OK : NM_ERR_IO;
+}
+
+nm_status nm_agent_save(nm_agent *a, const char *path)
+{
+    size_t n;
+    unsigned char *buf;
+    nm_status st;
+    char why[NM_MSG_LEN];
+    if (!a) return NM_ERR_ARG;
+    if (!path || !*path) return nm_fail(a, NM_ERR_ARG, "save: path is empty");
+    n = nm_agent_checkpoint_size(a);
+    buf = malloc(n);
+    if (!buf) return nm_fail(a, NM_ERR_NOMEM, "save: out of memory");
+    st = nm_agent_save_buffer(a, buf, n);
+    if (st == NM_OK) {
+        st = nm_file_write_atomic(path, buf, n, why, sizeof why);
+        if (st != NM_OK) nm_fail(a, st, "%s", why);
+    }
+    free(buf);
     return st;
 }
 
-nm_status nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen)
+/* Reads the whole regular file at path into *buf (malloc'd, the caller frees it; at least one byte allocated),
+ * its length to *size; files above NM_CKPT_MAX are refused as not checkpoints. */
+nm_status nm_file_read(const char *path, unsigned char **out, size_t *out_size, char *msg, size_t msglen)
 {
     int fd;
     struct stat sb;
     unsigned char *buf;
     size_t size, got = 0;
-    nm_status st;
-    if (msg && msglen) msg[0] = '\0';
-    if (!out) { nm_write_msg(msg, msglen, "out is NULL"); return NM_ERR_ARG; }
     *out = NULL;
-    if (!path || !*path) { nm_write_msg(msg, msglen, "path is empty"); return NM_ERR_ARG; }
+    *out_size = 0;
     fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) { nm_write_msg(msg, msglen, "cannot open %s: %s", path, strerror(errno)); return NM_ERR_IO; }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -153,6 +165,21 @@ nm_status nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msgl
         free(buf);
         return NM_ERR_IO;
     }
+    *out = buf;
+    *out_size = size;
+    return NM_OK;
+}
+
+nm_status nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen)
+{
+    unsigned char *buf;
+    size_t size;
+    nm_status st;
+    if (msg && msglen) msg[0] = '\0';
+    if (!out) { nm_write_msg(msg, msglen, "out is NULL"); return NM_ERR_ARG; }
+    *out = NULL;
+    if (!path || !*path) { nm_write_msg(msg, msglen, "path is empty"); return NM_ERR_ARG; }
+    if ((st = nm_file_read(path, &buf, &size, msg, msglen)) != NM_OK) return st;
     st = nm_agent_load_buffer(buf, size, out, msg, msglen);
     free(buf);
     if (st != NM_OK && msg && msglen) {

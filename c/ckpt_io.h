@@ -31,4 +31,10 @@ void nm_get_floats(nm_rcur *c, float *f, size_t n);
 nm_status nm_ckpt_read_legacy(const unsigned char *payload, size_t len, uint32_t version, nm_agent **out, char *msg,
                               size_t msglen);
 
+/* ckpt_file.c: a file written atomically (temporary file beside it, fsync, rename; the old mode kept) and a
+ * regular file read whole (*buf malloc'd, freed by the caller); msg says why on failure. For agents and
+ * population containers alike. */
+nm_status nm_file_write_atomic(const char *path, const void *buf, size_t n, char *msg, size_t msglen);
+nm_status nm_file_read(const char *path, unsigned char **buf, size_t *size, char *msg, size_t msglen);
+
 #endif

@@ -470,6 +470,86 @@ uint64_t nm_agent_state_hash(const nm_agent *agent);
  * computes the same bits, so this tells speed only, never results. NULL for a NULL agent. */
 const char *nm_agent_kernel_set(const nm_agent *agent);
 
+/* ------------------------------------------------------------------------------------------------------
+ * Populations: N agents of one shape stepped by one call (c/population.c). Member k (0-based) is an agent
+ * built by nm_agent_new from its own config, with its own weights, traces, modulators and RNG, so it behaves
+ * bit for bit as that lone agent would, whatever the thread count. Observations are member-major: member k's
+ * n_obs floats start at obs + k * n_obs. threads > 1 starts a pool of threads - 1 workers at creation (the
+ * caller is the last one); a step hands each a fixed slice of the members and allocates nothing.
+ * A population is not thread-safe (one caller at a time); distinct populations may be used from distinct threads.
+ *
+ * A failed step: the arguments are checked first (NULL, lengths); a bad one changes nothing. Then every
+ * member steps on its own: a member whose call fails is left unchanged (as a lone agent's failed call leaves
+ * it) while the others have stepped. The call returns the status of the lowest-numbered failed member, and
+ * nm_population_error names it ("act: member 3 of 0..255: obs[2] is NaN; 1 member failed");
+ * nm_population_member_status tells each member's status in the last step.
+ * ------------------------------------------------------------------------------------------------------ */
+typedef struct nm_population nm_population;
+
+typedef struct nm_population_config {
+    size_t n;                          /* members, >= 1 */
+    size_t threads;                    /* threads that step it, the caller's included; 0 or 1: the caller alone */
+    nm_agent_config base;              /* every member's config unless `members` is given */
+    const uint64_t *seeds;             /* NULL: member k gets seed base.seed + k; else n seeds (ignored with members) */
+    const nm_agent_config *members;    /* NULL, or n configs (seed included), one per member; every one must
+                                          have base's shape (obs, actions, layers, their kinds, activation, model) */
+} nm_population_config;
+
+/* Fills cfg: n 1, threads 1, base = nm_agent_config_default, no seeds, no member configs. */
+void nm_population_config_default(nm_population_config *cfg);
+
+/* Builds a population (all members, the thread pool, the step buffers). On failure *out is NULL and msg
+ * names the member and the field ("member 4: hidden.1: ..."). */
+nm_status nm_population_new(const nm_population_config *cfg, nm_population **out, char *msg, size_t msglen);
+/* The same from n member configs (an array of nm_agent_config, each with its seed), for bindings that hold configs
+ * as opaque bytes (nm_config_size() each): nm_population_new with members = members and base = members[0]. */
+nm_status nm_population_new_members(const nm_agent_config *members, size_t n, size_t threads, nm_population **out,
+                                    char *msg, size_t msglen);
+/* Stops the pool and frees every member. NULL is a no-op. */
+void nm_population_free(nm_population *pop);
+
+size_t nm_population_size(const nm_population *pop);
+size_t nm_population_threads(const nm_population *pop);
+/* The message of the last failed call ("" if none). Owned by the population. */
+const char *nm_population_error(const nm_population *pop);
+/* Member k's status in the last act or learn (NM_OK if it stepped; NM_ERR_ARG for k out of range). */
+nm_status nm_population_member_status(const nm_population *pop, size_t k);
+
+/* Each member acts on its observation: obs holds n_obs floats per member (len = N * n_obs), actions receives
+ * N 0-based actions (n_actions_out = N). */
+nm_status nm_population_act(nm_population *pop, const float *obs, size_t len, int *actions, size_t n_actions_out);
+/* Each member learns from its last act: rewards (N), next_obs (N * n_obs; may be NULL with len 0 only when
+ * every terminal is non-zero; given, each member's slice is checked as a lone agent's next_obs is), terminals (N;
+ * NULL: none terminal). */
+nm_status nm_population_learn(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
+                              size_t len, const int *terminals, size_t n_terminals);
+
+/* Clears member k's traces and pending step (nm_agent_reset_traces). */
+nm_status nm_population_reset(nm_population *pop, size_t k);
+/* Member k as a read-only view (state hash, modulators, config, checkpoint size); NULL if k is out of range.
+ * Valid until member k is replaced or the population is freed. */
+const nm_agent *nm_population_agent(const nm_population *pop, size_t k);
+/* The policy and value of member k for obs, without changing it (nm_agent_evaluate). */
+nm_status nm_population_evaluate(nm_population *pop, size_t k, const float *obs, size_t n, float *probs,
+                                 float *value);
+/* A new agent equal to member k (through its checkpoint bytes); the caller owns it. */
+nm_status nm_population_copy_member(nm_population *pop, size_t k, nm_agent **out);
+/* Member k becomes agent, which the population then owns (and frees); the old member is freed. agent must
+ * have the population's shape; on failure nothing changes and the caller still owns agent. */
+nm_status nm_population_replace(nm_population *pop, size_t k, nm_agent *agent);
+/* Member k becomes a copy of src (src is not changed and stays the caller's). */
+nm_status nm_population_replace_copy(nm_population *pop, size_t k, nm_agent *src);
+
+/* The population as one checkpoint: magic "NMPOPUL\0", container version, member count, then each member's
+ * checkpoint (nm_agent_save_buffer) with its length, then a CRC-32 of all that precedes it. The file is
+ * written atomically (as nm_agent_save). The thread count is not saved: load takes it. */
+size_t nm_population_checkpoint_size(const nm_population *pop);
+nm_status nm_population_save_buffer(nm_population *pop, void *buf, size_t len);
+nm_status nm_population_load_buffer(const void *buf, size_t len, size_t threads, nm_population **out, char *msg,
+                                    size_t msglen);
+nm_status nm_population_save(nm_population *pop, const char *path);
+nm_status nm_population_load(const char *path, size_t threads, nm_population **out, char *msg, size_t msglen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
 --                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation|set] [--attention-set TAU]
 --                                   [--gain-focus K] [--na-input surprise|changepoint] [--agent KEY=VALUE ...]
+--                                   [--populations] [--threads 2]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -19,6 +20,8 @@
 -- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off);
 -- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c);
 -- --agent KEY=VALUE (repeatable) sets any other nm.agent option of every agent.
+-- --populations runs each condition's seeds as one nm.population (stepped by --threads threads, default 1): the
+-- same agents and trials, so the same numbers; only the time differs (CPU and wall time are printed).
 -- Required or loaded with dofile, the script returns its study (neuromod.study) at the defaults, carrying the
 -- experiment's functions: study(o, conditions) for other options, table, tests, the condition sets, main.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
@@ -363,7 +366,8 @@ M.VARIANTS = {
 local function defaults()
   return { seeds = 20, shift = "extra", shift_trial = 300, trials = 1000, population = 10, active = 3, noise = 0,
            reward_flip = 0, hidden = { 32 }, out = "results", variants = false, ablation = false, first_seed = 1, ach_split = false, pairing = false,
-           conditions = "study", attention_set = 0, gain_focus = 0, na_input = "surprise" }
+           conditions = "study", attention_set = 0, gain_focus = 0, na_input = "surprise", populations = false,
+           threads = 1 }
 end
 
 local function parse(argv)
@@ -400,6 +404,8 @@ local function parse(argv)
       o.agent = o.agent or {}
       o.agent[k] = val == "true" or (val ~= "false" and (tonumber(val) or val))
       i = i + 1
+    elseif a == "--populations" then o.populations = true
+    elseif a == "--threads" then o.threads = num(a, v) i = i + 1
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -457,12 +463,26 @@ local function with(argv, variant)
   return o
 end
 
+-- A study's results, each condition's seeds as one population with --populations.
+local function run(st, o)
+  if o.populations then return st:run_populations(nil, o.threads) end
+  return st:run()
+end
+
+-- Wall-clock seconds (os.clock is CPU time, which threads add up): from date(1), with a fraction where it has one.
+local function wall()
+  local p = io.popen("date +%s.%N 2>/dev/null")
+  local t = p and tonumber((p:read("*l") or ""):match("^[%d.]+$") or "")
+  if p then p:close() end
+  return t or os.time()
+end
+
 function M.main(argv)
   local o = parse(argv or {})
-  local t0 = os.clock()
+  local t0, w0 = os.clock(), wall()
   o.log = true
-  local results = M.study(o, (o.conditions == "ablation" and M.ABLATION) or (o.conditions == "set" and M.SET_CONDITIONS)
-    or nil):run()
+  local results = run(M.study(o, (o.conditions == "ablation" and M.ABLATION) or (o.conditions == "set" and M.SET_CONDITIONS)
+    or nil), o)
   print(M.table(results, o))
   print("")
   local _, text = M.tests(results)
@@ -474,12 +494,19 @@ function M.main(argv)
   write_csv(o, results)
   print(string.format("\nper-trial rows: %s/setshift_trials.csv; mean accuracy curves: %s/setshift_curves.csv (%.1f s)",
     o.out, o.out, os.clock() - t0))
+  local function timing(what, c0, wall0)
+    print(string.format("time, %s: %.1f s CPU, %.1f s wall (%s)", what, os.clock() - c0, wall() - wall0,
+      o.populations and string.format("one population per condition, %d thread%s", o.threads, o.threads == 1 and "" or "s")
+      or "one agent per seed"))
+  end
+  timing("main study", t0, w0)
   if o.variants then
     print("\nVariants the study was not tuned on (" .. o.seeds .. " seeds each; p: one-sided Mann-Whitney, DA+NA vs DA):")
     print(string.format("  %-26s %-16s %-16s %-16s %-9s %-9s %-9s %-9s %-9s", "variant", "DA: trials",
       "DA+NA: trials", "all four: trials", "DA never", "+NA never", "all never", "p (crit.)", "p (H rise)"))
+    local c1, w1 = os.clock(), wall()
     for _, v in ipairs(M.VARIANTS) do
-      local res = by_name(M.study(with(argv, v), { CONDITIONS[2], CONDITIONS[3], CONDITIONS[4] }):run())
+      local res = by_name(run(M.study(with(argv, v), { CONDITIONS[2], CONDITIONS[3], CONDITIONS[4] }), o))
       local da, dana, all = res["DA"], res["DA+NA"], res["all four"]
       local mw = stats.mann_whitney(column(dana, "crit"), column(da, "crit"))
       local hr = stats.mann_whitney(rise(dana), rise(da))
@@ -488,6 +515,7 @@ function M.main(argv)
         never(da) .. "/" .. o.seeds, never(dana) .. "/" .. o.seeds, never(all) .. "/" .. o.seeds, mw.p_less,
         hr.p_greater))
     end
+    timing("variants", c1, w1)
   end
   if o.ablation then
     print("\nWhat each modulator adds (mean trials to criterion after the shift, and how many of " .. o.seeds ..
@@ -497,7 +525,7 @@ function M.main(argv)
     print(table.concat(head, " "))
     for _, v in ipairs(M.ABLATION_TASKS) do
       local row = { string.format("  %-26s", v.label) }
-      for _, r in ipairs(M.study(with(argv, v), M.ABLATION):run()) do
+      for _, r in ipairs(run(M.study(with(argv, v), M.ABLATION), o)) do
         row[#row + 1] = string.format("%-17s", string.format("%.0f (%d never)", stats.mean(column(r, "crit")), never(r)))
       end
       print(table.concat(row, " "))
@@ -509,7 +537,7 @@ function M.main(argv)
     for i, v in ipairs(M.ACH_SPLIT_TASKS) do
       local ov = with(argv, v)
       ov.log = i == 1
-      local res = M.study(ov, M.ACH_SPLIT):run()
+      local res = run(M.study(ov, M.ACH_SPLIT), o)
       print("\n" .. v.label .. ":")
       print(M.table(res, ov))
       print("")

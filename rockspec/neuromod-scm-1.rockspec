@@ -21,12 +21,15 @@ and LuaJIT.]],
 }
 -- Lua 5.4 or LuaJIT (5.1 to LuaRocks); a rockspec cannot exclude PUC 5.1-5.3, where require says so.
 dependencies = { "lua >= 5.1" }
+-- The Makefile compiles and links with -pthread (populations step their members on a thread pool); PTHREAD
+-- passes it explicitly, so a LuaRocks CFLAGS cannot drop it.
 build = {
   type = "make",
   build_target = "rock-build",
   install_target = "rock-install",
   build_variables = {
     CFLAGS = "$(CFLAGS)",
+    PTHREAD = "-pthread",
     LUA_INCDIR = "$(LUA_INCDIR)",
     LUA = "$(LUA)",
   },

@@ -104,7 +104,8 @@ static int l_fields(lua_State *L)
     return 1;
 }
 
-static int l_config_new(lua_State *L) { push_config(L, NULL); return 1; }
+/* corelib.config_new([cfg]) -> a default config, or a copy of cfg */
+static int l_config_new(lua_State *L) { push_config(L, lua_isnoneornil(L, 1) ? NULL : check_config(L, 1)); return 1; }
 
 /* corelib.config_set(cfg, name, index0, value) -> true | nil, message (the core's, naming the option).
  * A string sets an ENUM by name; a non-negative integer goes through the exact 64-bit setter. */
@@ -384,21 +385,26 @@ static void named_floats(lua_State *L, int t, const char *key, const float *v, i
 
 /* agent:_modulators(t): the user-facing table of agent:modulators, filled in place in C (the Lua 5.4 fast
  * path; common.lua documents the fields). */
+static void fill_modulators(lua_State *L, const nm_agent *agent, int t)
+{
+    nm_modulator_state m;
+    int k;
+    nm_agent_get_modulators(agent, &m);
+    for (k = 0; k < NM_N_MODULATORS; k++) { lua_pushnumber(L, m.level[k]); lua_setfield(L, t, nm_modulator_name(k)); }
+    named_floats(L, t, "levels", m.level, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, t, "phasic", m.phasic, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, t, "tonic", m.tonic, NM_N_MODULATORS, nm_modulator_name);
+    named_floats(L, t, "params", m.params, NM_N_PARAMS, nm_param_name);
+    lua_pushnumber(L, m.surprise); lua_setfield(L, t, "surprise");
+    push_u64(L, m.steps); lua_setfield(L, t, "steps");
+    fill_signals(L, t, &m);
+}
+
 static int l_modulators(lua_State *L)
 {
     lagent *a = check_agent(L, "modulators");
-    nm_modulator_state m;
-    int k;
     luaL_checktype(L, 2, LUA_TTABLE);
-    nm_agent_get_modulators(a->agent, &m);
-    for (k = 0; k < NM_N_MODULATORS; k++) { lua_pushnumber(L, m.level[k]); lua_setfield(L, 2, nm_modulator_name(k)); }
-    named_floats(L, 2, "levels", m.level, NM_N_MODULATORS, nm_modulator_name);
-    named_floats(L, 2, "phasic", m.phasic, NM_N_MODULATORS, nm_modulator_name);
-    named_floats(L, 2, "tonic", m.tonic, NM_N_MODULATORS, nm_modulator_name);
-    named_floats(L, 2, "params", m.params, NM_N_PARAMS, nm_param_name);
-    lua_pushnumber(L, m.surprise); lua_setfield(L, 2, "surprise");
-    push_u64(L, m.steps); lua_setfield(L, 2, "steps");
-    fill_signals(L, 2, &m);
+    fill_modulators(L, a->agent, 2);
     lua_settop(L, 2);
     return 1;
 }
@@ -654,12 +660,346 @@ static const luaL_Reg agent_methods[] = {
     { NULL, NULL }
 };
 
+/* ---- populations (nm.population): the step's buffers live in the userdata, so act/learn allocate nothing ---- */
+#define POP_MT "neuromod.population"
+
+typedef struct lpop {
+    nm_population *pop;
+    size_t n, n_obs;
+    float *obs, *rewards;   /* n * n_obs and n floats, after the struct */
+    int *terminals, *actions;
+} lpop;
+
+static int pop_raise(lua_State *L, int level, const char *method, const char *fmt, ...)
+{
+    va_list ap;
+    luaL_where(L, level);
+    lua_pushfstring(L, "pop:%s: ", method);
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    lua_concat(L, 3);
+    return lua_error(L);
+}
+
+static lpop *check_pop(lua_State *L, const char *method)
+{
+    lpop *p = luaL_testudata(L, 1, POP_MT);
+    if (!p) return (pop_raise(L, 1, method, "self is not a population (use pop:%s, not pop.%s)", method, method), NULL);
+    if (!p->pop) pop_raise(L, 1, method, "the population is closed");
+    return p;
+}
+
+static void push_pop(lua_State *L, nm_population *pop)
+{
+    size_t n = nm_population_size(pop), d = nm_agent_get_config(nm_population_agent(pop, 0))->n_obs;
+    size_t bytes = sizeof(lpop) + (n * d + n) * sizeof(float) + 2 * n * sizeof(int);
+    lpop *p = lua_newuserdatauv(L, bytes, 0);
+    p->pop = NULL;   /* closed until set up, so __gc is always safe */
+    p->n = n;
+    p->n_obs = d;
+    p->obs = (float *)(void *)(p + 1);
+    p->rewards = p->obs + n * d;
+    p->terminals = (int *)(void *)(p->rewards + n);
+    p->actions = p->terminals + n;
+    luaL_setmetatable(L, POP_MT);
+    p->pop = pop;
+}
+
+/* Reads n numbers (a table or an nm.vector) at idx into buf, or returns the vector's own floats; errors are raised
+ * `level` levels up (1: the caller of a method; 2: the caller of population.lua's method calling a primitive). */
+static const float *read_floats_at(lua_State *L, int level, int idx, const char *method, const char *what, float *buf,
+                                   size_t n)
+{
+    size_t i, len;
+    int t = lua_type(L, idx);
+    if (t == LUA_TTABLE) {
+        len = (size_t)lua_rawlen(L, idx);
+        if (len != n) pop_raise(L, level, method, "%s has %d values, expected %d", what, (int)len, (int)n);
+        for (i = 0; i < n; i++) {
+            if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNUMBER)
+                pop_raise(L, level, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
+            buf[i] = (float)lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+        return buf;
+    }
+    if (t == LUA_TUSERDATA) {
+        lvector *v = luaL_testudata(L, idx, VEC_MT);
+        if (v) {
+            if (v->n != n) pop_raise(L, level, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
+            return v->v;
+        }
+    }
+    pop_raise(L, level, method, "%s: expected a table of numbers or an nm.vector, got %s", what,
+              lua_isnone(L, idx) ? "no value" : luaL_typename(L, idx));
+    return NULL;
+}
+
+#define read_floats(L, idx, method, what, buf, n) read_floats_at((L), 1, (idx), (method), (what), (buf), (n))
+
+/* The first failed member of the last step, 1-based in the message. */
+static int pop_step_error(lua_State *L, lpop *p, const char *method)
+{
+    size_t k, first = p->n, failed = 0;
+    for (k = 0; k < p->n; k++)
+        if (nm_population_member_status(p->pop, k) != NM_OK) { if (first == p->n) first = k; failed++; }
+    if (first == p->n) return pop_raise(L, 1, method, "%s", nm_population_error(p->pop));
+    return pop_raise(L, 1, method, "member %d: %s (%d member%s failed; the others stepped)", (int)first + 1,
+                     nm_agent_error(nm_population_agent(p->pop, first)), (int)failed, failed == 1 ? "" : "s");
+}
+
+/* pop:act(obs [, actions]) -> actions: a new table, or the table or nm.vector given, filled */
+static int l_pop_act(lua_State *L)
+{
+    lpop *p = check_pop(L, "act");
+    const float *obs = read_floats(L, 2, "act", "obs", p->obs, p->n * p->n_obs);
+    lvector *v = NULL;
+    size_t k;
+    if (!lua_isnoneornil(L, 3)) {
+        if (lua_type(L, 3) != LUA_TTABLE && !(v = luaL_testudata(L, 3, VEC_MT)))
+            return pop_raise(L, 1, "act", "actions: expected a table, an nm.vector or an int32_t array, got %s", luaL_typename(L, 3));
+        if (v && v->n != p->n) return pop_raise(L, 1, "act", "actions has %d values, expected %d", (int)v->n, (int)p->n);
+    }
+    if (nm_population_act(p->pop, obs, p->n * p->n_obs, p->actions, p->n) != NM_OK) return pop_step_error(L, p, "act");
+    if (v) {
+        for (k = 0; k < p->n; k++) v->v[k] = (float)p->actions[k];
+        lua_settop(L, 3);
+        return 1;
+    }
+    if (lua_isnoneornil(L, 3)) lua_createtable(L, (int)p->n, 0);
+    else lua_settop(L, 3);
+    for (k = 0; k < p->n; k++) { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, -2, (lua_Integer)k + 1); }
+    return 1;
+}
+
+/* pop:learn(rewards, next_obs, terminals): terminals nil (none), a table of booleans or 0/1, or an nm.vector */
+static int l_pop_learn(lua_State *L)
+{
+    lpop *p = check_pop(L, "learn");
+    const float *rewards = read_floats(L, 2, "learn", "rewards", p->rewards, p->n), *next = NULL;
+    const int *terms = NULL;
+    size_t k, all_terminal = 0;
+    if (!lua_isnoneornil(L, 4)) {
+        lvector *v = lua_type(L, 4) == LUA_TUSERDATA ? luaL_testudata(L, 4, VEC_MT) : NULL;
+        if (v) {
+            if (v->n != p->n) return pop_raise(L, 1, "learn", "terminals has %d values, expected %d", (int)v->n, (int)p->n);
+            for (k = 0; k < p->n; k++) p->terminals[k] = v->v[k] != 0.0f;
+        } else if (lua_type(L, 4) == LUA_TTABLE) {
+            size_t len = (size_t)lua_rawlen(L, 4);
+            if (len != p->n) return pop_raise(L, 1, "learn", "terminals has %d values, expected %d", (int)len, (int)p->n);
+            for (k = 0; k < p->n; k++) {
+                int t = lua_rawgeti(L, 4, (lua_Integer)k + 1);
+                if (t == LUA_TBOOLEAN) p->terminals[k] = lua_toboolean(L, -1);
+                else if (t == LUA_TNUMBER && (lua_tonumber(L, -1) == 0 || lua_tonumber(L, -1) == 1))
+                    p->terminals[k] = lua_tonumber(L, -1) != 0;
+                else return pop_raise(L, 1, "learn", "terminals[%d]: expected a boolean or 0/1, got %s", (int)k + 1,
+                                      t == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+                lua_pop(L, 1);
+            }
+        } else return pop_raise(L, 1, "learn", "terminals: expected a table of booleans, an nm.vector or nil, got %s",
+                                luaL_typename(L, 4));
+        terms = p->terminals;
+        for (k = 0; k < p->n; k++) all_terminal += terms[k] != 0;
+    }
+    if (lua_isnoneornil(L, 3)) {
+        if (all_terminal != p->n) return pop_raise(L, 1, "learn", "next_obs is missing (only a step where every member is terminal may omit it)");
+    } else next = read_floats(L, 3, "learn", "next_obs", p->obs, p->n * p->n_obs);
+    if (nm_population_learn(p->pop, rewards, p->n, next, next ? p->n * p->n_obs : 0, terms, terms ? p->n : 0) != NM_OK)
+        return pop_step_error(L, p, "learn");
+    return 0;
+}
+
+static int l_pop_close(lua_State *L)
+{
+    lpop *p = luaL_checkudata(L, 1, POP_MT);
+    nm_population_free(p->pop);
+    p->pop = NULL;
+    return 0;
+}
+
+static int l_pop_is_closed(lua_State *L)
+{
+    lpop *p = luaL_checkudata(L, 1, POP_MT);
+    lua_pushboolean(L, p->pop == NULL);
+    return 1;
+}
+
+static int l_pop_size(lua_State *L) { lua_pushinteger(L, (lua_Integer)check_pop(L, "size")->n); return 1; }
+static int l_pop_threads(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)nm_population_threads(check_pop(L, "threads")->pop));
+    return 1;
+}
+
+/* The primitives below take a 0-based member that population.lua has checked. */
+static int l_pop_reset(lua_State *L)
+{
+    lpop *p = check_pop(L, "reset");
+    nm_population_reset(p->pop, (size_t)luaL_checkinteger(L, 2));
+    return 0;
+}
+
+/* pop:_copy(k0) -> a new agent equal to the member | nil, message */
+static int l_pop_copy(lua_State *L)
+{
+    lpop *p = check_pop(L, "agent");
+    nm_agent *a;
+    if (nm_population_copy_member(p->pop, (size_t)luaL_checkinteger(L, 2), &a) != NM_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, nm_population_error(p->pop));
+        return 2;
+    }
+    push_agent(L, a);
+    return 1;
+}
+
+/* pop:_replace(k0, agent | config) -> true | nil, message: a copy of the agent, or a new agent from the config */
+static int l_pop_replace(lua_State *L)
+{
+    lpop *p = check_pop(L, "replace");
+    size_t k = (size_t)luaL_checkinteger(L, 2);
+    lagent *a = luaL_testudata(L, 3, AGENT_MT);
+    nm_status st;
+    if (a) {
+        if (!a->agent) { luaL_pushfail(L); lua_pushstring(L, "the agent is closed"); return 2; }
+        st = nm_population_replace_copy(p->pop, k, a->agent);
+    } else {
+        nm_agent_config *c = luaL_testudata(L, 3, CFG_MT);
+        nm_agent *fresh;
+        char msg[256];
+        if (!c) { luaL_pushfail(L); lua_pushfstring(L, "expected an agent or a table of options, got %s", luaL_typename(L, 3)); return 2; }
+        if (nm_agent_new(c, &fresh, msg, sizeof msg) != NM_OK) { luaL_pushfail(L); lua_pushstring(L, msg); return 2; }
+        if ((st = nm_population_replace(p->pop, k, fresh)) != NM_OK) nm_agent_free(fresh);
+    }
+    if (st != NM_OK) { luaL_pushfail(L); lua_pushstring(L, nm_population_error(p->pop)); return 2; }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* pop:_config(k0) -> member k0's config handle */
+static int l_pop_config(lua_State *L)
+{
+    lpop *p = check_pop(L, "config");
+    push_config(L, nm_agent_get_config(nm_population_agent(p->pop, (size_t)luaL_checkinteger(L, 2))));
+    return 1;
+}
+
+/* pop:_evaluate(k0, obs) -> probs, value (obs as for agent:evaluate) */
+static int l_pop_evaluate(lua_State *L)
+{
+    lpop *p = check_pop(L, "evaluate");
+    size_t k = (size_t)luaL_checkinteger(L, 2);
+    size_t na = nm_agent_get_config(nm_population_agent(p->pop, k))->n_actions;
+    const float *obs = read_floats_at(L, 2, 3, "evaluate", "obs", p->obs, p->n_obs);
+    float *probs = lua_newuserdatauv(L, na * sizeof *probs, 0), value;
+    if (nm_population_evaluate(p->pop, k, obs, p->n_obs, probs, &value) != NM_OK)
+        return pop_raise(L, 2, "evaluate", "member %d: %s", (int)k + 1, nm_agent_error(nm_population_agent(p->pop, k)));
+    push_floats(L, probs, na);
+    lua_pushnumber(L, value);
+    return 2;
+}
+
+/* pop:_modulators(k0, t) -> t, filled as agent:modulators fills it, from member k0 */
+static int l_pop_modulators(lua_State *L)
+{
+    lpop *p = check_pop(L, "modulators");
+    size_t k = (size_t)luaL_checkinteger(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    fill_modulators(L, nm_population_agent(p->pop, k), 3);
+    lua_settop(L, 3);
+    return 1;
+}
+
+/* pop:_state_hash(k0) -> member k0's state hash, as agent:state_hash gives it */
+static int l_pop_state_hash(lua_State *L)
+{
+    lpop *p = check_pop(L, "state_hash");
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx",
+             (unsigned long long)nm_agent_state_hash(nm_population_agent(p->pop, (size_t)luaL_checkinteger(L, 2))));
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+/* pop:_save(path) -> true | nil, message (population.lua has checked the path) */
+static int l_pop_save(lua_State *L)
+{
+    lpop *p = check_pop(L, "save");
+    if (nm_population_save(p->pop, luaL_checkstring(L, 2)) != NM_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, nm_population_error(p->pop));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_pop_tostring(lua_State *L)
+{
+    lpop *p = luaL_checkudata(L, 1, POP_MT);
+    if (!p->pop) lua_pushstring(L, "neuromod population (closed)");
+    else lua_pushfstring(L, "neuromod population (%d members, %d inputs, %d threads): %p", (int)p->n, (int)p->n_obs,
+                         (int)nm_population_threads(p->pop), (void *)p);
+    return 1;
+}
+
+/* corelib.population_new({config, ...}, threads) -> population | nil, message naming the member (1-based) */
+static int l_population_new(lua_State *L)
+{
+    nm_population_config pc;
+    nm_agent_config *cfgs;
+    nm_population *pop;
+    size_t k, n;
+    char msg[256];
+    nm_status st;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    n = (size_t)lua_rawlen(L, 1);
+    nm_population_config_default(&pc);
+    pc.n = n;
+    pc.threads = (size_t)luaL_checkinteger(L, 2);
+    cfgs = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cfgs, 0);   /* collected with the call's stack */
+    for (k = 0; k < n; k++) {
+        lua_rawgeti(L, 1, (lua_Integer)k + 1);
+        cfgs[k] = *check_config(L, -1);
+        lua_pop(L, 1);
+    }
+    pc.members = cfgs;
+    if (n) pc.base = cfgs[0];
+    st = nm_population_new(&pc, &pop, msg, sizeof msg);
+    if (st != NM_OK) { luaL_pushfail(L); lua_pushstring(L, msg); return 2; }
+    push_pop(L, pop);
+    return 1;
+}
+
+/* corelib.population_load(path, threads) -> population | nil, message */
+static int l_population_load(lua_State *L)
+{
+    nm_population *pop;
+    char msg[512];
+    if (nm_population_load(luaL_checkstring(L, 1), (size_t)luaL_checkinteger(L, 2), &pop, msg, sizeof msg) != NM_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, msg);
+        return 2;
+    }
+    push_pop(L, pop);
+    return 1;
+}
+
+static const luaL_Reg pop_methods[] = {
+    { "act", l_pop_act }, { "learn", l_pop_learn }, { "close", l_pop_close }, { "is_closed", l_pop_is_closed },
+    { "size", l_pop_size }, { "threads", l_pop_threads }, { "_reset", l_pop_reset }, { "_copy", l_pop_copy },
+    { "_replace", l_pop_replace }, { "_config", l_pop_config }, { "_evaluate", l_pop_evaluate },
+    { "_save", l_pop_save }, { "_modulators", l_pop_modulators }, { "_state_hash", l_pop_state_hash }, { NULL, NULL }
+};
+
 int luaopen_neuromod_corelib(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         { "new", l_new }, { "load", l_load }, { "rng", l_rng }, { "fields", l_fields },
         { "config_new", l_config_new }, { "config_set", l_config_set }, { "config_get", l_config_get },
-        { "vector", l_vector }, { NULL, NULL }
+        { "vector", l_vector }, { "population_new", l_population_new }, { "population_load", l_population_load },
+        { NULL, NULL }
     };
     static const luaL_Reg rng_methods[] = { { "random", l_rng_random }, { "normal", l_rng_normal }, { NULL, NULL } };
     luaL_newlib(L, fns);
@@ -675,6 +1015,16 @@ int luaopen_neuromod_corelib(lua_State *L)
     lua_pop(L, 1);
 
     luaL_newmetatable(L, CFG_MT);
+    lua_pop(L, 1);
+
+    luaL_newmetatable(L, POP_MT);
+    luaL_newlib(L, pop_methods);
+    lua_pushvalue(L, -1); lua_setfield(L, -4, "population_methods"); /* population.lua adds to it */
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_pop_close); lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_pop_close); lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, l_pop_tostring); lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "neuromod.population"); lua_setfield(L, -2, "__name");
     lua_pop(L, 1);
 
     luaL_newmetatable(L, RNG_MT);

@@ -545,5 +545,10 @@ return function(backend, backend_name)
   -- agent:config() -> the options that rebuild this agent (nm.agent(agent:config()) gives a fresh twin)
   function methods:config() return options_of(backend, S, self:_config()) end
 
+  -- nm.population and the population methods written in Lua (lua/neuromod/population.lua)
+  if backend.population_methods then
+    require("neuromod.population")(nm, backend, { S = S, normalize = normalize, options_of = options_of })
+  end
+
   return nm
 end

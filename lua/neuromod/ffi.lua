@@ -123,7 +123,30 @@ int nm_agent_load(const char *path, nm_agent **out, char *msg, size_t msglen);
 uint64_t nm_agent_state_hash(const nm_agent *agent);
 const char *nm_agent_kernel_set(const nm_agent *agent);
 
+/* populations: built from a contiguous array of member configs (nm_config_size() bytes each), so that the
+   config stays opaque here */
+typedef struct nm_population nm_population;
+int nm_population_new_members(const nm_agent_config *members, size_t n, size_t threads, nm_population **out,
+                              char *msg, size_t msglen);
+void nm_population_free(nm_population *pop);
+size_t nm_population_size(const nm_population *pop);
+size_t nm_population_threads(const nm_population *pop);
+const char *nm_population_error(const nm_population *pop);
+int nm_population_member_status(const nm_population *pop, size_t k);
+int nm_population_act(nm_population *pop, const float *obs, size_t len, int *actions, size_t n_actions_out);
+int nm_population_learn(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
+                        size_t len, const int *terminals, size_t n_terminals);
+int nm_population_reset(nm_population *pop, size_t k);
+const nm_agent *nm_population_agent(const nm_population *pop, size_t k);
+int nm_population_evaluate(nm_population *pop, size_t k, const float *obs, size_t n, float *probs, float *value);
+int nm_population_copy_member(nm_population *pop, size_t k, nm_agent **out);
+int nm_population_replace(nm_population *pop, size_t k, nm_agent *agent);
+int nm_population_replace_copy(nm_population *pop, size_t k, nm_agent *src);
+int nm_population_save(nm_population *pop, const char *path);
+int nm_population_load(const char *path, size_t threads, nm_population **out, char *msg, size_t msglen);
+
 /* the binding's own objects */
+typedef struct nm_lua_population { int32_t _id; int32_t _n; int32_t _d; } nm_lua_population;
 typedef struct nm_lua_agent { int32_t _id; int32_t _n; int32_t _k; } nm_lua_agent;
 typedef struct nm_lua_vector { int32_t _n; float _v[?]; } nm_lua_vector;
 ]]
@@ -227,6 +250,7 @@ local floor, tobit = math.floor, bit.tobit
 local AgentT = ffi.typeof("nm_lua_agent")
 local VecT = ffi.typeof("nm_lua_vector")
 local RngT = ffi.typeof("nm_rng")
+local PopT = ffi.typeof("nm_lua_population")
 
 -- scratch buffers (a Lua state is single-threaded; none is held across a call)
 local act_out = ffi.new("int[1]")
@@ -244,7 +268,7 @@ local ptr_box = ffi.new("const float *[1]")
 -- luaL_typename: what the C-API module's "(got %s)" messages print; our cdata objects are userdata there.
 local function typename(v)
   local t = type(v)
-  if t == "cdata" and (istype(AgentT, v) or istype(VecT, v) or istype(RngT, v)) then return "userdata" end
+  if t == "cdata" and (istype(AgentT, v) or istype(VecT, v) or istype(RngT, v) or istype(PopT, v)) then return "userdata" end
   return t
 end
 
@@ -255,6 +279,7 @@ local function tname(v)
     if istype(AgentT, v) then return "neuromod.agent" end
     if istype(VecT, v) then return "neuromod.vector" end
     if istype(RngT, v) then return "neuromod.rng" end
+    if istype(PopT, v) then return "neuromod.population" end
   end
   local mt = getmetatable(v)
   if type(mt) == "table" and type(rawget(mt, "__name")) == "string" then return rawget(mt, "__name") end
@@ -581,8 +606,12 @@ local function fill_floats(t, key, off, n)
   for i = 1, n do dst[i] = modstate_f[off + i - 1] end
 end
 
+local fill_modstate
 function methods._modstate(self, t)
-  local p = check_agent(self, "modulators")
+  fill_modstate(check_agent(self, "modulators"), t)
+end
+
+function fill_modstate(p, t)
   C.nm_agent_get_modulators(p, modstate)
   fill_floats(t, "level", 0, 4)
   fill_floats(t, "phasic", 4, 4)
@@ -801,6 +830,277 @@ ffi.metatype(VecT, {
 })
 
 ---------------------------------------------------------------------------------------------------------
+-- Populations (nm.population): a small cdata struct {_id, _n (members), _d (n_obs)} as agents are; its
+-- nm_population pointer and step buffers live in tables indexed by _id, so a step creates no cdata. Inputs
+-- (obs, next_obs, rewards) may be Lua tables, nm.vectors or FFI float arrays (a float * cannot be
+-- length-checked: it must hold the values); terminals a table of booleans or 0/1, an nm.vector or an int32_t
+-- array; actions, given, a table, an nm.vector or an int32_t array, filled in place.
+---------------------------------------------------------------------------------------------------------
+local pop_methods = {}
+local PPTR, POBS, PREW, PTERM, PACT, PFLT = {}, {}, {}, {}, {}, {}
+local pop_free_ids, pop_next_id = {}, 1
+local pop_out = ffi.new("nm_population *[1]")
+local IntArrT, IntPtrT = ffi.typeof("int32_t[?]"), ffi.typeof("int32_t *")
+
+local function pop_release(o)
+  local id = o._id
+  if id == 0 then return end
+  o._id = 0
+  C.nm_population_free(PPTR[id])
+  PPTR[id], POBS[id], PREW[id], PTERM[id], PACT[id], PFLT[id] = nil, nil, nil, nil, nil, nil
+  pop_free_ids[#pop_free_ids + 1] = id
+end
+
+local function pop_wrap(ptr)
+  local n = tonumber(C.nm_population_size(ptr))
+  local d = config_number(C.nm_agent_get_config(C.nm_population_agent(ptr, 0)), "n_obs", 0)
+  local id = table.remove(pop_free_ids)
+  if not id then id, pop_next_id = pop_next_id, pop_next_id + 1 end
+  local o = PopT()
+  o._id, o._n, o._d = id, n, d
+  PPTR[id], POBS[id], PREW[id] = ptr, ffi.new("float[?]", n * d), ffi.new("float[?]", n)
+  PTERM[id], PACT[id], PFLT[id] = ffi.new("int32_t[?]", n), ffi.new("int32_t[?]", n), ffi.new("float[?]", n)
+  return ffi.gc(o, pop_release)
+end
+
+local function check_pop(self, method)
+  if not istype(PopT, self) then
+    error(format("pop:%s: self is not a population (use pop:%s, not pop.%s)", method, method, method), 3)
+  end
+  local p = PPTR[self._id]
+  if p == nil then error("pop:" .. method .. ": the population is closed", 3) end
+  return p
+end
+
+-- The float values of an input (a table, an nm.vector or a float array), copied into buf, which is returned:
+-- one cdata type out keeps the step's trace free of boxed references (the copy costs little beside the step).
+-- Raises at the API method's caller. The last float array type seen is cached, as read_obs does.
+local farr_ct, farr_len, farr_last, farr_last_len = nil, nil, nil, 0
+local function read_floats(x, n, buf, method, what, nargs)
+  local t = type(x)
+  if t == "table" then
+    local len = #x
+    if len ~= n then error(format("pop:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    for i = 1, n do
+      local v = rawget(x, i)
+      if type(v) ~= "number" then
+        error(format("pop:%s: %s[%d] is not a number (got %s)", method, what, i, typename(v)), 3)
+      end
+      buf[i - 1] = v
+    end
+    return buf
+  end
+  if t == "cdata" then
+    if istype(VecT, x) then
+      if x._n ~= n then error(format("pop:%s: %s has %d values, expected %d", method, what, x._n, n), 3) end
+      ffi.copy(buf, x._v, 4 * n)   -- copied, not passed: a VLA field reference returned from here would be boxed
+      return buf
+    end
+    if farr_ct == nil or not istype(farr_ct, x) then
+      local s = tostring(ffi.typeof(x))
+      if not s:match("^ctype<float [%[%*]") then
+        error(format("pop:%s: %s: expected a table of numbers, an nm.vector or a float array, got %s", method, what, s), 3)
+      end
+      farr_ct = ffi.typeof(x)
+      farr_len = s:match("%[(%d+)%]") and tonumber(s:match("%[(%d+)%]")) or (s:find("[?]", 1, true) and -1 or nil)
+    end
+    local len = farr_len
+    if len == -1 then
+      if not rawequal(x, farr_last) then farr_last, farr_last_len = x, sizeof(x) / 4 end
+      len = farr_last_len
+    end
+    if len ~= nil and len ~= n then error(format("pop:%s: %s has %d values, expected %d", method, what, len, n), 3) end
+    ffi.copy(buf, x, 4 * n)
+    return buf
+  end
+  error(format("pop:%s: %s: expected a table of numbers or an nm.vector, got %s", method, what,
+               nargs == 0 and "no value" or typename(x)), 3)
+end
+
+local function pop_step_error(p, n, method)
+  local first, failed = nil, 0
+  for k = 0, n - 1 do
+    if C.nm_population_member_status(p, k) ~= 0 then first = first or k; failed = failed + 1 end
+  end
+  if not first then error("pop:" .. method .. ": " .. fstring(C.nm_population_error(p)), 3) end
+  error(format("pop:%s: member %d: %s (%d member%s failed; the others stepped)", method, first + 1,
+               fstring(C.nm_agent_error(C.nm_population_agent(p, first))), failed, failed == 1 and "" or "s"), 3)
+end
+
+function pop_methods.act(self, ...)
+  local obs, actions = ...
+  local p = check_pop(self, "act")
+  local id, n = self._id, self._n
+  local len = n * self._d
+  local src = read_floats(obs, len, POBS[id], "act", "obs", select("#", ...))
+  local out = PACT[id]
+  local ta = type(actions)
+  if actions ~= nil and ta ~= "table" and not (ta == "cdata" and (istype(VecT, actions) or istype(IntArrT, actions)
+                                                                  or istype(IntPtrT, actions))) then
+    error("pop:act: actions: expected a table, an nm.vector or an int32_t array, got " .. typename(actions), 2)
+  end
+  if ta == "cdata" and istype(VecT, actions) and actions._n ~= n then
+    error(format("pop:act: actions has %d values, expected %d", actions._n, n), 2)
+  end
+  if C.nm_population_act(p, src, len, out, n) ~= 0 then pop_step_error(p, n, "act") end
+  if actions == nil then
+    actions = {}
+    for k = 1, n do actions[k] = out[k - 1] end
+  elseif ta == "table" then
+    for k = 1, n do actions[k] = out[k - 1] end
+  elseif istype(VecT, actions) then
+    -- through a float scratch: a VLA field reference held across a loop would be boxed (garbage per step)
+    local f = PFLT[id]
+    for k = 0, n - 1 do f[k] = out[k] end
+    ffi.copy(actions._v, f, 4 * n)
+  else
+    ffi.copy(actions, out, 4 * n)
+  end
+  return actions
+end
+
+function pop_methods.learn(self, ...)
+  local rewards, next_obs, terminals = ...
+  local p = check_pop(self, "learn")
+  local id, n = self._id, self._n
+  local rew = read_floats(rewards, n, PREW[id], "learn", "rewards", select("#", ...))
+  local term, all = nil, 0
+  if terminals ~= nil then
+    local tt = type(terminals)
+    term = PTERM[id]
+    if tt == "table" then
+      local len = #terminals
+      if len ~= n then error(format("pop:learn: terminals has %d values, expected %d", len, n), 2) end
+      for k = 1, n do
+        local v = rawget(terminals, k)
+        if v == true or v == 1 then term[k - 1] = 1
+        elseif v == false or v == 0 then term[k - 1] = 0
+        else error(format("pop:learn: terminals[%d]: expected a boolean or 0/1, got %s", k,
+                          type(v) == "number" and tostring(v) or typename(v)), 2) end
+      end
+    elseif tt == "cdata" and istype(VecT, terminals) then
+      if terminals._n ~= n then error(format("pop:learn: terminals has %d values, expected %d", terminals._n, n), 2) end
+      local f = PFLT[id]
+      ffi.copy(f, terminals._v, 4 * n)
+      for k = 0, n - 1 do term[k] = f[k] ~= 0 and 1 or 0 end
+    elseif tt == "cdata" and (istype(IntArrT, terminals) or istype(IntPtrT, terminals)) then
+      term = terminals
+    else
+      error("pop:learn: terminals: expected a table of booleans, an nm.vector or nil, got " .. typename(terminals), 2)
+    end
+    for k = 0, n - 1 do if term[k] ~= 0 then all = all + 1 end end
+  end
+  local next, len = nil, 0
+  if next_obs == nil then
+    if all ~= n then error("pop:learn: next_obs is missing (only a step where every member is terminal may omit it)", 2) end
+  else
+    len = n * self._d
+    next = read_floats(next_obs, len, POBS[id], "learn", "next_obs", 2)
+  end
+  if C.nm_population_learn(p, rew, n, next, len, term, term ~= nil and n or 0) ~= 0 then pop_step_error(p, n, "learn") end
+end
+
+function pop_methods.close(self)
+  if not istype(PopT, self) then argerror(0, 1, "neuromod.population expected, got " .. tname(self)) end
+  if self._id ~= 0 then
+    ffi.gc(self, nil)
+    pop_release(self)
+  end
+end
+
+function pop_methods.is_closed(self)
+  if not istype(PopT, self) then argerror(0, 1, "neuromod.population expected, got " .. tname(self)) end
+  return self._id == 0
+end
+
+function pop_methods.size(self) check_pop(self, "size") return self._n end
+function pop_methods.threads(self) return tonumber(C.nm_population_threads(check_pop(self, "threads"))) end
+
+-- Primitives for population.lua, which checks the member number (0-based here).
+function pop_methods._reset(self, k) C.nm_population_reset(check_pop(self, "reset"), k) end
+
+function pop_methods._copy(self, k)
+  local p = check_pop(self, "agent")
+  if C.nm_population_copy_member(p, k, agent_out) ~= 0 then return nil, fstring(C.nm_population_error(p)) end
+  return wrap(agent_out[0])
+end
+
+function pop_methods._replace(self, k, what)
+  local p = check_pop(self, "replace")
+  local st
+  if istype(AgentT, what) then
+    local a = PTR[what._id]
+    if a == nil then return nil, "the agent is closed" end
+    st = C.nm_population_replace_copy(p, k, a)
+  elseif type(what) == "cdata" and istype(ffi.typeof("uint64_t[?]"), what) then
+    if C.nm_agent_new(cfg_ptr(what), agent_out, msg_buf, 256) ~= 0 then return nil, fstring(msg_buf) end
+    local fresh = agent_out[0]
+    st = C.nm_population_replace(p, k, fresh)
+    if st ~= 0 then C.nm_agent_free(fresh) end
+  else
+    return nil, "expected an agent or a table of options, got " .. typename(what)
+  end
+  if st ~= 0 then return nil, fstring(C.nm_population_error(p)) end
+  return true
+end
+
+function pop_methods._config(self, k)
+  return config_new(C.nm_agent_get_config(C.nm_population_agent(check_pop(self, "config"), k)))
+end
+
+function pop_methods._evaluate(self, k, ...)
+  local p = check_pop(self, "evaluate")
+  local d = self._d
+  local na = config_number(C.nm_agent_get_config(C.nm_population_agent(p, k)), "n_actions", 0)
+  local buf, probs = ffi.new("float[?]", d), ffi.new("float[?]", na)
+  local src = read_floats((...), d, buf, "evaluate", "obs", select("#", ...))
+  if C.nm_population_evaluate(p, k, src, d, probs, value_buf) ~= 0 then
+    error(format("pop:evaluate: member %d: %s", k + 1, fstring(C.nm_agent_error(C.nm_population_agent(p, k)))), 2)
+  end
+  return floats_table(probs, na), value_buf[0]
+end
+
+-- pop:_modstate(k0, t): the flat arrays of agent:_modstate, from member k0 (common.lua's modulators words them)
+function pop_methods._modstate(self, k, t)
+  fill_modstate(C.nm_population_agent(check_pop(self, "modulators"), k), t)
+end
+
+function pop_methods._state_hash(self, k)
+  local h = C.nm_agent_state_hash(C.nm_population_agent(check_pop(self, "state_hash"), k))
+  return format("%08x%08x", tonumber(h / 4294967296), tonumber(h % 4294967296))
+end
+
+function pop_methods._save(self, path)
+  local p = check_pop(self, "save")
+  if C.nm_population_save(p, path) ~= 0 then return nil, fstring(C.nm_population_error(p)) end
+  return true
+end
+
+ffi.metatype(PopT, {
+  __index = pop_methods,
+  __tostring = function(self)
+    if self._id == 0 then return "neuromod population (closed)" end
+    return format("neuromod population (%d members, %d inputs, %d threads): %s", self._n, self._d,
+                  tonumber(C.nm_population_threads(PPTR[self._id])), address(self))
+  end,
+})
+
+local function population_new(cfgs, threads)
+  local n = #cfgs
+  local arr = ffi.new("uint64_t[?]", math.max(n, 1) * CFG_WORDS)
+  for k = 1, n do ffi.copy(arr + (k - 1) * CFG_WORDS, cfgs[k], CFG_WORDS * 8) end
+  if C.nm_population_new_members(cfg_ptr(arr), n, threads, pop_out, msg_buf, 512) ~= 0 then
+    return nil, fstring(msg_buf)
+  end
+  return pop_wrap(pop_out[0])
+end
+
+local function population_load(path, threads)
+  if C.nm_population_load(path, threads, pop_out, msg_buf, 512) ~= 0 then return nil, fstring(msg_buf) end
+  return pop_wrap(pop_out[0])
+end
+
+---------------------------------------------------------------------------------------------------------
 -- The backend
 ---------------------------------------------------------------------------------------------------------
 local backend = {
@@ -809,6 +1109,9 @@ local backend = {
   agent_methods = methods,
   rng = rng,
   vector = vector,
+  population_methods = pop_methods,
+  population_new = population_new,
+  population_load = population_load,
 }
 
 backend.fields, backend.config_new, backend.config_set, backend.config_get = fields, config_new, config_set, config_get

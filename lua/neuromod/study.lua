@@ -9,6 +9,7 @@
 --   s:run_job(job [, observe]) -> result     one job on its own: { id, job, records, measures }
 --   s:merge(results) -> per-condition results (any order in; each job exactly once)
 --   s:run([observe]) -> s:merge(the result of every job)
+--   s:run_populations([observe [, threads]]) -> the same, each condition's seeds stepped as one nm.population
 --
 -- A job is { id, condition, condition_index, seed, seed_index }; its id, "<name>/<condition name>/<seed>", is
 -- stable: it depends only on the study's name, the condition's name and the seed, so a job can be run in
@@ -135,16 +136,21 @@ function Study:run_trials(job, env, agent, records, first, observe)
   return records
 end
 
+-- The agent options of a job: { obs, actions, seed, modulators, mapping }, then the task's, then the condition's.
+local function job_options(self, job, env)
+  local cond = job.condition
+  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), seed = job.seed,
+                 modulators = cond.modulators, mapping = cond.mapping }
+  if self.task.agent then for k, v in pairs(self.task.agent(env, job, self.options)) do opts[k] = v end end
+  for k, v in pairs(cond.options or {}) do opts[k] = v end
+  return opts
+end
+
 -- One (condition, seed): a fresh task instance and agent, the trial loop, then the measures in order.
 -- keep_agent = true leaves the agent open in result.agent (e.g. to save it); otherwise it is closed.
 function Study:run_job(job, observe, keep_agent)
-  local task, o, cond = self.task, self.options, job.condition
-  local env = task.env(job, o)
-  local opts = { obs = env:getStateSpace(), actions = env:getActionSpace(), seed = job.seed,
-                 modulators = cond.modulators, mapping = cond.mapping }
-  if task.agent then for k, v in pairs(task.agent(env, job, o)) do opts[k] = v end end
-  for k, v in pairs(cond.options or {}) do opts[k] = v end
-  local agent = nm.agent(opts)
+  local env = self.task.env(job, self.options)
+  local agent = nm.agent(job_options(self, job, env))
   local records = self:run_trials(job, env, agent, {}, 1, observe)
   local measures = {}
   for _, m in ipairs(self.measures) do measures[m[1]] = m[2](records, job, measures) end
@@ -172,6 +178,100 @@ function Study:merge(results)
   local extra = next(by_id)
   if extra then fail(":merge", "results: job '" .. extra .. "' is not one of this study's") end
   return out
+end
+
+-- The jobs of one condition as one population: member k is job k's agent (its options, its seed) with its own
+-- task instance, records and trial loop, stepped in lockstep: each step every member acts (one pop:act), steps
+-- its task, and learns (one pop:learn). Member k takes exactly the calls run_job's agent would, in the same
+-- order (start, evaluate, act, step, learn, record), so its records are the same. A member that has finished
+-- its trials keeps stepping on its last observation (reward 0, terminal) until the others finish; nothing of it
+-- is recorded. trial.agent is a stand-in whose modulators() and evaluate() read the member.
+local function run_condition(self, jobs, observe, threads)
+  local task, n = self.task, #jobs
+  local envs, members, records, states, trials, t, done, obs = {}, {}, {}, {}, {}, {}, {}, {}
+  for k, job in ipairs(jobs) do
+    envs[k] = task.env(job, self.options)
+    members[k] = job_options(self, job, envs[k])
+    records[k], states[k] = {}, {}
+    for _, name in ipairs(task.columns or {}) do records[k][name] = {} end
+  end
+  local pop = nm.population{ n = n, members = members, threads = threads or 1,
+                             obs = members[1].obs, actions = members[1].actions }
+  local flat, nflat, rewards, terms, actions = {}, {}, {}, {}, nil
+  local function begin(k)
+    local o = envs[k]:start()
+    obs[k] = o
+    local tr = trials[k]
+    tr.obs, tr.reward, tr.steps = o, 0, 0
+    if task.policy then tr.probs = pop:evaluate(k, o) end
+  end
+  for k = 1, n do
+    local member = k
+    local stand_in = {
+      modulators = function(_, out) return pop:modulators(member, out) end,
+      state_hash = function() return pop:state_hash(member) end,
+      evaluate = function(_, o) return pop:evaluate(member, o) end,
+    }
+    trials[k] = { agent = stand_in }
+    t[k], done[k] = 1, self.trials < 1
+    begin(k)
+  end
+  local width = #obs[1]
+  local left = n
+  while left > 0 do
+    for k = 1, n do
+      local o = obs[k]
+      for i = 1, width do flat[(k - 1) * width + i] = o[i] end
+    end
+    actions = pop:act(flat, actions)
+    for k = 1, n do
+      local base = (k - 1) * width
+      if done[k] then
+        rewards[k], terms[k] = 0, true
+        for i = 1, width do nflat[base + i] = flat[base + i] end
+      else
+        local a = actions[k]
+        local r, nobs, terminal, info = envs[k]:step(a)
+        local tr = trials[k]
+        tr.action, tr.reward, tr.steps, tr.info = a, tr.reward + r, tr.steps + 1, info
+        rewards[k], terms[k] = r, terminal and true or false
+        -- a terminal step may come without a next observation: V(s') is 0 then, so any finite stand-in will do
+        local src = nobs or obs[k]
+        for i = 1, width do nflat[base + i] = src[i] end
+        obs[k] = nobs
+      end
+    end
+    pop:learn(rewards, nflat, terms)
+    for k = 1, n do
+      if not done[k] and terms[k] then
+        task.record(records[k], t[k], trials[k], states[k])
+        if observe then observe(t[k], trials[k], records[k], jobs[k]) end
+        t[k] = t[k] + 1
+        if t[k] > self.trials then done[k] = true; left = left - 1 else begin(k) end
+      end
+    end
+  end
+  pop:close()
+  local results = {}
+  for k, job in ipairs(jobs) do
+    local measures = {}
+    for _, m in ipairs(self.measures) do measures[m[1]] = m[2](records[k], job, measures) end
+    results[k] = { id = job.id, job = job, records = records[k], measures = measures }
+  end
+  return results
+end
+
+function Study:run_populations(observe, threads)
+  local results, by_condition = {}, {}
+  for _, j in ipairs(self:jobs()) do
+    local list = by_condition[j.condition_index] or {}
+    by_condition[j.condition_index] = list
+    list[#list + 1] = j
+  end
+  for ci = 1, #self.conditions do
+    for _, r in ipairs(run_condition(self, by_condition[ci], observe, threads)) do results[#results + 1] = r end
+  end
+  return self:merge(results)
 end
 
 function Study:run(observe)

@@ -1,0 +1,160 @@
+/*
+ * bench_population.c -- agent-steps per second (one act + one learn per member) of N agents of 3 inputs and
+ * 2 actions, for N = 1, 8, 64, 256, 4096 and hidden 16, 64, 256: N lone agents stepped one after another (the
+ * sequential baselines: each acting and learning in turn, and all acting then all learning, a game loop's order
+ * and the population's), a population on 1 thread and on 2 threads; per kernel set this CPU runs. Every member
+ * takes the same calls as its lone agent, so all four do identical work. Each is timed by the process's CPU
+ * time (all its threads; steady on a loaded machine) and by the wall clock (what threads buy, when cores are free):
+ * "seq/1t" is the population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
+ *   bench_population [--quick] [--sets generic,avx2,avx512]
+ * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
+ */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "neuromod.h"
+
+enum { N_OBS = 3, N_ACT = 2, POOL = 4093 };
+
+static double clock_of(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+static double now(void) { return clock_of(CLOCK_MONOTONIC); }
+static double cpu(void) { return clock_of(CLOCK_PROCESS_CPUTIME_ID); }   /* all threads of the process */
+
+typedef struct timing { double wall_rate, cpu_ns; } timing;   /* agent-steps per wall second; CPU ns per agent-step */
+
+static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides by one float per step */
+
+static void config(nm_agent_config *c, size_t hidden)
+{
+    nm_agent_config_default(c);
+    c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden;
+}
+
+/* agent-steps per second of a population on `threads`, or of N lone agents (threads 0): each acting then learning
+ * in turn (interleaved = 1), or all acting then all learning (interleaved = 0, a game loop's order, where the
+ * rewards come from the world after every creature has moved: the population's order) */
+static timing rate(size_t N, size_t hidden, size_t threads, int steps, int interleaved)
+{
+    float *rew = malloc(N * sizeof *rew);
+    int *act = malloc(N * sizeof *act), *term = malloc(N * sizeof *term);
+    nm_agent **lone = NULL;
+    nm_population *pop = NULL;
+    double best = 1e30, best_cpu = 1e30;
+    timing out;
+    size_t k;
+    int rep, t;
+    for (k = 0; k < N; k++) { rew[k] = 0.0f; term[k] = 0; }
+    if (threads == 0) {
+        nm_agent_config c;
+        config(&c, hidden);
+        lone = calloc(N, sizeof *lone);
+        for (k = 0; k < N; k++) {
+            c.seed = 1 + k;
+            if (nm_agent_new(&c, &lone[k], NULL, 0) != NM_OK) { fprintf(stderr, "bench_population: agent\n"); exit(1); }
+        }
+    } else {
+        nm_population_config pc;
+        char msg[256];
+        nm_population_config_default(&pc);
+        config(&pc.base, hidden);
+        pc.n = N; pc.threads = threads;
+        if (nm_population_new(&pc, &pop, msg, sizeof msg) != NM_OK) { fprintf(stderr, "bench_population: %s\n", msg); exit(1); }
+    }
+    for (rep = -1; rep < 3; rep++) {   /* rep -1: warm-up */
+        int T = rep < 0 ? 1 : steps;
+        double t0 = now(), c0 = cpu(), dt, dc;
+        for (t = 0; t < T; t++) {
+            const float *obs = pool + (t % POOL), *next = pool + ((t + 1) % POOL);
+            for (k = 0; k < N; k++) term[k] = ((size_t)t + k) % 100 == 99;
+            if (pop) {
+                nm_population_act(pop, obs, N * N_OBS, act, N);
+                for (k = 0; k < N; k++) rew[k] = act[k] == (int)(k & 1) ? 1.0f : -0.5f;
+                nm_population_learn(pop, rew, N, next, N * N_OBS, term, N);
+            } else if (interleaved) {
+                for (k = 0; k < N; k++) {
+                    nm_agent_act(lone[k], obs + k * N_OBS, N_OBS, &act[k]);
+                    nm_agent_learn(lone[k], act[k] == (int)(k & 1) ? 1.0f : -0.5f, next + k * N_OBS, N_OBS, term[k]);
+                }
+            } else {
+                for (k = 0; k < N; k++) nm_agent_act(lone[k], obs + k * N_OBS, N_OBS, &act[k]);
+                for (k = 0; k < N; k++) rew[k] = act[k] == (int)(k & 1) ? 1.0f : -0.5f;
+                for (k = 0; k < N; k++) nm_agent_learn(lone[k], rew[k], next + k * N_OBS, N_OBS, term[k]);
+            }
+        }
+        dt = now() - t0;
+        dc = cpu() - c0;
+        if (rep >= 0 && dt < best) best = dt;
+        if (rep >= 0 && dc < best_cpu) best_cpu = dc;
+    }
+    if (pop) nm_population_free(pop);
+    if (lone) { for (k = 0; k < N; k++) nm_agent_free(lone[k]); free(lone); }
+    free(rew); free(act); free(term);
+    out.wall_rate = (double)N * steps / best;
+    out.cpu_ns = 1e9 * best_cpu / ((double)N * steps);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    static const size_t Ns[] = { 1, 8, 64, 256, 4096 }, hiddens[] = { 16, 64, 256 };
+    const char *sets[] = { "generic", "avx2", "avx512" };
+    const char *only = NULL;
+    double budget = 400000;   /* agent-steps per run at hidden 16; scaled down for wider layers */
+    size_t s, h, i;
+    int a;
+    for (a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--quick") == 0) budget = 60000;
+        else if (strcmp(argv[a], "--sets") == 0 && a + 1 < argc) only = argv[++a];
+        else { fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512]\n"); return 2; }
+    }
+    for (i = 0; i < sizeof pool / sizeof pool[0]; i++) pool[i] = (float)((i * 7919) % 201) / 100.0f - 1.0f;
+    {
+        FILE *f = fopen("/proc/loadavg", "r");
+        char load[64] = "unknown";
+        if (f) { if (!fgets(load, sizeof load, f)) strcpy(load, "unknown"); fclose(f); load[strcspn(load, "\n")] = '\0'; }
+        printf("population step (act + learn per member), 3 inputs, 2 actions: best of 3 runs; load "
+               "average at start: %s\n", load);
+    }
+    printf("(seq a+l: N lone agents, each acting then learning; seq phases: all act, then all learn; pop 1t / 2t: one\n"
+           " nm_population on 1 / 2 threads; OPENBLAS_NUM_THREADS=%s)\n",
+           getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
+    for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        nm_agent_config c;
+        nm_agent *probe = NULL;
+        if (only && !strstr(only, sets[s])) continue;
+        setenv("NEUROMOD_KERNELS", sets[s], 1);
+        config(&c, 16);
+        if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) { printf("\nkernel set %s: not run by this CPU\n", sets[s]); continue; }
+        nm_agent_free(probe);
+        printf("\nkernel set %s\n", sets[s]);
+        printf("  %6s %6s | %-43s | %-25s | %7s %7s\n", "", "", "CPU ns per agent-step", "agent-steps/s (wall)",
+               "seq/1t", "2t/1t");
+        printf("  %6s %6s | %10s %10s %10s %10s | %12s %12s | %7s %7s\n", "hidden", "N", "seq a+l", "seq phases",
+               "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall");
+        for (h = 0; h < sizeof hiddens / sizeof hiddens[0]; h++) {
+            for (i = 0; i < sizeof Ns / sizeof Ns[0]; i++) {
+                size_t N = Ns[i];
+                int steps = (int)(budget * 16.0 / (double)hiddens[h] / (double)N);
+                timing seqi, seq, p1, p2;
+                if (steps < 3) steps = 3;
+                seqi = rate(N, hiddens[h], 0, steps, 1);
+                seq = rate(N, hiddens[h], 0, steps, 0);
+                p1 = rate(N, hiddens[h], 1, steps, 0);
+                p2 = rate(N, hiddens[h], 2, steps, 0);
+                printf("  %6lu %6lu | %10.0f %10.0f %10.0f %10.0f | %12.0f %12.0f | %6.2fx %6.2fx\n",
+                       (unsigned long)hiddens[h], (unsigned long)N, seqi.cpu_ns, seq.cpu_ns, p1.cpu_ns, p2.cpu_ns,
+                       p1.wall_rate, p2.wall_rate, seq.cpu_ns / p1.cpu_ns, p2.wall_rate / p1.wall_rate);
+                fflush(stdout);
+            }
+        }
+    }
+    unsetenv("NEUROMOD_KERNELS");
+    return 0;
+}

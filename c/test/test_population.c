@@ -1,0 +1,299 @@
+/*
+ * test_population.c -- populations (c/population.c): member k equals the lone agent with its config, bit for
+ * bit, at 1, 2 and 3 threads and under every kernel set this CPU runs; per-member configs; failed members are
+ * named and left unchanged; reset, copy, replace; the container checkpoint continues exactly and refuses damage;
+ * steps allocate nothing.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "neuromod.h"
+
+static int passed, failed;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+    printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+enum { N_OBS = 3, N_ACT = 2 };
+
+static void base_config(nm_agent_config *c, size_t hidden)
+{
+    nm_agent_config_default(c);
+    c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden; c->seed = 7;
+}
+
+/* A deterministic observation and reward for member k at step t (each member sees its own stream). */
+static float obs_of(size_t k, int t, int i) { return (float)((int)((k * 7 + (size_t)t * 3 + (size_t)i * 5) % 11) - 5) / 5.0f; }
+static float reward_of(size_t k, int t, int action) { return ((k + (size_t)t + (size_t)action) % 3 == 0) ? 1.0f : -0.25f; }
+static int terminal_of(size_t k, int t) { return (int)((k + (size_t)t) % 9 == 8); }
+
+static void fill(size_t n, int t, float *obs, float *rew, int *term, const int *actions)
+{
+    size_t k;
+    int i;
+    for (k = 0; k < n; k++) {
+        for (i = 0; i < N_OBS; i++) obs[k * N_OBS + i] = obs_of(k, t, i);
+        if (rew) rew[k] = reward_of(k, t, actions[k]);
+        if (term) term[k] = terminal_of(k, t);
+    }
+}
+
+/* T steps of a population of n and of n lone agents with the same configs: same actions, same hashes. */
+static void test_equals_lone(size_t n, size_t threads, int per_member)
+{
+    nm_population_config pc;
+    nm_population *pop;
+    nm_agent_config *cfgs = calloc(n, sizeof *cfgs);
+    nm_agent **lone = calloc(n, sizeof *lone);
+    float *obs = malloc(n * N_OBS * sizeof *obs), *next = malloc(n * N_OBS * sizeof *next), *rew = malloc(n * sizeof *rew);
+    int *act = malloc(n * sizeof *act), *term = malloc(n * sizeof *term), t, same = 1;
+    size_t k;
+    char msg[256];
+    nm_population_config_default(&pc);
+    base_config(&pc.base, 16);
+    pc.n = n; pc.threads = threads;
+    for (k = 0; k < n; k++) {
+        cfgs[k] = pc.base;
+        cfgs[k].seed = pc.base.seed + k;
+        if (per_member) {   /* what a study varies: modulators, a base meta-parameter, the mapping */
+            cfgs[k].modulators = (unsigned)(k % 16);
+            cfgs[k].base[NM_P_LEARNING_RATE] = 0.02f + 0.01f * (float)(k % 4);
+            cfgs[k].mapping[NM_P_GAIN][NM_NA] = (float)(k % 3) * 0.5f;
+        }
+        nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
+    }
+    if (per_member) pc.members = cfgs;
+    CHECK(nm_population_new(&pc, &pop, msg, sizeof msg) == NM_OK, "new (n %lu, threads %lu): %s", (unsigned long)n,
+          (unsigned long)threads, msg);
+    CHECK(nm_population_threads(pop) == (threads < 1 ? 1 : threads > n ? n : threads), "threads used");
+    for (t = 0; t < 300 && same; t++) {
+        fill(n, t, obs, NULL, NULL, NULL);
+        if (nm_population_act(pop, obs, n * N_OBS, act, n) != NM_OK) { same = 0; break; }
+        fill(n, t + 1, next, rew, term, act);
+        if (nm_population_learn(pop, rew, n, next, n * N_OBS, term, n) != NM_OK) { same = 0; break; }
+        for (k = 0; k < n; k++) {
+            int a;
+            nm_agent_act(lone[k], obs + k * N_OBS, N_OBS, &a);
+            nm_agent_learn(lone[k], rew[k], next + k * N_OBS, N_OBS, term[k]);
+            if (a != act[k] || nm_agent_state_hash(lone[k]) != nm_agent_state_hash(nm_population_agent(pop, k))) same = 0;
+        }
+    }
+    CHECK(same, "n %lu, threads %lu%s: every member equals its lone agent (diverged at step %d)", (unsigned long)n,
+          (unsigned long)threads, per_member ? ", per-member configs" : "", t);
+    nm_population_free(pop);
+    for (k = 0; k < n; k++) nm_agent_free(lone[k]);
+    free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
+}
+
+static nm_population *make(size_t n, size_t threads)
+{
+    nm_population_config pc;
+    nm_population *pop = NULL;
+    char msg[256];
+    nm_population_config_default(&pc);
+    base_config(&pc.base, 8);
+    pc.n = n; pc.threads = threads;
+    if (nm_population_new(&pc, &pop, msg, sizeof msg) != NM_OK) { printf("make: %s\n", msg); exit(1); }
+    return pop;
+}
+
+static void test_errors(void)
+{
+    nm_population_config pc;
+    nm_agent_config m[3];
+    nm_population *pop;
+    float obs[4 * N_OBS] = { 0 }, rew[4] = { 0 };
+    int act[4], term[4] = { 0 };
+    uint64_t h2;
+    char msg[256];
+    nm_population_config_default(&pc);
+    base_config(&pc.base, 8);
+    pc.n = 0;
+    CHECK(nm_population_new(&pc, &pop, msg, sizeof msg) == NM_ERR_ARG && pop == NULL && strstr(msg, "n:"), "n 0: %s", msg);
+    pc.n = 3; pc.base.base[NM_P_DISCOUNT] = 1.0f;
+    CHECK(nm_population_new(&pc, &pop, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "member 0: ") && strstr(msg, "discount"),
+          "a bad config names the member and the field: %s", msg);
+    base_config(&m[0], 8); m[1] = m[0]; m[2] = m[0];
+    m[2].hidden[0] = 9;
+    pc.members = m;
+    CHECK(nm_population_new(&pc, &pop, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "member 2: hidden"),
+          "a member of another shape is refused: %s", msg);
+
+    pop = make(4, 2);
+    CHECK(nm_population_act(pop, obs, 3, act, 4) == NM_ERR_ARG && strstr(nm_population_error(pop), "obs has 3 values"),
+          "short obs: %s", nm_population_error(pop));
+    CHECK(nm_population_learn(pop, rew, 4, obs, 4 * N_OBS, term, 4) == NM_ERR_STATE &&
+          strstr(nm_population_error(pop), "member 0 of 0..3") && strstr(nm_population_error(pop), "4 members failed"),
+          "learn before act: %s", nm_population_error(pop));
+    CHECK(nm_population_learn(pop, rew, 4, NULL, 0, term, 4) == NM_ERR_ARG &&
+          strstr(nm_population_error(pop), "member 0 is not terminal"), "next_obs missing: %s", nm_population_error(pop));
+    obs[2 * N_OBS + 1] = 0.0f / 0.0f;
+    h2 = nm_agent_state_hash(nm_population_agent(pop, 2));
+    CHECK(nm_population_act(pop, obs, 4 * N_OBS, act, 4) == NM_ERR_ARG &&
+          strstr(nm_population_error(pop), "act: member 2 of 0..3: obs[2] is NaN; 1 member failed"),
+          "a NaN in member 2's observation names it: %s", nm_population_error(pop));
+    CHECK(nm_population_member_status(pop, 2) == NM_ERR_ARG && nm_population_member_status(pop, 1) == NM_OK &&
+          nm_population_member_status(pop, 3) == NM_OK, "per-member status");
+    CHECK(nm_agent_state_hash(nm_population_agent(pop, 2)) == h2, "the failed member is unchanged");
+    CHECK(nm_population_learn(pop, rew, 4, obs, 4 * N_OBS, term, 4) != NM_OK &&
+          nm_population_member_status(pop, 0) == NM_OK && nm_population_member_status(pop, 2) == NM_ERR_STATE,
+          "the others stepped: they learn, member 2 has no pending act");
+    CHECK(nm_population_reset(pop, 4) == NM_ERR_ARG && strstr(nm_population_error(pop), "member 4 out of range 0..3"),
+          "reset out of range: %s", nm_population_error(pop));
+    CHECK(nm_population_agent(pop, 4) == NULL, "no view past the last member");
+    nm_population_free(pop);
+    nm_population_free(NULL);
+}
+
+/* copy, replace, reset */
+static void test_members(void)
+{
+    nm_population *pop = make(3, 1);
+    nm_agent *copy = NULL, *other;
+    nm_agent_config c;
+    float obs[3 * N_OBS] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, -0.1f, -0.2f, -0.3f }, rew[3] = { 1, 0, -1 };
+    int act[3], t;
+    for (t = 0; t < 20; t++) {
+        nm_population_act(pop, obs, 9, act, 3);
+        nm_population_learn(pop, rew, 3, obs, 9, NULL, 0);
+    }
+    CHECK(nm_population_copy_member(pop, 1, &copy) == NM_OK &&
+          nm_agent_state_hash(copy) == nm_agent_state_hash(nm_population_agent(pop, 1)), "a copy has the member's state");
+    CHECK(nm_population_replace_copy(pop, 0, copy) == NM_OK &&
+          nm_agent_state_hash(nm_population_agent(pop, 0)) == nm_agent_state_hash(copy), "replace_copy");
+    base_config(&c, 9);
+    nm_agent_new(&c, &other, NULL, 0);
+    CHECK(nm_population_replace(pop, 2, other) == NM_ERR_ARG && strstr(nm_population_error(pop), "hidden"),
+          "another shape is refused: %s", nm_population_error(pop));
+    nm_agent_free(other);
+    base_config(&c, 8); c.seed = 99;
+    nm_agent_new(&c, &other, NULL, 0);
+    CHECK(nm_population_replace(pop, 2, other) == NM_OK && nm_population_agent(pop, 2) == other, "replace takes the agent");
+    nm_population_act(pop, obs, 9, act, 3);
+    CHECK(nm_population_reset(pop, 1) == NM_OK &&
+          nm_population_learn(pop, rew, 3, obs, 9, NULL, 0) == NM_ERR_STATE &&
+          nm_population_member_status(pop, 1) == NM_ERR_STATE, "reset clears the pending step");
+    nm_agent_free(copy);
+    nm_population_free(pop);
+}
+
+static void test_checkpoint(void)
+{
+    nm_population *a = make(5, 2), *b = NULL;
+    float obs[5 * N_OBS], next[5 * N_OBS], rew[5];
+    int aa[5], ab[5], term[5], t, same = 1;
+    size_t k, n;
+    unsigned char *buf;
+    char msg[512], path[] = "/tmp/nm_pop_test_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    for (t = 0; t < 50; t++) {
+        fill(5, t, obs, NULL, NULL, NULL);
+        nm_population_act(a, obs, 15, aa, 5);
+        fill(5, t + 1, next, rew, term, aa);
+        nm_population_learn(a, rew, 5, next, 15, term, 5);
+    }
+    fill(5, 50, obs, NULL, NULL, NULL);
+    nm_population_act(a, obs, 15, aa, 5);   /* saved with a pending step */
+    CHECK(nm_population_save(a, path) == NM_OK, "save: %s", nm_population_error(a));
+    CHECK(nm_population_load(path, 3, &b, msg, sizeof msg) == NM_OK && nm_population_size(b) == 5, "load: %s", msg);
+    for (k = 0; b && k < 5; k++)
+        if (nm_agent_state_hash(nm_population_agent(a, k)) != nm_agent_state_hash(nm_population_agent(b, k))) same = 0;
+    for (t = 50; b && t < 120 && same; t++) {
+        if (t > 50) {
+            fill(5, t, obs, NULL, NULL, NULL);
+            nm_population_act(a, obs, 15, aa, 5);
+            nm_population_act(b, obs, 15, ab, 5);
+            for (k = 0; k < 5; k++) if (aa[k] != ab[k]) same = 0;
+        }
+        fill(5, t + 1, next, rew, term, aa);
+        nm_population_learn(a, rew, 5, next, 15, term, 5);
+        nm_population_learn(b, rew, 5, next, 15, term, 5);
+        for (k = 0; k < 5; k++)
+            if (nm_agent_state_hash(nm_population_agent(a, k)) != nm_agent_state_hash(nm_population_agent(b, k))) same = 0;
+    }
+    CHECK(same, "a loaded population continues exactly (to step %d)", t);
+    n = nm_population_checkpoint_size(a);
+    buf = malloc(n);
+    nm_population_save_buffer(a, buf, n);
+    nm_population_free(b);
+    b = NULL;
+    buf[100] ^= 1;
+    CHECK(nm_population_load_buffer(buf, n, 1, &b, msg, sizeof msg) == NM_ERR_FORMAT && b == NULL && strstr(msg, "checksum"),
+          "a damaged container is refused: %s", msg);
+    buf[100] ^= 1;
+    CHECK(nm_population_load_buffer(buf, n - 10, 1, &b, msg, sizeof msg) == NM_ERR_FORMAT && b == NULL,
+          "a truncated container is refused: %s", msg);
+    CHECK(nm_population_load_buffer(buf + 1, n - 1, 1, &b, msg, sizeof msg) == NM_ERR_FORMAT &&
+          strstr(msg, "not a neuromod population"), "a foreign buffer is refused: %s", msg);
+    CHECK(nm_population_load("/nonexistent/x", 1, &b, msg, sizeof msg) == NM_ERR_IO && strstr(msg, "/nonexistent/x"),
+          "a missing file: %s", msg);
+    free(buf);
+    remove(path);
+    nm_population_free(a);
+}
+
+/* act and learn allocate nothing, with and without a thread pool. */
+static void test_no_allocation(void)
+{
+    nm_population *p1 = make(16, 1), *p2 = make(16, 2);
+    float obs[16 * N_OBS], next[16 * N_OBS], rew[16];
+    int act[16], term[16], t;
+    struct mallinfo2 before, after;
+    for (t = 0; t < 50; t++) {
+        fill(16, t, obs, NULL, NULL, NULL);
+        nm_population_act(p1, obs, 48, act, 16); nm_population_act(p2, obs, 48, act, 16);
+        fill(16, t + 1, next, rew, term, act);
+        nm_population_learn(p1, rew, 16, next, 48, term, 16); nm_population_learn(p2, rew, 16, next, 48, term, 16);
+    }
+    before = mallinfo2();
+    for (t = 0; t < 3000; t++) {
+        fill(16, t, obs, NULL, NULL, NULL);
+        nm_population_act(p1, obs, 48, act, 16); nm_population_act(p2, obs, 48, act, 16);
+        fill(16, t + 1, next, rew, term, act);
+        nm_population_learn(p1, rew, 16, next, 48, term, 16); nm_population_learn(p2, rew, 16, next, 48, term, 16);
+    }
+    after = mallinfo2();
+    CHECK(before.uordblks == after.uordblks && before.hblkhd == after.hblkhd,
+          "population act/learn allocate nothing (in-use bytes %lu -> %lu)", (unsigned long)before.uordblks,
+          (unsigned long)after.uordblks);
+    nm_population_free(p1);
+    nm_population_free(p2);
+}
+
+/* Under each kernel set this CPU runs (NEUROMOD_KERNELS picks it at nm_agent_new for members and lone agents
+ * alike): member k equals its lone agent. */
+static void test_kernel_sets(void)
+{
+    static const char *sets[] = { "generic", "avx2", "avx512" };
+    size_t s;
+    for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        nm_agent_config c;
+        nm_agent *probe = NULL;
+        setenv("NEUROMOD_KERNELS", sets[s], 1);
+        base_config(&c, 16);
+        if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) continue;
+        CHECK(strcmp(nm_agent_kernel_set(probe), sets[s]) == 0, "kernel set %s chosen", sets[s]);
+        nm_agent_free(probe);
+        test_equals_lone(9, 2, 1);
+    }
+    unsetenv("NEUROMOD_KERNELS");
+}
+
+int main(void)
+{
+    test_kernel_sets();
+    test_equals_lone(1, 1, 0);
+    test_equals_lone(7, 1, 0);
+    test_equals_lone(7, 2, 0);
+    test_equals_lone(7, 3, 1);
+    test_equals_lone(33, 2, 1);
+    test_errors();
+    test_members();
+    test_checkpoint();
+    test_no_allocation();
+    printf("c: %d passed, %d failed (populations)\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,321 @@
+-- nm.population: member k is the lone agent nm.agent{ seed = s + k - 1, ... } bit for bit, at 1 and 2 threads,
+-- on whichever backend the interpreter picks (busted runs this file under Lua 5.4 and LuaJIT); per-member
+-- options; inputs as tables, nm.vectors and FFI arrays; reused action tables; one checkpoint that continues
+-- exactly; reset, replace, agent copies; errors that name the argument or member; no garbage per step (LuaJIT).
+local nm = require "neuromod"
+
+local OPTS = { obs = 3, actions = 2, hidden = { 16 } }
+local function with(t, extra)
+  local o = {}
+  for k, v in pairs(t) do o[k] = v end
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return o
+end
+
+-- deterministic inputs: member k's observation at step t, its reward for an action, its terminal flag
+local function ob(k, t, i) return math.sin(t * 0.37 + k * 1.3 + i) end
+local function reward(k, t, a) return ((k + t + a) % 3 == 0) and 1 or -0.25 end
+local function terminal(k, t) return (k + t) % 9 == 0 end
+
+-- Steps pop and the lone agents side by side for T steps; returns true or the step and member where they differ.
+local function compare(pop, lone, T, t0)
+  local n = #lone
+  local obs, nobs, r, term, actions = {}, {}, {}, {}, nil
+  for t = t0 or 1, (t0 or 1) + T - 1 do
+    for k = 1, n do for i = 1, 3 do obs[(k - 1) * 3 + i] = ob(k, t, i); nobs[(k - 1) * 3 + i] = ob(k, t + 1, i) end end
+    actions = pop:act(obs, actions)
+    for k = 1, n do r[k] = reward(k, t, actions[k]); term[k] = terminal(k, t) end
+    pop:learn(r, nobs, term)
+    for k = 1, n do
+      local a = lone[k]:act { ob(k, t, 1), ob(k, t, 2), ob(k, t, 3) }
+      lone[k]:learn(r[k], { ob(k, t + 1, 1), ob(k, t + 1, 2), ob(k, t + 1, 3) }, term[k])
+      if a ~= actions[k] then return false, string.format("step %d member %d: action %d vs %d", t, k, actions[k], a) end
+    end
+  end
+  for k = 1, n do
+    local h = pop:agent(k):state_hash()
+    if h ~= lone[k]:state_hash() then return false, "member " .. k .. ": state hash differs" end
+  end
+  return true
+end
+
+describe("nm.population", function()
+  for _, threads in ipairs { 1, 2 } do
+    it("member k equals nm.agent{ seed = s + k - 1 } bit for bit (" .. threads .. " thread" .. (threads > 1 and "s" or "") .. ")", function()
+      local pop = nm.population(with(OPTS, { n = 6, seed = 11, threads = threads }))
+      assert.equal(6, pop:size())
+      assert.equal(threads, pop:threads())
+      local lone = {}
+      for k = 1, 6 do lone[k] = nm.agent(with(OPTS, { seed = 11 + k - 1 })) end
+      assert.is_true(compare(pop, lone, 400))
+    end)
+
+    it("per-member options (modulators, base meta-parameters, mapping) and seeds = {...} (" .. threads .. " threads)", function()
+      local members = {
+        [2] = { modulators = { DA = true } },
+        [3] = { learning_rate = 0.1, inverse_temperature = 2 },
+        [4] = { mapping = { learning_rate = { NA = 2 } }, seed = 1000 },
+      }
+      local seeds = { 5, 9, 2, 77, 31 }
+      local pop = nm.population(with(OPTS, { n = 5, seeds = seeds, threads = threads, members = members, discount = 0.9 }))
+      local lone = {}
+      for k = 1, 5 do
+        lone[k] = nm.agent(with(with(OPTS, { seed = seeds[k], discount = 0.9 }), members[k]))
+      end
+      assert.is_true(compare(pop, lone, 300))
+      assert.equal(0.1, tonumber(string.format("%.6g", pop:config(3).learning_rate)))
+      assert.equal(1000, pop:config(4).seed)
+    end)
+  end
+
+  it("the default seed is 1: member k has seed k", function()
+    local pop = nm.population(with(OPTS, { n = 3 }))
+    for k = 1, 3 do assert.equal(k, pop:config(k).seed) end
+  end)
+
+  it("takes nm.vectors for every input and output, and reuses a given actions table", function()
+    local pop = nm.population(with(OPTS, { n = 4, seed = 3 }))
+    local twin = nm.population(with(OPTS, { n = 4, seed = 3 }))
+    local obs, rew, term, acts = nm.vector(12), nm.vector(4), nm.vector(4), nm.vector(4)
+    local tobs, trew, tterm, tacts = {}, {}, {}, {}
+    for t = 1, 50 do
+      for i = 1, 12 do obs[i] = math.cos(t + i); tobs[i] = obs[i] end
+      local same = pop:act(obs, acts)
+      assert.equal(acts, same)
+      local back = twin:act(tobs, tacts)
+      assert.equal(tacts, back)
+      for k = 1, 4 do
+        assert.equal(tacts[k], acts[k])
+        rew[k] = tacts[k] == 1 and 1 or 0; trew[k] = rew[k]
+        term[k] = t % 5 == 0 and 1 or 0; tterm[k] = t % 5 == 0
+      end
+      pop:learn(rew, obs, term)
+      twin:learn(trew, tobs, tterm)
+    end
+    for k = 1, 4 do assert.equal(twin:agent(k):state_hash(), pop:agent(k):state_hash()) end
+  end)
+
+  it("learns a terminal step without next_obs when every member is terminal", function()
+    local pop = nm.population(with(OPTS, { n = 2 }))
+    pop:act { 0, 0, 0, 1, 1, 1 }
+    pop:learn({ 1, 0 }, nil, { true, 1 })
+    assert.has_error(function() pop:act { 0, 0, 0, 1, 1, 1 }; pop:learn({ 1, 0 }, nil, { true, false }) end,
+      "pop:learn: next_obs is missing (only a step where every member is terminal may omit it)")
+  end)
+
+  it("saves and loads as one checkpoint that continues exactly", function()
+    local path = os.tmpname()
+    local pop = nm.population(with(OPTS, { n = 4, seed = 21, members = { [3] = { modulators = "none" } } }))
+    local lone = {}
+    for k = 1, 4 do lone[k] = nm.agent(with(OPTS, { seed = 20 + k, modulators = k == 3 and "none" or nil })) end
+    assert.is_true(compare(pop, lone, 100))
+    assert.is_true(pop:save(path))
+    local back = assert(nm.population_load(path, 2))
+    assert.equal(4, back:size())
+    assert.equal(2, back:threads())
+    local again = {}
+    for k = 1, 4 do again[k] = back:agent(k) end
+    assert.is_true(compare(back, lone, 100, 101))
+    assert.is_true(compare(pop, again, 100, 101))
+    os.remove(path)
+    local f = assert(io.open(path, "wb")) f:write("not a population") f:close()
+    local none, err = nm.population_load(path)
+    assert.is_nil(none)
+    assert.matches("not a neuromod population checkpoint", err)
+    os.remove(path)
+  end)
+
+  it("resets, copies and replaces members", function()
+    local pop = nm.population(with(OPTS, { n = 3, seed = 4 }))
+    local lone = {}
+    for k = 1, 3 do lone[k] = nm.agent(with(OPTS, { seed = 3 + k })) end
+    assert.is_true(compare(pop, lone, 30))
+    local copy = pop:agent(2)
+    assert.equal(lone[2]:state_hash(), copy:state_hash())
+    assert.is_number(copy:modulators().steps)
+    copy:act { 1, 1, 1 }   -- a copy: the member does not move
+    assert.equal(lone[2]:state_hash(), pop:agent(2):state_hash())
+    pop:replace(1, lone[3])
+    assert.equal(lone[3]:state_hash(), pop:agent(1):state_hash())
+    pop:replace(3, { seed = 99 })
+    assert.equal(nm.agent(with(OPTS, { seed = 99 })):state_hash(), pop:agent(3):state_hash())
+    pop:act { 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    pop:reset(2)
+    assert.has_error(function() pop:learn({ 0, 0, 0 }, { 0, 0, 0, 0, 0, 0, 0, 0, 0 }) end,
+      "pop:learn: member 2: learn called without a preceding act (1 member failed; the others stepped)")
+    pop:reset()
+    local probs, v = pop:evaluate(1, { 0.5, 0.5, 0.5 })
+    assert.equal(2, #probs)
+    assert.is_number(v)
+  end)
+
+  it("names the argument or the member in its errors", function()
+    assert.has_error(function() nm.population(OPTS) end,
+      "nm.population: n: expected the number of members, a positive integer, got nil")
+    assert.has_error(function() nm.population(with(OPTS, { n = 2, seeds = { 1 } })) end,
+      "nm.population: seeds: expected 2 seeds (n), got 1")
+    assert.has_error(function() nm.population(with(OPTS, { n = 2, threads = 0 })) end,
+      "nm.population: threads: expected an integer from 1 to 1024, got 0")
+    assert.has_error(function() nm.population(with(OPTS, { n = 2, learning_rate = -1 })) end,
+      "nm.population: learning_rate: expected a number >= 0, got -1")
+    assert.has_error(function() nm.population(with(OPTS, { n = 3, members = { [2] = { hidden = { 8 } } } })) end,
+      "nm.population: member 2: hidden differs from member 1's (a population has one shape)")
+    assert.has_error(function() nm.population(with(OPTS, { n = 3, members = { [4] = {} } })) end,
+      "nm.population: members: expected keys 1..3, got 4")
+    local pop = nm.population(with(OPTS, { n = 2 }))
+    assert.has_error(function() pop:act { 1, 2, 3 } end, "pop:act: obs has 3 values, expected 6")
+    assert.has_error(function() pop:act { 1, 2, 3, 4, 5, "x" } end, "pop:act: obs[6] is not a number (got string)")
+    assert.has_error(function() pop:act({ 0, 0, 0, 0, 0, 0 }, "x") end,
+      "pop:act: actions: expected a table, an nm.vector or an int32_t array, got string")
+    pop:act { 0, 0, 0, 0, 0, 0 }
+    assert.has_error(function() pop:learn({ 1 }, { 0, 0, 0, 0, 0, 0 }) end, "pop:learn: rewards has 1 values, expected 2")
+    assert.has_error(function() pop:learn({ 1, 1 }, { 0, 0, 0, 0, 0, 0 }, { true, "no" }) end,
+      "pop:learn: terminals[2]: expected a boolean or 0/1, got string")
+    assert.has_error(function() pop:learn({ 1, 0 / 0 }, { 0, 0, 0, 0, 0, 0 }) end,
+      "pop:learn: member 2: reward is NaN (1 member failed; the others stepped)")
+    assert.has_error(function() pop:agent(3) end, "pop:agent: k: member 3 out of range 1..2")
+    assert.has_error(function() pop:reset(0) end, "pop:reset: k: member 0 out of range 1..2")
+    assert.has_error(function() pop:replace(1, nm.agent { obs = 4, actions = 2, hidden = { 16 } }) end,
+      "pop:replace: replace: member 1: the agent's obs differs from the population's")
+    assert.has_error(function() pop:save(3) end, "pop:save: path: expected a string, got number")
+    assert.has_error(function() pop:evaluate(2, { 0, 0 / 0, 0 }) end, "pop:evaluate: member 2: obs[2] is NaN")
+    assert.has_error(function() pop:evaluate(1, { 0 }) end, "pop:evaluate: obs has 1 values, expected 3")
+    assert.has_error(function() nm.population{ n = 2, obs = { name = "Discrete", n = 3 }, actions = 2 } end,
+      "nm.population: obs: a population takes flat observations (a number of inputs, or a flat Box within " ..
+      "[-1, 1]); encode other spaces with neuromod.spaces before pop:act")
+    -- raised at the caller's line, on both backends
+    local ok, err = pcall(function() pop:act { 1 } end)
+    assert.is_false(ok)
+    assert.matches("population_spec%.lua:%d+: pop:act: obs has 1 values", err)
+    ok, err = pcall(function() pop:evaluate(1, { 0 }) end)
+    assert.matches("population_spec%.lua:%d+: pop:evaluate:", err)
+    pop:close()
+    assert.is_true(pop:is_closed())
+    assert.has_error(function() pop:act { 0, 0, 0, 0, 0, 0 } end, "pop:act: the population is closed")
+  end)
+
+  it("makes no garbage per step under LuaJIT (reused tables; nm.vectors; FFI arrays)", function()
+    if not jit then return end
+    local ffi = require "ffi"
+    local N = 16
+    local pop = nm.population(with(OPTS, { n = N, threads = 2 }))
+    local obs, rew, term, acts = {}, {}, {}, nil
+    for i = 1, 3 * N do obs[i] = (i % 7) / 7 end
+    for k = 1, N do rew[k], term[k] = 0, false end
+    local fobs, facts, vrew, vterm = ffi.new("float[?]", 3 * N), ffi.new("int32_t[?]", N), nm.vector(N), nm.vector(N)
+    local function tables(n)
+      for t = 1, n do
+        acts = pop:act(obs, acts)
+        for k = 1, N do rew[k] = acts[k] == 1 and 1 or 0; term[k] = (t + k) % 10 == 0 end
+        pop:learn(rew, obs, term)
+      end
+    end
+    local function arrays(n)
+      for t = 1, n do
+        pop:act(fobs, facts)
+        vterm[1] = t % 10 == 0 and 1 or 0
+        pop:learn(vrew, fobs, vterm)
+      end
+    end
+    -- as ffi_spec's agent check: the trace compiler's own late side traces are a one-off of a few KB, so a
+    -- window that grew is measured once more and both must be above the bar (4 KB over 20,000 steps)
+    local function grown(f)
+      collectgarbage() collectgarbage()
+      collectgarbage("stop")
+      local before = collectgarbage("count")
+      f(20000)
+      local grew = collectgarbage("count") - before
+      collectgarbage("restart")
+      return grew
+    end
+    for _, f in ipairs { tables, arrays } do
+      f(5000)
+      local grew = grown(f)
+      if grew >= 4 then grew = math.min(grew, grown(f)) end
+      assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over 20,000 steps, in two windows", grew))
+    end
+    pop:close()
+  end)
+end)
+
+describe("studies as populations", function()
+  it("study:run_populations gives run's records and measures (set-shift, 3 seeds, 2 threads, logged modulators)", function()
+    local setshift = dofile("experiments/setshift.lua")
+    local o = { seeds = 3, trials = 220, shift_trial = 60, log = true }
+    local a = setshift.study(o):run()
+    local b = setshift.study(o):run_populations(nil, 2)
+    assert.equal(#a, #b)
+    for c = 1, #a do
+      assert.equal(a[c].name, b[c].name)
+      assert.are.same(a[c].seeds, b[c].seeds)
+      assert.are.same(a[c].records, b[c].records)
+    end
+  end)
+end)
+
+-- Every kernel set and both interpreters: a population of 2 threads trained in a child process under
+-- NEUROMOD_KERNELS=<set> ends with the members' hashes equal to lone agents' in the same process, and the same
+-- hashes under every set and interpreter (the kernel sets compute the same bits).
+describe("populations under every kernel set and backend", function()
+  local SPEC = debug.getinfo(1, "S").source:match("^@(.*)$") or "spec/population_spec.lua"
+  local ROOT = SPEC:match("^(.*)/spec/[^/]*$") or "."
+  local shell = dofile(ROOT .. "/spec/support/shell.lua")
+  local sh_quote, have = shell.quote, shell.have
+  local SCRIPT = [[
+local nm = require "neuromod"
+local O = { obs = 3, actions = 2, hidden = { 24 } }
+local pop = nm.population{ n = 5, seed = 7, threads = 2, obs = 3, actions = 2, hidden = { 24 } }
+local lone = {}
+for k = 1, 5 do O.seed = 6 + k; lone[k] = nm.agent(O) end
+local flat, nflat, r, t, acts = {}, {}, {}, {}, nil
+for step = 1, 300 do
+  for i = 1, 15 do flat[i] = math.sin(step * 0.1 + i); nflat[i] = math.sin((step + 1) * 0.1 + i) end
+  acts = pop:act(flat, acts)
+  for k = 1, 5 do r[k] = acts[k] == k % 2 and 1 or -0.2; t[k] = (step + k) % 11 == 0 end
+  pop:learn(r, nflat, t)
+  for k = 1, 5 do
+    local a = lone[k]:act { flat[3 * k - 2], flat[3 * k - 1], flat[3 * k] }
+    lone[k]:learn(r[k], { nflat[3 * k - 2], nflat[3 * k - 1], nflat[3 * k] }, t[k])
+    if a ~= acts[k] then print("differs at step " .. step) return end
+  end
+end
+local out = { lone[1]:kernel_set() }
+for k = 1, 5 do
+  if pop:state_hash(k) ~= lone[k]:state_hash() then print("hash differs, member " .. k) return end
+  out[#out + 1] = pop:state_hash(k)
+end
+print(table.concat(out, " "))
+]]
+  local function run(interp, kernels)
+    local env = {
+      "LUA_PATH=" .. sh_quote(ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. ROOT .. "/?.lua;;"),
+      "LUA_CPATH=" .. sh_quote((os.getenv("LUA_CPATH") or "") ~= "" and os.getenv("LUA_CPATH") or ROOT .. "/build/lua/?.so;;"),
+      "NEUROMOD_LIB=" .. sh_quote(os.getenv("NEUROMOD_LIB") or ""),
+      "NEUROMOD_BACKEND=",
+      "NEUROMOD_KERNELS=" .. sh_quote(kernels),
+    }
+    local p = assert(io.popen(table.concat({ "cd", sh_quote(ROOT), "&& env", table.concat(env, " "), interp, "-e",
+                                             sh_quote(SCRIPT), "2>&1" }, " ")))
+    local out = p:read("*a")
+    p:close()
+    return (out:gsub("%s+$", ""))
+  end
+
+  it("members equal lone agents, and every set and backend gives the same hashes", function()
+    local hashes
+    for _, interp in ipairs { "lua5.4", "luajit" } do
+      if have(interp) then
+        for _, set in ipairs { "generic", "avx2", "avx512" } do
+          local out = run(interp, set)
+          if not out:find("cannot run", 1, true) and not out:find("NEUROMOD_KERNELS", 1, true) then
+            local got_set, rest = out:match("^(%S+) (.+)$")
+            assert.equal(set, got_set, interp .. " " .. set .. ": " .. out)
+            hashes = hashes or rest
+            assert.equal(hashes, rest, interp .. " " .. set)
+          end
+        end
+      end
+    end
+    assert.is_truthy(hashes)
+  end)
+end)
