@@ -1,0 +1,289 @@
+/*
+ * continual.c -- learning task after task without forgetting: per-synapse importance and the anchor it
+ * weighs, context gates over the hidden units, and the context models that infer the context when the task
+ * does not name it.
+ *
+ * Importance (config importance = si | ewc, with base consolidation > 0). Between two boundaries each traced
+ * weight accumulates
+ *   si:  omega_i += (dtheta_i)^2 / alpha       the path integral of -g . dtheta of Synaptic Intelligence
+ *                                              (Zenke et al. 2017), with the three-factor update dtheta = alpha
+ *                                              (-g) read as a gradient step
+ *   ewc: omega_i += e_i^2, count += 1          the empirical Fisher information of the traced gradient
+ *                                              (Kirkpatrick et al. 2017)
+ * and at a boundary the task's contribution c_i = omega_i / ((theta_i - anchor_i)^2 + xi) (si) or
+ * omega_i / count (ewc) is normalised to mean 1 over the synapses and added: Omega <- gamma Omega + c (gamma 1
+ * for si, 0.9 for ewc: online EWC, Schwarz et al. 2018); the anchor becomes the current weights, omega 0.
+ * Every learn step then pulls each weight toward its anchor, theta <- theta - f (theta - anchor) with
+ * f = k Omega / (1 + k Omega), k the consolidation meta-parameter (5-HT raises it, NA lowers it): a proximal
+ * step of the quadratic penalty k/2 Omega (theta - anchor)^2, in [0, 1) whatever k Omega, so it cannot overshoot.
+ *
+ * Gates (config gating = p > 0): context slot s keeps unit i open when a hash of (seed, s, i) falls below p
+ * (Masse et al. 2018's fixed random masks); the gate is one more factor of the per-unit gain.
+ *
+ * Context models (config boundary > 0, until a context is announced): per context slot, a linear model of the
+ * reward from the observation for each action (normalised LMS, predictor_rate), trained only in its own
+ * context. When NA's phasic level tanh(phasic / scale.NA) rises above `boundary` (re-armed when it falls below half of it) a window of
+ * tau_phasic.NA steps opens in which no model learns and each one's squared error is summed; at its end the
+ * best model's context is selected if its error is at most half the larger of the current context's error and
+ * the error of predicting 0 (the window's summed r^2: a model knows little of the actions its context rarely
+ * took), else a new context is made (never while frozen; the best one is reused when all NM_MAX_CONTEXTS are taken). Selecting the
+ * current context is a false alarm and changes nothing.
+ */
+#include <math.h>
+#include <string.h>
+#include "nm_internal.h"
+
+#define SI_DAMPING 0.1f       /* xi of Zenke et al. 2017 */
+#define EWC_DECAY 0.9f        /* gamma of online EWC (Schwarz et al. 2018) */
+#define MATCH_RATIO 0.5f      /* a stored context matches when its error is at most this x that of 0 */
+
+static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
+static size_t model_len(const nm_agent *a) { return a->cfg.n_actions * (a->cfg.n_obs + 1); }
+
+void nm_cont_layout(nm_agent *a)
+{
+    const nm_agent_config *c = &a->cfg;
+    size_t off = a->block_len;
+    a->n_imp = (c->importance != NM_IMPORTANCE_SLOW && a->n_anchor) ? a->n_traced : 0;
+    a->n_models = c->boundary > 0.0f ? NM_MAX_CONTEXTS * model_len(a) : 0;
+    a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
+    /* persistent: [Omega | omega | count] [models | error sums | r^2 sum] */
+    a->off_imp = off; off += a->n_imp;
+    a->off_omega = off; off += a->n_imp;
+    a->off_count = off; off += a->n_imp ? 1 : 0;
+    a->off_models = off; off += a->n_models;
+    a->off_err = off; off += a->n_models ? NM_MAX_CONTEXTS + 1 : 0;
+    a->n_cont = off - a->off_imp;
+    a->off_gate = off; off += a->n_gate;
+    a->block_len = off;
+}
+
+/* uniform in [0, 1) from (seed, slot, unit): splitmix64's finaliser */
+static double gate_draw(uint64_t seed, int slot, size_t unit)
+{
+    uint64_t z = seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(slot + 1)) ^ (0xD1B54A32D192ED03ull * (uint64_t)(unit + 1));
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+void nm_cont_set_gate(nm_agent *a)
+{
+    float *g = a->block + a->off_gate;
+    size_t i;
+    for (i = 0; i < a->n_gate; i++)
+        g[i] = gate_draw(a->cfg.seed, a->ctx_cur, i) < (double)a->cfg.gating ? 1.0f : 0.0f;
+}
+
+void nm_cont_init(nm_agent *a)
+{
+    a->n_ctx = 1;
+    a->ctx_cur = a->ctx_learn = 0;
+    a->ctx_id[0] = 0;
+    a->ctx_armed = 1;
+    nm_cont_set_gate(a);
+}
+
+void nm_cont_gate(const nm_agent *a, float *gain)
+{
+    const float *g = a->block + a->off_gate;
+    size_t i;
+    for (i = 0; i < a->n_gate; i++) gain[i] *= g[i];
+}
+
+void nm_cont_pull(nm_agent *a)
+{
+    float *theta = a->block + a->off_params;
+    const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
+    float k = a->mod.params[NM_P_CONSOLIDATION];
+    size_t i;
+    if (!(k > 0.0f)) return;
+    for (i = 0; i < a->n_imp; i++) {
+        float ki = k * imp[i], f = ki / (1.0f + ki);
+        theta[i] = (1.0f - f) * theta[i] + f * anchor[i];   /* a convex combination of finite values */
+    }
+}
+
+/* A boundary: the task's importance added, the anchors set to the weights */
+static void consolidate(nm_agent *a)
+{
+    float *theta = a->block + a->off_params, *anchor = a->block + a->off_anchor;
+    float *imp = a->block + a->off_imp, *omega = a->block + a->off_omega, *count = a->block + a->off_count;
+    float gamma = a->cfg.importance == NM_IMPORTANCE_EWC ? EWC_DECAY : 1.0f;
+    double sum = 0.0;
+    size_t i, n = a->n_imp;
+    if (!n) return;
+    for (i = 0; i < n; i++) {
+        float c;
+        if (a->cfg.importance == NM_IMPORTANCE_SI) {
+            float d = theta[i] - anchor[i];
+            c = omega[i] / (d * d + SI_DAMPING);
+        } else {
+            c = *count > 0.0f ? omega[i] / *count : 0.0f;
+        }
+        omega[i] = isfinite(c) ? c : 0.0f;   /* omega now holds the contribution */
+        sum += omega[i];
+    }
+    for (i = 0; i < n; i++) {
+        float c = sum > 0.0 ? (float)(omega[i] * ((double)n / sum)) : 0.0f;
+        imp[i] = gamma * imp[i] + c;
+        if (!isfinite(imp[i])) imp[i] = 3.4028235e38f;
+        omega[i] = 0.0f;
+    }
+    *count = 0.0f;
+    memcpy(anchor, theta, n * sizeof *anchor);
+}
+
+void nm_cont_switch(nm_agent *a, int k)
+{
+    if (k == a->ctx_cur && (a->frozen || k == a->ctx_learn)) return;
+    if (!a->frozen && k != a->ctx_learn) {
+        consolidate(a);
+        a->ctx_learn = k;
+    }
+    if (k != a->ctx_cur) {
+        a->ctx_cur = k;
+        if (a->n_gate) { nm_cont_set_gate(a); nm_agent_refresh_effects(a); }
+    }
+}
+
+static int find_slot(const nm_agent *a, int id)
+{
+    int k;
+    for (k = 0; k < a->n_ctx; k++) if (a->ctx_id[k] == id) return k;
+    return -1;
+}
+
+/* a new slot with the smallest id >= 0 not in use; -1 when every slot is taken */
+static int new_inferred(nm_agent *a)
+{
+    int id = 0, k;
+    if (a->n_ctx >= NM_MAX_CONTEXTS) return -1;
+    while (find_slot(a, id) >= 0) id++;
+    k = a->n_ctx++;
+    a->ctx_id[k] = id;
+    if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+    return k;
+}
+
+nm_status nm_agent_set_context(nm_agent *a, int id)
+{
+    int k;
+    if (!a) return NM_ERR_ARG;
+    k = find_slot(a, id);
+    if (k < 0) {
+        if (a->n_ctx >= NM_MAX_CONTEXTS)
+            return nm_fail(a, NM_ERR_ARG, "context %d: the agent already knows %d contexts, the most it keeps", id,
+                           NM_MAX_CONTEXTS);
+        k = a->n_ctx++;
+        a->ctx_id[k] = id;
+        if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+    }
+    a->ctx_announced = 1;
+    a->ctx_window = 0;
+    nm_cont_switch(a, k);
+    a->msg[0] = '\0';
+    return NM_OK;
+}
+
+int nm_agent_context(const nm_agent *a) { return a ? a->ctx_id[a->ctx_cur] : 0; }
+
+nm_status nm_agent_freeze(nm_agent *a, int frozen)
+{
+    if (!a) return NM_ERR_ARG;
+    a->frozen = frozen != 0;
+    /* a trace gathered while frozen must not be applied after, nor one from before while frozen */
+    a->learner->reset(a);
+    return NM_OK;
+}
+
+int nm_agent_frozen(const nm_agent *a) { return a ? a->frozen : 0; }
+
+/* s + e^2, held finite (at FLT_MAX) so that a model that overflows is the worst match, not a non-finite state */
+static float bounded_sum(float s, float e)
+{
+    float t = s + e * e;
+    return isfinite(t) ? t : 3.4028235e38f;
+}
+
+/* The context models: each one's error for this step is summed in a window, the current one learns outside. */
+static void models_step(nm_agent *a, float reward)
+{
+    const float *x = a->block + a->off_obs;
+    size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action, i;
+    float *err = a->block + a->off_err;
+    int k;
+    if (a->ctx_window > 0) {
+        for (k = 0; k < a->n_ctx; k++) {
+            const float *w = a->block + a->off_models + (size_t)k * L + act * (n + 1);
+            err[k] = bounded_sum(err[k], reward - (nm_dot(n, w, x) + w[n]));
+        }
+        err[NM_MAX_CONTEXTS] = bounded_sum(err[NM_MAX_CONTEXTS], reward);
+        if (--a->ctx_window == 0) {
+            int best = 0;
+            for (k = 1; k < a->n_ctx; k++) if (err[k] < err[best]) best = k;
+            float worst = err[a->ctx_cur] > err[NM_MAX_CONTEXTS] ? err[a->ctx_cur] : err[NM_MAX_CONTEXTS];
+            if (!(err[best] <= MATCH_RATIO * worst) && !a->frozen) {   /* frozen: no new context */
+                int fresh = new_inferred(a);
+                if (fresh >= 0) best = fresh;
+            }
+            nm_cont_switch(a, best);
+        }
+    } else if (!a->frozen) {
+        float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * (n + 1);
+        float e = reward - (nm_dot(n, w, x) + w[n]);
+        float eta = a->cfg.predictor_rate / (nm_dot(n, x, x) + 1.0f);
+        int ok = isfinite(eta * e) && isfinite(w[n] + eta * e);
+        for (i = 0; i < n && ok; i++) ok = isfinite(w[i] + eta * e * x[i]);
+        if (ok) {   /* an update that would leave a weight non-finite is skipped, as learn refuses one */
+            for (i = 0; i < n; i++) w[i] += eta * e * x[i];
+            w[n] += eta * e;
+        }
+    }
+    if (!a->ctx_announced && a->ctx_window == 0) {
+        /* NA's phasic part on the level's scale: the tonic part, which lingers for tau_tonic steps, would keep
+         * the detector from re-arming */
+        float na = (a->cfg.modulators & NM_MOD_BIT(NM_NA)) ? nm_tanh(a->mod.phasic[NM_NA] / a->cfg.scale[NM_NA]) : 0.0f;
+        if (a->ctx_armed && na > a->cfg.boundary) {
+            a->ctx_armed = 0;
+            a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
+            if (a->ctx_window < 1) a->ctx_window = 1;
+            memset(err, 0, (NM_MAX_CONTEXTS + 1) * sizeof *err);
+        } else if (na < 0.5f * a->cfg.boundary) {
+            a->ctx_armed = 1;
+        }
+    }
+}
+
+void nm_cont_observe(nm_agent *a, float step, float reward)
+{
+    if (a->n_imp && !a->frozen) {
+        const float *e = a->block + a->off_trace;
+        float *omega = a->block + a->off_omega;
+        size_t i;
+        if (a->cfg.importance == NM_IMPORTANCE_SI) {
+            float alpha = a->mod.params[NM_P_LEARNING_RATE];
+            if (alpha > 0.0f)
+                for (i = 0; i < a->n_imp; i++) {
+                    float d = step * e[i], w = omega[i] + d * d / alpha;
+                    if (isfinite(w)) omega[i] = w;
+                }
+        } else {
+            for (i = 0; i < a->n_imp; i++) {
+                float w = omega[i] + e[i] * e[i];
+                if (isfinite(w)) omega[i] = w;
+            }
+            a->block[a->off_count] += 1.0f;
+        }
+    }
+    if (a->n_models) models_step(a, reward);
+}
+
+uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
+{
+    if (!a->n_cont && !a->frozen && a->n_ctx == 1) return h;
+    h = nm_fnv1a(h, a->block + a->off_imp, a->n_cont * sizeof(float));
+    h = nm_fnv1a(h, &a->ctx_cur, sizeof a->ctx_cur);
+    return nm_fnv1a(h, &a->frozen, sizeof a->frozen);
+}
