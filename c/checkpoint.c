@@ -30,7 +30,7 @@
  *         2 x actions + 1, and it does not tie the file to the cache's layout.
  *   CONT  continual learning (continual.c), written only when there is some (importance si/ewc with consolidation
  *         on, gating, task-free boundaries, a frozen agent or a second context): u32 frozen, announced, armed,
- *         window, n_ctx, current slot, learned slot, then NM_MAX_CONTEXTS i32 ids, then the persistent floats
+ *         window, n_ctx, current slot, learned slot, probe, tried (a bit per slot), then NM_MAX_CONTEXTS i32 ids, then the persistent floats
  *         (importances, path integral or Fisher sums and their count, the context models and their window
  *         errors: n_cont f32). A file without it (older ones) loads as a fresh agent's: one context, not frozen.
  *         The gate is not stored: it follows from the seed and the current slot.
@@ -68,7 +68,7 @@ static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x
 enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, N_SECTIONS };
 static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
                                           "CONT" };
-#define CONT_INTS 7
+#define CONT_INTS 9
 
 /* ---- the modulator state by name: a restructured nm_modstate needs only this table changed ---- */
 typedef struct mod_field { const char *name; float *v; size_t n; } mod_field;
@@ -175,6 +175,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         nm_put_u32(c, (uint32_t)a->frozen); nm_put_u32(c, (uint32_t)a->ctx_announced);
         nm_put_u32(c, (uint32_t)a->ctx_armed); nm_put_u32(c, (uint32_t)a->ctx_window);
         nm_put_u32(c, (uint32_t)a->n_ctx); nm_put_u32(c, (uint32_t)a->ctx_cur); nm_put_u32(c, (uint32_t)a->ctx_learn);
+        nm_put_u32(c, (uint32_t)a->ctx_probe); nm_put_u32(c, a->ctx_tried);
         for (k = 0; k < NM_MAX_CONTEXTS; k++) nm_put_u32(c, (uint32_t)(k < a->n_ctx ? a->ctx_id[k] : 0));
         nm_put_floats(c, b + a->off_imp, a->n_cont);
         break;
@@ -432,12 +433,13 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         OPEN(S_CONT);
         for (k = 0; k < CONT_INTS; k++) u[k] = nm_get_u32(&r);
         if (u[0] > 1 || u[1] > 1 || u[2] > 1 || u[3] > 1000000000u || u[4] < 1 || u[4] > NM_MAX_CONTEXTS ||
-            u[5] >= u[4] || u[6] >= u[4]) {
+            u[5] >= u[4] || u[6] >= u[4] || u[7] > 1000u) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section 'CONT': a context count, slot or flag out of range");
             goto fail;
         }
         a->frozen = (int)u[0]; a->ctx_announced = (int)u[1]; a->ctx_armed = (int)u[2]; a->ctx_window = (int)u[3];
         a->n_ctx = (int)u[4]; a->ctx_cur = (int)u[5]; a->ctx_learn = (int)u[6];
+        a->ctx_probe = (int)u[7]; a->ctx_tried = u[8];
         for (k = 0; k < NM_MAX_CONTEXTS; k++) a->ctx_id[k] = (int)(int32_t)nm_get_u32(&r);
         FLOATS("CONT", a->off_imp, a->n_cont);
         nm_cont_set_gate(a);   /* the gate follows from the slot (the gain in NEUR already carries it) */

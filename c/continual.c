@@ -21,13 +21,16 @@
  * (Masse et al. 2018's fixed random masks); the gate is one more factor of the per-unit gain.
  *
  * Context models (config boundary > 0, until a context is announced): per context slot, a linear model of the
- * reward from the observation for each action (normalised LMS, predictor_rate), trained only in its own
- * context. When NA's phasic level tanh(phasic / scale.NA) rises above `boundary` (re-armed when it falls below half of it) a window of
- * tau_phasic.NA steps opens in which no model learns and each one's squared error is summed; at its end the
- * best model's context is selected if its error is at most half the larger of the current context's error and
- * the error of predicting 0 (the window's summed r^2: a model knows little of the actions its context rarely
- * took), else a new context is made (never while frozen; the best one is reused when all NM_MAX_CONTEXTS are taken). Selecting the
- * current context is a false alarm and changes nothing.
+ * reward from the observation for each action (normalised LMS, step MODEL_RATE), trained only in its own
+ * context and only while NA's phasic level is below boundary / 2 (the context is stable), with a count of how often it learned from each input with each action. When NA's phasic level
+ * tanh(phasic / scale.NA) rises above `boundary` (re-armed when it falls below half of it) a window of
+ * tau_phasic.NA steps opens in which nothing learns (the evidence might go to the wrong context) and each
+ * model's error is summed: c e^2 + (1 - c) v, c in [0, 1] what the model knows of that input and action (its
+ * counts), v the reward's running variance, the error of knowing only the mean. A model knows little of the
+ * actions its context rarely took, and those are what an agent in the wrong context takes, so the best
+ * candidate is then tried: the agent switches to it for another window, where it takes the candidate's own
+ * actions, and keeps it if its mean error is at most MATCH_RATIO v (see window_end). Finding the current
+ * context fitting is a false alarm.
  */
 #include <math.h>
 #include <string.h>
@@ -35,10 +38,21 @@
 
 #define SI_DAMPING 0.1f       /* xi of Zenke et al. 2017 */
 #define EWC_DECAY 0.9f        /* gamma of online EWC (Schwarz et al. 2018) */
-#define MATCH_RATIO 0.5f      /* a stored context matches when its error is at most this x that of 0 */
+#define MATCH_RATIO 0.35f     /* a stored context matches when its error is at most this x the reward variance */
+#define CONF_COUNT 10.0f      /* a model knows an input with an action after this many steps of it */
+#define MAX_PROBES 3          /* candidate contexts tried after a detection before a new one is made */
+#define MODEL_RATE 0.5f       /* the context models' normalised LMS step: near tabular for one-hot inputs */
+
+/* s + v, held finite (at FLT_MAX) so that a model that overflows is the worst match, not a non-finite state */
+static float bounded_add(float s, float v)
+{
+    float t = s + v;
+    return isfinite(t) ? t : 3.4028235e38f;
+}
 
 static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
-static size_t model_len(const nm_agent *a) { return a->cfg.n_actions * (a->cfg.n_obs + 1); }
+/* per action: the weights and bias, then how often each input (and the bias) was learned from */
+static size_t model_len(const nm_agent *a) { return a->cfg.n_actions * 2 * (a->cfg.n_obs + 1); }
 
 void nm_cont_layout(nm_agent *a)
 {
@@ -47,12 +61,12 @@ void nm_cont_layout(nm_agent *a)
     a->n_imp = (c->importance != NM_IMPORTANCE_SLOW && a->n_anchor) ? a->n_traced : 0;
     a->n_models = c->boundary > 0.0f ? NM_MAX_CONTEXTS * model_len(a) : 0;
     a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
-    /* persistent: [Omega | omega | count] [models | error sums | r^2 sum] */
+    /* persistent: [Omega | omega | count] [models | error sums | step counts] */
     a->off_imp = off; off += a->n_imp;
     a->off_omega = off; off += a->n_imp;
     a->off_count = off; off += a->n_imp ? 1 : 0;
     a->off_models = off; off += a->n_models;
-    a->off_err = off; off += a->n_models ? NM_MAX_CONTEXTS + 1 : 0;
+    a->off_err = off; off += a->n_models ? 2 * NM_MAX_CONTEXTS : 0;
     a->n_cont = off - a->off_imp;
     a->off_gate = off; off += a->n_gate;
     a->block_len = off;
@@ -113,14 +127,14 @@ static void consolidate(nm_agent *a)
     float gamma = a->cfg.importance == NM_IMPORTANCE_EWC ? EWC_DECAY : 1.0f;
     double sum = 0.0;
     size_t i, n = a->n_imp;
-    if (!n) return;
+    if (!n || !(*count > 0.0f)) return;   /* nothing learned since the last boundary */
     for (i = 0; i < n; i++) {
         float c;
         if (a->cfg.importance == NM_IMPORTANCE_SI) {
             float d = theta[i] - anchor[i];
             c = omega[i] / (d * d + SI_DAMPING);
         } else {
-            c = *count > 0.0f ? omega[i] / *count : 0.0f;
+            c = omega[i] / *count;
         }
         omega[i] = isfinite(c) ? c : 0.0f;   /* omega now holds the contribution */
         sum += omega[i];
@@ -193,6 +207,7 @@ nm_status nm_agent_freeze(nm_agent *a, int frozen)
 {
     if (!a) return NM_ERR_ARG;
     a->frozen = frozen != 0;
+    a->ctx_armed = 1;   /* a new phase (an evaluation begins or ends): NA may already be high from the last one */
     /* a trace gathered while frozen must not be applied after, nor one from before while frozen */
     a->learner->reset(a);
     return NM_OK;
@@ -200,56 +215,103 @@ nm_status nm_agent_freeze(nm_agent *a, int frozen)
 
 int nm_agent_frozen(const nm_agent *a) { return a ? a->frozen : 0; }
 
-/* s + e^2, held finite (at FLT_MAX) so that a model that overflows is the worst match, not a non-finite state */
-static float bounded_sum(float s, float e)
+
+/* How much a context's model knows about this observation and action: the observation's inputs weighed by
+ * min(1, count / CONF_COUNT), the count of times the model learned from that input with that action. */
+static float confidence(size_t n, const float *x, const float *cnt)
 {
-    float t = s + e * e;
-    return isfinite(t) ? t : 3.4028235e38f;
+    float num = 0.0f, den = 0.0f;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float ax = fabsf(x[i]), c = cnt[i] / CONF_COUNT;
+        num += ax * (c < 1.0f ? c : 1.0f);
+        den += ax;
+    }
+    if (!(den > 0.0f)) { float c = cnt[n] / CONF_COUNT; return c < 1.0f ? c : 1.0f; }
+    return num / den;
 }
 
-/* The context models: each one's error for this step is summed in a window, the current one learns outside. */
+/* NA's phasic part on the level's scale */
+static float na_level(const nm_agent *a)
+{
+    return (a->cfg.modulators & NM_MOD_BIT(NM_NA)) ? nm_tanh(a->mod.phasic[NM_NA] / a->cfg.scale[NM_NA]) : 0.0f;
+}
+
+/* The end of a window. The detection's window (probe 0, in the old context) scores every model; later ones (in a
+ * candidate) judge the candidate, whose own actions its model knows. The current context is accepted when its
+ * mean error is at most MATCH_RATIO v; else the best untried candidate is tried for another window (at most
+ * MAX_PROBES), and when none is left or none fits, a new context is made (never while frozen). */
+static void window_end(nm_agent *a, float scale)
+{
+    const float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
+    float best_err = 0.0f;
+    int k, best = -1, cur = a->ctx_cur;
+    if (err[cur] / known[cur] <= MATCH_RATIO * scale) { a->ctx_probe = 0; return; }   /* it fits */
+    a->ctx_tried |= 1u << cur;
+    for (k = 0; k < a->n_ctx; k++) {
+        float m = err[k] / known[k];
+        if (a->ctx_tried & (1u << k)) continue;
+        if (best < 0 || m < best_err) { best = k; best_err = m; }
+    }
+    if (best >= 0 && a->ctx_probe < MAX_PROBES) {
+        nm_cont_switch(a, best);
+        a->ctx_probe++;
+        a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
+        if (a->ctx_window < 1) a->ctx_window = 1;
+        memset(a->block + a->off_err, 0, 2 * NM_MAX_CONTEXTS * sizeof(float));
+        return;
+    }
+    a->ctx_probe = 0;
+    if (!a->frozen) {
+        int fresh = new_inferred(a);
+        if (fresh >= 0) nm_cont_switch(a, fresh);
+    }
+}
+
+/* The context models: in a window each one's error is summed, weighed by what it knows; outside one the
+ * current context's model learns. */
 static void models_step(nm_agent *a, float reward)
 {
     const float *x = a->block + a->off_obs;
     size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action, i;
-    float *err = a->block + a->off_err;
+    float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
     int k;
     if (a->ctx_window > 0) {
+        /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
+        float scale = a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
         for (k = 0; k < a->n_ctx; k++) {
-            const float *w = a->block + a->off_models + (size_t)k * L + act * (n + 1);
-            err[k] = bounded_sum(err[k], reward - (nm_dot(n, w, x) + w[n]));
+            const float *w = a->block + a->off_models + (size_t)k * L + act * 2 * (n + 1);
+            float e = reward - (nm_dot(n, w, x) + w[n]), c = confidence(n, x, w + n + 1);
+            err[k] = bounded_add(err[k], c * (e * e) + (1.0f - c) * scale);
+            known[k] += 1.0f;
         }
-        err[NM_MAX_CONTEXTS] = bounded_sum(err[NM_MAX_CONTEXTS], reward);
-        if (--a->ctx_window == 0) {
-            int best = 0;
-            for (k = 1; k < a->n_ctx; k++) if (err[k] < err[best]) best = k;
-            float worst = err[a->ctx_cur] > err[NM_MAX_CONTEXTS] ? err[a->ctx_cur] : err[NM_MAX_CONTEXTS];
-            if (!(err[best] <= MATCH_RATIO * worst) && !a->frozen) {   /* frozen: no new context */
-                int fresh = new_inferred(a);
-                if (fresh >= 0) best = fresh;
-            }
-            nm_cont_switch(a, best);
-        }
-    } else if (!a->frozen) {
-        float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * (n + 1);
+        if (--a->ctx_window == 0) window_end(a, scale);
+    } else if (nm_plastic(a) && na_level(a) < 0.5f * a->cfg.boundary) {
+        /* only while NA is quiet: the first trials after a change, before NA has risen, must not teach the old
+         * context's model the new task */
+        float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * 2 * (n + 1), *cnt = w + n + 1;
         float e = reward - (nm_dot(n, w, x) + w[n]);
-        float eta = a->cfg.predictor_rate / (nm_dot(n, x, x) + 1.0f);
+        float eta = MODEL_RATE / (nm_dot(n, x, x) + 1.0f);
         int ok = isfinite(eta * e) && isfinite(w[n] + eta * e);
         for (i = 0; i < n && ok; i++) ok = isfinite(w[i] + eta * e * x[i]);
         if (ok) {   /* an update that would leave a weight non-finite is skipped, as learn refuses one */
             for (i = 0; i < n; i++) w[i] += eta * e * x[i];
             w[n] += eta * e;
         }
+        for (i = 0; i < n; i++) cnt[i] = bounded_add(cnt[i], fabsf(x[i]));
+        cnt[n] = bounded_add(cnt[n], 1.0f);
     }
     if (!a->ctx_announced && a->ctx_window == 0) {
         /* NA's phasic part on the level's scale: the tonic part, which lingers for tau_tonic steps, would keep
          * the detector from re-arming */
-        float na = (a->cfg.modulators & NM_MOD_BIT(NM_NA)) ? nm_tanh(a->mod.phasic[NM_NA] / a->cfg.scale[NM_NA]) : 0.0f;
+        float na = na_level(a);
         if (a->ctx_armed && na > a->cfg.boundary) {
             a->ctx_armed = 0;
             a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
             if (a->ctx_window < 1) a->ctx_window = 1;
-            memset(err, 0, (NM_MAX_CONTEXTS + 1) * sizeof *err);
+            a->ctx_probe = 0;
+            a->ctx_tried = 0;
+            memset(err, 0, 2 * NM_MAX_CONTEXTS * sizeof *err);
         } else if (na < 0.5f * a->cfg.boundary) {
             a->ctx_armed = 1;
         }
@@ -258,7 +320,7 @@ static void models_step(nm_agent *a, float reward)
 
 void nm_cont_observe(nm_agent *a, float step, float reward)
 {
-    if (a->n_imp && !a->frozen) {
+    if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
         float *omega = a->block + a->off_omega;
         size_t i;
@@ -274,8 +336,8 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
                 float w = omega[i] + e[i] * e[i];
                 if (isfinite(w)) omega[i] = w;
             }
-            a->block[a->off_count] += 1.0f;
         }
+        a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
     }
     if (a->n_models) models_step(a, reward);
 }

@@ -222,8 +222,9 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         memcpy(backup + a->n_params, a->block + a->off_anchor, a->n_anchor * sizeof *params);
     }
 
-    /* frozen (nm_agent_freeze): no synaptic change, the outcome predictor's included; the modulators still step */
-    if (!a->frozen) {
+    /* frozen (nm_agent_freeze) or finding the context (continual.c): no synaptic change, the outcome predictor's
+     * included; the modulators still step */
+    if (nm_plastic(a)) {
         nm_axpy(a->kern, a->n_traced, step, trace, params);
         if (a->n_imp) nm_cont_pull(a);
         else if (a->n_anchor) consolidate(a);
@@ -241,7 +242,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         }
     }
     nm_agent_modulate_commit(a, &mod_next, &fx, &reset);
-    if (!a->frozen) policy_reset(a);
+    if (nm_plastic(a)) policy_reset(a);
     nm_cont_observe(a, step, reward);
     if (terminal || reset) {
         memset(trace, 0, a->n_traced * sizeof *trace);

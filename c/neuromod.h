@@ -250,7 +250,7 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "'slow', 'si' or 'ewc'", NM_LIST("slow", "si", "ewc"), NM_IMPORTANCE_SLOW, NM_IMPORTANCE_SLOW, \
       "what consolidation anchors to: a slow copy of the weights, or the weights at the last boundary, per-synapse importance from SI or online EWC") \
     X(float, gating, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "gating", 0, 0, 1, \
-      "a number in [0, 1] (0: off; true in Lua is 0.5)", NM_NONE, 0.0f, 0.0f, \
+      "a number in [0, 1] (0: off; true in Lua is 0.2)", NM_NONE, 0.0f, 0.0f, \
       "context gating: the fraction of hidden units each context's fixed random gate keeps open") \
     X(float, boundary, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "boundary", 0, 0, 1, \
       "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
@@ -471,7 +471,8 @@ uint64_t nm_agent_state_hash(const nm_agent *agent);
  * ------------------------------------------------------------------------------------------------------ */
 /* Frozen (frozen != 0): no synaptic change at all (weights, the outcome predictor, importances, anchors, the
  * context models) while act and learn still run, the modulators still step and contexts are still inferred
- * and switched. Either change clears the eligibility traces. */
+ * and switched. Every call clears the eligibility traces and re-arms the task-free boundary detector (a new
+ * phase begins: NA may still be high from the last one). */
 nm_status nm_agent_freeze(nm_agent *agent, int frozen);
 int nm_agent_frozen(const nm_agent *agent);
 /* Announces the context (any int id): the task says which one it is now. Switching away from the context the

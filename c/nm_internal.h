@@ -190,6 +190,8 @@ struct nm_agent {
     int ctx_announced;             /* the task has named a context: task-free boundaries off */
     int ctx_armed;                 /* NA fell back below boundary / 2 since the last detection */
     int ctx_window;                /* steps left in the window that compares the context models (0: none) */
+    int ctx_probe;                 /* candidates tried since the detection (0: the detection's own window) */
+    uint32_t ctx_tried;            /* the slots rejected since the detection, one bit each */
 
     char msg[NM_MSG_LEN];
 };
@@ -379,6 +381,9 @@ nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_m
 void nm_agent_modulate_commit(nm_agent *a, const nm_modstate *next, const nm_mod_effects *fx, int *reset);
 
 /* continual.c: importance, anchors, gates and context models */
+/* Whether a learn step may change synapses: not frozen, and not in a window that is finding the context (its
+ * evidence would go to a context that may be the wrong one) */
+static inline int nm_plastic(const nm_agent *a) { return !a->frozen && a->ctx_window == 0; }
 void nm_cont_layout(nm_agent *a);              /* after the learner's layout: extends block_len */
 void nm_cont_init(nm_agent *a);                /* after its init: the first context and its gate */
 /* The importance-weighted pull of each traced weight toward its anchor (importance si or ewc), in place */

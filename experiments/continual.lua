@@ -3,7 +3,8 @@
 -- sequence and then revisited.
 --
 --   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--eval 100]
---                                    [--order 1] [--consolidation 0.1] [--out build/continual]
+--                                    [--order 1] [--consolidation 0.01] [--gating 0.2] [--importance si]
+--                                    [--hidden 64] [--out build/continual]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
 -- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
@@ -25,15 +26,16 @@ local metrics = require "neuromod.metrics"
 local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
-  block = 300, eval = 100, order = 1, consolidation = 0.1, out = "build/continual", hidden = 64 })
+  block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.2, importance = "si", out = "build/continual",
+  hidden = 64 })
 
-local C = o.consolidation
+local C, G, I = o.consolidation, o.gating, o.importance
 local CONDITIONS = {
   { name = "fine-tuning", opts = {}, announce = false },
-  { name = "consolidation", opts = { importance = "si", consolidation = C }, announce = true },
-  { name = "gating", opts = { gating = true }, announce = true },
-  { name = "full, boundaries", opts = { importance = "si", consolidation = C, gating = true }, announce = true },
-  { name = "full, task-free", opts = { importance = "si", consolidation = C, gating = true, boundary = 0.5 },
+  { name = "consolidation", opts = { importance = I, consolidation = C }, announce = true },
+  { name = "gating", opts = { gating = G }, announce = true },
+  { name = "full, boundaries", opts = { importance = I, consolidation = C, gating = G }, announce = true },
+  { name = "full, task-free", opts = { importance = I, consolidation = C, gating = G, boundary = 0.5 },
     announce = false },
 }
 
@@ -45,6 +47,7 @@ end
 
 local function evaluate(agent, tasks, t, rng, announce)
   if announce then agent:context(t) end
+  agent:freeze(true)   -- each task's evaluation is a new frozen phase (this re-arms the task-free detector)
   local k, n = 0, 0
   for i = 1, o.eval do
     local ok = tasks.trial(tasks[t], rng, agent)
@@ -124,9 +127,9 @@ end
 
 os.execute("mkdir -p " .. o.out)
 local tasks = curriculum{ seed = o.order, tasks = o.tasks }
-local cols = { "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
+local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
                "re-selected" }
-local results = {}
+local results, fresh_acc = {}, {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
 for seed = o.first_seed, o.first_seed + o.seeds - 1 do
   local b, fauc, fttc = fresh(seed, tasks)
@@ -137,6 +140,9 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     for j = 1, #tasks do ratios[j] = r.ttc[j] / fttc[j] end
     local row = results[cond.name]
     local add = function(k, v) row[k][#row[k] + 1] = v end
+    local d = 0
+    for j = 1, #tasks do d = d + r.R[j][j] end
+    add("learned (diag R)", d / #tasks)
     add("ACC", metrics.cl_acc(r.R))
     add("BWT", metrics.cl_bwt(r.R))
     add("FWT", metrics.cl_fwt(r.R, b))
@@ -148,10 +154,12 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     add("re-selected", r.reselect)
   end
   io.stderr:write(("seed %d done\n"):format(seed))
+  fresh_acc[#fresh_acc + 1] = stats.mean(fauc)
 end
 
-print(("continual: %d tasks (order %d), %d trials a block, %d evaluation trials, seeds %d-%d, consolidation %g, hidden %d")
-  :format(o.tasks, o.order, o.block, o.eval, o.first_seed, o.first_seed + o.seeds - 1, C, o.hidden))
+print(("continual: %d tasks (order %d), %d trials a block, %d evaluation trials, seeds %d-%d, importance %s, consolidation %g, gating %g, hidden %d")
+  :format(o.tasks, o.order, o.block, o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden))
+print(("fresh agent, mean accuracy over a block of training: %.3f"):format(stats.mean(fresh_acc)))
 print("mean [95% CI] over seeds; BWT, FWT and forgetting over T - 1 tasks, ACC over T")
 for _, c in ipairs(cols) do
   local line = { ("%-20s"):format(c) }

@@ -54,7 +54,7 @@ describe("continual learning", function()
   end)
 
   it("with gating each context has its own gate over the hidden units", function()
-    local a = new{ gating = true }
+    local a = new{ gating = 0.5 }
     local g0 = a:gain(1)
     a:context(1)
     local g1 = a:gain(1)
@@ -84,7 +84,7 @@ describe("continual learning", function()
   end)
 
   it("task-free: NA detects the change and a return re-selects the old context", function()
-    local a, rng = new{ gating = true, boundary = 0.3 }, nm.rng(4)
+    local a, rng = new{ gating = 0.5, boundary = 0.3 }, nm.rng(4)
     local seen = {}
     for blk = 1, 6 do
       local map = blk % 2 == 1 and A or B

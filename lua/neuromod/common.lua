@@ -105,7 +105,7 @@ local function context_code(s)
   for i = 1, #s do h = (h * 131 + s:byte(i)) % 2147483629 end   -- exact in doubles under both interpreters
   return -h - 1
 end
-local GATING_ON = 0.5   -- gating = true: each context's gate keeps half of the hidden units open
+local GATING_ON = 0.2   -- gating = true: each context's gate keeps a fifth of the hidden units open (Masse et al. 2018)
 
 local function normalize(backend, S, opts)
   if type(opts) ~= "table" then fail("expected a table of options, got " .. type(opts)) end
@@ -214,7 +214,7 @@ local function normalize(backend, S, opts)
         end
         set(f.name, 0, bits)
       elseif option == "gating" and type(v) == "boolean" then
-        set(f.name, 0, v and GATING_ON or 0)   -- true: half of the hidden units open per context
+        set(f.name, 0, v and GATING_ON or 0)
       elseif f.rows == 1 and f.cols == 1 then
         set(f.name, 0, check_number(option, v))
       elseif f.cols == 1 then
