@@ -3,7 +3,7 @@
 -- sequence and then revisited.
 --
 --   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--eval 100]
---                                    [--order 1] [--consolidation 0.01] [--gating 0.2] [--importance si]
+--                                    [--order 1] [--consolidation 0.01] [--gating 0.1] [--importance si]
 --                                    [--hidden 64] [--out build/continual]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
@@ -13,7 +13,8 @@
 -- each block of the first pass every task is evaluated frozen for --eval trials (the last half scored: a
 -- task-free agent needs a few trials to infer the context; announced conditions are told the task's context),
 -- giving the accuracy matrix R (written to <out>/R_<condition>_seed<s>.csv). A fresh agent trained on each
--- task alone gives the FWT baseline (its accuracy before training) and trials to criterion (rolling 20 at 0.8).
+-- task alone, with the condition's options, gives the FWT baseline (its accuracy before training), Continual
+-- World's reference AUC and trials to criterion (rolling 20 at 0.8; a block without it counts as the block).
 -- Prints, per condition, ACC, BWT and FWT (GEM; T - 1 denominators), Avalanche and max forgetting, the ratio of
 -- trials to criterion against the fresh agent (median over tasks, mean over seeds), ACC after the revisits,
 -- and for the task-free agent the share of revisits that re-select the first visit's context; 95% t intervals.
@@ -26,7 +27,7 @@ local metrics = require "neuromod.metrics"
 local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
-  block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.2, importance = "si", out = "build/continual",
+  block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
   hidden = 64 })
 
 local C, G, I = o.consolidation, o.gating, o.importance
@@ -91,14 +92,16 @@ local function run(cond, seed, tasks)
   end
   agent:freeze(true)
   for j = 1, T do final[j] = evaluate(agent, tasks, j, rng, cond.announce) end
-  return { R = R, auc = auc, ttc = ttcs, reselect = reselect / revisits, final = stats.mean(final) }
+  -- re-selection means something only when the agent infers the context
+  return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
+           final = stats.mean(final) }
 end
 
 -- a fresh agent per task: its accuracy before training (b) and its learning curve
-local function fresh(seed, tasks)
+local function fresh(seed, tasks, cond)
   local b, auc, ttcs = {}, {}, {}
   for j = 1, #tasks do
-    local opts = new_agent(CONDITIONS[1], seed)
+    local opts = new_agent(cond, seed)
     opts.obs = tasks.cues
     local agent = nm.agent(opts)
     local rng = nm.rng(2000 + seed * 100 + j)
@@ -128,12 +131,12 @@ end
 os.execute("mkdir -p " .. o.out)
 local tasks = curriculum{ seed = o.order, tasks = o.tasks }
 local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
-               "re-selected" }
-local results, fresh_acc = {}, {}
+               "re-selected", "fresh block accuracy" }
+local results = {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
 for seed = o.first_seed, o.first_seed + o.seeds - 1 do
-  local b, fauc, fttc = fresh(seed, tasks)
   for _, cond in ipairs(CONDITIONS) do
+    local b, fauc, fttc = fresh(seed, tasks, cond)
     local r = run(cond, seed, tasks)
     write_R(("%s/R_%s_seed%d.csv"):format(o.out, cond.name:gsub("[^%w]+", "_"), seed), r.R)
     local ratios = {}
@@ -151,21 +154,24 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     add("FT (CW)", (metrics.cl_forward_transfer(r.auc, fauc)) or 0)
     add("ttc ratio", stats.median(ratios))
     add("ACC after revisits", r.final)
+    add("fresh block accuracy", stats.mean(fauc))
     add("re-selected", r.reselect)
   end
   io.stderr:write(("seed %d done\n"):format(seed))
-  fresh_acc[#fresh_acc + 1] = stats.mean(fauc)
 end
 
 print(("continual: %d tasks (order %d), %d trials a block, %d evaluation trials, seeds %d-%d, importance %s, consolidation %g, gating %g, hidden %d")
   :format(o.tasks, o.order, o.block, o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden))
-print(("fresh agent, mean accuracy over a block of training: %.3f"):format(stats.mean(fresh_acc)))
 print("mean [95% CI] over seeds; BWT, FWT and forgetting over T - 1 tasks, ACC over T")
 for _, c in ipairs(cols) do
   local line = { ("%-20s"):format(c) }
   for _, cond in ipairs(CONDITIONS) do
-    local m, lo, hi = stats.ci(results[cond.name][c])
-    line[#line + 1] = lo and ("%6.3f [%6.3f, %6.3f]"):format(m, lo, hi) or ("%6.3f"):format(m)
+    local x = results[cond.name][c]
+    if #x == 0 then line[#line + 1] = ("%-24s"):format("   -")
+    else
+      local m, lo, hi = stats.ci(x)
+      line[#line + 1] = lo and ("%6.3f [%6.3f, %6.3f]"):format(m, lo, hi) or ("%6.3f"):format(m)
+    end
   end
   print(table.concat(line, " | "))
 end
