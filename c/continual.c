@@ -29,8 +29,8 @@
  * counts), v the reward's running variance, the error of knowing only the mean. A model knows little of the
  * actions its context rarely took, and those are what an agent in the wrong context takes, so the best
  * candidate is then tried: the agent switches to it for another window, where it takes the candidate's own
- * actions, and keeps it if its mean error is at most MATCH_RATIO v (see window_end). Finding the current
- * context fitting is a false alarm.
+ * actions, and keeps it if its error where its model knows the outcome is at most MATCH_RATIO v (see
+ * window_end). Finding the current context fitting in the detection's window is a false alarm.
  */
 #include <math.h>
 #include <string.h>
@@ -61,12 +61,12 @@ void nm_cont_layout(nm_agent *a)
     a->n_imp = (c->importance != NM_IMPORTANCE_SLOW && a->n_anchor) ? a->n_traced : 0;
     a->n_models = c->boundary > 0.0f ? NM_MAX_CONTEXTS * model_len(a) : 0;
     a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
-    /* persistent: [Omega | omega | count] [models | error sums | step counts] */
+    /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums] */
     a->off_imp = off; off += a->n_imp;
     a->off_omega = off; off += a->n_imp;
     a->off_count = off; off += a->n_imp ? 1 : 0;
     a->off_models = off; off += a->n_models;
-    a->off_err = off; off += a->n_models ? 2 * NM_MAX_CONTEXTS : 0;
+    a->off_err = off; off += a->n_models ? 4 * NM_MAX_CONTEXTS : 0;
     a->n_cont = off - a->off_imp;
     a->off_gate = off; off += a->n_gate;
     a->block_len = off;
@@ -239,14 +239,22 @@ static float na_level(const nm_agent *a)
 
 /* The end of a window. The detection's window (probe 0, in the old context) scores every model; later ones (in a
  * candidate) judge the candidate, whose own actions its model knows. The current context is accepted when its
- * mean error is at most MATCH_RATIO v; else the best untried candidate is tried for another window (at most
+ * error is at most MATCH_RATIO v (see below); else the best untried candidate is tried for another window (at most
  * MAX_PROBES), and when none is left or none fits, a new context is made (never while frozen). */
 static void window_end(nm_agent *a, float scale)
 {
     const float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
+    const float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
     float best_err = 0.0f;
     int k, best = -1, cur = a->ctx_cur;
-    if (err[cur] / known[cur] <= MATCH_RATIO * scale) { a->ctx_probe = 0; return; }   /* it fits */
+    /* it fits: in the detection's window by the blended error; a candidate on trial by its error where its model
+     * knows the outcome, provided it knew at least half of the window (its own actions are what it knows; the
+     * rest it took less often, the more so as its network was partly overwritten since) */
+    if (a->ctx_probe == 0 ? err[cur] / known[cur] <= MATCH_RATIO * scale
+                          : conf[cur] >= 0.5f * known[cur] && kerr[cur] / conf[cur] <= MATCH_RATIO * scale) {
+        a->ctx_probe = 0;
+        return;
+    }
     a->ctx_tried |= 1u << cur;
     for (k = 0; k < a->n_ctx; k++) {
         float m = err[k] / known[k];
@@ -258,7 +266,7 @@ static void window_end(nm_agent *a, float scale)
         a->ctx_probe++;
         a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
         if (a->ctx_window < 1) a->ctx_window = 1;
-        memset(a->block + a->off_err, 0, 2 * NM_MAX_CONTEXTS * sizeof(float));
+        memset(a->block + a->off_err, 0, 4 * NM_MAX_CONTEXTS * sizeof(float));
         return;
     }
     a->ctx_probe = 0;
@@ -275,6 +283,7 @@ static void models_step(nm_agent *a, float reward)
     const float *x = a->block + a->off_obs;
     size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action, i;
     float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
+    float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
     int k;
     if (a->ctx_window > 0) {
         /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
@@ -284,6 +293,8 @@ static void models_step(nm_agent *a, float reward)
             float e = reward - (nm_dot(n, w, x) + w[n]), c = confidence(n, x, w + n + 1);
             err[k] = bounded_add(err[k], c * (e * e) + (1.0f - c) * scale);
             known[k] += 1.0f;
+            kerr[k] = bounded_add(kerr[k], c * (e * e));
+            conf[k] += c;
         }
         if (--a->ctx_window == 0) window_end(a, scale);
     } else if (nm_plastic(a) && na_level(a) < 0.5f * a->cfg.boundary) {
@@ -311,7 +322,7 @@ static void models_step(nm_agent *a, float reward)
             if (a->ctx_window < 1) a->ctx_window = 1;
             a->ctx_probe = 0;
             a->ctx_tried = 0;
-            memset(err, 0, 2 * NM_MAX_CONTEXTS * sizeof *err);
+            memset(err, 0, 4 * NM_MAX_CONTEXTS * sizeof *err);
         } else if (na < 0.5f * a->cfg.boundary) {
             a->ctx_armed = 1;
         }
