@@ -35,7 +35,7 @@ VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VE
 SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
-            c/modulators.c c/learner_rate.c c/agent.c \
+            c/modulators.c c/learner_rate.c c/agent.c c/continual.c \
             c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so

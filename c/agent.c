@@ -72,6 +72,7 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
         return NM_ERR_ARG;
     }
     a->learner->layout(a);
+    nm_cont_layout(a);
     a->block = calloc(a->block_len, sizeof *a->block);
     if (!a->block) {
         nm_write_msg(msg, msglen, "cannot allocate %lu floats for the agent", (unsigned long)a->block_len);
@@ -80,6 +81,7 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
     }
     nm_rng_seed(&a->rng, cfg->seed);
     a->learner->init(a);
+    nm_cont_init(a);
     nm_mod_consts_init(&a->cfg, &a->modc);
     nm_mod_init(&a->cfg, &a->mod);
     {
@@ -174,8 +176,18 @@ void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx)
         nm_mod_compose_gain(L->out, a->mod.params[NM_P_GAIN], fx->focused[l], fx->focus + L->gain,
                             fx->focus_sum[l], gain + L->gain);
     }
+    if (a->n_gate) nm_cont_gate(a, gain);   /* the context's gate: one more factor of each unit's gain */
     nm_mod_compose_attention(a->cfg.n_obs, a->mod.params[NM_P_ATTENTION], fx->has_set, fx->set,
                              a->block + a->off_attn);
+}
+
+void nm_agent_refresh_effects(nm_agent *a)
+{
+    nm_mod_effects fx;
+    fx.focus = a->block + a->off_gain;
+    fx.set = a->block + a->off_attn;
+    nm_mod_effects_of(&a->cfg, &a->mod, a->block + a->off_sal, a->block + a->off_act, &fx);
+    nm_agent_apply_effects(a, &fx);
 }
 
 /* The modnext scratch: the step's salience (n_obs), activity (hidden units), focus (hidden units), set (n_obs). */
@@ -353,6 +365,7 @@ uint64_t nm_agent_state_hash(const nm_agent *a)
     uint64_t h = 0xCBF29CE484222325ull;
     if (!a) return 0;
     h = a->learner->hash(a, h);
+    h = nm_cont_hash(a, h);
     h = nm_fnv1a(h, &a->mod, sizeof a->mod);
     h = nm_fnv1a(h, a->rng.s, sizeof a->rng.s);
     h = nm_fnv1a(h, &a->steps, sizeof a->steps);

@@ -28,6 +28,12 @@
  *         which changes between act and learn, and it is deterministic, so the cache is bit-identical (the C
  *         tests compare it); the observation is n_obs floats where the pass is inputs + 2 x hidden units +
  *         2 x actions + 1, and it does not tie the file to the cache's layout.
+ *   CONT  continual learning (continual.c), written only when there is some (importance si/ewc with consolidation
+ *         on, gating, task-free boundaries, a frozen agent or a second context): u32 frozen, announced, armed,
+ *         window, n_ctx, current slot, learned slot, probe, tried (a bit per slot), then NM_MAX_CONTEXTS i32 ids, then the persistent floats
+ *         (importances, path integral or Fisher sums and their count, the context models and their window
+ *         errors: n_cont f32). A file without it (older ones) loads as a fresh agent's: one context, not frozen.
+ *         The gate is not stored: it follows from the seed and the current slot.
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.
@@ -59,8 +65,10 @@
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, N_SECTIONS };
-static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND" };
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, N_SECTIONS };
+static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
+                                          "CONT" };
+#define CONT_INTS 9
 
 /* ---- the modulator state by name: a restructured nm_modstate needs only this table changed ---- */
 typedef struct mod_field { const char *name; float *v; size_t n; } mod_field;
@@ -102,12 +110,18 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_MODS: return mods_bytes();
     case S_RNG: return 4 * 8;
     case S_STEP: return 8;
+    case S_CONT: return 4 * (CONT_INTS + NM_MAX_CONTEXTS + a->n_cont);
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
 
-/* ANCH is written and required only with consolidation on */
-static int section_present(const nm_agent *a, int s) { return s != S_ANCH || a->n_anchor > 0; }
+/* ANCH is written and required only with consolidation on; CONT only when there is continual state */
+static int cont_present(const nm_agent *a) { return a->n_cont > 0 || a->n_gate > 0 || a->frozen || a->n_ctx > 1; }
+static int section_present(const nm_agent *a, int s)
+{
+    if (s == S_CONT) return cont_present(a);
+    return s != S_ANCH || a->n_anchor > 0;
+}
 
 size_t nm_agent_checkpoint_size(const nm_agent *a)
 {
@@ -156,6 +170,16 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
     }
     case S_RNG: { int i; for (i = 0; i < 4; i++) nm_put_u64(c, a->rng.s[i]); break; }
     case S_STEP: nm_put_u64(c, a->steps); break;
+    case S_CONT: {
+        int k;
+        nm_put_u32(c, (uint32_t)a->frozen); nm_put_u32(c, (uint32_t)a->ctx_announced);
+        nm_put_u32(c, (uint32_t)a->ctx_armed); nm_put_u32(c, (uint32_t)a->ctx_window);
+        nm_put_u32(c, (uint32_t)a->n_ctx); nm_put_u32(c, (uint32_t)a->ctx_cur); nm_put_u32(c, (uint32_t)a->ctx_learn);
+        nm_put_u32(c, (uint32_t)a->ctx_probe); nm_put_u32(c, a->ctx_tried);
+        for (k = 0; k < NM_MAX_CONTEXTS; k++) nm_put_u32(c, (uint32_t)(k < a->n_ctx ? a->ctx_id[k] : 0));
+        nm_put_floats(c, b + a->off_imp, a->n_cont);
+        break;
+    }
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -328,6 +352,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
     memset(&probe, 0, sizeof probe);
     probe.cfg = cfg;
     nm_net_layout(&probe);
+    nm_cont_layout(&probe);
     while (c.p != c.end) {
         if (!next_section(&c, &tag, &next, msg, msglen)) return NM_ERR_FORMAT;
         printable(tag, 4, name, sizeof name);
@@ -341,7 +366,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' appears twice", name);
             return NM_ERR_FORMAT;
         }
-        if (!section_present(&probe, s)) {
+        if (s != S_CONT && !section_present(&probe, s)) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config has base "
                          "consolidation 0", name);
             return NM_ERR_FORMAT;
@@ -355,7 +380,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         have[s] = 1;
     }
     for (s = 0; s < N_SECTIONS; s++)
-        if (section_present(&probe, s) && !have[s]) {
+        if (s != S_CONT && section_present(&probe, s) && !have[s]) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is missing", tags[s]);
             return NM_ERR_FORMAT;
         }
@@ -401,6 +426,23 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
         a->pending = 1;
         a->pending_action = (int)action;
+    }
+    if (have[S_CONT]) {
+        uint32_t u[CONT_INTS];
+        int k;
+        OPEN(S_CONT);
+        for (k = 0; k < CONT_INTS; k++) u[k] = nm_get_u32(&r);
+        if (u[0] > 1 || u[1] > 1 || u[2] > 1 || u[3] > 1000000000u || u[4] < 1 || u[4] > NM_MAX_CONTEXTS ||
+            u[5] >= u[4] || u[6] >= u[4] || u[7] > 1000u) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section 'CONT': a context count, slot or flag out of range");
+            goto fail;
+        }
+        a->frozen = (int)u[0]; a->ctx_announced = (int)u[1]; a->ctx_armed = (int)u[2]; a->ctx_window = (int)u[3];
+        a->n_ctx = (int)u[4]; a->ctx_cur = (int)u[5]; a->ctx_learn = (int)u[6];
+        a->ctx_probe = (int)u[7]; a->ctx_tried = u[8];
+        for (k = 0; k < NM_MAX_CONTEXTS; k++) a->ctx_id[k] = (int)(int32_t)nm_get_u32(&r);
+        FLOATS("CONT", a->off_imp, a->n_cont);
+        nm_cont_set_gate(a);   /* the gate follows from the slot (the gain in NEUR already carries it) */
     }
     a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
 #undef FLOATS

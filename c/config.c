@@ -69,7 +69,7 @@ static const field_def fields[] = { NM_CONFIG_FIELDS(X_FIELD) };
 /* The accessors read every element as its kind's C type; enums are stored as int. */
 typedef char enum_is_int[sizeof(nm_activation) == sizeof(int) && sizeof(nm_na_input) == sizeof(int) &&
                          sizeof(nm_layer_kind) == sizeof(int) && sizeof(nm_model) == sizeof(int) &&
-                         sizeof(nm_5ht_input) == sizeof(int) ? 1 : -1];
+                         sizeof(nm_5ht_input) == sizeof(int) && sizeof(nm_importance) == sizeof(int) ? 1 : -1];
 
 size_t nm_config_field_count(void) { return N_FIELDS; }
 

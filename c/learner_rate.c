@@ -131,7 +131,8 @@ static int update_finite(nm_agent *a, float step, double reach)
     float kappa = a->mod.params[NM_P_CONSOLIDATION], follow = 1.0f / a->cfg.tau_tonic[NM_5HT];
     size_t i, n = a->n_anchor;
     int ok = 1;
-    if (!n) return reach * (1.0 + 1e-3) <= 1e30 || a->kern->axpy_finite(a->n_traced, step, trace, theta);
+    /* the importance-weighted pull (continual.c) is a convex combination: finite when the update is */
+    if (!n || a->n_imp) return reach * (1.0 + 1e-3) <= 1e30 || a->kern->axpy_finite(a->n_traced, step, trace, theta);
     if (kappa > 0.5f) kappa = 0.5f;
     for (i = 0; i < n; i++) {
         float t = theta[i] + step * trace[i], d = t - anchor[i];
@@ -258,11 +259,16 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         memcpy(backup + a->n_params, a->block + a->off_anchor, a->n_anchor * sizeof *params);
     }
 
-    nm_axpy(a->kern, a->n_traced, step, trace, params);
-    if (a->cfg.policy_entropy > 0.0f)
-        entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE]);
-    if (a->n_anchor) consolidate(a);
-    nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
+    /* frozen (nm_agent_freeze) or finding the context (continual.c): no synaptic change, the outcome predictor's
+     * included; the modulators still step */
+    if (nm_plastic(a)) {
+        nm_axpy(a->kern, a->n_traced, step, trace, params);
+        if (a->cfg.policy_entropy > 0.0f)
+            entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE]);
+        if (a->n_imp) nm_cont_pull(a);
+        else if (a->n_anchor) consolidate(a);
+        nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
+    }
 
     if (salience) {
         float *dh = a->block + a->off_scratch;
@@ -275,7 +281,8 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         }
     }
     nm_agent_modulate_commit(a, &mod_next, &fx, &reset);
-    policy_reset(a);
+    if (nm_plastic(a)) policy_reset(a);
+    nm_cont_observe(a, step, reward);
     if (terminal || reset) {
         memset(trace, 0, a->n_traced * sizeof *trace);
         a->trace_bound = 0.0;

@@ -120,6 +120,13 @@ typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_inp
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
 typedef enum nm_5ht_input { NM_5HT_PUNISHMENT = 0, NM_5HT_RELATIVE = 1 } nm_5ht_input;
+/* What consolidation anchors each weight to (config.importance). SLOW: a slow copy of the weights that follows
+ * them (Benna & Fusi 2016). SI, EWC: the weights at the last context boundary, each pulled in proportion to its
+ * importance: Synaptic Intelligence's path integral (Zenke et al. 2017) or online EWC's Fisher information
+ * (Kirkpatrick et al. 2017; Schwarz et al. 2018), accumulated at every boundary (c/continual.c). */
+typedef enum nm_importance { NM_IMPORTANCE_SLOW = 0, NM_IMPORTANCE_SI = 1, NM_IMPORTANCE_EWC = 2 } nm_importance;
+/* Most contexts an agent keeps (given with nm_agent_set_context or inferred). */
+#define NM_MAX_CONTEXTS 32
 /* config.withhold_action when no action gets the withhold bias. */
 #define NM_ACTION_NONE (-1)
 
@@ -244,7 +251,16 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "weight of the actor's entropy bonus: each learn step ascends policy_entropy x H(pi(s)) at the learning rate") \
     X(float, outcome_bias, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "outcome_bias", 0, 0, 100, \
       "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "NA's outcome bias: outcome_bias x level_NA x q_a(s), the outcome predictor's value of each action, joins the logits")
+      "NA's outcome bias: outcome_bias x level_NA x q_a(s), the outcome predictor's value of each action, joins the logits") \
+    X(nm_importance, importance, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "importance", 0, 0, 2, \
+      "'slow', 'si' or 'ewc'", NM_LIST("slow", "si", "ewc"), NM_IMPORTANCE_SLOW, NM_IMPORTANCE_SLOW, \
+      "what consolidation anchors to: a slow copy of the weights, or the weights at the last boundary, per-synapse importance from SI or online EWC") \
+    X(float, gating, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "gating", 0, 0, 1, \
+      "a number in [0, 1] (0: off; true in Lua is 0.2)", NM_NONE, 0.0f, 0.0f, \
+      "context gating: the fraction of hidden units each context's fixed random gate keeps open") \
+    X(float, boundary, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "boundary", 0, 0, 1, \
+      "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "task-free boundaries: the NA level above which a change of task is detected and the context inferred")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
@@ -463,6 +479,24 @@ nm_status nm_agent_load_buffer(const void *buf, size_t len, nm_agent **out, char
 /* A 64-bit FNV-1a hash of the parameter block, traces and modulator state: two agents with the same hash
  * have (barring collisions) the same learning state. For cross-backend determinism checks. */
 uint64_t nm_agent_state_hash(const nm_agent *agent);
+
+/* ------------------------------------------------------------------------------------------------------
+ * Continual learning (c/continual.c).
+ * ------------------------------------------------------------------------------------------------------ */
+/* Frozen (frozen != 0): no synaptic change at all (weights, the outcome predictor, importances, anchors, the
+ * context models) while act and learn still run, the modulators still step and contexts are still inferred
+ * and switched. Every call clears the eligibility traces and re-arms the task-free boundary detector (a new
+ * phase begins: NA may still be high from the last one). */
+nm_status nm_agent_freeze(nm_agent *agent, int frozen);
+int nm_agent_frozen(const nm_agent *agent);
+/* Announces the context (any int id): the task says which one it is now. Switching away from the context the
+ * agent last learned in is a boundary: the importances are accumulated and the anchors set (not when frozen);
+ * with gating the context's gate is selected. After an announcement, task-free boundaries are off. NM_ERR_ARG
+ * when NM_MAX_CONTEXTS contexts are already known. */
+nm_status nm_agent_set_context(nm_agent *agent, int id);
+/* The current context's id: announced, or inferred (a new inferred context takes the smallest id >= 0 not
+ * yet used; the first context is 0). */
+int nm_agent_context(const nm_agent *agent);
 
 /* The instruction set the agent's element-wise kernels were compiled for: "avx512", "avx2" or "generic"
  * (plain C, vectorised for the build's baseline). nm_agent_new picks the widest one the CPU and OS run, or

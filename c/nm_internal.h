@@ -177,6 +177,22 @@ struct nm_agent {
     int pending_action;
     const nm_kernels *kern;        /* element-wise kernels for this CPU (simd.c) */
 
+    /* continual learning (continual.c): its floats sit after trace2, at the end of the block, so an agent
+     * without them has the layout it always had */
+    int frozen;                    /* no synaptic change (nm_agent_freeze) */
+    size_t n_imp;                  /* n_traced with importance si or ewc and consolidation on, else 0 */
+    size_t n_models;               /* floats of the context models (task-free boundaries on), else 0 */
+    size_t n_cont;                 /* the persistent continual floats: importance, path/Fisher, models */
+    size_t n_gate;                 /* hidden units with gating on, else 0 */
+    size_t off_imp, off_omega, off_count, off_models, off_err, off_gate;
+    int n_ctx, ctx_cur, ctx_learn; /* contexts known, the current one and the one last learned in (slots) */
+    int ctx_id[NM_MAX_CONTEXTS];   /* each slot's id */
+    int ctx_announced;             /* the task has named a context: task-free boundaries off */
+    int ctx_armed;                 /* NA fell back below boundary / 2 since the last detection */
+    int ctx_window;                /* steps left in the window that compares the context models (0: none) */
+    int ctx_probe;                 /* candidates tried since the detection (0: the detection's own window) */
+    uint32_t ctx_tried;            /* the slots rejected since the detection, one bit each */
+
     char msg[NM_MSG_LEN];
 };
 
@@ -363,6 +379,26 @@ void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx);
  * for clearing the traces. */
 nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_modstate *next, nm_mod_effects *fx);
 void nm_agent_modulate_commit(nm_agent *a, const nm_modstate *next, const nm_mod_effects *fx, int *reset);
+
+/* continual.c: importance, anchors, gates and context models */
+/* Whether a learn step may change synapses: not frozen, and not in a window that is finding the context (its
+ * evidence would go to a context that may be the wrong one) */
+static inline int nm_plastic(const nm_agent *a) { return !a->frozen && a->ctx_window == 0; }
+void nm_cont_layout(nm_agent *a);              /* after the learner's layout: extends block_len */
+void nm_cont_init(nm_agent *a);                /* after its init: the first context and its gate */
+/* The importance-weighted pull of each traced weight toward its anchor (importance si or ewc), in place */
+void nm_cont_pull(nm_agent *a);
+/* After a committed learn step with update step x trace: accumulates the importance measure (unless frozen),
+ * steps the context models and detects task-free boundaries. */
+void nm_cont_observe(nm_agent *a, float step, float reward);
+/* gain[i] *= gate[i] over every hidden unit (gating on) */
+void nm_cont_gate(const nm_agent *a, float *gain);
+void nm_cont_set_gate(nm_agent *a);           /* the current slot's gate into the gate vector */
+uint64_t nm_cont_hash(const nm_agent *a, uint64_t h);
+/* Switches to slot k (a boundary when it leaves the context last learned in, unless frozen) */
+void nm_cont_switch(nm_agent *a, int k);
+/* Recomputes the gain and attention from the modulator state (after a gate change) */
+void nm_agent_refresh_effects(nm_agent *a);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */

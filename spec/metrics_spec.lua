@@ -136,4 +136,50 @@ describe("neuromod.metrics", function()
     assert.has_error(function() metrics.entropy { 0.5, -1 } end,
       "metrics.entropy: p[2] must be a number >= 0, got -1")
   end)
+  describe("continual learning over an accuracy matrix R", function()
+    -- R[i][j]: accuracy on task j after training block i (T = 3)
+    local R = {
+      { 0.9, 0.5, 0.4 },
+      { 0.6, 0.8, 0.5 },
+      { 0.7, 0.3, 1.0 },
+    }
+    it("ACC averages the last row over T", function()
+      near((0.7 + 0.3 + 1.0) / 3, metrics.cl_acc(R))
+    end)
+    it("BWT averages R[T][j] - R[j][j] over the T - 1 earlier tasks", function()
+      -- (0.7 - 0.9) + (0.3 - 0.8) = -0.7, / 2
+      near(-0.35, metrics.cl_bwt(R))
+      assert.is_nil(metrics.cl_bwt{ { 0.5 } })
+    end)
+    it("FWT averages R[j-1][j] - b[j] over tasks 2..T (T - 1)", function()
+      -- (0.5 - 0.5) + (0.5 - 0.25) = 0.25, / 2
+      near(0.125, metrics.cl_fwt(R, { 0.5, 0.5, 0.25 }))
+      assert.has_error(function() metrics.cl_fwt(R) end, "metrics.cl_fwt: b must be the fresh agent's accuracy on each task (an array of T)")
+    end)
+    it("forgetting: right after training minus last, and the max-based variant", function()
+      local m, f = metrics.cl_forgetting(R)
+      near(0.2, f[1]) near(0.5, f[2]) near(0.35, m)
+      -- max over blocks 1..T-1: task 1 max(0.9, 0.6) = 0.9 -> 0.2; task 2 max(0.5, 0.8) = 0.8 -> 0.5
+      m, f = metrics.cl_max_forgetting(R)
+      near(0.2, f[1]) near(0.5, f[2]) near(0.35, m)
+      -- where the best accuracy came after the task's own block, the two differ
+      local R2 = { { 0.6, 0.5 }, { 0.9, 0.9 } }
+      local R3 = { { 0.6, 0.1, 0.1 }, { 0.8, 0.7, 0.1 }, { 0.5, 0.4, 0.9 } }
+      near(-0.3, (metrics.cl_forgetting(R2)))
+      local a, fa = metrics.cl_forgetting(R3)
+      local b, fb = metrics.cl_max_forgetting(R3)
+      near(0.1, fa[1]) near(0.3, fb[1]) near(0.3, fa[2]) near(0.3, fb[2])
+      near(0.2, a) near(0.3, b)
+    end)
+    it("Continual World's forward transfer normalises against a fresh agent", function()
+      -- (0.8 - 0.6) / 0.4 = 0.5; (0.5 - 0.75) / 0.25 = -1; task 3 (fresh AUC 1) not counted
+      local m, ft = metrics.cl_forward_transfer({ 0.8, 0.5, 1.0 }, { 0.6, 0.75, 1.0 })
+      near(0.5, ft[1]) near(-1, ft[2]) assert.is_nil(ft[3]) near(-0.25, m)
+    end)
+    it("checks R's shape by name and builds an empty matrix", function()
+      local E = metrics.cl_matrix(2, 0)
+      assert.same({ { 0, 0 }, { 0, 0 } }, E)
+      assert.has_error(function() metrics.cl_acc{ { 1, 2 }, { 3 } } end, "metrics.cl_acc: R[2][2] must be a number, got nil")
+    end)
+  end)
 end)

@@ -296,6 +296,40 @@ static int l_reset(lua_State *L)
     return 0;
 }
 
+/* agent:freeze(on), agent:frozen(), agent:_set_context(id), agent:_context(): common.lua checks the arguments */
+static int l_freeze(lua_State *L)
+{
+    lagent *a = check_agent(L, "freeze");
+    nm_agent_freeze(a->agent, lua_toboolean(L, 2));
+    return 0;
+}
+
+static int l_frozen(lua_State *L)
+{
+    lagent *a = check_agent(L, "frozen");
+    lua_pushboolean(L, nm_agent_frozen(a->agent));
+    return 1;
+}
+
+static int l_set_context(lua_State *L)
+{
+    lagent *a = check_agent(L, "context");
+    if (nm_agent_set_context(a->agent, (int)luaL_checkinteger(L, 2)) != NM_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, nm_agent_error(a->agent));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_context(lua_State *L)
+{
+    lagent *a = check_agent(L, "context");
+    lua_pushinteger(L, nm_agent_context(a->agent));
+    return 1;
+}
+
 /* agent:_modstate(t): fills t with flat arrays level, phasic, tonic (4), params (8), surprise, steps, and the
  * table signals. */
 static void fill_floats(lua_State *L, int t, const char *key, const float *v, int n)
@@ -657,6 +691,7 @@ static const luaL_Reg agent_methods[] = {
     { "levels", l_levels }, { "meta", l_meta }, { "_config", l_config }, { "state_hash", l_state_hash },
     { "kernel_set", l_kernel_set }, { "params", l_params }, { "_floats", l_floats }, { "_set_param", l_set_param },
     { "_tensor", l_tensor }, { "_obs", l_obs }, { "_evaluate", l_evaluate }, { "_gradient", l_gradient },
+    { "freeze", l_freeze }, { "frozen", l_frozen }, { "_set_context", l_set_context }, { "_context", l_context },
     { NULL, NULL }
 };
 

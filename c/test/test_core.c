@@ -759,6 +759,8 @@ static void test_no_allocation(void)
     nm_agent_config_default(&cb);    /* and with the neuron-scale options on, which add per-unit and per-input work */
     cb.n_obs = 5; cb.n_actions = 3; cb.n_layers = 2; cb.hidden[0] = 32; cb.hidden[1] = 16; cb.seed = 3;
     cb.attention_set = 100.0f; cb.gain_focus = 1.0f; cb.na_input = NM_NA_CHANGEPOINT;
+    /* and continual learning: importance, anchor, gates, context models, task-free boundaries */
+    cb.importance = NM_IMPORTANCE_SI; cb.base[NM_P_CONSOLIDATION] = 0.05f; cb.gating = 0.3f; cb.boundary = 0.3f;
     if (nm_agent_new(&cb, &b, NULL, 0) != NM_OK) { printf("make: neuron-scale agent\n"); exit(1); }
     float x[5] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f };
     struct mallinfo2 before, after;
@@ -774,6 +776,8 @@ static void test_no_allocation(void)
         nm_agent_learn(a, act == 1 ? 1.0f : -1.0f, x, 5, t % 7 == 0);
         nm_agent_act(b, x, 5, &act);
         nm_agent_learn(b, act == 1 ? 1.0f : -1.0f, x, 5, t % 7 == 0);
+        if (t % 5000 == 4999) nm_agent_freeze(b, (t / 5000) % 2 == 0);   /* frozen phases, inference still on */
+        if (t == 15000) nm_agent_set_context(a, 7);                         /* an announced boundary */
     }
     after = mallinfo2();
     CHECK(before.uordblks == after.uordblks && before.arena == after.arena && before.hblkhd == after.hblkhd,

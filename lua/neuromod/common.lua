@@ -98,6 +98,15 @@ local PRESETS = {
   none = {},
 }
 
+-- String context ids: a negative int the core keeps, and the strings seen, to give them back.
+local context_names = {}
+local function context_code(s)
+  local h = 7
+  for i = 1, #s do h = (h * 131 + s:byte(i)) % 2147483629 end   -- exact in doubles under both interpreters
+  return -h - 1
+end
+local GATING_ON = 0.2   -- gating = true: each context's gate keeps a fifth of the hidden units open (Masse et al. 2018)
+
 local function normalize(backend, S, opts)
   if type(opts) ~= "table" then fail("expected a table of options, got " .. type(opts)) end
   for k in pairs(opts) do
@@ -204,6 +213,8 @@ local function normalize(backend, S, opts)
           fail(option .. ": expected a table such as {DA = true, NA = false}, 'all' or 'none', got " .. tostring(v))
         end
         set(f.name, 0, bits)
+      elseif option == "gating" and type(v) == "boolean" then
+        set(f.name, 0, v and GATING_ON or 0)
       elseif f.rows == 1 and f.cols == 1 then
         set(f.name, 0, check_number(option, v))
       elseif f.cols == 1 then
@@ -534,6 +545,43 @@ return function(backend, backend_name)
     if path:find("\0", 1, true) then error("agent:save: path: contains a NUL byte", 2) end
     if methods.is_closed(self) then error("agent:save: the agent is closed", 2) end
     return save(self, path)
+  end
+
+  -- agent:freeze(on): true stops every synaptic change (the agent still acts, its modulators step and its
+  -- context is still inferred); false resumes learning. agent:frozen() -> boolean.
+  local freeze = methods.freeze
+  function methods:freeze(...)
+    local on = ...
+    if type(on) ~= "boolean" then
+      error("agent:freeze: expected true or false, got " .. (select("#", ...) == 0 and "no value" or typename(on)), 2)
+    end
+    if methods.is_closed(self) then error("agent:freeze: the agent is closed", 2) end
+    freeze(self, on)
+  end
+
+  -- agent:context(id) announces the context (an integer or a string); agent:context() -> the current one, given
+  -- or inferred. A string is carried to the core as a negative integer, a 31-bit polynomial hash of it, and given
+  -- back as the string when this process has seen it.
+  function methods:context(...)
+    local id = ...
+    if select("#", ...) == 0 then
+      local c = self:_context()
+      return context_names[c] or c
+    end
+    local c
+    if type(id) == "string" then
+      c = context_code(id)
+      local seen = context_names[c]
+      if seen and seen ~= id then error("agent:context: the ids '" .. seen .. "' and '" .. id .. "' collide; rename one", 2) end
+      context_names[c] = id
+    elseif is_integer(id) and id >= 0 and id < 2^31 then
+      c = id
+    else
+      error("agent:context: id: expected an integer 0 .. 2^31-1 or a string, got " ..
+            (type(id) == "number" and tostring(id) or typename(id)), 2)
+    end
+    local ok, err = self:_set_context(c)
+    if not ok then error("agent:context: " .. err, 2) end
   end
 
   -- agent:mapping() -> {learning_rate = {DA = .., NA = .., ACh = .., ["5HT"] = ..}, ...}

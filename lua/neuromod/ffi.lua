@@ -90,6 +90,10 @@ const char *nm_agent_error(const nm_agent *agent);
 int nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action);
 int nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int flags);
 void nm_agent_reset_traces(nm_agent *agent);
+int nm_agent_freeze(nm_agent *agent, int frozen);
+int nm_agent_frozen(const nm_agent *agent);
+int nm_agent_set_context(nm_agent *agent, int id);
+int nm_agent_context(const nm_agent *agent);
 
 typedef struct nm_modulator_state {
   float level[4];
@@ -587,6 +591,25 @@ end
 
 function methods.reset(self)
   C.nm_agent_reset_traces(check_agent(self, "reset"))
+end
+
+-- freeze, frozen, _set_context, _context: common.lua checks the arguments
+function methods.freeze(self, on)
+  C.nm_agent_freeze(check_agent(self, "freeze"), on and 1 or 0)
+end
+
+function methods.frozen(self)
+  return C.nm_agent_frozen(check_agent(self, "frozen")) ~= 0
+end
+
+function methods._set_context(self, id)
+  local p = check_agent(self, "context")
+  if C.nm_agent_set_context(p, id) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
+  return true
+end
+
+function methods._context(self)
+  return tonumber(C.nm_agent_context(check_agent(self, "context")))
 end
 
 -- modstate as flat arrays: floats level 0..3, phasic 4..7, tonic 8..11, params 12..19, surprise 20;

@@ -45,6 +45,26 @@
 --        P(action[t+1] ~= action[t] | loss at t) = shifts / losses. opts.key (array): compare with the next
 --        trial with the same key instead (e.g. the same stimulus), skipping trials whose key never recurs.
 --        opts.first, opts.last restrict the trials t considered.
+--
+-- Continual learning, over an accuracy matrix R: R[i][j] = accuracy on task j evaluated frozen right after
+-- training block i (i, j = 1..T; task i is trained in block i). Every number is a mean whose denominator is
+-- stated; FWT and BWT use T - 1 (GEM's definition: only the tasks that have a task before / after them).
+--   metrics.cl_matrix(T [, fill]) -> R       a T x T matrix of fill (nil), to be written R[i][j]
+--   metrics.cl_acc(R) -> ACC                 GEM's average accuracy (1/T) sum_j R[T][j]               (over T)
+--   metrics.cl_bwt(R) -> BWT                 GEM's backward transfer (1/(T-1)) sum_{j<T} (R[T][j] - R[j][j])
+--                                            (over T - 1; nil when T < 2)
+--   metrics.cl_fwt(R, b) -> FWT              GEM's forward transfer (1/(T-1)) sum_{j=2..T} (R[j-1][j] - b[j]),
+--                                            b[j] the accuracy of a fresh (untrained) agent on task j (over T-1)
+--   metrics.cl_forgetting(R) -> mean, f      Avalanche-style forgetting f[j] = R[j][j] - R[T][j] (right after
+--                                            training minus last) for j < T; mean over T - 1 tasks
+--   metrics.cl_max_forgetting(R) -> mean, f  max-based forgetting (Chaudhry et al. 2018) f[j] = max_{l<T} R[l][j]
+--                                            - R[T][j] for j < T; mean over T - 1 tasks
+--   metrics.cl_forward_transfer(auc, auc_fresh) -> mean, ft   Continual World (Wolczyk et al. 2021): ft[j] =
+--                                            (auc[j] - auc_fresh[j]) / (1 - auc_fresh[j]), auc[j] the area under
+--                                            task j's training-accuracy curve (its mean accuracy over its
+--                                            training block, in [0, 1]) in the sequence, auc_fresh[j] that of a
+--                                            fresh agent trained on task j alone; mean over the tasks with
+--                                            auc_fresh[j] < 1 (ft[j] nil for the others, not counted)
 local metrics = {}
 
 local function fail(fname, msg) error("metrics." .. fname .. ": " .. msg, 3) end
@@ -293,6 +313,87 @@ function metrics.win_stay_lose_shift(actions, outcomes, opts)
   r.win_stay = r.wins > 0 and r.stays / r.wins or nil
   r.lose_shift = r.losses > 0 and r.shifts / r.losses or nil
   return r
+end
+
+-- ---- continual learning: the accuracy matrix R ----
+
+local function square(fname, R)
+  if type(R) ~= "table" or #R < 1 then fail(fname, "R must be a non-empty T x T matrix (a table of rows)") end
+  local T = #R
+  for i = 1, T do
+    if type(R[i]) ~= "table" then fail(fname, "R[" .. i .. "] must be a row of " .. T .. " accuracies") end
+    for j = 1, T do
+      if type(R[i][j]) ~= "number" then fail(fname, ("R[%d][%d] must be a number, got %s"):format(i, j, tostring(R[i][j]))) end
+    end
+  end
+  return T
+end
+
+function metrics.cl_matrix(T, fill)
+  if type(T) ~= "number" or T < 1 or T ~= math.floor(T) then fail("cl_matrix", "T must be a positive integer") end
+  local R = {}
+  for i = 1, T do R[i] = {} for j = 1, T do R[i][j] = fill end end
+  return R
+end
+
+function metrics.cl_acc(R)
+  local T, s = square("cl_acc", R), 0
+  for j = 1, T do s = s + R[T][j] end
+  return s / T
+end
+
+function metrics.cl_bwt(R)
+  local T, s = square("cl_bwt", R), 0
+  if T < 2 then return nil end
+  for j = 1, T - 1 do s = s + (R[T][j] - R[j][j]) end
+  return s / (T - 1)
+end
+
+function metrics.cl_fwt(R, b)
+  local T, s = square("cl_fwt", R), 0
+  if T < 2 then return nil end
+  if type(b) ~= "table" then fail("cl_fwt", "b must be the fresh agent's accuracy on each task (an array of T)") end
+  for j = 2, T do
+    if type(b[j]) ~= "number" then fail("cl_fwt", "b[" .. j .. "] must be a number") end
+    s = s + (R[j - 1][j] - b[j])
+  end
+  return s / (T - 1)
+end
+
+function metrics.cl_forgetting(R)
+  local T, s, f = square("cl_forgetting", R), 0, {}
+  if T < 2 then return nil, f end
+  for j = 1, T - 1 do f[j] = R[j][j] - R[T][j]; s = s + f[j] end
+  return s / (T - 1), f
+end
+
+function metrics.cl_max_forgetting(R)
+  local T, s, f = square("cl_max_forgetting", R), 0, {}
+  if T < 2 then return nil, f end
+  for j = 1, T - 1 do
+    local best = R[1][j]
+    for l = 2, T - 1 do if R[l][j] > best then best = R[l][j] end end
+    f[j] = best - R[T][j]
+    s = s + f[j]
+  end
+  return s / (T - 1), f
+end
+
+function metrics.cl_forward_transfer(auc, fresh)
+  if type(auc) ~= "table" or type(fresh) ~= "table" or #auc ~= #fresh then
+    fail("cl_forward_transfer", "auc and auc_fresh must be arrays of the same length")
+  end
+  local s, n, ft = 0, 0, {}
+  for j = 1, #auc do
+    if type(auc[j]) ~= "number" or type(fresh[j]) ~= "number" then
+      fail("cl_forward_transfer", "auc[" .. j .. "] and auc_fresh[" .. j .. "] must be numbers")
+    end
+    if fresh[j] < 1 then
+      ft[j] = (auc[j] - fresh[j]) / (1 - fresh[j])
+      s, n = s + ft[j], n + 1
+    end
+  end
+  return n > 0 and s / n or nil, ft
 end
 
 return metrics

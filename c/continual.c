@@ -1,0 +1,362 @@
+/*
+ * continual.c -- learning task after task without forgetting: per-synapse importance and the anchor it
+ * weighs, context gates over the hidden units, and the context models that infer the context when the task
+ * does not name it.
+ *
+ * Importance (config importance = si | ewc, with base consolidation > 0). Between two boundaries each traced
+ * weight accumulates
+ *   si:  omega_i += (dtheta_i)^2 / alpha       the path integral of -g . dtheta of Synaptic Intelligence
+ *                                              (Zenke et al. 2017), with the three-factor update dtheta = alpha
+ *                                              (-g) read as a gradient step
+ *   ewc: omega_i += e_i^2, count += 1          the empirical Fisher information of the traced gradient
+ *                                              (Kirkpatrick et al. 2017)
+ * and at a boundary the task's contribution c_i = omega_i / ((theta_i - anchor_i)^2 + xi) (si) or
+ * omega_i / count (ewc) is normalised to mean 1 over the synapses and added: Omega <- gamma Omega + c (gamma 1
+ * for si, 0.9 for ewc: online EWC, Schwarz et al. 2018); the anchor becomes the current weights, omega 0.
+ * Every learn step then pulls each weight toward its anchor, theta <- theta - f (theta - anchor) with
+ * f = k Omega / (1 + k Omega), k the consolidation meta-parameter (5-HT raises it, NA lowers it): a proximal
+ * step of the quadratic penalty k/2 Omega (theta - anchor)^2, in [0, 1) whatever k Omega, so it cannot overshoot.
+ *
+ * Gates (config gating = p > 0): context slot s keeps unit i open when a hash of (seed, s, i) falls below p
+ * (Masse et al. 2018's fixed random masks); the gate is one more factor of the per-unit gain.
+ *
+ * Context models (config boundary > 0, until a context is announced): per context slot, a linear model of the
+ * reward from the observation for each action (normalised LMS, step MODEL_RATE), trained only in its own
+ * context and only while NA's phasic level is below boundary / 2 (the context is stable), with a count of how often it learned from each input with each action. When NA's phasic level
+ * tanh(phasic / scale.NA) rises above `boundary` (re-armed when it falls below half of it) a window of
+ * tau_phasic.NA steps opens in which nothing learns (the evidence might go to the wrong context) and each
+ * model's error is summed: c e^2 + (1 - c) v, c in [0, 1] what the model knows of that input and action (its
+ * counts), v the reward's running variance, the error of knowing only the mean. A model knows little of the
+ * actions its context rarely took, and those are what an agent in the wrong context takes, so the best
+ * candidate is then tried: the agent switches to it for another window, where it takes the candidate's own
+ * actions, and keeps it if its error where its model knows the outcome is at most MATCH_RATIO v (see
+ * window_end). Finding the current context fitting in the detection's window is a false alarm.
+ */
+#include <math.h>
+#include <string.h>
+#include "nm_internal.h"
+
+#define SI_DAMPING 0.1f       /* xi of Zenke et al. 2017 */
+#define EWC_DECAY 0.9f        /* gamma of online EWC (Schwarz et al. 2018) */
+#define MATCH_RATIO 0.35f     /* a stored context matches when its error is at most this x the reward variance */
+#define CONF_COUNT 10.0f      /* a model knows an input with an action after this many steps of it */
+#define MAX_PROBES 3          /* candidate contexts tried after a detection before a new one is made */
+#define MODEL_RATE 0.5f       /* the context models' normalised LMS step: near tabular for one-hot inputs */
+
+/* s + v, held finite (at FLT_MAX) so that a model that overflows is the worst match, not a non-finite state */
+static float bounded_add(float s, float v)
+{
+    float t = s + v;
+    return isfinite(t) ? t : 3.4028235e38f;
+}
+
+static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
+/* per action: the weights and bias, then how often each input (and the bias) was learned from */
+static size_t model_len(const nm_agent *a) { return a->cfg.n_actions * 2 * (a->cfg.n_obs + 1); }
+
+void nm_cont_layout(nm_agent *a)
+{
+    const nm_agent_config *c = &a->cfg;
+    size_t off = a->block_len;
+    a->n_imp = (c->importance != NM_IMPORTANCE_SLOW && a->n_anchor) ? a->n_traced : 0;
+    a->n_models = c->boundary > 0.0f ? NM_MAX_CONTEXTS * model_len(a) : 0;
+    a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
+    /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums] */
+    a->off_imp = off; off += a->n_imp;
+    a->off_omega = off; off += a->n_imp;
+    a->off_count = off; off += a->n_imp ? 1 : 0;
+    a->off_models = off; off += a->n_models;
+    a->off_err = off; off += a->n_models ? 4 * NM_MAX_CONTEXTS : 0;
+    a->n_cont = off - a->off_imp;
+    a->off_gate = off; off += a->n_gate;
+    a->block_len = off;
+}
+
+/* uniform in [0, 1) from (seed, slot, unit): splitmix64's finaliser */
+static double gate_draw(uint64_t seed, int slot, size_t unit)
+{
+    uint64_t z = seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(slot + 1)) ^ (0xD1B54A32D192ED03ull * (uint64_t)(unit + 1));
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+void nm_cont_set_gate(nm_agent *a)
+{
+    float *g = a->block + a->off_gate;
+    size_t i;
+    for (i = 0; i < a->n_gate; i++)
+        g[i] = gate_draw(a->cfg.seed, a->ctx_cur, i) < (double)a->cfg.gating ? 1.0f : 0.0f;
+}
+
+void nm_cont_init(nm_agent *a)
+{
+    a->n_ctx = 1;
+    a->ctx_cur = a->ctx_learn = 0;
+    a->ctx_id[0] = 0;
+    a->ctx_armed = 1;
+    nm_cont_set_gate(a);
+}
+
+void nm_cont_gate(const nm_agent *a, float *gain)
+{
+    const float *g = a->block + a->off_gate;
+    size_t i;
+    for (i = 0; i < a->n_gate; i++) gain[i] *= g[i];
+}
+
+void nm_cont_pull(nm_agent *a)
+{
+    float *theta = a->block + a->off_params;
+    const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
+    float k = a->mod.params[NM_P_CONSOLIDATION];
+    size_t i;
+    if (!(k > 0.0f)) return;
+    for (i = 0; i < a->n_imp; i++) {
+        float ki = k * imp[i], f = ki / (1.0f + ki);
+        theta[i] = (1.0f - f) * theta[i] + f * anchor[i];   /* a convex combination of finite values */
+    }
+}
+
+/* A boundary: the task's importance added, the anchors set to the weights */
+static void consolidate(nm_agent *a)
+{
+    float *theta = a->block + a->off_params, *anchor = a->block + a->off_anchor;
+    float *imp = a->block + a->off_imp, *omega = a->block + a->off_omega, *count = a->block + a->off_count;
+    float gamma = a->cfg.importance == NM_IMPORTANCE_EWC ? EWC_DECAY : 1.0f;
+    double sum = 0.0;
+    size_t i, n = a->n_imp;
+    if (!n || !(*count > 0.0f)) return;   /* nothing learned since the last boundary */
+    for (i = 0; i < n; i++) {
+        float c;
+        if (a->cfg.importance == NM_IMPORTANCE_SI) {
+            float d = theta[i] - anchor[i];
+            c = omega[i] / (d * d + SI_DAMPING);
+        } else {
+            c = omega[i] / *count;
+        }
+        omega[i] = isfinite(c) ? c : 0.0f;   /* omega now holds the contribution */
+        sum += omega[i];
+    }
+    for (i = 0; i < n; i++) {
+        float c = sum > 0.0 ? (float)(omega[i] * ((double)n / sum)) : 0.0f;
+        imp[i] = gamma * imp[i] + c;
+        if (!isfinite(imp[i])) imp[i] = 3.4028235e38f;
+        omega[i] = 0.0f;
+    }
+    *count = 0.0f;
+    memcpy(anchor, theta, n * sizeof *anchor);
+}
+
+void nm_cont_switch(nm_agent *a, int k)
+{
+    if (k == a->ctx_cur && (a->frozen || k == a->ctx_learn)) return;
+    if (!a->frozen && k != a->ctx_learn) {
+        consolidate(a);
+        a->ctx_learn = k;
+    }
+    if (k != a->ctx_cur) {
+        a->ctx_cur = k;
+        if (a->n_gate) { nm_cont_set_gate(a); nm_agent_refresh_effects(a); }
+    }
+}
+
+static int find_slot(const nm_agent *a, int id)
+{
+    int k;
+    for (k = 0; k < a->n_ctx; k++) if (a->ctx_id[k] == id) return k;
+    return -1;
+}
+
+/* a new slot with the smallest id >= 0 not in use; -1 when every slot is taken */
+static int new_inferred(nm_agent *a)
+{
+    int id = 0, k;
+    if (a->n_ctx >= NM_MAX_CONTEXTS) return -1;
+    while (find_slot(a, id) >= 0) id++;
+    k = a->n_ctx++;
+    a->ctx_id[k] = id;
+    if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+    return k;
+}
+
+nm_status nm_agent_set_context(nm_agent *a, int id)
+{
+    int k;
+    if (!a) return NM_ERR_ARG;
+    k = find_slot(a, id);
+    if (k < 0) {
+        if (a->n_ctx >= NM_MAX_CONTEXTS)
+            return nm_fail(a, NM_ERR_ARG, "context %d: the agent already knows %d contexts, the most it keeps", id,
+                           NM_MAX_CONTEXTS);
+        k = a->n_ctx++;
+        a->ctx_id[k] = id;
+        if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+    }
+    a->ctx_announced = 1;
+    a->ctx_window = 0;
+    nm_cont_switch(a, k);
+    a->msg[0] = '\0';
+    return NM_OK;
+}
+
+int nm_agent_context(const nm_agent *a) { return a ? a->ctx_id[a->ctx_cur] : 0; }
+
+nm_status nm_agent_freeze(nm_agent *a, int frozen)
+{
+    if (!a) return NM_ERR_ARG;
+    a->frozen = frozen != 0;
+    a->ctx_armed = 1;   /* a new phase (an evaluation begins or ends): NA may already be high from the last one */
+    /* a trace gathered while frozen must not be applied after, nor one from before while frozen */
+    a->learner->reset(a);
+    return NM_OK;
+}
+
+int nm_agent_frozen(const nm_agent *a) { return a ? a->frozen : 0; }
+
+
+/* How much a context's model knows about this observation and action: the observation's inputs weighed by
+ * min(1, count / CONF_COUNT), the count of times the model learned from that input with that action. */
+static float confidence(size_t n, const float *x, const float *cnt)
+{
+    float num = 0.0f, den = 0.0f;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float ax = fabsf(x[i]), c = cnt[i] / CONF_COUNT;
+        num += ax * (c < 1.0f ? c : 1.0f);
+        den += ax;
+    }
+    if (!(den > 0.0f)) { float c = cnt[n] / CONF_COUNT; return c < 1.0f ? c : 1.0f; }
+    return num / den;
+}
+
+/* NA's phasic part on the level's scale */
+static float na_level(const nm_agent *a)
+{
+    return (a->cfg.modulators & NM_MOD_BIT(NM_NA)) ? nm_tanh(a->mod.phasic[NM_NA] / a->cfg.scale[NM_NA]) : 0.0f;
+}
+
+/* The end of a window. The detection's window (probe 0, in the old context) scores every model; later ones (in a
+ * candidate) judge the candidate, whose own actions its model knows. The current context is accepted when its
+ * error is at most MATCH_RATIO v (see below); else the best untried candidate is tried for another window (at most
+ * MAX_PROBES), and when none is left or none fits, a new context is made (never while frozen). */
+static void window_end(nm_agent *a, float scale)
+{
+    const float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
+    const float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
+    float best_err = 0.0f;
+    int k, best = -1, cur = a->ctx_cur;
+    /* it fits: in the detection's window by the blended error; a candidate on trial by its error where its model
+     * knows the outcome, provided it knew at least half of the window (its own actions are what it knows; the
+     * rest it took less often, the more so as its network was partly overwritten since) */
+    if (a->ctx_probe == 0 ? err[cur] / known[cur] <= MATCH_RATIO * scale
+                          : conf[cur] >= 0.5f * known[cur] && kerr[cur] / conf[cur] <= MATCH_RATIO * scale) {
+        a->ctx_probe = 0;
+        return;
+    }
+    a->ctx_tried |= 1u << cur;
+    for (k = 0; k < a->n_ctx; k++) {
+        float m = err[k] / known[k];
+        if (a->ctx_tried & (1u << k)) continue;
+        if (best < 0 || m < best_err) { best = k; best_err = m; }
+    }
+    if (best >= 0 && a->ctx_probe < MAX_PROBES) {
+        nm_cont_switch(a, best);
+        a->ctx_probe++;
+        a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
+        if (a->ctx_window < 1) a->ctx_window = 1;
+        memset(a->block + a->off_err, 0, 4 * NM_MAX_CONTEXTS * sizeof(float));
+        return;
+    }
+    a->ctx_probe = 0;
+    if (!a->frozen) {
+        int fresh = new_inferred(a);
+        if (fresh >= 0) nm_cont_switch(a, fresh);
+    }
+}
+
+/* The context models: in a window each one's error is summed, weighed by what it knows; outside one the
+ * current context's model learns. */
+static void models_step(nm_agent *a, float reward)
+{
+    const float *x = a->block + a->off_obs;
+    size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action, i;
+    float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
+    float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
+    int k;
+    if (a->ctx_window > 0) {
+        /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
+        float scale = a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
+        for (k = 0; k < a->n_ctx; k++) {
+            const float *w = a->block + a->off_models + (size_t)k * L + act * 2 * (n + 1);
+            float e = reward - (nm_dot(n, w, x) + w[n]), c = confidence(n, x, w + n + 1);
+            err[k] = bounded_add(err[k], c * (e * e) + (1.0f - c) * scale);
+            known[k] += 1.0f;
+            kerr[k] = bounded_add(kerr[k], c * (e * e));
+            conf[k] += c;
+        }
+        if (--a->ctx_window == 0) window_end(a, scale);
+    } else if (nm_plastic(a) && na_level(a) < 0.5f * a->cfg.boundary) {
+        /* only while NA is quiet: the first trials after a change, before NA has risen, must not teach the old
+         * context's model the new task */
+        float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * 2 * (n + 1), *cnt = w + n + 1;
+        float e = reward - (nm_dot(n, w, x) + w[n]);
+        float eta = MODEL_RATE / (nm_dot(n, x, x) + 1.0f);
+        int ok = isfinite(eta * e) && isfinite(w[n] + eta * e);
+        for (i = 0; i < n && ok; i++) ok = isfinite(w[i] + eta * e * x[i]);
+        if (ok) {   /* an update that would leave a weight non-finite is skipped, as learn refuses one */
+            for (i = 0; i < n; i++) w[i] += eta * e * x[i];
+            w[n] += eta * e;
+        }
+        for (i = 0; i < n; i++) cnt[i] = bounded_add(cnt[i], fabsf(x[i]));
+        cnt[n] = bounded_add(cnt[n], 1.0f);
+    }
+    if (!a->ctx_announced && a->ctx_window == 0) {
+        /* NA's phasic part on the level's scale: the tonic part, which lingers for tau_tonic steps, would keep
+         * the detector from re-arming */
+        float na = na_level(a);
+        if (a->ctx_armed && na > a->cfg.boundary) {
+            a->ctx_armed = 0;
+            a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
+            if (a->ctx_window < 1) a->ctx_window = 1;
+            a->ctx_probe = 0;
+            a->ctx_tried = 0;
+            memset(err, 0, 4 * NM_MAX_CONTEXTS * sizeof *err);
+        } else if (na < 0.5f * a->cfg.boundary) {
+            a->ctx_armed = 1;
+        }
+    }
+}
+
+void nm_cont_observe(nm_agent *a, float step, float reward)
+{
+    if (a->n_imp && nm_plastic(a)) {
+        const float *e = a->block + a->off_trace;
+        float *omega = a->block + a->off_omega;
+        size_t i;
+        if (a->cfg.importance == NM_IMPORTANCE_SI) {
+            float alpha = a->mod.params[NM_P_LEARNING_RATE];
+            if (alpha > 0.0f)
+                for (i = 0; i < a->n_imp; i++) {
+                    float d = step * e[i], w = omega[i] + d * d / alpha;
+                    if (isfinite(w)) omega[i] = w;
+                }
+        } else {
+            for (i = 0; i < a->n_imp; i++) {
+                float w = omega[i] + e[i] * e[i];
+                if (isfinite(w)) omega[i] = w;
+            }
+        }
+        a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
+    }
+    if (a->n_models) models_step(a, reward);
+}
+
+uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
+{
+    if (!a->n_cont && !a->frozen && a->n_ctx == 1) return h;
+    h = nm_fnv1a(h, a->block + a->off_imp, a->n_cont * sizeof(float));
+    h = nm_fnv1a(h, &a->ctx_cur, sizeof a->ctx_cur);
+    return nm_fnv1a(h, &a->frozen, sizeof a->frozen);
+}

@@ -1,0 +1,181 @@
+-- experiments/continual.lua -- continual learning on a curriculum of Go/No-Go tasks (envs/curricula/
+-- continual_gonogo.lua: permuted cue-to-response mappings, alternating reversals, two valences), visited in
+-- sequence and then revisited.
+--
+--   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--eval 100]
+--                                    [--order 1] [--consolidation 0.01] [--gating 0.1] [--importance si]
+--                                    [--hidden 64] [--out build/continual]
+--
+-- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
+-- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
+-- with boundaries announced (si + gating), and the full agent task-free (si + gating + NA-detected boundaries,
+-- nothing announced). Training: --block trials of each task in order, then the same again (revisits). After
+-- each block of the first pass every task is evaluated frozen for --eval trials (the last half scored: a
+-- task-free agent needs a few trials to infer the context; announced conditions are told the task's context),
+-- giving the accuracy matrix R (written to <out>/R_<condition>_seed<s>.csv). A fresh agent trained on each
+-- task alone, with the condition's options, gives the FWT baseline (its accuracy before training), Continual
+-- World's reference AUC and trials to criterion (rolling 20 at 0.8; a block without it counts as the block).
+-- Prints, per condition, ACC, BWT and FWT (GEM; T - 1 denominators), Avalanche and max forgetting, the ratio of
+-- trials to criterion against the fresh agent (median over tasks, mean over seeds), ACC after the revisits,
+-- and for the task-free agent the share of revisits that re-select the first visit's context; 95% t intervals.
+local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
+dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
+
+local nm = require "neuromod"
+local stats = require "neuromod.stats"
+local metrics = require "neuromod.metrics"
+local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
+
+local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
+  block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
+  hidden = 64 })
+
+local C, G, I = o.consolidation, o.gating, o.importance
+local CONDITIONS = {
+  { name = "fine-tuning", opts = {}, announce = false },
+  { name = "consolidation", opts = { importance = I, consolidation = C }, announce = true },
+  { name = "gating", opts = { gating = G }, announce = true },
+  { name = "full, boundaries", opts = { importance = I, consolidation = C, gating = G }, announce = true },
+  { name = "full, task-free", opts = { importance = I, consolidation = C, gating = G, boundary = 0.5 },
+    announce = false },
+}
+
+local function new_agent(cond, seed)
+  local opts = { obs = 0, actions = { name = "Discrete", n = 2, withhold = 0 }, seed = seed, hidden = { o.hidden } }
+  for k, v in pairs(cond.opts) do opts[k] = v end
+  return opts
+end
+
+local function evaluate(agent, tasks, t, rng, announce)
+  if announce then agent:context(t) end
+  agent:freeze(true)   -- each task's evaluation is a new frozen phase (this re-arms the task-free detector)
+  local k, n = 0, 0
+  for i = 1, o.eval do
+    local ok = tasks.trial(tasks[t], rng, agent)
+    if i > o.eval / 2 then n = n + 1 if ok then k = k + 1 end end
+  end
+  return k / n
+end
+
+local function ttc(correct)
+  local t = metrics.trials_to_criterion(correct, { level = 0.8, window = 20 })
+  return t or #correct
+end
+
+local function run(cond, seed, tasks)
+  local opts = new_agent(cond, seed)
+  opts.obs = tasks.cues
+  local agent = nm.agent(opts)
+  local rng = nm.rng(1000 + seed)
+  local T = #tasks
+  local R = metrics.cl_matrix(T)
+  local auc, ttcs, first_ctx, reselect, revisits = {}, {}, {}, 0, 0
+  local final = {}
+  for pass = 1, 2 do
+    for i = 1, T do
+      if cond.announce then agent:context(i) end
+      local correct = {}
+      for n = 1, o.block do correct[n] = tasks.trial(tasks[i], rng, agent) end
+      if pass == 1 then
+        auc[i] = metrics.accuracy(correct)
+        ttcs[i] = ttc(correct)
+        first_ctx[i] = agent:context()
+        agent:freeze(true)
+        for j = 1, T do R[i][j] = evaluate(agent, tasks, j, rng, cond.announce) end
+        if cond.announce then agent:context(i) end
+        agent:freeze(false)
+      else
+        revisits = revisits + 1
+        if agent:context() == first_ctx[i] then reselect = reselect + 1 end
+      end
+    end
+  end
+  agent:freeze(true)
+  for j = 1, T do final[j] = evaluate(agent, tasks, j, rng, cond.announce) end
+  -- re-selection means something only when the agent infers the context
+  return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
+           final = stats.mean(final) }
+end
+
+-- a fresh agent per task: its accuracy before training (b) and its learning curve
+local function fresh(seed, tasks, cond)
+  local b, auc, ttcs = {}, {}, {}
+  for j = 1, #tasks do
+    local opts = new_agent(cond, seed)
+    opts.obs = tasks.cues
+    local agent = nm.agent(opts)
+    local rng = nm.rng(2000 + seed * 100 + j)
+    agent:freeze(true)
+    b[j] = evaluate(agent, tasks, j, rng, false)
+    agent:freeze(false)
+    local correct = {}
+    for n = 1, o.block do correct[n] = tasks.trial(tasks[j], rng, agent) end
+    auc[j], ttcs[j] = metrics.accuracy(correct), ttc(correct)
+  end
+  return b, auc, ttcs
+end
+
+local function write_R(path, R)
+  local f = assert(io.open(path, "w"))
+  local head = { "after_block" }
+  for j = 1, #R do head[#head + 1] = "task" .. j end
+  f:write(table.concat(head, ","), "\n")
+  for i = 1, #R do
+    local row = { tostring(i) }
+    for j = 1, #R do row[#row + 1] = ("%.4f"):format(R[i][j]) end
+    f:write(table.concat(row, ","), "\n")
+  end
+  f:close()
+end
+
+os.execute("mkdir -p " .. o.out)
+local tasks = curriculum{ seed = o.order, tasks = o.tasks }
+local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
+               "re-selected", "fresh block accuracy" }
+local results = {}
+for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
+for seed = o.first_seed, o.first_seed + o.seeds - 1 do
+  for _, cond in ipairs(CONDITIONS) do
+    local b, fauc, fttc = fresh(seed, tasks, cond)
+    local r = run(cond, seed, tasks)
+    write_R(("%s/R_%s_seed%d.csv"):format(o.out, cond.name:gsub("[^%w]+", "_"), seed), r.R)
+    local ratios = {}
+    for j = 1, #tasks do ratios[j] = r.ttc[j] / fttc[j] end
+    local row = results[cond.name]
+    local add = function(k, v) row[k][#row[k] + 1] = v end
+    local d = 0
+    for j = 1, #tasks do d = d + r.R[j][j] end
+    add("learned (diag R)", d / #tasks)
+    add("ACC", metrics.cl_acc(r.R))
+    add("BWT", metrics.cl_bwt(r.R))
+    add("FWT", metrics.cl_fwt(r.R, b))
+    add("forgetting", (metrics.cl_forgetting(r.R)))
+    add("max forgetting", (metrics.cl_max_forgetting(r.R)))
+    add("FT (CW)", (metrics.cl_forward_transfer(r.auc, fauc)) or 0)
+    add("ttc ratio", stats.median(ratios))
+    add("ACC after revisits", r.final)
+    add("fresh block accuracy", stats.mean(fauc))
+    add("re-selected", r.reselect)
+  end
+  io.stderr:write(("seed %d done\n"):format(seed))
+end
+
+print(("continual: %d tasks (order %d), %d trials a block, %d evaluation trials, seeds %d-%d, importance %s, consolidation %g, gating %g, hidden %d")
+  :format(o.tasks, o.order, o.block, o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden))
+print("mean [95% CI] over seeds; BWT, FWT and forgetting over T - 1 tasks, ACC over T")
+for _, c in ipairs(cols) do
+  local line = { ("%-20s"):format(c) }
+  for _, cond in ipairs(CONDITIONS) do
+    local x = results[cond.name][c]
+    if #x == 0 then line[#line + 1] = ("%-24s"):format("   -")
+    else
+      local m, lo, hi = stats.ci(x)
+      line[#line + 1] = lo and ("%6.3f [%6.3f, %6.3f]"):format(m, lo, hi) or ("%6.3f"):format(m)
+    end
+  end
+  print(table.concat(line, " | "))
+end
+local names = {}
+for _, cond in ipairs(CONDITIONS) do names[#names + 1] = cond.name end
+print("columns: " .. table.concat(names, " | "))
+print("R matrices: " .. o.out .. "/R_<condition>_seed<s>.csv")

@@ -1,0 +1,137 @@
+-- Continual learning: freezing, announced and task-free context boundaries, gates, and checkpoints that carry
+-- importances, anchors and context models mid-curriculum.
+local nm = require "neuromod"
+
+-- one-step Go/No-Go: cue c (1..4) one-hot; task `map` says which cues want go (action 1)
+local function trial(agent, rng, map)
+  local c = rng:random(1, 4)
+  local obs = { 0, 0, 0, 0 }
+  obs[c] = 1
+  local a = agent:act(obs)
+  local r = ((a == 1) == map[c]) and 1 or -0.5
+  agent:learn(r, nil, true)
+  return r > 0
+end
+local A = { true, false, true, false }
+local B = { false, true, false, true }
+
+local function new(opts)
+  local o = { obs = 4, actions = 2, seed = 3, hidden = { 32 } }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return nm.agent(o)
+end
+
+describe("continual learning", function()
+  it("freeze stops every synaptic change while the agent acts and its modulators run", function()
+    local a, rng = new{ importance = "si", consolidation = 0.1, gating = true, boundary = 0.5 }, nm.rng(1)
+    for _ = 1, 200 do trial(a, rng, A) end
+    a:freeze(true)
+    assert.is_true(a:frozen())
+    local p0 = a:params()
+    local w0 = {}
+    for i = 1, #p0 do w0[i] = p0[i] end
+    local steps0 = a:modulators().steps
+    for _ = 1, 200 do trial(a, rng, B) end
+    local p1 = a:params()
+    for i = 1, #w0 do assert.equal(w0[i], p1[i]) end
+    assert.equal(steps0 + 200, a:modulators().steps)
+    a:freeze(false)
+    for _ = 1, 50 do trial(a, rng, B) end
+    local changed = false
+    p1 = a:params()
+    for i = 1, #w0 do if w0[i] ~= p1[i] then changed = true end end
+    assert.is_true(changed)
+    assert.has_error(function() a:freeze(1) end, "agent:freeze: expected true or false, got number")
+  end)
+
+  it("announced contexts take integer or string ids and are given back", function()
+    local a = new{ gating = true }
+    assert.equal(0, a:context())
+    a:context(7) assert.equal(7, a:context())
+    a:context("reversal") assert.equal("reversal", a:context())
+    a:context(7) assert.equal(7, a:context())
+    assert.has_error(function() a:context(1.5) end, "agent:context: id: expected an integer 0 .. 2^31-1 or a string, got 1.5")
+  end)
+
+  it("with gating each context has its own gate over the hidden units", function()
+    local a = new{ gating = 0.5 }
+    local g0 = a:gain(1)
+    a:context(1)
+    local g1 = a:gain(1)
+    local open0, open1, differ = 0, 0, 0
+    for i = 1, #g0 do
+      if g0[i] > 0 then open0 = open0 + 1 end
+      if g1[i] > 0 then open1 = open1 + 1 end
+      if (g0[i] > 0) ~= (g1[i] > 0) then differ = differ + 1 end
+    end
+    assert.is_true(open0 > 4 and open0 < 28 and open1 > 4 and open1 < 28 and differ > 0)
+    a:context(0)
+    local g2 = a:gain(1)
+    for i = 1, #g0 do assert.equal(g0[i] > 0, g2[i] > 0) end
+  end)
+
+  it("an announced boundary consolidates: the anchor holds the first task against the second", function()
+    local function run(c)
+      local a, rng = new{ importance = "si", consolidation = c, gating = 0.5 }, nm.rng(2)
+      a:context("A") for _ = 1, 600 do trial(a, rng, A) end
+      a:context("B") for _ = 1, 600 do trial(a, rng, B) end
+      a:context("A") a:freeze(true)
+      local k = 0
+      for _ = 1, 400 do if trial(a, rng, A) then k = k + 1 end end
+      return k / 400
+    end
+    assert.is_true(run(0.5) > run(0) + 0.05)
+  end)
+
+  it("task-free: NA detects the change and a return re-selects the old context", function()
+    local a, rng = new{ gating = 0.5, boundary = 0.3 }, nm.rng(4)
+    local seen = {}
+    for blk = 1, 6 do
+      local map = blk % 2 == 1 and A or B
+      for _ = 1, 400 do trial(a, rng, map) end
+      seen[blk] = a:context()
+    end
+    assert.are_not.equal(seen[1], seen[2])
+    assert.equal(seen[1], seen[3]) assert.equal(seen[2], seen[4])
+    assert.equal(seen[1], seen[5]) assert.equal(seen[2], seen[6])
+  end)
+
+  it("a checkpoint mid-curriculum continues identically", function()
+    local path = os.tmpname()
+    local function agent_and_rng()
+      return new{ importance = "ewc", consolidation = 0.2, gating = true, boundary = 0.3 }, nm.rng(5)
+    end
+    local a, rng = agent_and_rng()
+    for _ = 1, 300 do trial(a, rng, A) end
+    for _ = 1, 150 do trial(a, rng, B) end
+    assert.is_true(a:save(path))
+    local b = nm.load(path)
+    local rng2 = nm.rng(77)
+    local rng3 = nm.rng(77)
+    for _ = 1, 400 do trial(a, rng2, B) end
+    for _ = 1, 400 do trial(b, rng3, B) end
+    assert.equal(a:state_hash(), b:state_hash())
+    assert.equal(a:context(), b:context())
+    os.remove(path)
+  end)
+  it("a run saved mid-curriculum by either backend continues identically in the other", function()
+    local shell = dofile("spec/support/shell.lua")
+    if not (shell.have("lua5.4") and shell.have("luajit")) then pending("needs lua5.4 and luajit") return end
+    local env = "LUA_PATH=" .. shell.quote("lua/?.lua;lua/?/init.lua;;") .. " NEUROMOD_BACKEND= "
+    local function sh(interp, ...)
+      local args = {}
+      for i, v in ipairs { ... } do args[i] = shell.quote(v) end
+      local out, err, code = shell.sh(env .. interp .. " spec/support/continual_run.lua " .. table.concat(args, " "))
+      assert(code == 0, err)
+      return out
+    end
+    local whole = sh("lua5.4", "run", 900)
+    assert.equal(whole, sh("luajit", "run", 900))
+    for _, pair in ipairs { { "lua5.4", "luajit" }, { "luajit", "lua5.4" } } do
+      local path = os.tmpname()
+      sh(pair[1], "save", 450, path)
+      assert.equal(whole, sh(pair[2], "load", path, 450, 450))
+      os.remove(path)
+    end
+  end)
+end)
