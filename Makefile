@@ -201,10 +201,14 @@ uninstall:
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_determinism: bench/bench_determinism.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
-bench: all $(BUILD)/bench_step
+bench: all $(BUILD)/bench_step $(BUILD)/bench_determinism
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_determinism
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi
 
 run: all

@@ -37,10 +37,11 @@ static const uint64_t exp_table[EXP_N] = {
 float nm_expf(float x)
 {
     const double inv_ln2_n = 0x1.71547652b82fep+0 * EXP_N, shift = 0x1.8p+52;
+    const double inv_hi = 0x1.7154765p+5, inv_lo = inv_ln2_n - inv_hi;   /* 1/ln2 x 32 in two parts */
     const double c0 = 0x1.c6af84b912394p-5 / EXP_N / EXP_N / EXP_N, c1 = 0x1.ebfce50fac4f3p-3 / EXP_N / EXP_N,
                  c2 = 0x1.62e42ff0c52d6p-1 / EXP_N;
     uint32_t top = (bits_f(x) >> 20) & 0x7ff;
-    double xd = x, z, kd, r, r2, y, s;
+    double xd = x, ph, pl, z, e, kd, r, r2, y, s;
     uint64_t ki, t;
     if (top >= (bits_f(88.0f) >> 20)) {                 /* |x| >= 88, inf or NaN */
         if (bits_f(x) == 0xff800000u) return 0.0f;      /* exp(-inf) */
@@ -48,11 +49,20 @@ float nm_expf(float x)
         if (x > 0x1.62e42ep6f) return float_of(0x7f800000u);   /* above log(FLT_MAX): overflow to inf */
         if (x < -0x1.9fe368p6f) return 0.0f;                   /* below log(2^-150): underflow to 0 */
     }
-    z = inv_ln2_n * xd;
+    /* x 32 / ln2 exactly, as ph + pl: inv_hi has 29 significant bits, inv_lo 22 and x 24, so both products
+     * are exact */
+    ph = inv_hi * xd;
+    pl = inv_lo * xd;
+    z = ph + pl;
+    e = pl - (z - ph);               /* z + e = ph + pl exactly (|ph| >= |pl|) */
     kd = z + shift;                  /* rounds z to the nearest integer k, held in the low bits of kd */
-    memcpy(&ki, &kd, sizeof ki);
     kd -= shift;
-    r = z - kd;
+    /* the exact value z + e may lie past a tie that z sits on: round it, not z (as one fused multiply-add
+     * of x and 1/ln2 x 32 would); z - kd is exact */
+    if (z - kd == 0.5 && e > 0) kd += 1.0;
+    else if (z - kd == -0.5 && e < 0) kd -= 1.0;
+    ki = (uint64_t)(int64_t)kd;
+    r = (ph - kd) + pl;              /* ph - kd is exact: one rounding, as a fused multiply-add would give */
     t = exp_table[ki % EXP_N] + (ki << (52 - 5));
     s = double_of(t);
     z = c0 * r + c1;
