@@ -121,6 +121,24 @@ describe("deterministic = true", function()
     assert.equal((run(interp, { OPENBLAS_NUM_THREADS = "2" })), (run(other, { OPENBLAS_NUM_THREADS = "1" })))
   end)
 
+  it("is the default, survives a checkpoint, and is false for checkpoints written before it existed", function()
+    local nm = require "neuromod"
+    assert.is_true(nm.agent{ obs = 3, actions = 2 }:config().deterministic)
+    local dir = os.tmpname()
+    for _, det in ipairs { true, false } do
+      local a = nm.agent{ obs = 3, actions = 2, deterministic = det }
+      assert(a:save(dir .. ".nmck"))
+      assert.equal(det, nm.load(dir .. ".nmck"):config().deterministic)
+    end
+    os.remove(dir .. ".nmck")
+    os.remove(dir)
+    for _, f in ipairs { "format2.nmck", "format3.nmck" } do
+      assert.is_false(nm.load(ROOT .. "/c/test/fixtures/" .. f):config().deterministic, f)
+    end
+    assert.has_error(function() nm.agent{ obs = 3, actions = 2, deterministic = 1 } end,
+                     "nm.agent: deterministic: expected true or false, got 1")
+  end)
+
   it("deterministic = false: OpenBLAS's results vary with threads and core type (printed, not asserted)", function()
     local seen, lines = {}, {}
     for _, coretype in ipairs(runnable_coretypes()) do
