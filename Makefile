@@ -36,14 +36,14 @@ SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
             c/modulators.c c/learner_rate.c c/agent.c c/continual.c \
-            c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c
+            c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c c/nm_math.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_population
+C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_population $(BUILD)/test/math_check
 
-.PHONY: all test prop soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
+.PHONY: all test prop math-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -51,6 +51,7 @@ $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/simd.o: c/simd_kernels.h
+$(BUILD)/obj/nm_math.o $(BUILD)/obj/modulators.o $(BUILD)/obj/network.o $(BUILD)/obj/rng.o: c/nm_math.h
 $(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o \
   $(BUILD)/obj/ckpt_file.o $(BUILD)/obj/population.o: c/ckpt_io.h
 
@@ -91,6 +92,11 @@ PROP_CALLS ?= 5000000
 PROP_SEED  ?= 1
 prop: $(BUILD)/test/prop_invariant
 	./$(BUILD)/test/prop_invariant $(PROP_CALLS) $(PROP_SEED)
+
+# The library's own expf and logf (c/nm_math.c) against the C library's on all 2^32 float inputs (make test
+# checks every 251st); both must agree bit for bit.
+math-check: $(BUILD)/test/math_check
+	./$(BUILD)/test/math_check 1
 
 # The soak (bench/soak.lua): Go/No-Go training under each backend with a save/load round trip every 2,000
 # steps, failing if the resident set or the Lua heap grows after the warm-up. CI runs soak-ci (1M steps per
@@ -201,15 +207,19 @@ $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 $(BUILD)/bench_population: bench/bench_population.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_determinism: bench/bench_determinism.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
 # bench_population: agent-steps per second of populations (1 and 2 threads) beside sequential lone agents, per
 # kernel set (BENCH_POP_FLAGS=--quick for a shorter run); bench/population.lua: the same from Lua, one call per
 # agent against one per population, under each interpreter; the PyTorch peer is bench/peers/torch_population.py.
 BENCH_POP_FLAGS ?=
-bench: all $(BUILD)/bench_step $(BUILD)/bench_population
+bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_determinism
 	$(TEST_ENV) $(LUA54) bench/population.lua
 	$(TEST_ENV) $(LUAJIT) bench/population.lua
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi
@@ -240,6 +250,7 @@ help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
 	@echo "make test       C tests and busted specs"
 	@echo "make prop       the invariant's property test, PROP_CALLS=5000000 random calls"
+	@echo "make math-check the library's expf and logf against libm's on all 2^32 inputs"
 	@echo "make soak       10M steps per backend with save/load round trips; fails if memory grows (soak-ci: 1M)"
 	@echo "make sanitize   the tests under ASan + UBSan"
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"

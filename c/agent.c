@@ -62,6 +62,7 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
             free(a);
             return NM_ERR_ARG;
         }
+        if (!cfg->deterministic) a->kern = nm_kernels_blas(a->kern);   /* large layers may use OpenBLAS */
     }
     /* the learner the config names (only the rate actor-critic exists yet) */
     a->model = cfg->model;

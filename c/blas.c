@@ -2,7 +2,10 @@
  * blas.c -- the one BLAS shim. Shapes below NM_BLAS_MIN elements run as plain loops: for the small layers
  * typical of neuromod agents the call and threading overhead of OpenBLAS exceed the work, and plain loops
  * keep tiny agents free of any BLAS dependency in behaviour. Build with -DNM_NO_BLAS to drop OpenBLAS.
- * The choice depends only on the shape, so a given agent always takes the same path (determinism).
+ * Larger shapes go to OpenBLAS only when the agent's kernel set allows it (k->blas: config.deterministic
+ * off): OpenBLAS's results depend on its thread count and on the kernels it picks for the CPU. Deterministic
+ * agents (the default) run every shape in the loops below and the kernel set's, whose order is fixed by the
+ * source, so a build gives the same bits on any x86-64 CPU and thread count (measured cost: docs/performance.md).
  * Below that size the element-wise operations run in the agent's kernel set (simd.c, simd_kernels.h); the
  * reductions (dot4, gemv_t) stay here, in one plain build.
  */
@@ -47,7 +50,7 @@ void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *re
     size_t i;
     if (cols >= 1 && cols <= 3) { k->gemv_bias_narrow(rows, cols, A, x, b, y); return; }
 #ifndef NM_NO_BLAS
-    if (rows * cols >= NM_BLAS_MIN) {
+    if (k->blas && rows * cols >= NM_BLAS_MIN) {
         memcpy(y, b, rows * sizeof *y);
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
         return;
@@ -56,11 +59,12 @@ void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *re
     for (i = 0; i < rows; i++) y[i] = b[i] + dot4(cols, A + i * cols, x);
 }
 
-void nm_gemv_t(size_t rows, size_t cols, const float *restrict A, const float *restrict x, float *restrict y)
+void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *restrict A, const float *restrict x, float *restrict y)
 {
     size_t i, j;
+    (void)k;
 #ifndef NM_NO_BLAS
-    if (rows * cols >= NM_BLAS_MIN) {
+    if (k->blas && rows * cols >= NM_BLAS_MIN) {
         cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0f, A, (int)cols, x, 1, 1.0f, y, 1);
         return;
     }
@@ -79,7 +83,7 @@ void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, fl
                   const float *y, const float *src, float *dst)
 {
 #ifndef NM_NO_BLAS
-    if (rows * cols >= NM_BLAS_MIN) {
+    if (k->blas && rows * cols >= NM_BLAS_MIN) {
         cblas_scopy((int)(rows * cols), src, 1, dst, 1);
         cblas_sscal((int)(rows * cols), decay, dst, 1);
         cblas_sger(CblasRowMajor, (int)rows, (int)cols, alpha, x, 1, y, 1, dst, (int)cols);
@@ -93,7 +97,7 @@ void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, cons
                    float *dst)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) {
+    if (k->blas && n >= NM_BLAS_MIN) {
         cblas_scopy((int)n, src, 1, dst, 1);
         cblas_sscal((int)n, decay, dst, 1);
         cblas_saxpy((int)n, alpha, x, 1, dst, 1);
@@ -107,7 +111,7 @@ void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const
                       float *dst, const float *w, float *dh)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) { nm_axpy_decay(k, n, decay, g, h, src, dst); nm_axpy(k, n, g, w, dh); return; }
+    if (k->blas && n >= NM_BLAS_MIN) { nm_axpy_decay(k, n, decay, g, h, src, dst); nm_axpy(k, n, g, w, dh); return; }
 #endif
     k->head_backward(n, decay, g, h, src, dst, w, dh);
 }
@@ -115,7 +119,7 @@ void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) { cblas_saxpy((int)n, alpha, x, 1, y, 1); return; }
+    if (k->blas && n >= NM_BLAS_MIN) { cblas_saxpy((int)n, alpha, x, 1, y, 1); return; }
 #endif
     k->axpy(n, alpha, x, y);
 }
@@ -123,7 +127,7 @@ void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *
 void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) { cblas_sscal((int)n, alpha, x, 1); return; }
+    if (k->blas && n >= NM_BLAS_MIN) { cblas_sscal((int)n, alpha, x, 1); return; }
 #endif
     k->scal(n, alpha, x);
 }
@@ -131,7 +135,7 @@ void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x)
 void nm_scal_to(const nm_kernels *k, size_t n, float alpha, const float *src, float *dst)
 {
 #ifndef NM_NO_BLAS
-    if (n >= NM_BLAS_MIN) { cblas_scopy((int)n, src, 1, dst, 1); cblas_sscal((int)n, alpha, dst, 1); return; }
+    if (k->blas && n >= NM_BLAS_MIN) { cblas_scopy((int)n, src, 1, dst, 1); cblas_sscal((int)n, alpha, dst, 1); return; }
 #endif
     k->scal_to(n, alpha, src, dst);
 }

@@ -57,10 +57,10 @@ static double dense_trace(const nm_layer *L, const nm_kernels *k, float decay, c
     return nm_sumsq(k, L->out, dh) * (nm_sumsq(k, L->in, in) + 1.0);
 }
 
-static void dense_input_grad(const nm_layer *L, const float *W, const float *dh, float *dprev)
+static void dense_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev)
 {
     memset(dprev, 0, L->in * sizeof *dprev);
-    nm_gemv_t(L->out, L->in, W, dh, dprev);
+    nm_gemv_t(k, L->out, L->in, W, dh, dprev);
 }
 
 const nm_layer_ops nm_layer_dense_tanh = {

@@ -56,6 +56,7 @@
 #include <math.h>
 #include <string.h>
 #include "nm_internal.h"
+#include "nm_math.h"
 
 /* The change-point input's outlier rate is used clamped to these bounds: the floor keeps one outlier after a
  * long clean stretch from reading as certain change (log(0.5 / 0.01) = 3.9 nats), the ceiling keeps an
@@ -77,7 +78,7 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
         switch (p) {
         case NM_P_DISCOUNT:
         case NM_P_TRACE_DECAY:
-            params[p] = 1.0f - (1.0f - p0) * expf(-x);
+            params[p] = 1.0f - (1.0f - p0) * nm_expf(-x);
             if (params[p] > 0.999f) params[p] = 0.999f;
             if (params[p] < 0.0f) params[p] = 0.0f;
             break;
@@ -85,7 +86,7 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
             params[p] = p0 + x;
             break;
         default:           /* p0 = 0 (consolidation off) stays 0 whatever x: no exp needed */
-            params[p] = (x == 0.0f || p0 == 0.0f) ? p0 : p0 * expf(x);
+            params[p] = (x == 0.0f || p0 == 0.0f) ? p0 : p0 * nm_expf(x);
         }
     }
 }
@@ -108,7 +109,7 @@ static void compute_levels(const nm_agent_config *c, nm_modstate *m)
         float x = 0.0f;
         for (j = 0; j < NM_N_MODULATORS; j++)
             if (j != k) x += c->interaction[k][j] * base[j];
-        m->factor[k] = x == 0.0f ? 1.0f : expf(x);
+        m->factor[k] = x == 0.0f ? 1.0f : nm_expf(x);
         m->level[k] = base[k] * m->factor[k];
     }
 }
@@ -117,7 +118,7 @@ void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc)
 {
     int k;
     for (k = 0; k < NM_N_MODULATORS; k++) {
-        mc->phasic_decay[k] = expf(-1.0f / cfg->tau_phasic[k]);
+        mc->phasic_decay[k] = nm_expf(-1.0f / cfg->tau_phasic[k]);
         mc->inv_tau_tonic[k] = 1.0f / cfg->tau_tonic[k];
         mc->inv_tau_phasic[k] = 1.0f / cfg->tau_phasic[k];
     }
@@ -237,7 +238,7 @@ void nm_mod_effects_of(const nm_agent_config *c, const nm_modstate *m, const flo
         mean /= (float)n;
         if (!(mean > NM_TINY)) continue;
         kk = c->gain_focus * na_level / mean;
-        for (i = 0; i < n; i++) { e[i] = expf(kk * (al[i] - mean)); esum += e[i]; }
+        for (i = 0; i < n; i++) { e[i] = nm_expf(kk * (al[i] - mean)); esum += e[i]; }
         fx->focused[l] = 1;
         fx->focus_sum[l] = esum;
     }
@@ -255,7 +256,7 @@ static float changepoint_input(const nm_mod_consts *mc, nm_modstate *m, int outl
     m->outlier_rate += mc->inv_tau_tonic[NM_ACH] * ((outlier ? 1.0f : 0.0f) - m->outlier_rate);
     pi = m->outlier_rate < NM_OUTLIER_RATE_MIN ? NM_OUTLIER_RATE_MIN
        : (m->outlier_rate > NM_OUTLIER_RATE_MAX ? NM_OUTLIER_RATE_MAX : m->outlier_rate);
-    llr = outlier ? logf(0.5f / pi) : logf(0.5f / (1.0f - pi));
+    llr = outlier ? nm_logf(0.5f / pi) : nm_logf(0.5f / (1.0f - pi));
     m->changepoint = m->changepoint + llr > 0.0f ? m->changepoint + llr : 0.0f;
     return m->changepoint / (m->changepoint + NM_CHANGEPOINT_HALF);
 }

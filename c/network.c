@@ -23,6 +23,7 @@
 #include <math.h>
 #include <string.h>
 #include "nm_internal.h"
+#include "nm_math.h"
 
 void nm_net_layout(nm_agent *a)
 {
@@ -148,7 +149,7 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     mx = probs[0];
     for (i = 1; i < A; i++) if (probs[i] > mx) mx = probs[i];
     sum = 0.0f;
-    for (i = 0; i < A; i++) { probs[i] = expf(probs[i] - mx); sum += probs[i]; }
+    for (i = 0; i < A; i++) { probs[i] = nm_expf(probs[i] - mx); sum += probs[i]; }
     for (i = 0; i < A; i++) probs[i] /= sum;
 }
 
@@ -172,7 +173,7 @@ float *nm_net_input_grad(const nm_agent *a, const float *cache, float *dh, float
         const nm_layer *L = &a->layer[l];
         float *t;
         L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
-        L->ops->input_grad(L, p + L->w, dh, dprev);
+        L->ops->input_grad(L, a->kern, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;
     }
     return dh;
@@ -252,7 +253,7 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
         L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
         norm2 += L->ops->trace(L, a->kern, decay, dh, in, old, acc);
         if (l == 0) break;
-        L->ops->input_grad(L, p + L->w, dh, dprev);
+        L->ops->input_grad(L, a->kern, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;
     }
     return norm2 + heads * hh;

@@ -260,7 +260,14 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "context gating: the fraction of hidden units each context's fixed random gate keeps open") \
     X(float, boundary, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "boundary", 0, 0, 1, \
       "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "task-free boundaries: the NA level above which a change of task is detected and the context inferred")
+      "task-free boundaries: the NA level above which a change of task is detected and the context inferred") \
+    /* deterministic: true never calls BLAS; every shape runs in the library's fixed-order loops (and exp and log \
+     * are the library's own, c/nm_math.c, in either mode), so a build gives the same bits whatever the CPU, \
+     * OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE or kernel set. false lets layers of 16,384 weights or more use \
+     * OpenBLAS, faster there but dependent on its thread count and CPU (docs/performance.md). */ \
+    X(int, deterministic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "deterministic", 0, 0, 1, \
+      "true or false", NM_LIST("false", "true"), 1, 0, \
+      "true: the same bits on any x86-64 and thread count (no BLAS); false: OpenBLAS for large layers")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

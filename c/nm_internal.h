@@ -48,9 +48,12 @@ typedef struct nm_kernels {
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
+    int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
-/* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
+/* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
+ * The set found never calls BLAS; nm_kernels_blas gives its twin that may (the same kernels otherwise). */
 const nm_kernels *nm_kernels_find(const char *name);
+const nm_kernels *nm_kernels_blas(const nm_kernels *k);
 
 /* The kinds of trunk layer and of learner. Only one of each exists yet; a new kind is a new file with its
  * operations table and an entry in the table that finds it (layer.c, agent.c), not a branch elsewhere. */
@@ -105,7 +108,7 @@ struct nm_layer_ops {
     double (*trace)(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
                     const float *old, float *e);
     /* dprev = d/d(in) from dh (from to_units) */
-    void (*input_grad)(const nm_layer *L, const float *W, const float *dh, float *dprev);
+    void (*input_grad)(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev);
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 /* The operations of a kind with an activation; NULL if there are none. */
@@ -404,8 +407,9 @@ void nm_agent_refresh_effects(nm_agent *a);
  * they save). A is rows x cols, row-major. */
 /* y = b + A x, each row's dot product in fixed-order partial sums (dot4) */
 void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
-void nm_gemv_t(size_t rows, size_t cols, const float *A, const float *x, float *y);   /* y += A^T x */
-/* The element-wise operations take the agent's kernel set; shapes of NM_BLAS_MIN elements or more go to BLAS. */
+void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *A, const float *x, float *y); /* y += A^T x */
+/* The element-wise operations take the agent's kernel set; shapes of NM_BLAS_MIN elements or more go to BLAS
+ * when the set allows it (k->blas, config.deterministic off), else they run in the set's fixed-order loops. */
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y);
 /* The trace operations: dst (or A) = src (or S) scaled by decay, plus alpha x (or alpha x y'); src is the old
  * trace and dst the new one, separate buffers (see rate_act). The two roundings of scaling then adding (scal then

@@ -78,3 +78,12 @@ const nm_kernels *nm_kernels_find(const char *name)
     }
     return NULL;                                             /* no set of that name */
 }
+
+const nm_kernels *nm_kernels_blas(const nm_kernels *k)
+{
+#if NM_X86_DISPATCH
+    if (k == &avx512_table) return &avx512_table_blas;
+    if (k == &avx2_table) return &avx2_table_blas;
+#endif
+    return k == &generic_table ? &generic_table_blas : k;
+}

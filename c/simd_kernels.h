@@ -212,5 +212,13 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite)
+    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), 0
+};
+
+/* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
+static const nm_kernels NM_KERNEL(table_blas) = {
+    NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
+    NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
+    NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
+    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), 1
 };

@@ -23,6 +23,7 @@ end
 -- a valid value other than the default for each option, built from the field's description alone
 local function other_value(f, default)
   if f.flags.split then return nil end
+  if f.kind == "enum" and f.values[1] == "false" and f.values[2] == "true" then return not default end   -- a boolean
   if f.kind == "enum" then return f.values[#f.values] end
   if f.kind == "mask" then return { [f.values[1]] = true } end
   if f.kind == "u64" then return 12345 end

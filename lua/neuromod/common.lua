@@ -180,7 +180,11 @@ local function normalize(backend, S, opts)
         if opts[label] ~= nil then set(f.name, i - 1, check_number(label, opts[label])) end
       end
     elseif v ~= nil and option ~= "" and not f.flags.structural and option ~= "obs" and option ~= "actions" then
-      if f.kind == "enum" then
+      if f.kind == "enum" and f.values[1] == "false" and f.values[2] == "true" then
+        -- a yes/no option (deterministic): a boolean in Lua
+        if type(v) ~= "boolean" then fail(option .. ": expected true or false, got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v))) end
+        set(f.name, 0, v and 1 or 0)
+      elseif f.kind == "enum" then
         local ok, err = backend.config_set(cfg, f.name, 0, type(v) == "string" and v or -1)
         if not ok then fail(type(v) == "string" and err or (option .. ": expected " .. f.expect .. ", got " .. tostring(v))) end
       elseif f.kind == "index" then
@@ -281,6 +285,8 @@ local function options_of(backend, S, cfg)
       elseif f.kind == "index" then
         local i = get(cfg, f.name, 0)
         t[option] = i >= 0 and i or false
+      elseif f.kind == "enum" and f.values[1] == "false" and f.values[2] == "true" then
+        t[option] = get(cfg, f.name, 0) == "true"
       elseif f.rows == 1 and f.cols == 1 then
         t[option] = get(cfg, f.name, 0)
       else
