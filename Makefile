@@ -33,13 +33,13 @@ VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VE
 SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
-            c/modulators.c c/learner_rate.c c/agent.c \
+            c/modulators.c c/learner_rate.c c/lif.c c/stdp.c c/learner_spiking.c c/agent.c \
             c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant
+C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_spiking
 
 .PHONY: all test prop soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
@@ -49,6 +49,7 @@ $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/simd.o: c/simd_kernels.h
+$(BUILD)/obj/lif.o $(BUILD)/obj/stdp.o $(BUILD)/obj/learner_spiking.o: c/spiking.h
 $(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o: c/ckpt_io.h
 
 $(LIB_SO): $(CORE_OBJ)
@@ -105,8 +106,9 @@ soak-ci:
 # interpreter's own exit-time allocations are not ours (the C tests keep it on).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core
+	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_spiking
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
+	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_spiking
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
@@ -195,10 +197,14 @@ uninstall:
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_spiking: bench/bench_spiking.c c/spiking.h $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ bench/bench_spiking.c $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
-bench: all $(BUILD)/bench_step
+bench: all $(BUILD)/bench_step $(BUILD)/bench_spiking
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_spiking $(BENCH_SPIKING_SECONDS)
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi
 
 run: all

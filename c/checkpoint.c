@@ -59,8 +59,14 @@
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, N_SECTIONS };
-static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND" };
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_SPIK, N_SECTIONS };
+static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
+                                          "SPIK" };
+
+/* SPIK: the spiking learner's network state (learner_spiking.c: membranes, refractory counters, STDP traces,
+ * the last step's spikes, the rate code's phases and the pending step's rates and value), state_len f32 from
+ * off_cache; written and required exactly for a learner that has such state */
+static size_t learner_state(const nm_agent *a) { return a->learner->state_len ? a->learner->state_len(a) : 0; }
 
 /* ---- the modulator state by name: a restructured nm_modstate needs only this table changed ---- */
 typedef struct mod_field { const char *name; float *v; size_t n; } mod_field;
@@ -102,12 +108,16 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_MODS: return mods_bytes();
     case S_RNG: return 4 * 8;
     case S_STEP: return 8;
+    case S_SPIK: return 4 * learner_state(a);
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
 
 /* ANCH is written and required only with consolidation on */
-static int section_present(const nm_agent *a, int s) { return s != S_ANCH || a->n_anchor > 0; }
+static int section_present(const nm_agent *a, int s)
+{
+    return s == S_ANCH ? a->n_anchor > 0 : s == S_SPIK ? learner_state(a) > 0 : 1;
+}
 
 size_t nm_agent_checkpoint_size(const nm_agent *a)
 {
@@ -156,6 +166,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
     }
     case S_RNG: { int i; for (i = 0; i < 4; i++) nm_put_u64(c, a->rng.s[i]); break; }
     case S_STEP: nm_put_u64(c, a->steps); break;
+    case S_SPIK: nm_put_floats(c, b + a->off_cache, learner_state(a)); break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -327,7 +338,10 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
     /* the layout the config describes, to check every length against before allocating */
     memset(&probe, 0, sizeof probe);
     probe.cfg = cfg;
-    nm_net_layout(&probe);
+    probe.learner = nm_learner_find(cfg.model);
+    if (!probe.learner) { nm_write_msg(msg, msglen, "checkpoint section 'CONF': model %d: no such learner", (int)cfg.model);
+        return NM_ERR_FORMAT; }
+    probe.learner->layout(&probe);
     while (c.p != c.end) {
         if (!next_section(&c, &tag, &next, msg, msglen)) return NM_ERR_FORMAT;
         printable(tag, 4, name, sizeof name);
@@ -342,8 +356,8 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
             return NM_ERR_FORMAT;
         }
         if (!section_present(&probe, s)) {
-            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config has base "
-                         "consolidation 0", name);
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config %s", name,
+                         s == S_SPIK ? "names a model without learner state" : "has base consolidation 0");
             return NM_ERR_FORMAT;
         }
         if (s != S_MODS && next.len != section_bytes(&probe, s)) {
@@ -397,8 +411,10 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         goto fail;
     }
     FLOATS("PEND", a->off_obs, cfg.n_obs);
+    if (a->learner->state_len) { OPEN(S_SPIK); FLOATS("SPIK", a->off_cache, learner_state(a)); }
     if (pending) {
-        nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
+        /* the rate learner's forward cache is redone; a learner with state keeps the pending step in it */
+        if (!a->learner->state_len) nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
         a->pending = 1;
         a->pending_action = (int)action;
     }

@@ -5,7 +5,7 @@
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--first-seed 1] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
 --                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation|set] [--attention-set TAU]
---                                   [--gain-focus K] [--na-input surprise|changepoint]
+--                                   [--gain-focus K] [--na-input surprise|changepoint] [--model rate|spiking]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -17,7 +17,8 @@
 -- shift, the 50 just after it, and the last 100. Writes per-trial rows and mean curves as CSV.
 -- --conditions ablation puts DA, DA+NA, DA+NA+ACh, DA+NA+5HT and all four in the main table instead;
 -- --attention-set and --gain-focus set the agents' neuron-scale options of the same names (default 0, off);
--- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c).
+-- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c);
+-- --model spiking runs every condition on the spiking learner (c/learner_spiking.c) at its defaults.
 -- Required or loaded with dofile, the script returns its study (neuromod.study) at the defaults, carrying the
 -- experiment's functions: study(o, conditions) for other options, table, tests, the condition sets, main.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
@@ -52,8 +53,10 @@ M.TASK = {
                      active = o.active, noise = o.noise, reward_flip = o.reward_flip }
   end,
   agent = function(_, _, o)
-    return { hidden = o.hidden, attention_set = o.attention_set or 0, gain_focus = o.gain_focus or 0,
-             na_input = o.na_input or "surprise" }
+    local a = { hidden = o.hidden, attention_set = o.attention_set or 0, gain_focus = o.gain_focus or 0,
+                na_input = o.na_input or "surprise" }
+    if o.model and o.model ~= "rate" then a.model = o.model end
+    return a
   end,
   policy = true,
   columns = { "correct", "go_cue", "p_go", "H", "action", "new_pair" },
@@ -164,6 +167,7 @@ function M.table(results, o)
     (o.first_seed or 1) ~= 1 and string.format(" (%d-%d)", o.first_seed, o.first_seed + o.seeds - 1) or "")
   if (o.reward_flip or 0) > 0 then p("misleading feedback: %g of outcomes flipped", o.reward_flip) end
   if (o.na_input or "surprise") ~= "surprise" then p("NA input: %s", o.na_input) end
+  if o.model and o.model ~= "rate" then p("model: %s", o.model) end
   if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
     p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
   end
@@ -384,6 +388,7 @@ local function parse(argv)
     elseif a == "--attention-set" then o.attention_set = num(a, v) i = i + 1
     elseif a == "--gain-focus" then o.gain_focus = num(a, v) i = i + 1
     elseif a == "--na-input" then o.na_input = v i = i + 1
+    elseif a == "--model" then o.model = v i = i + 1
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -392,6 +397,9 @@ local function parse(argv)
   end
   if o.na_input ~= "surprise" and o.na_input ~= "changepoint" then
     io.stderr:write("setshift: --na-input expects surprise or changepoint, got ", tostring(o.na_input), "\n") os.exit(2)
+  end
+  if o.model ~= nil and o.model ~= "rate" and o.model ~= "spiking" then
+    io.stderr:write("setshift: --model expects rate or spiking, got ", tostring(o.model), "\n") os.exit(2)
   end
   if o.seeds < 2 or o.seeds ~= math.floor(o.seeds) or o.first_seed ~= math.floor(o.first_seed) then
     io.stderr:write("setshift: need an integer --seeds >= 2 and an integer --first-seed\n") os.exit(2)

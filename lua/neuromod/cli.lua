@@ -166,6 +166,7 @@ SPECS.run = {
     { "--hidden", "64,64", "trunk layer sizes, default 64" },
     { "--modulators", "LIST", "all | none | a comma list of DA,NA,ACh,5HT; default all" },
     { "--na-input", "KIND", "surprise | changepoint: what drives NA, default surprise" },
+    { "--model", "NAME", "rate | spiking: the learner, default rate" },
     { "--label", "NAME", "the run's condition name in --json and --csv (for compare and plot), default --modulators" },
     { "--csv", "FILE", "one line per trial, after a # metadata header (version, task, seed, options)" },
     { "--log-modulators", false, "--csv also logs discount, trace_decay, gain, withhold_bias and attention" },
@@ -252,7 +253,7 @@ local function cmd_run(argv, ctx)
   local runner = require "neuromod.runner"
   local resume
   if a.resume then
-    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "label", "log_modulators" } do
+    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "model", "label", "log_modulators" } do
       if a[f] then usage_error("run", "--" .. f:gsub("_", "-") .. " cannot change with --resume (the checkpoint's run keeps its own)") end
     end
     local err
@@ -279,6 +280,10 @@ local function cmd_run(argv, ctx)
   end
   if a.modulators then o.modulators = modulators_arg(a.modulators) end
   if a.na_input then o.agent_options = { na_input = a.na_input } end
+  if a.model then
+    o.agent_options = o.agent_options or {}
+    o.agent_options.model = a.model
+  end
   if a.checkpoint_every then
     o.checkpoint_every = int_arg("run", "checkpoint-every", a.checkpoint_every, 1)
     if not a.save then usage_error("run", "--checkpoint-every needs --save FILE") end
