@@ -242,7 +242,7 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
       "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA") \
     X(float, sim_ms, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "sim_ms", 0, 1, 1000, \
-      "a number in [1, 1000] (ms)", NM_NONE, 20.0f, 20.0f, "spiking: simulated milliseconds per task step") \
+      "a number in [1, 1000] (ms)", NM_NONE, 50.0f, 50.0f, "spiking: simulated milliseconds per task step") \
     X(float, dt, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "dt", 0, 0.05, 10, \
       "a number in [0.05, 10] (ms)", NM_NONE, 1.0f, 1.0f, "spiking: the integration step") \
     X(size_t, group_e, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "group_e", 0, 1, 4096, \
