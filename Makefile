@@ -35,13 +35,14 @@ VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VE
 SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
-            c/modulators.c c/learner_rate.c c/agent.c c/continual.c \
+            c/modulators.c c/learner_rate.c c/lif.c c/stdp.c c/learner_spiking.c c/agent.c c/continual.c \
             c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c c/nm_math.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_population $(BUILD)/test/math_check
+C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_population $(BUILD)/test/math_check \
+            $(BUILD)/test/test_spiking
 
 .PHONY: all test prop math-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
@@ -54,6 +55,7 @@ $(BUILD)/obj/simd.o: c/simd_kernels.h
 $(BUILD)/obj/nm_math.o $(BUILD)/obj/modulators.o $(BUILD)/obj/network.o $(BUILD)/obj/rng.o: c/nm_math.h
 $(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o \
   $(BUILD)/obj/ckpt_file.o $(BUILD)/obj/population.o: c/ckpt_io.h
+$(BUILD)/obj/lif.o $(BUILD)/obj/stdp.o $(BUILD)/obj/learner_spiking.o: c/spiking.h
 
 $(LIB_SO): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -114,8 +116,9 @@ soak-ci:
 # interpreter's own exit-time allocations are not ours (the C tests keep it on).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core
+	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_spiking
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
+	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_spiking
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
@@ -204,6 +207,9 @@ uninstall:
 $(BUILD)/bench_step: bench/bench_step.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_spiking: bench/bench_spiking.c c/spiking.h $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ bench/bench_spiking.c $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 $(BUILD)/bench_population: bench/bench_population.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
@@ -216,10 +222,11 @@ $(BUILD)/bench_determinism: bench/bench_determinism.c $(LIB_A)
 # kernel set (BENCH_POP_FLAGS=--quick for a shorter run); bench/population.lua: the same from Lua, one call per
 # agent against one per population, under each interpreter; the PyTorch peer is bench/peers/torch_population.py.
 BENCH_POP_FLAGS ?=
-bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism
+bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism $(BUILD)/bench_spiking
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_determinism
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_spiking $(BENCH_SPIKING_SECONDS)
 	$(TEST_ENV) $(LUA54) bench/population.lua
 	$(TEST_ENV) $(LUAJIT) bench/population.lua
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi

@@ -9,10 +9,11 @@
 
 /* The learners by model (an implementation table, as libsodium picks one per primitive). */
 static const nm_learner_ops *const learners[NM_N_MODELS] = {
-    &nm_learner_rate,   /* NM_MODEL_RATE */
+    &nm_learner_rate,      /* NM_MODEL_RATE */
+    &nm_learner_spiking,   /* NM_MODEL_SPIKING */
 };
 
-static const nm_learner_ops *learner_find(nm_model model)
+const nm_learner_ops *nm_learner_find(nm_model model)
 {
     return (unsigned)model < NM_N_MODELS ? learners[model] : NULL;
 }
@@ -64,13 +65,17 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
         }
         if (!cfg->deterministic) a->kern = nm_kernels_blas(a->kern);   /* large layers may use OpenBLAS */
     }
-    /* the learner the config names (only the rate actor-critic exists yet) */
+    /* the learner the config names */
     a->model = cfg->model;
-    a->learner = learner_find(a->model);
+    a->learner = nm_learner_find(a->model);
     if (!a->learner) {
         nm_write_msg(msg, msglen, "model %d: no such learner", (int)a->model);
         free(a);
         return NM_ERR_ARG;
+    }
+    if (a->learner->check && (st = a->learner->check(cfg, msg, msglen)) != NM_OK) {
+        free(a);
+        return st;
     }
     a->learner->layout(a);
     nm_cont_layout(a);
@@ -290,6 +295,9 @@ nm_status nm_agent_attention(nm_agent *a, float *out, size_t n)
 nm_status nm_agent_gain(nm_agent *a, size_t layer, float *out, size_t n)
 {
     if (!a) return NM_ERR_ARG;
+    if (!a->learner->gradient)   /* no trunk: the spiking learner's gain is one number, the meta-parameter */
+        return nm_fail(a, NM_ERR_ARG, "gain: not available for the %s model (its meta-parameter gain scales every "
+                       "E cell's input)", a->learner->name);
     if (layer >= a->cfg.n_layers)
         return nm_fail(a, NM_ERR_ARG, "gain: layer %lu out of range 1..%lu", (unsigned long)layer + 1,
                        (unsigned long)a->cfg.n_layers);
@@ -311,7 +319,8 @@ nm_status nm_agent_evaluate(nm_agent *a, const float *obs, size_t n, float *prob
 size_t nm_agent_param_count(const nm_agent *a) { return a ? a->n_params : 0; }
 float *nm_agent_params(nm_agent *a) { return a ? a->block + a->off_params : NULL; }
 
-size_t nm_agent_tensor_count(const nm_agent *a) { return a ? 2 * a->cfg.n_layers + 8 : 0; }
+/* The named tensors are the rate network's; the spiking learner has none (its gradient op is NULL). */
+size_t nm_agent_tensor_count(const nm_agent *a) { return a && a->learner->gradient ? 2 * a->cfg.n_layers + 8 : 0; }
 
 nm_status nm_agent_tensor(const nm_agent *a, size_t i, nm_tensor_info *out)
 {
@@ -355,6 +364,8 @@ nm_status nm_agent_gradient(nm_agent *a, const float *obs, size_t n, int action,
         return nm_fail(a, NM_ERR_ARG, "action %d is out of range 0..%lu", action,
                        (unsigned long)a->cfg.n_actions - 1);
     if (!grad) return nm_fail(a, NM_ERR_ARG, "grad is NULL");
+    if (!a->learner->gradient)
+        return nm_fail(a, NM_ERR_ARG, "gradient: not available for the %s model", a->learner->name);
     a->learner->gradient(a, obs, action, w_logpi, w_value, grad);
     return NM_OK;
 }

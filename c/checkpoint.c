@@ -65,10 +65,15 @@
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, N_SECTIONS };
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, N_SECTIONS };
 static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
-                                          "CONT" };
+                                          "CONT", "SPIK" };
 #define CONT_INTS 9
+
+/* SPIK: the spiking learner's network state (learner_spiking.c: membranes, refractory counters, STDP traces,
+ * the last step's spikes, the rate code's phases and the pending step's rates and value), state_len f32 from
+ * off_cache; written and required exactly for a learner that has such state */
+static size_t learner_state(const nm_agent *a) { return a->learner->state_len ? a->learner->state_len(a) : 0; }
 
 /* ---- the modulator state by name: a restructured nm_modstate needs only this table changed ---- */
 typedef struct mod_field { const char *name; float *v; size_t n; } mod_field;
@@ -111,15 +116,18 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_RNG: return 4 * 8;
     case S_STEP: return 8;
     case S_CONT: return 4 * (CONT_INTS + NM_MAX_CONTEXTS + a->n_cont);
+    case S_SPIK: return 4 * learner_state(a);
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
 
-/* ANCH is written and required only with consolidation on; CONT only when there is continual state */
+/* ANCH is written and required only with consolidation on; CONT only when there is continual state; SPIK only
+ * for a learner with state of its own */
 static int cont_present(const nm_agent *a) { return a->n_cont > 0 || a->n_gate > 0 || a->frozen || a->n_ctx > 1; }
 static int section_present(const nm_agent *a, int s)
 {
     if (s == S_CONT) return cont_present(a);
+    if (s == S_SPIK) return learner_state(a) > 0;
     return s != S_ANCH || a->n_anchor > 0;
 }
 
@@ -180,6 +188,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         nm_put_floats(c, b + a->off_imp, a->n_cont);
         break;
     }
+    case S_SPIK: nm_put_floats(c, b + a->off_cache, learner_state(a)); break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -351,7 +360,10 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
     /* the layout the config describes, to check every length against before allocating */
     memset(&probe, 0, sizeof probe);
     probe.cfg = cfg;
-    nm_net_layout(&probe);
+    probe.learner = nm_learner_find(cfg.model);
+    if (!probe.learner) { nm_write_msg(msg, msglen, "checkpoint section 'CONF': model %d: no such learner", (int)cfg.model);
+        return NM_ERR_FORMAT; }
+    probe.learner->layout(&probe);
     nm_cont_layout(&probe);
     while (c.p != c.end) {
         if (!next_section(&c, &tag, &next, msg, msglen)) return NM_ERR_FORMAT;
@@ -367,8 +379,8 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
             return NM_ERR_FORMAT;
         }
         if (s != S_CONT && !section_present(&probe, s)) {
-            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config has base "
-                         "consolidation 0", name);
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config %s", name,
+                         s == S_SPIK ? "names a model without learner state" : "has base consolidation 0");
             return NM_ERR_FORMAT;
         }
         if (s != S_MODS && next.len != section_bytes(&probe, s)) {
@@ -422,8 +434,10 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         goto fail;
     }
     FLOATS("PEND", a->off_obs, cfg.n_obs);
+    if (a->learner->state_len) { OPEN(S_SPIK); FLOATS("SPIK", a->off_cache, learner_state(a)); }
     if (pending) {
-        nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
+        /* the rate learner's forward cache is redone; a learner with state keeps the pending step in it */
+        if (!a->learner->state_len) nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
         a->pending = 1;
         a->pending_action = (int)action;
     }

@@ -325,5 +325,5 @@ static uint64_t rate_hash(const nm_agent *a, uint64_t h)
 
 const nm_learner_ops nm_learner_rate = {
     NM_MODEL_RATE, "rate", nm_net_layout, rate_init, rate_act, rate_learn, rate_evaluate, rate_gradient,
-    rate_reset, rate_hash
+    rate_reset, rate_hash, NULL, NULL
 };

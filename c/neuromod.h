@@ -150,10 +150,11 @@ typedef enum nm_field_shape {
 #define NM_F_PER_PARAM 16u
 #define NM_F_STRUCTURAL 32u
 
-/* Trunk layer kinds (config.layer_kind) and learners (config.model). Only the dense layer and the rate
- * actor-critic exist in this version; the enums name what a config may ask for. */
+/* Trunk layer kinds (config.layer_kind) and learners (config.model): the dense layer; the rate actor-critic and
+ * the spiking one (LIF E/I groups, dopamine-gated STDP, noradrenergic bursting: c/learner_spiking.c), whose
+ * options are the config rows marked "spiking" (the trunk options do not apply to it). */
 typedef enum nm_layer_kind { NM_LAYER_DENSE = 0 } nm_layer_kind;
-typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
+typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
 
 /* ------------------------------------------------------------------------------------------------------
  * The configuration, described once. Each X(...) row is one field of nm_agent_config:
@@ -235,8 +236,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "'surprise' or 'changepoint'", NM_LIST("surprise", "changepoint"), NM_NA_SURPRISE, NM_NA_SURPRISE, "what drives NA's phasic part") \
     X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 0, \
       "'dense'", NM_LIST("dense"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), "the kind of each trunk layer") \
-    X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 0, \
-      "'rate'", NM_LIST("rate"), NM_MODEL_RATE, NM_MODEL_RATE, "the learner: the rate actor-critic") \
+    X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 1, \
+      "'rate' or 'spiking'", NM_LIST("rate", "spiking"), NM_MODEL_RATE, NM_MODEL_RATE, \
+      "the learner: the rate actor-critic or the spiking one") \
     X(int, withhold_action, , NM_FIELD_INDEX, NM_SHAPE_SCALAR, "withhold_action", 0, -1, NM_MAX_UNITS - 1, \
       "an action 0 .. actions-1, or none (-1; false in Lua)", NM_NONE, 0, 0, \
       "the action whose logit takes the withhold bias") \
@@ -267,7 +269,53 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
      * OpenBLAS, faster there but dependent on its thread count and CPU (docs/performance.md). */ \
     X(int, deterministic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "deterministic", 0, 0, 1, \
       "true or false", NM_LIST("false", "true"), 1, 0, \
-      "true: the same bits on any x86-64 and thread count (no BLAS); false: OpenBLAS for large layers")
+      "true: the same bits on any x86-64 and thread count (no BLAS); false: OpenBLAS for large layers") \
+    X(float, sim_ms, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "sim_ms", 0, 1, 1000, \
+      "a number in [1, 1000] (ms)", NM_NONE, 50.0f, 50.0f, "spiking: simulated milliseconds per task step") \
+    X(float, dt, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "dt", 0, 0.05, 10, \
+      "a number in [0.05, 10] (ms)", NM_NONE, 1.0f, 1.0f, "spiking: the integration step") \
+    X(size_t, group_e, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "group_e", 0, 1, 4096, \
+      "1 to 4096 neurons", NM_NONE, 20, 20, "spiking: excitatory neurons per action group and in the critic") \
+    X(size_t, group_i, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "group_i", 0, 0, 4096, \
+      "0 to 4096 neurons", NM_NONE, 5, 5, "spiking: inhibitory neurons per action group and in the critic") \
+    X(size_t, input_neurons, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "input_neurons", 0, 1, 4096, \
+      "1 to 4096 neurons", NM_NONE, 8, 8, "spiking: input neurons per observation and sign (on and off cells)") \
+    X(float, p_input, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "p_input", 0, 0, 1, \
+      "a probability in [0, 1]", NM_NONE, 0.5f, 0.5f, "spiking: connection probability input -> group neuron") \
+    X(float, p_connect, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "p_connect", 0, 0, 1, \
+      "a probability in [0, 1]", NM_NONE, 0.2f, 0.2f, "spiking: recurrent connection probability within a group") \
+    X(int, input_encoding, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "input_encoding", 0, 0, 1, \
+      "'poisson' or 'rate'", NM_LIST("poisson", "rate"), 0, 0, \
+      "spiking: inputs as Poisson spike trains or as regular population-rate trains") \
+    X(int, action_readout, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "action_readout", 0, 0, 1, \
+      "'max' or 'softmax'", NM_LIST("max", "softmax"), 0, 0, \
+      "spiking: the action of the highest net rate, or sampled from a softmax over net rates") \
+    X(float, input_rate, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "input_rate", 0, 0, 1000, \
+      "a rate in [0, 1000] (Hz)", NM_NONE, 100.0f, 100.0f, "spiking: an input neuron's rate at |obs| >= 1") \
+    X(float, tau_m, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "tau_m", 0, 0.1, 1e4, \
+      "a number in [0.1, 1e4] (ms)", NM_NONE, 20.0f, 20.0f, "spiking: membrane time constant") \
+    X(float, refractory, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "refractory", 0, 0, 1e3, \
+      "a number in [0, 1000] (ms)", NM_NONE, 2.0f, 2.0f, "spiking: refractory period") \
+    X(float, spike_bias, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "spike_bias", 0, -10, 10, \
+      "a number in [-10, 10] (threshold units)", NM_NONE, 0.5f, 0.5f, "spiking: constant drive of every neuron") \
+    X(float, w_input, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "w_input", 0, 0, 10, \
+      "a number in [0, 10] (threshold units)", NM_NONE, 0.15f, 0.15f, "spiking: input weights start in U(0, w_input)") \
+    X(float, w_max, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "w_max", 0, 0, 10, \
+      "a number in [0, 10] (threshold units)", NM_NONE, 0.6f, 0.6f, "spiking: largest plastic weight") \
+    X(float, stdp_tau_plus, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "stdp_tau_plus", 0, 0.1, 1e4, \
+      "a number in [0.1, 1e4] (ms)", NM_NONE, 20.0f, 20.0f, "spiking: STDP pre trace time constant") \
+    X(float, stdp_tau_minus, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "stdp_tau_minus", 0, 0.1, 1e4, \
+      "a number in [0.1, 1e4] (ms)", NM_NONE, 20.0f, 20.0f, "spiking: STDP post trace time constant") \
+    X(float, stdp_a_plus, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "stdp_a_plus", 0, 0, 1e3, \
+      "a number in [0, 1000]", NM_NONE, 0.1f, 0.1f, "spiking: eligibility added by a post spike per unit pre trace") \
+    X(float, stdp_a_minus, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "stdp_a_minus", 0, 0, 1e3, \
+      "a number in [0, 1000]", NM_NONE, 0.05f, 0.05f, "spiking: eligibility taken by a pre spike per unit post trace") \
+    X(float, elig_tau, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "elig_tau", 0, 0.1, 1e6, \
+      "a number in [0.1, 1e6] (ms)", NM_NONE, 100.0f, 100.0f, "spiking: eligibility trace time constant") \
+    X(float, na_burst_hz, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "na_burst_hz", 0, 0, 1000, \
+      "a rate in [0, 1000] (Hz)", NM_NONE, 20.0f, 20.0f, "spiking: correlated bursts per group per second at NA level 1") \
+    X(float, na_burst_amp, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "na_burst_amp", 0, 0, 10, \
+      "a number in [0, 10] (threshold units)", NM_NONE, 1.0f, 1.0f, "spiking: depolarisation of a group's E cells by a burst")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
@@ -437,7 +485,8 @@ void nm_agent_get_modulators(const nm_agent *agent, nm_modulator_state *out);
 nm_status nm_agent_attention(nm_agent *agent, float *out, size_t n);
 
 /* Copies the current gain of each unit of trunk layer `layer` (0-based) to out, which holds n floats; n must
- * equal that layer's width. Every unit takes NA's gain parameter unless config.gain_focus > 0. */
+ * equal that layer's width. Every unit takes NA's gain parameter unless config.gain_focus > 0. The spiking
+ * model has no trunk: NM_ERR_ARG (its gain is the meta-parameter, on every E cell's input). */
 nm_status nm_agent_gain(nm_agent *agent, size_t layer, float *out, size_t n);
 
 /* The policy and value for obs, computed without changing the agent (probs: n_actions floats). */
@@ -463,7 +512,9 @@ nm_status nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *o
 /* Writes w_logpi * d log pi(action | obs) / dtheta + w_value * d V(obs) / dtheta to grad (param_count
  * floats; the predictor's entries are zero), the exact quantities the eligibility traces accumulate,
  * at the agent's current gain, attention and inverse temperature. Does not change the agent's learning
- * state. */
+ * state. The spiking model has no such gradient (NM_ERR_ARG, "not available for the spiking model") and no
+ * named tensors (nm_agent_tensor_count is 0); its parameter block is the input weights (inputs x cells), the
+ * critic's readout and bias, then the outcome predictor. */
 nm_status nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
                             float w_value, float *grad);
 

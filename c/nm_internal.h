@@ -58,7 +58,7 @@ const nm_kernels *nm_kernels_blas(const nm_kernels *k);
 /* The kinds of trunk layer and of learner. Only one of each exists yet; a new kind is a new file with its
  * operations table and an entry in the table that finds it (layer.c, agent.c), not a branch elsewhere. */
 #define NM_N_LAYER_KINDS 1  /* nm_layer_kind and nm_model are public (neuromod.h): how many of each exist */
-#define NM_N_MODELS 1
+#define NM_N_MODELS 2
 
 /* ReLU with the unit's gain, forward and backward, for any layer kind (tanh is the kernel sets' gain_tanh and
  * tanh_backward). The derivative is read from the output: post > 0 exactly when pre > 0 (NaN and -0 too). */
@@ -217,8 +217,15 @@ struct nm_learner_ops {
     void (*gradient)(nm_agent *a, const float *obs, int action, float w_logpi, float w_value, float *grad);
     void (*reset)(nm_agent *a);    /* clears the eligibility traces */
     uint64_t (*hash)(const nm_agent *a, uint64_t h);   /* folds the learned state into an FNV-1a hash */
+    /* optional (NULL: none): the config's relations this learner needs, checked before building (msg names the
+     * option); the floats of learner state a checkpoint's learner section holds, at off_cache (0: no section) */
+    nm_status (*check)(const nm_agent_config *cfg, char *msg, size_t msglen);
+    size_t (*state_len)(const nm_agent *a);
 };
-extern const nm_learner_ops nm_learner_rate;   /* learner_rate.c: the rate actor-critic */
+extern const nm_learner_ops nm_learner_rate;      /* learner_rate.c: the rate actor-critic */
+extern const nm_learner_ops nm_learner_spiking;   /* learner_spiking.c: the spiking actor-critic */
+/* The learner of a model; NULL if none (agent.c). */
+const nm_learner_ops *nm_learner_find(nm_model model);
 
 /* Values this small carry no signal (see flush_tiny in modulators.c). */
 #define NM_TINY 1e-30f

@@ -5,8 +5,8 @@
 --   lua5.4 experiments/setshift.lua [--seeds 20] [--first-seed 1] [--shift extra|intra] [--shift-trial 300] [--trials 1000]
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
 --                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation|set] [--attention-set TAU]
---                                   [--gain-focus K] [--na-input surprise|changepoint] [--agent KEY=VALUE ...]
---                                   [--populations] [--threads 2]
+--                                   [--gain-focus K] [--na-input surprise|changepoint] [--model rate|spiking]
+--                                   [--agent KEY=VALUE ...] [--populations] [--threads 2]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -22,6 +22,7 @@
 -- --agent KEY=VALUE (repeatable) sets any other nm.agent option of every agent.
 -- --populations runs each condition's seeds as one nm.population (stepped by --threads threads, default 1): the
 -- same agents and trials, so the same numbers; only the time differs (CPU and wall time are printed).
+-- --model spiking runs every condition on the spiking learner (c/learner_spiking.c) at its defaults.
 -- Required or loaded with dofile, the script returns its study (neuromod.study) at the defaults, carrying the
 -- experiment's functions: study(o, conditions) for other options, table, tests, the condition sets, main.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
@@ -58,6 +59,7 @@ M.TASK = {
   agent = function(_, _, o)
     local opts = { hidden = o.hidden, attention_set = o.attention_set or 0, gain_focus = o.gain_focus or 0,
                    na_input = o.na_input or "surprise" }
+    if o.model and o.model ~= "rate" then opts.model = o.model end
     for k, v in pairs(o.agent or {}) do opts[k] = v end
     return opts
   end,
@@ -177,6 +179,7 @@ function M.table(results, o)
     for j, k in ipairs(keys) do keys[j] = k .. " " .. tostring(o.agent[k]) end
     p("agent options: %s", table.concat(keys, ", "))
   end
+  if o.model and o.model ~= "rate" then p("model: %s", o.model) end
   if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
     p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
   end
@@ -406,6 +409,7 @@ local function parse(argv)
       i = i + 1
     elseif a == "--populations" then o.populations = true
     elseif a == "--threads" then o.threads = num(a, v) i = i + 1
+    elseif a == "--model" then o.model = v i = i + 1
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -414,6 +418,9 @@ local function parse(argv)
   end
   if o.na_input ~= "surprise" and o.na_input ~= "changepoint" then
     io.stderr:write("setshift: --na-input expects surprise or changepoint, got ", tostring(o.na_input), "\n") os.exit(2)
+  end
+  if o.model ~= nil and o.model ~= "rate" and o.model ~= "spiking" then
+    io.stderr:write("setshift: --model expects rate or spiking, got ", tostring(o.model), "\n") os.exit(2)
   end
   if o.seeds < 2 or o.seeds ~= math.floor(o.seeds) or o.first_seed ~= math.floor(o.first_seed) then
     io.stderr:write("setshift: need an integer --seeds >= 2 and an integer --first-seed\n") os.exit(2)

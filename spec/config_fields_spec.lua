@@ -28,6 +28,7 @@ local function other_value(f, default)
   if f.kind == "mask" then return { [f.values[1]] = true } end
   if f.kind == "u64" then return 12345 end
   if f.kind == "index" then return 1 end
+  if f.kind == "count" then return math.max(f.lo, 1) + 1 end
   if f.rows == 1 and f.cols == 1 then
     if f.option == "attention_set" then return 3 end
     return math.min(f.hi, math.max(f.lo, 1) + 0.25)
@@ -91,7 +92,7 @@ describe("the config table", function()
     assert.truthy(tostring(e):find("hidden[1].kind: unknown layer kind 'lstm' (known: dense)", 1, true), e)
     ok, e = pcall(nm.agent, { obs = 2, actions = 2, model = "quantum" })
     assert.is_false(ok)
-    assert.truthy(tostring(e):find("model: expected 'rate', got 'quantum'", 1, true), e)
+    assert.truthy(tostring(e):find("model: expected 'rate' or 'spiking', got 'quantum'", 1, true), e)
   end)
 
   it("gives the library's limits", function()

@@ -123,7 +123,7 @@ static int check(nm_agent *a, const char *after, long call)
         FAIL("call %ld (%s): the modulator state is not finite", call, after); ok = 0;
     }
     if (nm_agent_attention(a, buf, c->n_obs) != NM_OK || !all_finite(buf, c->n_obs)) { FAIL("call %ld (%s): attention", call, after); ok = 0; }
-    for (l = 0; l < c->n_layers; l++)
+    for (l = 0; l < c->n_layers && c->model != NM_MODEL_SPIKING; l++)   /* the spiking model has no trunk */
         if (nm_agent_gain(a, l, buf, c->hidden[l]) != NM_OK || !all_finite(buf, c->hidden[l])) { FAIL("call %ld (%s): gain", call, after); ok = 0; }
     /* the traces: the loader refuses a non-finite one */
     if (!ck || nm_agent_save_buffer(a, ck, n) != NM_OK) { FAIL("call %ld (%s): save failed: %s", call, after, nm_agent_error(a)); ok = 0; }

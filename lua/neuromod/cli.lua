@@ -168,6 +168,7 @@ SPECS.run = {
     { "--na-input", "KIND", "surprise | changepoint: what drives NA, default surprise" },
     { "--agent", "KEY=VALUE", "any nm.agent option (repeatable), e.g. --agent policy_entropy=0.2", many = true },
     { "--task", "KEY=VALUE", "any option of the task's constructor (repeatable), e.g. --task memory=true", many = true },
+    { "--model", "NAME", "rate | spiking: the learner, default rate" },
     { "--label", "NAME", "the run's condition name in --json and --csv (for compare and plot), default --modulators" },
     { "--csv", "FILE", "one line per trial, after a # metadata header (version, task, seed, options)" },
     { "--log-modulators", false, "--csv also logs discount, trace_decay, gain, withhold_bias and attention" },
@@ -262,7 +263,7 @@ local function cmd_run(argv, ctx)
   local runner = require "neuromod.runner"
   local resume
   if a.resume then
-    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "agent", "task", "label", "log_modulators" } do
+    for _, f in ipairs { "seed", "hidden", "modulators", "na_input", "model", "agent", "task", "label", "log_modulators" } do
       if a[f] then usage_error("run", "--" .. f:gsub("_", "-") .. " cannot change with --resume (the checkpoint's run keeps its own)") end
     end
     local err
@@ -289,6 +290,10 @@ local function cmd_run(argv, ctx)
   end
   if a.modulators then o.modulators = modulators_arg(a.modulators) end
   if a.na_input then o.agent_options = { na_input = a.na_input } end
+  if a.model then
+    o.agent_options = o.agent_options or {}
+    o.agent_options.model = a.model
+  end
   if a.agent then
     o.agent_options = o.agent_options or {}
     for _, kv in ipairs(a.agent) do
