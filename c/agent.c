@@ -309,7 +309,7 @@ nm_status nm_agent_tensor(const nm_agent *a, size_t i, nm_tensor_info *out)
         out->name = trunk_names[i];
         out->offset = (i % 2) ? ly->b : ly->w;
         out->rows = ly->out;
-        out->cols = (i % 2) ? 1 : ly->in;
+        out->cols = (i % 2) ? 1 : ly->wcols;   /* a recurrent layer's weight is [W U] */
         return NM_OK;
     }
     switch (i - 2 * L) {

@@ -28,6 +28,10 @@
  *         which changes between act and learn, and it is deterministic, so the cache is bit-identical (the C
  *         tests compare it); the observation is n_obs floats where the pass is inputs + 2 x hidden units +
  *         2 x actions + 1, and it does not tie the file to the cache's layout.
+ *   RECU  the recurrent layers' state, present exactly when the config has a recurrent layer: the hidden state
+ *         (n_rec f32, what the next act reads), the pending act's h_{t-1} (n_rec f32; the load redoes that act's
+ *         forward pass from it and the observation) and the eligibility vectors (n_elig f32, nm_net_layout's
+ *         order). A file without recurrent layers has none, so older files load as before.
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.
@@ -59,8 +63,9 @@
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, N_SECTIONS };
-static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND" };
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_RECU, N_SECTIONS };
+static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
+                                          "RECU" };
 
 /* ---- the modulator state by name: a restructured nm_modstate needs only this table changed ---- */
 typedef struct mod_field { const char *name; float *v; size_t n; } mod_field;
@@ -102,12 +107,16 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_MODS: return mods_bytes();
     case S_RNG: return 4 * 8;
     case S_STEP: return 8;
+    case S_RECU: return 4 * (2 * a->n_rec + a->n_elig);
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
 
-/* ANCH is written and required only with consolidation on */
-static int section_present(const nm_agent *a, int s) { return s != S_ANCH || a->n_anchor > 0; }
+/* ANCH is written and required only with consolidation on, RECU only with a recurrent layer */
+static int section_present(const nm_agent *a, int s)
+{
+    return s == S_ANCH ? a->n_anchor > 0 : s == S_RECU ? a->n_rec > 0 : 1;
+}
 
 size_t nm_agent_checkpoint_size(const nm_agent *a)
 {
@@ -156,6 +165,10 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
     }
     case S_RNG: { int i; for (i = 0; i < 4; i++) nm_put_u64(c, a->rng.s[i]); break; }
     case S_STEP: nm_put_u64(c, a->steps); break;
+    case S_RECU:
+        nm_put_floats(c, b + a->off_rstate, 2 * a->n_rec);   /* rstate, rprev */
+        nm_put_floats(c, b + a->off_elig, a->n_elig);
+        break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -342,8 +355,8 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
             return NM_ERR_FORMAT;
         }
         if (!section_present(&probe, s)) {
-            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config has base "
-                         "consolidation 0", name);
+            nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config has %s", name,
+                         s == S_RECU ? "no recurrent layer" : "base consolidation 0");
             return NM_ERR_FORMAT;
         }
         if (s != S_MODS && next.len != section_bytes(&probe, s)) {
@@ -397,8 +410,13 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         goto fail;
     }
     FLOATS("PEND", a->off_obs, cfg.n_obs);
+    if (a->n_rec) {
+        OPEN(S_RECU);
+        FLOATS("RECU", a->off_rstate, 2 * a->n_rec);
+        FLOATS("RECU", a->off_elig, a->n_elig);
+    }
     if (pending) {
-        nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
+        nm_net_forward(a, a->block + a->off_obs, a->block + a->off_rprev, a->block + a->off_cache, 0);
         a->pending = 1;
         a->pending_action = (int)action;
     }

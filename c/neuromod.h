@@ -143,9 +143,20 @@ typedef enum nm_field_shape {
 #define NM_F_PER_PARAM 16u
 #define NM_F_STRUCTURAL 32u
 
-/* Trunk layer kinds (config.layer_kind) and learners (config.model). Only the dense layer and the rate
- * actor-critic exist in this version; the enums name what a config may ask for. */
-typedef enum nm_layer_kind { NM_LAYER_DENSE = 0 } nm_layer_kind;
+/* Trunk layer kinds (config.layer_kind) and learners (config.model): the dense layer, the leaky recurrent layer
+ * and the rate actor-critic; the enums name what a config may ask for.
+ *
+ * A recurrent layer of n units with input x (m floats) keeps a hidden state h across steps:
+ *   h_t = (1 - 1/tau) h_{t-1} + (1/tau) f(gain . (W x_t + U h_{t-1} + b))      (tau: config.layer_tau)
+ * its weight tensor is [W U], n x (m + n). The state is cleared at an episode's end (a terminal learn,
+ * nm_agent_reset_traces). It learns online by e-prop (Bellec et al. 2020) with the true readout as the learning
+ * signal: each synapse keeps an eligibility vector eps <- (1 - 1/tau) eps + (1/tau) f' gain [x; h_{t-1}; 1], and
+ * the TD(lambda) trace takes dy/dh_t . eps in place of the feed-forward gradient. No history is stored.
+ * Per step, a recurrent layer costs O(n (m + n)) time (the forward pass, the eligibility vectors and the trace,
+ * each one pass over the n (m + n + 1) synapses: about 3x a dense layer of the same synapse count) and
+ * O(n (m + n)) memory: two eligibility buffers (the live one and the one act writes) besides the weights,
+ * traces and anchors of any layer, plus 2n floats of hidden state (h and the pending step's h_{t-1}). */
+typedef enum nm_layer_kind { NM_LAYER_DENSE = 0, NM_LAYER_RECURRENT = 1 } nm_layer_kind;
 typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
 
 /* ------------------------------------------------------------------------------------------------------
@@ -226,8 +237,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "a number >= 0 (0: the same gain for every unit)", NM_NONE, 0.0f, 0.0f, "contrast of NA's gain focus (GANE)") \
     X(nm_na_input, na_input, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_input", 0, 0, 1, \
       "'surprise' or 'changepoint'", NM_LIST("surprise", "changepoint"), NM_NA_SURPRISE, NM_NA_SURPRISE, "what drives NA's phasic part") \
-    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 0, \
-      "'dense'", NM_LIST("dense"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), "the kind of each trunk layer") \
+    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 1, \
+      "'dense' or 'recurrent'", NM_LIST("dense", "recurrent"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), \
+      "the kind of each trunk layer") \
     X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 0, \
       "'rate'", NM_LIST("rate"), NM_MODEL_RATE, NM_MODEL_RATE, "the learner: the rate actor-critic") \
     X(int, withhold_action, , NM_FIELD_INDEX, NM_SHAPE_SCALAR, "withhold_action", 0, -1, NM_MAX_UNITS - 1, \
@@ -238,7 +250,11 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
       "what drives 5-HT: punishment, or punishment beyond the expected") \
     X(float, policy_reset, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "policy_reset", 0, 0, 1, \
       "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA")
+      "NA's network reset: each step the policy head shrinks toward uniform by policy_reset x level_NA") \
+    X(float, layer_tau, [NM_MAX_LAYERS], NM_FIELD_REAL, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 1, 1e6, \
+      "a number >= 1 (steps)", NM_NONE, NM_LIST(1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f), \
+      NM_LIST(1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f), \
+      "time constant of each recurrent trunk layer, in steps (1: no leak; a dense layer takes 1)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
@@ -370,7 +386,8 @@ nm_status nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action)
  * non-finite (nothing is changed then). */
 nm_status nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int terminal);
 
-/* Clears the eligibility traces and any pending step (an episode boundary without learning). */
+/* Clears the eligibility traces and any pending step (an episode boundary without learning, e.g. a truncation),
+ * and a recurrent layer's hidden state and eligibility vectors. */
 void nm_agent_reset_traces(nm_agent *agent);
 
 /* A snapshot of the modulators and of the meta-parameters they set. */
@@ -425,8 +442,9 @@ nm_status nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *o
 
 /* Writes w_logpi * d log pi(action | obs) / dtheta + w_value * d V(obs) / dtheta to grad (param_count
  * floats; the predictor's entries are zero), the exact quantities the eligibility traces accumulate,
- * at the agent's current gain, attention and inverse temperature. Does not change the agent's learning
- * state. */
+ * at the agent's current gain, attention and inverse temperature. With a recurrent layer: the one-step
+ * gradient, its hidden state held fixed (as nm_agent_evaluate reads it); the trace adds the history through
+ * the eligibility vectors. Does not change the agent's learning state. */
 nm_status nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
                             float w_value, float *grad);
 
