@@ -1,12 +1,14 @@
 /*
  * layer_recurrent.c -- the leaky recurrent trunk layer and its online learning rule (e-prop).
  *
- *   z   = [x; h_{t-1}]                  (in + out: the layer's input and its own previous state; the cache)
- *   pre = gain . ([W U] z + b)          a = f(pre)          h_t = leak h_{t-1} + alpha a
+ *   z   = [x; h_{t-1}; 1]               (the layer's input, its own previous state, 1 for the bias; the cache)
+ *   pre = gain . ([W U b] z)            a = f(pre)          h_t = leak h_{t-1} + alpha a
  *   leak = 1 - 1/tau, alpha = 1/tau; post (the layer's output) is h_t
  *
- *   params [ [W U] (out x (in + out), row i = unit i's input then recurrent weights) | b (out) ]
- *   cache  [ pre (out) | a (out) | z (in + out) ] ... post (out)
+ *   params [ [W U]' ((in + out) x out: row j = the weights from input j, the inputs then the layer's own units)
+ *            | b (out) ]: stored by input column, so that the bias is one more column and the forward product,
+ *            the eligibility and the trace all run along the units (simd_kernels.h: rec_gemv, rec_trace)
+ *   cache  [ pre (out) | a (out) | z (in + out + 1) ] ... post (out)
  *   state  h (rstate) and the pending step's h_{t-1} (rprev); eligibility vectors eps, the shape of params
  *
  * Learning (e-prop, Bellec et al. 2020, with the true readout as learning signal; the same eligibility as
@@ -22,48 +24,30 @@
 
 static void rec_layout(nm_layer *L, size_t *param_off)
 {
-    L->wcols = L->in + L->out;
-    L->w = *param_off; *param_off += L->out * L->wcols;
-    L->b = *param_off; *param_off += L->out;
+    L->wrows = L->in + L->out;
+    L->wcols = L->out;
+    L->w = *param_off; *param_off += L->wrows * L->out;
+    L->b = *param_off; *param_off += L->out;      /* = the column after the last input's */
 }
 
 static void rec_layout_state(nm_layer *L, size_t *cache_off, size_t *state_off, size_t *elig_off)
 {
     *cache_off += L->out;                 /* a, after pre */
-    L->z = *cache_off; *cache_off += L->in + L->out;
+    L->z = *cache_off; *cache_off += L->in + L->out + 1;
     L->state = *state_off; *state_off += L->out;
-    L->elig = *elig_off; *elig_off += L->out * L->wcols + L->out;
+    L->elig = *elig_off; *elig_off += (L->in + L->out + 1) * L->out;
 }
 
-/* W ~ U(-s, s) sqrt(3 / in) as a dense layer's (drawn first, row by row), U ~ U(-s, s) sqrt(3 / out): variance
- * 1/out, a spectral radius near s (the circular law), so a naive layer neither forgets at once nor explodes;
- * b = 0 */
+/* W ~ U(-s, s) sqrt(3 / in) as a dense layer's (drawn first), U ~ U(-s, s) sqrt(3 / out): variance 1/out, a
+ * spectral radius near s (the circular law), so a naive layer neither forgets at once nor explodes; b = 0 */
 static void rec_init(const nm_layer *L, nm_rng *rng, float scale, float *params)
 {
-    size_t i;
     float bw = scale * sqrtf(3.0f / (float)L->in), bu = scale * sqrtf(3.0f / (float)L->out);
-    for (i = 0; i < L->out; i++) nm_init_uniform(rng, params + L->w + i * L->wcols, L->in, bw);
-    for (i = 0; i < L->out; i++) nm_init_uniform(rng, params + L->w + i * L->wcols + L->in, L->out, bu);
+    nm_init_uniform(rng, params + L->w, L->in * L->out, bw);
+    nm_init_uniform(rng, params + L->w + L->in * L->out, L->out * L->out, bu);
 }
 
-/* y = b + A z, A rows x n row-major: each row's dot product in eight fixed-order partial sums (one build, so
- * every kernel set gives the same bits; eight independent sums vectorise and pipeline where the shim's dot4
- * and OpenBLAS's generic sgemv were a third of the step) */
-static void rec_gemv(size_t rows, size_t n, const float *restrict A, const float *restrict z,
-                     const float *restrict b, float *restrict y)
-{
-    size_t i, j, k;
-    for (i = 0; i < rows; i++) {
-        const float *row = A + i * n;
-        float s[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
-        for (j = 0; j + 8 <= n; j += 8)
-            for (k = 0; k < 8; k++) s[k] += row[j + k] * z[j + k];
-        for (; j < n; j++) s[0] += row[j] * z[j];
-        y[i] = b[i] + (((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
-    }
-}
-
-/* in is z (the network has filled it); h_t = leak h_{t-1} + alpha a, h_{t-1} the tail of z */
+/* in is z (the network has filled it); h_t = leak h_{t-1} + alpha a, h_{t-1} inside z */
 static void rec_leak(const nm_layer *L, const nm_kernels *k, const float *z, const float *act, float *post)
 {
     nm_scal_to(k, L->out, L->leak, z + L->in, post);
@@ -73,7 +57,8 @@ static void rec_leak(const nm_layer *L, const nm_kernels *k, const float *z, con
 static void rec_tanh_forward(const nm_layer *L, const nm_kernels *k, const float *z, const float *W,
                              const float *b, const float *gain, float *pre, float *post)
 {
-    rec_gemv(L->out, L->wcols, W, z, b, pre);
+    (void)b;   /* the last column of W */
+    k->rec_gemv(L->out, L->in + L->out + 1, W, z, pre);
     k->gain_tanh(L->out, gain, pre, pre + L->out);
     rec_leak(L, k, z, pre + L->out, post);
 }
@@ -81,16 +66,20 @@ static void rec_tanh_forward(const nm_layer *L, const nm_kernels *k, const float
 static void rec_relu_forward(const nm_layer *L, const nm_kernels *k, const float *z, const float *W,
                              const float *b, const float *gain, float *pre, float *post)
 {
-    rec_gemv(L->out, L->wcols, W, z, b, pre);
+    (void)b;
+    k->rec_gemv(L->out, L->in + L->out + 1, W, z, pre);
     nm_gain_relu(L->out, gain, pre, pre + L->out);
     rec_leak(L, k, z, pre + L->out, post);
 }
 
-/* d h_t,i / d (W z + b)_i = alpha f'(pre_i) gain_i, f' read from a (as the dense kinds read it from post) */
-static inline float rec_unit(const nm_layer *L, const float *act, const float *gain, size_t i)
+/* d h_t,i / d ([W U b] z)_i = alpha f'(pre_i) gain_i, f' read from a (as the dense kinds read it from post) */
+static void rec_units(const nm_layer *L, const float *act, const float *gain, float *d)
 {
-    float fp = L->activation == NM_RELU ? (act[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - act[i] * act[i];
-    return L->alpha * (fp * gain[i]);
+    size_t i;
+    if (L->activation == NM_RELU)
+        for (i = 0; i < L->out; i++) d[i] = L->alpha * ((act[i] > 0.0f ? 1.0f : 0.0f) * gain[i]);
+    else
+        for (i = 0; i < L->out; i++) d[i] = L->alpha * ((1.0f - act[i] * act[i]) * gain[i]);
 }
 
 static void rec_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
@@ -98,7 +87,10 @@ static void rec_to_units(const nm_layer *L, const nm_kernels *k, const float *pr
 {
     size_t i;
     (void)k; (void)post;
-    for (i = 0; i < L->out; i++) dh[i] *= rec_unit(L, pre + L->out, gain, i);
+    if (L->activation == NM_RELU)
+        for (i = 0; i < L->out; i++) dh[i] *= L->alpha * ((pre[L->out + i] > 0.0f ? 1.0f : 0.0f) * gain[i]);
+    else
+        for (i = 0; i < L->out; i++) dh[i] *= L->alpha * ((1.0f - pre[L->out + i] * pre[L->out + i]) * gain[i]);
 }
 
 /* The feed-forward trace op is never called for this kind (trace_rec replaces it); kept total for the table. */
@@ -109,60 +101,30 @@ static double rec_trace_unused(const nm_layer *L, const nm_kernels *k, float dec
     return NAN;
 }
 
-/* er = leak old + d z (n floats), returning |er|^2 from eight float partial sums, in the same pass (a relative
- * error of n 2^-24 at most, far inside the 1e-3 margin learn gives the trace bound) */
-static float rec_elig_row(size_t n, float leak, float d, const float *restrict z, const float *restrict old,
-                          float *restrict er)
-{
-    size_t j, k;
-    float s[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
-    for (j = 0; j + 8 <= n; j += 8)
-        for (k = 0; k < 8; k++) {
-            float v = leak * old[j + k] + d * z[j + k];
-            er[j + k] = v;
-            s[k] += v * v;
-        }
-    for (; j < n; j++) {
-        float v = leak * old[j] + d * z[j];
-        er[j] = v;
-        s[0] += v * v;
-    }
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
-/* Row by row, so that each unit's eligibility row is still in cache when the trace reads it. Every row's norm
- * is summed, also where dh_i = 0, so that a non-finite eligibility makes the returned norm non-finite (and act
- * then scans the trace, which it has made non-finite too, and refuses the step). */
+/* The eligibility vectors, the trace and its norm in one pass over the synapses (rec_trace). Every synapse's
+ * term enters the norm, also where dh_i = 0, so that a non-finite eligibility makes the norm non-finite (act then
+ * scans the trace, which it has made non-finite too, and refuses the step). */
 static double rec_trace(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *gain,
-                        const float *eps_old, float *eps_new, const float *old, float *e, float *dh)
+                        const float *eps_old, float *eps_new, const float *old, float *e, float *dh, float *scratch)
 {
-    const float *act = pre + L->out, *z = pre + 2 * L->out;
-    size_t i, C = L->wcols, nb = L->out * C;
+    float *d = scratch, *acc = scratch + L->out;
+    size_t i;
     double n2 = 0.0;
+    rec_units(L, pre + L->out, gain, d);
+    k->rec_trace(L->out, L->in + L->out + 1, L->leak, decay, d, dh, pre + 2 * L->out, eps_old, eps_new,
+                 old + L->w, e + L->w, acc);
     for (i = 0; i < L->out; i++) {
-        float d = rec_unit(L, act, gain, i), g = dh[i], eb;
-        float *er = eps_new + i * C;
-        double s2 = rec_elig_row(C, L->leak, d, z, eps_old + i * C, er);
-        eb = L->leak * eps_old[nb + i] + d;
-        eps_new[nb + i] = eb;
-        nm_axpy_decay(k, C, decay, g, er, old + L->w + i * C, e + L->w + i * C);
-        e[L->b + i] = decay * old[L->b + i] + g * eb;
-        n2 += (double)g * g * (s2 + (double)eb * eb);
-        dh[i] = g * d;
+        n2 += (double)dh[i] * dh[i] * acc[i];
+        dh[i] *= d[i];
     }
     return n2;
 }
 
-/* d/dx from the input columns of [W U] (row stride in + out) */
+/* d/dx from the input rows of [W U]' */
 static void rec_input_grad(const nm_layer *L, const float *W, const float *dh, float *dprev)
 {
-    size_t i, j;
-    memset(dprev, 0, L->in * sizeof *dprev);
-    for (i = 0; i < L->out; i++) {
-        const float *row = W + i * L->wcols;
-        float g = dh[i];
-        for (j = 0; j < L->in; j++) dprev[j] += row[j] * g;
-    }
+    size_t j;
+    for (j = 0; j < L->in; j++) dprev[j] = nm_dot(L->out, W + j * L->out, dh);
 }
 
 const nm_layer_ops nm_layer_recurrent_tanh = {

@@ -38,6 +38,7 @@ void nm_net_layout(nm_agent *a)
         L->ops = nm_layer_ops_find(L->kind, L->activation);
         L->in = in;
         L->out = c->hidden[l];
+        L->wrows = L->out;
         L->wcols = in;
         L->ops->layout(L, &off);
         L->gain = gain; gain += L->out;
@@ -91,7 +92,8 @@ void nm_net_layout(nm_agent *a)
     a->off_rprev = a->off_rstate + rec;
     a->off_elig = a->off_rprev + rec;
     a->off_elig2 = a->off_elig + elig;
-    a->block_len = a->off_elig2 + elig;
+    a->off_rscratch = a->off_elig2 + elig;
+    a->block_len = a->off_rscratch + 2 * rec;
 }
 
 void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)
@@ -144,6 +146,7 @@ void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, flo
         if (L->ops->layout_state) {   /* a recurrent layer reads z = [h; its h_{t-1}] */
             memcpy(cache + L->z, h, L->in * sizeof *h);
             memcpy(cache + L->z + L->in, hprev + L->state, L->out * sizeof *h);
+            cache[L->z + L->in + L->out] = 1.0f;   /* the bias column's input */
             h = cache + L->z;
         }
         L->ops->forward(L, a->kern, h, p + L->w, p + L->b, gain + L->gain, cache + L->pre, cache + L->post);
@@ -280,7 +283,8 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
         float *t;
         if (L->ops->trace_rec) {
             norm2 += L->ops->trace_rec(L, a->kern, decay, cache + L->pre, gain + L->gain, eps_old + L->elig,
-                                       eps_new + L->elig, old, acc, dh);
+                                       eps_new + L->elig, old, acc, dh,
+                                       a->block + a->off_rscratch + 2 * L->state);
         } else {
             L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
             norm2 += L->ops->trace(L, a->kern, decay, dh, in, old, acc);

@@ -148,14 +148,16 @@ typedef enum nm_field_shape {
  *
  * A recurrent layer of n units with input x (m floats) keeps a hidden state h across steps:
  *   h_t = (1 - 1/tau) h_{t-1} + (1/tau) f(gain . (W x_t + U h_{t-1} + b))      (tau: config.layer_tau)
- * its weight tensor is [W U], n x (m + n). The state is cleared at an episode's end (a terminal learn,
- * nm_agent_reset_traces). It learns online by e-prop (Bellec et al. 2020) with the true readout as the learning
- * signal: each synapse keeps an eligibility vector eps <- (1 - 1/tau) eps + (1/tau) f' gain [x; h_{t-1}; 1], and
- * the TD(lambda) trace takes dy/dh_t . eps in place of the feed-forward gradient. No history is stored.
- * Per step, a recurrent layer costs O(n (m + n)) time (the forward pass, the eligibility vectors and the trace,
- * each one pass over the n (m + n + 1) synapses: about 3x a dense layer of the same synapse count) and
- * O(n (m + n)) memory: two eligibility buffers (the live one and the one act writes) besides the weights,
- * traces and anchors of any layer, plus 2n floats of hidden state (h and the pending step's h_{t-1}). */
+ * its weight tensor is [W U] stored by input, (m + n) x n (row j: the weights from input j to every unit). The
+ * state is cleared at an episode's end (a terminal learn, nm_agent_reset_traces). It learns online by e-prop
+ * (Bellec et al. 2020) with the true readout as the learning signal: each synapse keeps an eligibility
+ * eps <- (1 - 1/tau) eps + (1/tau) f' gain [x; h_{t-1}; 1], and the TD(lambda) trace takes dy/dh_t . eps in
+ * place of the feed-forward gradient. No history is stored.
+ * Per step, a recurrent layer of n units with m inputs costs O(n (m + n)) time: four passes over its
+ * n (m + n + 1) synapses (the forward products of act and of learn's bootstrap, the eligibility-and-trace pass,
+ * the update), where a dense layer has n (m + 1). Memory: O(n (m + n)), two eligibility buffers (the live one
+ * and the one act writes) besides the weights, traces and anchors of any layer, plus 4n floats (h, the pending
+ * step's h_{t-1}, and backward scratch). */
 typedef enum nm_layer_kind { NM_LAYER_DENSE = 0, NM_LAYER_RECURRENT = 1 } nm_layer_kind;
 typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
 

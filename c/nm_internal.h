@@ -53,6 +53,11 @@ typedef struct nm_kernels {
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
+    /* the recurrent layer (layer_recurrent.c, simd_kernels.h): its forward product and its eligibility and
+     * trace step, over its weights stored by input column */
+    void (*rec_gemv)(size_t n, size_t ncols, const float *A, const float *z, float *y);
+    void (*rec_trace)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
+                      const float *z, const float *eps_old, float *eps_new, const float *old, float *e, float *acc);
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs. */
 const nm_kernels *nm_kernels_find(const char *name);
@@ -84,14 +89,15 @@ typedef struct nm_layer {
     nm_activation activation;
     const nm_layer_ops *ops;          /* the operations of the kind with that activation, set at layout */
     size_t in, out;
-    size_t w, b;          /* offsets of weight (out x wcols) and bias (out) in params/trace */
-    size_t wcols;         /* columns of the weight: in (dense), in + out (recurrent: [W U]) */
+    size_t w, b;          /* offsets of weight (wrows x wcols) and bias (out) in params/trace */
+    size_t wrows, wcols;  /* the weight tensor's row-major shape: out x in (dense); (in + out) x out (recurrent:
+                           * [W U]' by input column, the bias after it as one more column) */
     size_t gain;          /* offset of this layer's units in the per-unit vectors (gain, activity) */
     size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
     /* recurrent kinds only */
     size_t state;         /* offset of the layer's units in rstate and rprev */
     size_t elig;          /* offset of its eligibility vectors in elig (weight then bias, as in params) */
-    size_t z;             /* offset in a forward cache of its input z = [in; h_{t-1}] */
+    size_t z;             /* offset in a forward cache of its input z = [in; h_{t-1}; 1] */
     float leak, alpha;    /* 1 - 1/tau and 1/tau */
 } nm_layer;
 
@@ -125,7 +131,8 @@ struct nm_layer_ops {
      * vectors, from the cache at pre), then e = decay old + dh . eps (whole trace blocks; eps blocks at the
      * layer's elig offset), then dh (d/d h_t) becomes d/d(W z + b) as to_units makes it. Returns |dh . eps|^2. */
     double (*trace_rec)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *gain,
-                        const float *eps_old, float *eps_new, const float *old, float *e, float *dh);
+                        const float *eps_old, float *eps_new, const float *old, float *e, float *dh,
+                        float *scratch);   /* scratch: 2 out floats */
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;
@@ -188,6 +195,7 @@ struct nm_agent {
     size_t off_trace2;             /* the trace buffer that is not live (swapped with off_trace by act) */
     size_t n_rec, n_elig;          /* recurrent units, and their layers' eligibility vectors (0 without any) */
     size_t off_rstate, off_rprev, off_elig, off_elig2;
+    size_t off_rscratch;           /* 2 n_rec floats: a recurrent layer's backward scratch */
 
     nm_mod_consts modc;            /* derived from the config */
 

@@ -23,8 +23,8 @@ describe("recurrent layer", function()
     assert.equal(a:state_hash(), b:state_hash())
     local names = {}
     for _, t in ipairs(a:tensors()) do names[t.name] = t end
-    assert.equal(16, names["trunk2.weight"].rows)
-    assert.equal(8 + 16, names["trunk2.weight"].cols, "[W U]: the input, then the layer's own state")
+    assert.equal(8 + 16, names["trunk2.weight"].rows, "[W U]' by input: the inputs, then the layer's own units")
+    assert.equal(16, names["trunk2.weight"].cols)
   end)
 
   it("takes recurrent = n as one recurrent layer after the dense ones", function()
