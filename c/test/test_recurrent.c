@@ -287,6 +287,34 @@ static void test_checkpoint_rec(void)
     nm_agent_free(b);
 }
 
+/* With every modulator effect that reaches the layer on: NA's gain focus (per-unit gain), ACh's attentional set
+ * (per-input attention), consolidation (anchors); a checkpoint (ANCH and RECU) continues exactly. */
+static void test_compose(void)
+{
+    nm_agent_config c;
+    nm_agent *a, *b;
+    int acts_a[400], acts_b[400], t, same = 1;
+    char msg[256];
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2; c.seed = 12; c.n_layers = 2; c.hidden[0] = 6; c.hidden[1] = 9;
+    c.layer_kind[1] = NM_LAYER_RECURRENT; c.layer_tau[1] = 4.0f;
+    c.base[NM_P_CONSOLIDATION] = 0.01f; c.gain_focus = 1.0f; c.attention_set = 30.0f; c.na_reset = 0.3f;
+    if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK || nm_agent_new(&c, &b, msg, sizeof msg) != NM_OK) {
+        printf("test_compose: %s\n", msg);
+        exit(1);
+    }
+    run(a, 0, 200, acts_a);
+    run(b, 0, 200, acts_b);
+    b = roundtrip(b);
+    run(a, 200, 400, acts_a);
+    run(b, 200, 400, acts_b);
+    for (t = 200; t < 400; t++) same &= acts_a[t] == acts_b[t];
+    CHECK(same && nm_agent_state_hash(a) == nm_agent_state_hash(b) && a->n_anchor > 0,
+          "gain focus, attentional set and consolidation with a recurrent layer: a checkpoint continues exactly");
+    nm_agent_free(a);
+    nm_agent_free(b);
+}
+
 static void test_kernel_sets_rec(void)
 {
     static const int layers[] = { -33 }, layers2[] = { 6, -19, 5 };
@@ -362,6 +390,7 @@ int main(void)
     test_exact_at_zero_u();
     test_boundaries();
     test_checkpoint_rec();
+    test_compose();
     test_kernel_sets_rec();
     test_no_allocation_rec();
     printf("c: %d passed, %d failed\n", passed, failed);
