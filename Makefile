@@ -34,15 +34,16 @@ nm_header_num = $(shell sed -n 's/^\#define $(1) \([0-9]*\)$$/\1/p' c/neuromod.h
 VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VERSION_MINOR).$(call nm_header_num,NM_VERSION_PATCH)
 SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
-CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/network.c c/predictor.c \
+CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/layer_recurrent.c \
+            c/network.c c/predictor.c \
             c/modulators.c c/learner_rate.c c/lif.c c/stdp.c c/learner_spiking.c c/agent.c c/continual.c \
             c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c c/nm_math.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/prop_invariant $(BUILD)/test/test_population $(BUILD)/test/math_check \
-            $(BUILD)/test/test_spiking
+C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/test_recurrent $(BUILD)/test/prop_invariant \
+            $(BUILD)/test/test_population $(BUILD)/test/math_check $(BUILD)/test/test_spiking
 
 .PHONY: all test prop math-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)

@@ -337,8 +337,8 @@ nm_status nm_agent_tensor(const nm_agent *a, size_t i, nm_tensor_info *out)
         const nm_layer *ly = &a->layer[i / 2];
         out->name = trunk_names[i];
         out->offset = (i % 2) ? ly->b : ly->w;
-        out->rows = ly->out;
-        out->cols = (i % 2) ? 1 : ly->in;
+        out->rows = (i % 2) ? ly->out : ly->wrows;   /* a recurrent layer's weight is [W U]', by input */
+        out->cols = (i % 2) ? 1 : ly->wcols;
         return NM_OK;
     }
     switch (i - 2 * L) {

@@ -34,6 +34,10 @@
  *         (importances, path integral or Fisher sums and their count, the context models and their window
  *         errors: n_cont f32). A file without it (older ones) loads as a fresh agent's: one context, not frozen.
  *         The gate is not stored: it follows from the seed and the current slot.
+ *   RECU  the recurrent layers' state, present exactly when the config has a recurrent layer: the hidden state
+ *         (n_rec f32, what the next act reads), the pending act's h_{t-1} (n_rec f32; the load redoes that act's
+ *         forward pass from it and the observation) and the eligibility vectors (n_elig f32, nm_net_layout's
+ *         order). A file without recurrent layers has none, so older files load as before.
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.
@@ -65,9 +69,9 @@
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, N_SECTIONS };
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, S_RECU, N_SECTIONS };
 static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
-                                          "CONT", "SPIK" };
+                                          "CONT", "SPIK", "RECU" };
 #define CONT_INTS 9
 
 /* SPIK: the spiking learner's network state (learner_spiking.c: membranes, refractory counters, STDP traces,
@@ -117,17 +121,19 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_STEP: return 8;
     case S_CONT: return 4 * (CONT_INTS + NM_MAX_CONTEXTS + a->n_cont);
     case S_SPIK: return 4 * learner_state(a);
+    case S_RECU: return 4 * (2 * a->n_rec + a->n_elig);
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
 
 /* ANCH is written and required only with consolidation on; CONT only when there is continual state; SPIK only
- * for a learner with state of its own */
+ * for a learner with state of its own; RECU only with a recurrent layer */
 static int cont_present(const nm_agent *a) { return a->n_cont > 0 || a->n_gate > 0 || a->frozen || a->n_ctx > 1; }
 static int section_present(const nm_agent *a, int s)
 {
     if (s == S_CONT) return cont_present(a);
     if (s == S_SPIK) return learner_state(a) > 0;
+    if (s == S_RECU) return a->n_rec > 0;
     return s != S_ANCH || a->n_anchor > 0;
 }
 
@@ -189,6 +195,10 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         break;
     }
     case S_SPIK: nm_put_floats(c, b + a->off_cache, learner_state(a)); break;
+    case S_RECU:
+        nm_put_floats(c, b + a->off_rstate, 2 * a->n_rec);   /* rstate, rprev */
+        nm_put_floats(c, b + a->off_elig, a->n_elig);
+        break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -380,7 +390,8 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         }
         if (s != S_CONT && !section_present(&probe, s)) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config %s", name,
-                         s == S_SPIK ? "names a model without learner state" : "has base consolidation 0");
+                         s == S_SPIK ? "names a model without learner state" :
+                         s == S_RECU ? "has no recurrent layer" : "has base consolidation 0");
             return NM_ERR_FORMAT;
         }
         if (s != S_MODS && next.len != section_bytes(&probe, s)) {
@@ -435,9 +446,15 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
     }
     FLOATS("PEND", a->off_obs, cfg.n_obs);
     if (a->learner->state_len) { OPEN(S_SPIK); FLOATS("SPIK", a->off_cache, learner_state(a)); }
+    if (a->n_rec) {
+        OPEN(S_RECU);
+        FLOATS("RECU", a->off_rstate, 2 * a->n_rec);
+        FLOATS("RECU", a->off_elig, a->n_elig);
+    }
     if (pending) {
         /* the rate learner's forward cache is redone; a learner with state keeps the pending step in it */
-        if (!a->learner->state_len) nm_net_forward(a, a->block + a->off_obs, a->block + a->off_cache, 0);
+        if (!a->learner->state_len)
+            nm_net_forward(a, a->block + a->off_obs, a->block + a->off_rprev, a->block + a->off_cache, 0);
         a->pending = 1;
         a->pending_action = (int)action;
     }

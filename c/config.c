@@ -325,6 +325,13 @@ nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t ms
         }
     }
     /* relations between fields */
+    /* a time constant belongs to a recurrent layer; a dense one takes 1, so that config() round-trips */
+    for (e = 0; e < cfg->n_layers; e++)
+        if (cfg->layer_kind[e] != NM_LAYER_RECURRENT && cfg->layer_tau[e] != 1.0f) {
+            nm_write_msg(msg, msglen, "hidden[%lu].tau: only a recurrent layer has a time constant (got %g on a "
+                         "dense layer)", (unsigned long)e + 1, (double)cfg->layer_tau[e]);
+            return NM_ERR_ARG;
+        }
     if (cfg->withhold_action != NM_ACTION_NONE && (size_t)cfg->withhold_action >= cfg->n_actions) {
         nm_write_msg(msg, msglen, "withhold_action: expected an action 0 .. %lu or none, got %d",
                      (unsigned long)cfg->n_actions - 1, cfg->withhold_action);

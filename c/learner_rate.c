@@ -71,7 +71,7 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     nm_status st;
     double bound;
     float decay;
-    nm_net_forward(a, obs, cache, 0);
+    nm_net_forward(a, obs, a->block + a->off_rstate, cache, 0);
     if (!a->kern->all_finite(a->cl.size, cache)) {
         st = forward_fail(a, obs, cache);
         goto undo_cache;
@@ -82,7 +82,8 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     /* |decay|: a loaded checkpoint may hold any finite discount and trace decay, and a negative decay must not
      * turn the bound negative (it would vouch for anything) */
     bound = fabs((double)decay) * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay,
-                                                          trace, fresh));
+                                                          trace, fresh, a->block + a->off_elig,
+                                                          a->block + a->off_elig2));
     if (!(bound < NM_SAFE_BOUND)) {
         if (!a->kern->all_finite(a->n_traced, fresh)) {
             a->rng = rng0;
@@ -98,9 +99,14 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     a->off_trace2 = a->off_trace;
     a->off_trace = live;
     a->trace_bound = bound;
+    /* the recurrent layers' eligibility vectors were written beside the live ones, as the trace was */
+    live = a->off_elig2;
+    a->off_elig2 = a->off_elig;
+    a->off_elig = live;
+    nm_net_state_advance(a, cache);
     return NM_OK;
 undo_cache:
-    if (a->pending) nm_net_forward(a, a->block + a->off_obs, cache, 0);
+    if (a->pending) nm_net_forward(a, a->block + a->off_obs, a->block + a->off_rprev, cache, 0);
     return st;
 }
 
@@ -208,7 +214,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
 
     v = cache[a->cl.value];
     if (!terminal) {
-        nm_net_forward(a, next_obs, next, 1);
+        nm_net_forward(a, next_obs, a->block + a->off_rstate, next, 1);   /* s' from h_t */
         v_next = next[a->cl.value];
     }
     gamma = a->mod.params[NM_P_DISCOUNT];
@@ -287,13 +293,15 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         memset(trace, 0, a->n_traced * sizeof *trace);
         a->trace_bound = 0.0;
     }
+    /* an episode's end clears the hidden state; NA's reset clears credit (the traces), not memory */
+    if (terminal) nm_net_state_clear(a);
     return NM_OK;
 }
 
 static void rate_evaluate(nm_agent *a, const float *obs, float *probs, float *value)
 {
     float *scratch = a->block + a->off_next;
-    nm_net_forward(a, obs, scratch, 0);
+    nm_net_forward(a, obs, a->block + a->off_rstate, scratch, 0);
     if (probs) memcpy(probs, scratch + a->cl.probs, a->cfg.n_actions * sizeof *probs);
     if (value) *value = scratch[a->cl.value];
 }
@@ -303,14 +311,16 @@ static void rate_gradient(nm_agent *a, const float *obs, int action, float w_log
     float *scratch = a->block + a->off_next, *zero = a->block + a->off_trace2;   /* not live outside act */
     memset(grad, 0, a->n_params * sizeof *grad);
     memset(zero, 0, a->n_traced * sizeof *zero);
-    nm_net_forward(a, obs, scratch, 0);
-    (void)nm_net_backward(a, scratch, action, w_logpi, w_value, 1.0f, zero, grad);
+    nm_net_forward(a, obs, a->block + a->off_rstate, scratch, 0);
+    /* zero eligibility (n_elig <= n_traced floats): the one-step gradient, the hidden state held fixed */
+    (void)nm_net_backward(a, scratch, action, w_logpi, w_value, 1.0f, zero, grad, zero, a->block + a->off_elig2);
 }
 
 static void rate_reset(nm_agent *a)
 {
     memset(a->block + a->off_trace, 0, a->n_traced * sizeof(float));
     a->trace_bound = 0.0;
+    nm_net_state_clear(a);
 }
 
 /* params, traces, anchor, gain, attention, salience, activity: the block up to the forward cache, with the live
@@ -320,7 +330,10 @@ static uint64_t rate_hash(const nm_agent *a, uint64_t h)
     size_t slot = a->off_params + a->n_params;   /* off_anchor - n_traced: where the layout puts the trace */
     h = nm_fnv1a(h, a->block, slot * sizeof(float));
     h = nm_fnv1a(h, a->block + a->off_trace, a->n_traced * sizeof(float));
-    return nm_fnv1a(h, a->block + a->off_anchor, (a->off_cache - a->off_anchor) * sizeof(float));
+    h = nm_fnv1a(h, a->block + a->off_anchor, (a->off_cache - a->off_anchor) * sizeof(float));
+    /* the recurrent state (nothing without recurrent layers: a feed-forward hash is as before) */
+    h = nm_fnv1a(h, a->block + a->off_rstate, 2 * a->n_rec * sizeof(float));
+    return nm_fnv1a(h, a->block + a->off_elig, a->n_elig * sizeof(float));
 }
 
 const nm_learner_ops nm_learner_rate = {

@@ -6,6 +6,7 @@
  *   x   (n_obs)      observation
  *   u = attn . x                                      ACh input attention (per input)
  *   for each trunk layer l:  pre_l = gain_l . (W_l h_{l-1} + b_l),  h_l = f(pre_l)   NA gain (per unit)
+ *                            (a recurrent layer reads [h_{l-1}; its own h at t-1] and leaks: layer_recurrent.c)
  *   logits = Wp h + bp               (n_actions)
  *   pi     = softmax(beta * logits + withhold_bias * onehot(withhold_action)   (no bias if none)
  *                    + outcome_bias * level_NA * q)                            (when outcome_bias > 0, NA > 0)
@@ -28,7 +29,7 @@
 void nm_net_layout(nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
-    size_t l, off = 0, gain = 0, in = c->n_obs, cache, width = c->n_obs;
+    size_t l, off = 0, gain = 0, in = c->n_obs, cache, width = c->n_obs, rec = 0, elig = 0;
     nm_cache_layout *cl = &a->cl;
 
     cl->input = 0;
@@ -41,9 +42,16 @@ void nm_net_layout(nm_agent *a)
         L->ops = nm_layer_ops_find(L->kind, L->activation);
         L->in = in;
         L->out = c->hidden[l];
+        L->wrows = L->out;
+        L->wcols = in;
         L->ops->layout(L, &off);
         L->gain = gain; gain += L->out;
         L->pre = cache; cache += L->out;
+        if (L->ops->layout_state) {
+            L->alpha = 1.0f / c->layer_tau[l];
+            L->leak = 1.0f - L->alpha;
+            L->ops->layout_state(L, &cache, &rec, &elig);
+        }
         L->post = cache; cache += L->out;
         in = L->out;
         if (L->out > width) width = L->out;
@@ -81,7 +89,15 @@ void nm_net_layout(nm_agent *a)
     a->off_backup = a->off_obs + c->n_obs;
     a->off_modnext = a->off_backup + a->n_params + a->n_anchor;
     a->off_trace2 = a->off_modnext + 2 * (gain + c->n_obs);
-    a->block_len = a->off_trace2 + a->n_traced;
+    /* recurrent state last, so that a feed-forward agent's block is as it was before recurrent layers existed */
+    a->n_rec = rec;
+    a->n_elig = elig;
+    a->off_rstate = a->off_trace2 + a->n_traced;
+    a->off_rprev = a->off_rstate + rec;
+    a->off_elig = a->off_rprev + rec;
+    a->off_elig2 = a->off_elig + elig;
+    a->off_rscratch = a->off_elig2 + elig;
+    a->block_len = a->off_rscratch + 2 * rec;
 }
 
 void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)
@@ -113,7 +129,7 @@ void nm_net_init(nm_agent *a)
 }
 
 
-void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only)
+void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, float *cache, int value_only)
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params;
@@ -131,6 +147,12 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     h = u;
     for (l = 0; l < c->n_layers; l++) {
         const nm_layer *L = &a->layer[l];
+        if (L->ops->layout_state) {   /* a recurrent layer reads z = [h; its h_{t-1}] */
+            memcpy(cache + L->z, h, L->in * sizeof *h);
+            memcpy(cache + L->z + L->in, hprev + L->state, L->out * sizeof *h);
+            cache[L->z + L->in + L->out] = 1.0f;   /* the bias column's input */
+            h = cache + L->z;
+        }
         L->ops->forward(L, a->kern, h, p + L->w, p + L->b, gain + L->gain, cache + L->pre, cache + L->post);
         h = cache + L->post;
     }
@@ -151,6 +173,25 @@ void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value
     sum = 0.0f;
     for (i = 0; i < A; i++) { probs[i] = nm_expf(probs[i] - mx); sum += probs[i]; }
     for (i = 0; i < A; i++) probs[i] /= sum;
+}
+
+void nm_net_state_advance(nm_agent *a, const float *cache)
+{
+    float *state = a->block + a->off_rstate;
+    size_t l;
+    if (!a->n_rec) return;
+    memcpy(a->block + a->off_rprev, state, a->n_rec * sizeof *state);
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        if (L->ops->layout_state) memcpy(state + L->state, cache + L->post, L->out * sizeof *state);
+    }
+}
+
+void nm_net_state_clear(nm_agent *a)
+{
+    if (!a->n_rec) return;
+    memset(a->block + a->off_rstate, 0, 2 * a->n_rec * sizeof(float));   /* rstate, rprev */
+    memset(a->block + a->off_elig, 0, a->n_elig * sizeof(float));
 }
 
 const float *nm_net_features(const nm_agent *a, const float *cache)
@@ -211,7 +252,7 @@ void nm_net_salience(const nm_agent *a, const float *cache, int action, float *d
  * plain gradient). Returns the squared norm of the gradient, from the norms of the vectors whose outer
  * products it is made of (|u v'| = |u| |v|): O(width), not O(weights). */
 double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
-                       const float *old, float *acc)
+                       const float *old, float *acc, const float *eps_old, float *eps_new)
 {
     const nm_agent_config *c = &a->cfg;
     const float *p = a->block + a->off_params, *gain = a->block + a->off_gain;
@@ -250,8 +291,14 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
         const nm_layer *L = &a->layer[l];
         const float *in = layer_input(a, cache, l);
         float *t;
-        L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
-        norm2 += L->ops->trace(L, a->kern, decay, dh, in, old, acc);
+        if (L->ops->trace_rec) {
+            norm2 += L->ops->trace_rec(L, a->kern, decay, cache + L->pre, gain + L->gain, eps_old + L->elig,
+                                       eps_new + L->elig, old, acc, dh,
+                                       a->block + a->off_rscratch + 2 * L->state);
+        } else {
+            L->ops->to_units(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, dh);
+            norm2 += L->ops->trace(L, a->kern, decay, dh, in, old, acc);
+        }
         if (l == 0) break;
         L->ops->input_grad(L, a->kern, p + L->w, dh, dprev);
         t = dh; dh = dprev; dprev = t;

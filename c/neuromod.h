@@ -150,10 +150,24 @@ typedef enum nm_field_shape {
 #define NM_F_PER_PARAM 16u
 #define NM_F_STRUCTURAL 32u
 
-/* Trunk layer kinds (config.layer_kind) and learners (config.model): the dense layer; the rate actor-critic and
- * the spiking one (LIF E/I groups, dopamine-gated STDP, noradrenergic bursting: c/learner_spiking.c), whose
- * options are the config rows marked "spiking" (the trunk options do not apply to it). */
-typedef enum nm_layer_kind { NM_LAYER_DENSE = 0 } nm_layer_kind;
+/* Trunk layer kinds (config.layer_kind) and learners (config.model): the dense layer and the leaky recurrent
+ * layer; the rate actor-critic and the spiking one (LIF E/I groups, dopamine-gated STDP, noradrenergic
+ * bursting: c/learner_spiking.c), whose options are the config rows marked "spiking" (the trunk options do not
+ * apply to it).
+ *
+ * A recurrent layer of n units with input x (m floats) keeps a hidden state h across steps:
+ *   h_t = (1 - 1/tau) h_{t-1} + (1/tau) f(gain . (W x_t + U h_{t-1} + b))      (tau: config.layer_tau)
+ * its weight tensor is [W U] stored by input, (m + n) x n (row j: the weights from input j to every unit). The
+ * state is cleared at an episode's end (a terminal learn, nm_agent_reset_traces). It learns online by e-prop
+ * (Bellec et al. 2020) with the true readout as the learning signal: each synapse keeps an eligibility
+ * eps <- (1 - 1/tau) eps + (1/tau) f' gain [x; h_{t-1}; 1], and the TD(lambda) trace takes dy/dh_t . eps in
+ * place of the feed-forward gradient. No history is stored.
+ * Per step, a recurrent layer of n units with m inputs costs O(n (m + n)) time: four passes over its
+ * n (m + n + 1) synapses (the forward products of act and of learn's bootstrap, the eligibility-and-trace pass,
+ * the update), where a dense layer has n (m + 1). Memory: O(n (m + n)), two eligibility buffers (the live one
+ * and the one act writes) besides the weights, traces and anchors of any layer, plus 4n floats (h, the pending
+ * step's h_{t-1}, and backward scratch). */
+typedef enum nm_layer_kind { NM_LAYER_DENSE = 0, NM_LAYER_RECURRENT = 1 } nm_layer_kind;
 typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
 
 /* ------------------------------------------------------------------------------------------------------
@@ -234,8 +248,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "a number >= 0 (0: the same gain for every unit)", NM_NONE, 0.0f, 0.0f, "contrast of NA's gain focus (GANE)") \
     X(nm_na_input, na_input, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_input", 0, 0, 1, \
       "'surprise' or 'changepoint'", NM_LIST("surprise", "changepoint"), NM_NA_SURPRISE, NM_NA_SURPRISE, "what drives NA's phasic part") \
-    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 0, \
-      "'dense'", NM_LIST("dense"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), "the kind of each trunk layer") \
+    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 1, \
+      "'dense' or 'recurrent'", NM_LIST("dense", "recurrent"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), \
+      "the kind of each trunk layer") \
     X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 1, \
       "'rate' or 'spiking'", NM_LIST("rate", "spiking"), NM_MODEL_RATE, NM_MODEL_RATE, \
       "the learner: the rate actor-critic or the spiking one") \
@@ -315,7 +330,11 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(float, na_burst_hz, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "na_burst_hz", 0, 0, 1000, \
       "a rate in [0, 1000] (Hz)", NM_NONE, 20.0f, 20.0f, "spiking: correlated bursts per group per second at NA level 1") \
     X(float, na_burst_amp, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "na_burst_amp", 0, 0, 10, \
-      "a number in [0, 10] (threshold units)", NM_NONE, 1.0f, 1.0f, "spiking: depolarisation of a group's E cells by a burst")
+      "a number in [0, 10] (threshold units)", NM_NONE, 1.0f, 1.0f, "spiking: depolarisation of a group's E cells by a burst") \
+    X(float, layer_tau, [NM_MAX_LAYERS], NM_FIELD_REAL, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 1, 1e6, \
+      "a number >= 1 (steps)", NM_NONE, NM_LIST(1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f), \
+      NM_LIST(1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f), \
+      "time constant of each recurrent trunk layer, in steps (1: no leak; a dense layer takes 1)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
@@ -455,7 +474,8 @@ nm_status nm_agent_act(nm_agent *agent, const float *obs, size_t n, int *action)
  * a weight non-finite (nothing is changed then). */
 nm_status nm_agent_learn(nm_agent *agent, float reward, const float *next_obs, size_t n, int flags);
 
-/* Clears the eligibility traces and any pending step (an episode boundary without learning). */
+/* Clears the eligibility traces and any pending step (an episode boundary without learning, e.g. a truncation),
+ * and a recurrent layer's hidden state and eligibility vectors. */
 void nm_agent_reset_traces(nm_agent *agent);
 
 /* A snapshot of the modulators and of the meta-parameters they set. */
@@ -511,10 +531,12 @@ nm_status nm_agent_tensor(const nm_agent *agent, size_t index, nm_tensor_info *o
 
 /* Writes w_logpi * d log pi(action | obs) / dtheta + w_value * d V(obs) / dtheta to grad (param_count
  * floats; the predictor's entries are zero), the exact quantities the eligibility traces accumulate,
- * at the agent's current gain, attention and inverse temperature. Does not change the agent's learning
- * state. The spiking model has no such gradient (NM_ERR_ARG, "not available for the spiking model") and no
- * named tensors (nm_agent_tensor_count is 0); its parameter block is the input weights (inputs x cells), the
- * critic's readout and bias, then the outcome predictor. */
+ * at the agent's current gain, attention and inverse temperature. With a recurrent layer: the one-step
+ * gradient, its hidden state held fixed (as nm_agent_evaluate reads it); the trace adds the history through
+ * the eligibility vectors. Does not change the agent's learning state. The spiking model has no such gradient
+ * (NM_ERR_ARG, "not available for the spiking model") and no named tensors (nm_agent_tensor_count is 0); its
+ * parameter block is the input weights (inputs x cells), the critic's readout and bias, then the outcome
+ * predictor. */
 nm_status nm_agent_gradient(nm_agent *agent, const float *obs, size_t n, int action, float w_logpi,
                             float w_value, float *grad);
 

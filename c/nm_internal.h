@@ -21,6 +21,11 @@
  *   trace2   the trace's second buffer: act writes the new trace from the live one into the other buffer and
  *            swaps them (off_trace, off_trace2) only when it is kept, so a refused act has nothing to restore.
  *            off_trace is the live one, in either place; the hash and checkpoints read it at off_trace.
+ *   rstate   recurrent layers only (empty otherwise): each recurrent unit's hidden state h, what the next act
+ *            (and learn's bootstrap of V(s')) reads as h_{t-1}
+ *   rprev    the h_{t-1} the pending act read (a checkpoint redoes its forward pass from obs and this)
+ *   elig     the recurrent layers' eligibility vectors (e-prop), one per weight and bias of those layers
+ *   elig2    their second buffer: act writes the new vectors there and swaps (off_elig, off_elig2) with the trace
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
@@ -48,6 +53,11 @@ typedef struct nm_kernels {
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
+    /* the recurrent layer (layer_recurrent.c, simd_kernels.h): its forward product and its eligibility and
+     * trace step, over its weights stored by input column */
+    void (*rec_gemv)(size_t n, size_t ncols, const float *A, const float *z, float *y);
+    void (*rec_trace)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
+                      const float *z, const float *eps_old, float *eps_new, const float *old, float *e, float *acc);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
@@ -57,7 +67,7 @@ const nm_kernels *nm_kernels_blas(const nm_kernels *k);
 
 /* The kinds of trunk layer and of learner. Only one of each exists yet; a new kind is a new file with its
  * operations table and an entry in the table that finds it (layer.c, agent.c), not a branch elsewhere. */
-#define NM_N_LAYER_KINDS 1  /* nm_layer_kind and nm_model are public (neuromod.h): how many of each exist */
+#define NM_N_LAYER_KINDS 2  /* nm_layer_kind and nm_model are public (neuromod.h): how many of each exist */
 #define NM_N_MODELS 2
 
 /* ReLU with the unit's gain, forward and backward, for any layer kind (tanh is the kernel sets' gain_tanh and
@@ -82,9 +92,16 @@ typedef struct nm_layer {
     nm_activation activation;
     const nm_layer_ops *ops;          /* the operations of the kind with that activation, set at layout */
     size_t in, out;
-    size_t w, b;          /* offsets of weight (out x in) and bias (out) in params/trace */
+    size_t w, b;          /* offsets of weight (wrows x wcols) and bias (out) in params/trace */
+    size_t wrows, wcols;  /* the weight tensor's row-major shape: out x in (dense); (in + out) x out (recurrent:
+                           * [W U]' by input column, the bias after it as one more column) */
     size_t gain;          /* offset of this layer's units in the per-unit vectors (gain, activity) */
     size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
+    /* recurrent kinds only */
+    size_t state;         /* offset of the layer's units in rstate and rprev */
+    size_t elig;          /* offset of its eligibility vectors in elig (weight then bias, as in params) */
+    size_t z;             /* offset in a forward cache of its input z = [in; h_{t-1}; 1] */
+    float leak, alpha;    /* 1 - 1/tau and 1/tau */
 } nm_layer;
 
 /* The operations of one layer kind with one activation (chosen once, at layout, so no step branches on it),
@@ -109,8 +126,19 @@ struct nm_layer_ops {
                     const float *old, float *e);
     /* dprev = d/d(in) from dh (from to_units) */
     void (*input_grad)(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev);
+    /* Recurrent kinds only (NULL for feed-forward ones). Carves the layer's cache slots after pre (its forward
+     * input is z = [in; h_{t-1}] at L->z, which the network fills) and its units in rstate and its eligibility
+     * vectors in elig; advances the three offsets. */
+    void (*layout_state)(nm_layer *L, size_t *cache_off, size_t *state_off, size_t *elig_off);
+    /* The layer's step of act's backward pass: eps = leak eps_old + d h_t/d(its synapses) (the eligibility
+     * vectors, from the cache at pre), then e = decay old + dh . eps (whole trace blocks; eps blocks at the
+     * layer's elig offset), then dh (d/d h_t) becomes d/d(W z + b) as to_units makes it. Returns |dh . eps|^2. */
+    double (*trace_rec)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *gain,
+                        const float *eps_old, float *eps_new, const float *old, float *e, float *dh,
+                        float *scratch);   /* scratch: 2 out floats */
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
+extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;
 /* The operations of a kind with an activation; NULL if there are none. */
 const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind, nm_activation activation);
 
@@ -168,6 +196,9 @@ struct nm_agent {
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
     size_t off_backup, off_modnext;
     size_t off_trace2;             /* the trace buffer that is not live (swapped with off_trace by act) */
+    size_t n_rec, n_elig;          /* recurrent units, and their layers' eligibility vectors (0 without any) */
+    size_t off_rstate, off_rprev, off_elig, off_elig2;
+    size_t off_rscratch;           /* 2 n_rec floats: a recurrent layer's backward scratch */
 
     nm_mod_consts modc;            /* derived from the config */
 
@@ -243,14 +274,21 @@ void nm_net_layout(nm_agent *a);
 void nm_net_init(nm_agent *a);
 /* w[0..n) ~ U(-bound, bound), drawn in order from rng */
 void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound);
-/* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias. With
- * value_only, only the trunk and V(obs) are computed (the bootstrap of learn). */
-void nm_net_forward(const nm_agent *a, const float *obs, float *cache, int value_only);
+/* Forward pass of obs into the cache at `cache`; uses the current gain, attention, beta and bias, and hprev
+ * (n_rec floats: the recurrent layers' h_{t-1}; rstate or rprev). With value_only, only the trunk and V(obs)
+ * are computed (the bootstrap of learn). */
+void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, float *cache, int value_only);
+/* After an accepted act: rprev <- rstate, rstate <- the recurrent layers' h_t from the cache. */
+void nm_net_state_advance(nm_agent *a, const float *cache);
+/* An episode boundary: the hidden state (rstate, rprev) and the eligibility vectors are zeroed. */
+void nm_net_state_clear(nm_agent *a);
 /* acc <- decay * old + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a
  * zeroed old: the gradient). old and acc are separate n_traced-float buffers; every one of acc's floats is
- * written. Returns the squared norm of the gradient part (for the trace-norm bound). */
+ * written. A recurrent layer's part is its e-prop estimate from the eligibility vectors eps_old (n_elig floats;
+ * zeros: the one-step gradient, h_{t-1} held fixed), whose new values go to eps_new. Returns the squared norm
+ * of the gradient part (for the trace-norm bound). */
 double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logpi, float w_value,
-                       float decay, const float *old, float *acc);
+                       float decay, const float *old, float *acc, const float *eps_old, float *eps_new);
 /* Back-propagates dh, d/d(trunk output), through every trunk layer's gain and activation to the attended input.
  * dh and dprev are scratch buffers of max_width floats (both are overwritten); returns the one holding the
  * n_obs-long result. */

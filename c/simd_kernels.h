@@ -208,11 +208,50 @@ NM_KERNEL_ATTR static void NM_KERNEL(tanh_backward)(size_t n, const float *restr
     for (i = 0; i < n; i++) dh[i] *= (1.0f - post[i] * post[i]) * g[i];
 }
 
+/* The recurrent layer (layer_recurrent.c) keeps its weights by input column, [W U b]' ((in + out + 1) x n), so
+ * that both passes run along the n units, element by element, with no reduction to lay out per set. */
+/* y = A' z: y_i = z_0 A_0i + z_1 A_1i + ..., summed in column order */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const float *restrict A,
+                                               const float *restrict z, float *restrict y)
+{
+    size_t i, j;
+    for (i = 0; i < n; i++) y[i] = z[0] * A[i];
+    for (j = 1; j < ncols; j++) {
+        const float *col = A + j * n;
+        float zj = z[j];
+        for (i = 0; i < n; i++) y[i] += zj * col[i];
+    }
+}
+
+/* Column by column: the eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and
+ * acc_i = sum_j eps_ji^2, each unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring
+ * g eps in float would make denormals, which cost a microcode assist each) */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
+                                                const float *restrict D, const float *restrict g,
+                                                const float *restrict z, const float *restrict eps_old,
+                                                float *restrict eps_new, const float *restrict old,
+                                                float *restrict e, float *restrict acc)
+{
+    size_t i, j;
+    for (i = 0; i < n; i++) acc[i] = 0.0f;
+    for (j = 0; j < ncols; j++) {
+        const float *eo = eps_old + j * n, *o = old + j * n;
+        float *en = eps_new + j * n, *ee = e + j * n, zj = z[j];
+        for (i = 0; i < n; i++) {
+            float v = leak * eo[i] + zj * D[i];
+            en[i] = v;
+            ee[i] = decay * o[i] + g[i] * v;
+            acc[i] += v * v;
+        }
+    }
+}
+
 static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), 0
+    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -220,5 +259,6 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), 1
+    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), 1
 };

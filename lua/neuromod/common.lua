@@ -82,6 +82,8 @@ local function schema(backend)
       options[f.option] = true
     end
   end
+  -- recurrent = n: the shorthand for one recurrent layer after the dense ones (not a config field)
+  options.recurrent = true
   local S = { fields = fields, by_name = by_name, by_option = by_option, split = split, options = options }
   S.modulators = by_name.modulators.values
   S.params = by_name.base.row_labels
@@ -143,32 +145,60 @@ local function normalize(backend, S, opts)
     end
     set("withhold_action", 0, w)
   end
-  if opts.hidden ~= nil then
+  if opts.hidden ~= nil or opts.recurrent ~= nil then
     local h = opts.hidden
+    if h == nil then h = { backend.config_get(cfg, "hidden", 0) } end   -- the default trunk
     if type(h) ~= "table" then fail("hidden: expected a list of layer sizes such as {64}, got " .. type(h)) end
     for k in pairs(h) do
       if not is_integer(k) or k < 1 or k > #h then fail("hidden: expected a list, got key " .. tostring(k)) end
     end
-    if #h > S.max_layers then fail("hidden: at most " .. S.max_layers .. " layers, got " .. #h) end
-    set("n_layers", 0, #h)
-    -- a number is a dense layer; a table names its kind and options: { kind = "dense", n = 64 }
-    for i, layer in ipairs(h) do
-      local n, kind = layer, "dense"
+    local layers = {}
+    for i, layer in ipairs(h) do layers[i] = { layer, "hidden[" .. i .. "]" } end
+    -- recurrent = n | { n = n, tau = t }: one recurrent layer after those of hidden
+    local r = opts.recurrent
+    if r ~= nil then
+      if type(r) == "table" then
+        for k in pairs(r) do
+          if k ~= "n" and k ~= "tau" then fail("recurrent: unknown layer option '" .. tostring(k) .. "'") end
+        end
+        r = { kind = "recurrent", n = r.n, tau = r.tau }
+      elseif is_integer(r) then
+        r = { kind = "recurrent", n = r }
+      else
+        fail("recurrent: expected a number of units or a table such as {n = 64, tau = 5}, got " ..
+             (type(r) == "string" and ("the string '" .. r .. "'") or tostring(r)))
+      end
+      layers[#layers + 1] = { r, "recurrent" }
+    end
+    if #layers > S.max_layers then fail("hidden: at most " .. S.max_layers .. " layers, got " .. #layers) end
+    set("n_layers", 0, #layers)
+    -- a number is a dense layer; a table names its kind and options: { kind = "dense", n = 64 },
+    -- { kind = "recurrent", n = 64, tau = 5 }
+    for i, entry in ipairs(layers) do
+      local layer, name = entry[1], entry[2]
+      local n, kind, tau = layer, "dense", nil
       if type(layer) == "table" then
         for k in pairs(layer) do
-          if k ~= "kind" and k ~= "n" then fail("hidden[" .. i .. "]: unknown layer option '" .. tostring(k) .. "'") end
+          if k ~= "kind" and k ~= "n" and k ~= "tau" then fail(name .. ": unknown layer option '" .. tostring(k) .. "'") end
         end
-        n, kind = layer.n, layer.kind or "dense"
-        if type(kind) ~= "string" then fail("hidden[" .. i .. "].kind: expected a string, got " .. type(kind)) end
+        n, kind, tau = layer.n, layer.kind or "dense", layer.tau
+        if type(kind) ~= "string" then fail(name .. ".kind: expected a string, got " .. type(kind)) end
       end
       if not is_integer(n) or n < 1 then
-        fail("hidden[" .. i .. "]: expected a positive integer, got " ..
+        fail(name .. (name == "recurrent" and ".n" or "") .. ": expected a positive integer, got " ..
              (type(n) == "string" and ("the string '" .. n .. "'") or tostring(n)))
       end
       set("hidden", i - 1, n)
       local ok, err = backend.config_set(cfg, "layer_kind", i - 1, kind)
-      if not ok then fail("hidden[" .. i .. "].kind: unknown layer kind '" .. kind .. "' (known: " ..
+      if not ok then fail(name .. ".kind: unknown layer kind '" .. kind .. "' (known: " ..
                           table.concat(S.by_name.layer_kind.values, ", ") .. ")") end
+      if tau ~= nil then
+        if kind ~= "recurrent" then fail(name .. ".tau: only a recurrent layer has a time constant") end
+        check_number(name .. ".tau", tau)
+        if not backend.config_set(cfg, "layer_tau", i - 1, tau) then
+          fail(name .. ".tau: expected " .. S.by_name.layer_tau.expect .. ", got " .. tostring(tau))
+        end
+      end
     end
   end
   -- in the table's order, so that of several bad options the same one is named on every backend
@@ -274,7 +304,10 @@ local function options_of(backend, S, cfg)
       local h = {}
       for i = 1, get(cfg, "n_layers", 0) do
         local kind = get(cfg, "layer_kind", i - 1)
-        h[i] = kind == "dense" and get(cfg, "hidden", i - 1) or { kind = kind, n = get(cfg, "hidden", i - 1) }
+        if kind == "dense" then h[i] = get(cfg, "hidden", i - 1)
+        elseif kind == "recurrent" then
+          h[i] = { kind = kind, n = get(cfg, "hidden", i - 1), tau = get(cfg, "layer_tau", i - 1) }
+        else h[i] = { kind = kind, n = get(cfg, "hidden", i - 1) } end
       end
       t.hidden = h
     elseif option ~= "" and not f.flags.structural then

@@ -6,6 +6,9 @@
 --   trajectory.lua train_ns STEPS                     train with the neuron-scale options on (attention_set,
 --                                                     gain_focus); the hash lines also print attention and gain
 --   trajectory.lua train_cp STEPS                     train with NA's change-point input (na_input)
+--   trajectory.lua train_rec STEPS [CHECKPOINT CONTINUE]  as train, with a recurrent trunk on the memory
+--                                                     version of the task (the checkpoint is taken mid-episode)
+--   trajectory.lua load_rec CHECKPOINT CONTINUE       load that checkpoint and go on the same way
 -- Output: "backend <name>", then one line per step: t, action, reward, terminal, the modulator levels,
 -- phasic and tonic parts, the eight meta-parameters, the surprise and the step count (floats as %a:
 -- exact, and printed alike by both interpreters, where %.9g rounds decimal ties differently); every 100
@@ -70,9 +73,22 @@ elseif mode == "train_cp" then
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 16 }, seed = 7,
                           modulators = "all", na_input = "changepoint" }
   run(agent, env, assert(tonumber(a1), "steps"), "")
+elseif mode == "train_rec" then
+  local env = Env{ seed = 1, memory = true }
+  local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = 7, modulators = "all",
+                          hidden = { 8, { kind = "recurrent", n = 12, tau = 4 } } }
+  run(agent, env, assert(tonumber(a1), "steps"), "")
+  if a2 then
+    assert(agent:save(a2))
+    run(agent, Env{ seed = 2, memory = true }, assert(tonumber(a3), "continue steps"), "c")
+  end
+elseif mode == "load_rec" then
+  local agent = assert(nm.load(a1))
+  run(agent, Env{ seed = 2, memory = true }, assert(tonumber(a2), "continue steps"), "c")
 elseif mode == "load" then
   local agent = assert(nm.load(a1))
   run(agent, Env{ seed = 2 }, assert(tonumber(a2), "continue steps"), "c")
 else
-  error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE | train_ns STEPS | train_cp STEPS")
+  error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE | train_ns STEPS | " ..
+        "train_cp STEPS | train_rec STEPS [CHECKPOINT CONTINUE] | load_rec CHECKPOINT CONTINUE")
 end
