@@ -30,16 +30,23 @@ typedef struct lvector { size_t n; float v[1]; } lvector;
 
 /* Raises "<where>agent:<method>: <message>" with the position of the function `level` levels up: 1 for a method
  * the user calls (raise), 2 for a primitive that common.lua calls on the user's behalf. */
+/* Raises "<who>:<method>: <message>" at the caller `level` levels up (who: "agent" or "pop"). */
+static int vraise(lua_State *L, int level, const char *who, const char *method, const char *fmt, va_list ap)
+{
+    luaL_where(L, level);
+    lua_pushfstring(L, "%s:%s: ", who, method);
+    lua_pushvfstring(L, fmt, ap);
+    lua_concat(L, 3);
+    return lua_error(L);
+}
+
 static int raise_level(lua_State *L, int level, const char *method, const char *fmt, ...)
 {
     va_list ap;
-    luaL_where(L, level);
-    lua_pushfstring(L, "agent:%s: ", method);
     va_start(ap, fmt);
-    lua_pushvfstring(L, fmt, ap);
+    vraise(L, level, "agent", method, fmt, ap);
     va_end(ap);
-    lua_concat(L, 3);
-    return lua_error(L);
+    return 0;
 }
 #define raise(L, ...) raise_level((L), 1, __VA_ARGS__)
 
@@ -200,18 +207,28 @@ static int l_load(lua_State *L)
     return 1;
 }
 
-/* Reads an observation argument (a table of numbers or an nm.vector) into buf. */
-static const float *read_obs(lua_State *L, int level, int idx, const char *method, const char *what, float *buf,
-                             size_t n)
+/* Reads n numbers (a table or an nm.vector) at idx into buf, or returns the vector's own floats; errors name
+ * who ("agent" or "pop"), the method and the argument, `level` levels up. */
+static void raise_who(lua_State *L, int level, const char *who, const char *method, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vraise(L, level, who, method, fmt, ap);
+    va_end(ap);
+}
+
+static const float *read_numbers(lua_State *L, int level, const char *who, int idx, const char *method,
+                                 const char *what, float *buf, size_t n)
 {
     size_t i, len;
     int t = lua_type(L, idx);
     if (t == LUA_TTABLE) {
         len = (size_t)lua_rawlen(L, idx);
-        if (len != n) raise_level(L, level, method, "%s has %d values, expected %d", what, (int)len, (int)n);
+        if (len != n) raise_who(L, level, who, method, "%s has %d values, expected %d", what, (int)len, (int)n);
         for (i = 0; i < n; i++) {
             if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNUMBER)
-                raise_level(L, level, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
+                raise_who(L, level, who, method, "%s[%d] is not a number (got %s)", what, (int)i + 1,
+                          luaL_typename(L, -1));
             buf[i] = (float)lua_tonumber(L, -1);
             lua_pop(L, 1);
         }
@@ -220,13 +237,15 @@ static const float *read_obs(lua_State *L, int level, int idx, const char *metho
     if (t == LUA_TUSERDATA) {
         lvector *v = luaL_testudata(L, idx, VEC_MT);
         if (v) {
-            if (v->n != n) raise_level(L, level, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
+            if (v->n != n) raise_who(L, level, who, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
             return v->v;
         }
     }
-    raise_level(L, level, method, "%s: expected a table of numbers or an nm.vector, got %s", what, luaL_typename(L, idx));
+    raise_who(L, level, who, method, "%s: expected a table of numbers or an nm.vector, got %s", what,
+              luaL_typename(L, idx));
     return NULL;
 }
+#define read_obs(L, level, idx, method, what, buf, n) read_numbers((L), (level), "agent", (idx), (method), (what), (buf), (n))
 
 static int l_act(lua_State *L)
 {
@@ -708,13 +727,10 @@ typedef struct lpop {
 static int pop_raise(lua_State *L, int level, const char *method, const char *fmt, ...)
 {
     va_list ap;
-    luaL_where(L, level);
-    lua_pushfstring(L, "pop:%s: ", method);
     va_start(ap, fmt);
-    lua_pushvfstring(L, fmt, ap);
+    vraise(L, level, "pop", method, fmt, ap);
     va_end(ap);
-    lua_concat(L, 3);
-    return lua_error(L);
+    return 0;
 }
 
 static lpop *check_pop(lua_State *L, const char *method)
@@ -741,36 +757,10 @@ static void push_pop(lua_State *L, nm_population *pop)
     p->pop = pop;
 }
 
-/* Reads n numbers (a table or an nm.vector) at idx into buf, or returns the vector's own floats; errors are raised
- * `level` levels up (1: the caller of a method; 2: the caller of population.lua's method calling a primitive). */
-static const float *read_floats_at(lua_State *L, int level, int idx, const char *method, const char *what, float *buf,
-                                   size_t n)
-{
-    size_t i, len;
-    int t = lua_type(L, idx);
-    if (t == LUA_TTABLE) {
-        len = (size_t)lua_rawlen(L, idx);
-        if (len != n) pop_raise(L, level, method, "%s has %d values, expected %d", what, (int)len, (int)n);
-        for (i = 0; i < n; i++) {
-            if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNUMBER)
-                pop_raise(L, level, method, "%s[%d] is not a number (got %s)", what, (int)i + 1, luaL_typename(L, -1));
-            buf[i] = (float)lua_tonumber(L, -1);
-            lua_pop(L, 1);
-        }
-        return buf;
-    }
-    if (t == LUA_TUSERDATA) {
-        lvector *v = luaL_testudata(L, idx, VEC_MT);
-        if (v) {
-            if (v->n != n) pop_raise(L, level, method, "%s has %d values, expected %d", what, (int)v->n, (int)n);
-            return v->v;
-        }
-    }
-    pop_raise(L, level, method, "%s: expected a table of numbers or an nm.vector, got %s", what,
-              lua_isnone(L, idx) ? "no value" : luaL_typename(L, idx));
-    return NULL;
-}
-
+/* errors are raised `level` levels up (1: the caller of a method; 2: the caller of population.lua's method calling
+ * a primitive) */
+#define read_floats_at(L, level, idx, method, what, buf, n) \
+    read_numbers((L), (level), "pop", (idx), (method), (what), (buf), (n))
 #define read_floats(L, idx, method, what, buf, n) read_floats_at((L), 1, (idx), (method), (what), (buf), (n))
 
 /* The first failed member of the last step, 1-based in the message. */
