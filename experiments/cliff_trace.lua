@@ -1,7 +1,8 @@
 -- experiments/cliff_trace.lua -- one seed of the cliff walk (envs/gridworld.lua's default map, no withheld
 -- action, as experiments/cliff.lua), with the greedy action, its probability (in tenths) and the critic's value
 -- V at every cell, printed after episodes 1-3 and every --every episodes: how the agent ends in a loop.
--- Row 1 is the top row; the start is at the bottom left, the goal at the bottom right, the cliff between them.
+-- The top row is printed first; the start is at the bottom left, the goal at the bottom right, the cliff (never
+-- stood on: its cells show what the network would do there) between them.
 --
 --   lua5.4 experiments/cliff_trace.lua [--seed 1] [--mods DA,NA,ACh] [--episodes 500] [--every 100]
 --                                      [--map inverse_temperature.NA=0,...] [--agent K=V]
@@ -22,7 +23,7 @@ local ARROW = { "^", ">", "v", "<" }
 local function show(e, ret, falls)
   local m = agent:modulators()
   print(string.format("after episode %d (return %.0f, falls %d): NA %.3f ACh %.3f beta %.3f lr %.4f", e, ret, falls, m.NA, m.ACh, m.params.inverse_temperature, m.params.learning_rate))
-  for y = 1, 4 do
+  for y = 4, 1, -1 do
     local line = {}
     for x = 1, 12 do
       local p, v = agent:evaluate({ x, y })
