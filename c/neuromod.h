@@ -267,7 +267,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0 } nm_model;
      * OpenBLAS, faster there but dependent on its thread count and CPU (docs/performance.md). */ \
     X(int, deterministic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "deterministic", 0, 0, 1, \
       "true or false", NM_LIST("false", "true"), 1, 0, \
-      "true: the same bits on any x86-64 and thread count (no BLAS); false: OpenBLAS for large layers")
+      "true: the same bits on any x86-64 and thread count (no BLAS); false: OpenBLAS for large layers") \
+    X(float, predictor_forget, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "predictor_forget", 0, 0, 1, \
+      "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "each learn step the outcome values of the actions not taken revert toward the average reward by predictor_forget x level_NA")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
