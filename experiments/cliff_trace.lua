@@ -8,21 +8,29 @@
 --                                      [--map inverse_temperature.NA=0,...] [--agent K=V]
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
+
 local nm = require "neuromod"
 local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 local task = require "neuromod.task"
-local o = task.arguments("cliffmap", arg, { seed = 1, mods = "DA,NA,ACh", episodes = 500, max_steps = 1000, map = "", every = 100 })
+local o = task.arguments("cliff_trace", arg, { seed = 1, mods = "DA,NA,ACh", episodes = 500, max_steps = 1000,
+  map = "", every = 100 })
 local mods = {}
 for m in o.mods:gmatch("[^,]+") do mods[m] = true end
 local mapping = {}
-for p, m, v in o.map:gmatch("([%w_]+)%.([%w]+)=([-%d.]+)") do mapping[p] = mapping[p] or {}; mapping[p][m] = tonumber(v) end
+for p, m, v in o.map:gmatch("([%w_]+)%.([%w]+)=([-%d.]+)") do
+  mapping[p] = mapping[p] or {}
+  mapping[p][m] = tonumber(v)
+end
 local env = Grid{ seed = o.seed }
 local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = o.seed,
   withhold_action = false, modulators = mods, mapping = mapping }, o.agent))
+
+-- the greedy action (^ > v <), its probability in tenths and V, for every cell
 local ARROW = { "^", ">", "v", "<" }
 local function show(e, ret, falls)
   local m = agent:modulators()
-  print(string.format("after episode %d (return %.0f, falls %d): NA %.3f ACh %.3f beta %.3f lr %.4f", e, ret, falls, m.NA, m.ACh, m.params.inverse_temperature, m.params.learning_rate))
+  print(string.format("after episode %d (return %.0f, falls %d): NA %.3f ACh %.3f beta %.3f lr %.4f", e, ret, falls,
+    m.NA, m.ACh, m.params.inverse_temperature, m.params.learning_rate))
   for y = 4, 1, -1 do
     local line = {}
     for x = 1, 12 do

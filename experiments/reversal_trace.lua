@@ -11,11 +11,12 @@ dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
 local Reversal = dofile(ROOT .. "/envs/reversal.lua")
 local task = require "neuromod.task"
-local o = task.arguments("revtrace", arg, { seed = 6, mods = "all", trials = 1000, every = 50, na_beta = -2 })
+local o = task.arguments("reversal_trace", arg, { seed = 6, mods = "all", trials = 1000, every = 50, na_beta = -2 })
 local mods = o.mods == "all" and "all" or {}
 if o.mods ~= "all" then for m in o.mods:gmatch("[^,]+") do mods[m] = true end end
 local env = Reversal{ seed = o.seed, p = 0.8, reverse = "criterion", criterion = 8 }
-local ag = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 32 }, seed = o.seed,
+local ag = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 32 },
+  seed = o.seed,
   modulators = mods, outcome_bias = 10, predictor_rate = 0.5,
   mapping = o.na_beta ~= -2 and { inverse_temperature = { NA = o.na_beta } } or nil }, o.agent))
 local W = ag:config().outcome_bias
@@ -32,7 +33,10 @@ local function heads()
 end
 local t = {}
 local acc, n, revs0 = {}, 0, 0
-local function reset() acc = { pg = 0, dl = 0, dq = 0, ob = 0, na = 0, ach = 0, lr = 0, att = 0, beta = 0, d = 0 }; n = 0 end
+local function reset()
+  acc = { pg = 0, dl = 0, dq = 0, ob = 0, na = 0, ach = 0, lr = 0, att = 0, beta = 0, d = 0 }
+  n = 0
+end
 reset()
 print(" trial rev  Pgood  beta*dlogit(good-bad)  w*NA*dq   dq     NA    ACh    lr     att   beta   |delta|")
 for i = 1, o.trials do
@@ -52,8 +56,8 @@ for i = 1, o.trials do
   acc.d = acc.d + math.abs(ag:levels())
   n = n + 1
   if i % o.every == 0 then
-    print(string.format("%6d %3d  %.3f  %8.2f  %8.2f  %6.3f  %.3f  %.3f  %.4f  %.3f  %.3f  %.3f", i, info.reversals - revs0,
-      acc.pg / n, acc.dl / n, acc.ob / n, acc.dq / n, acc.na / n, acc.ach / n, acc.lr / n, acc.att / n, acc.beta / n, acc.d / n))
+    print(string.format("%6d %3d  %.3f  %8.2f  %8.2f  %6.3f  %.3f  %.3f  %.4f  %.3f  %.3f  %.3f", i,
+      info.reversals - revs0, acc.pg / n, acc.dl / n, acc.ob / n, acc.dq / n, acc.na / n, acc.ach / n, acc.lr / n, acc.att / n, acc.beta / n, acc.d / n))
     revs0 = info.reversals; reset()
   end
 end
