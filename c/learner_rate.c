@@ -274,6 +274,13 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         if (a->n_imp) nm_cont_pull(a);
         else if (a->n_anchor) consolidate(a);
         nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
+        /* the values of the actions not taken revert toward the average reward as fast as NA says the world
+         * moves (predictor.c); a convex combination of finite values stays finite */
+        if (a->cfg.predictor_forget > 0.0f && a->mod.level[NM_NA] > 0.0f) {
+            float na = a->mod.level[NM_NA] > 1.0f ? 1.0f : a->mod.level[NM_NA];
+            nm_predictor_forget(a->kern, a->cfg.n_actions, F, act, a->cfg.predictor_forget * na, a->mod.tonic[NM_DA],
+                                params + a->pred_w, params + a->pred_b);
+        }
     }
 
     if (salience) {

@@ -317,6 +317,10 @@ int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t
                          const float *wq, float bq, const float *wu, float bu, float reward, nm_prediction *out);
 void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,
                          float *bq, float *wu, float *bu);
+/* Moves the outcome values of every action but `taken` (rows of wq, A x F, and bq) a fraction f in [0, 1] of
+ * the way toward target, in every state: q_b(s) <- (1 - f) q_b(s) + f target. */
+void nm_predictor_forget(const nm_kernels *k, size_t A, size_t F, int taken, float f, float target, float *wq,
+                         float *bq);
 
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third

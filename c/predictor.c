@@ -6,6 +6,12 @@
  *                               surprise beyond it is unexpected (NA)
  *
  * Both learn by normalised LMS from the act-time features h (their weights have not changed since).
+ *
+ * With predictor_forget > 0 the values of the actions not taken revert toward the average reward (tonic DA) by
+ * predictor_forget x level_NA per step: the mean-reverting belief of a Kalman filter for a restless bandit
+ * (Daw et al. 2006), whose unsampled options drift back toward the centre faster the more volatile the world
+ * (NA: Piray & Daw 2020). A value learned once and never sampled again (a "hot stove") then stops forbidding
+ * the action for good.
  */
 #include <math.h>
 #include "nm_internal.h"
@@ -51,4 +57,15 @@ void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, 
     *bq += p->eta;
     nm_axpy(k, F, p->eta_var, h, wu);
     *bu += p->eta_var;
+}
+
+void nm_predictor_forget(const nm_kernels *k, size_t A, size_t F, int taken, float f, float target, float *wq,
+                         float *bq)
+{
+    size_t b;
+    for (b = 0; b < A; b++) {
+        if ((int)b == taken) continue;
+        nm_scal(k, F, 1.0f - f, wq + b * F);
+        bq[b] = (1.0f - f) * bq[b] + f * target;
+    }
 }

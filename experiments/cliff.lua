@@ -3,6 +3,7 @@
 -- driven by punishment (serotonin_input = "punishment") or by punishment beyond the expected ("relative").
 --
 --   lua5.4 experiments/cliff.lua [--seeds 5] [--first-seed 1] [--episodes 500] [--last 50] [--max-steps 1000]
+--                                [--na-beta B] [--na-da I]
 --
 -- Conditions, each with the library's defaults otherwise (all four modulators unless said):
 --   withhold 0, punishment   the behaviour before withhold_action existed: the withhold bias on action 0 ("up")
@@ -14,7 +15,9 @@
 --   DA+5HT, relative
 -- An episode ends at the goal or after --max-steps moves (then counted with the return it had). Prints per seed
 -- and condition the mean return over the last --last episodes, the number of seeds better than -30, and the
--- mean 5-HT level over those episodes' steps. Each condition sees the same seeds.
+-- mean 5-HT level over those episodes' steps. Each condition sees the same seeds. --na-beta B gives every agent
+-- the mapping entry inverse_temperature.NA = B (the library's is -2), --na-da I the interaction of NA on DA's
+-- third factor of plasticity (the library's is 0.5).
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -22,7 +25,8 @@ local nm = require "neuromod"
 local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 
 local task = require "neuromod.task"
-local o = task.arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000 })
+local o = task.arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000,
+  na_beta = -2, na_da = 0.5 })
 
 local CONDITIONS = {
   { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },
@@ -41,7 +45,9 @@ local function run(c, seed)
   local env = Grid{ seed = seed }
   local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
                           withhold_action = c.withhold_action, serotonin_input = c.serotonin_input,
-                          modulators = c.modulators }, o.agent))
+                          modulators = c.modulators,
+                          mapping = o.na_beta ~= -2 and { inverse_temperature = { NA = o.na_beta } } or nil,
+                          interactions = o.na_da ~= 0.5 and { DA = { NA = o.na_da } } or nil }, o.agent))
   local mods = {}
   local total, serotonin, steps_late = 0, 0, 0
   for e = 1, o.episodes do
@@ -68,8 +74,10 @@ local function run(c, seed)
   return total / o.last, serotonin / steps_late
 end
 
-print(string.format("cliff walk 12 x 4; %d episodes (at most %d steps); mean return over the last %d; seeds %d-%d",
-  o.episodes, o.max_steps, o.last, o.first_seed, o.first_seed + o.seeds - 1))
+print(string.format("cliff walk 12 x 4; %d episodes (at most %d steps); mean return over the last %d; seeds %d-%d%s",
+  o.episodes, o.max_steps, o.last, o.first_seed, o.first_seed + o.seeds - 1,
+  (o.na_beta ~= -2 and string.format("; NA -> inverse_temperature %g", o.na_beta) or "") ..
+  (o.na_da ~= 0.5 and string.format("; NA on DA's plasticity factor %g", o.na_da) or "")))
 local header = { string.format("  %-24s", "condition") }
 for s = 1, o.seeds do header[#header + 1] = string.format("%8s", "seed " .. (o.first_seed + s - 1)) end
 header[#header + 1] = string.format("%8s %10s %8s", "mean", "> -30", "5-HT")

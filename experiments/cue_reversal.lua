@@ -3,7 +3,7 @@
 -- that now punishes, and learn to go on the one that now pays?
 --
 --   lua5.4 experiments/cue_reversal.lua [--seeds 10] [--first-seed 1] [--before 1000] [--after 1500]
---                                       [--hidden 32] [--agent KEY=VALUE ...]
+--                                       [--hidden 32] [--na-beta B] [--agent KEY=VALUE ...]
 --
 -- Conditions: the agent with all four modulators, DA + NA, DA only (hidden layer of --hidden units, the task's
 -- withheld action, the library's defaults otherwise). Every condition sees the same seeds (the same cues).
@@ -12,7 +12,8 @@
 -- from agent:evaluate, which tell the two ways of failing apart: going on both cues (perseveration on the
 -- punished one) or on neither (the new go cue never tried again). Prints a table per condition and the one-sided
 -- Mann-Whitney p that each modulated condition re-learns in fewer trials than DA only. Loaded with dofile, the
--- script returns its functions: run(condition, seed, options) and CONDITIONS.
+-- script returns its functions: run(condition, seed, options) and CONDITIONS. --na-beta B gives every agent the
+-- mapping entry inverse_temperature.NA = B (the library's is -2).
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -21,7 +22,7 @@ local stats = require "neuromod.stats"
 local task = require "neuromod.task"
 local CueReversal = dofile(ROOT .. "/envs/cue_reversal.lua")
 
-local DEFAULTS = { seeds = 10, first_seed = 1, before = 1000, after = 1500, hidden = 32 }
+local DEFAULTS = { seeds = 10, first_seed = 1, before = 1000, after = 1500, hidden = 32, na_beta = -2 }
 local o
 
 local CONDITIONS = {
@@ -37,7 +38,8 @@ local M = {}
 function M.run(c, seed, opts)
   local env = CueReversal{ seed = seed, reverse_at = opts.before }
   local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(),
-    hidden = { opts.hidden }, seed = seed, modulators = c.modulators }, opts.agent))
+    hidden = { opts.hidden }, seed = seed, modulators = c.modulators,
+    mapping = opts.na_beta and opts.na_beta ~= -2 and { inverse_temperature = { NA = opts.na_beta } } or nil }, opts.agent))
   local window, sum, relearned = {}, 0, nil
   for t = 1, opts.before + opts.after do
     local obs = env:start()
@@ -57,8 +59,9 @@ end
 
 function M.main(argv)
   o = task.arguments("cue_reversal", argv, DEFAULTS)
-  print(string.format("cue reversal: go on A / withhold on B for %d trials, then swapped for %d; seeds %d-%d; hidden %d",
-    o.before, o.after, o.first_seed, o.first_seed + o.seeds - 1, o.hidden))
+  print(string.format("cue reversal: go on A / withhold on B for %d trials, then swapped for %d; seeds %d-%d; hidden %d%s",
+    o.before, o.after, o.first_seed, o.first_seed + o.seeds - 1, o.hidden,
+    o.na_beta ~= -2 and string.format("; NA -> inverse_temperature %g", o.na_beta) or ""))
   print(string.format("re-learned: %d of the last %d trials after the swap correct", NEED, WINDOW))
   local trials = {}
   for ci, c in ipairs(CONDITIONS) do

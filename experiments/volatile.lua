@@ -3,7 +3,9 @@
 -- trials, cycling; Behrens et al. 2007): does the agent's effective learning rate rise in the volatile phase,
 -- and does NA earn it more reward there?
 --
---   lua5.4 experiments/volatile.lua [--seeds 20] [--first-seed 1] [--cycles 4] [--hidden 32]
+--   lua5.4 experiments/volatile.lua [--seeds 20] [--first-seed 1] [--cycles 4] [--hidden 32] [--na-beta B]
+--
+-- --na-beta B gives every agent the mapping entry inverse_temperature.NA = B (the library's is -2).
 --
 -- Conditions: the agent with all four modulators, and with NA off (DA, ACh, 5-HT), hidden layer of --hidden
 -- units, the agent's defaults otherwise; both see the same seeds. A run is --cycles passes through the two
@@ -21,7 +23,8 @@ local stats = require "neuromod.stats"
 local Bandit = dofile(ROOT .. "/envs/volatile_bandit.lua")
 
 local task = require "neuromod.task"
-local o = task.arguments("volatile", arg, { seeds = 20, first_seed = 1, cycles = 4, hidden = 32 })
+local o = task.arguments("volatile", arg, { seeds = 20, first_seed = 1, cycles = 4, hidden = 32,
+  na_beta = -2 })
 
 local CONDITIONS = {
   { name = "all four", modulators = "all" },
@@ -33,7 +36,8 @@ local TRIALS = o.cycles * (120 + 170)
 local function run(c, seed)
   local env = Bandit{ seed = seed }
   local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(),
-    hidden = { o.hidden }, seed = seed, modulators = c.modulators }, o.agent))
+    hidden = { o.hidden }, seed = seed, modulators = c.modulators,
+    mapping = o.na_beta ~= -2 and { inverse_temperature = { NA = o.na_beta } } or nil }, o.agent))
   local lr, rew, n = { stable = 0, volatile = 0 }, { stable = 0, volatile = 0 }, { stable = 0, volatile = 0 }
   local ones = 0
   for _ = 1, TRIALS do
@@ -60,8 +64,9 @@ end
 
 local function column(ci, f) local x = {} for s = 1, o.seeds do x[s] = f(res[ci][s]) end return x end
 
-print(string.format("volatile bandit (stable 120 at 75/25, volatile 170 at 80/20, swaps every 20-40); %d cycles = %d trials; seeds %d-%d; hidden %d",
-  o.cycles, TRIALS, o.first_seed, o.first_seed + o.seeds - 1, o.hidden))
+print(string.format("volatile bandit (stable 120 at 75/25, volatile 170 at 80/20, swaps every 20-40); %d cycles = %d trials; seeds %d-%d; hidden %d%s",
+  o.cycles, TRIALS, o.first_seed, o.first_seed + o.seeds - 1, o.hidden,
+  o.na_beta ~= -2 and string.format("; NA -> inverse_temperature %g", o.na_beta) or ""))
 print(string.format("  %4s  %-27s  %-27s  %s", "", "all four: learning rate", "NA off: learning rate", "reward rate, volatile phase"))
 print(string.format("  %4s  %8s %8s %9s  %8s %8s %9s  %8s %8s", "seed", "stable", "volatile", "vol/stab", "stable",
   "volatile", "vol/stab", "all four", "NA off"))

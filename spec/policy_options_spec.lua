@@ -149,3 +149,70 @@ describe("outcome_bias", function()
     a:close()
   end)
 end)
+
+describe("predictor_forget", function()
+  -- the outcome values of the actions not taken move predictor_forget x level_NA (clamped to [0, 1]) of the way
+  -- toward the average reward (tonic DA) each learn step, in every state; the taken action's value learns as before
+  local function tensor(a, name)
+    for _, t in ipairs(a:tensors()) do if t.name == name then return t end end
+  end
+  local function run(forget, steps)
+    local a = nm.agent{ obs = 2, actions = 3, hidden = {}, seed = 4, predictor_forget = forget }
+    local g = nm.rng(4)
+    for t = 1, steps do
+      a:act({ 0.3, -0.5 })
+      a:learn(t > 150 and (g:random() < 0.5 and 2 or -2) or 0.2, { 0.3, -0.5 }, true)
+    end
+    return a
+  end
+
+  it("defaults to 0, the behaviour before it existed", function()
+    local a = nm.agent{ obs = 2, actions = 3 }
+    assert.equal(0, a:config().predictor_forget)
+    a:close()
+    local b, c = run(0, 300), nm.agent{ obs = 2, actions = 3, hidden = {}, seed = 4 }
+    local g = nm.rng(4)
+    for t = 1, 300 do
+      c:act({ 0.3, -0.5 })
+      c:learn(t > 150 and (g:random() < 0.5 and 2 or -2) or 0.2, { 0.3, -0.5 }, true)
+    end
+    assert.equal(c:state_hash(), b:state_hash())
+    b:close(); c:close()
+  end)
+
+  it("moves the values of the actions not taken toward the average reward by forget x level_NA", function()
+    -- q_b(s) = Wq_b u + bq_b: every weight of row b shrinks by (1 - k) and the bias moves k of the way to the
+    -- average reward, k = forget x level_NA, so q_b moves so in every state (read from the weights: attention
+    -- changes with the step)
+    local f = 0.3
+    local a = run(f, 300)
+    local m = a:modulators()
+    local na = math.min(1, m.levels.NA)
+    assert.is_true(na > 0.05, "NA " .. na)
+    local k, rho = f * na, m.tonic.DA
+    local qw, qb = tensor(a, "predictor.weight"), tensor(a, "predictor.bias")
+    local x = { 0.3, -0.5 }
+    local taken = a:act(x)
+    local p0 = a:params()
+    a:learn(0.2, x, true)
+    local p1 = a:params()
+    for i = 1, 3 do
+      if i - 1 ~= taken then
+        local b = qb.offset + i - 1
+        local want = (1 - k) * p0[b] + k * rho
+        assert.is_true(math.abs(p1[b] - want) < 1e-6, ("bias %d: %g vs %g"):format(i - 1, p1[b], want))
+        for j = 1, qw.cols do
+          local w = qw.offset + (i - 1) * qw.cols + j - 1
+          assert.is_true(math.abs(p1[w] - (1 - k) * p0[w]) < 1e-6, ("weight %d,%d"):format(i - 1, j))
+        end
+      end
+    end
+    a:close()
+  end)
+
+  it("refuses a value outside [0, 1]", function()
+    local ok, err = pcall(nm.agent, { obs = 1, actions = 2, predictor_forget = 1.5 })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("predictor_forget", 1, true), err)
+  end)
+end)
