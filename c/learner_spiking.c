@@ -162,6 +162,14 @@ static nm_status spk_check(const nm_agent_config *c, char *msg, size_t msglen)
         nm_write_msg(msg, msglen, "attention_set: not available for the spiking model (must be 0)");
         return NM_ERR_ARG;
     }
+    /* continual learning's gates act on trunk units and its importances on the rate learner's traced weights:
+     * neither exists here (its state would land on the network's) */
+    if (c->gating > 0.0f || c->boundary > 0.0f || c->importance != NM_IMPORTANCE_SLOW) {
+        nm_write_msg(msg, msglen, "%s: not available for the spiking model (must be %s)",
+                     c->gating > 0.0f ? "gating" : c->boundary > 0.0f ? "boundary" : "importance",
+                     c->importance != NM_IMPORTANCE_SLOW && !(c->gating > 0.0f) && !(c->boundary > 0.0f) ? "'slow'" : "0");
+        return NM_ERR_ARG;
+    }
     return NM_OK;
 }
 

@@ -9,7 +9,8 @@
  *                            (a recurrent layer reads [h_{l-1}; its own h at t-1] and leaks: layer_recurrent.c)
  *   logits = Wp h + bp               (n_actions)
  *   pi     = softmax(beta * logits + withhold_bias * onehot(withhold_action)   (no bias if none)
- *                    + outcome_bias * level_NA * q)                            (when outcome_bias > 0, NA > 0)
+ *                    + outcome_bias * level_NA * q                             (when outcome_bias > 0, NA > 0)
+ *                    - pavlovian * V * onehot(withhold_action))  (V < 0: x exp(M[withhold_bias][5HT] level_5HT))
  *   V      = wv . h + bv             the critic
  *   q      = Wq h + bq               predicted outcome of each action (its surprise drives NA and ACh)
  *   u      = Wu h + bu               predicted squared error of q for each action: the expected uncertainty of
@@ -167,6 +168,16 @@ void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, flo
     if (c->outcome_bias > 0.0f && a->mod.level[NM_NA] > 0.0f) {
         float w = c->outcome_bias * a->mod.level[NM_NA];
         for (i = 0; i < A; i++) probs[i] += w * (p[a->pred_b + i] + nm_dot(F, p + a->pred_w + i * F, h));
+    }
+    /* the Pavlovian bias (Dayan et al. 2006; Guitart-Masip et al. 2012): the state's value pulls toward acting
+     * when it is good and toward withholding when it is bad. Serotonin carries the aversive half (Crockett et
+     * al. 2009; Dayan & Huys 2008), through the same mapping entry that sets its tonic behavioural inhibition
+     * (withhold_bias x 5HT), so the ablation of 5-HT removes its share. V is held fixed in the actor's gradient,
+     * as the other biases are. */
+    if (c->pavlovian > 0.0f && c->withhold_action >= 0) {
+        float v = cache[cl->value], w = c->pavlovian;
+        if (v < 0.0f) w *= nm_expf(c->mapping[NM_P_WITHHOLD_BIAS][NM_5HT] * a->mod.level[NM_5HT]);
+        probs[c->withhold_action] -= w * v;
     }
     mx = probs[0];
     for (i = 1; i < A; i++) if (probs[i] > mx) mx = probs[i];

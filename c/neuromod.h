@@ -337,7 +337,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "time constant of each recurrent trunk layer, in steps (1: no leak; a dense layer takes 1)") \
     X(float, predictor_forget, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "predictor_forget", 0, 0, 1, \
       "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "each learn step the outcome values of the actions not taken revert toward the average reward by predictor_forget x level_NA")
+      "each learn step the outcome values of the actions not taken revert toward the average reward by predictor_forget x level_NA") \
+    X(float, pavlovian, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "pavlovian", 0, 0, 100, \
+      "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "the Pavlovian bias: the withheld action's logit takes -pavlovian x V(s), its aversive half scaled by 5-HT")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

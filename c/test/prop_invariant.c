@@ -93,6 +93,24 @@ static void random_config(nm_agent_config *c)
     for (i = 0; i < c->n_layers; i++) c->hidden[i] = 1 + below(8);
 }
 
+/* The options of an agent that broke the invariant that differ from the defaults, to reproduce it by hand. */
+static void print_config(const nm_agent_config *c)
+{
+    nm_agent_config d;
+    size_t f, i, nf = nm_config_field_count();
+    nm_agent_config_default(&d);
+    fprintf(stderr, "prop_invariant: the agent's config, where it differs from the defaults:");
+    for (f = 0; f < nf; f++) {
+        const nm_config_field *fd = nm_config_field_at(f);
+        for (i = 0; i < fd->rows * fd->cols; i++) {
+            double v, dv;
+            if (nm_config_get(c, fd->name, i, &v) != NM_OK || nm_config_get(&d, fd->name, i, &dv) != NM_OK) continue;
+            if (v != dv) fprintf(stderr, " %s[%lu]=%.9g", fd->name, (unsigned long)i, v);
+        }
+    }
+    fputc('\n', stderr);
+}
+
 static long failures;
 #define FAIL(...) do { fprintf(stderr, "prop_invariant: " __VA_ARGS__); fputc('\n', stderr); failures++; } while (0)
 
@@ -141,7 +159,7 @@ int main(int argc, char **argv)
     nm_agent_config cfg;
     float obs[8], next[8];
     char msg[256];
-    int pending = 0;
+    int pending = 0, reported = 0;
     rs = argc > 2 ? strtoull(argv[2], NULL, 10) : 0x9E3779B97F4A7C15ull;
     if (!rs) rs = 1;
     for (call = 0; call < calls && failures < 10; call++) {
@@ -155,6 +173,7 @@ int main(int argc, char **argv)
             a = NULL;
             do random_config(&cfg); while (nm_agent_new(&cfg, &a, msg, sizeof msg) != NM_OK);
             agents++;
+            reported = 0;
             pending = 0;
         }
         n = cfg.n_obs;
@@ -198,7 +217,7 @@ int main(int argc, char **argv)
             if (nm_agent_state_hash(a) != h0) FAIL("call %ld: a refused %s changed the agent (%s)", call, what, nm_agent_error(a));
             if (st == NM_ERR_NUMERIC && !nm_agent_error(a)[0]) FAIL("call %ld: %s refused without a message", call, what);
         }
-        check(a, what, call);
+        if (!check(a, what, call) && !reported) { print_config(nm_agent_get_config(a)); reported = 1; }
     }
     nm_agent_free(a);
     printf("prop_invariant: %ld calls, %ld agents, %ld refused steps, %ld violations\n", call, agents, refused, failures);
