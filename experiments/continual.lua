@@ -106,7 +106,7 @@ local function run(cond, seed, tasks)
   local T = #tasks
   local R = metrics.cl_matrix(T)
   local auc, ttcs, first_ctx, reselect, revisits, trials, reached = {}, {}, {}, 0, 0, 0, 0
-  local other, made = 0, 0
+  local other, made, merged = 0, 0, 0
   local final = {}
   for pass = 1, 2 do
     for i = 1, T do
@@ -120,6 +120,16 @@ local function run(cond, seed, tasks)
         auc[i] = auc_of(correct)
         ttcs[i] = ttc(correct)
         first_ctx[i] = agent:context()
+        for j = 1, i - 1 do
+          if first_ctx[j] == first_ctx[i] then
+            merged = merged + 1
+            if o.verbose > 0 then
+              io.stderr:write(("seed %d task %d: first visit ends in task %d's context %s\n"):format(seed, i, j,
+                tostring(first_ctx[i])))
+            end
+            break
+          end
+        end
         agent:freeze(true)
         for j = 1, T do R[i][j] = evaluate(agent, tasks, j, rng, cond.announce) end
         if cond.announce then agent:context(i) end
@@ -144,7 +154,7 @@ local function run(cond, seed, tasks)
   for j = 1, T do final[j] = evaluate(agent, tasks, j, rng, cond.announce) end
   -- re-selection means something only when the agent infers the context
   return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
-           made = cond.opts.boundary and made / revisits or nil, other = cond.opts.boundary and other / revisits or nil,
+           made = cond.opts.boundary and made / revisits or nil, merged = cond.opts.boundary and merged / T or nil, other = cond.opts.boundary and other / revisits or nil,
            final = stats.mean(final), trials = trials / (2 * T),
            reached = reached / T }
 end
@@ -182,7 +192,7 @@ end
 os.execute("mkdir -p " .. o.out)
 local tasks = curriculum{ seed = o.order, tasks = o.tasks }
 local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
-               "re-selected", "  made a new one", "  chose another's", "fresh block accuracy", "trials a block", "reached criterion" }
+               "re-selected", "  made a new one", "  chose another's", "merged (first pass)", "fresh block accuracy", "trials a block", "reached criterion" }
 local results = {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
 for seed = o.first_seed, o.first_seed + o.seeds - 1 do
@@ -209,6 +219,7 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     add("re-selected", r.reselect)
     add("  made a new one", r.made)
     add("  chose another's", r.other)
+    add("merged (first pass)", r.merged)
     add("trials a block", r.trials)
     if o.criterion > 0 then add("reached criterion", r.reached) end
   end
