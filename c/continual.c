@@ -109,17 +109,63 @@ void nm_cont_gate(const nm_agent *a, float *gain)
     for (i = 0; i < a->n_gate; i++) gain[i] *= g[i];
 }
 
+/* The loops a step adds over every traced weight, written once and compiled for each instruction set the
+ * kernel sets use (simd.c): element-wise, no contraction into FMAs, so every copy gives the same bits.
+ *   pull:   theta <- (1 - f) theta + f anchor, f = k imp / (1 + k imp): a convex combination of finite values
+ *   si:     omega <- omega + (step e)^2 / alpha, kept when finite
+ *   ewc:    omega <- omega + e^2, kept when finite */
+#define PULL_LOOP                                                                    \
+    for (i = 0; i < n; i++) {                                                        \
+        float ki = k * imp[i], f = ki / (1.0f + ki);                                 \
+        theta[i] = (1.0f - f) * theta[i] + f * anchor[i];                            \
+    }
+#define SI_LOOP                                                                      \
+    for (i = 0; i < n; i++) {                                                        \
+        float d = step * e[i], w = omega[i] + d * d / alpha;                         \
+        omega[i] = w - w == 0.0f ? w : omega[i];   /* w finite (inf - inf, NaN are NaN) */ \
+    }
+#define EWC_LOOP                                                                     \
+    for (i = 0; i < n; i++) {                                                        \
+        float w = omega[i] + e[i] * e[i];                                            \
+        omega[i] = w - w == 0.0f ? w : omega[i];                                     \
+    }
+#define PULL_ARGS size_t n, float k, const float *restrict imp, const float *restrict anchor, float *restrict theta
+#define SI_ARGS size_t n, float step, float alpha, const float *restrict e, float *restrict omega
+#define EWC_ARGS size_t n, const float *restrict e, float *restrict omega
+static void pull_plain(PULL_ARGS) { size_t i; PULL_LOOP }
+static void si_plain(SI_ARGS) { size_t i; SI_LOOP }
+static void ewc_plain(EWC_ARGS) { size_t i; EWC_LOOP }
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) static void pull_avx2(PULL_ARGS) { size_t i; PULL_LOOP }
+__attribute__((target("avx2"))) static void si_avx2(SI_ARGS) { size_t i; SI_LOOP }
+__attribute__((target("avx2"))) static void ewc_avx2(EWC_ARGS) { size_t i; EWC_LOOP }
+__attribute__((target("avx512f"))) static void pull_avx512(PULL_ARGS) { size_t i; PULL_LOOP }
+__attribute__((target("avx512f"))) static void si_avx512(SI_ARGS) { size_t i; SI_LOOP }
+__attribute__((target("avx512f"))) static void ewc_avx512(EWC_ARGS) { size_t i; EWC_LOOP }
+
+/* 2: AVX-512, 1: AVX2, 0: the plain build; as the agent's kernel set (which its CPU runs) */
+static int wide(const nm_agent *a)
+{
+    const char *name = a->kern->name;
+    return strcmp(name, "avx512") == 0 ? 2 : strcmp(name, "avx2") == 0 ? 1 : 0;
+}
+#else
+#define pull_avx2 pull_plain
+#define si_avx2 si_plain
+#define ewc_avx2 ewc_plain
+#define pull_avx512 pull_plain
+#define si_avx512 si_plain
+#define ewc_avx512 ewc_plain
+static int wide(const nm_agent *a) { (void)a; return 0; }
+#endif
+
 void nm_cont_pull(nm_agent *a)
 {
     float *theta = a->block + a->off_params;
     const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
     float k = a->mod.params[NM_P_CONSOLIDATION];
-    size_t i;
-    if (!(k > 0.0f)) return;
-    for (i = 0; i < a->n_imp; i++) {
-        float ki = k * imp[i], f = ki / (1.0f + ki);
-        theta[i] = (1.0f - f) * theta[i] + f * anchor[i];   /* a convex combination of finite values */
-    }
+    int w = wide(a);
+    if (k > 0.0f) (w == 2 ? pull_avx512 : w == 1 ? pull_avx2 : pull_plain)(a->n_imp, k, imp, anchor, theta);
 }
 
 /* A boundary: the task's importance added, the anchors set to the weights */
@@ -344,20 +390,12 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
 {
     if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
-        float *omega = a->block + a->off_omega;
-        size_t i;
-        if (a->cfg.importance == NM_IMPORTANCE_SI) {
-            float alpha = a->mod.params[NM_P_LEARNING_RATE];
-            if (alpha > 0.0f)
-                for (i = 0; i < a->n_imp; i++) {
-                    float d = step * e[i], w = omega[i] + d * d / alpha;
-                    if (isfinite(w)) omega[i] = w;
-                }
-        } else {
-            for (i = 0; i < a->n_imp; i++) {
-                float w = omega[i] + e[i] * e[i];
-                if (isfinite(w)) omega[i] = w;
-            }
+        float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE];
+        int w = wide(a);
+        if (a->cfg.importance == NM_IMPORTANCE_EWC) {
+            (w == 2 ? ewc_avx512 : w == 1 ? ewc_avx2 : ewc_plain)(a->n_imp, e, omega);
+        } else if (alpha > 0.0f) {
+            (w == 2 ? si_avx512 : w == 1 ? si_avx2 : si_plain)(a->n_imp, step, alpha, e, omega);
         }
         a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
     }
