@@ -217,14 +217,19 @@ $(BUILD)/bench_population: bench/bench_population.c $(LIB_A)
 $(BUILD)/bench_determinism: bench/bench_determinism.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_continual: bench/bench_continual.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
 # bench_population: agent-steps per second of populations (1 and 2 threads) beside sequential lone agents, per
 # kernel set (BENCH_POP_FLAGS=--quick for a shorter run); bench/population.lua: the same from Lua, one call per
 # agent against one per population, under each interpreter; the PyTorch peer is bench/peers/torch_population.py.
 BENCH_POP_FLAGS ?=
-bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism $(BUILD)/bench_spiking
+bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism $(BUILD)/bench_spiking \
+       $(BUILD)/bench_continual
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_continual
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_determinism
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_spiking $(BENCH_SPIKING_SECONDS)

@@ -27,10 +27,11 @@
  * tau_phasic.NA steps opens in which nothing learns (the evidence might go to the wrong context) and each
  * model's error is summed: c e^2 + (1 - c) v, c in [0, 1] what the model knows of that input and action (its
  * counts), v the reward's running variance, the error of knowing only the mean. A model knows little of the
- * actions its context rarely took, and those are what an agent in the wrong context takes, so the best
- * candidate is then tried: the agent switches to it for another window, where it takes the candidate's own
- * actions, and keeps it if its error where its model knows the outcome is at most MATCH_RATIO v (see
- * window_end). Finding the current context fitting in the detection's window is a false alarm.
+ * actions its context rarely took, and those are what an agent in the wrong context takes, so the window only
+ * ranks the candidates, and the best is then tried: the agent switches to it for another window, where it takes
+ * the candidate's own actions, and keeps it when the outcomes its model knows favour it over a new context by a
+ * Bayes factor of 20 (see evidence). The detection's window judges the old context the same way: kept, the
+ * detection was a false alarm.
  */
 #include <math.h>
 #include <string.h>
@@ -38,7 +39,9 @@
 
 #define SI_DAMPING 0.1f       /* xi of Zenke et al. 2017 */
 #define EWC_DECAY 0.9f        /* gamma of online EWC (Schwarz et al. 2018) */
-#define MATCH_RATIO 0.35f     /* a stored context matches when its error is at most this x the reward variance */
+#define OUTCOME_NOISE 0.05f   /* rho: a context's outcome noise, as a share of the reward's variance v */
+#define EVIDENCE_PER_TRIAL 1.9978662f   /* (1 + ln(1 / OUTCOME_NOISE)) / 2: a known trial predicted exactly */
+#define MIN_EVIDENCE 2.9957323f         /* ln 20: a Bayes factor of 20 for the context over a new one */
 #define CONF_COUNT 10.0f      /* a model knows an input with an action after this many steps of it */
 #define MAX_PROBES 3          /* candidate contexts tried after a detection before a new one is made */
 #define MODEL_RATE 0.5f       /* the context models' normalised LMS step: near tabular for one-hot inputs */
@@ -106,17 +109,63 @@ void nm_cont_gate(const nm_agent *a, float *gain)
     for (i = 0; i < a->n_gate; i++) gain[i] *= g[i];
 }
 
+/* The loops a step adds over every traced weight, written once and compiled for each instruction set the
+ * kernel sets use (simd.c): element-wise, no contraction into FMAs, so every copy gives the same bits.
+ *   pull:   theta <- (1 - f) theta + f anchor, f = k imp / (1 + k imp): a convex combination of finite values
+ *   si:     omega <- omega + (step e)^2 / alpha, kept when finite
+ *   ewc:    omega <- omega + e^2, kept when finite */
+#define PULL_LOOP                                                                    \
+    for (i = 0; i < n; i++) {                                                        \
+        float ki = k * imp[i], f = ki / (1.0f + ki);                                 \
+        theta[i] = (1.0f - f) * theta[i] + f * anchor[i];                            \
+    }
+#define SI_LOOP                                                                      \
+    for (i = 0; i < n; i++) {                                                        \
+        float d = step * e[i], w = omega[i] + d * d / alpha;                         \
+        omega[i] = w - w == 0.0f ? w : omega[i];   /* w finite (inf - inf, NaN are NaN) */ \
+    }
+#define EWC_LOOP                                                                     \
+    for (i = 0; i < n; i++) {                                                        \
+        float w = omega[i] + e[i] * e[i];                                            \
+        omega[i] = w - w == 0.0f ? w : omega[i];                                     \
+    }
+#define PULL_ARGS size_t n, float k, const float *restrict imp, const float *restrict anchor, float *restrict theta
+#define SI_ARGS size_t n, float step, float alpha, const float *restrict e, float *restrict omega
+#define EWC_ARGS size_t n, const float *restrict e, float *restrict omega
+static void pull_plain(PULL_ARGS) { size_t i; PULL_LOOP }
+static void si_plain(SI_ARGS) { size_t i; SI_LOOP }
+static void ewc_plain(EWC_ARGS) { size_t i; EWC_LOOP }
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) static void pull_avx2(PULL_ARGS) { size_t i; PULL_LOOP }
+__attribute__((target("avx2"))) static void si_avx2(SI_ARGS) { size_t i; SI_LOOP }
+__attribute__((target("avx2"))) static void ewc_avx2(EWC_ARGS) { size_t i; EWC_LOOP }
+__attribute__((target("avx512f"))) static void pull_avx512(PULL_ARGS) { size_t i; PULL_LOOP }
+__attribute__((target("avx512f"))) static void si_avx512(SI_ARGS) { size_t i; SI_LOOP }
+__attribute__((target("avx512f"))) static void ewc_avx512(EWC_ARGS) { size_t i; EWC_LOOP }
+
+/* 2: AVX-512, 1: AVX2, 0: the plain build; as the agent's kernel set (which its CPU runs) */
+static int wide(const nm_agent *a)
+{
+    const char *name = a->kern->name;
+    return strcmp(name, "avx512") == 0 ? 2 : strcmp(name, "avx2") == 0 ? 1 : 0;
+}
+#else
+#define pull_avx2 pull_plain
+#define si_avx2 si_plain
+#define ewc_avx2 ewc_plain
+#define pull_avx512 pull_plain
+#define si_avx512 si_plain
+#define ewc_avx512 ewc_plain
+static int wide(const nm_agent *a) { (void)a; return 0; }
+#endif
+
 void nm_cont_pull(nm_agent *a)
 {
     float *theta = a->block + a->off_params;
     const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
     float k = a->mod.params[NM_P_CONSOLIDATION];
-    size_t i;
-    if (!(k > 0.0f)) return;
-    for (i = 0; i < a->n_imp; i++) {
-        float ki = k * imp[i], f = ki / (1.0f + ki);
-        theta[i] = (1.0f - f) * theta[i] + f * anchor[i];   /* a convex combination of finite values */
-    }
+    int w = wide(a);
+    if (k > 0.0f) (w == 2 ? pull_avx512 : w == 1 ? pull_avx2 : pull_plain)(a->n_imp, k, imp, anchor, theta);
 }
 
 /* A boundary: the task's importance added, the anchors set to the weights */
@@ -237,21 +286,29 @@ static float na_level(const nm_agent *a)
     return (a->cfg.modulators & NM_MOD_BIT(NM_NA)) ? nm_tanh(a->mod.phasic[NM_NA] / a->cfg.scale[NM_NA]) : 0.0f;
 }
 
-/* The end of a window. The detection's window (probe 0, in the old context) scores every model; later ones (in a
- * candidate) judge the candidate, whose own actions its model knows. The current context is accepted when its
- * error is at most MATCH_RATIO v (see below); else the best untried candidate is tried for another window (at most
- * MAX_PROBES), and when none is left or none fits, a new context is made (never while frozen). */
+/* The evidence that the context the agent acts from is the one producing the outcomes, against a new context
+ * (Gershman & Niv 2010; Heald et al. 2021): log p(r | its model) - log p(r | a new context's), summed over the
+ * window. Its model predicts r with noise OUTCOME_NOISE v where it knows (weight c); a new context knows only
+ * the mean, whose error is v; where the model does not know, both predict alike and the trial says nothing. Per
+ * known trial (1 + ln(1 / rho)) / 2 - e^2 / (2 rho v), so the evidence grows with every trial it predicts and one
+ * confident miss (e^2 near the reward range squared) outweighs many hits. */
+static float evidence(const nm_agent *a, int k, float scale)
+{
+    const float *kerr = a->block + a->off_err + 2 * NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
+    return conf[k] * EVIDENCE_PER_TRIAL - kerr[k] / (2.0f * OUTCOME_NOISE * scale);
+}
+
+/* The end of a window. The detection's window (probe 0, in the old context) ranks every model by its blended
+ * error; in every window the context the agent acts from, whose own actions its model knows, is kept when the
+ * evidence for it over a new context is at least MIN_EVIDENCE (a detection that keeps it was a false alarm);
+ * else the best-ranked untried candidate is tried for another window (at most MAX_PROBES), and when none is left
+ * or none fits, a new context is made (never while frozen). */
 static void window_end(nm_agent *a, float scale)
 {
     const float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
-    const float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
     float best_err = 0.0f;
     int k, best = -1, cur = a->ctx_cur;
-    /* it fits: in the detection's window by the blended error; a candidate on trial by its error where its model
-     * knows the outcome, provided it knew at least half of the window (its own actions are what it knows; the
-     * rest it took less often, the more so as its network was partly overwritten since) */
-    if (a->ctx_probe == 0 ? err[cur] / known[cur] <= MATCH_RATIO * scale
-                          : conf[cur] >= 0.5f * known[cur] && kerr[cur] / conf[cur] <= MATCH_RATIO * scale) {
+    if (evidence(a, cur, scale) >= MIN_EVIDENCE) {
         a->ctx_probe = 0;
         return;
     }
@@ -333,20 +390,12 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
 {
     if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
-        float *omega = a->block + a->off_omega;
-        size_t i;
-        if (a->cfg.importance == NM_IMPORTANCE_SI) {
-            float alpha = a->mod.params[NM_P_LEARNING_RATE];
-            if (alpha > 0.0f)
-                for (i = 0; i < a->n_imp; i++) {
-                    float d = step * e[i], w = omega[i] + d * d / alpha;
-                    if (isfinite(w)) omega[i] = w;
-                }
-        } else {
-            for (i = 0; i < a->n_imp; i++) {
-                float w = omega[i] + e[i] * e[i];
-                if (isfinite(w)) omega[i] = w;
-            }
+        float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE];
+        int w = wide(a);
+        if (a->cfg.importance == NM_IMPORTANCE_EWC) {
+            (w == 2 ? ewc_avx512 : w == 1 ? ewc_avx2 : ewc_plain)(a->n_imp, e, omega);
+        } else if (alpha > 0.0f) {
+            (w == 2 ? si_avx512 : w == 1 ? si_avx2 : si_plain)(a->n_imp, step, alpha, e, omega);
         }
         a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
     }

@@ -2,22 +2,27 @@
 -- continual_gonogo.lua: permuted cue-to-response mappings, alternating reversals, two valences), visited in
 -- sequence and then revisited.
 --
---   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--eval 100]
---                                    [--order 1] [--consolidation 0.01] [--gating 0.1] [--importance si]
---                                    [--hidden 64] [--out build/continual]
+--   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--criterion 0.9]
+--                                    [--max-block 3000] [--eval 100] [--order 1] [--consolidation 0.01]
+--                                    [--gating 0.1] [--importance si] [--hidden 64] [--out build/continual]
+--                                    [--only 1,5] [--verbose 1] [--agent KEY=VALUE ...]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
 -- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
 -- with boundaries announced (si + gating), and the full agent task-free (si + gating + NA-detected boundaries,
--- nothing announced). Training: --block trials of each task in order, then the same again (revisits). After
--- each block of the first pass every task is evaluated frozen for --eval trials (the last half scored: a
--- task-free agent needs a few trials to infer the context; announced conditions are told the task's context),
--- giving the accuracy matrix R (written to <out>/R_<condition>_seed<s>.csv). A fresh agent trained on each
--- task alone, with the condition's options, gives the FWT baseline (its accuracy before training), Continual
--- World's reference AUC and trials to criterion (rolling 20 at 0.8; a block without it counts as the block).
--- Prints, per condition, ACC, BWT and FWT (GEM; T - 1 denominators), Avalanche and max forgetting, the ratio of
--- trials to criterion against the fresh agent (median over tasks, mean over seeds), ACC after the revisits,
--- and for the task-free agent the share of revisits that re-select the first visit's context; 95% t intervals.
+-- nothing announced). Training: each task in order, then the same again (revisits); a block is --block trials
+-- and then goes on until the last 50 trials reach --criterion (at most --max-block trials; --criterion 0 gives
+-- fixed blocks of --block), for every condition alike. After each block of the first pass every task is
+-- evaluated frozen for --eval trials (the last half scored: a task-free agent needs a few trials to infer the
+-- context; announced conditions are told the task's context), giving the accuracy matrix R (written to
+-- <out>/R_<condition>_seed<s>.csv). A fresh agent trained on each task alone, with the condition's options and
+-- the same block rule, gives the FWT baseline (its accuracy before training), Continual World's reference AUC
+-- (over the first --block trials) and trials to criterion (rolling 20 at 0.8; a block without it counts as its
+-- length). Prints, per condition, ACC, BWT and FWT (GEM; T - 1 denominators), Avalanche and max forgetting, the
+-- ratio of trials to criterion against the fresh agent (median over tasks, mean over seeds), ACC after the
+-- revisits, the mean block length and the share of first-pass blocks that reached --criterion, and for the
+-- task-free agent the share of revisits that re-select the first visit's context (and of those that do not,
+-- which made a new context or chose another task's; --verbose 1 lists them); 95% t intervals.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -28,7 +33,7 @@ local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
   block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
-  hidden = 64 })
+  hidden = 64, verbose = 0, criterion = 0.9, max_block = 3000, only = "" })
 
 local C, G, I = o.consolidation, o.gating, o.importance
 local CONDITIONS = {
@@ -40,8 +45,16 @@ local CONDITIONS = {
     announce = false },
 }
 
+-- --only 1,5 runs those conditions alone (by their place in the list above)
+if o.only ~= "" then
+  local keep = {}
+  for k in tostring(o.only):gmatch("%d+") do keep[#keep + 1] = CONDITIONS[tonumber(k)] end
+  CONDITIONS = keep
+end
+
 local function new_agent(cond, seed)
   local opts = { obs = 0, actions = { name = "Discrete", n = 2, withhold = 0 }, seed = seed, hidden = { o.hidden } }
+  for k, v in pairs(o.agent) do opts[k] = v end
   for k, v in pairs(cond.opts) do opts[k] = v end
   return opts
 end
@@ -62,6 +75,29 @@ local function ttc(correct)
   return t or #correct
 end
 
+-- One training block: --block trials, then on until the last CRIT_WINDOW trials reach --criterion (at most
+-- --max-block trials in all; --criterion 0 gives fixed blocks). Every condition, and the fresh agent, gets the
+-- same rule, so each moves on once it has learned the task (or at the cap), not after a count that suits some.
+local CRIT_WINDOW = 50
+local function train_block(agent, task, tasks, rng)
+  local correct, hits, n = {}, 0, 0
+  while true do
+    n = n + 1
+    correct[n] = tasks.trial(task, rng, agent)
+    if correct[n] then hits = hits + 1 end
+    if n > CRIT_WINDOW and correct[n - CRIT_WINDOW] then hits = hits - 1 end
+    if n >= o.block and (o.criterion <= 0 or n >= o.max_block or
+                         (n >= CRIT_WINDOW and hits >= o.criterion * CRIT_WINDOW)) then
+      return correct
+    end
+  end
+end
+
+-- the accuracy over the first --block trials: the learning curve's area on the same span for every agent
+local function auc_of(correct)
+  return (metrics.accuracy(correct, 1, math.min(#correct, o.block)))
+end
+
 local function run(cond, seed, tasks)
   local opts = new_agent(cond, seed)
   opts.obs = tasks.cues
@@ -69,24 +105,48 @@ local function run(cond, seed, tasks)
   local rng = nm.rng(1000 + seed)
   local T = #tasks
   local R = metrics.cl_matrix(T)
-  local auc, ttcs, first_ctx, reselect, revisits = {}, {}, {}, 0, 0
+  local auc, ttcs, first_ctx, reselect, revisits, trials, reached = {}, {}, {}, 0, 0, 0, 0
+  local other, made, merged = 0, 0, 0
   local final = {}
   for pass = 1, 2 do
     for i = 1, T do
       if cond.announce then agent:context(i) end
-      local correct = {}
-      for n = 1, o.block do correct[n] = tasks.trial(tasks[i], rng, agent) end
+      local correct = train_block(agent, tasks[i], tasks, rng)
+      trials = trials + #correct
       if pass == 1 then
-        auc[i] = metrics.accuracy(correct)
+        if #correct < o.max_block or metrics.accuracy(correct, #correct - CRIT_WINDOW + 1, #correct) >= o.criterion then
+          reached = reached + 1
+        end
+        auc[i] = auc_of(correct)
         ttcs[i] = ttc(correct)
         first_ctx[i] = agent:context()
+        for j = 1, i - 1 do
+          if first_ctx[j] == first_ctx[i] then
+            merged = merged + 1
+            if o.verbose > 0 then
+              io.stderr:write(("seed %d task %d: first visit ends in task %d's context %s\n"):format(seed, i, j,
+                tostring(first_ctx[i])))
+            end
+            break
+          end
+        end
         agent:freeze(true)
         for j = 1, T do R[i][j] = evaluate(agent, tasks, j, rng, cond.announce) end
         if cond.announce then agent:context(i) end
         agent:freeze(false)
       else
         revisits = revisits + 1
-        if agent:context() == first_ctx[i] then reselect = reselect + 1 end
+        local c = agent:context()
+        if c == first_ctx[i] then reselect = reselect + 1
+        else
+          local known = false
+          for j = 1, T do known = known or first_ctx[j] == c end
+          if known then other = other + 1 else made = made + 1 end
+          if o.verbose > 0 then
+            io.stderr:write(("seed %d task %d: revisit in context %s, first visit %s (%s)\n"):format(seed, i,
+              tostring(c), tostring(first_ctx[i]), known and "another task's" or "new"))
+          end
+        end
       end
     end
   end
@@ -94,7 +154,9 @@ local function run(cond, seed, tasks)
   for j = 1, T do final[j] = evaluate(agent, tasks, j, rng, cond.announce) end
   -- re-selection means something only when the agent infers the context
   return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
-           final = stats.mean(final) }
+           made = cond.opts.boundary and made / revisits or nil, merged = cond.opts.boundary and merged / T or nil, other = cond.opts.boundary and other / revisits or nil,
+           final = stats.mean(final), trials = trials / (2 * T),
+           reached = reached / T }
 end
 
 -- a fresh agent per task: its accuracy before training (b) and its learning curve
@@ -108,9 +170,8 @@ local function fresh(seed, tasks, cond)
     agent:freeze(true)
     b[j] = evaluate(agent, tasks, j, rng, false)
     agent:freeze(false)
-    local correct = {}
-    for n = 1, o.block do correct[n] = tasks.trial(tasks[j], rng, agent) end
-    auc[j], ttcs[j] = metrics.accuracy(correct), ttc(correct)
+    local correct = train_block(agent, tasks[j], tasks, rng)
+    auc[j], ttcs[j] = auc_of(correct), ttc(correct)
   end
   return b, auc, ttcs
 end
@@ -131,7 +192,7 @@ end
 os.execute("mkdir -p " .. o.out)
 local tasks = curriculum{ seed = o.order, tasks = o.tasks }
 local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
-               "re-selected", "fresh block accuracy" }
+               "re-selected", "  made a new one", "  chose another's", "merged (first pass)", "fresh block accuracy", "trials a block", "reached criterion" }
 local results = {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
 for seed = o.first_seed, o.first_seed + o.seeds - 1 do
@@ -156,12 +217,18 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     add("ACC after revisits", r.final)
     add("fresh block accuracy", stats.mean(fauc))
     add("re-selected", r.reselect)
+    add("  made a new one", r.made)
+    add("  chose another's", r.other)
+    add("merged (first pass)", r.merged)
+    add("trials a block", r.trials)
+    if o.criterion > 0 then add("reached criterion", r.reached) end
   end
   io.stderr:write(("seed %d done\n"):format(seed))
 end
 
-print(("continual: %d tasks (order %d), %d trials a block, %d evaluation trials, seeds %d-%d, importance %s, consolidation %g, gating %g, hidden %d")
-  :format(o.tasks, o.order, o.block, o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden))
+print(("continual: %d tasks (order %d), blocks of %d trials%s, %d evaluation trials, seeds %d-%d, importance %s, consolidation %g, gating %g, hidden %d")
+  :format(o.tasks, o.order, o.block, o.criterion > 0 and (" then to %g over %d trials (at most %d)"):format(o.criterion, CRIT_WINDOW, o.max_block) or "",
+          o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden))
 print("mean [95% CI] over seeds; BWT, FWT and forgetting over T - 1 tasks, ACC over T")
 for _, c in ipairs(cols) do
   local line = { ("%-20s"):format(c) }

@@ -134,4 +134,40 @@ describe("continual learning", function()
       os.remove(path)
     end
   end)
+  it("SI's and EWC's per-weight loops give the same state under every kernel set", function()
+    local shell = dofile("spec/support/shell.lua")
+    local script = [[
+      local nm = require "neuromod"
+      local A, B = { true, false, true, false }, { false, true, false, true }
+      for _, imp in ipairs { "si", "ewc" } do
+        local a = nm.agent{ obs = 4, actions = 2, seed = 3, hidden = { 48 }, importance = imp, consolidation = 0.05,
+                            gating = 0.3 }
+        local rng = nm.rng(5)
+        for k = 1, 6 do
+          a:context(k)
+          for _ = 1, 200 do
+            local c = rng:random(1, 4)
+            local obs = { 0, 0, 0, 0 }
+            obs[c] = 1
+            local act = a:act(obs)
+            a:learn(((act == 1) == (k % 2 == 1 and A or B)[c]) and 1 or 0, nil, true)
+          end
+        end
+        io.write(imp, " ", a:state_hash(), " ")
+      end
+    ]]
+    local interp = jit and "luajit" or "lua5.4"
+    if not shell.have(interp) then pending("needs " .. interp) return end
+    local function run(kernels)
+      local out, err, code = shell.sh("LUA_PATH=" .. shell.quote("lua/?.lua;lua/?/init.lua;;") .. " NEUROMOD_KERNELS=" ..
+                                      kernels .. " " .. interp .. " -e " .. shell.quote(script))
+      assert(code == 0, err)
+      return out
+    end
+    local plain = run("generic")
+    assert.truthy(plain:match("^si %x+ ewc %x+ $"), plain)
+    assert.equal(plain, run(""))
+    local widest = nm.agent{ obs = 1, actions = 2 }:kernel_set()
+    if widest == "avx512" then assert.equal(plain, run("avx2")) end
+  end)
 end)
