@@ -5,5 +5,8 @@
 
 float nm_expf(float x);
 float nm_logf(float x);
+/* Double log and cos, correctly rounded (cos for |x| <= 8), for nm_rng_normal: the same bits on any CPU. */
+double nm_log(double x);
+double nm_cos(double x);
 
 #endif
