@@ -65,8 +65,12 @@ const char *nm_strerror(nm_status status);
 const char *nm_version(void);
 
 /* ------------------------------------------------------------------------------------------------------
- * Random numbers: xoshiro256** seeded through splitmix64. Identical streams on every platform and from
- * every binding, so that tasks written in Lua produce the same trials under Lua 5.4 and LuaJIT.
+ * Random numbers: xoshiro256** seeded through splitmix64. Identical streams from every binding, so that tasks
+ * written in Lua produce the same trials under Lua 5.4 and LuaJIT, and on every platform: nm_rng_next,
+ * nm_rng_uniform and nm_rng_range are integer arithmetic and one exact conversion; nm_rng_normal's draws are
+ * the same on every x86-64 CPU, and are computed with plain double operations only (no libm), so any build whose
+ * double arithmetic is IEEE binary64 without contraction (the Makefile's -ffp-contract=off) should give them
+ * too (only x86-64 is tested).
  * A plain value type: the caller owns the storage; copying it forks the stream. A NULL rng is refused:
  * nm_rng_seed does nothing, nm_rng_next and nm_rng_uniform return 0, nm_rng_normal returns mu and nm_rng_range
  * returns NM_ERR_ARG (as it does for a NULL out or lo > hi).
@@ -78,7 +82,10 @@ uint64_t nm_rng_next(nm_rng *rng);                    /* 64 uniformly random bit
 double   nm_rng_uniform(nm_rng *rng);                 /* uniform in [0, 1), 53-bit resolution */
 /* Uniform integer in [lo, hi], unbiased (rejection sampling). Returns NM_ERR_ARG if lo > hi. */
 nm_status nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out);
-double   nm_rng_normal(nm_rng *rng, double mu, double sigma); /* Box-Muller, one draw per call */
+/* Normal with mean mu and standard deviation sigma: Box-Muller, mu + sigma sqrt(-2 log u1) cos(2 pi u2) with
+ * u1 = 1 - uniform and u2 = uniform, one draw per call. The log and cos are the library's own, correctly
+ * rounded (c/nm_math.c), not the C library's, so a given build gives the same draws on every x86-64 CPU. */
+double   nm_rng_normal(nm_rng *rng, double mu, double sigma);
 
 /* ------------------------------------------------------------------------------------------------------
  * Neuromodulators and the meta-parameters they set.

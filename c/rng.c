@@ -1,6 +1,7 @@
 /* rng.c -- xoshiro256** (Blackman & Vigna 2018) seeded by splitmix64; the only randomness in neuromod. */
 #include <math.h>
 #include "nm_internal.h"
+#include "nm_math.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -54,10 +55,12 @@ nm_status nm_rng_range(nm_rng *rng, int64_t lo, int64_t hi, int64_t *out)
 
 double nm_rng_normal(nm_rng *rng, double mu, double sigma)
 {
-    /* Box-Muller with u1 in (0, 1] so the log is finite; one draw per call keeps the state a plain seed. */
-    double u1;
+    /* Box-Muller with u1 in (0, 1] so the log is finite; one draw per call keeps the state a plain seed. The log
+     * and cos are the library's own, correctly rounded, so the draw is the same on every CPU (libm's builds
+     * differ per CPU); sqrt is exact in IEEE arithmetic. */
+    double u1, u2;
     if (!rng) return mu;
     u1 = 1.0 - nm_rng_uniform(rng);
-    double u2 = nm_rng_uniform(rng);
-    return mu + sigma * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    u2 = nm_rng_uniform(rng);
+    return mu + sigma * sqrt(-2.0 * nm_log(u1)) * nm_cos(6.283185307179586 * u2);
 }
