@@ -334,7 +334,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(float, layer_tau, [NM_MAX_LAYERS], NM_FIELD_REAL, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 1, 1e6, \
       "a number >= 1 (steps)", NM_NONE, NM_LIST(1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f), \
       NM_LIST(1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f), \
-      "time constant of each recurrent trunk layer, in steps (1: no leak; a dense layer takes 1)")
+      "time constant of each recurrent trunk layer, in steps (1: no leak; a dense layer takes 1)") \
+    X(int, actor_gate, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "actor_gate", 0, 0, 1, \
+      "'choice' or 'policy'", NM_LIST("choice", "policy"), 0, 0, \
+      "spiking: the actor's eligibility gate, +1 / -1/(A-1) by the choice, or 1[a] - pi (the softmax score)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
