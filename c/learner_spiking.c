@@ -309,8 +309,9 @@ static float readout(nm_agent *a, const spk_layout *d, const float *counts, floa
     return v;
 }
 
-/* the policy over actions from the net rates: max (one-hot, ties shared) or softmax(beta net / 10 Hz) */
-static void policy(const nm_agent *a, const float *net, float *probs)
+/* the policy over actions from the net rates: max (one-hot, ties shared) or softmax(beta net / 10 Hz);
+ * softmax = 1 gives the softmax whatever the readout (the actor's policy gate) */
+static void policy_of(const nm_agent *a, const float *net, float *probs, int softmax)
 {
     const nm_agent_config *c = &a->cfg;
     size_t i, A = c->n_actions, ties = 0;
@@ -320,7 +321,7 @@ static void policy(const nm_agent *a, const float *net, float *probs)
         probs[i] = x;
         if (x > best) best = x;
     }
-    if (c->action_readout == 0) {
+    if (c->action_readout == 0 && !softmax) {
         for (i = 0; i < A; i++) ties += probs[i] == best;
         for (i = 0; i < A; i++) probs[i] = probs[i] == best ? 1.0f / (float)ties : 0.0f;
     } else {
@@ -329,6 +330,8 @@ static void policy(const nm_agent *a, const float *net, float *probs)
         for (i = 0; i < A; i++) probs[i] /= sum;
     }
 }
+
+static void policy(const nm_agent *a, const float *net, float *probs) { policy_of(a, net, probs, 0); }
 
 static int choose(nm_rng *rng, const float *probs, size_t n)
 {
@@ -361,6 +364,10 @@ static nm_status spk_act(nm_agent *a, const float *obs, int *action)
     /* the policy into the spike scratch (A <= N floats), then the choice */
     policy(a, net, b + d.spk);
     *action = choose(&a->rng, b + d.spk, d.A);
+    /* actor_gate 'policy': the softmax policy over the window's net rates (whatever the readout), whose score
+     * 1[g = a] - pi(g) has mean 0 under the policy, so a bias of the critic's V cancels from the actor's step
+     * (the policy gradient's baseline invariance; the fixed gate below lets it drive the weights) */
+    if (c->actor_gate == 1) policy_of(a, net, b + d.spk, 1);
     /* the window's pairings into the eligibility, gated per group: +1 for the group that acted, -1/(A-1) for
      * the others (what the action's feedback tells each group: as d log pi / d net of a softmax, the
      * alternatives lose what the chosen one gains), and for each critic cell its readout weight (how its rate
@@ -368,7 +375,8 @@ static nm_status spk_act(nm_agent *a, const float *obs, int *action)
     decay = (float)exp(-(double)d.K * (double)c->dt / (double)c->elig_tau);
     for (i = 0; i < d.n_in; i++)
         for (g = 0; g < d.G; g++) {
-            float gate = g == (size_t)*action ? 1.0f : -1.0f / (float)(d.A - 1);
+            float gate = c->actor_gate == 1 ? (g < d.A ? (g == (size_t)*action ? 1.0f : 0.0f) - b[d.spk + g] : 0.0f)
+                       : g == (size_t)*action ? 1.0f : -1.0f / (float)(d.A - 1);
             const float *wv = b + a->off_params + d.wv;
             float *ei = e + i * d.N + g * d.Ng, *zi = z + i * d.N + g * d.Ng;
             if (g == d.A)

@@ -347,7 +347,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "each learn step the outcome values of the actions not taken revert toward the average reward by predictor_forget x level_NA") \
     X(float, pavlovian, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "pavlovian", 0, 0, 100, \
       "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
-      "the Pavlovian bias: the withheld action's logit takes -pavlovian x V(s), its aversive half scaled by 5-HT")
+      "the Pavlovian bias: the withheld action's logit takes -pavlovian x V(s), its aversive half scaled by 5-HT") \
+    X(int, actor_gate, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "actor_gate", 0, 0, 1, \
+      "'choice' or 'policy'", NM_LIST("choice", "policy"), 0, 0, \
+      "spiking: the actor's eligibility gate, +1 / -1/(A-1) by the choice, or 1[a] - pi (the softmax score)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -222,6 +222,42 @@ static void test_no_allocation(void)
     nm_agent_free(a);
 }
 
+/* actor_gate = policy: with two actions the gates are 1 - pi(a) and -(1 - pi(a)) where the choice gate gives +1 and
+ * -1, so after one act from zero eligibility every actor eligibility is the choice agent's times one factor in
+ * (0, 1), and the critic's are the same (the two agents draw the same spikes: the gate draws nothing). */
+static void test_policy_gate(void)
+{
+    nm_agent_config c;
+    nm_agent *ch = NULL, *po = NULL;
+    char msg[256];
+    const float obs[3] = { 1, 0, 1 };
+    const float *ec, *ep;
+    size_t i, k, N, n_in, nA;
+    int a1, a2, ok = 1, any = 0;
+    double ratio = 0.0;
+    nm_agent_config_default(&c);
+    c.n_obs = 3; c.n_actions = 2; c.seed = 9; c.model = NM_MODEL_SPIKING; c.action_readout = 1;
+    if (nm_agent_new(&c, &ch, msg, sizeof msg) != NM_OK) { printf("spiking: %s\n", msg); exit(1); }
+    c.actor_gate = 1;
+    if (nm_agent_new(&c, &po, msg, sizeof msg) != NM_OK) { printf("spiking: %s\n", msg); exit(1); }
+    nm_agent_act(ch, obs, 3, &a1);
+    nm_agent_act(po, obs, 3, &a2);
+    ec = ch->block + ch->off_trace; ep = po->block + po->off_trace;
+    N = 3 * (size_t)(c.group_e + c.group_i); n_in = 2 * (size_t)c.input_neurons * 3; nA = 2 * (size_t)(c.group_e + c.group_i);
+    for (i = 0; i < n_in; i++)
+        for (k = 0; k < N; k++) {
+            float x = ec[i * N + k], y = ep[i * N + k];
+            if (k >= nA) { ok &= x == y; continue; }
+            if (x == 0.0f) { ok &= y == 0.0f; continue; }
+            if (!any) { ratio = (double)y / x; any = 1; }
+            ok &= fabs((double)y / x - ratio) < 1e-4;
+        }
+    CHECK(a1 == a2 && any && ok && ratio > 0.0 && ratio < 1.0,
+          "policy gate: actor eligibility = choice gate's x (1 - pi(a)) = %g, critic's unchanged", ratio);
+    nm_agent_free(ch);
+    nm_agent_free(po);
+}
+
 static void test_config(void)
 {
     nm_agent_config c;
@@ -246,6 +282,7 @@ int main(void)
     test_dale();
     test_continuation();
     test_no_allocation();
+    test_policy_gate();
     test_config();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
