@@ -30,11 +30,13 @@ extern "C" {
 /* The version, defined here alone: the Makefile, the pkg-config file, the rock and both bindings read it from
  * these lines. NM_SOVERSION is the shared library's ABI number (libneuromod.so.N): it goes up whenever a
  * public struct or signature changes (2, release 0.2.0: the config struct became generated from NM_CONFIG_FIELDS,
- * with layer_kind, model, withhold_action, serotonin_input and policy_reset added). */
+ * with layer_kind, model, withhold_action, serotonin_input and policy_reset added; 3, release 0.3.0: the config
+ * struct gained the fields of the recurrent layer, the spiking learner, continual learning, determinism and the
+ * policy options, and nm_agent_learn's last argument became flags). */
 #define NM_VERSION_MAJOR 0
-#define NM_VERSION_MINOR 2
+#define NM_VERSION_MINOR 3
 #define NM_VERSION_PATCH 0
-#define NM_SOVERSION 2
+#define NM_SOVERSION 3
 #define NM_STRINGIFY_(x) #x
 #define NM_STRINGIFY(x) NM_STRINGIFY_(x)
 #define NM_VERSION_STRING \

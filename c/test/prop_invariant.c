@@ -91,6 +91,9 @@ static void random_config(nm_agent_config *c)
     }
     c->n_layers = below(3);
     for (i = 0; i < c->n_layers; i++) c->hidden[i] = 1 + below(8);
+    /* a spiking step simulates sim_ms / dt substeps (up to 20,000): at most 100 here, so that the test's time goes
+     * to many calls rather than to a few long simulations (the ranges' ends are exercised by test_spiking) */
+    if (c->model == NM_MODEL_SPIKING && c->sim_ms / c->dt > 100.0f) c->dt = c->sim_ms / 100.0f;
 }
 
 /* The options of an agent that broke the invariant that differ from the defaults, to reproduce it by hand. */
