@@ -51,16 +51,19 @@ local PSYCHOMETRIC_LAST = 2000
 
 -- The agent's options for the study's task.agent: one dense layer, and the recurrent one when asked for.
 function M.agent_options(o)
+  local dense = o.hidden > 0 and { o.hidden } or {}
   local opts
-  if o.recurrent <= 0 then opts = { hidden = { o.hidden } }
-  elseif o.tau > 0 then opts = { hidden = { o.hidden, { kind = "recurrent", n = o.recurrent, tau = o.tau } } }
-  else opts = { hidden = { o.hidden }, recurrent = o.recurrent } end
+  if o.recurrent <= 0 then opts = { hidden = dense }
+  elseif o.tau > 0 then
+    dense[#dense + 1] = { kind = "recurrent", n = o.recurrent, tau = o.tau }
+    opts = { hidden = dense }
+  else opts = { hidden = dense, recurrent = o.recurrent } end
   return task.with(opts, o.agent)
 end
 
 function M.agent_label(o)
   if o.recurrent <= 0 then return "feed-forward (hidden " .. o.hidden .. ")" end
-  return "recurrent (hidden " .. o.hidden .. ", recurrent " .. o.recurrent ..
+  return "recurrent (" .. (o.hidden > 0 and ("hidden " .. o.hidden .. ", ") or "") .. "recurrent " .. o.recurrent ..
     (o.tau > 0 and (", tau " .. o.tau) or "") .. ")"
 end
 
@@ -226,8 +229,11 @@ function M.main(argv)
   end
   for _, k in ipairs { "seeds", "hidden", "last", "short", "long" } do
     if o[k] < 1 or o[k] ~= math.floor(o[k]) then
-      io.stderr:write("memory: --" .. k:gsub("_", "-") .. ": expected a positive integer, got " .. o[k] .. "\n")
-      return 2
+      if not (k == "hidden" and o[k] == 0 and o.recurrent > 0) then
+        io.stderr:write("memory: --" .. k:gsub("_", "-") .. ": expected a positive integer" ..
+          (k == "hidden" and " (0 only with --recurrent)" or "") .. ", got " .. o[k] .. "\n")
+        return 2
+      end
     end
   end
   local t0 = os.clock()
