@@ -216,7 +216,13 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
 {
     size_t i, j;
     for (i = 0; i < n; i++) y[i] = z[0] * A[i];
-    for (j = 1; j < ncols; j++) {
+    /* four columns a pass: y is loaded and stored once per four columns, each sum still taken in column order */
+    for (j = 1; j + 4 <= ncols; j += 4) {
+        const float *c0 = A + j * n, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+        float z0 = z[j], z1 = z[j + 1], z2 = z[j + 2], z3 = z[j + 3];
+        for (i = 0; i < n; i++) y[i] = (((y[i] + z0 * c0[i]) + z1 * c1[i]) + z2 * c2[i]) + z3 * c3[i];
+    }
+    for (; j < ncols; j++) {
         const float *col = A + j * n;
         float zj = z[j];
         for (i = 0; i < n; i++) y[i] += zj * col[i];

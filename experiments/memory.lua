@@ -2,14 +2,15 @@
 -- steps whose observations no longer carry it?
 --
 --   luajit experiments/memory.lua [--task all|gonogo|delay_match|perceptual] [--seeds 5] [--first-seed 1]
---                                 [--trials 0] [--hidden 64] [--recurrent 0] [--tau 0] [--last 500]
+--                                 [--trials 0] [--hidden 64] [--recurrent 0] [--tau 0] [--after 0] [--last 500]
 --                                 [--short 300] [--long 2000]
 --   (or: bin/neuromod run experiments/memory.lua --seeds 5)
 --
 -- Agent: nm.agent with its defaults (all four modulators) and one dense layer of --hidden units; --recurrent N
 -- adds a recurrent layer of N units after it (the agent option recurrent = N, or with --tau T the layer table
--- { kind = "recurrent", n = N, tau = T }). An agent without that layer kind refuses the option, and the script
--- stops with its message (exit 1).
+-- { kind = "recurrent", n = N, tau = T }); --hidden 0 drops the dense layer (the recurrent one is then the whole
+-- trunk), --after M adds a dense layer of M units after the recurrent one. An agent without that layer kind
+-- refuses the option, and the script stops with its message (exit 1).
 --
 -- Tasks (--trials overrides every task's number of training trials; 0 keeps each task's own):
 --   gonogo       envs/gonogo.lua with memory = true (NeuroGym's: the cue is off in the delay and the decision
@@ -44,24 +45,28 @@ local Perceptual = dofile(ROOT .. "/envs/perceptual_decision.lua")
 
 local M = {}
 
-M.DEFAULTS = { task = "all", seeds = 5, first_seed = 1, trials = 0, hidden = 64, recurrent = 0, tau = 0, last = 500,
+M.DEFAULTS = { task = "all", seeds = 5, first_seed = 1, trials = 0, hidden = 64, recurrent = 0, tau = 0, after = 0, last = 500,
                short = 300, long = 2000 }
 local TRIALS = { gonogo = 5000, delay_match = 20000, perceptual = 10000 }
 local PSYCHOMETRIC_LAST = 2000
 
 -- The agent's options for the study's task.agent: one dense layer, and the recurrent one when asked for.
 function M.agent_options(o)
+  local dense = o.hidden > 0 and { o.hidden } or {}
   local opts
-  if o.recurrent <= 0 then opts = { hidden = { o.hidden } }
-  elseif o.tau > 0 then opts = { hidden = { o.hidden, { kind = "recurrent", n = o.recurrent, tau = o.tau } } }
-  else opts = { hidden = { o.hidden }, recurrent = o.recurrent } end
+  if o.recurrent <= 0 then opts = { hidden = dense }
+  elseif o.tau > 0 or o.after > 0 then
+    dense[#dense + 1] = { kind = "recurrent", n = o.recurrent, tau = o.tau > 0 and o.tau or nil }
+    if o.after > 0 then dense[#dense + 1] = o.after end
+    opts = { hidden = dense }
+  else opts = { hidden = dense, recurrent = o.recurrent } end
   return task.with(opts, o.agent)
 end
 
 function M.agent_label(o)
   if o.recurrent <= 0 then return "feed-forward (hidden " .. o.hidden .. ")" end
-  return "recurrent (hidden " .. o.hidden .. ", recurrent " .. o.recurrent ..
-    (o.tau > 0 and (", tau " .. o.tau) or "") .. ")"
+  return "recurrent (" .. (o.hidden > 0 and ("hidden " .. o.hidden .. ", ") or "") .. "recurrent " .. o.recurrent ..
+    (o.tau > 0 and (", tau " .. o.tau) or "") .. (o.after > 0 and (", then dense " .. o.after) or "") .. ")"
 end
 
 -- Per-trial records shared by the tasks: correct (0/1), condition, answered (0/1: an answer in the decision
@@ -226,9 +231,16 @@ function M.main(argv)
   end
   for _, k in ipairs { "seeds", "hidden", "last", "short", "long" } do
     if o[k] < 1 or o[k] ~= math.floor(o[k]) then
-      io.stderr:write("memory: --" .. k:gsub("_", "-") .. ": expected a positive integer, got " .. o[k] .. "\n")
-      return 2
+      if not (k == "hidden" and o[k] == 0 and o.recurrent > 0) then
+        io.stderr:write("memory: --" .. k:gsub("_", "-") .. ": expected a positive integer" ..
+          (k == "hidden" and " (0 only with --recurrent)" or "") .. ", got " .. o[k] .. "\n")
+        return 2
+      end
     end
+  end
+  if o.after ~= 0 and (o.recurrent <= 0 or o.after < 0 or o.after ~= math.floor(o.after)) then
+    io.stderr:write("memory: --after: expected a positive integer, with --recurrent, got " .. o.after .. "\n")
+    return 2
   end
   local t0 = os.clock()
   local ok, err = pcall(run, o)

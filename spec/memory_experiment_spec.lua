@@ -38,6 +38,21 @@ describe("experiments/memory.lua", function()
     assert.equal(2, code) assert.truthy(err:find("memory: --task: expected all, gonogo, delay_match or perceptual", 1, true))
   end)
 
+  it("--hidden 0 with --recurrent makes the recurrent layer the whole trunk; without it 0 is refused", function()
+    local _, err, code = shell.sh(SCRIPT .. " --task gonogo --hidden 0")
+    assert.equal(2, code) assert.truthy(err:find("(0 only with --recurrent)", 1, true), err)
+    if not has_recurrent() then return end
+    local out
+    out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --hidden 0 --recurrent 8 --tau 5")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("working memory: recurrent (recurrent 8, tau 5); seeds 1-1", 1, true), out)
+    out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --hidden 0 --recurrent 8 --after 4")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("working memory: recurrent (recurrent 8, then dense 4); seeds 1-1", 1, true), out)
+    _, err, code = shell.sh(SCRIPT .. " --task gonogo --after 4")
+    assert.equal(2, code) assert.truthy(err:find("memory: --after: expected a positive integer, with --recurrent", 1, true), err)
+  end)
+
   it("passes --recurrent to the agent, whose refusal stops the run with its message", function()
     local out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --recurrent 8")
     if has_recurrent() then
