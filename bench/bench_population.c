@@ -106,13 +106,19 @@ int main(int argc, char **argv)
     static const size_t Ns[] = { 1, 8, 64, 256, 4096 }, hiddens[] = { 16, 64, 256 };
     const char *sets[] = { "generic", "avx2", "avx512" };
     const char *only = NULL;
+    size_t only_h = 0, only_n = 0;
     double budget = 400000;   /* agent-steps per run at hidden 16; scaled down for wider layers */
     size_t s, h, i;
     int a;
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--quick") == 0) budget = 60000;
         else if (strcmp(argv[a], "--sets") == 0 && a + 1 < argc) only = argv[++a];
-        else { fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512]\n"); return 2; }
+        else if (strcmp(argv[a], "--hidden") == 0 && a + 1 < argc) only_h = (size_t)atol(argv[++a]);
+        else if (strcmp(argv[a], "--n") == 0 && a + 1 < argc) only_n = (size_t)atol(argv[++a]);
+        else {
+            fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n");
+            return 2;
+        }
     }
     for (i = 0; i < sizeof pool / sizeof pool[0]; i++) pool[i] = (float)((i * 7919) % 201) / 100.0f - 1.0f;
     {
@@ -139,8 +145,10 @@ int main(int argc, char **argv)
         printf("  %6s %6s | %10s %10s %10s %10s | %12s %12s | %7s %7s\n", "hidden", "N", "seq a+l", "seq phases",
                "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall");
         for (h = 0; h < sizeof hiddens / sizeof hiddens[0]; h++) {
+            if (only_h && hiddens[h] != only_h) continue;
             for (i = 0; i < sizeof Ns / sizeof Ns[0]; i++) {
                 size_t N = Ns[i];
+                if (only_n && N != only_n) continue;
                 int steps = (int)(budget * 16.0 / (double)hiddens[h] / (double)N);
                 timing seqi, seq, p1, p2;
                 if (steps < 3) steps = 3;

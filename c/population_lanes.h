@@ -1,0 +1,228 @@
+/*
+ * population_lanes.h -- the interleaved population step's kernels, compiled by population_simd.c once per
+ * instruction set (as simd.c compiles simd_kernels.h): NM_LANE(name) gives each copy its suffix and
+ * NM_LANE_ATTR its target attribute. Not a normal header.
+ *
+ * Layout: NM_LANES agents side by side; float i of lane l's vector (its parameters, traces or cache, in the
+ * lone agent's order) is at [i * NM_LANES + l]. Every kernel loops over i as the lone agent's kernel does and,
+ * inside, over the lanes: each lane performs exactly the lone agent's operations in the lone agent's order
+ * (dot products keep dot4's four partial sums, sums of squares sumsq's eight, in double), so lane l computes
+ * the bits agent l would. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per
+ * lane. The lanes are NM_LANES / NM_LANE_V GNU C vectors of the set's register width (4 SSE2,
+ * 2 AVX2, 1 AVX-512 registers); the same IEEE operations, never contracted (-ffp-contract=off).
+ */
+#define W NM_LANES
+#define V NM_LANE_V          /* floats in one register of this instruction set */
+#define NV (W / V)           /* registers per lane vector */
+typedef float NM_LANE(vf) __attribute__((vector_size(4 * V)));
+typedef float NM_LANE(vfu) __attribute__((vector_size(4 * V), aligned(4)));
+typedef int32_t NM_LANE(vi) __attribute__((vector_size(4 * V)));
+typedef int32_t NM_LANE(viu) __attribute__((vector_size(4 * V), aligned(4)));
+typedef double NM_LANE(vd) __attribute__((vector_size(8 * V)));
+#define vf NM_LANE(vf)
+#define vi NM_LANE(vi)
+#define vd NM_LANE(vd)
+/* register c of the lane vector at p (any alignment: a vector type may alias its element type), and back */
+#define LD(p, c) (*(const NM_LANE(vfu) *)(const void *)((p) + (c) * V))
+#define ST(p, c, v) (*(NM_LANE(vfu) *)(void *)((p) + (c) * V) = (v))
+#define LDI(p, c) ((vi)(*(const NM_LANE(viu) *)(const void *)((p) + (c) * V)))
+#define ZERO ((vf){ 0.0f })
+/* m ? a : b per lane, as bits (m is all ones or all zeros) */
+#define SEL(m, a, b) ((vf)((((vi)(a)) & (m)) | (((vi)(b)) & ~(m))))
+
+/* y[r] = b[r] + dot4(cols, A[r], x) for each row (nm_gemv_bias's and nm_dot's order; the narrow first layer's
+ * order is dot4's too, simd_kernels.h) */
+NM_LANE_ATTR static void NM_LANE(rows_dot)(size_t rows, size_t cols, const float *restrict A,
+                                           const float *restrict x, const float *restrict b, float *restrict y)
+{
+    size_t r, j, c;
+    for (r = 0; r < rows; r++) {
+        const float *a = A + r * cols * W;
+        vf s0[NV], s1[NV], s2[NV], s3[NV];
+        for (c = 0; c < NV; c++) { s0[c] = ZERO; s1[c] = ZERO; s2[c] = ZERO; s3[c] = ZERO; }
+        for (j = 0; j + 4 <= cols; j += 4)
+            for (c = 0; c < NV; c++) {
+                s0[c] += LD(a + j * W, c) * LD(x + j * W, c);
+                s1[c] += LD(a + (j + 1) * W, c) * LD(x + (j + 1) * W, c);
+                s2[c] += LD(a + (j + 2) * W, c) * LD(x + (j + 2) * W, c);
+                s3[c] += LD(a + (j + 3) * W, c) * LD(x + (j + 3) * W, c);
+            }
+        for (; j < cols; j++)
+            for (c = 0; c < NV; c++) s0[c] += LD(a + j * W, c) * LD(x + j * W, c);
+        for (c = 0; c < NV; c++) ST(y + r * W, c, LD(b + r * W, c) + ((s0[c] + s1[c]) + (s2[c] + s3[c])));
+    }
+}
+
+/* pre <- pre g, post <- tanh(pre); g one per lane (the uniform gain). The tanh is nm_tanh's: the same clamps
+ * (selects that keep x when the comparison is false, so NaN passes) and polynomials. */
+NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, float *restrict pre,
+                                            float *restrict post)
+{
+    const float k = 7.90531110763549805f;
+    size_t i, c;
+    for (i = 0; i < n; i++)
+        for (c = 0; c < NV; c++) {
+            vf v = LD(pre + i * W, c) * LD(g, c), xc, x2, p, q;
+            ST(pre + i * W, c, v);
+            xc = SEL(v > k, ZERO + k, v);
+            xc = SEL(xc < -k, ZERO - k, xc);
+            x2 = xc * xc;
+            p = ZERO + -2.76076847742355e-16f;
+            q = ZERO + 1.19825839466702e-06f;
+            p = p * x2 + 2.00018790482477e-13f;
+            p = p * x2 + -8.60467152213735e-11f;
+            p = p * x2 + 5.12229709037114e-08f;
+            p = p * x2 + 1.48572235717979e-05f;
+            p = p * x2 + 6.37261928875436e-04f;
+            p = p * x2 + 4.89352455891786e-03f;
+            q = q * x2 + 1.18534705686654e-04f;
+            q = q * x2 + 2.26843463243900e-03f;
+            q = q * x2 + 4.89352518554385e-03f;
+            ST(post + i * W, c, xc * p / q);
+        }
+}
+
+/* sumsq's eight partial sums in double, per lane */
+NM_LANE_ATTR static void NM_LANE(sumsq)(size_t n, const float *restrict x, double *restrict out)
+{
+    size_t j, c, k;
+    for (c = 0; c < NV; c++) {
+        vd s[8], r;
+        for (k = 0; k < 8; k++) s[k] = (vd){ 0.0 };
+        for (j = 0; j + 8 <= n; j += 8)
+            for (k = 0; k < 8; k++) {
+                vd d = __builtin_convertvector(LD(x + (j + k) * W, c), vd);
+                s[k] += d * d;
+            }
+        for (; j < n; j++) {
+            vd d = __builtin_convertvector(LD(x + j * W, c), vd);
+            s[0] += d * d;
+        }
+        r = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+        memcpy(out + c * V, &r, sizeof r);
+    }
+}
+
+/* a head row's backward (head_backward; scal_to where g is 0): dst = decay src + g h, dh += g w */
+NM_LANE_ATTR static void NM_LANE(head_backward)(size_t n, const float *restrict decay, const float *restrict g,
+                                                const float *restrict h, const float *restrict src,
+                                                float *restrict dst, const float *restrict w, float *restrict dh)
+{
+    size_t i, c;
+    for (i = 0; i < n; i++)
+        for (c = 0; c < NV; c++) {
+            vf G = LD(g, c), d = LD(decay, c) * LD(src + i * W, c), e = LD(dh + i * W, c);
+            vi z = G == 0.0f;
+            ST(dst + i * W, c, SEL(z, d, d + G * LD(h + i * W, c)));
+            ST(dh + i * W, c, SEL(z, e, e + G * LD(w + i * W, c)));
+        }
+}
+
+/* dh <- dh ((1 - post^2) g) */
+NM_LANE_ATTR static void NM_LANE(tanh_backward)(size_t n, const float *restrict post, const float *restrict g,
+                                                float *restrict dh)
+{
+    size_t i, c;
+    for (i = 0; i < n; i++)
+        for (c = 0; c < NV; c++) {
+            vf p = LD(post + i * W, c);
+            ST(dh + i * W, c, LD(dh + i * W, c) * ((1.0f - p * p) * LD(g, c)));
+        }
+}
+
+/* ger_decay with alpha 1 (a row whose dh is 0 only decays), then axpy_decay of the bias */
+NM_LANE_ATTR static void NM_LANE(dense_trace)(size_t rows, size_t cols, const float *restrict decay,
+                                              const float *restrict dh, const float *restrict in,
+                                              const float *restrict src, float *restrict dst,
+                                              const float *restrict bsrc, float *restrict bdst)
+{
+    size_t r, j, c;
+    for (r = 0; r < rows; r++)
+        for (c = 0; c < NV; c++) {
+            vf D = LD(decay, c), ax = LD(dh + r * W, c);
+            vi z = ax == 0.0f;
+            for (j = 0; j < cols; j++) {
+                vf d = D * LD(src + (r * cols + j) * W, c);
+                ST(dst + (r * cols + j) * W, c, SEL(z, d, d + ax * LD(in + j * W, c)));
+            }
+            ST(bdst + r * W, c, D * LD(bsrc + r * W, c) + ax);
+        }
+}
+
+/* y += alpha x */
+NM_LANE_ATTR static void NM_LANE(axpy)(size_t n, const float *restrict alpha, const float *restrict x,
+                                       float *restrict y)
+{
+    size_t i, c;
+    for (i = 0; i < n; i++)
+        for (c = 0; c < NV; c++) ST(y + i * W, c, LD(y + i * W, c) + LD(alpha, c) * LD(x + i * W, c));
+}
+
+/* row sel[l] of each lane's rows x cols matrix M takes alpha x (x cols floats), other rows unchanged; with
+ * check, nothing is written and bad[l] is set when that row's result would not be finite (axpy_finite's test) */
+NM_LANE_ATTR static void NM_LANE(row_axpy)(size_t rows, size_t cols, const int *restrict sel,
+                                           const float *restrict alpha, const float *restrict x,
+                                           float *restrict M, uint32_t *restrict bad, int check)
+{
+    size_t r, j, c;
+    for (c = 0; c < NV; c++) {
+        vi acc = (vi){ 0 };
+        for (r = 0; r < rows; r++) {
+            vi on = LDI(sel, c) == (int)r;
+            for (j = 0; j < cols; j++) {
+                vf m = LD(M + (r * cols + j) * W, c), v = m + LD(alpha, c) * LD(x + j * W, c);
+                if (check) acc |= on & ((((vi)v) & 0x7f800000) == 0x7f800000);
+                else ST(M + (r * cols + j) * W, c, SEL(on, v, m));
+            }
+        }
+        if (check) {
+            int32_t out[V];
+            size_t l;
+            memcpy(out, &acc, sizeof out);
+            for (l = 0; l < V; l++) bad[c * V + l] |= out[l] != 0;
+        }
+    }
+}
+
+/* bad[l] set if some x of lane l is not finite (all_finite's test: an exponent of all ones) */
+NM_LANE_ATTR static void NM_LANE(nonfinite)(size_t n, const float *restrict x, uint32_t *restrict bad)
+{
+    size_t i, c, l;
+    for (c = 0; c < NV; c++) {
+        vi acc = (vi){ 0 };
+        int32_t out[V];
+        for (i = 0; i < n; i++) acc |= (((vi)LD(x + i * W, c)) & 0x7f800000) == 0x7f800000;
+        memcpy(out, &acc, sizeof out);
+        for (l = 0; l < V; l++) bad[c * V + l] = out[l] != 0;
+    }
+}
+
+/* x *= keep[l] where on[l] (scal) */
+NM_LANE_ATTR static void NM_LANE(scal)(size_t n, const float *restrict keep, const int *restrict on,
+                                       float *restrict x)
+{
+    size_t i, c;
+    for (i = 0; i < n; i++)
+        for (c = 0; c < NV; c++) {
+            vf v = LD(x + i * W, c);
+            ST(x + i * W, c, SEL(LDI(on, c) != 0, v * LD(keep, c), v));
+        }
+}
+
+static const nm_lane_kernels NM_LANE(lanes) = {
+    NM_LANE_NAME, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq), NM_LANE(head_backward),
+    NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy), NM_LANE(nonfinite),
+    NM_LANE(scal)
+};
+
+#undef W
+#undef V
+#undef NV
+#undef vf
+#undef vi
+#undef vd
+#undef LD
+#undef ST
+#undef LDI
+#undef ZERO
+#undef SEL
