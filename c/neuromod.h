@@ -551,7 +551,8 @@ void nm_population_free(nm_population *pop);
 
 size_t nm_population_size(const nm_population *pop);
 size_t nm_population_threads(const nm_population *pop);
-/* Members stepped side by side, one per vector lane, by the interleaved step: 16 when it covers every member's
+/* Members stepped side by side, one per vector lane, by the interleaved step: the kernel set's register width
+ * in floats (4 generic, 8 avx2, 16 avx512) when it covers every member's
  * config (the rate learner with one dense tanh layer, deterministic, without consolidation, continual options,
  * attentional set, gain focus, entropy bonus or outcome bias), else 1 (each member steps on its own). Speed only:
  * both give the lone agents' bits. NEUROMOD_INTERLEAVE=0 at creation asks for 1. */

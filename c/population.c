@@ -29,7 +29,7 @@ static const unsigned char pop_magic[8] = { 'N', 'M', 'P', 'O', 'P', 'U', 'L', '
 typedef struct nm_worker {
     nm_population *pop;
     size_t lo, hi;       /* the members this thread steps */
-    size_t glo, ghi;     /* or, interleaved, the groups of NM_LANES members */
+    size_t glo, ghi;     /* or, interleaved, the groups of members side by side */
     pthread_t thread;
 } nm_worker;
 
@@ -372,7 +372,7 @@ nm_status nm_population_new_members(const nm_agent_config *members, size_t n, si
 
 size_t nm_population_size(const nm_population *p) { return p ? p->n : 0; }
 size_t nm_population_threads(const nm_population *p) { return p ? p->threads : 0; }
-size_t nm_population_lanes(const nm_population *p) { return !p ? 0 : p->simd ? NM_LANES : 1; }
+size_t nm_population_lanes(const nm_population *p) { return !p ? 0 : nm_popsimd_lanes(p->simd); }
 const char *nm_population_error(const nm_population *p) { return p ? p->msg : "no population"; }
 
 nm_status nm_population_member_status(const nm_population *p, size_t k)

@@ -11,8 +11,8 @@
  * lane. The lanes are NM_LANES / NM_LANE_V GNU C vectors of the set's register width (4 SSE2,
  * 2 AVX2, 1 AVX-512 registers); the same IEEE operations, never contracted (-ffp-contract=off).
  */
-#define W NM_LANES
-#define V NM_LANE_V          /* floats in one register of this instruction set */
+#define W NM_LANE_V          /* lanes: floats in one register of this instruction set */
+#define V NM_LANE_V
 #define NV (W / V)           /* registers per lane vector */
 typedef float NM_LANE(vf) __attribute__((vector_size(4 * V)));
 typedef float NM_LANE(vfu) __attribute__((vector_size(4 * V), aligned(4)));
@@ -36,20 +36,30 @@ NM_LANE_ATTR static void NM_LANE(rows_dot)(size_t rows, size_t cols, const float
                                            const float *restrict x, const float *restrict b, float *restrict y)
 {
     size_t r, j, c;
+    if (cols <= 3) {   /* the narrow first layer: dot4's tail only, ((0 + a0 x0) + a1 x1) + a2 x2, then + 0 + 0 */
+        vf x0 = LD(x, 0), x1 = cols > 1 ? LD(x + W, 0) : ZERO, x2 = cols > 2 ? LD(x + 2 * W, 0) : ZERO;
+        for (r = 0; r < rows && NV == 1; r++) {
+            const float *a = A + r * cols * W;
+            vf s0 = ZERO + LD(a, 0) * x0;
+            if (cols > 1) s0 += LD(a + W, 0) * x1;
+            if (cols > 2) s0 += LD(a + 2 * W, 0) * x2;
+            ST(y + r * W, 0, LD(b + r * W, 0) + ((s0 + ZERO) + (ZERO + ZERO)));
+        }
+        if (NV == 1) return;
+    }
     for (r = 0; r < rows; r++) {
         const float *a = A + r * cols * W;
-        vf s0[NV], s1[NV], s2[NV], s3[NV];
-        for (c = 0; c < NV; c++) { s0[c] = ZERO; s1[c] = ZERO; s2[c] = ZERO; s3[c] = ZERO; }
-        for (j = 0; j + 4 <= cols; j += 4)
-            for (c = 0; c < NV; c++) {
-                s0[c] += LD(a + j * W, c) * LD(x + j * W, c);
-                s1[c] += LD(a + (j + 1) * W, c) * LD(x + (j + 1) * W, c);
-                s2[c] += LD(a + (j + 2) * W, c) * LD(x + (j + 2) * W, c);
-                s3[c] += LD(a + (j + 3) * W, c) * LD(x + (j + 3) * W, c);
+        for (c = 0; c < NV; c++) {
+            vf s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
+            for (j = 0; j + 4 <= cols; j += 4) {
+                s0 += LD(a + j * W, c) * LD(x + j * W, c);
+                s1 += LD(a + (j + 1) * W, c) * LD(x + (j + 1) * W, c);
+                s2 += LD(a + (j + 2) * W, c) * LD(x + (j + 2) * W, c);
+                s3 += LD(a + (j + 3) * W, c) * LD(x + (j + 3) * W, c);
             }
-        for (; j < cols; j++)
-            for (c = 0; c < NV; c++) s0[c] += LD(a + j * W, c) * LD(x + j * W, c);
-        for (c = 0; c < NV; c++) ST(y + r * W, c, LD(b + r * W, c) + ((s0[c] + s1[c]) + (s2[c] + s3[c])));
+            for (; j < cols; j++) s0 += LD(a + j * W, c) * LD(x + j * W, c);
+            ST(y + r * W, c, LD(b + r * W, c) + ((s0 + s1) + (s2 + s3)));
+        }
     }
 }
 
@@ -158,28 +168,37 @@ NM_LANE_ATTR static void NM_LANE(axpy)(size_t n, const float *restrict alpha, co
         for (c = 0; c < NV; c++) ST(y + i * W, c, LD(y + i * W, c) + LD(alpha, c) * LD(x + i * W, c));
 }
 
-/* row sel[l] of each lane's rows x cols matrix M takes alpha x (x cols floats), other rows unchanged; with
- * check, nothing is written and bad[l] is set when that row's result would not be finite (axpy_finite's test) */
+/* row sel[l] of each lane's rows x cols matrix M, plus alpha x (x cols floats), into out (cols lane vectors), and
+ * bad[l] set when it is not finite (axpy_finite's test); then row_put writes out into row sel[l] of M */
 NM_LANE_ATTR static void NM_LANE(row_axpy)(size_t rows, size_t cols, const int *restrict sel,
                                            const float *restrict alpha, const float *restrict x,
-                                           float *restrict M, uint32_t *restrict bad, int check)
+                                           const float *restrict M, float *restrict out, uint32_t *restrict bad)
 {
-    size_t r, j, c;
-    for (c = 0; c < NV; c++) {
-        vi acc = (vi){ 0 };
-        for (r = 0; r < rows; r++) {
-            vi on = LDI(sel, c) == (int)r;
-            for (j = 0; j < cols; j++) {
-                vf m = LD(M + (r * cols + j) * W, c), v = m + LD(alpha, c) * LD(x + j * W, c);
-                if (check) acc |= on & ((((vi)v) & 0x7f800000) == 0x7f800000);
-                else ST(M + (r * cols + j) * W, c, SEL(on, v, m));
-            }
-        }
-        if (check) {
-            int32_t out[V];
-            size_t l;
-            memcpy(out, &acc, sizeof out);
-            for (l = 0; l < V; l++) bad[c * V + l] |= out[l] != 0;
+    size_t r, j;
+    vi acc = (vi){ 0 }, S = LDI(sel, 0);
+    vf A = LD(alpha, 0);
+    int32_t o[W];
+    for (j = 0; j < cols; j++) {
+        vf m = LD(M + j * W, 0), v;
+        for (r = 1; r < rows; r++) m = SEL(S == (int)r, LD(M + (r * cols + j) * W, 0), m);
+        v = m + A * LD(x + j * W, 0);
+        acc |= (((vi)v) & 0x7f800000) == 0x7f800000;
+        ST(out + j * W, 0, v);
+    }
+    memcpy(o, &acc, sizeof o);
+    for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
+}
+
+NM_LANE_ATTR static void NM_LANE(row_put)(size_t rows, size_t cols, const int *restrict sel,
+                                          const float *restrict in, float *restrict M)
+{
+    size_t r, j;
+    vi S = LDI(sel, 0);
+    for (r = 0; r < rows; r++) {
+        vi on = S == (int)r;
+        for (j = 0; j < cols; j++) {
+            vf m = LD(M + (r * cols + j) * W, 0);
+            ST(M + (r * cols + j) * W, 0, SEL(on, LD(in + j * W, 0), m));
         }
     }
 }
@@ -210,8 +229,8 @@ NM_LANE_ATTR static void NM_LANE(scal)(size_t n, const float *restrict keep, con
 }
 
 static const nm_lane_kernels NM_LANE(lanes) = {
-    NM_LANE_NAME, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq), NM_LANE(head_backward),
-    NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy), NM_LANE(nonfinite),
+    NM_LANE_NAME, NM_LANE_V, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq), NM_LANE(head_backward),
+    NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy), NM_LANE(row_put), NM_LANE(nonfinite),
     NM_LANE(scal)
 };
 

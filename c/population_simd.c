@@ -20,6 +20,7 @@
 
 typedef struct nm_lane_kernels {
     const char *name;
+    size_t lanes;
     void (*rows_dot)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*sumsq)(size_t n, const float *x, double *out);
@@ -29,8 +30,9 @@ typedef struct nm_lane_kernels {
     void (*dense_trace)(size_t rows, size_t cols, const float *decay, const float *dh, const float *in,
                         const float *src, float *dst, const float *bsrc, float *bdst);
     void (*axpy)(size_t n, const float *alpha, const float *x, float *y);
-    void (*row_axpy)(size_t rows, size_t cols, const int *sel, const float *alpha, const float *x, float *M,
-                     uint32_t *bad, int check);
+    void (*row_axpy)(size_t rows, size_t cols, const int *sel, const float *alpha, const float *x, const float *M,
+                     float *out, uint32_t *bad);
+    void (*row_put)(size_t rows, size_t cols, const int *sel, const float *in, float *M);
     void (*nonfinite)(size_t n, const float *x, uint32_t *bad);
     void (*scal)(size_t n, const float *keep, const int *on, float *x);
 } nm_lane_kernels;
@@ -73,7 +75,9 @@ typedef struct nm_lane_kernels {
 #undef NM_LANE_V
 #endif
 
-#define W NM_LANES
+/* lanes per group: the kernel set's register width (4 SSE2, 8 AVX2, 16 AVX-512 floats), so that a group's
+ * weights and traces stay as near the core as one agent's would */
+#define W (s->w)
 
 typedef struct nm_group {
     size_t lo, n;          /* members lo .. lo + n - 1; lanes n .. W - 1 are padding (zeros, never read out) */
@@ -83,7 +87,7 @@ typedef struct nm_group {
 
 struct nm_popsimd {
     const nm_lane_kernels *k;
-    size_t n, groups;
+    size_t n, groups, w;
     size_t n_params, n_traced, cache, width;   /* one member's: parameters, traced, forward cache, max width */
     nm_group *group;
     float *mem;
@@ -115,6 +119,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
     size_t g, per;
     if (!s) return NULL;
     s->k = lanes_for(a->kern->name);   /* the members' kernel set (NEUROMOD_KERNELS or the widest) */
+    s->w = s->k->lanes;
     s->n = n;
     s->groups = (n + W - 1) / W;
     s->n_params = a->n_params;
@@ -123,7 +128,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
     s->width = a->max_width;
     per = (s->n_params + 2 * s->n_traced + 2 * s->cache + 2 * s->width) * W;
     s->group = calloc(s->groups, sizeof *s->group);
-    /* 64-byte aligned groups: each lane loop starts on a cache line */
+    /* 64-byte aligned: a group's vectors start on cache lines (w floats each) */
     s->mem = s->group ? calloc(s->groups * per + 16, sizeof *s->mem) : NULL;
     if (!s->mem) { free(s->group); free(s); return NULL; }
     for (g = 0; g < s->groups; g++) {
@@ -151,15 +156,16 @@ void nm_popsimd_free(nm_popsimd *s)
 }
 
 size_t nm_popsimd_groups(const nm_popsimd *s) { return s ? s->groups : 0; }
+size_t nm_popsimd_lanes(const nm_popsimd *s) { return s ? s->w : 1; }
 const char *nm_popsimd_kernels(const nm_popsimd *s) { return s ? s->k->name : NULL; }
 
-static void put_lane(float *dst, const float *src, size_t n, size_t l)
+static void put_lane(const nm_popsimd *s, float *dst, const float *src, size_t n, size_t l)
 {
     size_t i;
     for (i = 0; i < n; i++) dst[i * W + l] = src[i];
 }
 
-static void get_lane(float *dst, const float *src, size_t n, size_t l)
+static void get_lane(const nm_popsimd *s, float *dst, const float *src, size_t n, size_t l)
 {
     size_t i;
     for (i = 0; i < n; i++) dst[i] = src[i * W + l];
@@ -170,9 +176,9 @@ static void scatter_group(const nm_popsimd *s, const nm_group *G, nm_agent *cons
     size_t l;
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
-        get_lane(a->block + a->off_params, G->params, s->n_params, l);
-        get_lane(a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
-        get_lane(a->block + a->off_cache, G->cache, s->cache, l);
+        get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
+        get_lane(s, a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
+        get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
     }
 }
 
@@ -181,9 +187,9 @@ static void gather_group(const nm_popsimd *s, nm_group *G, nm_agent *const *memb
     size_t l;
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
-        put_lane(G->params, a->block + a->off_params, s->n_params, l);
-        put_lane(G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
-        put_lane(G->cache, a->block + a->off_cache, s->cache, l);
+        put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
+        put_lane(s, G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
+        put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
     }
 }
 
@@ -254,7 +260,7 @@ static void forward(const nm_popsimd *s, const nm_group *G, nm_agent *const *mem
 }
 
 /* The uniform gain of each lane (no gain focus, no gate: nm_mod_compose_gain gives every unit G) */
-static void lane_gain(const nm_group *G, nm_agent *const *member, float *gain)
+static void lane_gain(const nm_popsimd *s, const nm_group *G, nm_agent *const *member, float *gain)
 {
     size_t l;
     for (l = 0; l < W; l++) gain[l] = l < G->n ? member[G->lo + l]->block[member[G->lo + l]->off_gain] : 0.0f;
@@ -272,15 +278,15 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, i, l;
     float *C = G->cache, *P = G->params, *O = G->trace[G->live], *E = G->trace[!G->live], *dh = G->dh;
     const float *h = C + L->post * W, *u = C + cl->input * W;
-    float gain[W], decay[W], g[W];
-    double hh[W], heads[W], n_dh[W], n_in[W], bound[W];
-    int act[W];
-    uint32_t bad[W];
-    nm_rng rng0[W];
+    float gain[NM_LANES], decay[NM_LANES], g[NM_LANES];
+    double hh[NM_LANES], heads[NM_LANES], n_dh[NM_LANES], n_in[NM_LANES], bound[NM_LANES];
+    int act[NM_LANES];
+    uint32_t bad[NM_LANES];
+    nm_rng rng0[NM_LANES];
 
     for (l = 0; l < G->n; l++)
         if (!obs_finite(obs + (G->lo + l) * d, d)) return 0;
-    lane_gain(G, member, gain);
+    lane_gain(s, G, member, gain);
     forward(s, G, member, obs, gain, C, 0);
     s->k->nonfinite(cl->size, C, bad);
     for (l = 0; l < G->n; l++) if (bad[l]) return 0;
@@ -356,13 +362,13 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, l, any_next = 0, any_norm = 0;
     float *C = G->cache, *P = G->params, *O = G->trace[G->live], *dq = G->next, *du = G->next + A * W;
     const float *h = C + L->post * W;
-    float gain[W], step[W], delta[W], eta[W], eta_var[W], hhp[W], ones[W], keep[W];
-    double tn[W], enorm[W];
-    int term[W], act[W], on[W], reset[W];
-    uint32_t bad[W], bad2[W];
+    float gain[NM_LANES], step[NM_LANES], delta[NM_LANES], eta[NM_LANES], eta_var[NM_LANES], hhp[NM_LANES], ones[NM_LANES], keep[NM_LANES];
+    double tn[NM_LANES], enorm[NM_LANES];
+    int term[NM_LANES], act[NM_LANES], on[NM_LANES], reset[NM_LANES];
+    uint32_t bad[NM_LANES];
     nm_mod_signals sig;
-    nm_modstate mod_next[W];
-    nm_mod_effects fx[W];
+    nm_modstate mod_next[NM_LANES];
+    nm_mod_effects fx[NM_LANES];
 
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
@@ -371,7 +377,7 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
         if ((!term[l] || next_obs) && !obs_finite(next_obs + (G->lo + l) * d, d)) return 0;
         if (!term[l]) any_next = 1;
     }
-    lane_gain(G, member, gain);
+    lane_gain(s, G, member, gain);
     if (any_next) {
         forward(s, G, member, next_obs, gain, G->next, 1);
         for (l = 0; l < G->n; l++) step[l] = G->next[cl->value * W + l];   /* V(s'), before dq reuses next */
@@ -429,15 +435,16 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
         sig.salience = NULL;
         if (nm_agent_modulate_prepare(a, &sig, &mod_next[l], &fx[l]) != NM_OK) return 0;
     }
-    for (l = 0; l < W; l++) bad[l] = bad2[l] = 0;
-    s->k->row_axpy(A, F, act, eta, h, P + a0->pred_w * W, bad, 1);
-    s->k->row_axpy(A, F, act, eta_var, h, P + a0->var_w * W, bad2, 1);
-    for (l = 0; l < G->n; l++) if (bad[l] || bad2[l]) return 0;
+    /* the predictor rows' new values, into the scratch (dh: 2 max_width lane vectors, F each) */
+    for (l = 0; l < W; l++) bad[l] = 0;
+    s->k->row_axpy(A, F, act, eta, h, P + a0->pred_w * W, G->dh, bad);
+    s->k->row_axpy(A, F, act, eta_var, h, P + a0->var_w * W, G->dh + F * W, bad);
+    for (l = 0; l < G->n; l++) if (bad[l]) return 0;
 
     /* every check passed: the update (plastic members only reach here) */
     s->k->axpy(s->n_traced, step, O, P);
-    s->k->row_axpy(A, F, act, eta, h, P + a0->pred_w * W, bad, 0);
-    s->k->row_axpy(A, F, act, eta_var, h, P + a0->var_w * W, bad, 0);
+    s->k->row_put(A, F, act, G->dh, P + a0->pred_w * W);
+    s->k->row_put(A, F, act, G->dh + F * W, P + a0->var_w * W);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         float na;

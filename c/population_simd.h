@@ -2,8 +2,8 @@
  * population_simd.h -- the interleaved population step (population_simd.c), internal to the library.
  *
  * Members whose config it covers (nm_popsimd_covers) keep their weights, traces and forward cache in groups
- * of NM_LANES agents side by side, so that one vector instruction steps one float of each of NM_LANES
- * agents; everything else of a member (modulators, generator, gain, attention, counters, messages) stays in
+ * of agents side by side, as many as the kernel set's register holds floats (4, 8 or 16), so that one vector
+ * instruction steps one float of each agent of a group; everything else of a member (modulators, generator, gain, attention, counters, messages) stays in
  * its nm_agent. The population (population.c) decides when the groups or the agents hold the current
  * weights and copies between them (scatter, gather) at the calls that hand a member out.
  */
@@ -12,7 +12,7 @@
 
 #include "nm_internal.h"
 
-#define NM_LANES 16
+#define NM_LANES 16   /* the most lanes of any kernel set (AVX-512's 16 floats) */
 
 typedef struct nm_popsimd nm_popsimd;
 
@@ -23,6 +23,7 @@ int nm_popsimd_covers(const nm_agent *a);
 nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n);
 void nm_popsimd_free(nm_popsimd *s);
 size_t nm_popsimd_groups(const nm_popsimd *s);
+size_t nm_popsimd_lanes(const nm_popsimd *s);   /* members per group: the kernel set's register width */
 const char *nm_popsimd_kernels(const nm_popsimd *s);
 /* Group g's act or learn (the population's arguments, already checked for lengths); each member's status
  * into status[k]. A group with any member the fast step cannot take (a bad argument, a failing check, a
