@@ -364,7 +364,8 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
     free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
 }
 
-/* Which populations the interleaved step takes: the default config; not relu, two layers or the entropy bonus */
+/* Which populations the interleaved step takes: the default config (16 members: at least one group of any set);
+ * not relu, two layers or the entropy bonus */
 static void test_interleaved_scope(void)
 {
     nm_population_config pc;
@@ -374,7 +375,7 @@ static void test_interleaved_scope(void)
     for (variant = 0; variant < 4; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
-        pc.n = 5;
+        pc.n = 16;
         if (variant == 1) pc.base.activation = NM_RELU;
         if (variant == 2) { pc.base.n_layers = 2; pc.base.hidden[1] = 8; }
         if (variant == 3) pc.base.policy_entropy = 0.1f;
