@@ -18,10 +18,12 @@ typedef float NM_LANE(vf) __attribute__((vector_size(4 * V)));
 typedef float NM_LANE(vfu) __attribute__((vector_size(4 * V), aligned(4)));
 typedef int32_t NM_LANE(vi) __attribute__((vector_size(4 * V)));
 typedef int32_t NM_LANE(viu) __attribute__((vector_size(4 * V), aligned(4)));
-typedef double NM_LANE(vd) __attribute__((vector_size(8 * V)));
+typedef float NM_LANE(vhu) __attribute__((vector_size(2 * V), aligned(4)));   /* half a register */
+typedef double NM_LANE(vdh) __attribute__((vector_size(4 * V)));
 #define vf NM_LANE(vf)
 #define vi NM_LANE(vi)
-#define vd NM_LANE(vd)
+#define vdh NM_LANE(vdh)
+#define LDH(p) (*(const NM_LANE(vhu) *)(const void *)(p))
 /* register c of the lane vector at p (any alignment: a vector type may alias its element type), and back */
 #define LD(p, c) (*(const NM_LANE(vfu) *)(const void *)((p) + (c) * V))
 #define ST(p, c, v) (*(NM_LANE(vfu) *)(void *)((p) + (c) * V) = (v))
@@ -92,24 +94,26 @@ NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, f
         }
 }
 
-/* sumsq's eight partial sums in double, per lane */
+/* sumsq's eight partial sums in double, per lane; half a register of lanes at a time, so that the eight
+ * accumulators of doubles fit in the set's registers */
 NM_LANE_ATTR static void NM_LANE(sumsq)(size_t n, const float *restrict x, double *restrict out)
 {
-    size_t j, c, k;
-    for (c = 0; c < NV; c++) {
-        vd s[8], r;
-        for (k = 0; k < 8; k++) s[k] = (vd){ 0.0 };
+    size_t j, hf, k;
+    for (hf = 0; hf < 2; hf++) {
+        const float *xh = x + hf * (V / 2);
+        vdh s[8], r;
+        for (k = 0; k < 8; k++) s[k] = (vdh){ 0.0 };
         for (j = 0; j + 8 <= n; j += 8)
             for (k = 0; k < 8; k++) {
-                vd d = __builtin_convertvector(LD(x + (j + k) * W, c), vd);
+                vdh d = __builtin_convertvector(LDH(xh + (j + k) * W), vdh);
                 s[k] += d * d;
             }
         for (; j < n; j++) {
-            vd d = __builtin_convertvector(LD(x + j * W, c), vd);
+            vdh d = __builtin_convertvector(LDH(xh + j * W), vdh);
             s[0] += d * d;
         }
         r = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-        memcpy(out + c * V, &r, sizeof r);
+        memcpy(out + hf * (V / 2), &r, sizeof r);
     }
 }
 
@@ -239,7 +243,8 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef NV
 #undef vf
 #undef vi
-#undef vd
+#undef vdh
+#undef LDH
 #undef LD
 #undef ST
 #undef LDI
