@@ -281,8 +281,12 @@ static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_popula
         for (k = 0; k < n && all; k++) all = nm_popsimd_covers(agents[k]);
         /* out of memory for the groups: the members step one by one, as they would without them */
         if (all) p->simd = nm_popsimd_new(p->member, n);
-        /* fewer members than lanes: most of every vector would be padding; one by one is cheaper */
-        if (p->simd && n < nm_popsimd_lanes(p->simd)) { nm_popsimd_free(p->simd); p->simd = NULL; }
+        /* fewer members than lanes (most of every vector would be padding) or a layer wider than the set's
+         * interleaved step pays for: one by one is as fast or faster */
+        if (p->simd && (n < nm_popsimd_lanes(p->simd) || c0->hidden[0] > nm_popsimd_max_hidden(p->simd))) {
+            nm_popsimd_free(p->simd);
+            p->simd = NULL;
+        }
     }
     G = nm_popsimd_groups(p->simd);
     if (T > 1) {

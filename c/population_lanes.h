@@ -233,7 +233,7 @@ NM_LANE_ATTR static void NM_LANE(scal)(size_t n, const float *restrict keep, con
 }
 
 static const nm_lane_kernels NM_LANE(lanes) = {
-    NM_LANE_NAME, NM_LANE_V, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq), NM_LANE(head_backward),
+    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq), NM_LANE(head_backward),
     NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy), NM_LANE(row_put), NM_LANE(nonfinite),
     NM_LANE(scal)
 };

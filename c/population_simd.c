@@ -21,6 +21,7 @@
 typedef struct nm_lane_kernels {
     const char *name;
     size_t lanes;
+    size_t max_hidden;   /* the widest layer it is used for (wider: the lone agent's own vectors do as well) */
     void (*rows_dot)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*sumsq)(size_t n, const float *x, double *out);
@@ -47,32 +48,38 @@ typedef struct nm_lane_kernels {
 #define NM_LANE_ATTR
 #define NM_LANE_NAME "generic"
 #define NM_LANE_V 4
+#define NM_LANE_MAX_HIDDEN 64
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
 #undef NM_LANE_NAME
 #undef NM_LANE_V
+#undef NM_LANE_MAX_HIDDEN
 
 #if NM_LANE_X86
 #define NM_LANE(name) avx2_##name
 #define NM_LANE_ATTR __attribute__((target("avx2")))
 #define NM_LANE_NAME "avx2"
 #define NM_LANE_V 8
+#define NM_LANE_MAX_HIDDEN 128
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
 #undef NM_LANE_NAME
 #undef NM_LANE_V
+#undef NM_LANE_MAX_HIDDEN
 
 #define NM_LANE(name) avx512_##name
 #define NM_LANE_ATTR __attribute__((target("avx512f")))
 #define NM_LANE_NAME "avx512"
 #define NM_LANE_V 16
+#define NM_LANE_MAX_HIDDEN 128
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
 #undef NM_LANE_NAME
 #undef NM_LANE_V
+#undef NM_LANE_MAX_HIDDEN
 #endif
 
 /* lanes per group: the kernel set's register width (4 SSE2, 8 AVX2, 16 AVX-512 floats), so that a group's
@@ -157,6 +164,7 @@ void nm_popsimd_free(nm_popsimd *s)
 
 size_t nm_popsimd_groups(const nm_popsimd *s) { return s ? s->groups : 0; }
 size_t nm_popsimd_lanes(const nm_popsimd *s) { return s ? s->w : 1; }
+size_t nm_popsimd_max_hidden(const nm_popsimd *s) { return s ? s->k->max_hidden : 0; }
 const char *nm_popsimd_kernels(const nm_popsimd *s) { return s ? s->k->name : NULL; }
 
 static void put_lane(const nm_popsimd *s, float *dst, const float *src, size_t n, size_t l)

@@ -24,6 +24,9 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n);
 void nm_popsimd_free(nm_popsimd *s);
 size_t nm_popsimd_groups(const nm_popsimd *s);
 size_t nm_popsimd_lanes(const nm_popsimd *s);   /* members per group: the kernel set's register width */
+/* The widest layer the set's interleaved step is used for: beyond it the lone agent's own vectors over the units
+ * do as well and its state stays nearer the core (measured: docs/results/population.md) */
+size_t nm_popsimd_max_hidden(const nm_popsimd *s);
 const char *nm_popsimd_kernels(const nm_popsimd *s);
 /* Group g's act or learn (the population's arguments, already checked for lengths); each member's status
  * into status[k]. A group with any member the fast step cannot take (a bad argument, a failing check, a

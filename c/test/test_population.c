@@ -365,20 +365,21 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
 }
 
 /* Which populations the interleaved step takes: the default config (16 members: at least one group of any set);
- * not relu, two layers or the entropy bonus */
+ * not relu, two layers, the entropy bonus or 256 units */
 static void test_interleaved_scope(void)
 {
     nm_population_config pc;
     nm_population *pop;
     const int want_default = !getenv("NEUROMOD_INTERLEAVE");
     int variant;
-    for (variant = 0; variant < 4; variant++) {
+    for (variant = 0; variant < 5; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
         pc.n = 16;
         if (variant == 1) pc.base.activation = NM_RELU;
         if (variant == 2) { pc.base.n_layers = 2; pc.base.hidden[1] = 8; }
         if (variant == 3) pc.base.policy_entropy = 0.1f;
+        if (variant == 4) pc.base.hidden[0] = 256;
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
         CHECK((nm_population_lanes(pop) > 1) == (variant == 0 && want_default), "scope variant %d: %lu lanes", variant,
               (unsigned long)nm_population_lanes(pop));
