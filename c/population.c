@@ -46,10 +46,13 @@ struct nm_population {
     size_t obs_len;      /* n_obs, or 0 for a learn without next_obs */
     /* the pool */
     /* the interleaved step (population_simd.c), when it covers every member's config: the groups hold the
-     * weights, traces and caches while mstale; the members hold them again after sync_members, and the groups
-     * are refreshed from them before the next step when gstale (a member was handed out or changed) */
+     * weights, traces and caches; member k's agent holds them too when fresh[k] == gen (gen counts steps),
+     * after sync_member copies them out; a member handed out or changed is copied back in before the next
+     * step (dirty[k]) */
     nm_popsimd *simd;
-    int mstale, gstale;
+    unsigned long gen, *fresh;
+    unsigned char *dirty;
+    int any_dirty;
     nm_worker *workers;  /* threads - 1 of them; the caller steps the last slice */
     size_t started;      /* workers whose thread is running */
     pthread_mutex_t mu;
@@ -136,9 +139,11 @@ static nm_status run_step(nm_population *p, const char *what)
 {
     size_t k, failed = 0, first = 0, W = p->threads - 1, G = nm_popsimd_groups(p->simd);
     if (p->simd) {
-        if (p->gstale) nm_popsimd_gather(p->simd, p->member);
-        p->gstale = 0;
-        p->mstale = 1;
+        if (p->any_dirty)
+            for (k = 0; k < p->n; k++)
+                if (p->dirty[k]) { nm_popsimd_gather_one(p->simd, p->member, k); p->dirty[k] = 0; }
+        p->any_dirty = 0;
+        p->gen++;
     }
     if (W == 0) step_slice(p, 0, p->n, 0, G);
     else {
@@ -234,6 +239,8 @@ void nm_population_free(nm_population *p)
     }
     free(p->workers);
     nm_popsimd_free(p->simd);
+    free(p->fresh);
+    free(p->dirty);
     if (p->member)
         for (k = 0; k < p->n; k++) nm_agent_free(p->member[k]);
     free(p->member);
@@ -249,14 +256,31 @@ static int interleave_wanted(void)
     return !(v && strcmp(v, "0") == 0);
 }
 
-/* The members hold their current weights again (after interleaved steps); a caller that may change a member
- * (changed = 1) has the groups refreshed from the members before the next step. */
-static void sync_members(nm_population *p, int changed)
+/* Member k's agent holds its current weights again (after interleaved steps); when the caller may change it
+ * (changed = 1), its group is refreshed from it before the next step. */
+static void sync_member(nm_population *p, size_t k, int changed)
 {
     if (!p->simd) return;
-    if (p->mstale) nm_popsimd_scatter(p->simd, p->member);
-    p->mstale = 0;
-    if (changed) p->gstale = 1;
+    if (p->fresh[k] != p->gen) { nm_popsimd_scatter_one(p->simd, p->member, k); p->fresh[k] = p->gen; }
+    if (changed) { p->dirty[k] = 1; p->any_dirty = 1; }
+}
+
+static void sync_members(nm_population *p)
+{
+    size_t k;
+    for (k = 0; p->simd && k < p->n; k++) sync_member(p, k, 0);
+}
+
+static void drop_simd(nm_population *p)
+{
+    if (p->fresh) sync_members(p);   /* (at creation, before fresh exists, the members are current) */
+    nm_popsimd_free(p->simd);
+    free(p->fresh);
+    free(p->dirty);
+    p->simd = NULL;
+    p->fresh = NULL;
+    p->dirty = NULL;
+    p->any_dirty = 0;
 }
 
 /* A population around n agents (owned by it on success; on failure the caller still owns them). */
@@ -283,10 +307,9 @@ static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_popula
         if (all) p->simd = nm_popsimd_new(p->member, n);
         /* fewer members than lanes (most of every vector would be padding) or a layer wider than the set's
          * interleaved step pays for: one by one is as fast or faster */
-        if (p->simd && (n < nm_popsimd_lanes(p->simd) || c0->hidden[0] > nm_popsimd_max_hidden(p->simd))) {
-            nm_popsimd_free(p->simd);
-            p->simd = NULL;
-        }
+        if (p->simd && (n < nm_popsimd_lanes(p->simd) || c0->hidden[0] > nm_popsimd_max_hidden(p->simd) ||
+                        !(p->fresh = calloc(n, sizeof *p->fresh)) || !(p->dirty = calloc(n, 1))))
+            drop_simd(p);
     }
     G = nm_popsimd_groups(p->simd);
     if (T > 1) {
@@ -399,7 +422,7 @@ nm_status nm_population_reset(nm_population *p, size_t k)
     nm_status st;
     if (!p) return NM_ERR_ARG;
     if ((st = check_member(p, "reset", k)) != NM_OK) return st;
-    sync_members(p, 1);
+    sync_member(p, k, 1);
     nm_agent_reset_traces(p->member[k]);
     return NM_OK;
 }
@@ -409,7 +432,7 @@ nm_status nm_population_reset(nm_population *p, size_t k)
 const nm_agent *nm_population_agent(const nm_population *p, size_t k)
 {
     if (!p || k >= p->n) return NULL;
-    sync_members((nm_population *)p, 1);
+    sync_member((nm_population *)p, k, 1);
     return p->member[k];
 }
 
@@ -418,7 +441,7 @@ nm_status nm_population_evaluate(nm_population *p, size_t k, const float *obs, s
     nm_status st;
     if (!p) return NM_ERR_ARG;
     if ((st = check_member(p, "evaluate", k)) != NM_OK) return st;
-    sync_members(p, 0);
+    sync_member(p, k, 0);
     if ((st = nm_agent_evaluate(p->member[k], obs, n, probs, value)) != NM_OK)
         return pop_fail(p, st, "evaluate: member %lu: %s", (unsigned long)k, nm_agent_error(p->member[k]));
     return NM_OK;
@@ -446,7 +469,7 @@ nm_status nm_population_copy_member(nm_population *p, size_t k, nm_agent **out)
     if (!out) return pop_fail(p, NM_ERR_ARG, "copy: out is NULL");
     *out = NULL;
     if ((st = check_member(p, "copy", k)) != NM_OK) return st;
-    sync_members(p, 0);
+    sync_member(p, k, 0);
     if ((st = clone_agent(p->member[k], out, why, sizeof why)) != NM_OK)
         return pop_fail(p, st, "copy: member %lu: %s", (unsigned long)k, why);
     return NM_OK;
@@ -463,12 +486,12 @@ nm_status nm_population_replace(nm_population *p, size_t k, nm_agent *agent)
     if (!same_shape(nm_agent_get_config(p->member[k]), nm_agent_get_config(agent), &what))
         return pop_fail(p, NM_ERR_ARG, "replace: member %lu: the agent's %s differs from the population's",
                         (unsigned long)k, what);
-    sync_members(p, 1);
+    sync_member(p, k, 1);
     nm_agent_free(p->member[k]);
     p->member[k] = agent;
     p->status[k] = NM_OK;
     /* a member the interleaved step does not cover: every member steps on its own from now on */
-    if (p->simd && !nm_popsimd_covers(agent)) { nm_popsimd_free(p->simd); p->simd = NULL; }
+    if (p->simd && !nm_popsimd_covers(agent)) drop_simd(p);
     return NM_OK;
 }
 
@@ -505,7 +528,7 @@ nm_status nm_population_save_buffer(nm_population *p, void *buf, size_t len)
     need = nm_population_checkpoint_size(p);
     if (!buf || len < need)
         return pop_fail(p, NM_ERR_ARG, "save: buffer of %lu bytes, need %lu", (unsigned long)len, (unsigned long)need);
-    sync_members(p, 0);
+    sync_members(p);
     c.p = buf; c.end = c.p + need; c.ok = 1;
     nm_put_bytes(&c, pop_magic, 8);
     nm_put_u32(&c, POP_VERSION);

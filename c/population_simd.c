@@ -207,6 +207,26 @@ void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member)
     for (g = 0; g < s->groups; g++) scatter_group(s, &s->group[g], member);
 }
 
+void nm_popsimd_scatter_one(const nm_popsimd *s, nm_agent *const *member, size_t k)
+{
+    const nm_group *G = &s->group[k / W];
+    nm_agent *a = member[k];
+    size_t l = k % W;
+    get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
+    get_lane(s, a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
+    get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
+}
+
+void nm_popsimd_gather_one(nm_popsimd *s, nm_agent *const *member, size_t k)
+{
+    nm_group *G = &s->group[k / W];
+    const nm_agent *a = member[k];
+    size_t l = k % W;
+    put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
+    put_lane(s, G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
+    put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
+}
+
 void nm_popsimd_gather(nm_popsimd *s, nm_agent *const *member)
 {
     size_t g;

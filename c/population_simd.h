@@ -39,5 +39,8 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, const fl
 /* groups -> members (scatter) and members -> groups (gather): weights, the live trace and the forward cache */
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member);
 void nm_popsimd_gather(nm_popsimd *s, nm_agent *const *member);
+/* the same for member k alone */
+void nm_popsimd_scatter_one(const nm_popsimd *s, nm_agent *const *member, size_t k);
+void nm_popsimd_gather_one(nm_popsimd *s, nm_agent *const *member, size_t k);
 
 #endif

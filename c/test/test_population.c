@@ -242,6 +242,7 @@ static void test_no_allocation(void)
     float obs[16 * N_OBS], next[16 * N_OBS], rew[16];
     int act[16], term[16], t;
     struct mallinfo2 before, after;
+    CHECK(nm_population_lanes(p1) > 1 || getenv("NEUROMOD_INTERLEAVE"), "the allocation check runs interleaved");
     for (t = 0; t < 50; t++) {
         fill(16, t, obs, NULL, NULL, NULL);
         nm_population_act(p1, obs, 48, act, 16); nm_population_act(p2, obs, 48, act, 16);
@@ -335,6 +336,21 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
                 CHECK(0, "interleaved: learn step %d member %lu: status %d vs %d", t, (unsigned long)k,
                       (int)nm_population_member_status(pop, k), (int)sl);
             }
+        }
+        if (t == 300) {   /* one member reset, one read, one replaced by a copy of another: each alone */
+            size_t len = nm_agent_checkpoint_size(lone[5]);
+            unsigned char *buf = malloc(len);
+            nm_population_reset(pop, 2);
+            nm_agent_reset_traces(lone[2]);
+            if (nm_agent_state_hash(nm_population_agent(pop, 7)) != nm_agent_state_hash(lone[7])) {
+                same = 0;
+                CHECK(0, "interleaved: member 7's hash differs at step %d", t);
+            }
+            CHECK(nm_population_replace_copy(pop, 4, lone[5]) == NM_OK, "interleaved: replace");
+            nm_agent_save_buffer(lone[5], buf, len);
+            nm_agent_free(lone[4]);
+            CHECK(nm_agent_load_buffer(buf, len, &lone[4], msg, sizeof msg) == NM_OK, "interleaved: copy");
+            free(buf);
         }
         if (t % 500 == 250)   /* read out mid-run (the members are brought up to date, then the groups) */
             for (k = 0; k < n && same; k++)
