@@ -3,17 +3,18 @@
  * instruction set (as simd.c compiles simd_kernels.h): NM_LANE(name) gives each copy its suffix and
  * NM_LANE_ATTR its target attribute. Not a normal header.
  *
- * Layout: NM_LANES agents side by side; float i of lane l's vector (its parameters, traces or cache, in the
- * lone agent's order) is at [i * NM_LANES + l]. Every kernel loops over i as the lone agent's kernel does and,
- * inside, over the lanes: each lane performs exactly the lone agent's operations in the lone agent's order
- * (dot products keep dot4's four partial sums, sums of squares sumsq's eight, in double), so lane l computes
- * the bits agent l would. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per
- * lane. The lanes are NM_LANES / NM_LANE_V GNU C vectors of the set's register width (4 SSE2,
- * 2 AVX2, 1 AVX-512 registers); the same IEEE operations, never contracted (-ffp-contract=off).
+ * Layout: w agents side by side, w = NM_LANE_V, the floats of one register of the set (4 SSE2, 8 AVX2,
+ * 16 AVX-512); float i of lane l's vector (its parameters, traces or cache, in the lone agent's order) is at
+ * [i * w + l]. Every kernel loops over i as the lone agent's kernel does and, inside, over the lanes as one GNU C
+ * vector: each lane performs exactly the lone agent's operations in the lone agent's order (dot products keep
+ * dot4's four partial sums, sums of squares sumsq's eight, in double), so lane l computes the bits agent l
+ * would. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per lane. The same
+ * IEEE operations, never contracted (-ffp-contract=off holds for vector operations too). The loops over c, the
+ * registers of a lane vector, are one iteration while w is the register width (kept so that w could grow).
  */
 #define W NM_LANE_V          /* lanes: floats in one register of this instruction set */
 #define V NM_LANE_V
-#define NV (W / V)           /* registers per lane vector */
+#define NV (W / V)           /* registers per lane vector (1) */
 typedef float NM_LANE(vf) __attribute__((vector_size(4 * V)));
 typedef float NM_LANE(vfu) __attribute__((vector_size(4 * V), aligned(4)));
 typedef int32_t NM_LANE(vi) __attribute__((vector_size(4 * V)));
@@ -233,9 +234,9 @@ NM_LANE_ATTR static void NM_LANE(scal)(size_t n, const float *restrict keep, con
 }
 
 static const nm_lane_kernels NM_LANE(lanes) = {
-    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq), NM_LANE(head_backward),
-    NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy), NM_LANE(row_put), NM_LANE(nonfinite),
-    NM_LANE(scal)
+    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq),
+    NM_LANE(head_backward), NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy),
+    NM_LANE(row_put), NM_LANE(nonfinite), NM_LANE(scal)
 };
 
 #undef W

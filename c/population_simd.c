@@ -1,5 +1,6 @@
 /*
- * population_simd.c -- the interleaved population step: NM_LANES agents side by side, each lane running one
+ * population_simd.c -- the interleaved population step: w agents side by side (w the kernel set's register
+ * width in floats: 4, 8 or 16; at most NM_LANES), each lane running one
  * agent through exactly the operations, in exactly the order, of learner_rate.c's act and learn with
  * network.c's forward and backward for one dense tanh layer, so that member k stays bit for bit the lone agent.
  *
@@ -390,7 +391,8 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, l, any_next = 0, any_norm = 0;
     float *C = G->cache, *P = G->params, *O = G->trace[G->live], *dq = G->next, *du = G->next + A * W;
     const float *h = C + L->post * W;
-    float gain[NM_LANES], step[NM_LANES], delta[NM_LANES], eta[NM_LANES], eta_var[NM_LANES], hhp[NM_LANES], ones[NM_LANES], keep[NM_LANES];
+    float gain[NM_LANES], step[NM_LANES], delta[NM_LANES], eta[NM_LANES], eta_var[NM_LANES], hhp[NM_LANES];
+    float ones[NM_LANES], keep[NM_LANES];
     double tn[NM_LANES], enorm[NM_LANES];
     int term[NM_LANES], act[NM_LANES], on[NM_LANES], reset[NM_LANES];
     uint32_t bad[NM_LANES];

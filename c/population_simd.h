@@ -3,9 +3,10 @@
  *
  * Members whose config it covers (nm_popsimd_covers) keep their weights, traces and forward cache in groups
  * of agents side by side, as many as the kernel set's register holds floats (4, 8 or 16), so that one vector
- * instruction steps one float of each agent of a group; everything else of a member (modulators, generator, gain, attention, counters, messages) stays in
- * its nm_agent. The population (population.c) decides when the groups or the agents hold the current
- * weights and copies between them (scatter, gather) at the calls that hand a member out.
+ * instruction steps one float of each agent of a group; everything else of a member (modulators, generator,
+ * gain, attention, counters, messages) stays in its nm_agent. The population (population.c) decides when the
+ * groups or the agents hold the current weights and copies between them (scatter, gather) at the calls that
+ * hand a member out.
  */
 #ifndef NM_POPULATION_SIMD_H
 #define NM_POPULATION_SIMD_H
