@@ -101,10 +101,40 @@ struct nm_popsimd {
     float *mem;
 };
 
+/* The config fields the step reads as the lone agent does, whatever their values (or checks below). Every other
+ * field, including any option added after this step was written, must hold its legacy value: the behaviour the
+ * step reproduces. A new option that changes the rate step then falls back to stepping members one by one until
+ * the step learns it (and the C test's check that a default population interleaves says when a default moved). */
+static int field_known(const char *name)
+{
+    static const char *const known[] = {
+        "n_obs", "n_actions", "n_layers", "hidden", "activation", "seed", "init_scale", "critic_scale",
+        "predictor_rate", "max_update", "base", "modulators", "mapping", "interaction", "tau_phasic", "tau_tonic",
+        "scale", "na_threshold", "na_reset", "surprise_floor", "attention_set", "gain_focus", "na_input",
+        "layer_kind", "model", "withhold_action", "serotonin_input", "policy_reset", "importance", "gating",
+        "boundary", "deterministic"
+    };
+    size_t i;
+    for (i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(name, known[i]) == 0) return 1;
+    return 0;
+}
+
+static int fields_in_scope(const nm_agent_config *c)
+{
+    nm_agent_config legacy;
+    nm_agent_config_legacy(&legacy);
+#define X_SCOPE(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, dflt, leg, doc) \
+    if (!field_known(#name) && memcmp(&c->name, &legacy.name, sizeof c->name) != 0) return 0;
+    NM_CONFIG_FIELDS(X_SCOPE)
+#undef X_SCOPE
+    return 1;
+}
+
 int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
-    return a->model == NM_MODEL_RATE && c->n_layers == 1 && a->layer[0].kind == NM_LAYER_DENSE &&
+    return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 && a->layer[0].kind == NM_LAYER_DENSE &&
            a->layer[0].activation == NM_TANH && !a->kern->blas && a->n_anchor == 0 && a->n_imp == 0 &&
            a->n_cont == 0 && a->n_gate == 0 && a->n_models == 0 && !nm_mod_wants_salience(c) &&
            !nm_mod_wants_activity(c) && c->policy_entropy == 0.0f && c->outcome_bias == 0.0f;
