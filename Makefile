@@ -37,7 +37,8 @@ SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/layer_recurrent.c \
             c/network.c c/predictor.c \
             c/modulators.c c/learner_rate.c c/lif.c c/stdp.c c/learner_spiking.c c/agent.c c/continual.c \
-            c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c c/nm_math.c
+            c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c c/population_simd.c \
+            c/nm_math.c
 CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
@@ -53,6 +54,8 @@ $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/simd.o: c/simd_kernels.h
+$(BUILD)/obj/population_simd.o: c/population_lanes.h c/population_simd.h
+$(BUILD)/obj/population.o: c/population_simd.h
 $(BUILD)/obj/nm_math.o $(BUILD)/obj/modulators.o $(BUILD)/obj/network.o $(BUILD)/obj/rng.o: c/nm_math.h
 $(BUILD)/obj/checkpoint.o $(BUILD)/obj/ckpt_io.o $(BUILD)/obj/ckpt_legacy.o $(BUILD)/obj/config_io.o \
   $(BUILD)/obj/ckpt_file.o $(BUILD)/obj/population.o: c/ckpt_io.h

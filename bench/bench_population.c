@@ -2,11 +2,12 @@
  * bench_population.c -- agent-steps per second (one act + one learn per member) of N agents of 3 inputs and
  * 2 actions, for N = 1, 8, 64, 256, 4096 and hidden 16, 64, 256: N lone agents stepped one after another (the
  * sequential baselines: each acting and learning in turn, and all acting then all learning, a game loop's order
- * and the population's), a population on 1 thread and on 2 threads; per kernel set this CPU runs. Every member
- * takes the same calls as its lone agent, so all four do identical work. Each is timed by the process's CPU
+ * and the population's), a population on 1 thread stepping its members one by one (NEUROMOD_INTERLEAVE=0), the
+ * same interleaved (16 members per vector group, the default), and interleaved on 2 threads; per kernel set this
+ * CPU runs. Every member takes the same calls as its lone agent, so all five do identical work. Each is timed by the process's CPU
  * time (all its threads; steady on a loaded machine) and by the wall clock (what threads buy, when cores are free):
- * "seq/1t" is the population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
- *   bench_population [--quick] [--sets generic,avx2,avx512]
+ * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
+ *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
  */
 #define _POSIX_C_SOURCE 200112L
@@ -106,13 +107,19 @@ int main(int argc, char **argv)
     static const size_t Ns[] = { 1, 8, 64, 256, 4096 }, hiddens[] = { 16, 64, 256 };
     const char *sets[] = { "generic", "avx2", "avx512" };
     const char *only = NULL;
+    size_t only_h = 0, only_n = 0;
     double budget = 400000;   /* agent-steps per run at hidden 16; scaled down for wider layers */
     size_t s, h, i;
     int a;
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--quick") == 0) budget = 60000;
         else if (strcmp(argv[a], "--sets") == 0 && a + 1 < argc) only = argv[++a];
-        else { fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512]\n"); return 2; }
+        else if (strcmp(argv[a], "--hidden") == 0 && a + 1 < argc) only_h = (size_t)atol(argv[++a]);
+        else if (strcmp(argv[a], "--n") == 0 && a + 1 < argc) only_n = (size_t)atol(argv[++a]);
+        else {
+            fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n");
+            return 2;
+        }
     }
     for (i = 0; i < sizeof pool / sizeof pool[0]; i++) pool[i] = (float)((i * 7919) % 201) / 100.0f - 1.0f;
     {
@@ -122,8 +129,9 @@ int main(int argc, char **argv)
         printf("population step (act + learn per member), 3 inputs, 2 actions: best of 3 runs; load "
                "average at start: %s\n", load);
     }
-    printf("(seq a+l: N lone agents, each acting then learning; seq phases: all act, then all learn; pop 1t / 2t: one\n"
-           " nm_population on 1 / 2 threads; OPENBLAS_NUM_THREADS=%s)\n",
+    printf("(seq a+l: N lone agents, each acting then learning; seq phases: all act, then all learn; pop 1t seq: one\n"
+           " nm_population on 1 thread stepping its members one by one; pop 1t / 2t: interleaved, on 1 / 2 threads;\n"
+           " seq/1t: seq phases over pop 1t, CPU time; OPENBLAS_NUM_THREADS=%s)\n",
            getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
     for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         nm_agent_config c;
@@ -134,22 +142,27 @@ int main(int argc, char **argv)
         if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) { printf("\nkernel set %s: not run by this CPU\n", sets[s]); continue; }
         nm_agent_free(probe);
         printf("\nkernel set %s\n", sets[s]);
-        printf("  %6s %6s | %-43s | %-25s | %7s %7s\n", "", "", "CPU ns per agent-step", "agent-steps/s (wall)",
+        printf("  %6s %6s | %-54s | %-25s | %7s %7s\n", "", "", "CPU ns per agent-step", "agent-steps/s (wall)",
                "seq/1t", "2t/1t");
-        printf("  %6s %6s | %10s %10s %10s %10s | %12s %12s | %7s %7s\n", "hidden", "N", "seq a+l", "seq phases",
-               "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall");
+        printf("  %6s %6s | %10s %10s %10s %10s %10s | %12s %12s | %7s %7s\n", "hidden", "N", "seq a+l", "seq phases",
+               "pop 1t seq", "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall");
         for (h = 0; h < sizeof hiddens / sizeof hiddens[0]; h++) {
+            if (only_h && hiddens[h] != only_h) continue;
             for (i = 0; i < sizeof Ns / sizeof Ns[0]; i++) {
                 size_t N = Ns[i];
+                if (only_n && N != only_n) continue;
                 int steps = (int)(budget * 16.0 / (double)hiddens[h] / (double)N);
-                timing seqi, seq, p1, p2;
+                timing seqi, seq, p1s, p1, p2;
                 if (steps < 3) steps = 3;
                 seqi = rate(N, hiddens[h], 0, steps, 1);
                 seq = rate(N, hiddens[h], 0, steps, 0);
+                setenv("NEUROMOD_INTERLEAVE", "0", 1);
+                p1s = rate(N, hiddens[h], 1, steps, 0);
+                unsetenv("NEUROMOD_INTERLEAVE");
                 p1 = rate(N, hiddens[h], 1, steps, 0);
                 p2 = rate(N, hiddens[h], 2, steps, 0);
-                printf("  %6lu %6lu | %10.0f %10.0f %10.0f %10.0f | %12.0f %12.0f | %6.2fx %6.2fx\n",
-                       (unsigned long)hiddens[h], (unsigned long)N, seqi.cpu_ns, seq.cpu_ns, p1.cpu_ns, p2.cpu_ns,
+                printf("  %6lu %6lu | %10.0f %10.0f %10.0f %10.0f %10.0f | %12.0f %12.0f | %6.2fx %6.2fx\n",
+                       (unsigned long)hiddens[h], (unsigned long)N, seqi.cpu_ns, seq.cpu_ns, p1s.cpu_ns, p1.cpu_ns, p2.cpu_ns,
                        p1.wall_rate, p2.wall_rate, seq.cpu_ns / p1.cpu_ns, p2.wall_rate / p1.wall_rate);
                 fflush(stdout);
             }

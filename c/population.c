@@ -18,6 +18,7 @@
 #include <string.h>
 #include "nm_internal.h"
 #include "ckpt_io.h"
+#include "population_simd.h"
 
 enum { OP_ACT = 0, OP_LEARN = 1 };
 
@@ -28,6 +29,7 @@ static const unsigned char pop_magic[8] = { 'N', 'M', 'P', 'O', 'P', 'U', 'L', '
 typedef struct nm_worker {
     nm_population *pop;
     size_t lo, hi;       /* the members this thread steps */
+    size_t glo, ghi;     /* or, interleaved, the groups of members side by side */
     pthread_t thread;
 } nm_worker;
 
@@ -43,6 +45,14 @@ struct nm_population {
     int *actions;
     size_t obs_len;      /* n_obs, or 0 for a learn without next_obs */
     /* the pool */
+    /* the interleaved step (population_simd.c), when it covers every member's config: the groups hold the
+     * weights, traces and caches; member k's agent holds them too when fresh[k] == gen (gen counts steps),
+     * after sync_member copies them out; a member handed out or changed is copied back in before the next
+     * step (dirty[k]) */
+    nm_popsimd *simd;
+    unsigned long gen, *fresh;
+    unsigned char *dirty;
+    int any_dirty;
     nm_worker *workers;  /* threads - 1 of them; the caller steps the last slice */
     size_t started;      /* workers whose thread is running */
     pthread_mutex_t mu;
@@ -87,9 +97,16 @@ static int same_shape(const nm_agent_config *a, const nm_agent_config *b, const 
 
 /* ---- stepping ---- */
 
-static void step_slice(nm_population *p, size_t lo, size_t hi)
+static void step_slice(nm_population *p, size_t lo, size_t hi, size_t glo, size_t ghi)
 {
-    size_t k, d = p->n_obs;
+    size_t k, g, d = p->n_obs;
+    if (p->simd) {
+        for (g = glo; g < ghi; g++) {
+            if (p->op == OP_ACT) nm_popsimd_act(p->simd, p->member, g, p->obs, p->actions, p->status);
+            else nm_popsimd_learn(p->simd, p->member, g, p->rewards, p->obs, p->terminals, p->status);
+        }
+        return;
+    }
     if (p->op == OP_ACT) {
         for (k = lo; k < hi; k++) p->status[k] = nm_agent_act(p->member[k], p->obs + k * d, d, p->actions + k);
     } else {
@@ -110,7 +127,7 @@ static void *worker_main(void *arg)
         if (p->quit) { pthread_mutex_unlock(&p->mu); return NULL; }
         seen = p->generation;
         pthread_mutex_unlock(&p->mu);
-        step_slice(p, w->lo, w->hi);
+        step_slice(p, w->lo, w->hi, w->glo, w->ghi);
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0) pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->mu);
@@ -120,15 +137,22 @@ static void *worker_main(void *arg)
 /* Runs the published step over every member, then words the first failure. */
 static nm_status run_step(nm_population *p, const char *what)
 {
-    size_t k, failed = 0, first = 0, W = p->threads - 1;
-    if (W == 0) step_slice(p, 0, p->n);
+    size_t k, failed = 0, first = 0, W = p->threads - 1, G = nm_popsimd_groups(p->simd);
+    if (p->simd) {
+        if (p->any_dirty)
+            for (k = 0; k < p->n; k++)
+                if (p->dirty[k]) { nm_popsimd_gather_one(p->simd, p->member, k); p->dirty[k] = 0; }
+        p->any_dirty = 0;
+        p->gen++;
+    }
+    if (W == 0) step_slice(p, 0, p->n, 0, G);
     else {
         pthread_mutex_lock(&p->mu);
         p->busy = W;
         p->generation++;
         pthread_cond_broadcast(&p->go);
         pthread_mutex_unlock(&p->mu);
-        step_slice(p, W * p->n / p->threads, p->n);
+        step_slice(p, W * p->n / p->threads, p->n, W * G / p->threads, G);
         pthread_mutex_lock(&p->mu);
         while (p->busy > 0) pthread_cond_wait(&p->done, &p->mu);
         pthread_mutex_unlock(&p->mu);
@@ -214,6 +238,9 @@ void nm_population_free(nm_population *p)
         pthread_mutex_destroy(&p->mu);
     }
     free(p->workers);
+    nm_popsimd_free(p->simd);
+    free(p->fresh);
+    free(p->dirty);
     if (p->member)
         for (k = 0; k < p->n; k++) nm_agent_free(p->member[k]);
     free(p->member);
@@ -221,12 +248,47 @@ void nm_population_free(nm_population *p)
     free(p);
 }
 
+/* NEUROMOD_INTERLEAVE=0 steps the members one by one even where the interleaved step covers them (to measure
+ * it, or to rule it out): both give the same bits, so only speed changes. */
+static int interleave_wanted(void)
+{
+    const char *v = getenv("NEUROMOD_INTERLEAVE");
+    return !(v && strcmp(v, "0") == 0);
+}
+
+/* Member k's agent holds its current weights again (after interleaved steps); when the caller may change it
+ * (changed = 1), its group is refreshed from it before the next step. */
+static void sync_member(nm_population *p, size_t k, int changed)
+{
+    if (!p->simd) return;
+    if (p->fresh[k] != p->gen) { nm_popsimd_scatter_one(p->simd, p->member, k); p->fresh[k] = p->gen; }
+    if (changed) { p->dirty[k] = 1; p->any_dirty = 1; }
+}
+
+static void sync_members(nm_population *p)
+{
+    size_t k;
+    for (k = 0; p->simd && k < p->n; k++) sync_member(p, k, 0);
+}
+
+static void drop_simd(nm_population *p)
+{
+    if (p->fresh) sync_members(p);   /* (at creation, before fresh exists, the members are current) */
+    nm_popsimd_free(p->simd);
+    free(p->fresh);
+    free(p->dirty);
+    p->simd = NULL;
+    p->fresh = NULL;
+    p->dirty = NULL;
+    p->any_dirty = 0;
+}
+
 /* A population around n agents (owned by it on success; on failure the caller still owns them). */
 static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_population **out, char *msg,
                           size_t msglen)
 {
     nm_population *p = calloc(1, sizeof *p);
-    size_t k, t, T = threads < 1 ? 1 : threads > n ? n : threads;
+    size_t k, t, G, T = threads < 1 ? 1 : threads > n ? n : threads;
     const nm_agent_config *c0 = nm_agent_get_config(agents[0]);
     if (!p || !(p->member = malloc(n * sizeof *p->member)) || !(p->status = calloc(n, sizeof *p->status))) {
         if (p) { free(p->member); free(p); }
@@ -237,6 +299,19 @@ static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_popula
     p->n_obs = c0->n_obs;
     p->n_actions = c0->n_actions;
     p->threads = T;
+    for (k = 0; k < n; k++) p->member[k] = agents[k];
+    if (interleave_wanted()) {
+        int all = 1;
+        for (k = 0; k < n && all; k++) all = nm_popsimd_covers(agents[k]);
+        /* out of memory for the groups: the members step one by one, as they would without them */
+        if (all) p->simd = nm_popsimd_new(p->member, n);
+        /* fewer members than lanes (most of every vector would be padding) or a layer wider than the set's
+         * interleaved step pays for: one by one is as fast or faster */
+        if (p->simd && (n < nm_popsimd_lanes(p->simd) || c0->hidden[0] > nm_popsimd_max_hidden(p->simd) ||
+                        !(p->fresh = calloc(n, sizeof *p->fresh)) || !(p->dirty = calloc(n, 1))))
+            drop_simd(p);
+    }
+    G = nm_popsimd_groups(p->simd);
     if (T > 1) {
         if (!(p->workers = calloc(T - 1, sizeof *p->workers))) {
             free(p->member); free(p->status); free(p);
@@ -251,6 +326,8 @@ static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_popula
             w->pop = p;
             w->lo = t * n / T;
             w->hi = (t + 1) * n / T;
+            w->glo = t * G / T;
+            w->ghi = (t + 1) * G / T;
             if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
                 p->n = 0;   /* the agents are not ours yet: free none */
                 nm_population_free(p);
@@ -261,7 +338,6 @@ static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_popula
             p->started++;
         }
     }
-    for (k = 0; k < n; k++) p->member[k] = agents[k];
     *out = p;
     return NM_OK;
 }
@@ -325,6 +401,7 @@ nm_status nm_population_new_members(const nm_agent_config *members, size_t n, si
 
 size_t nm_population_size(const nm_population *p) { return p ? p->n : 0; }
 size_t nm_population_threads(const nm_population *p) { return p ? p->threads : 0; }
+size_t nm_population_lanes(const nm_population *p) { return !p ? 0 : nm_popsimd_lanes(p->simd); }
 const char *nm_population_error(const nm_population *p) { return p ? p->msg : "no population"; }
 
 nm_status nm_population_member_status(const nm_population *p, size_t k)
@@ -345,13 +422,18 @@ nm_status nm_population_reset(nm_population *p, size_t k)
     nm_status st;
     if (!p) return NM_ERR_ARG;
     if ((st = check_member(p, "reset", k)) != NM_OK) return st;
+    sync_member(p, k, 1);
     nm_agent_reset_traces(p->member[k]);
     return NM_OK;
 }
 
+/* The population is const to the caller but its members may be stale: they are brought up to date, and since
+ * the agent may then be changed through the pointer, the groups are refreshed from it before the next step. */
 const nm_agent *nm_population_agent(const nm_population *p, size_t k)
 {
-    return p && k < p->n ? p->member[k] : NULL;
+    if (!p || k >= p->n) return NULL;
+    sync_member((nm_population *)p, k, 1);
+    return p->member[k];
 }
 
 nm_status nm_population_evaluate(nm_population *p, size_t k, const float *obs, size_t n, float *probs, float *value)
@@ -359,6 +441,7 @@ nm_status nm_population_evaluate(nm_population *p, size_t k, const float *obs, s
     nm_status st;
     if (!p) return NM_ERR_ARG;
     if ((st = check_member(p, "evaluate", k)) != NM_OK) return st;
+    sync_member(p, k, 0);
     if ((st = nm_agent_evaluate(p->member[k], obs, n, probs, value)) != NM_OK)
         return pop_fail(p, st, "evaluate: member %lu: %s", (unsigned long)k, nm_agent_error(p->member[k]));
     return NM_OK;
@@ -386,6 +469,7 @@ nm_status nm_population_copy_member(nm_population *p, size_t k, nm_agent **out)
     if (!out) return pop_fail(p, NM_ERR_ARG, "copy: out is NULL");
     *out = NULL;
     if ((st = check_member(p, "copy", k)) != NM_OK) return st;
+    sync_member(p, k, 0);
     if ((st = clone_agent(p->member[k], out, why, sizeof why)) != NM_OK)
         return pop_fail(p, st, "copy: member %lu: %s", (unsigned long)k, why);
     return NM_OK;
@@ -402,9 +486,12 @@ nm_status nm_population_replace(nm_population *p, size_t k, nm_agent *agent)
     if (!same_shape(nm_agent_get_config(p->member[k]), nm_agent_get_config(agent), &what))
         return pop_fail(p, NM_ERR_ARG, "replace: member %lu: the agent's %s differs from the population's",
                         (unsigned long)k, what);
+    sync_member(p, k, 1);
     nm_agent_free(p->member[k]);
     p->member[k] = agent;
     p->status[k] = NM_OK;
+    /* a member the interleaved step does not cover: every member steps on its own from now on */
+    if (p->simd && !nm_popsimd_covers(agent)) drop_simd(p);
     return NM_OK;
 }
 
@@ -441,6 +528,7 @@ nm_status nm_population_save_buffer(nm_population *p, void *buf, size_t len)
     need = nm_population_checkpoint_size(p);
     if (!buf || len < need)
         return pop_fail(p, NM_ERR_ARG, "save: buffer of %lu bytes, need %lu", (unsigned long)len, (unsigned long)need);
+    sync_members(p);
     c.p = buf; c.end = c.p + need; c.ok = 1;
     nm_put_bytes(&c, pop_magic, 8);
     nm_put_u32(&c, POP_VERSION);

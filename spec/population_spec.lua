@@ -286,16 +286,17 @@ for k = 1, 5 do
 end
 print(table.concat(out, " "))
 ]]
-  local function run(interp, kernels)
+  local function run(interp, kernels, script, extra)
     local env = {
       "LUA_PATH=" .. sh_quote(ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. ROOT .. "/?.lua;;"),
       "LUA_CPATH=" .. sh_quote((os.getenv("LUA_CPATH") or "") ~= "" and os.getenv("LUA_CPATH") or ROOT .. "/build/lua/?.so;;"),
       "NEUROMOD_LIB=" .. sh_quote(os.getenv("NEUROMOD_LIB") or ""),
       "NEUROMOD_BACKEND=",
       "NEUROMOD_KERNELS=" .. sh_quote(kernels),
+      extra or "NEUROMOD_INTERLEAVE=",
     }
     local p = assert(io.popen(table.concat({ "cd", sh_quote(ROOT), "&& env", table.concat(env, " "), interp, "-e",
-                                             sh_quote(SCRIPT), "2>&1" }, " ")))
+                                             sh_quote(script or SCRIPT), "2>&1" }, " ")))
     local out = p:read("*a")
     p:close()
     return (out:gsub("%s+$", ""))
@@ -312,6 +313,66 @@ print(table.concat(out, " "))
             assert.equal(set, got_set, interp .. " " .. set .. ": " .. out)
             hashes = hashes or rest
             assert.equal(hashes, rest, interp .. " " .. set)
+          end
+        end
+      end
+    end
+    assert.is_truthy(hashes)
+  end)
+  -- The interleaved step's hard cases (c/population_simd.c): 37 members (two full groups of 16 and a partial one)
+  -- on 2 threads, 64 hidden units, clipping that acts, NA's trace resets and policy reset, terminal steps, members
+  -- without a critic step or with a withheld action, 2000 steps; the same hashes with the interleaved step on and
+  -- off (NEUROMOD_INTERLEAVE=0), under every set and interpreter.
+  local HARD = [[
+local nm = require "neuromod"
+local N, O = 37, { obs = 3, actions = 2, hidden = { 64 }, max_update = 0.05, policy_reset = 0.2, na_reset = 0.3 }
+local members, lone = {}, {}
+for k = 1, N do
+  local m = {}
+  if k % 5 == 2 then m.critic_scale = 0 end
+  if k % 3 == 0 then m.withhold_action = 1; m.withhold_bias = 0.5 end
+  members[k] = m
+  local o = { seed = 40 + k }
+  for key, v in pairs(O) do o[key] = v end
+  for key, v in pairs(m) do o[key] = v end
+  lone[k] = nm.agent(o)
+end
+local P = { n = N, seed = 41, threads = 2, members = members }
+for key, v in pairs(O) do P[key] = v end
+local pop = nm.population(P)
+local flat, nflat, r, t, acts = {}, {}, {}, {}, nil
+for step = 1, 2000 do
+  for i = 1, 3 * N do flat[i] = math.sin(step * 0.37 + i * 1.3); nflat[i] = math.sin((step + 1) * 0.37 + i * 1.3) end
+  acts = pop:act(flat, acts)
+  for k = 1, N do r[k] = (acts[k] + k + step) % 3 == 0 and 1 or -0.25; t[k] = (step + k) % 23 == 0 end
+  pop:learn(r, nflat, t)
+  for k = 1, N do
+    local a = lone[k]:act { flat[3 * k - 2], flat[3 * k - 1], flat[3 * k] }
+    lone[k]:learn(r[k], { nflat[3 * k - 2], nflat[3 * k - 1], nflat[3 * k] }, t[k])
+    if a ~= acts[k] then print("differs at step " .. step .. " member " .. k) return end
+  end
+end
+local out = { lone[1]:kernel_set() }
+for k = 1, N do
+  if pop:state_hash(k) ~= lone[k]:state_hash() then print("hash differs, member " .. k) return end
+  out[#out + 1] = pop:state_hash(k)
+end
+print(table.concat(out, " "))
+]]
+
+  it("interleaved members equal lone agents through clipping, resets and terminals, with the step on and off", function()
+    local hashes
+    for _, interp in ipairs { "lua5.4", "luajit" } do
+      if have(interp) then
+        for _, set in ipairs { "generic", "avx2", "avx512" } do
+          for _, extra in ipairs { "NEUROMOD_INTERLEAVE=", "NEUROMOD_INTERLEAVE=0" } do
+            local out = run(interp, set, HARD, extra)
+            if not out:find("cannot run", 1, true) and not out:find("NEUROMOD_KERNELS", 1, true) then
+              local got_set, rest = out:match("^(%S+) (.+)$")
+              assert.equal(set, got_set, interp .. " " .. set .. " " .. extra .. ": " .. out)
+              hashes = hashes or rest
+              assert.equal(hashes, rest, interp .. " " .. set .. " " .. extra)
+            end
           end
         end
       end

@@ -242,6 +242,7 @@ static void test_no_allocation(void)
     float obs[16 * N_OBS], next[16 * N_OBS], rew[16];
     int act[16], term[16], t;
     struct mallinfo2 before, after;
+    CHECK(nm_population_lanes(p1) > 1 || getenv("NEUROMOD_INTERLEAVE"), "the allocation check runs interleaved");
     for (t = 0; t < 50; t++) {
         fill(16, t, obs, NULL, NULL, NULL);
         nm_population_act(p1, obs, 48, act, 16); nm_population_act(p2, obs, 48, act, 16);
@@ -282,8 +283,148 @@ static void test_kernel_sets(void)
     unsetenv("NEUROMOD_KERNELS");
 }
 
+/* The interleaved step's hard cases: three groups (one partial) over 2 threads, clipping that acts, NA's trace
+ * resets and policy reset, terminal steps, members without a critic step or with a withheld action, a member whose
+ * observation is NaN for one step (its group steps member by member), members read out mid-run, and a checkpoint
+ * round trip; every step's actions and statuses, and the hashes at the end, equal the lone agents'. */
+static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
+{
+    nm_population *pop;
+    nm_agent_config *cfgs = calloc(n, sizeof *cfgs);
+    nm_agent **lone = calloc(n, sizeof *lone);
+    float *obs = malloc(n * N_OBS * sizeof *obs), *next = malloc(n * N_OBS * sizeof *next), *rew = malloc(n * sizeof *rew);
+    int *act = malloc(n * sizeof *act), *term = malloc(n * sizeof *term), t, same = 1;
+    size_t k;
+    char msg[256];
+    for (k = 0; k < n; k++) {
+        base_config(&cfgs[k], hidden);
+        cfgs[k].seed = 100 + k;
+        cfgs[k].max_update = 0.05f;        /* the clip acts, and needs the exact trace norm */
+        cfgs[k].policy_reset = 0.2f;
+        cfgs[k].na_reset = 0.3f;           /* NA clears the traces now and then */
+        if (k % 5 == 1) cfgs[k].critic_scale = 0.0f;
+        if (k % 3 == 2) { cfgs[k].withhold_action = 1; cfgs[k].base[NM_P_WITHHOLD_BIAS] = 0.5f; }
+        nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
+    }
+    if (nm_population_new_members(cfgs, n, threads, &pop, msg, sizeof msg) != NM_OK) {
+        CHECK(0, "interleaved population: %s", msg);
+        return;
+    }
+    CHECK((nm_population_lanes(pop) > 1) == !getenv("NEUROMOD_INTERLEAVE"), "interleaved: %lu lanes",
+          (unsigned long)nm_population_lanes(pop));
+    for (t = 0; t < T && same; t++) {
+        nm_status st;
+        fill(n, t, obs, NULL, NULL, NULL);
+        if (t == 700) obs[3 * N_OBS + 1] = 0.0f / 0.0f;   /* member 3's act fails, and so its next learn */
+        st = nm_population_act(pop, obs, n * N_OBS, act, n);
+        for (k = 0; k < n && same; k++) {
+            int a = -1;
+            nm_status sl = nm_agent_act(lone[k], obs + k * N_OBS, N_OBS, &a);
+            if (sl != nm_population_member_status(pop, k) || (sl == NM_OK && a != act[k])) {
+                same = 0;
+                CHECK(0, "interleaved n=%lu h=%lu: act step %d member %lu: %d/%d vs %d/%d", (unsigned long)n,
+                      (unsigned long)hidden, t, (unsigned long)k, act[k], (int)nm_population_member_status(pop, k), a, (int)sl);
+            }
+        }
+        CHECK((t == 700) == (st != NM_OK), "act status at step %d", t);
+        fill(n, t + 1, next, rew, term, act);
+        nm_population_learn(pop, rew, n, next, n * N_OBS, term, n);
+        for (k = 0; k < n && same; k++) {
+            nm_status sl = nm_agent_learn(lone[k], rew[k], next + k * N_OBS, N_OBS, term[k]);
+            if (sl != nm_population_member_status(pop, k)) {
+                same = 0;
+                CHECK(0, "interleaved: learn step %d member %lu: status %d vs %d", t, (unsigned long)k,
+                      (int)nm_population_member_status(pop, k), (int)sl);
+            }
+        }
+        if (t == 300) {   /* one member reset, one read, one replaced by a copy of another: each alone */
+            size_t len = nm_agent_checkpoint_size(lone[5]);
+            unsigned char *buf = malloc(len);
+            nm_population_reset(pop, 2);
+            nm_agent_reset_traces(lone[2]);
+            if (nm_agent_state_hash(nm_population_agent(pop, 7)) != nm_agent_state_hash(lone[7])) {
+                same = 0;
+                CHECK(0, "interleaved: member 7's hash differs at step %d", t);
+            }
+            CHECK(nm_population_replace_copy(pop, 4, lone[5]) == NM_OK, "interleaved: replace");
+            nm_agent_save_buffer(lone[5], buf, len);
+            nm_agent_free(lone[4]);
+            CHECK(nm_agent_load_buffer(buf, len, &lone[4], msg, sizeof msg) == NM_OK, "interleaved: copy");
+            free(buf);
+        }
+        if (t % 500 == 250)   /* read out mid-run (the members are brought up to date, then the groups) */
+            for (k = 0; k < n && same; k++)
+                if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
+                    same = 0;
+                    CHECK(0, "interleaved: member %lu's hash differs at step %d", (unsigned long)k, t);
+                }
+        if (t == T / 2) {   /* a checkpoint round trip continues exactly */
+            size_t len = nm_population_checkpoint_size(pop);
+            unsigned char *buf = malloc(len);
+            nm_population *back = NULL;
+            CHECK(nm_population_save_buffer(pop, buf, len) == NM_OK, "interleaved: save");
+            CHECK(nm_population_load_buffer(buf, len, threads, &back, msg, sizeof msg) == NM_OK, "interleaved: load %s", msg);
+            free(buf);
+            if (back) { nm_population_free(pop); pop = back; }
+        }
+    }
+    for (k = 0; k < n && same; k++)
+        if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
+            same = 0;
+            CHECK(0, "interleaved: member %lu's final hash differs", (unsigned long)k);
+        }
+    CHECK(same, "interleaved n=%lu hidden=%lu threads=%lu: %d steps equal the lone agents", (unsigned long)n,
+          (unsigned long)hidden, (unsigned long)threads, T);
+    nm_population_free(pop);
+    for (k = 0; k < n; k++) nm_agent_free(lone[k]);
+    free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
+}
+
+/* Which populations the interleaved step takes: the default config (16 members: at least one group of any set);
+ * not relu, two layers, the entropy bonus or 256 units */
+static void test_interleaved_scope(void)
+{
+    nm_population_config pc;
+    nm_population *pop;
+    const int want_default = !getenv("NEUROMOD_INTERLEAVE");
+    int variant;
+    for (variant = 0; variant < 5; variant++) {
+        nm_population_config_default(&pc);
+        base_config(&pc.base, 16);
+        pc.n = 16;
+        if (variant == 1) pc.base.activation = NM_RELU;
+        if (variant == 2) { pc.base.n_layers = 2; pc.base.hidden[1] = 8; }
+        if (variant == 3) pc.base.policy_entropy = 0.1f;
+        if (variant == 4) pc.base.hidden[0] = 256;
+        if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
+        CHECK((nm_population_lanes(pop) > 1) == (variant == 0 && want_default), "scope variant %d: %lu lanes", variant,
+              (unsigned long)nm_population_lanes(pop));
+        nm_population_free(pop);
+    }
+}
+
+/* The hard cases under each kernel set this CPU runs */
+static void test_interleaved_sets(void)
+{
+    static const char *sets[] = { "generic", "avx2", "avx512" };
+    size_t s;
+    for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        nm_agent_config c;
+        nm_agent *probe = NULL;
+        setenv("NEUROMOD_KERNELS", sets[s], 1);
+        base_config(&c, 16);
+        if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) continue;
+        nm_agent_free(probe);
+        test_interleaved(37, 16, 1, 1500);
+        test_interleaved(37, 64, 2, 1500);
+    }
+    unsetenv("NEUROMOD_KERNELS");
+}
+
 int main(void)
 {
+    test_interleaved_scope();
+    test_interleaved_sets();
     test_kernel_sets();
     test_equals_lone(1, 1, 0);
     test_equals_lone(7, 1, 0);

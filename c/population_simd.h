@@ -1,0 +1,47 @@
+/*
+ * population_simd.h -- the interleaved population step (population_simd.c), internal to the library.
+ *
+ * Members whose config it covers (nm_popsimd_covers) keep their weights, traces and forward cache in groups
+ * of agents side by side, as many as the kernel set's register holds floats (4, 8 or 16), so that one vector
+ * instruction steps one float of each agent of a group; everything else of a member (modulators, generator,
+ * gain, attention, counters, messages) stays in its nm_agent. The population (population.c) decides when the
+ * groups or the agents hold the current weights and copies between them (scatter, gather) at the calls that
+ * hand a member out.
+ */
+#ifndef NM_POPULATION_SIMD_H
+#define NM_POPULATION_SIMD_H
+
+#include "nm_internal.h"
+
+#define NM_LANES 16   /* the most lanes of any kernel set (AVX-512's 16 floats) */
+
+typedef struct nm_popsimd nm_popsimd;
+
+/* Whether the interleaved step covers agent a's config: the rate learner, one dense tanh layer, deterministic
+ * kernels, no consolidation, continual option, attentional set, gain focus, entropy bonus or outcome bias. */
+int nm_popsimd_covers(const nm_agent *a);
+/* The groups for the n members (all covered, one shape), holding their current weights; NULL if out of memory. */
+nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n);
+void nm_popsimd_free(nm_popsimd *s);
+size_t nm_popsimd_groups(const nm_popsimd *s);
+size_t nm_popsimd_lanes(const nm_popsimd *s);   /* members per group: the kernel set's register width */
+/* The widest layer the set's interleaved step is used for: beyond it the lone agent's own vectors over the units
+ * do as well and its state stays nearer the core (measured: docs/results/population.md) */
+size_t nm_popsimd_max_hidden(const nm_popsimd *s);
+const char *nm_popsimd_kernels(const nm_popsimd *s);
+/* Group g's act or learn (the population's arguments, already checked for lengths); each member's status
+ * into status[k]. A group with any member the fast step cannot take (a bad argument, a failing check, a
+ * frozen member) is stepped member by member through nm_agent_act/learn, so every result and message is the
+ * lone agent's. */
+void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, const float *obs, int *actions,
+                    nm_status *status);
+void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, const float *rewards,
+                      const float *next_obs, const int *terminals, nm_status *status);
+/* groups -> members (scatter) and members -> groups (gather): weights, the live trace and the forward cache */
+void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member);
+void nm_popsimd_gather(nm_popsimd *s, nm_agent *const *member);
+/* the same for member k alone */
+void nm_popsimd_scatter_one(const nm_popsimd *s, nm_agent *const *member, size_t k);
+void nm_popsimd_gather_one(nm_popsimd *s, nm_agent *const *member, size_t k);
+
+#endif
