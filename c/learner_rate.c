@@ -168,28 +168,51 @@ static void policy_reset(nm_agent *a)
  * alone drives the logits without bound on a task whose best action never changes, and a saturated softmax
  * gives the abandoned action neither gradient nor samples after a reversal; with the bonus the logits settle
  * where the advantage balances c, as a Rescorla-Wagner learner's beta Q does. The head only: saturation lives
- * there. Returns the bound |step| max|dH/dz| |h|_inf x beta (what may be added to one weight), so learn can
- * refuse the step before changing anything. */
-static double entropy_reach(const nm_agent *a, const float *cache, float alpha)
+ * there. g gets each action's step of the bonus (A floats, NULL: not kept). */
+static float entropy_step(const nm_agent *a, const float *cache, float alpha, size_t i, float H)
 {
-    const float *h = nm_net_features(a, cache);
-    double hmax = 0.0;
-    size_t j;
-    for (j = 0; j < a->n_features; j++) if (fabs((double)h[j]) > hmax) hmax = fabs((double)h[j]);
-    /* |dH/dz_i| = pi_i |log pi_i + H| <= max(1/e, log A) <= 1 + log A */
-    return fabs((double)alpha * a->cfg.policy_entropy * a->mod.params[NM_P_INVERSE_TEMPERATURE]) *
-           (1.0 + log((double)a->cfg.n_actions)) * (hmax + 1.0);
+    const float *probs = cache + a->cl.probs;
+    float scale = alpha * a->cfg.policy_entropy * a->mod.params[NM_P_INVERSE_TEMPERATURE];
+    return probs[i] > 0.0f ? -scale * probs[i] * (logf(probs[i]) + H) : 0.0f;
+}
+
+static float policy_entropy_of(const nm_agent *a, const float *cache)
+{
+    const float *probs = cache + a->cl.probs;
+    float H = 0.0f;
+    size_t i;
+    for (i = 0; i < a->cfg.n_actions; i++) if (probs[i] > 0.0f) H -= probs[i] * logf(probs[i]);
+    return H;
+}
+
+/* Whether the head stays finite after the update (theta + step e, as the axpy rounds it) and then the bonus: a
+ * pass over the head's A (F + 1) weights in the same arithmetic, so learn refuses before changing anything. */
+static int entropy_finite(const nm_agent *a, const float *cache, float alpha, float step, const float *trace)
+{
+    const float *h = nm_net_features(a, cache), *params = a->block + a->off_params;
+    size_t i, j, A = a->cfg.n_actions, F = a->n_features;
+    float H = policy_entropy_of(a, cache);
+    for (i = 0; i < A; i++) {
+        float g = entropy_step(a, cache, alpha, i, H);
+        size_t w = a->policy_w + i * F, b = a->policy_b + i;
+        if (!isfinite(g)) return 0;
+        for (j = 0; j < F; j++) {
+            float t = params[w + j] + step * trace[w + j];
+            if (!isfinite(t + g * h[j])) return 0;
+        }
+        if (!isfinite((params[b] + step * trace[b]) + g)) return 0;
+    }
+    return 1;
 }
 
 static void entropy_bonus(nm_agent *a, const float *cache, float alpha)
 {
-    const float *h = nm_net_features(a, cache), *probs = cache + a->cl.probs;
+    const float *h = nm_net_features(a, cache);
     float *params = a->block + a->off_params;
     size_t i, A = a->cfg.n_actions, F = a->n_features;
-    float H = 0.0f, scale = alpha * a->cfg.policy_entropy * a->mod.params[NM_P_INVERSE_TEMPERATURE];
-    for (i = 0; i < A; i++) if (probs[i] > 0.0f) H -= probs[i] * logf(probs[i]);
+    float H = policy_entropy_of(a, cache);
     for (i = 0; i < A; i++) {
-        float g = probs[i] > 0.0f ? -scale * probs[i] * (logf(probs[i]) + H) : 0.0f;
+        float g = entropy_step(a, cache, alpha, i, H);
         nm_axpy(a->kern, F, g, h, params + a->policy_w + i * F);
         params[a->policy_b + i] += g;
     }
@@ -241,9 +264,8 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     if (!pred_ok || !isfinite(step) || !update_finite(a, step, fabs((double)step) * enorm))
         return nm_fail(a, NM_ERR_NUMERIC, "the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
-    /* the bonus moves a weight by at most its reach, on top of the update's own reach (checked above) */
     if (a->cfg.policy_entropy > 0.0f &&
-        !(entropy_reach(a, cache, a->mod.params[NM_P_LEARNING_RATE]) + fabs((double)step) * enorm <= 1e30))
+        !entropy_finite(a, cache, a->mod.params[NM_P_LEARNING_RATE], step, trace))
         return nm_fail(a, NM_ERR_NUMERIC, "the actor's entropy bonus would make a weight non-finite "
                        "(policy_entropy %g); the agent is unchanged", (double)a->cfg.policy_entropy);
 

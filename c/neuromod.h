@@ -312,7 +312,7 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "'poisson' or 'rate'", NM_LIST("poisson", "rate"), 0, 0, \
       "spiking: inputs as Poisson spike trains or as regular population-rate trains") \
     X(int, action_readout, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "action_readout", 0, 0, 1, \
-      "'max' or 'softmax'", NM_LIST("max", "softmax"), 0, 0, \
+      "'max' or 'softmax'", NM_LIST("max", "softmax"), 1, 0, \
       "spiking: the action of the highest net rate, or sampled from a softmax over net rates") \
     X(float, input_rate, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "input_rate", 0, 0, 1000, \
       "a rate in [0, 1000] (Hz)", NM_NONE, 100.0f, 100.0f, "spiking: an input neuron's rate at |obs| >= 1") \
@@ -351,7 +351,7 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
       "the Pavlovian bias: the withheld action's logit takes -pavlovian x V(s), its aversive half scaled by 5-HT") \
     X(int, actor_gate, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "actor_gate", 0, 0, 1, \
-      "'choice' or 'policy'", NM_LIST("choice", "policy"), 0, 0, \
+      "'choice' or 'policy'", NM_LIST("choice", "policy"), 1, 0, \
       "spiking: the actor's eligibility gate, +1 / -1/(A-1) by the choice, or 1[a] - pi (the softmax score)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:

@@ -237,6 +237,7 @@ static void test_policy_gate(void)
     double ratio = 0.0;
     nm_agent_config_default(&c);
     c.n_obs = 3; c.n_actions = 2; c.seed = 9; c.model = NM_MODEL_SPIKING; c.action_readout = 1;
+    c.actor_gate = 0;
     if (nm_agent_new(&c, &ch, msg, sizeof msg) != NM_OK) { printf("spiking: %s\n", msg); exit(1); }
     c.actor_gate = 1;
     if (nm_agent_new(&c, &po, msg, sizeof msg) != NM_OK) { printf("spiking: %s\n", msg); exit(1); }
