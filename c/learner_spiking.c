@@ -34,6 +34,7 @@
 #include <math.h>
 #include <string.h>
 #include "nm_internal.h"
+#include "nm_math.h"
 #include "spiking.h"
 
 /* static recurrent weight magnitudes (threshold units): E->E, E->I, I->E, I->I */
@@ -326,7 +327,13 @@ static void policy_of(const nm_agent *a, const float *net, float *probs, int sof
         for (i = 0; i < A; i++) probs[i] = probs[i] == best ? 1.0f / (float)ties : 0.0f;
     } else {
         float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE], sum = 0.0f;
-        for (i = 0; i < A; i++) { probs[i] = expf(beta * (probs[i] - best)); sum += probs[i]; }
+        /* the library's expf (the same bits on every CPU); the winner's term is exp(0) = 1 even at an infinite
+         * product, so the sum is >= 1 */
+        for (i = 0; i < A; i++) {
+            float dz = probs[i] - best;
+            probs[i] = dz == 0.0f ? 1.0f : nm_expf(beta * dz);
+            sum += probs[i];
+        }
         for (i = 0; i < A; i++) probs[i] /= sum;
     }
 }
@@ -355,12 +362,29 @@ static nm_status spk_act(nm_agent *a, const float *obs, int *action)
     float *b = a->block, *e = b + a->off_trace, *z, *net;
     float decay;
     size_t i, g, l;
+    nm_rng rng0 = a->rng;
+    float v_new;
+    int finite;
     spk_dims(c, &d, a->off_cache);
     state_at(&d, b, d.v, &s);
     z = b + d.z;
     net = b + d.net;
+    /* the window runs on the live state, kept only if the critic's value and the net rates it gives are finite
+     * (large weights can overflow their sums): the copy is what a refused act restores */
+    memcpy(b + d.s_v, b + d.v, sim_len(&d) * sizeof(float));
     simulate(a, &d, obs, &s, &a->rng, z);
-    b[d.value] = readout(a, &d, s.counts, net);
+    v_new = readout(a, &d, s.counts, b + d.spk);   /* the net rates into scratch first (A <= N floats) */
+    finite = isfinite(v_new) && a->kern->all_finite(sim_len(&d), b + d.v);
+    for (g = 0; g < d.A; g++) finite &= isfinite(b[d.spk + g]) != 0;
+    if (!finite) {
+        memcpy(b + d.v, b + d.s_v, sim_len(&d) * sizeof(float));
+        memset(z, 0, d.n_in * d.N * sizeof *z);
+        a->rng = rng0;
+        return nm_fail(a, NM_ERR_NUMERIC, "the network's state, the critic's value or an action group's net rate "
+                       "would not be finite; the agent is unchanged");
+    }
+    memcpy(net, b + d.spk, d.A * sizeof *net);
+    b[d.value] = v_new;
     /* the policy into the spike scratch (A <= N floats), then the choice */
     policy(a, net, b + d.spk);
     *action = choose(&a->rng, b + d.spk, d.A);
@@ -414,6 +438,9 @@ static nm_status spk_learn(nm_agent *a, float reward, const float *next_obs, int
         state_at(&d, b, d.s_v, &s2);
         simulate(a, &d, next_obs, &s2, &rng2, NULL);
         v_next = readout(a, &d, s2.counts, NULL);
+        if (!isfinite(v_next) || !a->kern->all_finite(sim_len(&d), b + d.s_v))
+            return nm_fail(a, NM_ERR_NUMERIC, "the window on next_obs would leave the network's state or the "
+                           "critic's value non-finite; the agent is unchanged");
     }
     delta = reward + a->mod.params[NM_P_DISCOUNT] * v_next - v;
     step = a->mod.params[NM_P_LEARNING_RATE] * delta * a->mod.factor[NM_DA];
