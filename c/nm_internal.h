@@ -325,25 +325,34 @@ void nm_predictor_forget(const nm_kernels *k, size_t A, size_t F, int taken, flo
 /* tanh as a rational function of x (a 13/6 minimax fit, the form Eigen uses), clamped where tanh is 1 in
  * float: no libm call and no branch, so the layer loop vectorises; libm's tanhf (via expm1f) was a third
  * of a small agent's step. Largest error against tanh in double over [-12, 12]: 3.9e-7. */
+/* its clamp and coefficients, written once: the interleaved population step (population_lanes.h) evaluates the
+ * same polynomial per lane and must give the same bits */
+#define NM_TANH_CLAMP 7.90531110763549805f
+/* z: 0.0f, or a zero vector for the lanes (0 + c is c exactly) */
+#define NM_TANH_P(p, x2, z) \
+    (p) = (z) + -2.76076847742355e-16f; \
+    (p) = (p) * (x2) + 2.00018790482477e-13f; \
+    (p) = (p) * (x2) + -8.60467152213735e-11f; \
+    (p) = (p) * (x2) + 5.12229709037114e-08f; \
+    (p) = (p) * (x2) + 1.48572235717979e-05f; \
+    (p) = (p) * (x2) + 6.37261928875436e-04f; \
+    (p) = (p) * (x2) + 4.89352455891786e-03f
+#define NM_TANH_Q(q, x2, z) \
+    (q) = (z) + 1.19825839466702e-06f; \
+    (q) = (q) * (x2) + 1.18534705686654e-04f; \
+    (q) = (q) * (x2) + 2.26843463243900e-03f; \
+    (q) = (q) * (x2) + 4.89352518554385e-03f
 static inline float nm_tanh(float x)
 {
-    const float c = 7.90531110763549805f;
+    const float c = NM_TANH_CLAMP;
     /* Two plain selects (not nested), which gcc turns into min/max, so loops of nm_tanh vectorise. Each keeps x
      * when the comparison is false, so a NaN passes through to the finiteness checks instead of becoming 1. */
     float xc = x > c ? c : x;
+    float x2, p, q;
     xc = xc < -c ? -c : xc;
-    float x2 = xc * xc;
-    float p = -2.76076847742355e-16f;
-    float q = 1.19825839466702e-06f;
-    p = p * x2 + 2.00018790482477e-13f;
-    p = p * x2 + -8.60467152213735e-11f;
-    p = p * x2 + 5.12229709037114e-08f;
-    p = p * x2 + 1.48572235717979e-05f;
-    p = p * x2 + 6.37261928875436e-04f;
-    p = p * x2 + 4.89352455891786e-03f;
-    q = q * x2 + 1.18534705686654e-04f;
-    q = q * x2 + 2.26843463243900e-03f;
-    q = q * x2 + 4.89352518554385e-03f;
+    x2 = xc * xc;
+    NM_TANH_P(p, x2, 0.0f);
+    NM_TANH_Q(q, x2, 0.0f);
     return xc * p / q;
 }
 

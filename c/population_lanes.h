@@ -71,7 +71,7 @@ NM_LANE_ATTR static void NM_LANE(rows_dot)(size_t rows, size_t cols, const float
 NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, float *restrict pre,
                                             float *restrict post)
 {
-    const float k = 7.90531110763549805f;
+    const float k = NM_TANH_CLAMP;
     size_t i, c;
     for (i = 0; i < n; i++)
         for (c = 0; c < NV; c++) {
@@ -80,17 +80,8 @@ NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, f
             xc = SEL(v > k, ZERO + k, v);
             xc = SEL(xc < -k, ZERO - k, xc);
             x2 = xc * xc;
-            p = ZERO + -2.76076847742355e-16f;
-            q = ZERO + 1.19825839466702e-06f;
-            p = p * x2 + 2.00018790482477e-13f;
-            p = p * x2 + -8.60467152213735e-11f;
-            p = p * x2 + 5.12229709037114e-08f;
-            p = p * x2 + 1.48572235717979e-05f;
-            p = p * x2 + 6.37261928875436e-04f;
-            p = p * x2 + 4.89352455891786e-03f;
-            q = q * x2 + 1.18534705686654e-04f;
-            q = q * x2 + 2.26843463243900e-03f;
-            q = q * x2 + 4.89352518554385e-03f;
+            NM_TANH_P(p, x2, ZERO);   /* nm_tanh's polynomial, per lane */
+            NM_TANH_Q(q, x2, ZERO);
             ST(post + i * W, c, xc * p / q);
         }
 }
