@@ -60,21 +60,7 @@ function DelayMatch:__init(opts)
   if ring < 2 or ring % 2 ~= 0 then fail("dim_ring", "expected an even integer >= 2, got " .. tostring(ring)) end
   self.dim_ring, self.sigma = ring, sigma
   self.sd = sigma / math.sqrt(dt)
-  -- period boundaries in steps, [start, stop), and the period of every step looked up, not searched
-  local t = 0
-  self.bounds = {}
-  for _, p in ipairs(PERIODS) do
-    local n = math.floor(timing[p] / dt + 0.5)
-    if n < 0 then fail("timing." .. p, "must be >= 0") end
-    self.bounds[p] = { t, t + n }
-    t = t + n
-  end
-  if self.bounds.decision[2] == self.bounds.decision[1] then fail("timing.decision", "must be >= dt") end
-  self.steps = t
-  self.period_at = {}
-  for _, p in ipairs(PERIODS) do
-    for step = self.bounds[p][1], self.bounds[p][2] - 1 do self.period_at[step] = p end
-  end
+  self.bounds, self.period_at, self.steps = task.periods(NAME, PERIODS, timing, dt, { "decision" })
   -- the noiseless ring pattern of each direction k (theta_k = 2 pi (k - 1) / ring), computed once
   self.patterns = {}
   for k = 1, ring do
@@ -141,14 +127,7 @@ function DelayMatch:step(action)
   if not self.t then error(NAME .. ": step called before start", 2) end
   local p = self:period(self.t)
   local answer = self.match and 1 or 2
-  local reward, terminal, given = 0, false, 0
-  if p == "fixation" and action ~= 0 then
-    reward = self.rewards.abort
-    if self.abort then terminal = true end
-  elseif p == "decision" and action ~= 0 then
-    terminal, given = true, action
-    reward = action == answer and self.rewards.correct or self.rewards.fail
-  end
+  local reward, terminal, given = task.judge(self, p, action, answer)
   self.t = self.t + 1
   if self.t >= self.steps then terminal = true end
   local info = self.info

@@ -32,28 +32,7 @@ function GoNogo:__init(opts)
   local dt = task.positive("gonogo", "dt", opts.dt)
   local timing = task.merge("gonogo", "timing", DEFAULT_TIMING, opts.timing)
   self.rewards = task.merge("gonogo", "rewards", DEFAULT_REWARDS, opts.rewards)
-  -- period boundaries in steps: [start, stop)
-  local t = 0
-  self.bounds = {}
-  for _, p in ipairs(PERIODS) do
-    local n = math.floor(timing[p] / dt + 0.5)
-    if n < 0 then error("gonogo: timing." .. p .. " must be >= 0", 3) end
-    self.bounds[p] = { t, t + n }
-    t = t + n
-  end
-  if self.bounds.decision[2] == self.bounds.decision[1] then error("gonogo: timing.decision must be >= dt", 3) end
-  self.steps = t
-  -- the period of every step, looked up rather than searched: a loop with an early exit in the hot path
-  -- made LuaJIT's trace selection, and so its speed, vary from run to run by 2x
-  self.period_at = {}
-  for step = 0, t - 1 do
-    local at = "decision"
-    for _, p in ipairs(PERIODS) do
-      local b = self.bounds[p]
-      if step >= b[1] and step < b[2] then at = p break end
-    end
-    self.period_at[step] = at
-  end
+  self.bounds, self.period_at, self.steps = task.periods("gonogo", PERIODS, timing, dt, { "decision" })
   self.obs = { 0, 0, 0 }
   self.info = {}
   self.trials = 0
@@ -91,15 +70,10 @@ function GoNogo:step(action)
   task.check_action("gonogo", action, 2)
   if not self.t then error("gonogo: step called before start", 2) end
   local p = self:period(self.t)
-  local reward, terminal, correct = 0, false, nil
-  if p == "fixation" and action ~= 0 then
-    reward = self.rewards.abort
-    if self.abort then terminal, correct = true, false end
-  elseif p == "decision" and action ~= 0 then
-    terminal = true
-    correct = self.go
-    reward = self.go and self.rewards.correct or self.rewards.fail
-  end
+  -- on a no-go trial no action is the answer: going in the decision period fails
+  local reward, terminal, given = task.judge(self, p, action, self.go and 1 or 0)
+  local correct = nil
+  if terminal then correct = given ~= 0 and self.go end   -- an abort is wrong, a go is right on a go trial
   self.t = self.t + 1
   if not terminal and self.t >= self.steps then
     terminal = true

@@ -82,23 +82,9 @@ function Perceptual:__init(opts)
   local sigma = task.number(NAME, "sigma", opts.sigma)
   if sigma < 0 then fail("sigma", "expected a number >= 0, got " .. tostring(sigma)) end
   self.sigma, self.sd = sigma, sigma / math.sqrt(dt)
-  local t = 0
-  self.bounds = {}
-  for _, p in ipairs(PERIODS) do
-    local n = math.floor(timing[p] / dt + 0.5)
-    if n < 0 then fail("timing." .. p, "must be >= 0") end
-    self.bounds[p] = { t, t + n }
-    t = t + n
-  end
-  for _, p in ipairs { "stimulus", "decision" } do
-    if self.bounds[p][2] == self.bounds[p][1] then fail("timing." .. p, "must be >= dt") end
-  end
-  self.steps = t
+  self.bounds, self.period_at, self.steps =
+    task.periods(NAME, PERIODS, timing, dt, { "stimulus", "decision" })
   self.stimulus_steps = self.bounds.stimulus[2] - self.bounds.stimulus[1]
-  self.period_at = {}
-  for _, p in ipairs(PERIODS) do
-    for step = self.bounds[p][1], self.bounds[p][2] - 1 do self.period_at[step] = p end
-  end
   local g = nm.rng(seed)
   self.trial_rng = envstate.rng(g:random(0, 2147483647))
   self.noise_rng = envstate.rng(g:random(0, 2147483647))
@@ -157,14 +143,7 @@ function Perceptual:step(action)
   task.check_action(NAME, action, 3)
   if not self.t then error(NAME .. ": step called before start", 2) end
   local p = self:period(self.t)
-  local reward, terminal, given = 0, false, 0
-  if p == "fixation" and action ~= 0 then
-    reward = self.rewards.abort
-    if self.abort then terminal = true end
-  elseif p == "decision" and action ~= 0 then
-    terminal, given = true, action
-    reward = action == self.side and self.rewards.correct or self.rewards.fail
-  end
+  local reward, terminal, given = task.judge(self, p, action, self.side)
   self.t = self.t + 1
   if self.t >= self.steps then terminal = true end
   local info = self.info

@@ -106,6 +106,38 @@ function task.merge(name, key, defaults, over)
   return out
 end
 
+-- The periods of a NeuroGym-style trial: `order` names them in time, `timing` gives each in ms, and each lasts
+-- its time over dt, rounded to whole steps. Returns bounds (period -> { first step, stop }, stop excluded),
+-- period_at (step -> period; looked up rather than searched: a loop with an early exit in the hot path made
+-- LuaJIT's trace selection, and so its speed, vary from run to run by 2x) and the trial's length in steps.
+-- Every period named in `required` must last at least one step.
+function task.periods(name, order, timing, dt, required)
+  local bounds, period_at, t = {}, {}, 0
+  for _, p in ipairs(order) do
+    local n = math.floor(timing[p] / dt + 0.5)
+    if n < 0 then error(name .. ": timing." .. p .. ": must be >= 0", 4) end
+    bounds[p] = { t, t + n }
+    for step = t, t + n - 1 do period_at[step] = p end
+    t = t + n
+  end
+  for _, p in ipairs(required) do
+    if bounds[p][2] == bounds[p][1] then error(name .. ": timing." .. p .. ": must be >= dt", 4) end
+  end
+  return bounds, period_at, t
+end
+
+-- The consequence of `action` in period p of a trial with a fixation and a decision period, where 0 is to
+-- withhold: an action during fixation costs rewards.abort (and ends the trial when env.abort is set); an
+-- action in the decision period ends the trial, rewarded rewards.correct when it is `answer`, else rewards.fail.
+-- Returns reward, terminal and the answer given (0 for none).
+function task.judge(env, p, action, answer)
+  if p == "fixation" and action ~= 0 then return env.rewards.abort, env.abort, 0 end
+  if p == "decision" and action ~= 0 then
+    return action == answer and env.rewards.correct or env.rewards.fail, true, action
+  end
+  return 0, false, 0
+end
+
 function task.check_action(name, a, n)
   if type(a) ~= "number" or a ~= math.floor(a) or a < 0 or a >= n then
     error(name .. ": step: action must be an integer in 0.." .. (n - 1) .. ", got " .. tostring(a), 3)
