@@ -23,11 +23,7 @@
 #define VEC_MT "neuromod.vector"
 #define CFG_MT "neuromod.config"
 
-typedef struct lagent {
-    nm_agent *agent;
-    size_t n_obs;
-    float obs[1]; /* n_obs floats follow (allocated with the userdata) */
-} lagent;
+typedef struct lagent { nm_agent *agent; size_t n_obs; float obs[1]; /* n_obs floats follow */ } lagent;
 
 typedef struct lpop {
     nm_population *pop;
@@ -38,25 +34,21 @@ typedef struct lpop {
 
 typedef struct lvector { size_t n; float v[1]; } lvector;
 
-static const char STEP_FAILED[] = "";   /* fail's message for a population step a member failed */
-
 /* Calls corelib.raise(what, msg, <the call's arguments>), which raises at the caller; does not return. */
 static int fail(lua_State *L, const char *what, const char *msg)
 {
-    int i, n = lua_gettop(L);
     lua_getfield(L, lua_upvalueindex(1), "raise");
     lua_pushstring(L, what);
-    if (msg == STEP_FAILED) lua_pushboolean(L, 1);
-    else if (msg) lua_pushstring(L, msg);
-    else lua_pushnil(L);
-    for (i = 1; i <= n; i++) lua_pushvalue(L, i);
-    lua_call(L, n + 2, 0);
-    lua_pushstring(L, what);
-    return lua_error(L);
+    lua_pushstring(L, msg);   /* nil for none */
+    lua_rotate(L, 1, 3);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
 }
 
 static int push_fail(lua_State *L, const char *msg) { luaL_pushfail(L); lua_pushstring(L, msg); return 2; }
 static int push_true(lua_State *L) { lua_pushboolean(L, 1); return 1; }
+/* true | nil, the agent's message */
+static int result(lua_State *L, nm_status st, const nm_agent *a) { return st == NM_OK ? push_true(L) : push_fail(L, nm_agent_error(a)); }
 
 static void push_floats(lua_State *L, const float *v, size_t n)
 {
@@ -100,8 +92,7 @@ static nm_agent_config *check_config(lua_State *L, int idx) { return luaL_checku
 static void push_config(lua_State *L, const nm_agent_config *from)
 {
     nm_agent_config *c = lua_newuserdatauv(L, sizeof *c, 0);
-    if (from) *c = *from;
-    else nm_agent_config_default(c);
+    if (from) *c = *from; else nm_agent_config_default(c);
     luaL_setmetatable(L, CFG_MT);
 }
 
@@ -149,7 +140,7 @@ static int l_config_set(lua_State *L)
     return st == NM_OK ? push_true(L) : push_fail(L, msg);
 }
 
-/* corelib.config_get(cfg, name, index0) -> the element: a float, an integer, or an ENUM's value name (nil for
+/* corelib.config_get(cfg, name, index0) -> the element: a float, an integer, or an ENUM's value name (nothing for
  * no such element); a 64-bit value beyond 2^53 comes as its decimal string */
 static int l_config_get(lua_State *L)
 {
@@ -198,7 +189,7 @@ static lagent *self_agent(lua_State *L, const char *what)
 }
 
 /* The agent a primitive works on: self's, or a population's member k0 (argument 2, then removed, so that the
- * arguments after it are where an agent's are); *pop is set for a member. raise(what, nil, ...) otherwise. */
+ * arguments after it are where an agent's are); *pop and *k are set for a member. raise(what, ...) otherwise. */
 static nm_agent *target(lua_State *L, const char *what, lpop **pop, size_t *k)
 {
     lpop *p = luaL_testudata(L, 1, POP_MT);
@@ -286,10 +277,10 @@ static int l_levels(lua_State *L) { return push_state(L, "levels", 0); }
 static int l_meta(lua_State *L) { return push_state(L, "meta", 1); }
 
 /* The helpers below are called by common.lua (population.lua for a member k0) once it has checked the
- * arguments. */
+ * arguments; common.lua's header says what each returns. */
 static int l_config(lua_State *L) { push_config(L, nm_agent_get_config(target(L, "config", NULL, NULL))); return 1; }
 
-/* _modvalues([k0,] t): t[1..29] = level, phasic, tonic (4 each), params (8), surprise, steps, expected,
+/* _modvalues([k0]) -> 29 numbers: level, phasic, tonic (4 each), params (8), surprise, steps, expected,
  * unexpected, changepoint, outlier_rate, reward_short, reward_variance, utility_drop */
 static int l_modvalues(lua_State *L)
 {
@@ -303,49 +294,42 @@ static int l_modvalues(lua_State *L)
     memcpy(v + 12, m.params, sizeof m.params);
     v[20] = m.surprise; v[21] = 0; v[22] = m.expected; v[23] = m.unexpected; v[24] = m.changepoint;
     v[25] = m.outlier_rate; v[26] = m.reward_short; v[27] = m.reward_variance; v[28] = m.utility_drop;
+    luaL_checkstack(L, 29, NULL);
     for (i = 0; i < 29; i++) {
         if (i == 21) push_u64(L, m.steps);
         else lua_pushnumber(L, v[i]);
-        lua_rawseti(L, 2, i + 1);
     }
-    return 0;
+    return 29;
 }
 
-/* _save(path) -> true | nil, message, for an agent or a population */
 static int l_save(lua_State *L)
 {
     lpop *p = luaL_testudata(L, 1, POP_MT);
     nm_agent *a = p ? NULL : self_agent(L, "save")->agent;
     const char *path = luaL_checkstring(L, 2);
-    if ((p ? nm_population_save(p->pop, path) : nm_agent_save(a, path)) == NM_OK) return push_true(L);
-    return push_fail(L, p ? nm_population_error(p->pop) : nm_agent_error(a));
+    if (!p) return result(L, nm_agent_save(a, path), a);
+    return nm_population_save(p->pop, path) == NM_OK ? push_true(L) : push_fail(L, nm_population_error(p->pop));
 }
 
 static int l_freeze(lua_State *L) { nm_agent_freeze(self_agent(L, "freeze")->agent, lua_toboolean(L, 2)); return 0; }
-
+static int l_context(lua_State *L) { lua_pushinteger(L, nm_agent_context(self_agent(L, "context")->agent)); return 1; }
 static int l_set_context(lua_State *L)
 {
-    lagent *a = self_agent(L, "context");
-    if (nm_agent_set_context(a->agent, (int)luaL_checkinteger(L, 2)) != NM_OK) return push_fail(L, nm_agent_error(a->agent));
-    return push_true(L);
+    nm_agent *a = self_agent(L, "context")->agent;
+    return result(L, nm_agent_set_context(a, (int)luaL_checkinteger(L, 2)), a);
 }
 
-static int l_context(lua_State *L) { lua_pushinteger(L, nm_agent_context(self_agent(L, "context")->agent)); return 1; }
-
-/* _floats("attention" | "gain", layer0, n) -> n floats | nil, message */
 static int l_floats(lua_State *L)
 {
-    lagent *a = self_agent(L, "_floats");
+    nm_agent *a = self_agent(L, "_floats")->agent;
     int gain = strcmp(luaL_checkstring(L, 2), "gain") == 0;
     size_t layer = (size_t)luaL_checkinteger(L, 3), n = (size_t)luaL_checkinteger(L, 4);
     float *buf = lua_newuserdatauv(L, (n ? n : 1) * sizeof *buf, 0);
-    nm_status st = gain ? nm_agent_gain(a->agent, layer, buf, n) : nm_agent_attention(a->agent, buf, n);
-    if (st != NM_OK) return push_fail(L, nm_agent_error(a->agent));
+    if ((gain ? nm_agent_gain(a, layer, buf, n) : nm_agent_attention(a, buf, n)) != NM_OK) return push_fail(L, nm_agent_error(a));
     push_floats(L, buf, n);
     return 1;
 }
 
-/* _set_param(i0, value) -> true | nil */
 static int l_set_param(lua_State *L)
 {
     nm_agent *a = self_agent(L, "set_param")->agent;
@@ -355,7 +339,6 @@ static int l_set_param(lua_State *L)
     return push_true(L);
 }
 
-/* _tensor(i0) -> name, offset0, rows, cols | nil past the last */
 static int l_tensor(lua_State *L)
 {
     lua_Integer i = luaL_checkinteger(L, 2);
@@ -368,7 +351,6 @@ static int l_tensor(lua_State *L)
     return 4;
 }
 
-/* _evaluate([k0,] obs) -> probs, value | nil, message (the agent's, or member k0's) */
 static int l_evaluate(lua_State *L)
 {
     lpop *p = NULL;
@@ -378,16 +360,14 @@ static int l_evaluate(lua_State *L)
     float *buf = p ? p->obs : ((lagent *)lua_touserdata(L, 1))->obs, value;
     const float *obs = read_numbers(L, 2, buf, c->n_obs);
     float *probs = lua_newuserdatauv(L, c->n_actions * sizeof *probs, 0);
-    nm_status st;
     if (!obs) return 0;
-    st = p ? nm_population_evaluate(p->pop, k, obs, c->n_obs, probs, &value) : nm_agent_evaluate(a, obs, c->n_obs, probs, &value);
-    if (st != NM_OK) return push_fail(L, nm_agent_error(a));
+    if ((p ? nm_population_evaluate(p->pop, k, obs, c->n_obs, probs, &value)
+           : nm_agent_evaluate(a, obs, c->n_obs, probs, &value)) != NM_OK) return push_fail(L, nm_agent_error(a));
     push_floats(L, probs, c->n_actions);
     lua_pushnumber(L, value);
     return 2;
 }
 
-/* _gradient(obs, action, w_logpi, w_value) -> gradient | nil, message */
 static int l_gradient(lua_State *L)
 {
     lagent *a = self_agent(L, "gradient");
@@ -415,13 +395,11 @@ static int l_rng(lua_State *L)
  * values; 0 for anything else, never wrapped or cast out of range. */
 static int int_arg(lua_State *L, int i, lua_Integer *v)
 {
-    const lua_Integer limit = (lua_Integer)1 << 53;
     lua_Number x = lua_tonumber(L, i);
     if (lua_isinteger(L, i)) *v = lua_tointeger(L, i);
-    else if (lua_type(L, i) == LUA_TNUMBER && x == floor(x) && x >= -9007199254740992.0 && x <= 9007199254740992.0)
-        *v = (lua_Integer)x;
+    else if (lua_type(L, i) == LUA_TNUMBER && x == floor(x) && fabs(x) <= 9007199254740992.0) *v = (lua_Integer)x;
     else return 0;
-    return *v >= -limit && *v <= limit;
+    return *v >= -((lua_Integer)1 << 53) && *v <= ((lua_Integer)1 << 53);
 }
 
 static int l_rng_random(lua_State *L)
@@ -492,8 +470,7 @@ static lpop *self_pop(lua_State *L, const char *what)
 static int push_pop(lua_State *L, nm_population *pop)
 {
     size_t n = nm_population_size(pop), d = nm_agent_get_config(nm_population_agent(pop, 0))->n_obs;
-    size_t bytes = sizeof(lpop) + (n * d + n) * sizeof(float) + 2 * n * sizeof(int);
-    lpop *p = lua_newuserdatauv(L, bytes, 0);
+    lpop *p = lua_newuserdatauv(L, sizeof(lpop) + (n * d + n) * sizeof(float) + 2 * n * sizeof(int), 0);
     p->pop = NULL;   /* closed until set up, so __gc is always safe */
     p->n = n;
     p->n_obs = d;
@@ -515,7 +492,8 @@ static int l_pop_act(lua_State *L)
     size_t k;
     if (!obs || !(lua_isnoneornil(L, 3) || lua_type(L, 3) == LUA_TTABLE || (v && v->n == p->n)))
         return fail(L, "pop_act", NULL);
-    if (nm_population_act(p->pop, obs, p->n * p->n_obs, p->actions, p->n) != NM_OK) return fail(L, "pop_act", STEP_FAILED);
+    if (nm_population_act(p->pop, obs, p->n * p->n_obs, p->actions, p->n) != NM_OK)
+        return fail(L, "pop_act", nm_population_error(p->pop));
     if (v) {
         for (k = 0; k < p->n; k++) v->v[k] = (float)p->actions[k];
         lua_settop(L, 3);
@@ -527,8 +505,8 @@ static int l_pop_act(lua_State *L)
     return 1;
 }
 
-/* terminals (argument 4) into p->terminals: nil (none), a table of booleans or 0/1, or an nm.vector; -1 if they
- * are not, else how many are terminal */
+/* terminals (argument 4) into p->terminals: a table of booleans or 0/1, or an nm.vector; how many are terminal,
+ * -1 if they are not */
 static int read_terminals(lua_State *L, lpop *p)
 {
     lvector *v = luaL_testudata(L, 4, VEC_MT);
@@ -549,26 +527,29 @@ static int read_terminals(lua_State *L, lpop *p)
     return all;
 }
 
-/* pop:learn(rewards, next_obs, terminals) */
 static int l_pop_learn(lua_State *L)
 {
     lpop *p = self_pop(L, "pop_learn");
     const float *rewards = read_numbers(L, 2, p->rewards, p->n), *next = NULL;
-    int all = lua_isnoneornil(L, 4) ? 0 : read_terminals(L, p);
+    int none = lua_isnoneornil(L, 4), all = none ? 0 : read_terminals(L, p);
     if (!rewards || all < 0 || (lua_isnoneornil(L, 3) && (size_t)all != p->n) ||
         (!lua_isnoneornil(L, 3) && !(next = read_numbers(L, 3, p->obs, p->n * p->n_obs))))
         return fail(L, "pop_learn", NULL);
-    if (nm_population_learn(p->pop, rewards, p->n, next, next ? p->n * p->n_obs : 0,
-                            lua_isnoneornil(L, 4) ? NULL : p->terminals, lua_isnoneornil(L, 4) ? 0 : p->n) != NM_OK)
-        return fail(L, "pop_learn", STEP_FAILED);
+    if (nm_population_learn(p->pop, rewards, p->n, next, next ? p->n * p->n_obs : 0, none ? NULL : p->terminals,
+                            none ? 0 : p->n) != NM_OK)
+        return fail(L, "pop_learn", nm_population_error(p->pop));
     return 0;
 }
 
 static int l_pop_size(lua_State *L) { lua_pushinteger(L, (lua_Integer)self_pop(L, "pop_size")->n); return 1; }
-static int l_pop_threads(lua_State *L) { lua_pushinteger(L, (lua_Integer)nm_population_threads(self_pop(L, "pop_threads")->pop)); return 1; }
+static int l_pop_threads(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)nm_population_threads(self_pop(L, "pop_threads")->pop));
+    return 1;
+}
 
-/* The helpers below are called by population.lua, which has checked the member k0 and the arguments.
- * _step_error() -> the first failed member k0, its message, how many failed | nil, the population's message */
+/* The helpers below are called by population.lua, which has checked the member k0 and the arguments (its header
+ * says what each returns). */
 static int l_pop_step_error(lua_State *L)
 {
     lpop *p = self_pop(L, "_step_error");
@@ -584,7 +565,6 @@ static int l_pop_step_error(lua_State *L)
 
 static int l_pop_reset(lua_State *L) { nm_population_reset(self_pop(L, "reset")->pop, (size_t)luaL_checkinteger(L, 2)); return 0; }
 
-/* _copy(k0) -> a new agent equal to the member | nil, message */
 static int l_pop_copy(lua_State *L)
 {
     lpop *p = self_pop(L, "agent");
@@ -594,21 +574,14 @@ static int l_pop_copy(lua_State *L)
     return push_agent(L, a);
 }
 
-/* _replace(k0, agent | config) -> true | nil, message: a copy of the (open) agent, or a new agent from the config */
+/* _replace(k0, agent) -> true | nil, message: member k0 becomes a copy of the (open) agent */
 static int l_pop_replace(lua_State *L)
 {
     lpop *p = self_pop(L, "replace");
-    size_t k = (size_t)luaL_checkinteger(L, 2);
-    lagent *a = luaL_testudata(L, 3, AGENT_MT);
-    nm_agent *fresh;
-    char msg[256];
-    nm_status st;
-    if (a) st = nm_population_replace_copy(p->pop, k, a->agent);
-    else {
-        if (nm_agent_new(check_config(L, 3), &fresh, msg, sizeof msg) != NM_OK) return push_fail(L, msg);
-        if ((st = nm_population_replace(p->pop, k, fresh)) != NM_OK) nm_agent_free(fresh);
-    }
-    return st == NM_OK ? push_true(L) : push_fail(L, nm_population_error(p->pop));
+    lagent *a = luaL_checkudata(L, 3, AGENT_MT);
+    if (nm_population_replace_copy(p->pop, (size_t)luaL_checkinteger(L, 2), a->agent) != NM_OK)
+        return push_fail(L, nm_population_error(p->pop));
+    return push_true(L);
 }
 
 /* corelib.population_new({config, ...}, threads) and corelib.population_load(path, threads) -> population | nil,
@@ -631,9 +604,10 @@ static void set_funcs(lua_State *L, const luaL_Reg *fns) { lua_pushvalue(L, 1); 
 int luaopen_neuromod_corelib(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        { "new", l_new }, { "load", l_new }, { "rng", l_rng }, { "vector", l_vector }, { "field", l_field }, { "field_labels", l_field_labels },
-        { "config_new", l_config_new }, { "config_set", l_config_set }, { "config_get", l_config_get },
-        { "population_new", l_population_new }, { "population_load", l_population_new }, { NULL, NULL }
+        { "new", l_new }, { "load", l_new }, { "rng", l_rng }, { "vector", l_vector }, { "field", l_field },
+        { "field_labels", l_field_labels }, { "config_new", l_config_new }, { "config_set", l_config_set },
+        { "config_get", l_config_get }, { "population_new", l_population_new }, { "population_load", l_population_new },
+        { NULL, NULL }
     };
     static const luaL_Reg agent[] = {
         { "act", l_act }, { "learn", l_learn }, { "close", l_close }, { "is_closed", l_is_closed },
@@ -646,10 +620,10 @@ int luaopen_neuromod_corelib(lua_State *L)
     };
     static const luaL_Reg pop[] = {
         { "act", l_pop_act }, { "learn", l_pop_learn }, { "close", l_pop_close }, { "is_closed", l_pop_is_closed },
-        { "size", l_pop_size }, { "threads", l_pop_threads },
-        { "_step_error", l_pop_step_error }, { "_reset", l_pop_reset }, { "_copy", l_pop_copy },
-        { "_replace", l_pop_replace }, { "_config", l_config }, { "_evaluate", l_evaluate },
-        { "_modvalues", l_modvalues }, { "_state_hash", l_state_hash }, { "_save", l_save }, { NULL, NULL }
+        { "size", l_pop_size }, { "threads", l_pop_threads }, { "_step_error", l_pop_step_error },
+        { "_reset", l_pop_reset }, { "_copy", l_pop_copy }, { "_replace", l_pop_replace }, { "_config", l_config },
+        { "_evaluate", l_evaluate }, { "_modvalues", l_modvalues }, { "_state_hash", l_state_hash },
+        { "_save", l_save }, { NULL, NULL }
     };
     static const luaL_Reg rng[] = { { "random", l_rng_random }, { "normal", l_rng_normal }, { NULL, NULL } };
     static const luaL_Reg none[] = { { NULL, NULL } };

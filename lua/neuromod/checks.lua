@@ -3,7 +3,7 @@
 -- pop:act, rng:random, v[i], ...) does its job on the arguments it can take and otherwise calls
 -- backend.raise(what, message, <its arguments>); the functions here work out from those arguments what was
 -- wrong, in the order the primitive reads them, and raise it at the primitive's caller. message is the core's
--- refusal (a string), true for a population step some member failed, or nil for a bad argument.
+-- refusal (for a population step, the population's: the members' are asked for), or nil for a bad argument.
 --
 -- require("neuromod.checks")(backend) -> K: K.typename, K.tname, K.obs, K.self, K.argerror, K.n_obs, K.explain; and
 -- backend.raise is set.
@@ -135,6 +135,7 @@ return function(backend)
 
   function explain.pop_act(msg, self, ...)
     local obs, actions = ...
+    if msg then return step_error(self, "act") end
     local m = K.self(self, "population", "act")
     if m then return m end
     local n = self:size()
@@ -152,6 +153,7 @@ return function(backend)
 
   function explain.pop_learn(msg, self, ...)
     local rewards, next_obs, terminals = ...
+    if msg then return step_error(self, "learn") end
     local m = K.self(self, "population", "learn")
     if m then return m end
     local n = self:size()
@@ -223,9 +225,10 @@ return function(backend)
     return f and f(msg, ...) or K.self((...), "agent", what) or (what .. ": failed")
   end
 
-  -- called by the bindings' primitives: raises at the primitive's caller (raise, the primitive, its caller)
+  -- called by the bindings' primitives: raises at the primitive's caller (raise, the primitive, its caller), or
+  -- for _modvalues at the caller of the method that called it (agent:modulators, agent:_modstate)
   function backend.raise(what, msg, ...)
-    error(K.explain(what, msg, ...), 3)
+    error(K.explain(what, msg, ...), what == "modulators" and 4 or 3)
   end
 
   return K

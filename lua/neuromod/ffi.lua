@@ -122,7 +122,6 @@ int nm_population_reset(nm_population *pop, size_t k);
 const nm_agent *nm_population_agent(const nm_population *pop, size_t k);
 int nm_population_evaluate(nm_population *pop, size_t k, const float *obs, size_t n, float *probs, float *value);
 int nm_population_copy_member(nm_population *pop, size_t k, nm_agent **out);
-int nm_population_replace(nm_population *pop, size_t k, nm_agent *agent);
 int nm_population_replace_copy(nm_population *pop, size_t k, nm_agent *src);
 int nm_population_save(nm_population *pop, const char *path);
 int nm_population_load(const char *path, size_t threads, nm_population **out, char *msg, size_t msglen);
@@ -364,39 +363,34 @@ end
 -- The helpers below are called by common.lua (population.lua for a member k0) once it has checked the
 -- arguments; on populations they take the member first.
 local function member(pop, k) return C.nm_population_agent(PPTR[pop._id], k) end
+-- true | nil, the agent's (or with pop, the population's) message
+local function result(st, p, pop)
+  if st == 0 then return true end
+  return nil, fstring(pop and C.nm_population_error(pop) or C.nm_agent_error(p))
+end
 
 function methods._config(self) return config_new(C.nm_agent_get_config(open(self) or B.raise("config", nil, self))) end
 
--- _modvalues(t): t[1..29], as lneuromod.c's: the floats up to surprise, steps (uint64, as two 32-bit halves:
--- exact below 2^53, else its decimal string), then the floats from expected on
+-- _modvalues([k0]) -> 29 numbers, as lneuromod.c's: the floats up to surprise, steps (uint64, read as two 32-bit
+-- halves: exact below 2^53, else its decimal string), then the floats from expected on
 local STEPS = ffi.offsetof("nm_modulator_state", "steps") / 4
 local STEPS_LO, STEPS_HI = STEPS + (ffi.abi("le") and 0 or 1), STEPS + (ffi.abi("le") and 1 or 0)
-local AFTER = ffi.offsetof("nm_modulator_state", "expected") / 4
-local function modvalues(p, t)
+local A = ffi.offsetof("nm_modulator_state", "expected") / 4
+local function modvalues(p)
   C.nm_agent_get_modulators(p, modstate)
-  for i = 0, 20 do t[i + 1] = mod_f[i] end
-  local hi = mod_u[STEPS_HI]
-  if hi < 2097152 then t[22] = hi * 4294967296 + mod_u[STEPS_LO]
-  else t[22] = (tostring(modstate.steps):gsub("ULL$", "")) end
-  for i = 0, 6 do t[23 + i] = mod_f[AFTER + i] end
+  local f, hi = mod_f, mod_u[STEPS_HI]
+  local steps = hi < 2097152 and hi * 4294967296 + mod_u[STEPS_LO] or (tostring(modstate.steps):gsub("ULL$", ""))
+  return f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16],
+         f[17], f[18], f[19], f[20], steps, f[A], f[A + 1], f[A + 2], f[A + 3], f[A + 4], f[A + 5], f[A + 6]
 end
-function methods._modvalues(self, t) modvalues(open(self) or B.raise("modulators", nil, self), t) end
+function methods._modvalues(self) return modvalues(open(self) or B.raise("modulators", nil, self)) end
 
-function methods._save(self, path)
-  local p = open(self)
-  if C.nm_agent_save(p, path) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
-  return true
-end
+function methods._save(self, path) return result(C.nm_agent_save(open(self), path), open(self)) end
 
 function methods._freeze(self, on) C.nm_agent_freeze(open(self), on and 1 or 0) end
 function methods._context(self) return tonumber(C.nm_agent_context(open(self))) end
-function methods._set_context(self, id)
-  local p = open(self)
-  if C.nm_agent_set_context(p, id) ~= 0 then return nil, fstring(C.nm_agent_error(p)) end
-  return true
-end
+function methods._set_context(self, id) return result(C.nm_agent_set_context(open(self), id), open(self)) end
 
--- _floats("attention" | "gain", layer0, n) -> n floats | nil, message
 function methods._floats(self, what, layer, n)
   local p = open(self)
   local buf = ffi.new("float[?]", math.max(n, 1))
@@ -405,7 +399,6 @@ function methods._floats(self, what, layer, n)
   return floats_table(buf, n)
 end
 
--- _set_param(i0, value) -> true | nil
 function methods._set_param(self, i, v)
   local p = open(self)
   if i < 0 or i >= tonumber(C.nm_agent_param_count(p)) then return nil end
@@ -413,13 +406,11 @@ function methods._set_param(self, i, v)
   return true
 end
 
--- _tensor(i0) -> name, offset0, rows, cols | nil past the last
 function methods._tensor(self, i)
   if i < 0 or C.nm_agent_tensor(open(self), i, tensor_info) ~= 0 then return nil end
   return fstring(tensor_info.name), tonumber(tensor_info.offset), tonumber(tensor_info.rows), tonumber(tensor_info.cols)
 end
 
--- _evaluate(obs) -> probs, value | nil, message
 local function evaluate(p, obs, pop, k)
   local n, na = config_number(C.nm_agent_get_config(p), "n_obs"), config_number(C.nm_agent_get_config(p), "n_actions")
   local src, probs = obs_pointer(obs, n, ffi.new("float[?]", n)), ffi.new("float[?]", na)
@@ -429,7 +420,6 @@ local function evaluate(p, obs, pop, k)
 end
 function methods._evaluate(self, obs) return evaluate(open(self), obs) end
 
--- _gradient(obs, action, w_logpi, w_value) -> gradient | nil, message
 function methods._gradient(self, obs, action, w1, w2)
   local p = open(self)
   local n = tonumber(C.nm_agent_param_count(p))
@@ -527,7 +517,7 @@ function pop_methods.act(self, ...)
                                                                              istype(VecT, actions) and actions._n == n))) then
     B.raise("pop_act", nil, self, ...)
   end
-  if C.nm_population_act(p, src, len, out, n) ~= 0 then B.raise("pop_act", true, self, ...) end
+  if C.nm_population_act(p, src, len, out, n) ~= 0 then B.raise("pop_act", fstring(C.nm_population_error(p)), self, ...) end
   if actions == nil or ta == "table" then
     actions = actions or {}
     for k = 1, n do actions[k] = out[k - 1] end
@@ -553,14 +543,16 @@ function pop_methods.learn(self, ...)
   if not rew or all < 0 or (next_obs == nil and all ~= n) or (next_obs ~= nil and not next) then
     B.raise("pop_learn", nil, self, ...)
   end
-  if C.nm_population_learn(p, rew, n, next, len, term, term ~= nil and n or 0) ~= 0 then B.raise("pop_learn", true, self, ...) end
+  if C.nm_population_learn(p, rew, n, next, len, term, term ~= nil and n or 0) ~= 0 then
+    B.raise("pop_learn", fstring(C.nm_population_error(p)), self, ...)
+  end
 end
 
 function pop_methods.size(self) return (pop_open(self) or B.raise("pop_size", nil, self)) and self._n end
 function pop_methods.threads(self) return tonumber(C.nm_population_threads(pop_open(self) or B.raise("pop_threads", nil, self))) end
 
--- The helpers below are called by population.lua, which has checked the member k0 and the arguments.
--- _step_error() -> the first failed member k0, its message, how many failed | nil, the population's message
+-- The helpers below are called by population.lua, which has checked the member k0 and the arguments (its header
+-- says what each returns).
 function pop_methods._step_error(self)
   local p, first, failed = pop_open(self), nil, 0
   for k = 0, self._n - 1 do
@@ -572,34 +564,20 @@ end
 
 function pop_methods._reset(self, k) C.nm_population_reset(pop_open(self), k) end
 function pop_methods._config(self, k) return config_new(C.nm_agent_get_config(member(self, k))) end
-function pop_methods._modvalues(self, k, t) modvalues(member(self, k), t) end
+function pop_methods._modvalues(self, k) return modvalues(member(self, k)) end
 function pop_methods._state_hash(self, k) return state_hash(member(self, k)) end
 function pop_methods._evaluate(self, k, obs) return evaluate(member(self, k), obs, pop_open(self), k) end
 
 function pop_methods._copy(self, k)
-  local p = pop_open(self)
-  if C.nm_population_copy_member(p, k, agent_out) ~= 0 then return nil, fstring(C.nm_population_error(p)) end
+  if C.nm_population_copy_member(pop_open(self), k, agent_out) ~= 0 then return result(1, nil, pop_open(self)) end
   return wrap(agent_out[0])
 end
 
--- _replace(k0, agent | config) -> true | nil, message: a copy of the (open) agent, or a new agent from the config
-function pop_methods._replace(self, k, what)
-  local p, st = pop_open(self), nil
-  if istype(AgentT, what) then st = C.nm_population_replace_copy(p, k, PTR[what._id])
-  else
-    if C.nm_agent_new(cfg_ptr(what), agent_out, msg_buf, 512) ~= 0 then return nil, fstring(msg_buf) end
-    st = C.nm_population_replace(p, k, agent_out[0])
-    if st ~= 0 then C.nm_agent_free(agent_out[0]) end
-  end
-  if st ~= 0 then return nil, fstring(C.nm_population_error(p)) end
-  return true
+function pop_methods._replace(self, k, agent)
+  return result(C.nm_population_replace_copy(pop_open(self), k, PTR[agent._id]), nil, pop_open(self))
 end
 
-function pop_methods._save(self, path)
-  local p = pop_open(self)
-  if C.nm_population_save(p, path) ~= 0 then return nil, fstring(C.nm_population_error(p)) end
-  return true
-end
+function pop_methods._save(self, path) return result(C.nm_population_save(pop_open(self), path), nil, pop_open(self)) end
 
 ---------------------------------------------------------------------------------------------------------
 -- Construction: new(cfg), load(path), population_new({cfg, ...}, threads), population_load(path, threads)

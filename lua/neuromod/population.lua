@@ -6,9 +6,10 @@
 -- A backend provides population_new({cfg, ...}, threads) -> pop | nil, message (members 0-based in the
 -- message), population_load(path, threads), population_methods (the table behind populations' __index), and on
 -- populations: act, learn, close, is_closed, size, threads (called by the user), _step_error() -> the first
--- failed member k0, its message, how many failed | nil, the population's message, _reset(k0), _copy(k0) -> agent | nil, message, _replace(k0, agent | cfg) -> true | nil, message,
--- _config(k0), _evaluate(k0, obs) -> probs, value | nil, message, _modvalues(k0, t), _state_hash(k0),
--- _save(path) -> true | nil, message.
+-- failed member k0, its message, how many failed | nil, the population's message, _reset(k0), _copy(k0) ->
+-- agent | nil, message, _replace(k0, agent) -> true | nil, message (member k0 becomes a copy), _config(k0),
+-- _evaluate(k0, obs) -> probs, value | nil, message, _modvalues(k0), _state_hash(k0), _save(path) -> true | nil,
+-- message.
 --
 -- Called by neuromod.common with the module it builds and its tools.
 return function(nm, backend, tools)
@@ -177,7 +178,13 @@ return function(nm, backend, tools)
     if kind(what) ~= "agent" and kind(what) ~= "config" then
       error("pop:replace: expected an agent or a table of options, got " .. typename(what), 2)
     end
-    local ok, err = self:_replace(k, what)
+    local fresh, ok, err = nil, nil, nil
+    if kind(what) == "config" then   -- a new agent from the options, copied in
+      fresh, err = backend.new(what)
+      if not fresh then error("pop:replace: " .. one_based(err), 2) end
+    end
+    ok, err = self:_replace(k, fresh or what)
+    if fresh then fresh:close() end
     if not ok then error("pop:replace: " .. one_based(err), 2) end
   end
 
@@ -202,8 +209,7 @@ return function(nm, backend, tools)
     if out ~= nil and type(out) ~= "table" then
       error("pop:modulators: t: expected a table, got " .. typename(out), 2)
     end
-    self:_modvalues(k, tools.raw)
-    return tools.modulators(out or {})
+    return tools.fill(out or {}, self:_modvalues(k))
   end
 
   -- pop:state_hash(k) -> member k's state hash (as agent:state_hash)
