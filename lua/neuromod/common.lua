@@ -1,104 +1,27 @@
--- neuromod.common: the Lua API both backends share. Given a backend (the C-API module "neuromod.corelib"
--- or the FFI binding), builds the public module: option checking and naming, presets, and the agent
--- methods written in Lua. Per-step methods (act, learn) stay in the backend, where they are fastest.
+-- neuromod.common: the Lua API both backends share. Given a backend (the C-API module "neuromod.corelib" or
+-- the FFI binding lua/neuromod/ffi.lua), builds the public module nm and every method of its objects written
+-- in Lua. A binding is a thin set of primitives over the C library; everything else (options, argument checks
+-- and their messages, the tables of modulators and signals, tostring) is written once, here and in the
+-- modules this one requires: neuromod.options (options <-> config), neuromod.checks (argument errors) and
+-- neuromod.population (nm.population and the population methods).
 --
--- A backend provides: fields(), config_new(), config_set(cfg, name, index0, value) -> true | nil, message,
--- config_get(cfg, name, index0), new(cfg), load(path), rng(seed) (an integer), vector(n) (n zeros), version,
--- agent_methods (the table behind agents' __index, which this file extends), and on agents:
--- act, learn, close, is_closed, save, reset, _modstate(t), _config() (a config handle), state_hash,
--- params, set_param, tensors, evaluate, gradient.
-
--- The options come from the library's one description of the configuration (backend.fields(), from the
--- table NM_CONFIG_FIELDS in c/neuromod.h): which options exist, their shapes, names and value names. Range
--- checks and their messages are the core's (backend.config_set returns them); this file only turns Lua
--- values (spaces, name-keyed tables, presets) into elements.
-
--- Option errors travel as {message} so that nm.agent can raise them at its caller's position.
-local function fail(msg) error({ "nm.agent: " .. msg }, 0) end
-
-local function is_integer(x) return type(x) == "number" and x == math.floor(x) and x > -2^53 and x < 2^53 end
-
-local function check_number(name, v)
-  if type(v) ~= "number" then fail(name .. ": expected a number, got " .. type(v)) end
-  if v ~= v then fail(name .. ": expected a number, got NaN") end
-  if v == math.huge or v == -math.huge then fail(name .. ": expected a finite number") end
-  return v
-end
-
-local function index_of(list) local t = {} for i, k in ipairs(list) do t[k] = i end return t end
-
--- obs = n | {name='Box', shape={...}}; actions = k | {name='Discrete', n=k}
-local function space_size(name, v, kind)
-  if type(v) == "number" then
-    if not is_integer(v) then fail(name .. ": expected an integer, got " .. tostring(v)) end
-    return v
-  end
-  if type(v) ~= "table" then
-    fail(name .. ": expected a number or " .. (kind == "Box" and "a Box space" or "a Discrete space") ..
-         ", got " .. type(v))
-  end
-  if v.name ~= kind then fail(name .. ": expected a " .. kind .. " space, got name = " .. tostring(v.name)) end
-  if kind == "Discrete" then
-    if not is_integer(v.n) then fail(name .. ": Discrete space needs an integer n") end
-    return v.n
-  end
-  if type(v.shape) ~= "table" or #v.shape == 0 then fail(name .. ": Box space needs a shape, e.g. {3}") end
-  local n = 1
-  for i, d in ipairs(v.shape) do
-    if not is_integer(d) or d < 1 then fail(name .. ": shape[" .. i .. "] must be a positive integer") end
-    n = n * d
-  end
-  return n
-end
-
--- Whether a state space needs neuromod.spaces in front of the agent: anything but a number or a flat Box with
--- bounds within [-1, 1] or infinite (every task in envs/ declares such a Box, and stays on the direct path).
-local function needs_encoding(space)
-  if space == nil then return true end
-  if type(space) ~= "table" then return false end
-  if space.name == "Discrete" then return true end
-  if space.name ~= "Box" or type(space.shape) ~= "table" then return false end
-  if #space.shape ~= 1 then return true end
-  for _, which in ipairs { "low", "high" } do
-    local b = space[which]
-    local list = type(b) == "table" and b or { b }
-    for _, x in ipairs(list) do
-      if type(x) == "number" and x > -math.huge and x < math.huge and (x < -1 or x > 1) then return true end
-    end
-  end
-  return false
-end
-
--- The schema: the fields by option name, the meta-parameter options of a split field, the option list.
-local function schema(backend)
-  local fields = backend.fields()
-  local by_name, by_option, split, options = {}, {}, {}, {}
-  for _, f in ipairs(fields) do
-    by_name[f.name] = f
-    if f.flags.split then
-      for i, label in ipairs(f.row_labels) do split[label] = { field = f, index = i - 1 }; options[label] = true end
-    elseif f.option ~= "" then
-      by_option[f.option] = f
-      options[f.option] = true
-    end
-  end
-  -- recurrent = n: the shorthand for one recurrent layer after the dense ones (not a config field)
-  options.recurrent = true
-  local S = { fields = fields, by_name = by_name, by_option = by_option, split = split, options = options }
-  S.modulators = by_name.modulators.values
-  S.params = by_name.base.row_labels
-  S.max_layers = by_name.hidden.rows
-  S.max_units = by_name.hidden.hi
-  return S
-end
-
--- Mapping presets beside the default. "doya" is Doya's (2002) one-to-one hypothesis: DA = TD error (the third
--- factor, always on), 5-HT -> discount, NA -> inverse temperature, ACh -> learning rate; "none" turns every
--- action off.
-local PRESETS = {
-  doya = { discount = { ["5HT"] = 1.5 }, inverse_temperature = { NA = -1.5 }, learning_rate = { ACh = 1.0 } },
-  none = {},
-}
+-- A backend provides:
+--   version; field(i0), field_labels(i0, which) (the config's description); config_new([cfg]), config_set(cfg,
+--   name, index0, value) -> true | nil, message, config_get(cfg, name, index0): the config by field name; new(cfg), load(path) -> agent | nil, message;
+--   rng(seed) (an integer); vector(n) (n zeros); population_new({cfg, ...}, threads), population_load(path,
+--   threads) -> population | nil, message; metatables { agent, population, rng, vector, config } (this file
+--   adds __tostring), or under LuaJIT kind(x) -> "agent", "population", "rng", "vector", "config" or nil,
+--   address(x) -> "0x...", array_len(x) -> n, -1 (a pointer) or nil, its type in words, int_array(x) and the
+--   metatables; the method tables agent_methods and population_methods (this file and neuromod.population
+--   extend them).
+-- Agent primitives the user calls directly, each calling backend.raise(what, message, <its arguments>) when it
+-- cannot do its job (neuromod.checks words the error): act, learn, close, is_closed, reset, frozen, levels,
+-- meta, state_hash, kernel_set, params. Helpers called here once the arguments are checked: _config() (a
+-- config handle); _modvalues() (the modulator state, 29 numbers, below); _save(path),
+-- _freeze(on), _set_context(id), _context(), _floats("attention" | "gain", layer0, n), _set_param(i0, v),
+-- _tensor(i0), _evaluate(obs), _gradient(obs, action, w_logpi, w_value) (-> result | nil, message).
+-- rng:random and rng:normal, and v[i] and #v of vectors, are the binding's own.
+local format = string.format
 
 -- String context ids: a negative int the core keeps, and the strings seen, to give them back.
 local context_names = {}
@@ -107,247 +30,47 @@ local function context_code(s)
   for i = 1, #s do h = (h * 131 + s:byte(i)) % 2147483629 end   -- exact in doubles under both interpreters
   return -h - 1
 end
-local GATING_ON = 0.2   -- gating = true: each context's gate keeps a fifth of the hidden units open (Masse et al. 2018)
 
-local function normalize(backend, S, opts)
-  if type(opts) ~= "table" then fail("expected a table of options, got " .. type(opts)) end
-  for k in pairs(opts) do
-    if not S.options[k] then fail("unknown option '" .. tostring(k) .. "'") end
-  end
-  local cfg = backend.config_new()
-  local function set(name, index, v)
-    local ok, err = backend.config_set(cfg, name, index, v)
-    if not ok then fail(err) end
-  end
-  if opts.actions == nil then fail("actions is required (a number of actions or a Discrete space)") end
-  -- obs: a number, or a state space. A flat Box whose bounds lie within [-1, 1] (or are infinite) is taken as it
-  -- is; any other space (a Box of several dimensions or with wider finite bounds, a Discrete state, no state at
-  -- all: obs = nil) is encoded by neuromod.spaces in front of the agent (see nm.agent).
-  local encoder
-  if needs_encoding(opts.obs) then
-    local ok, enc = pcall(require("neuromod.spaces").encoder, opts.obs, "obs")
-    if not ok then fail(tostring(enc):gsub("^spaces: ", "")) end
-    encoder = enc
-    set("n_obs", 0, enc.size)
-  else
-    set("n_obs", 0, space_size("obs", opts.obs, "Box"))
-  end
-  local n_actions = space_size("actions", opts.actions, "Discrete")
-  set("n_actions", 0, n_actions)
-  -- The withheld action (the one the serotonergic withhold bias goes to): a Discrete space names it in its field
-  -- `withhold` (a 0-based action or false); a space that does not has none; plain numbers keep the core's
-  -- default, action 0. The option withhold_action, below, overrides either.
-  if type(opts.actions) == "table" and opts.withhold_action == nil then
-    local w = opts.actions.withhold
-    if w == nil or w == false then w = -1
-    elseif not is_integer(w) or w < 0 or w >= n_actions then
-      fail("actions.withhold: expected an action 0.." .. (n_actions - 1) .. " or false, got " .. tostring(w))
-    end
-    set("withhold_action", 0, w)
-  end
-  if opts.hidden ~= nil or opts.recurrent ~= nil then
-    local h = opts.hidden
-    if h == nil then h = { backend.config_get(cfg, "hidden", 0) } end   -- the default trunk
-    if type(h) ~= "table" then fail("hidden: expected a list of layer sizes such as {64}, got " .. type(h)) end
-    for k in pairs(h) do
-      if not is_integer(k) or k < 1 or k > #h then fail("hidden: expected a list, got key " .. tostring(k)) end
-    end
-    local layers = {}
-    for i, layer in ipairs(h) do layers[i] = { layer, "hidden[" .. i .. "]" } end
-    -- recurrent = n | { n = n, tau = t }: one recurrent layer after those of hidden
-    local r = opts.recurrent
-    if r ~= nil then
-      if type(r) == "table" then
-        for k in pairs(r) do
-          if k ~= "n" and k ~= "tau" then fail("recurrent: unknown layer option '" .. tostring(k) .. "'") end
-        end
-        r = { kind = "recurrent", n = r.n, tau = r.tau }
-      elseif is_integer(r) then
-        r = { kind = "recurrent", n = r }
-      else
-        fail("recurrent: expected a number of units or a table such as {n = 64, tau = 5}, got " ..
-             (type(r) == "string" and ("the string '" .. r .. "'") or tostring(r)))
-      end
-      layers[#layers + 1] = { r, "recurrent" }
-    end
-    if #layers > S.max_layers then fail("hidden: at most " .. S.max_layers .. " layers, got " .. #layers) end
-    set("n_layers", 0, #layers)
-    -- a number is a dense layer; a table names its kind and options: { kind = "dense", n = 64 },
-    -- { kind = "recurrent", n = 64, tau = 5 }
-    for i, entry in ipairs(layers) do
-      local layer, name = entry[1], entry[2]
-      local n, kind, tau = layer, "dense", nil
-      if type(layer) == "table" then
-        for k in pairs(layer) do
-          if k ~= "kind" and k ~= "n" and k ~= "tau" then fail(name .. ": unknown layer option '" .. tostring(k) .. "'") end
-        end
-        n, kind, tau = layer.n, layer.kind or "dense", layer.tau
-        if type(kind) ~= "string" then fail(name .. ".kind: expected a string, got " .. type(kind)) end
-      end
-      if not is_integer(n) or n < 1 then
-        fail(name .. (name == "recurrent" and ".n" or "") .. ": expected a positive integer, got " ..
-             (type(n) == "string" and ("the string '" .. n .. "'") or tostring(n)))
-      end
-      set("hidden", i - 1, n)
-      local ok, err = backend.config_set(cfg, "layer_kind", i - 1, kind)
-      if not ok then fail(name .. ".kind: unknown layer kind '" .. kind .. "' (known: " ..
-                          table.concat(S.by_name.layer_kind.values, ", ") .. ")") end
-      if tau ~= nil then
-        if kind ~= "recurrent" then fail(name .. ".tau: only a recurrent layer has a time constant") end
-        check_number(name .. ".tau", tau)
-        if not backend.config_set(cfg, "layer_tau", i - 1, tau) then
-          fail(name .. ".tau: expected " .. S.by_name.layer_tau.expect .. ", got " .. tostring(tau))
-        end
-      end
-    end
-  end
-  -- in the table's order, so that of several bad options the same one is named on every backend
-  for _, f in ipairs(S.fields) do
-    local option = f.option
-    local v = opts[option]
-    if f.flags.split then
-      for i, label in ipairs(f.row_labels) do
-        if opts[label] ~= nil then set(f.name, i - 1, check_number(label, opts[label])) end
-      end
-    elseif v ~= nil and option ~= "" and not f.flags.structural and option ~= "obs" and option ~= "actions" then
-      if f.kind == "enum" and f.values[1] == "false" and f.values[2] == "true" then
-        -- a yes/no option (deterministic): a boolean in Lua
-        if type(v) ~= "boolean" then fail(option .. ": expected true or false, got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v))) end
-        set(f.name, 0, v and 1 or 0)
-      elseif f.kind == "enum" then
-        local ok, err = backend.config_set(cfg, f.name, 0, type(v) == "string" and v or -1)
-        if not ok then fail(type(v) == "string" and err or (option .. ": expected " .. f.expect .. ", got " .. tostring(v))) end
-      elseif f.kind == "index" then
-        -- an index, or none: false (the core's -1)
-        if v ~= false and not is_integer(v) then
-          fail(option .. ": expected " .. f.expect .. ", got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v)))
-        end
-        set(f.name, 0, v == false and -1 or v)
-      elseif f.kind == "u64" then
-        if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
-          fail(option .. ": expected " .. f.expect .. ", got " .. (type(v) == "string" and ("the string '" .. v .. "'") or tostring(v)))
-        end
-        -- a Lua number holds integers exactly only below 2^53; a C host may set any 64-bit seed
-        if v >= 2^53 then fail(option .. ": expected an integer below 2^53 (a Lua number is exact only there), got " .. string.format("%.0f", v)) end
-        set(f.name, 0, v)
-      elseif f.kind == "mask" then
-        local bits
-        if v == false or v == "none" then bits = 0
-        elseif v == true or v == "all" then bits = 2 ^ #f.values - 1
-        elseif type(v) == "table" then
-          bits = 0
-          local idx = index_of(f.values)
-          for k, on in pairs(v) do
-            local i = idx[k]
-            if not i then fail(option .. ": unknown modulator '" .. tostring(k) .. "' (known: " .. table.concat(f.values, ", ") .. ")") end
-            if type(on) ~= "boolean" then fail(option .. "." .. k .. ": expected true or false, got " .. type(on)) end
-            if on then bits = bits + 2 ^ (i - 1) end
-          end
-        else
-          fail(option .. ": expected a table such as {DA = true, NA = false}, 'all' or 'none', got " .. tostring(v))
-        end
-        set(f.name, 0, bits)
-      elseif option == "gating" and type(v) == "boolean" then
-        set(f.name, 0, v and GATING_ON or 0)
-      elseif f.rows == 1 and f.cols == 1 then
-        set(f.name, 0, check_number(option, v))
-      elseif f.cols == 1 then
-        -- a vector named by its row labels, such as tau_tonic = {NA = 100}
-        if type(v) ~= "table" then fail(option .. ": expected a table such as {NA = 10}, got " .. type(v)) end
-        local idx = index_of(f.row_labels)
-        for k, x in pairs(v) do
-          local i = idx[k]
-          if not i then fail(option .. ": unknown modulator '" .. tostring(k) .. "' (known: " .. table.concat(f.row_labels, ", ") .. ")") end
-          set(f.name, i - 1, check_number(option .. "." .. k, x))
-        end
-      else
-        -- a matrix {row = {col = value}}; the mapping also takes a preset's name
-        if type(v) == "string" and option == "mapping" then
-          if v ~= "default" then
-            local preset = PRESETS[v]
-            if not preset then fail("mapping: unknown preset '" .. v .. "' (known: default, doya, none)") end
-            for i = 0, f.rows * f.cols - 1 do set(f.name, i, 0) end
-            v = preset
-          else v = {} end
-        end
-        if type(v) ~= "table" then fail(option .. ": expected a table, got " .. type(v)) end
-        local ridx, cidx = index_of(f.row_labels), index_of(f.col_labels)
-        for r, row in pairs(v) do
-          local ri = ridx[r]
-          if not ri then fail(option .. ": unknown name '" .. tostring(r) .. "' (known: " .. table.concat(f.row_labels, ", ") .. ")") end
-          if type(row) ~= "table" then fail(option .. "." .. r .. ": expected a table, got " .. type(row)) end
-          for c, x in pairs(row) do
-            local ci = cidx[c]
-            if not ci then
-              fail(option .. "." .. r .. ": unknown modulator '" .. tostring(c) .. "' (known: " .. table.concat(f.col_labels, ", ") .. ")")
-            end
-            set(f.name, (ri - 1) * f.cols + ci - 1, check_number(option .. "." .. r .. "." .. c, x))
-          end
-        end
-      end
-    end
-  end
-  return cfg, encoder
-end
+local function is_integer(x) return type(x) == "number" and x == math.floor(x) and x > -2^53 and x < 2^53 end
 
--- The options that rebuild a config (the inverse of normalize): agent:config() and nm.defaults().
-local function options_of(backend, S, cfg)
-  local get = backend.config_get
-  local t = {}
-  for _, f in ipairs(S.fields) do
-    local option = f.option
-    if f.flags.split then
-      for i, label in ipairs(f.row_labels) do t[label] = get(cfg, f.name, i - 1) end
-    elseif option == "obs" or option == "actions" then
-      t[option] = get(cfg, f.name, 0)
-    elseif f.name == "hidden" then
-      local h = {}
-      for i = 1, get(cfg, "n_layers", 0) do
-        local kind = get(cfg, "layer_kind", i - 1)
-        if kind == "dense" then h[i] = get(cfg, "hidden", i - 1)
-        elseif kind == "recurrent" then
-          h[i] = { kind = kind, n = get(cfg, "hidden", i - 1), tau = get(cfg, "layer_tau", i - 1) }
-        else h[i] = { kind = kind, n = get(cfg, "hidden", i - 1) } end
-      end
-      t.hidden = h
-    elseif option ~= "" and not f.flags.structural then
-      if f.kind == "mask" then
-        local bits, m = get(cfg, f.name, 0), {}
-        for i, k in ipairs(f.values) do m[k] = math.floor(bits / 2 ^ (i - 1)) % 2 == 1 end
-        t[option] = m
-      elseif f.kind == "index" then
-        local i = get(cfg, f.name, 0)
-        t[option] = i >= 0 and i or false
-      elseif f.kind == "enum" and f.values[1] == "false" and f.values[2] == "true" then
-        t[option] = get(cfg, f.name, 0) == "true"
-      elseif f.rows == 1 and f.cols == 1 then
-        t[option] = get(cfg, f.name, 0)
-      else
-        local v = {}
-        for r, rl in ipairs(f.row_labels) do
-          if f.cols == 1 then v[rl] = get(cfg, f.name, r - 1)
-          else
-            local row = {}
-            for c, cl in ipairs(f.col_labels) do row[cl] = get(cfg, f.name, (r - 1) * f.cols + c - 1) end
-            v[rl] = row
-          end
-        end
-        t[option] = v
-      end
-    end
-  end
-  return t
-end
+-- _modvalues() returns 29 numbers: the levels (DA = the latest TD error), phasic and tonic parts of the four
+-- modulators, the eight meta-parameters, surprise, steps (beyond 2^53 its decimal string), then the signals
+-- after them by name (reward_long is the tonic DA part, the 9th).
+local SIGNALS = { "surprise", 21, "expected", 23, "unexpected", 24, "changepoint", 25, "outlier_rate", 26,
+                  "reward_short", 27, "reward_long", 9, "reward_variance", 28, "utility_drop", 29 }
 
-local function named_vector(flat, names, out)
-  out = out or {}
-  for i, n in ipairs(names) do out[n] = flat[i] end
-  return out
+-- fill(t, <the 29 numbers>) -> t, as agent:modulators gives it: generated once with the names as constants
+-- (a loop over the name lists took Lua 5.4 twice the time of the C-API module's filler it replaced)
+local function filler(MODULATORS, PARAMS)
+  local args = {}
+  for i = 1, 29 do args[i] = "v" .. i end
+  local src = { "local type = type\nreturn function(out, " .. table.concat(args, ", ") .. ")\n" }
+  local function add(...) src[#src + 1] = string.format(...) end
+  for i, name in ipairs(MODULATORS) do add("  out[%q] = v%d\n", name, i) end
+  for _, part in ipairs { { "levels", MODULATORS, 0 }, { "phasic", MODULATORS, 4 }, { "tonic", MODULATORS, 8 },
+                          { "params", PARAMS, 12 }, { "signals" } } do
+    local key, names, from = part[1], part[2], part[3]
+    add("  local %s = out.%s\n  if type(%s) ~= 'table' then %s = {} out.%s = %s end\n", key, key, key, key, key, key)
+    for i, name in ipairs(names or {}) do add("  %s[%q] = v%d\n", key, name, from + i) end
+  end
+  for i = 1, #SIGNALS, 2 do add("  signals.%s = v%d\n", SIGNALS[i], SIGNALS[i + 1]) end
+  add("  out.surprise, out.steps = v21, v22\n  return out\nend\n")
+  return assert((loadstring or load)(table.concat(src), "=neuromod modulators"))()
 end
 
 return function(backend, backend_name)
-  local S = schema(backend)
+  -- The C-API module's objects are userdata told by their metatables; %p is the address tostring gives them
+  if not backend.kind then
+    local kinds = {}
+    for kind, mt in pairs(backend.metatables) do kinds[mt] = kind end
+    function backend.kind(x) return type(x) == "userdata" and kinds[getmetatable(x)] or nil end
+    function backend.address(x) return format("%p", x) end
+  end
+  local O = require("neuromod.options")(backend)
+  local K = require("neuromod.checks")(backend)
+  local S = O.S
   local MODULATORS, PARAMS = S.modulators, S.params
+  local typename = K.typename
   local nm = {
     version = backend.version,
     backend = backend_name,
@@ -390,10 +113,10 @@ return function(backend, backend_name)
   end
 
   function nm.agent(opts)
-    local ok, cfg, encoder = pcall(normalize, backend, S, opts)
+    local ok, cfg, encoder = pcall(O.normalize, opts)
     if not ok then error(type(cfg) == "table" and cfg[1] or cfg, 2) end
     local agent, err = backend.new(cfg)
-    if not agent then error(err, 2) end
+    if not agent then error("nm.agent: " .. err, 2) end
     if encoder then return encoding_agent(agent, encoder) end
     return agent
   end
@@ -405,16 +128,11 @@ return function(backend, backend_name)
   end
 
   -- nm.defaults() -> the options of a default agent (obs and actions 0: they must be given)
-  function nm.defaults() return options_of(backend, S, backend.config_new()) end
+  function nm.defaults() return O.options_of(backend.config_new()) end
 
   -- nm.config_fields() -> the library's description of every config field (name, option, kind, shape,
   -- labels, value names, accepted values in words, one line of doc)
-  function nm.config_fields()
-    local out = {}
-    for i, f in ipairs(backend.fields()) do out[i] = f end
-    return out
-  end
-
+  nm.config_fields = O.fields
 
   -- nm.study{ name, task, conditions, seeds, trials, measures, ... }: seeds x conditions as independent jobs
   -- (lua/neuromod/study.lua; required lazily, since it requires this module)
@@ -424,8 +142,6 @@ return function(backend, backend_name)
   function nm.baseline(opts) return require("neuromod.baseline").new(opts) end
   function nm.curriculum(def) return require("neuromod.curriculum").new(def) end
   function nm.gym(env, opts) return require("neuromod.gym").new(env, opts) end
-
-  local typename = backend.typename or type
 
   -- nm.rng(seed) and nm.vector(n | table): their arguments are checked here, once for both backends;
   -- backend.rng(seed) takes an integer, backend.vector(n) makes n zeros.
@@ -461,47 +177,15 @@ return function(backend, backend_name)
     end
     return v
   end
-  -- luaL_argerror's words, raised `level` levels above the caller of this function
-  local function argerror_at(level, method, n, msg)
-    error(string.format("bad argument #%d to '%s' (%s)", n, method, msg), level + 1)
+
+  -- Raises "agent:<method>: <problem>" at the caller of the method that calls check
+  local function check(self, method)
+    local m = K.self(self, "agent", method)
+    if m then error(m, 3) end
   end
-
-  local raw = {}
-  -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
-  -- modulator name), params (by meta-parameter name), surprise, steps, and signals, what drives the modulators
-  -- as of the latest learn: surprise, expected (the surprise expected for that state and action, ACh's input),
-  -- unexpected (the part of it beyond na_threshold x expected, NA's), changepoint (NA's CUSUM), outlier_rate,
-  -- reward_short and reward_long (reward averages over tau_phasic.DA and tau_tonic.DA), reward_variance and
-  -- utility_drop (how far reward_short sits below reward_long, NA's second input). Pass the same table every
-  -- step to log without making garbage; agent:levels() and agent:meta() return the same numbers without a table.
-  -- A backend may fill the table itself (_modulators, the C-API module's fast path).
-  if methods._modulators then
-    local fill = methods._modulators
-    function methods:modulators(out)
-      if out ~= nil and type(out) ~= "table" then argerror_at(2, "modulators", 1, "table expected, got " .. typename(out)) end
-      return fill(self, out or {})
-    end
-  else function methods:modulators(out)
-    if out ~= nil and type(out) ~= "table" then argerror_at(2, "modulators", 1, "table expected, got " .. typename(out)) end
-    self:_modstate(raw)
-    out = out or {}
-    out.DA = raw.phasic[1]
-    out.NA, out.ACh, out["5HT"] = raw.level[2], raw.level[3], raw.level[4]
-    out.levels = named_vector(raw.level, MODULATORS, out.levels)
-    out.levels.DA = raw.phasic[1]
-    out.phasic = named_vector(raw.phasic, MODULATORS, out.phasic)
-    out.tonic = named_vector(raw.tonic, MODULATORS, out.tonic)
-    out.params = named_vector(raw.params, PARAMS, out.params)
-    out.surprise, out.steps = raw.surprise, raw.steps
-    local sig = out.signals or {}
-    for k, v in pairs(raw.signals) do sig[k] = v end
-    out.signals = sig
-    return out
-  end end
-
-  -- Argument errors in the words of luaL_argerror ("bad argument #2 to 'gradient' (number expected, got no
-  -- value)"), raised at the caller of the method (level 4: argerror, check_*, the method, its caller).
-  local function argerror(method, n, msg) error(string.format("bad argument #%d to '%s' (%s)", n, method, msg), 4) end
+  local function raise(method, msg) error("agent:" .. method .. ": " .. msg, 3) end
+  -- Argument errors in luaL_argerror's words, raised at the caller of the method (argerror, check_*, the method)
+  local function argerror(method, n, msg) error(K.argerror(method, n, msg), 4) end
   local function check_integer(method, n, v, none, optional)
     if v == nil and optional then return nil end
     local x = type(v) == "string" and tonumber(v) or v
@@ -515,17 +199,54 @@ return function(backend, backend_name)
     if type(x) ~= "number" then argerror(method, n, "number expected, got " .. (none and "no value" or typename(v))) end
     return x
   end
-  local function raise(method, msg) error("agent:" .. method .. ": " .. msg, 3) end
+  local function check_obs(self, method, obs, none)
+    local m = K.obs(obs, K.n_obs(self), "agent:" .. method, "obs", none)
+    if m then error(m, 3) end
+  end
+
+  local fill = filler(MODULATORS, PARAMS)
+
+  -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
+  -- modulator name), params (by meta-parameter name), surprise, steps, and signals, what drives the modulators
+  -- as of the latest learn: surprise, expected (the surprise expected for that state and action, ACh's input),
+  -- unexpected (the part of it beyond na_threshold x expected, NA's), changepoint (NA's CUSUM), outlier_rate,
+  -- reward_short and reward_long (reward averages over tau_phasic.DA and tau_tonic.DA), reward_variance and
+  -- utility_drop (how far reward_short sits below reward_long, NA's second input). Pass the same table every
+  -- step to log without making garbage; agent:levels() and agent:meta() return the same numbers without a table.
+  -- (_modvalues checks self, and raises at this method's caller.)
+  function methods:modulators(out)
+    if out ~= nil and type(out) ~= "table" then error(K.argerror("modulators", 1, "table expected, got " .. typename(out)), 2) end
+    return fill(out or {}, methods._modvalues(self))
+  end
+
+  -- agent:_modstate(t): the same state as flat arrays level, phasic, tonic (4 each), params (8), and surprise,
+  -- steps and signals (the form spec/support/trajectory.lua prints)
+  function methods:_modstate(t)
+    local v = { methods._modvalues(self) }
+    for key, from in pairs { level = 0, phasic = 4, tonic = 8, params = 12 } do
+      local a = type(t[key]) == "table" and t[key] or {}
+      for i = 1, key == "params" and #PARAMS or #MODULATORS do a[i] = v[from + i] end
+      t[key] = a
+    end
+    t.surprise, t.steps = v[21], v[22]
+    t.signals = type(t.signals) == "table" and t.signals or {}
+    for i = 1, #SIGNALS, 2 do t.signals[SIGNALS[i]] = v[SIGNALS[i + 1]] end
+  end
 
   -- agent:attention() -> the per-input attention, an array of n_obs numbers
-  function methods:attention() return (self:_floats("attention")) end
+  function methods:attention()
+    check(self, "attention")
+    return (self:_floats("attention", 0, K.n_obs(self)))
+  end
 
   -- agent:gain([layer]) -> the per-unit gain of trunk layer `layer` (default 1), an array of its width
   function methods:gain(...)
     local layer = check_integer("gain", 1, (...), false, true) or 1
-    local layers = backend.config_get(self:_config(), "n_layers", 0)
-    if layer < 1 or layer > layers then raise("gain", string.format("layer %d out of range 1..%d", layer, layers)) end
-    local t, err = self:_floats("gain", layer - 1)
+    check(self, "gain")
+    local cfg = self:_config()
+    local layers = backend.config_get(cfg, "n_layers", 0)
+    if layer < 1 or layer > layers then raise("gain", format("layer %d out of range 1..%d", layer, layers)) end
+    local t, err = self:_floats("gain", layer - 1, backend.config_get(cfg, "hidden", layer - 1))
     if not t then raise("gain", err) end
     return t
   end
@@ -536,13 +257,15 @@ return function(backend, backend_name)
     local i, v = ...
     i = check_integer("set_param", 1, i, nargs < 1)
     v = check_num("set_param", 2, v, nargs < 2)
+    check(self, "set_param")
     if i < 1 or not self:_set_param(i - 1, v) then
-      raise("set_param", string.format("index %d out of range 1..%d", i, #self:params()))
+      raise("set_param", format("index %d out of range 1..%d", i, #self:params()))
     end
   end
 
   -- agent:tensors() -> { { name, offset (1-based into agent:params()), rows, cols }, ... }
   function methods:tensors()
+    check(self, "tensors")
     local t = {}
     local i = 0
     while true do
@@ -555,8 +278,9 @@ return function(backend, backend_name)
 
   -- agent:evaluate(obs) -> probs (one per action), V(obs), without changing the agent
   function methods:evaluate(...)
-    self:_obs("evaluate", ...)
-    local probs, value = self:_evaluate()
+    check(self, "evaluate")
+    check_obs(self, "evaluate", (...), select("#", ...) == 0)
+    local probs, value = self:_evaluate((...))
     if not probs then raise("evaluate", value) end
     return probs, value
   end
@@ -565,37 +289,36 @@ return function(backend, backend_name)
   function methods:gradient(...)
     local nargs = select("#", ...)
     local obs, action, w1, w2 = ...
-    self:_obs("gradient", ...)
+    check(self, "gradient")
+    check_obs(self, "gradient", obs, nargs == 0)
     action = check_integer("gradient", 2, action, nargs < 2)
     w1, w2 = check_num("gradient", 3, w1, false, 1.0), check_num("gradient", 4, w2, false, 0.0)
-    local g, err = self:_gradient(action, w1, w2)
+    if action < -2^31 or action >= 2^31 then raise("gradient", "action out of range") end
+    local g, err = self:_gradient(obs, action, w1, w2)
     if not g then raise("gradient", err) end
     return g
   end
 
-  -- agent:save(path) -> true | nil, message: the path is checked here, once for both backends (a NUL byte would
-  -- cut it short in C)
-  local save = methods.save
+  -- agent:save(path) -> true | nil, message (a NUL byte would cut the path short in C)
   function methods:save(...)
     local path = ...
     if type(path) ~= "string" then
       error("agent:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
     end
     if path:find("\0", 1, true) then error("agent:save: path: contains a NUL byte", 2) end
-    if methods.is_closed(self) then error("agent:save: the agent is closed", 2) end
-    return save(self, path)
+    check(self, "save")
+    return self:_save(path)
   end
 
   -- agent:freeze(on): true stops every synaptic change (the agent still acts, its modulators step and its
   -- context is still inferred); false resumes learning. agent:frozen() -> boolean.
-  local freeze = methods.freeze
   function methods:freeze(...)
     local on = ...
     if type(on) ~= "boolean" then
       error("agent:freeze: expected true or false, got " .. (select("#", ...) == 0 and "no value" or typename(on)), 2)
     end
-    if methods.is_closed(self) then error("agent:freeze: the agent is closed", 2) end
-    freeze(self, on)
+    check(self, "freeze")
+    self:_freeze(on)
   end
 
   -- agent:context(id) announces the context (an integer or a string); agent:context() -> the current one, given
@@ -603,6 +326,7 @@ return function(backend, backend_name)
   -- back as the string when this process has seen it.
   function methods:context(...)
     local id = ...
+    check(self, "context")
     if select("#", ...) == 0 then
       local c = self:_context()
       return context_names[c] or c
@@ -630,12 +354,23 @@ return function(backend, backend_name)
   function methods:interactions() return self:config().interactions end
 
   -- agent:config() -> the options that rebuild this agent (nm.agent(agent:config()) gives a fresh twin)
-  function methods:config() return options_of(backend, S, self:_config()) end
+  function methods:config()
+    check(self, "config")
+    return O.options_of(self:_config())
+  end
+
+  local address, mts = backend.address, backend.metatables
+  mts.agent.__tostring = function(self)
+    if self:is_closed() then return "neuromod agent (closed)" end
+    local cfg = self:_config()
+    return format("neuromod agent (%d inputs, %d actions): %s", backend.config_get(cfg, "n_obs", 0),
+                  backend.config_get(cfg, "n_actions", 0), address(self))
+  end
+  mts.rng.__tostring = function(r) return "neuromod.rng: " .. address(r) end
+  mts.vector.__tostring = function(v) return "neuromod.vector: " .. address(v) end
 
   -- nm.population and the population methods written in Lua (lua/neuromod/population.lua)
-  if backend.population_methods then
-    require("neuromod.population")(nm, backend, { S = S, normalize = normalize, options_of = options_of })
-  end
+  require("neuromod.population")(nm, backend, { S = S, O = O, K = K, fill = fill })
 
   return nm
 end

@@ -1,16 +1,20 @@
 -- neuromod.population: nm.population and nm.population_load, and the population methods written in Lua, for
--- both backends. The per-step methods (act, learn) are the backend's (c/lua/lneuromod.c, lua/neuromod/ffi.lua);
--- this file turns options into one config per member and checks member numbers, paths and replacements.
+-- both backends. The per-step methods (act, learn) are the binding's (c/lua/lneuromod.c, lua/neuromod/ffi.lua),
+-- which call backend.raise when they cannot do their job (neuromod.checks words the error); this file turns
+-- options into one config per member and checks member numbers, paths and replacements.
 --
 -- A backend provides population_new({cfg, ...}, threads) -> pop | nil, message (members 0-based in the
 -- message), population_load(path, threads), population_methods (the table behind populations' __index), and on
--- populations: act, learn, close, is_closed, size, threads, _reset(k0), _copy(k0) -> agent | nil, message,
--- _replace(k0, agent | cfg) -> true | nil, message, _config(k0), _evaluate(k0, obs), _save(path).
+-- populations: act, learn, close, is_closed, size, threads (called by the user), _step_error() -> the first
+-- failed member k0, its message, how many failed | nil, the population's message, _reset(k0), _copy(k0) ->
+-- agent | nil, message, _replace(k0, agent) -> true | nil, message (member k0 becomes a copy), _config(k0),
+-- _evaluate(k0, obs) -> probs, value | nil, message, _modvalues(k0), _state_hash(k0), _save(path) -> true | nil,
+-- message.
 --
--- Called by neuromod.common with the module it builds and its option tools.
+-- Called by neuromod.common with the module it builds and its tools.
 return function(nm, backend, tools)
-  local normalize, options_of, S = tools.normalize, tools.options_of, tools.S
-  local typename = backend.typename or type
+  local O, K = tools.O, tools.K
+  local typename, kind = K.typename, backend.kind
   local methods = backend.population_methods
   local POP_KEYS = { n = true, seed = true, seeds = true, threads = true, members = true }
 
@@ -24,7 +28,7 @@ return function(nm, backend, tools)
 
   -- One member's config from options, or an error {message} naming where they came from.
   local function config_of(opts, where)
-    local ok, cfg, encoder = pcall(normalize, backend, S, opts)
+    local ok, cfg, encoder = pcall(O.normalize, opts)
     if not ok then
       local msg = type(cfg) == "table" and cfg[1] or tostring(cfg)
       error({ "nm.population: " .. where .. msg:gsub("^nm%.agent: ", "") }, 0)
@@ -118,8 +122,16 @@ return function(nm, backend, tools)
     return pop
   end
 
+  -- Raises "pop:<method>: <problem>" at the caller of the method that calls check
+  local function check(self, method)
+    local m = K.self(self, "population", method)
+    if m then error(m, 3) end
+  end
+
   -- a member number k (1-based), checked: raises "pop:<method>: k: ..." at the method's caller
   local function member(self, method, k, nargs)
+    local m = K.self(self, "population", method)
+    if m then error(m, 3) end
     if not is_integer(k) then
       error("pop:" .. method .. ": k: expected a member number, got " .. (nargs == 0 and "no value" or typename(k)), 3)
     end
@@ -139,6 +151,7 @@ return function(nm, backend, tools)
 
   -- pop:reset([k]): clears the traces and pending step of member k, or of every member
   function methods:reset(...)
+    check(self, "reset")
     if select("#", ...) == 0 or (...) == nil then
       for k = 0, self:size() - 1 do self:_reset(k) end
       return
@@ -153,7 +166,7 @@ return function(nm, backend, tools)
     local k, what = ...
     k = member(self, "replace", k, nargs)
     if type(what) == "table" and getmetatable(what) == nil then
-      local o = options_of(backend, S, self:_config(k))
+      local o = O.options_of(self:_config(k))
       for key, v in pairs(what) do o[key] = v end
       local ok, cfg = pcall(config_of, o, "")
       if not ok then error((type(cfg) == "table" and cfg[1] or tostring(cfg)):gsub("^nm%.population: ", "pop:replace: "), 2) end
@@ -161,18 +174,34 @@ return function(nm, backend, tools)
     elseif type(what) == "table" and rawget(what, "agent") ~= nil then
       what = rawget(what, "agent")   -- an agent on an encoded space: its core agent
     end
-    local ok, err = self:_replace(k, what)
+    if kind(what) == "agent" and what:is_closed() then error("pop:replace: the agent is closed", 2) end
+    if kind(what) ~= "agent" and kind(what) ~= "config" then
+      error("pop:replace: expected an agent or a table of options, got " .. typename(what), 2)
+    end
+    local fresh, ok, err = nil, nil, nil
+    if kind(what) == "config" then   -- a new agent from the options, copied in
+      fresh, err = backend.new(what)
+      if not fresh then error("pop:replace: " .. one_based(err), 2) end
+    end
+    ok, err = self:_replace(k, fresh or what)
+    if fresh then fresh:close() end
     if not ok then error("pop:replace: " .. one_based(err), 2) end
   end
 
   -- pop:evaluate(k, obs) -> probs, V(obs) of member k, without changing it
   function methods:evaluate(...)
-    local k = member(self, "evaluate", (...), select("#", ...))
-    return self:_evaluate(k, select(2, ...))
+    local nargs = select("#", ...)
+    local k, obs = ...
+    k = member(self, "evaluate", k, nargs)
+    local d = K.n_obs(self, 0)
+    local m = K.obs(obs, d, "pop:evaluate", "obs", nargs < 2)
+    if m then error(m, 2) end
+    local probs, value = self:_evaluate(k, obs)
+    if not probs then error(string.format("pop:evaluate: member %d: %s", k + 1, value), 2) end
+    return probs, value
   end
 
   -- pop:modulators(k [, t]) -> member k's modulators as agent:modulators gives them (t refilled if given)
-  local agent_methods = backend.agent_methods
   function methods:modulators(...)
     local nargs = select("#", ...)
     local k, out = ...
@@ -180,10 +209,7 @@ return function(nm, backend, tools)
     if out ~= nil and type(out) ~= "table" then
       error("pop:modulators: t: expected a table, got " .. typename(out), 2)
     end
-    if methods._modulators then return self:_modulators(k, out or {}) end
-    -- the FFI backend words the flat state in common.lua's agent:modulators, given a stand-in that reads member k
-    local pop = self
-    return agent_methods.modulators({ _modstate = function(_, raw) return pop:_modstate(k, raw) end }, out)
+    return tools.fill(out or {}, self:_modvalues(k))
   end
 
   -- pop:state_hash(k) -> member k's state hash (as agent:state_hash)
@@ -193,7 +219,7 @@ return function(nm, backend, tools)
 
   -- pop:config(k) -> the options that rebuild member k (nm.agent(pop:config(k)) is its fresh twin)
   function methods:config(...)
-    return options_of(backend, S, self:_config(member(self, "config", (...), select("#", ...))))
+    return O.options_of(self:_config(member(self, "config", (...), select("#", ...))))
   end
 
   -- pop:save(path) -> true | nil, message: every member in one checkpoint file, written atomically
@@ -203,9 +229,16 @@ return function(nm, backend, tools)
       error("pop:save: path: expected a string, got " .. (select("#", ...) == 0 and "no value" or typename(path)), 2)
     end
     if path:find("\0", 1, true) then error("pop:save: path: contains a NUL byte", 2) end
-    if self:is_closed() then error("pop:save: the population is closed", 2) end
+    check(self, "save")
     local ok, err = self:_save(path)
     if not ok then return nil, one_based(err) end
     return true
+  end
+
+  backend.metatables.population.__tostring = function(self)
+    if self:is_closed() then return "neuromod population (closed)" end
+    local n, d = self:size(), K.n_obs(self, 0)
+    return string.format("neuromod population (%d members, %d inputs, %d threads): %s", n, d, self:threads(),
+                         backend.address(self))
   end
 end
