@@ -5,7 +5,7 @@
 --   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--criterion 0.9]
 --                                    [--max-block 3000] [--eval 100] [--order 1] [--consolidation 0.01]
 --                                    [--gating 0.1] [--importance si] [--hidden 64] [--out build/continual]
---                                    [--only 1,5] [--verbose 1] [--cues 6] [--eval-from agent]
+--                                    [--only 1,5] [--verbose 1] [--cues 6] [--eval-from agent] [--na-beta -2]
 --                                    [--agent KEY=VALUE ...]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
@@ -29,7 +29,8 @@
 -- learner itself, every task in turn, as the first versions did: its modulators carry each evaluation's state
 -- into the next one and into the next block), "copy" (a copy of the learner evaluates every task in turn; the
 -- learner, and the fresh agent, train on untouched by the evaluations) or "snapshot" (each task from its own
--- copy of the learner's state after the block).
+-- copy of the learner's state after the block). --na-beta sets the mapping's entry of NA on the inverse
+-- temperature (the library's default -2: NA's exploration) for every condition and the fresh agent.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -41,7 +42,7 @@ local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
   block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
   hidden = 64, verbose = 0, criterion = 0.9, max_block = 3000, only = "", cues = 6,
-  eval_from = "agent" })
+  eval_from = "agent", na_beta = -2 })
 assert(o.eval_from == "agent" or o.eval_from == "copy" or o.eval_from == "snapshot",
        "continual: --eval-from expects agent, copy or snapshot, got " .. tostring(o.eval_from))
 
@@ -66,6 +67,7 @@ local function new_agent(cond, seed)
   local opts = { obs = 0, actions = { name = "Discrete", n = 2, withhold = 0 }, seed = seed, hidden = { o.hidden } }
   for k, v in pairs(o.agent) do opts[k] = v end
   for k, v in pairs(cond.opts) do opts[k] = v end
+  if o.na_beta ~= -2 then opts.mapping = { inverse_temperature = { NA = o.na_beta } } end
   return opts
 end
 
@@ -287,6 +289,7 @@ print(("continual: %d tasks (order %d), blocks of %d trials%s, %d evaluation tri
   :format(o.tasks, o.order, o.block, o.criterion > 0 and (" then to %g over %d trials (at most %d)"):format(o.criterion, CRIT_WINDOW, o.max_block) or "",
           o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden)
   .. (o.cues ~= 6 and (", %d cues"):format(o.cues) or "")
+  .. (o.na_beta ~= -2 and (", mapping inverse_temperature.NA = %g"):format(o.na_beta) or "")
   .. (o.eval_from ~= "agent" and (", evaluations on a %s"):format(o.eval_from == "copy" and "copy" or "snapshot per task") or ""))
 do
   local keys = {}
