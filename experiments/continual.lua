@@ -5,7 +5,8 @@
 --   lua5.4 experiments/continual.lua [--seeds 10] [--first-seed 1] [--tasks 10] [--block 300] [--criterion 0.9]
 --                                    [--max-block 3000] [--eval 100] [--order 1] [--consolidation 0.01]
 --                                    [--gating 0.1] [--importance si] [--hidden 64] [--out build/continual]
---                                    [--only 1,5] [--verbose 1] [--agent KEY=VALUE ...]
+--                                    [--only 1,5] [--verbose 1] [--cues 6] [--eval-from agent] [--na-beta -2]
+--                                    [--agent KEY=VALUE ...]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
 -- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
@@ -22,7 +23,14 @@
 -- ratio of trials to criterion against the fresh agent (median over tasks, mean over seeds), ACC after the
 -- revisits, the mean block length and the share of first-pass blocks that reached --criterion, and for the
 -- task-free agent the share of revisits that re-select the first visit's context (and of those that do not,
--- which made a new context or chose another task's; --verbose 1 lists them); 95% t intervals.
+-- which made a new context or chose another task's; --verbose 1 lists them); 95% t intervals. --verbose 2 also
+-- lists, per seed, condition and task, the first visit's trials and trials to criterion, the fresh agent's, and
+-- the hidden units open in each (gating). --eval-from says which agent the evaluations run on: "agent" (the
+-- learner itself, every task in turn, as the first versions did: its modulators carry each evaluation's state
+-- into the next one and into the next block), "copy" (a copy of the learner evaluates every task in turn; the
+-- learner, and the fresh agent, train on untouched by the evaluations) or "snapshot" (each task from its own
+-- copy of the learner's state after the block). --na-beta sets the mapping's entry of NA on the inverse
+-- temperature (the library's default -2: NA's exploration) for every condition and the fresh agent.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -33,7 +41,10 @@ local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
   block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
-  hidden = 64, verbose = 0, criterion = 0.9, max_block = 3000, only = "" })
+  hidden = 64, verbose = 0, criterion = 0.9, max_block = 3000, only = "", cues = 6,
+  eval_from = "agent", na_beta = -2 })
+assert(o.eval_from == "agent" or o.eval_from == "copy" or o.eval_from == "snapshot",
+       "continual: --eval-from expects agent, copy or snapshot, got " .. tostring(o.eval_from))
 
 local C, G, I = o.consolidation, o.gating, o.importance
 local CONDITIONS = {
@@ -56,6 +67,7 @@ local function new_agent(cond, seed)
   local opts = { obs = 0, actions = { name = "Discrete", n = 2, withhold = 0 }, seed = seed, hidden = { o.hidden } }
   for k, v in pairs(o.agent) do opts[k] = v end
   for k, v in pairs(cond.opts) do opts[k] = v end
+  if o.na_beta ~= -2 then opts.mapping = { inverse_temperature = { NA = o.na_beta } } end
   return opts
 end
 
@@ -68,6 +80,32 @@ local function evaluate(agent, tasks, t, rng, announce)
     if i > o.eval / 2 then n = n + 1 if ok then k = k + 1 end end
   end
   return k / n
+end
+
+-- A copy of the agent's whole state (weights, modulators, context, generator) through a checkpoint, for
+-- evaluations that must not change the learner.
+local SNAP = os.tmpname()
+local function copy_of(agent)
+  assert(agent:save(SNAP))
+  return (assert(nm.load(SNAP)))
+end
+
+-- every task's evaluation after a block (or after training), on the agent --eval-from names
+local function evaluate_all(agent, tasks, rng, announce)
+  local acc = {}
+  if o.eval_from == "snapshot" then
+    for j = 1, #tasks do
+      local c = copy_of(agent)
+      acc[j] = evaluate(c, tasks, j, rng, announce)
+      c:close()
+    end
+    return acc
+  end
+  local a = o.eval_from == "copy" and copy_of(agent) or agent
+  a:freeze(true)
+  for j = 1, #tasks do acc[j] = evaluate(a, tasks, j, rng, announce) end
+  if a ~= agent then a:close() end
+  return acc
 end
 
 local function ttc(correct)
@@ -98,6 +136,13 @@ local function auc_of(correct)
   return (metrics.accuracy(correct, 1, math.min(#correct, o.block)))
 end
 
+-- the hidden units the agent's current context keeps open (all of them without gating)
+local function open_units(agent)
+  local g, k = agent:gain(1), 0
+  for i = 1, #g do if g[i] ~= 0 then k = k + 1 end end
+  return k
+end
+
 local function run(cond, seed, tasks)
   local opts = new_agent(cond, seed)
   opts.obs = tasks.cues
@@ -107,7 +152,7 @@ local function run(cond, seed, tasks)
   local R = metrics.cl_matrix(T)
   local auc, ttcs, first_ctx, reselect, revisits, trials, reached = {}, {}, {}, 0, 0, 0, 0
   local other, made, merged = 0, 0, 0
-  local final = {}
+  local final, blocks, open = {}, {}, {}
   for pass = 1, 2 do
     for i = 1, T do
       if cond.announce then agent:context(i) end
@@ -119,6 +164,7 @@ local function run(cond, seed, tasks)
         end
         auc[i] = auc_of(correct)
         ttcs[i] = ttc(correct)
+        blocks[i], open[i] = #correct, open_units(agent)
         first_ctx[i] = agent:context()
         for j = 1, i - 1 do
           if first_ctx[j] == first_ctx[i] then
@@ -130,10 +176,11 @@ local function run(cond, seed, tasks)
             break
           end
         end
-        agent:freeze(true)
-        for j = 1, T do R[i][j] = evaluate(agent, tasks, j, rng, cond.announce) end
-        if cond.announce then agent:context(i) end
-        agent:freeze(false)
+        R[i] = evaluate_all(agent, tasks, rng, cond.announce)
+        if o.eval_from == "agent" then
+          if cond.announce then agent:context(i) end
+          agent:freeze(false)
+        end
       else
         revisits = revisits + 1
         local c = agent:context()
@@ -150,30 +197,36 @@ local function run(cond, seed, tasks)
       end
     end
   end
-  agent:freeze(true)
-  for j = 1, T do final[j] = evaluate(agent, tasks, j, rng, cond.announce) end
+  final = evaluate_all(agent, tasks, rng, cond.announce)
   -- re-selection means something only when the agent infers the context
   return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
            made = cond.opts.boundary and made / revisits or nil, merged = cond.opts.boundary and merged / T or nil, other = cond.opts.boundary and other / revisits or nil,
            final = stats.mean(final), trials = trials / (2 * T),
-           reached = reached / T }
+           reached = reached / T, blocks = blocks, open = open }
 end
 
 -- a fresh agent per task: its accuracy before training (b) and its learning curve
 local function fresh(seed, tasks, cond)
-  local b, auc, ttcs = {}, {}, {}
+  local b, auc, ttcs, info = {}, {}, {}, {}
   for j = 1, #tasks do
     local opts = new_agent(cond, seed)
     opts.obs = tasks.cues
     local agent = nm.agent(opts)
     local rng = nm.rng(2000 + seed * 100 + j)
-    agent:freeze(true)
-    b[j] = evaluate(agent, tasks, j, rng, false)
-    agent:freeze(false)
+    if o.eval_from == "agent" then
+      agent:freeze(true)
+      b[j] = evaluate(agent, tasks, j, rng, false)
+      agent:freeze(false)
+    else
+      local c = copy_of(agent)
+      b[j] = evaluate(c, tasks, j, rng, false)
+      c:close()
+    end
     local correct = train_block(agent, tasks[j], tasks, rng)
     auc[j], ttcs[j] = auc_of(correct), ttc(correct)
+    info[j] = { block = #correct, open = open_units(agent) }
   end
-  return b, auc, ttcs
+  return b, auc, ttcs, info
 end
 
 local function write_R(path, R)
@@ -190,15 +243,21 @@ local function write_R(path, R)
 end
 
 os.execute("mkdir -p " .. o.out)
-local tasks = curriculum{ seed = o.order, tasks = o.tasks }
+local tasks = curriculum{ seed = o.order, tasks = o.tasks, cues = o.cues }
 local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
                "re-selected", "  made a new one", "  chose another's", "merged (first pass)", "fresh block accuracy", "trials a block", "reached criterion" }
 local results = {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
 for seed = o.first_seed, o.first_seed + o.seeds - 1 do
   for _, cond in ipairs(CONDITIONS) do
-    local b, fauc, fttc = fresh(seed, tasks, cond)
+    local b, fauc, fttc, finfo = fresh(seed, tasks, cond)
     local r = run(cond, seed, tasks)
+    if o.verbose > 1 then
+      for j = 1, #tasks do
+        io.stderr:write(("seed %d %s task %d (%s): in sequence %d trials, ttc %d, %d units open; fresh %d trials, ttc %d, %d units open\n")
+          :format(seed, cond.name, j, tasks[j].valence, r.blocks[j], r.ttc[j], r.open[j], finfo[j].block, fttc[j], finfo[j].open))
+      end
+    end
     write_R(("%s/R_%s_seed%d.csv"):format(o.out, cond.name:gsub("[^%w]+", "_"), seed), r.R)
     local ratios = {}
     for j = 1, #tasks do ratios[j] = r.ttc[j] / fttc[j] end
@@ -228,7 +287,16 @@ end
 
 print(("continual: %d tasks (order %d), blocks of %d trials%s, %d evaluation trials, seeds %d-%d, importance %s, consolidation %g, gating %g, hidden %d")
   :format(o.tasks, o.order, o.block, o.criterion > 0 and (" then to %g over %d trials (at most %d)"):format(o.criterion, CRIT_WINDOW, o.max_block) or "",
-          o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden))
+          o.eval, o.first_seed, o.first_seed + o.seeds - 1, I, C, G, o.hidden)
+  .. (o.cues ~= 6 and (", %d cues"):format(o.cues) or "")
+  .. (o.na_beta ~= -2 and (", mapping inverse_temperature.NA = %g"):format(o.na_beta) or "")
+  .. (o.eval_from ~= "agent" and (", evaluations on a %s"):format(o.eval_from == "copy" and "copy" or "snapshot per task") or ""))
+do
+  local keys = {}
+  for k, v in pairs(o.agent) do keys[#keys + 1] = k .. " = " .. tostring(v) end
+  table.sort(keys)
+  if #keys > 0 then print("every condition and the fresh agent also: " .. table.concat(keys, ", ")) end
+end
 print("mean [95% CI] over seeds; BWT, FWT and forgetting over T - 1 tasks, ACC over T")
 for _, c in ipairs(cols) do
   local line = { ("%-20s"):format(c) }
@@ -246,3 +314,4 @@ local names = {}
 for _, cond in ipairs(CONDITIONS) do names[#names + 1] = cond.name end
 print("columns: " .. table.concat(names, " | "))
 print("R matrices: " .. o.out .. "/R_<condition>_seed<s>.csv")
+os.remove(SNAP)
