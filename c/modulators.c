@@ -10,6 +10,14 @@
  *                 a noisy corner of a task does not make the whole world look volatile. The head learns S
  *                 clipped at na_threshold x E, so persistent noise raises E and a burst after a clean switch
  *                 barely does.
+ *                 With na_expected = NM_NA_EXPECTED_VARIANCE the bar is also at least V, the variance of the
+ *                 reward around its long-run average (below, tracked for the utility input; its value before
+ *                 the step): u = max(0, S - max(na_threshold * E, V)) / (S + floor). The head learns a
+ *                 recurring large error only slowly (its clip), so after a known hazard (the cliff walk's -100
+ *                 falls) the predictor's misfit on ordinary steps read as unexpected for the whole session and
+ *                 held NA at its ceiling; an error within the spread of outcomes the task has been giving is
+ *                 expected in it (Yu & Dayan 2005: known unreliability within a context is not NA's). A task whose
+ *                 rewards vary less than na_threshold x E (a 0/1 bandit) is unchanged.
  *   ACh (expected uncertainty): phasic = E; tonic = running mean of E over tau_t. raw = tonic.
  *   NA (unexpected uncertainty): u = max(0, S - na_threshold * E) / (S + floor), the fraction of the
  *                 surprise that expected uncertainty does not explain. ACh thus sets NA's threshold (Yu &
@@ -273,6 +281,10 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
     m->expected = expected;
     /* NA: the part of the surprise that expected uncertainty does not explain */
     excess = surprise - c->na_threshold * expected;    /* > 0 exactly when the step is an outlier */
+    /* na_expected 'variance': an error within the spread of the task's rewards (their variance before this step)
+     * is expected in this task, whatever the cue's slowly learned expectation says (a known hazard) */
+    if (c->na_expected == NM_NA_EXPECTED_VARIANCE && surprise - m->reward_var < excess)
+        excess = surprise - m->reward_var;
     u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
     m->phasic[NM_NA] = mc->phasic_decay[NM_NA] * m->phasic[NM_NA] +
