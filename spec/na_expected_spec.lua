@@ -36,6 +36,21 @@ describe("na_expected", function()
     assert.is_true(seen_cut, "the variance raised the bar above the cue's at least once")
   end)
 
+  it("is kept by a checkpoint, which continues bit for bit", function()
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = 2, na_expected = "variance" }
+    for i = 1, 50 do a:act{ 1, 0 } a:learn(i % 7 == 0 and -100 or -1, nil, true) end
+    local path = os.tmpname()
+    assert.is_true(a:save(path))
+    local b = nm.load(path)
+    os.remove(path)
+    assert.equal("variance", b:config().na_expected)
+    for i = 1, 50 do
+      a:act{ 0, 1 } a:learn(i % 5 == 0 and -100 or -1, nil, true)
+      b:act{ 0, 1 } b:learn(i % 5 == 0 and -100 or -1, nil, true)
+    end
+    assert.equal(a:state_hash(), b:state_hash())
+  end)
+
   it("leaves a 0/1 bandit whose reward variance stays below na_threshold x E bit for bit as 'cue'", function()
     local function run(mode)
       local a = nm.agent{ obs = 1, actions = 2, hidden = { 8 }, seed = 7, na_expected = mode }
