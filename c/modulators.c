@@ -17,6 +17,14 @@
  *                 Rodriguez-Garcia et al.'s noradrenergic gain g <- gamma g + (1-gamma) g0 + eta H;
  *                 tonic <- running mean of phasic over tau_t (volatility).
  *                 u > na_reset clears the eligibility traces (Bouret & Sara 2005 "network reset").
+ *                 With na_expected = NM_NA_EXPECTED_VARIANCE the bar is at least V as well, the variance of
+ *                 the reward around its long-run average (below, tracked for the utility input; its value
+ *                 before the step): u = max(0, S - max(na_threshold * E, V)) / (S + floor). The head learns a
+ *                 recurring large error only slowly (its clip), so after a known hazard (the cliff walk's -100
+ *                 falls) the predictor's misfit on ordinary steps read as unexpected for the whole session and
+ *                 held NA at its ceiling; an error within the spread of outcomes the task has been giving is
+ *                 expected in it (Yu & Dayan 2005: known unreliability within a context is not NA's). A task whose
+ *                 rewards vary less than na_threshold x E (a 0/1 bandit) is unchanged.
  *                 With na_input = NM_NA_CHANGEPOINT the phasic part integrates C / (C + 3) instead of u, where C
  *                 is a CUSUM (Page 1954) of the evidence that the rules changed. A step is an outlier when
  *                 S > na_threshold E; pi is the outlier rate over tau_t.ACh, clamped to [0.01, 0.25]. After a
@@ -273,6 +281,10 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
     m->expected = expected;
     /* NA: the part of the surprise that expected uncertainty does not explain */
     excess = surprise - c->na_threshold * expected;    /* > 0 exactly when the step is an outlier */
+    /* na_expected 'variance': an error within the spread of the task's rewards (their variance before this step)
+     * is expected in this task, whatever the cue's slowly learned expectation says (a known hazard) */
+    if (c->na_expected == NM_NA_EXPECTED_VARIANCE && surprise - m->reward_var < excess)
+        excess = surprise - m->reward_var;
     u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
     m->unexpected = u;
     m->phasic[NM_NA] = mc->phasic_decay[NM_NA] * m->phasic[NM_NA] +

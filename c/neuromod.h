@@ -125,6 +125,12 @@ typedef enum nm_activation { NM_TANH = 0, NM_RELU = 1 } nm_activation;
  * changed" against "an outlier at the learned outlier rate" (Page 1954), which stays quiet under a steady rate
  * of misleading outcomes and climbs when outliers become more frequent than the learned rate. */
 typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_input;
+/* What NA's surprise is measured against (config.na_expected, c/modulators.c). CUE: the expected uncertainty of
+ * the state and action (the uncertainty head) times na_threshold. VARIANCE: that, and at least the variance of
+ * the task's rewards around their long-run average: a squared error no larger than the spread of the outcomes
+ * the task has been giving is expected in it (Yu & Dayan 2005: known unreliability within a context is ACh's,
+ * not NA's), so a known hazard and the predictor's misfit after it stop reading as a change of the world. */
+enum nm_na_expected { NM_NA_EXPECTED_CUE = 0, NM_NA_EXPECTED_VARIANCE = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -352,7 +358,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "the Pavlovian bias: the withheld action's logit takes -pavlovian x V(s), its aversive half scaled by 5-HT") \
     X(int, actor_gate, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "actor_gate", 0, 0, 1, \
       "'choice' or 'policy'", NM_LIST("choice", "policy"), 1, 0, \
-      "spiking: the actor's eligibility gate, +1 / -1/(A-1) by the choice, or 1[a] - pi (the softmax score)")
+      "spiking: the actor's eligibility gate, +1 / -1/(A-1) by the choice, or 1[a] - pi (the softmax score)") \
+    X(int, na_expected, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_expected", 0, 0, 1, \
+      "'cue' or 'variance'", NM_LIST("cue", "variance"), 0, 0, \
+      "NA's bar for an outlier: na_threshold x the cue's expected surprise, or also at least the variance of the task's rewards")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -13,6 +13,9 @@
 --   DA only                  no withheld action, only DA on
 --   DA+5HT, punishment       no withheld action, DA and 5-HT on (5-HT's input alone, without NA and ACh)
 --   DA+5HT, relative
+--   punishment, na_expected   all four, 5-HT from punishment, na_expected = "variance" (NA's bar for an outlier is
+--                             at least the variance of the task's rewards: a known hazard is not a change)
+--   DA+NA+ACh, na_expected    5-HT off, na_expected = "variance"
 -- An episode ends at the goal or after --max-steps moves (then counted with the return it had). Prints per seed
 -- and condition the mean return over the last --last episodes, the number of seeds better than -30, and the
 -- mean 5-HT level over those episodes' steps. Each condition sees the same seeds. --na-beta B gives every agent
@@ -38,6 +41,10 @@ local CONDITIONS = {
     modulators = { DA = true, ["5HT"] = true } },
   { name = "DA+5HT, relative", withhold_action = false, serotonin_input = "relative",
     modulators = { DA = true, ["5HT"] = true } },
+  { name = "punishment, na_expected", withhold_action = false, serotonin_input = "punishment",
+    na_expected = "variance" },
+  { name = "DA+NA+ACh, na_expected", withhold_action = false, modulators = { DA = true, NA = true, ACh = true },
+    na_expected = "variance" },
 }
 
 -- mean return over the last o.last episodes, and the mean 5-HT level over their steps
@@ -45,7 +52,7 @@ local function run(c, seed)
   local env = Grid{ seed = seed }
   local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
                           withhold_action = c.withhold_action, serotonin_input = c.serotonin_input,
-                          modulators = c.modulators,
+                          modulators = c.modulators, na_expected = c.na_expected,
                           mapping = o.na_beta ~= -2 and { inverse_temperature = { NA = o.na_beta } } or nil,
                           interactions = o.na_da ~= 0.5 and { DA = { NA = o.na_da } } or nil }, o.agent))
   local mods = {}
