@@ -516,7 +516,7 @@ typedef struct nm_modulator_state {
     /* The signals that drive the modulators, as of the latest learn step (tonic[NM_DA] is the long reward
      * average). */
     float expected;                  /* expected surprise of the latest state and action (ACh's input) */
-    float unexpected;                /* u in [0, 1): the part of the surprise beyond na_threshold x expected */
+    float unexpected;                /* u in [0, 1): the part of the surprise beyond na_threshold x the bar (na_expected) */
     float changepoint;               /* the change-point CUSUM, >= 0 (NA's input with NM_NA_CHANGEPOINT) */
     float outlier_rate;              /* running rate of outliers (surprise > na_threshold x expected) */
     float reward_short;              /* reward averaged over tau_phasic[NM_DA] steps */

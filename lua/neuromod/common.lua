@@ -209,8 +209,8 @@ return function(backend, backend_name)
   -- agent:modulators([t]) -> t: DA (latest TD error), NA, ACh, 5HT (levels), levels, phasic, tonic (each by
   -- modulator name), params (by meta-parameter name), surprise, steps, and signals, what drives the modulators
   -- as of the latest learn: surprise, expected (the surprise expected for that state and action, ACh's input),
-  -- unexpected (the part of it beyond na_threshold x expected, NA's), changepoint (NA's CUSUM), outlier_rate,
-  -- reward_short and reward_long (reward averages over tau_phasic.DA and tau_tonic.DA), reward_variance and
+  -- unexpected (the part of it beyond na_threshold x the bar that na_expected names, NA's), changepoint (NA's
+  -- CUSUM), outlier_rate, reward_short and reward_long (reward averages over tau_phasic.DA and tau_tonic.DA), reward_variance and
   -- utility_drop (how far reward_short sits below reward_long, NA's second input). Pass the same table every
   -- step to log without making garbage; agent:levels() and agent:meta() return the same numbers without a table.
   -- (_modvalues checks self, and raises at this method's caller.)
