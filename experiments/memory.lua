@@ -10,7 +10,10 @@
 -- adds a recurrent layer of N units after it (the agent option recurrent = N, or with --tau T the layer table
 -- { kind = "recurrent", n = N, tau = T }); --hidden 0 drops the dense layer (the recurrent one is then the whole
 -- trunk), --after M adds a dense layer of M units after the recurrent one. An agent without that layer kind
--- refuses the option, and the script stops with its message (exit 1).
+-- refuses the option, and the script stops with its message (exit 1). A recurrent agent on delay_match also
+-- takes M.DELAY_MATCH_AGENT, init_scale = 3 and policy_entropy = 0.02 (larger initial weights, whose units mix
+-- the sample with the test, and an entropy bonus that keeps the answer of every (sample, test) pair explored:
+-- docs/results/memory.md); --agent KEY=VALUE overrides them (init_scale=1, policy_entropy=0: the agent before).
 --
 -- Tasks (--trials overrides every task's number of training trials; 0 keeps each task's own):
 --   gonogo       envs/gonogo.lua with memory = true (NeuroGym's: the cue is off in the delay and the decision
@@ -48,10 +51,13 @@ local M = {}
 M.DEFAULTS = { task = "all", seeds = 5, first_seed = 1, trials = 0, hidden = 64, recurrent = 0, tau = 0, after = 0, last = 500,
                short = 300, long = 2000 }
 local TRIALS = { gonogo = 5000, delay_match = 20000, perceptual = 10000 }
+-- The recurrent agent's options on delay_match (see the header); the feed-forward agent keeps its defaults.
+M.DELAY_MATCH_AGENT = { init_scale = 3, policy_entropy = 0.02 }
 local PSYCHOMETRIC_LAST = 2000
 
--- The agent's options for the study's task.agent: one dense layer, and the recurrent one when asked for.
-function M.agent_options(o)
+-- The agent's options for the study's task.agent: one dense layer, and the recurrent one when asked for; then
+-- the task's `extra` options, then --agent's pairs.
+function M.agent_options(o, extra)
   local dense = o.hidden > 0 and { o.hidden } or {}
   local opts
   if o.recurrent <= 0 then opts = { hidden = dense }
@@ -60,7 +66,7 @@ function M.agent_options(o)
     if o.after > 0 then dense[#dense + 1] = o.after end
     opts = { hidden = dense }
   else opts = { hidden = dense, recurrent = o.recurrent } end
-  return task.with(opts, o.agent)
+  return task.with(task.with(opts, extra), o.agent)
 end
 
 function M.agent_label(o)
@@ -83,11 +89,11 @@ local function record(rec, t, trial)
   rec.coherence[t] = info.coherence or 0
 end
 
-local function make_study(name, o, env, trials)
+local function make_study(name, o, env, trials, extra)
   return study{
     name = name, seeds = { first = o.first_seed, count = o.seeds }, trials = trials, options = o,
     conditions = { { name = M.agent_label(o) } },
-    task = { env = env, agent = function() return M.agent_options(o) end,
+    task = { env = env, agent = function() return M.agent_options(o, extra) end,
              columns = { "correct", "condition", "answered", "coherence" }, record = record },
   }
 end
@@ -113,8 +119,8 @@ local function summary_line(values)
 end
 
 -- One criterion task (gonogo or delay_match): a table of seeds, then the count that met the bar.
-local function criterion_task(title, name, o, env, trials, level, conditions)
-  local res = make_study(name, o, env, trials):run()[1]
+local function criterion_task(title, name, o, env, trials, level, conditions, extra)
+  local res = make_study(name, o, env, trials, extra):run()[1]
   local last = math.min(o.last, trials)
   print(string.format("%s; %d trials; criterion %d%% correct over 100 consecutive trials", title, trials, level * 100))
   local head = string.format("  %-6s %-10s %-9s", "seed", "criterion", "last " .. last)
@@ -205,8 +211,18 @@ local function run(o)
       criterion_task("gonogo, memory = false (control: the cue stays on)", "gonogo_control", o,
         function(job) return GoNogo{ seed = job.seed, memory = false } end, trials, 0.9, { "go", "nogo" })
     elseif name == "delay_match" then
-      criterion_task("delay_match (NeuroGym timing: 300 / 500 / 1000 / 500 / 900 ms)", "delay_match", o,
-        function(job) return DelayMatch{ seed = job.seed } end, trials, 0.8, { "match", "nonmatch" })
+      local extra, title = nil, "delay_match (NeuroGym timing: 300 / 500 / 1000 / 500 / 900 ms)"
+      if o.recurrent > 0 then
+        extra = M.DELAY_MATCH_AGENT
+        local shown = {}
+        for _, k in ipairs { "init_scale", "policy_entropy" } do
+          local v = o.agent[k] ~= nil and o.agent[k] or extra[k]
+          shown[#shown + 1] = k .. " " .. tostring(v)
+        end
+        title = title .. "; agent " .. table.concat(shown, ", ")
+      end
+      criterion_task(title, "delay_match", o, function(job) return DelayMatch{ seed = job.seed } end, trials, 0.8,
+        { "match", "nonmatch" }, extra)
     else
       print(string.format("perceptual_decision, memory = true (NeuroGym: stimulus off in the decision period); " ..
         "%d trials; accuracy over the last %d, mean over seeds [min, max]", trials, math.min(trials, PSYCHOMETRIC_LAST)))

@@ -53,6 +53,20 @@ describe("experiments/memory.lua", function()
     assert.equal(2, code) assert.truthy(err:find("memory: --after: expected a positive integer, with --recurrent", 1, true), err)
   end)
 
+  it("gives a recurrent agent on delay_match init_scale 3 and policy_entropy 0.02, which --agent overrides", function()
+    if not has_recurrent() then return end
+    local base = SCRIPT .. " --task delay_match --seeds 1 --trials 20 --hidden 0 --recurrent 8 --tau 5"
+    local out, err, code = shell.sh(base)
+    assert.equal(0, code, err)
+    assert.truthy(out:find("; agent init_scale 3, policy_entropy 0.02", 1, true), out)
+    out, err, code = shell.sh(base .. " --agent init_scale=1 --agent policy_entropy=0")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("; agent init_scale 1, policy_entropy 0;", 1, true), out)
+    out, err, code = shell.sh(SCRIPT .. " --task delay_match --seeds 1 --trials 20")
+    assert.equal(0, code, err)
+    assert.falsy(out:find("; agent ", 1, true), out)   -- the feed-forward agent keeps its defaults
+  end)
+
   it("passes --recurrent to the agent, whose refusal stops the run with its message", function()
     local out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --recurrent 8")
     if has_recurrent() then
