@@ -2,7 +2,8 @@
  * population_lanes.h -- the interleaved population step's kernels, compiled by population_simd.c once per
  * instruction set (as simd.c compiles simd_kernels.h): NM_LANE(name) gives each copy its suffix and
  * NM_LANE_ATTR its target attribute, NM_LANE_CVTPD(x) its conversion of half a register of floats to a register of
- * doubles. Not a normal header.
+ * doubles. Not a normal header. nm_tanh's clamps, x > c ? c : x and x < -c ? -c : x (x kept where the comparison is
+ * false, NaN included), are exactly x86's min(c, x) and max(-c, x): NM_LANE_CLAMP_HI(c, x) and NM_LANE_CLAMP_LO.
  *
  * Layout: w agents side by side, w = NM_LANE_V, the floats of one register of the set (4 SSE2, 8 AVX2,
  * 16 AVX-512); float i of lane l's vector (its parameters, traces or cache, in the lone agent's order) is at
@@ -33,6 +34,10 @@ typedef double NM_LANE(vdh) __attribute__((vector_size(4 * V)));
 #define ZERO ((vf){ 0.0f })
 /* m ? a : b per lane, as bits (m is all ones or all zeros) */
 #define SEL(m, a, b) ((vf)((((vi)(a)) & (m)) | (((vi)(b)) & ~(m))))
+#ifndef NM_LANE_CLAMP_HI
+#define NM_LANE_CLAMP_HI(c, x) SEL((x) > (c), (c), (x))
+#define NM_LANE_CLAMP_LO(c, x) SEL((x) < (c), (c), (x))
+#endif
 
 /* y[r] = b[r] + dot4(cols, A[r], x) for each row (nm_gemv_bias's and nm_dot's order; the narrow first layer's
  * order is dot4's too, simd_kernels.h) */
@@ -78,8 +83,8 @@ NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, f
         for (c = 0; c < NV; c++) {
             vf v = LD(pre + i * W, c) * LD(g, c), xc, x2, p, q;
             ST(pre + i * W, c, v);
-            xc = SEL(v > k, ZERO + k, v);
-            xc = SEL(xc < -k, ZERO - k, xc);
+            xc = NM_LANE_CLAMP_HI(ZERO + k, v);
+            xc = NM_LANE_CLAMP_LO(ZERO - k, xc);
             x2 = xc * xc;
             NM_TANH_P(p, x2, ZERO);   /* nm_tanh's polynomial, per lane */
             NM_TANH_Q(q, x2, ZERO);
@@ -334,8 +339,8 @@ NM_LANE_ATTR static vf NM_LANE(tanh)(vf v)
 {
     const float k = NM_TANH_CLAMP;
     vf xc, x2, p, q;
-    xc = SEL(v > k, ZERO + k, v);
-    xc = SEL(xc < -k, ZERO - k, xc);
+    xc = NM_LANE_CLAMP_HI(ZERO + k, v);
+    xc = NM_LANE_CLAMP_LO(ZERO - k, xc);
     x2 = xc * xc;
     NM_TANH_P(p, x2, ZERO);
     NM_TANH_Q(q, x2, ZERO);
@@ -540,6 +545,29 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(trunk_n)(
     }
 }
 
+/* learn's forward pass of s' needs only V(s'): a narrow trunk (3 inputs) with the value row's dot4 (four partial
+ * sums, rows_dot's order) taken as each unit's tanh is made, nothing stored but the value */
+NM_LANE_ATTR static void NM_LANE(trunk_value)(const nm_popsimd *s, const nm_group *G, float *C)
+{
+    const size_t F = s->hidden;
+    const float *restrict P = G->params, *restrict u = C + s->cl.input * W, *restrict wv = P + s->value_w * W;
+    vf gn = LD(G->gain, 0), x0 = LD(u, 0), x1 = LD(u + W, 0), x2 = LD(u + 2 * W, 0);
+    vf s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
+    size_t j;
+#define NM_UNIT_H(j) NM_LANE(tanh)((LD(P + (s->lb + (j)) * W, 0) + \
+    (((LD(P + (s->lw + (j) * 3) * W, 0) * x0 + LD(P + (s->lw + (j) * 3 + 1) * W, 0) * x1) + \
+      LD(P + (s->lw + (j) * 3 + 2) * W, 0) * x2) + 0.0f)) * gn)
+    for (j = 0; j + 4 <= F; j += 4) {
+        s0 += LD(wv + j * W, 0) * NM_UNIT_H(j);
+        s1 += LD(wv + (j + 1) * W, 0) * NM_UNIT_H(j + 1);
+        s2 += LD(wv + (j + 2) * W, 0) * NM_UNIT_H(j + 2);
+        s3 += LD(wv + (j + 3) * W, 0) * NM_UNIT_H(j + 3);
+    }
+    for (; j < F; j++) s0 += LD(wv + j * W, 0) * NM_UNIT_H(j);
+#undef NM_UNIT_H
+    ST(C + s->cl.value * W, 0, LD(P + s->value_b * W, 0) + ((s0 + s1) + (s2 + s3)));
+}
+
 NM_LANE_ATTR static void NM_LANE(trunk)(const nm_popsimd *s, const nm_group *G, float *C)
 {
     if (s->n_obs == 3) NM_LANE(trunk_n)(s, G, C, 3);
@@ -624,12 +652,45 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(pred_rows
     for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
 }
 
+/* the same for 2 actions, with the four rows' pointers kept */
+NM_LANE_ATTR static void NM_LANE(pred_rows2)(const nm_popsimd *s, nm_group *G, const int *act, const float *eta,
+                                             const float *eta_var, uint32_t *bad, int put)
+{
+    const size_t F = s->hidden;
+    float *restrict q0 = G->params + s->pred_w * W, *restrict q1 = q0 + F * W;
+    float *restrict u0 = G->params + s->var_w * W, *restrict u1 = u0 + F * W, *restrict out = G->dh;
+    const float *restrict h = G->cache + s->lpost * W;
+    vi S = LDI(act, 0), on0 = S == 0, on1 = S == 1, acc = (vi){ 0 };
+    vf Eq = LD(eta, 0), Eu = LD(eta_var, 0);
+    size_t j;
+    int32_t o[W];
+    if (put) {
+        for (j = 0; j < F; j++) {
+            vf vq = LD(out + j * W, 0), vu = LD(out + (F + j) * W, 0);
+            ST(q0 + j * W, 0, SEL(on0, vq, LD(q0 + j * W, 0)));
+            ST(u0 + j * W, 0, SEL(on0, vu, LD(u0 + j * W, 0)));
+            ST(q1 + j * W, 0, SEL(on1, vq, LD(q1 + j * W, 0)));
+            ST(u1 + j * W, 0, SEL(on1, vu, LD(u1 + j * W, 0)));
+        }
+        return;
+    }
+    for (j = 0; j < F; j++) {
+        vf hj = LD(h + j * W, 0);
+        vf vq = SEL(on1, LD(q1 + j * W, 0), LD(q0 + j * W, 0)) + Eq * hj;
+        vf vu = SEL(on1, LD(u1 + j * W, 0), LD(u0 + j * W, 0)) + Eu * hj;
+        acc |= ((((vi)vq) & 0x7f800000) == 0x7f800000) | ((((vi)vu) & 0x7f800000) == 0x7f800000);
+        ST(out + j * W, 0, vq);
+        ST(out + (F + j) * W, 0, vu);
+    }
+    memcpy(o, &acc, sizeof o);
+    for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
+}
+
 NM_LANE_ATTR static void NM_LANE(pred_rows)(const nm_popsimd *s, nm_group *G, const int *act, const float *eta,
                                             const float *eta_var, uint32_t *bad, int put)
 {
     if (s->n_actions == 2) {
-        if (put) NM_LANE(pred_rows_n)(s, G, act, eta, eta_var, bad, 2, 1);
-        else NM_LANE(pred_rows_n)(s, G, act, eta, eta_var, bad, 2, 0);
+        NM_LANE(pred_rows2)(s, G, act, eta, eta_var, bad, put);
     } else {
         if (put) NM_LANE(pred_rows_n)(s, G, act, eta, eta_var, bad, s->n_actions, 1);
         else NM_LANE(pred_rows_n)(s, G, act, eta, eta_var, bad, s->n_actions, 0);
@@ -712,7 +773,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE(head_backward), NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy),
     NM_LANE(row_put), NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_backward), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
-    NM_LANE(learn_sig)
+    NM_LANE(learn_sig), NM_LANE(trunk_value)
 };
 
 #undef W
@@ -727,3 +788,5 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef LDI
 #undef ZERO
 #undef SEL
+#undef NM_LANE_CLAMP_HI
+#undef NM_LANE_CLAMP_LO

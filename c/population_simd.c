@@ -112,11 +112,12 @@ struct nm_lane_kernels {
     void (*learn_sig)(const nm_popsimd *s, nm_group *G, const int *act, const float *r, const float *v_next,
                       const float *dq, const float *du, const float *hh, float *delta, float *step, float *eta,
                       float *eta_var, float *S, float *E, uint32_t *bad);
+    void (*trunk_value)(const nm_popsimd *s, const nm_group *G, float *C);   /* V only, 3 inputs */
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define NM_LANE_X86 1
-#include <immintrin.h>   /* the float -> double conversion of half a register (gcc splits the generic one) */
+#include <immintrin.h>   /* float -> double of half a register (gcc splits the generic one), min and max */
 #else
 #define NM_LANE_X86 0
 #endif
@@ -127,6 +128,10 @@ struct nm_lane_kernels {
 #define NM_LANE_V 4
 #define NM_LANE_MAX_HIDDEN 64
 #define NM_LANE_CVTPD(x) __builtin_convertvector((x), vdh)
+#if NM_LANE_X86 && defined(__x86_64__)   /* SSE: part of x86-64 */
+#define NM_LANE_CLAMP_HI(c, x) ((vf)_mm_min_ps((__m128)(c), (__m128)(x)))
+#define NM_LANE_CLAMP_LO(c, x) ((vf)_mm_max_ps((__m128)(c), (__m128)(x)))
+#endif
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
@@ -142,6 +147,8 @@ struct nm_lane_kernels {
 #define NM_LANE_V 8
 #define NM_LANE_MAX_HIDDEN 128
 #define NM_LANE_CVTPD(x) ((vdh)_mm256_cvtps_pd((__m128)(x)))
+#define NM_LANE_CLAMP_HI(c, x) ((vf)_mm256_min_ps((__m256)(c), (__m256)(x)))
+#define NM_LANE_CLAMP_LO(c, x) ((vf)_mm256_max_ps((__m256)(c), (__m256)(x)))
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
@@ -156,6 +163,8 @@ struct nm_lane_kernels {
 #define NM_LANE_V 16
 #define NM_LANE_MAX_HIDDEN 128
 #define NM_LANE_CVTPD(x) ((vdh)_mm512_cvtps_pd((__m256)(x)))
+#define NM_LANE_CLAMP_HI(c, x) ((vf)_mm512_min_ps((__m512)(c), (__m512)(x)))
+#define NM_LANE_CLAMP_LO(c, x) ((vf)_mm512_max_ps((__m512)(c), (__m512)(x)))
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
@@ -440,6 +449,10 @@ static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, fl
     for (l = 0; l < G->n; l++) {
         const float *x = obs + (G->lo + l) * d;
         for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
+    }
+    if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
+        s->k->trunk_value(s, G, C);
+        return;
     }
     s->k->trunk(s, G, C);
     if (!value_only && s->n_actions == 2) {   /* V and both logits in one pass over h */
