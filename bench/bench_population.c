@@ -129,7 +129,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (mode) {   /* one case under NEUROMOD_KERNELS: the sequential agents (all act, then all learn) or the population */
+    if (mode) {   /* one case under NEUROMOD_KERNELS: the lone agents (all act, then all learn) or the population */
         timing t;
         int pop = strcmp(mode, "pop") == 0;
         size_t k;

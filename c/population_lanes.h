@@ -7,10 +7,11 @@
  *
  * Layout: w agents side by side, w = NM_LANE_V, the floats of one register of the set (4 SSE2, 8 AVX2,
  * 16 AVX-512); float i of lane l's vector (its parameters, traces or cache, in the lone agent's order) is at
- * [i * w + l]. Every kernel loops over i as the lone agent's kernel does and, inside, over the lanes as one GNU C
- * vector: each lane performs exactly the lone agent's operations in the lone agent's order (dot products keep
- * dot4's four partial sums, sums of squares sumsq's eight, in double), so lane l computes the bits agent l
- * would. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per lane. The same
+ * [i * w + l]. Every kernel loops over i and, inside, over the lanes as one GNU C vector: each lane performs
+ * exactly the lone agent's operations on each value in the lone agent's order (dot products keep dot4's four
+ * partial sums, sums of squares sumsq's eight, in double), so lane l computes the bits agent l would. Fused
+ * kernels (the trunk with its tanh, act's backward pass, both predictor heads) visit several of the lone agent's
+ * loops in one pass over the units; each value still takes its own operations in their order. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per lane. The same
  * IEEE operations, never contracted (-ffp-contract=off holds for vector operations too). The loops over c, the
  * registers of a lane vector, are one iteration while w is the register width (kept so that w could grow).
  */
