@@ -116,52 +116,6 @@ NM_LANE_ATTR static void NM_LANE(sumsq)(size_t n, const float *restrict x, doubl
     }
 }
 
-/* a head row's backward (head_backward; scal_to where g is 0): dst = decay src + g h, dh += g w */
-NM_LANE_ATTR static void NM_LANE(head_backward)(size_t n, const float *restrict decay, const float *restrict g,
-                                                const float *restrict h, const float *restrict src,
-                                                float *restrict dst, const float *restrict w, float *restrict dh)
-{
-    size_t i, c;
-    for (i = 0; i < n; i++)
-        for (c = 0; c < NV; c++) {
-            vf G = LD(g, c), d = LD(decay, c) * LD(src + i * W, c), e = LD(dh + i * W, c);
-            vi z = G == 0.0f;
-            ST(dst + i * W, c, SEL(z, d, d + G * LD(h + i * W, c)));
-            ST(dh + i * W, c, SEL(z, e, e + G * LD(w + i * W, c)));
-        }
-}
-
-/* dh <- dh ((1 - post^2) g) */
-NM_LANE_ATTR static void NM_LANE(tanh_backward)(size_t n, const float *restrict post, const float *restrict g,
-                                                float *restrict dh)
-{
-    size_t i, c;
-    for (i = 0; i < n; i++)
-        for (c = 0; c < NV; c++) {
-            vf p = LD(post + i * W, c);
-            ST(dh + i * W, c, LD(dh + i * W, c) * ((1.0f - p * p) * LD(g, c)));
-        }
-}
-
-/* ger_decay with alpha 1 (a row whose dh is 0 only decays), then axpy_decay of the bias */
-NM_LANE_ATTR static void NM_LANE(dense_trace)(size_t rows, size_t cols, const float *restrict decay,
-                                              const float *restrict dh, const float *restrict in,
-                                              const float *restrict src, float *restrict dst,
-                                              const float *restrict bsrc, float *restrict bdst)
-{
-    size_t r, j, c;
-    for (r = 0; r < rows; r++)
-        for (c = 0; c < NV; c++) {
-            vf D = LD(decay, c), ax = LD(dh + r * W, c);
-            vi z = ax == 0.0f;
-            for (j = 0; j < cols; j++) {
-                vf d = D * LD(src + (r * cols + j) * W, c);
-                ST(dst + (r * cols + j) * W, c, SEL(z, d, d + ax * LD(in + j * W, c)));
-            }
-            ST(bdst + r * W, c, D * LD(bsrc + r * W, c) + ax);
-        }
-}
-
 /* y += alpha x */
 NM_LANE_ATTR static void NM_LANE(axpy)(size_t n, const float *restrict alpha, const float *restrict x,
                                        float *restrict y)
@@ -175,41 +129,6 @@ NM_LANE_ATTR static void NM_LANE(axpy)(size_t n, const float *restrict alpha, co
         ST(y + (i + 3) * W, 0, LD(y + (i + 3) * W, 0) + A * LD(x + (i + 3) * W, 0));
     }
     for (; i < n; i++) ST(y + i * W, 0, LD(y + i * W, 0) + A * LD(x + i * W, 0));
-}
-
-/* row sel[l] of each lane's rows x cols matrix M, plus alpha x (x cols floats), into out (cols lane vectors), and
- * bad[l] set when it is not finite (axpy_finite's test); then row_put writes out into row sel[l] of M */
-NM_LANE_ATTR static void NM_LANE(row_axpy)(size_t rows, size_t cols, const int *restrict sel,
-                                           const float *restrict alpha, const float *restrict x,
-                                           const float *restrict M, float *restrict out, uint32_t *restrict bad)
-{
-    size_t r, j;
-    vi acc = (vi){ 0 }, S = LDI(sel, 0);
-    vf A = LD(alpha, 0);
-    int32_t o[W];
-    for (j = 0; j < cols; j++) {
-        vf m = LD(M + j * W, 0), v;
-        for (r = 1; r < rows; r++) m = SEL(S == (int)r, LD(M + (r * cols + j) * W, 0), m);
-        v = m + A * LD(x + j * W, 0);
-        acc |= (((vi)v) & 0x7f800000) == 0x7f800000;
-        ST(out + j * W, 0, v);
-    }
-    memcpy(o, &acc, sizeof o);
-    for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
-}
-
-NM_LANE_ATTR static void NM_LANE(row_put)(size_t rows, size_t cols, const int *restrict sel,
-                                          const float *restrict in, float *restrict M)
-{
-    size_t r, j;
-    vi S = LDI(sel, 0);
-    for (r = 0; r < rows; r++) {
-        vi on = S == (int)r;
-        for (j = 0; j < cols; j++) {
-            vf m = LD(M + (r * cols + j) * W, 0);
-            ST(M + (r * cols + j) * W, 0, SEL(on, LD(in + j * W, 0), m));
-        }
-    }
 }
 
 /* bad[l] set if some x of lane l is not finite (all_finite's test: an exponent of all ones) */
@@ -770,9 +689,8 @@ NM_LANE_ATTR static void NM_LANE(learn_sig)(const nm_popsimd *s, nm_group *G, co
 }
 
 static const nm_lane_kernels NM_LANE(lanes) = {
-    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq),
-    NM_LANE(head_backward), NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy),
-    NM_LANE(row_put), NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
+    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
+    NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_backward), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
     NM_LANE(learn_sig), NM_LANE(trunk_value)
 };

@@ -84,17 +84,8 @@ struct nm_lane_kernels {
     size_t lanes;
     size_t max_hidden;   /* the widest layer it is used for (wider: the lone agent's own vectors do as well) */
     void (*rows_dot)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
-    void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*sumsq)(size_t n, const float *x, double *out);
-    void (*head_backward)(size_t n, const float *decay, const float *g, const float *h, const float *src,
-                          float *dst, const float *w, float *dh);
-    void (*tanh_backward)(size_t n, const float *post, const float *g, float *dh);
-    void (*dense_trace)(size_t rows, size_t cols, const float *decay, const float *dh, const float *in,
-                        const float *src, float *dst, const float *bsrc, float *bdst);
     void (*axpy)(size_t n, const float *alpha, const float *x, float *y);
-    void (*row_axpy)(size_t rows, size_t cols, const int *sel, const float *alpha, const float *x, const float *M,
-                     float *out, uint32_t *bad);
-    void (*row_put)(size_t rows, size_t cols, const int *sel, const float *in, float *M);
     void (*nonfinite)(size_t n, const float *x, uint32_t *bad);
     void (*scal)(size_t n, const float *keep, const int *on, float *x);
     void (*softmax)(size_t A, const float *beta, const float *bias, const float *wh, const float *logits,
