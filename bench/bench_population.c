@@ -8,7 +8,11 @@
  * time (all its threads; steady on a loaded machine) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
+ *   bench_population --only seq|pop --steps T --hidden H --n N    (one case, T steps a run, for instruction counts)
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
+ * Instructions per agent-step (the machine's load does not move them): the kernel set from NEUROMOD_KERNELS,
+ *   valgrind --tool=callgrind ./build/bench_population --only pop --steps 120 --hidden 64 --n 256
+ * minus the same with --steps 20, over 300 x 256 (three runs of 100 more steps each, 256 members).
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
@@ -106,8 +110,9 @@ int main(int argc, char **argv)
 {
     static const size_t Ns[] = { 1, 8, 64, 256, 4096 }, hiddens[] = { 16, 64, 256 };
     const char *sets[] = { "generic", "avx2", "avx512" };
-    const char *only = NULL;
+    const char *only = NULL, *mode = NULL;
     size_t only_h = 0, only_n = 0;
+    int fixed_steps = 0;
     double budget = 400000;   /* agent-steps per run at hidden 16; scaled down for wider layers */
     size_t s, h, i;
     int a;
@@ -116,10 +121,27 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--sets") == 0 && a + 1 < argc) only = argv[++a];
         else if (strcmp(argv[a], "--hidden") == 0 && a + 1 < argc) only_h = (size_t)atol(argv[++a]);
         else if (strcmp(argv[a], "--n") == 0 && a + 1 < argc) only_n = (size_t)atol(argv[++a]);
+        else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc) mode = argv[++a];
+        else if (strcmp(argv[a], "--steps") == 0 && a + 1 < argc) fixed_steps = atoi(argv[++a]);
         else {
-            fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n");
+            fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n"
+                            "       bench_population --only seq|pop --steps T --hidden H --n N\n");
             return 2;
         }
+    }
+    if (mode) {   /* one case under NEUROMOD_KERNELS: the lone agents (all act, then all learn) or the population */
+        timing t;
+        int pop = strcmp(mode, "pop") == 0;
+        size_t k;
+        if ((!pop && strcmp(mode, "seq") != 0) || fixed_steps < 1 || !only_h || !only_n) {
+            fprintf(stderr, "bench_population: --only seq|pop needs --steps, --hidden and --n\n");
+            return 2;
+        }
+        for (k = 0; k < sizeof pool / sizeof pool[0]; k++) pool[k] = (float)((k * 7919) % 201) / 100.0f - 1.0f;
+        t = rate(only_n, only_h, pop ? 1 : 0, fixed_steps, 0);
+        printf("%s hidden %lu N %lu: %.0f CPU ns per agent-step\n", mode, (unsigned long)only_h, (unsigned long)only_n,
+               t.cpu_ns);
+        return 0;
     }
     for (i = 0; i < sizeof pool / sizeof pool[0]; i++) pool[i] = (float)((i * 7919) % 201) / 100.0f - 1.0f;
     {

@@ -28,7 +28,7 @@ static uint64_t bits_d(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return 
  * holds the bits of 2^(i/32), correctly rounded, minus i 2^52 / 32 (so that adding k 2^52 / 32 gives the
  * exponent). */
 #define EXP_N 32
-static const uint64_t exp_table[EXP_N] = {
+const uint64_t nm_exp_table[EXP_N] = {
     0x3ff0000000000000ull, 0x3fefd9b0d3158574ull, 0x3fefb5586cf9890full, 0x3fef9301d0125b51ull,
     0x3fef72b83c7d517bull, 0x3fef54873168b9aaull, 0x3fef387a6e756238ull, 0x3fef1e9df51fdee1ull,
     0x3fef06fe0a31b715ull, 0x3feef1a7373aa9cbull, 0x3feedea64c123422ull, 0x3feece086061892dull,
@@ -68,7 +68,7 @@ float nm_expf(float x)
     else if (z - kd == -0.5 && e < 0) kd -= 1.0;
     ki = (uint64_t)(int64_t)kd;
     r = (ph - kd) + pl;              /* ph - kd is exact: one rounding, as a fused multiply-add would give */
-    t = exp_table[ki % EXP_N] + (ki << (52 - 5));
+    t = nm_exp_table[ki % EXP_N] + (ki << (52 - 5));
     s = double_of(t);
     z = c0 * r + c1;
     r2 = r * r;

@@ -1,14 +1,17 @@
 /*
  * population_lanes.h -- the interleaved population step's kernels, compiled by population_simd.c once per
  * instruction set (as simd.c compiles simd_kernels.h): NM_LANE(name) gives each copy its suffix and
- * NM_LANE_ATTR its target attribute. Not a normal header.
+ * NM_LANE_ATTR its target attribute, NM_LANE_CVTPD(x) its conversion of half a register of floats to a register of
+ * doubles. Not a normal header. nm_tanh's clamps, x > c ? c : x and x < -c ? -c : x (x kept where the comparison is
+ * false, NaN included), are exactly x86's min(c, x) and max(-c, x): NM_LANE_CLAMP_HI(c, x) and NM_LANE_CLAMP_LO.
  *
  * Layout: w agents side by side, w = NM_LANE_V, the floats of one register of the set (4 SSE2, 8 AVX2,
  * 16 AVX-512); float i of lane l's vector (its parameters, traces or cache, in the lone agent's order) is at
- * [i * w + l]. Every kernel loops over i as the lone agent's kernel does and, inside, over the lanes as one GNU C
- * vector: each lane performs exactly the lone agent's operations in the lone agent's order (dot products keep
- * dot4's four partial sums, sums of squares sumsq's eight, in double), so lane l computes the bits agent l
- * would. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per lane. The same
+ * [i * w + l]. Every kernel loops over i and, inside, over the lanes as one GNU C vector: each lane performs
+ * exactly the lone agent's operations on each value in the lone agent's order (dot products keep dot4's four
+ * partial sums, sums of squares sumsq's eight, in double), so lane l computes the bits agent l would. Fused
+ * kernels (the trunk with its tanh, act's backward pass, both predictor heads) visit several of the lone agent's
+ * loops in one pass over the units; each value still takes its own operations in their order. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per lane. The same
  * IEEE operations, never contracted (-ffp-contract=off holds for vector operations too). The loops over c, the
  * registers of a lane vector, are one iteration while w is the register width (kept so that w could grow).
  */
@@ -32,6 +35,10 @@ typedef double NM_LANE(vdh) __attribute__((vector_size(4 * V)));
 #define ZERO ((vf){ 0.0f })
 /* m ? a : b per lane, as bits (m is all ones or all zeros) */
 #define SEL(m, a, b) ((vf)((((vi)(a)) & (m)) | (((vi)(b)) & ~(m))))
+#ifndef NM_LANE_CLAMP_HI
+#define NM_LANE_CLAMP_HI(c, x) SEL((x) > (c), (c), (x))
+#define NM_LANE_CLAMP_LO(c, x) SEL((x) < (c), (c), (x))
+#endif
 
 /* y[r] = b[r] + dot4(cols, A[r], x) for each row (nm_gemv_bias's and nm_dot's order; the narrow first layer's
  * order is dot4's too, simd_kernels.h) */
@@ -77,8 +84,8 @@ NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, f
         for (c = 0; c < NV; c++) {
             vf v = LD(pre + i * W, c) * LD(g, c), xc, x2, p, q;
             ST(pre + i * W, c, v);
-            xc = SEL(v > k, ZERO + k, v);
-            xc = SEL(xc < -k, ZERO - k, xc);
+            xc = NM_LANE_CLAMP_HI(ZERO + k, v);
+            xc = NM_LANE_CLAMP_LO(ZERO - k, xc);
             x2 = xc * xc;
             NM_TANH_P(p, x2, ZERO);   /* nm_tanh's polynomial, per lane */
             NM_TANH_Q(q, x2, ZERO);
@@ -97,11 +104,11 @@ NM_LANE_ATTR static void NM_LANE(sumsq)(size_t n, const float *restrict x, doubl
         for (k = 0; k < 8; k++) s[k] = (vdh){ 0.0 };
         for (j = 0; j + 8 <= n; j += 8)
             for (k = 0; k < 8; k++) {
-                vdh d = __builtin_convertvector(LDH(xh + (j + k) * W), vdh);
+                vdh d = NM_LANE_CVTPD(LDH(xh + (j + k) * W));
                 s[k] += d * d;
             }
         for (; j < n; j++) {
-            vdh d = __builtin_convertvector(LDH(xh + j * W), vdh);
+            vdh d = NM_LANE_CVTPD(LDH(xh + j * W));
             s[0] += d * d;
         }
         r = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
@@ -109,94 +116,19 @@ NM_LANE_ATTR static void NM_LANE(sumsq)(size_t n, const float *restrict x, doubl
     }
 }
 
-/* a head row's backward (head_backward; scal_to where g is 0): dst = decay src + g h, dh += g w */
-NM_LANE_ATTR static void NM_LANE(head_backward)(size_t n, const float *restrict decay, const float *restrict g,
-                                                const float *restrict h, const float *restrict src,
-                                                float *restrict dst, const float *restrict w, float *restrict dh)
-{
-    size_t i, c;
-    for (i = 0; i < n; i++)
-        for (c = 0; c < NV; c++) {
-            vf G = LD(g, c), d = LD(decay, c) * LD(src + i * W, c), e = LD(dh + i * W, c);
-            vi z = G == 0.0f;
-            ST(dst + i * W, c, SEL(z, d, d + G * LD(h + i * W, c)));
-            ST(dh + i * W, c, SEL(z, e, e + G * LD(w + i * W, c)));
-        }
-}
-
-/* dh <- dh ((1 - post^2) g) */
-NM_LANE_ATTR static void NM_LANE(tanh_backward)(size_t n, const float *restrict post, const float *restrict g,
-                                                float *restrict dh)
-{
-    size_t i, c;
-    for (i = 0; i < n; i++)
-        for (c = 0; c < NV; c++) {
-            vf p = LD(post + i * W, c);
-            ST(dh + i * W, c, LD(dh + i * W, c) * ((1.0f - p * p) * LD(g, c)));
-        }
-}
-
-/* ger_decay with alpha 1 (a row whose dh is 0 only decays), then axpy_decay of the bias */
-NM_LANE_ATTR static void NM_LANE(dense_trace)(size_t rows, size_t cols, const float *restrict decay,
-                                              const float *restrict dh, const float *restrict in,
-                                              const float *restrict src, float *restrict dst,
-                                              const float *restrict bsrc, float *restrict bdst)
-{
-    size_t r, j, c;
-    for (r = 0; r < rows; r++)
-        for (c = 0; c < NV; c++) {
-            vf D = LD(decay, c), ax = LD(dh + r * W, c);
-            vi z = ax == 0.0f;
-            for (j = 0; j < cols; j++) {
-                vf d = D * LD(src + (r * cols + j) * W, c);
-                ST(dst + (r * cols + j) * W, c, SEL(z, d, d + ax * LD(in + j * W, c)));
-            }
-            ST(bdst + r * W, c, D * LD(bsrc + r * W, c) + ax);
-        }
-}
-
 /* y += alpha x */
 NM_LANE_ATTR static void NM_LANE(axpy)(size_t n, const float *restrict alpha, const float *restrict x,
                                        float *restrict y)
 {
-    size_t i, c;
-    for (i = 0; i < n; i++)
-        for (c = 0; c < NV; c++) ST(y + i * W, c, LD(y + i * W, c) + LD(alpha, c) * LD(x + i * W, c));
-}
-
-/* row sel[l] of each lane's rows x cols matrix M, plus alpha x (x cols floats), into out (cols lane vectors), and
- * bad[l] set when it is not finite (axpy_finite's test); then row_put writes out into row sel[l] of M */
-NM_LANE_ATTR static void NM_LANE(row_axpy)(size_t rows, size_t cols, const int *restrict sel,
-                                           const float *restrict alpha, const float *restrict x,
-                                           const float *restrict M, float *restrict out, uint32_t *restrict bad)
-{
-    size_t r, j;
-    vi acc = (vi){ 0 }, S = LDI(sel, 0);
     vf A = LD(alpha, 0);
-    int32_t o[W];
-    for (j = 0; j < cols; j++) {
-        vf m = LD(M + j * W, 0), v;
-        for (r = 1; r < rows; r++) m = SEL(S == (int)r, LD(M + (r * cols + j) * W, 0), m);
-        v = m + A * LD(x + j * W, 0);
-        acc |= (((vi)v) & 0x7f800000) == 0x7f800000;
-        ST(out + j * W, 0, v);
+    size_t i;
+    for (i = 0; i + 4 <= n; i += 4) {   /* four at a time: the loop's own instructions were a third of it */
+        ST(y + i * W, 0, LD(y + i * W, 0) + A * LD(x + i * W, 0));
+        ST(y + (i + 1) * W, 0, LD(y + (i + 1) * W, 0) + A * LD(x + (i + 1) * W, 0));
+        ST(y + (i + 2) * W, 0, LD(y + (i + 2) * W, 0) + A * LD(x + (i + 2) * W, 0));
+        ST(y + (i + 3) * W, 0, LD(y + (i + 3) * W, 0) + A * LD(x + (i + 3) * W, 0));
     }
-    memcpy(o, &acc, sizeof o);
-    for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
-}
-
-NM_LANE_ATTR static void NM_LANE(row_put)(size_t rows, size_t cols, const int *restrict sel,
-                                          const float *restrict in, float *restrict M)
-{
-    size_t r, j;
-    vi S = LDI(sel, 0);
-    for (r = 0; r < rows; r++) {
-        vi on = S == (int)r;
-        for (j = 0; j < cols; j++) {
-            vf m = LD(M + (r * cols + j) * W, 0);
-            ST(M + (r * cols + j) * W, 0, SEL(on, LD(in + j * W, 0), m));
-        }
-    }
+    for (; i < n; i++) ST(y + i * W, 0, LD(y + i * W, 0) + A * LD(x + i * W, 0));
 }
 
 /* bad[l] set if some x of lane l is not finite (all_finite's test: an exponent of all ones) */
@@ -224,10 +156,543 @@ NM_LANE_ATTR static void NM_LANE(scal)(size_t n, const float *restrict keep, con
         }
 }
 
+/* nm_expf (nm_math.c) per lane: the same double operations in the same order and its table, read per lane.
+ * nm_expf's k = (uint64_t)(int64_t)kd is taken from the bits of kd + shift (the low bits of that sum hold k, and
+ * k mod 32 and k << 47 are the same from either); lanes at |x| >= 88, inf or NaN take nm_expf itself. */
+typedef uint64_t NM_LANE(vq) __attribute__((vector_size(4 * V)));    /* half a register of lanes, as vdh */
+typedef int64_t NM_LANE(vqs) __attribute__((vector_size(4 * V)));
+typedef float NM_LANE(vh) __attribute__((vector_size(2 * V)));
+/* half hf of a lane mask, as a mask of 64-bit lanes */
+NM_LANE_ATTR static NM_LANE(vqs) NM_LANE(widen)(vi m, int hf)
+{
+    NM_LANE(vqs) r;
+    size_t l;
+    for (l = 0; l < V / 2; l++) r[l] = m[hf * (V / 2) + l];
+    return r;
+}
+
+/* half the lanes at a time, in doubles: a register of them (wider vectors are split lane by lane by gcc) */
+NM_LANE_ATTR static NM_LANE(vh) NM_LANE(expf_half)(NM_LANE(vh) x)
+{
+    const double inv_ln2_n = 0x1.71547652b82fep+0 * 32, shift = 0x1.8p+52;
+    const double inv_hi = 0x1.7154765p+5, inv_lo = inv_ln2_n - inv_hi;
+    const double c0 = 0x1.c6af84b912394p-5 / 32 / 32 / 32, c1 = 0x1.ebfce50fac4f3p-3 / 32 / 32,
+                 c2 = 0x1.62e42ff0c52d6p-1 / 32;
+    vdh xd = NM_LANE_CVTPD(x), ph, pl, z, e, kd, r, r2, y, d;
+    NM_LANE(vq) kb, t, idx;
+    NM_LANE(vqs) m1, m2;
+    size_t l;
+    ph = inv_hi * xd;
+    pl = inv_lo * xd;
+    z = ph + pl;
+    e = pl - (z - ph);
+    kd = z + shift;
+    kb = (NM_LANE(vq))kd;
+    kd -= shift;
+    d = z - kd;
+    m1 = (d == 0.5) & (e > 0.0);
+    m2 = (d == -0.5) & (e < 0.0);
+    kd = (vdh)(((NM_LANE(vqs))(kd + 1.0) & m1) | ((NM_LANE(vqs))(kd - 1.0) & m2) | ((NM_LANE(vqs))kd & ~(m1 | m2)));
+    kb = kb - (NM_LANE(vq))m1 + (NM_LANE(vq))m2;
+    r = (ph - kd) + pl;
+    idx = kb & 31;
+    t = idx;
+    for (l = 0; l < V / 2; l++) t[l] = nm_exp_table[idx[l]];
+    t += kb << 47;
+    z = c0 * r + c1;
+    r2 = r * r;
+    y = c2 * r + 1.0;
+    y = z * r2 + y;
+    return __builtin_convertvector(y * (vdh)t, NM_LANE(vh));
+}
+
+NM_LANE_ATTR static vf NM_LANE(expf)(vf x)
+{
+    vi top = ((vi)x >> 20) & 0x7ff;
+    NM_LANE(vh) lo, hi;
+    vf out;
+    size_t l;
+    memcpy(&lo, &x, sizeof lo);
+    memcpy(&hi, (const char *)&x + sizeof lo, sizeof hi);
+    lo = NM_LANE(expf_half)(lo);
+    hi = NM_LANE(expf_half)(hi);
+    memcpy(&out, &lo, sizeof lo);
+    memcpy((char *)&out + sizeof lo, &hi, sizeof hi);
+    for (l = 0; l < V; l++)
+        if (top[l] >= 0x42b) out[l] = nm_expf(x[l]);   /* 0x42b: the top bits of 88.0f */
+    return out;
+}
+
+/* learner_rate.c's softmax of beta logits (+ bias on the withheld action), per lane: wh holds each lane's
+ * withheld action as a float (-1: none) */
+NM_LANE_ATTR static void NM_LANE(softmax)(size_t A, const float *restrict beta, const float *restrict bias,
+                                          const float *restrict wh, const float *restrict logits,
+                                          float *restrict probs)
+{
+    vf B = LD(beta, 0), S = LD(bias, 0), H = LD(wh, 0), mx, sum = ZERO;
+    size_t i;
+    for (i = 0; i < A; i++) ST(probs + i * W, 0, B * LD(logits + i * W, 0) + SEL(H == (float)i, S, ZERO));
+    mx = LD(probs, 0);
+    for (i = 1; i < A; i++) {
+        vf p = LD(probs + i * W, 0);
+        mx = SEL(p > mx, p, mx);
+    }
+    for (i = 0; i < A; i++) {
+        vf p = NM_LANE(expf)(LD(probs + i * W, 0) - mx);
+        ST(probs + i * W, 0, p);
+        sum += p;
+    }
+    for (i = 0; i < A; i++) ST(probs + i * W, 0, LD(probs + i * W, 0) / sum);
+}
+
+/* whether any lane of m is set */
+NM_LANE_ATTR static int NM_LANE(any)(vi m)
+{
+    uint64_t o[V / 2], r = 0;
+    size_t l;
+    memcpy(o, &m, sizeof o);
+    for (l = 0; l < V / 2; l++) r |= o[l];
+    return r != 0;
+}
+
+NM_LANE_ATTR static vf NM_LANE(tanh)(vf v)
+{
+    const float k = NM_TANH_CLAMP;
+    vf xc, x2, p, q;
+    xc = NM_LANE_CLAMP_HI(ZERO + k, v);
+    xc = NM_LANE_CLAMP_LO(ZERO - k, xc);
+    x2 = xc * xc;
+    NM_TANH_P(p, x2, ZERO);
+    NM_TANH_Q(q, x2, ZERO);
+    return xc * p / q;
+}
+
+/* modulators.c's flush_tiny */
+NM_LANE_ATTR static vf NM_LANE(flush)(vf x)
+{
+    vf ax = (vf)((vi)x & 0x7fffffff);
+    return SEL(ax < NM_TINY, ZERO, x);
+}
+
+/* modulators.c's nm_mod_step per lane, for configs with the surprise input to NA and neither the attentional
+ * set nor the gain focus (population_simd.c decides): the same operations in the same order. kc: each lane's
+ * constants (KC_*), in: the state (nm_modstate's floats, one lane vector each), out: the next state; r, delta,
+ * S, E: the step's signals; reset: NA's call for clearing the traces, per lane. */
+NM_LANE_ATTR static void NM_LANE(mod_step)(const float *restrict kc, const float *restrict in, float *restrict out,
+                                           const float *restrict rw, const float *restrict dl,
+                                           const float *restrict sp, const float *restrict ex,
+                                           int32_t *restrict reset)
+{
+#define K(i) LD(kc + (size_t)(i) * W, 0)
+#define MG(i) LD(out + (size_t)(i) * W, 0)
+#define MS(i, v) ST(out + (size_t)(i) * W, 0, (v))
+    vf r = LD(rw, 0), S = LD(sp, 0), E = LD(ex, 0), fl = K(KC_FLOOR), excess, u, v, t, ks, dev, se, z, pun, drive;
+    vf base[NM_N_MODULATORS], level[NM_N_MODULATORS];
+    vi m;
+    size_t k, j, p, l;
+    memcpy(out, in, NM_MS * W * sizeof *out);
+    MS(MS_SURPRISE, S);
+    MS(MS_EXPECTED, E);
+    /* NA */
+    excess = S - K(KC_NA_THR) * E;
+    u = SEL(excess > 0.0f, excess / (S + fl), ZERO);
+    MS(MS_UNEXPECTED, u);
+    v = K(KC_PD) * MG(MS_PHASIC + NM_NA) + u;
+    MS(MS_PHASIC + NM_NA, v);
+    t = MG(MS_TONIC + NM_NA);
+    MS(MS_TONIC + NM_NA, t + K(KC_KT + NM_NA) * (v - t));
+    m = (K(KC_NA_ON) != 0.0f) & (u > K(KC_NA_RESET));
+    memcpy(reset, &m, sizeof m);
+    /* ACh */
+    v = E - fl;
+    MS(MS_PHASIC + NM_ACH, v);
+    t = MG(MS_TONIC + NM_ACH);
+    MS(MS_TONIC + NM_ACH, t + K(KC_KT + NM_ACH) * (v - t));
+    /* DA */
+    MS(MS_PHASIC + NM_DA, LD(dl, 0));
+    t = MG(MS_TONIC + NM_DA);
+    t = t + K(KC_KT + NM_DA) * (r - t);
+    MS(MS_TONIC + NM_DA, t);
+    ks = K(KC_KS_DA);
+    dev = r - t;
+    v = MG(MS_REWARD_SHORT);
+    v = v + ks * (r - v);
+    MS(MS_REWARD_SHORT, v);
+    se = MG(MS_REWARD_VAR);
+    se = se + K(KC_KT + NM_DA) * (dev * dev - se);
+    MS(MS_REWARD_VAR, se);
+    se = se * ks * 0.5f;
+    for (l = 0; l < V; l++) se[l] = sqrtf(se[l]);
+    se = se + 1e-3f;
+    z = (t - v) / se - 3.0f;
+    MS(MS_UTILITY_DROP, SEL(z > 0.0f, z / (z + 2.0f), ZERO));
+    /* 5-HT */
+    pun = SEL(r < 0.0f, -r, ZERO);
+    v = MG(MS_PHASIC + NM_5HT);
+    t = pun - (1.0f - K(KC_PD + NM_5HT)) * v;
+    drive = SEL(K(KC_REL) != 0.0f, SEL(t > 0.0f, t, ZERO), pun);
+    MS(MS_PHASIC + NM_5HT, K(KC_PD + NM_5HT) * v + pun);
+    t = MG(MS_TONIC + NM_5HT);
+    MS(MS_TONIC + NM_5HT, t + K(KC_KT + NM_5HT) * (drive - t));
+    /* flush_state */
+    for (k = 0; k < NM_N_MODULATORS; k++) {
+        MS(MS_PHASIC + k, NM_LANE(flush)(MG(MS_PHASIC + k)));
+        MS(MS_TONIC + k, NM_LANE(flush)(MG(MS_TONIC + k)));
+    }
+    MS(MS_REWARD_SHORT, NM_LANE(flush)(MG(MS_REWARD_SHORT)));
+    MS(MS_OUTLIER_RATE, NM_LANE(flush)(MG(MS_OUTLIER_RATE)));
+    MS(MS_REWARD_VAR, NM_LANE(flush)(MG(MS_REWARD_VAR)));
+    /* compute_levels */
+    base[NM_DA] = MG(MS_TONIC + NM_DA);
+    base[NM_NA] = MG(MS_PHASIC + NM_NA) + MG(MS_TONIC + NM_NA) + MG(MS_UTILITY_DROP);
+    base[NM_ACH] = MG(MS_TONIC + NM_ACH);
+    base[NM_5HT] = MG(MS_TONIC + NM_5HT);
+    for (k = 0; k < NM_N_MODULATORS; k++) base[k] = NM_LANE(tanh)(base[k] / K(KC_SCALE + k));
+    for (k = 0; k < NM_N_MODULATORS; k++) base[k] = SEL(K(KC_ON + k) != 0.0f, base[k], ZERO);
+    for (k = 0; k < NM_N_MODULATORS; k++) {
+        vf x = ZERO, f;
+        vi zero;
+        for (j = 0; j < NM_N_MODULATORS; j++)
+            if (j != k) x += K(KC_INT + k * NM_N_MODULATORS + j) * base[j];
+        zero = x == 0.0f;
+        f = ZERO + 1.0f;
+        if (NM_LANE(any)(~zero)) f = SEL(zero, f, NM_LANE(expf)(x));
+        MS(MS_FACTOR + k, f);
+        level[k] = base[k] * f;
+        MS(MS_LEVEL + k, level[k]);
+    }
+    /* nm_mod_compute_params */
+    for (p = 0; p < NM_N_PARAMS; p++) {
+        vf x = ZERO, p0 = K(KC_BASE + p);
+        for (k = 0; k < NM_N_MODULATORS; k++) x += K(KC_MAP + p * NM_N_MODULATORS + k) * level[k];
+        if (p == NM_P_DISCOUNT || p == NM_P_TRACE_DECAY) {
+            v = 1.0f - (1.0f - p0) * NM_LANE(expf)(-x);
+            v = SEL(v > 0.999f, ZERO + 0.999f, v);
+            v = SEL(v < 0.0f, ZERO, v);
+        } else if (p == NM_P_WITHHOLD_BIAS) {
+            v = p0 + x;
+        } else {
+            vi keep = (x == 0.0f) | (p0 == 0.0f);
+            v = p0;
+            if (NM_LANE(any)(~keep)) v = SEL(keep, p0, p0 * NM_LANE(expf)(x));
+        }
+        MS(MS_PARAMS + p, v);
+    }
+#undef K
+#undef MG
+#undef MS
+}
+
+/* nm_net_backward for the group (w_logpi 1, w_value critic_scale), in one pass over the units: each head row's
+ * trace entry (head_backward; scal_to's where its g is 0) and its share of dh, the policy rows then the value
+ * row as the lone agent takes them, then tanh_backward and the trunk's trace row (ger_decay with alpha 1: a row
+ * whose dh is 0 only decays; axpy_decay for the bias). G->gv holds the rows' g (A policy rows, then the value
+ * row); dh is kept (G->dh) for its norm. The biases of the heads are the caller's. */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_backward_n)(const nm_popsimd *s,
+                                                                                        nm_group *G, const float *decay,
+                                                                                        const size_t A, const size_t in)
+{
+    const size_t F = s->hidden;
+    const float *restrict P = G->params, *restrict O = G->trace[G->live], *restrict g = G->gv;
+    const float *restrict h = G->cache + s->lpost * W, *restrict u = G->cache + s->cl.input * W;
+    float *restrict E = G->trace[!G->live], *restrict dh = G->dh;
+    vf D = LD(decay, 0), gn = LD(G->gain, 0), gk[3];
+    vi zk[3];
+    size_t j, i, c;
+    for (i = 0; i <= A && A < 3; i++) {   /* a few rows: their g and masks stay in registers */
+        gk[i] = LD(g + i * W, 0);
+        zk[i] = gk[i] == 0.0f;
+    }
+    for (j = 0; j < F; j++) {
+        vf hj = LD(h + j * W, 0), d = ZERO, gv, dd;
+        vi z;
+        for (i = 0; i <= A; i++) {
+            size_t at = (i < A ? s->policy_w + i * F : s->value_w) + j;
+            gv = A < 3 ? gk[i] : LD(g + i * W, 0);
+            z = A < 3 ? zk[i] : gv == 0.0f;
+            dd = D * LD(O + at * W, 0);
+            ST(E + at * W, 0, SEL(z, dd, dd + gv * hj));
+            d = SEL(z, d, d + gv * LD(P + at * W, 0));
+        }
+        d = d * ((1.0f - hj * hj) * gn);
+        ST(dh + j * W, 0, d);
+        z = d == 0.0f;
+        for (c = 0; c < in; c++) {
+            size_t at = s->lw + j * in + c;
+            dd = D * LD(O + at * W, 0);
+            ST(E + at * W, 0, SEL(z, dd, dd + d * LD(u + c * W, 0)));
+        }
+        ST(E + (s->lb + j) * W, 0, D * LD(O + (s->lb + j) * W, 0) + d);
+    }
+}
+
+/* (the common shape, 2 actions and 3 inputs, compiled with its loops unrolled) */
+NM_LANE_ATTR static void NM_LANE(act_backward)(const nm_popsimd *s, nm_group *G, const float *decay)
+{
+    if (s->n_actions == 2 && s->n_obs == 3) NM_LANE(act_backward_n)(s, G, decay, 2, 3);
+    else NM_LANE(act_backward_n)(s, G, decay, s->n_actions, s->n_obs);
+}
+
+/* The trunk layer of the group's forward pass: pre = gain (b + W u), post = tanh(pre). A narrow layer (at most 3
+ * inputs) in one pass per unit: dot4's order, ((0 + a0 x0) + a1 x1) + a2 x2 then + 0 + 0, is the same value as
+ * ((a0 x0 + a1 x1) + a2 x2) + 0: the two differ at most in the sign of a zero before the last + 0, which makes
+ * every zero +0, and a second + 0 changes nothing after the first. Wider layers: rows_dot, then gain_tanh. */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(trunk_n)(const nm_popsimd *s,
+                                                                                 const nm_group *G, float *C,
+                                                                                 const size_t in)
+{
+    const size_t F = s->hidden;
+    const float *restrict P = G->params, *restrict u = C + s->cl.input * W;
+    float *restrict pre = C + s->lpre * W, *restrict post = C + s->lpost * W;
+    vf gn = LD(G->gain, 0), x0, x1, x2;
+    size_t j;
+    if (in > 3) {
+        NM_LANE(rows_dot)(F, in, P + s->lw * W, u, P + s->lb * W, pre);
+        NM_LANE(gain_tanh)(F, G->gain, pre, post);
+        return;
+    }
+    x0 = LD(u, 0);
+    x1 = in > 1 ? LD(u + W, 0) : ZERO;
+    x2 = in > 2 ? LD(u + 2 * W, 0) : ZERO;
+    for (j = 0; j < F; j++) {
+        const float *a = P + (s->lw + j * in) * W;
+        vf t = LD(a, 0) * x0, v;
+        if (in > 1) t = t + LD(a + W, 0) * x1;
+        if (in > 2) t = t + LD(a + 2 * W, 0) * x2;
+        v = (LD(P + (s->lb + j) * W, 0) + (t + 0.0f)) * gn;
+        ST(pre + j * W, 0, v);
+        ST(post + j * W, 0, NM_LANE(tanh)(v));
+    }
+}
+
+/* learn's forward pass of s' needs only V(s'): a narrow trunk (3 inputs) with the value row's dot4 (four partial
+ * sums, rows_dot's order) taken as each unit's tanh is made, nothing stored but the value */
+NM_LANE_ATTR static void NM_LANE(trunk_value)(const nm_popsimd *s, const nm_group *G, float *C)
+{
+    const size_t F = s->hidden;
+    const float *restrict P = G->params, *restrict u = C + s->cl.input * W, *restrict wv = P + s->value_w * W;
+    vf gn = LD(G->gain, 0), x0 = LD(u, 0), x1 = LD(u + W, 0), x2 = LD(u + 2 * W, 0);
+    vf s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
+    size_t j;
+#define NM_UNIT_H(j) NM_LANE(tanh)((LD(P + (s->lb + (j)) * W, 0) + \
+    (((LD(P + (s->lw + (j) * 3) * W, 0) * x0 + LD(P + (s->lw + (j) * 3 + 1) * W, 0) * x1) + \
+      LD(P + (s->lw + (j) * 3 + 2) * W, 0) * x2) + 0.0f)) * gn)
+    for (j = 0; j + 4 <= F; j += 4) {
+        s0 += LD(wv + j * W, 0) * NM_UNIT_H(j);
+        s1 += LD(wv + (j + 1) * W, 0) * NM_UNIT_H(j + 1);
+        s2 += LD(wv + (j + 2) * W, 0) * NM_UNIT_H(j + 2);
+        s3 += LD(wv + (j + 3) * W, 0) * NM_UNIT_H(j + 3);
+    }
+    for (; j < F; j++) s0 += LD(wv + j * W, 0) * NM_UNIT_H(j);
+#undef NM_UNIT_H
+    ST(C + s->cl.value * W, 0, LD(P + s->value_b * W, 0) + ((s0 + s1) + (s2 + s3)));
+}
+
+NM_LANE_ATTR static void NM_LANE(trunk)(const nm_popsimd *s, const nm_group *G, float *C)
+{
+    if (s->n_obs == 3) NM_LANE(trunk_n)(s, G, C, 3);
+    else NM_LANE(trunk_n)(s, G, C, s->n_obs);
+}
+
+/* y[r] = b[r] + dot4(n, A[r], x) for R rows at once (R = 2 or 3: rows_dot's arithmetic, each row with its own
+ * four partial sums, x loaded once per column) */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(dots_n)(size_t n, const size_t R,
+                                                                               const float *const *A,
+                                                                               const float *x,
+                                                                               const float *const *b,
+                                                                               float *const *y)
+{
+    vf s[3][4];
+    size_t j, r;
+    for (r = 0; r < R; r++) s[r][0] = s[r][1] = s[r][2] = s[r][3] = ZERO;
+    for (j = 0; j + 4 <= n; j += 4) {
+        vf x0 = LD(x + j * W, 0), x1 = LD(x + (j + 1) * W, 0), x2 = LD(x + (j + 2) * W, 0),
+           x3 = LD(x + (j + 3) * W, 0);
+        for (r = 0; r < R; r++) {
+            s[r][0] += LD(A[r] + j * W, 0) * x0;
+            s[r][1] += LD(A[r] + (j + 1) * W, 0) * x1;
+            s[r][2] += LD(A[r] + (j + 2) * W, 0) * x2;
+            s[r][3] += LD(A[r] + (j + 3) * W, 0) * x3;
+        }
+    }
+    for (; j < n; j++)
+        for (r = 0; r < R; r++) s[r][0] += LD(A[r] + j * W, 0) * LD(x + j * W, 0);
+    for (r = 0; r < R; r++) ST(y[r], 0, LD(b[r], 0) + ((s[r][0] + s[r][1]) + (s[r][2] + s[r][3])));
+}
+
+NM_LANE_ATTR static void NM_LANE(dots)(size_t n, size_t R, const float *const *A, const float *x,
+                                       const float *const *b, float *const *y)
+{
+    if (R == 3) NM_LANE(dots_n)(n, 3, A, x, b, y);
+    else if (R == 2) NM_LANE(dots_n)(n, 2, A, x, b, y);
+    else NM_LANE(dots_n)(n, 1, A, x, b, y);
+}
+
+/* The predictor's rows for the action each lane took (predictor.c): q's row + eta h and u's row + eta_var h into
+ * out (2 F lane vectors), bad[l] set where one is not finite (axpy_finite's test), both heads in one pass over h;
+ * then pred_put writes them into the taken rows */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(pred_rows_n)(const nm_popsimd *s,
+                                                                                    nm_group *G, const int *act,
+                                                                                    const float *eta,
+                                                                                    const float *eta_var,
+                                                                                    uint32_t *bad, const size_t A,
+                                                                                    const int put)
+{
+    const size_t F = s->hidden;
+    float *restrict P = G->params, *restrict out = G->dh;
+    const float *restrict h = G->cache + s->lpost * W;
+    vi S = LDI(act, 0), acc = (vi){ 0 };
+    vf Eq = LD(eta, 0), Eu = LD(eta_var, 0);
+    size_t j, r;
+    int32_t o[W];
+    for (j = 0; j < F; j++) {
+        if (!put) {
+            vf hj = LD(h + j * W, 0), mq = LD(P + (s->pred_w + j) * W, 0), mu = LD(P + (s->var_w + j) * W, 0), vq, vu;
+            for (r = 1; r < A; r++) {
+                mq = SEL(S == (int)r, LD(P + (s->pred_w + r * F + j) * W, 0), mq);
+                mu = SEL(S == (int)r, LD(P + (s->var_w + r * F + j) * W, 0), mu);
+            }
+            vq = mq + Eq * hj;
+            vu = mu + Eu * hj;
+            acc |= ((((vi)vq) & 0x7f800000) == 0x7f800000) | ((((vi)vu) & 0x7f800000) == 0x7f800000);
+            ST(out + j * W, 0, vq);
+            ST(out + (F + j) * W, 0, vu);
+        } else {
+            vf vq = LD(out + j * W, 0), vu = LD(out + (F + j) * W, 0);
+            for (r = 0; r < A; r++) {
+                float *q = P + (s->pred_w + r * F + j) * W, *u = P + (s->var_w + r * F + j) * W;
+                vi on = S == (int)r;
+                ST(q, 0, SEL(on, vq, LD(q, 0)));
+                ST(u, 0, SEL(on, vu, LD(u, 0)));
+            }
+        }
+    }
+    if (put) return;
+    memcpy(o, &acc, sizeof o);
+    for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
+}
+
+/* the same for 2 actions, with the four rows' pointers kept */
+NM_LANE_ATTR static void NM_LANE(pred_rows2)(const nm_popsimd *s, nm_group *G, const int *act, const float *eta,
+                                             const float *eta_var, uint32_t *bad, int put)
+{
+    const size_t F = s->hidden;
+    float *restrict q0 = G->params + s->pred_w * W, *restrict q1 = q0 + F * W;
+    float *restrict u0 = G->params + s->var_w * W, *restrict u1 = u0 + F * W, *restrict out = G->dh;
+    const float *restrict h = G->cache + s->lpost * W;
+    vi S = LDI(act, 0), on0 = S == 0, on1 = S == 1, acc = (vi){ 0 };
+    vf Eq = LD(eta, 0), Eu = LD(eta_var, 0);
+    size_t j;
+    int32_t o[W];
+    if (put) {
+        for (j = 0; j < F; j++) {
+            vf vq = LD(out + j * W, 0), vu = LD(out + (F + j) * W, 0);
+            ST(q0 + j * W, 0, SEL(on0, vq, LD(q0 + j * W, 0)));
+            ST(u0 + j * W, 0, SEL(on0, vu, LD(u0 + j * W, 0)));
+            ST(q1 + j * W, 0, SEL(on1, vq, LD(q1 + j * W, 0)));
+            ST(u1 + j * W, 0, SEL(on1, vu, LD(u1 + j * W, 0)));
+        }
+        return;
+    }
+    for (j = 0; j < F; j++) {
+        vf hj = LD(h + j * W, 0);
+        vf vq = SEL(on1, LD(q1 + j * W, 0), LD(q0 + j * W, 0)) + Eq * hj;
+        vf vu = SEL(on1, LD(u1 + j * W, 0), LD(u0 + j * W, 0)) + Eu * hj;
+        acc |= ((((vi)vq) & 0x7f800000) == 0x7f800000) | ((((vi)vu) & 0x7f800000) == 0x7f800000);
+        ST(out + j * W, 0, vq);
+        ST(out + (F + j) * W, 0, vu);
+    }
+    memcpy(o, &acc, sizeof o);
+    for (j = 0; j < W; j++) bad[j] |= o[j] != 0;
+}
+
+NM_LANE_ATTR static void NM_LANE(pred_rows)(const nm_popsimd *s, nm_group *G, const int *act, const float *eta,
+                                            const float *eta_var, uint32_t *bad, int put)
+{
+    if (s->n_actions == 2) {
+        NM_LANE(pred_rows2)(s, G, act, eta, eta_var, bad, put);
+    } else {
+        if (put) NM_LANE(pred_rows_n)(s, G, act, eta, eta_var, bad, s->n_actions, 1);
+        else NM_LANE(pred_rows_n)(s, G, act, eta, eta_var, bad, s->n_actions, 0);
+    }
+}
+
+/* act's g of each head row (nm_net_backward: beta (1[a] - pi) for the policy rows, critic_scale for the value
+ * row; 0 in the padding lanes), their squares summed into heads (in double, where g is not 0), and the heads'
+ * bias entries of the new trace (axpy_decay's, or scal_to's where g is 0) */
+NM_LANE_ATTR static void NM_LANE(head_g)(const nm_popsimd *s, nm_group *G, const int *act, const float *decay,
+                                         double *heads)
+{
+    const size_t A = s->n_actions;
+    const float *restrict O = G->trace[G->live], *restrict probs = G->cache + s->cl.probs * W;
+    float *restrict E = G->trace[!G->live], *restrict g = G->gv;
+    vf B = LD(G->ms + (MS_PARAMS + NM_P_INVERSE_TEMPERATURE) * W, 0), D = LD(decay, 0), one = ZERO + 1.0f;
+    vi S = LDI(act, 0), pad;
+    vdh h0 = (vdh){ 0.0 }, h1 = h0;
+    size_t i, l;
+    int32_t p[W];
+    for (l = 0; l < W; l++) p[l] = l < G->n ? 0 : -1;
+    memcpy(&pad, p, sizeof pad);
+    for (i = 0; i <= A; i++) {
+        size_t b = i < A ? s->policy_b + i : s->value_b;
+        vf gv = i < A ? 1.0f * B * (SEL(S == (int)i, one, ZERO) - LD(probs + i * W, 0)) : LD(G->kc + KC_CRITIC * W, 0);
+        vf o = LD(O + b * W, 0);
+        vi z;
+        vdh d;
+        gv = SEL(pad, ZERO, gv);
+        z = gv == 0.0f;
+        ST(g + i * W, 0, gv);
+        ST(E + b * W, 0, SEL(z, o * D, D * o + gv));
+        /* heads += (double)g g where g is not 0, half the lanes at a time (g g in double is exact) */
+        d = NM_LANE_CVTPD(LDH(g + i * W));
+        h0 = (vdh)(((NM_LANE(vqs))(h0 + d * d) & ~NM_LANE(widen)(z, 0)) | ((NM_LANE(vqs))h0 & NM_LANE(widen)(z, 0)));
+        d = NM_LANE_CVTPD(LDH(g + i * W + V / 2));
+        h1 = (vdh)(((NM_LANE(vqs))(h1 + d * d) & ~NM_LANE(widen)(z, 1)) | ((NM_LANE(vqs))h1 & NM_LANE(widen)(z, 1)));
+    }
+    memcpy(heads, &h0, sizeof h0);
+    memcpy(heads + V / 2, &h1, sizeof h1);
+}
+
+/* learn's per-lane arithmetic: the TD error and the step (learner_rate.c), and from the predictor's rows of every
+ * action (dq, du: A lane vectors each) and 1 + |h|^2 (hh) the taken action's prediction error, surprise, expected
+ * surprise and both LMS steps (predictor.c); bad[l] set where a step is not finite (learn refuses it then) */
+NM_LANE_ATTR static void NM_LANE(learn_sig)(const nm_popsimd *s, nm_group *G, const int *act, const float *rw,
+                                            const float *v_next, const float *dq, const float *du, const float *hh,
+                                            float *delta, float *step, float *eta, float *eta_var, float *sp,
+                                            float *ex, uint32_t *bad)
+{
+    const float *ms = G->ms, *kc = G->kc;
+    vf r = LD(rw, 0), d, st, q = LD(dq, 0), u = LD(du, 0), eps, S, E, thr = LD(kc + KC_NA_THR * W, 0), vt, pr, H;
+    vi A = LDI(act, 0), nf;
+    size_t i;
+    d = r + LD(ms + (MS_PARAMS + NM_P_DISCOUNT) * W, 0) * LD(v_next, 0) - LD(G->cache + s->cl.value * W, 0);
+    st = LD(ms + (MS_PARAMS + NM_P_LEARNING_RATE) * W, 0) * d * LD(ms + (MS_FACTOR + NM_DA) * W, 0);
+    ST(delta, 0, d);
+    ST(step, 0, st);
+    for (i = 1; i < s->n_actions; i++) {
+        q = SEL(A == (int)i, LD(dq + i * W, 0), q);
+        u = SEL(A == (int)i, LD(du + i * W, 0), u);
+    }
+    eps = r - q;
+    S = SEL((vf)((vi)eps & 0x7fffffff) < 1e3f, eps * eps, ZERO + 1e6f);
+    E = SEL(u > LD(kc + KC_FLOOR * W, 0), u, LD(kc + KC_FLOOR * W, 0));
+    vt = SEL(S < thr * E, S, thr * E);
+    pr = LD(kc + KC_PRED_RATE * W, 0);
+    H = LD(hh, 0);
+    ST(sp, 0, S);
+    ST(ex, 0, E);
+    ST(eta, 0, pr * eps / H);
+    ST(eta_var, 0, 0.25f * pr * (vt - u) / H);
+    nf = ((((vi)LD(eta, 0)) & 0x7f800000) == 0x7f800000) | ((((vi)LD(eta_var, 0)) & 0x7f800000) == 0x7f800000) |
+         ((((vi)st) & 0x7f800000) == 0x7f800000);
+    memcpy(bad, &nf, sizeof nf);
+}
+
 static const nm_lane_kernels NM_LANE(lanes) = {
-    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(gain_tanh), NM_LANE(sumsq),
-    NM_LANE(head_backward), NM_LANE(tanh_backward), NM_LANE(dense_trace), NM_LANE(axpy), NM_LANE(row_axpy),
-    NM_LANE(row_put), NM_LANE(nonfinite), NM_LANE(scal)
+    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
+    NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
+    NM_LANE(act_backward), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
+    NM_LANE(learn_sig), NM_LANE(trunk_value)
 };
 
 #undef W
@@ -242,3 +707,5 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef LDI
 #undef ZERO
 #undef SEL
+#undef NM_LANE_CLAMP_HI
+#undef NM_LANE_CLAMP_LO

@@ -4,43 +4,111 @@
  * agent through exactly the operations, in exactly the order, of learner_rate.c's act and learn with
  * network.c's forward and backward for one dense tanh layer, so that member k stays bit for bit the lone agent.
  *
- * The vector work (the trunk, the heads, the backward pass into the traces, the update, the predictor's rows)
- * runs in the lane kernels (population_lanes.h, one copy per instruction set); the per-agent scalar work
- * (softmax, sampling, the trace bound and clipping decisions, the predictor's arithmetic, the modulator step
- * and its commit) runs per lane on the member's own nm_agent, through the library's own functions where they
- * exist. Every check the lone agent makes is made per lane before anything is written; when one fails (or a
- * rare case arises: an unknown trace bound, a weight that may overflow) the whole group goes back to the
- * members (scatter), steps member by member through nm_agent_act/learn, and comes back (gather): the lone
- * agent's own code then decides and words the outcome.
+ * The vector work (the trunk, the heads, the softmax, the backward pass into the traces, the update, the
+ * predictor's rows, the modulator step with the library's expf per lane) runs in the lane kernels
+ * (population_lanes.h, one copy per instruction set); the group holds its members' modulator state, gain and
+ * attention as it holds their weights. The per-agent scalar work (sampling, the trace bound and clipping
+ * decisions, the predictor's arithmetic) runs per lane on the member's own nm_agent; a member whose config the
+ * lane modulator step does not cover (the change-point input) takes nm_mod_step itself. Every check the lone
+ * agent makes is made per lane before anything is written; when one fails (or a rare case arises: an unknown
+ * trace bound, a weight that may overflow) the whole group goes back to the members (scatter), steps member by
+ * member through nm_agent_act/learn, and comes back (gather): the lone agent's own code then decides and words
+ * the outcome.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "population_simd.h"
 #include "nm_math.h"
 
-typedef struct nm_lane_kernels {
+/* The modulator state of a group's members, held by the group: nm_modstate's floats (it holds nothing else), one
+ * lane vector each, at these indices */
+#define NM_MS (sizeof(nm_modstate) / sizeof(float))
+#define MS_AT(f) (offsetof(nm_modstate, f) / sizeof(float))
+#define MS_PHASIC MS_AT(phasic)
+#define MS_TONIC MS_AT(tonic)
+#define MS_LEVEL MS_AT(level)
+#define MS_FACTOR MS_AT(factor)
+#define MS_PARAMS MS_AT(params)
+#define MS_SURPRISE MS_AT(surprise)
+#define MS_EXPECTED MS_AT(expected)
+#define MS_UNEXPECTED MS_AT(unexpected)
+#define MS_REWARD_SHORT MS_AT(reward_short)
+#define MS_REWARD_VAR MS_AT(reward_var)
+#define MS_UTILITY_DROP MS_AT(utility_drop)
+#define MS_OUTLIER_RATE MS_AT(outlier_rate)
+
+/* Each lane's constants of the modulator step and the act (from its config and nm_mod_consts), one lane vector
+ * each: na_threshold, surprise_floor, na_reset, NA on (1/0), phasic_decay[4], inv_tau_tonic[4],
+ * inv_tau_phasic[DA], scale[4], each modulator on (1/0), serotonin_input relative (1/0), interaction[4][4],
+ * mapping[8][4], base[8], withhold_action (as a float, -1 none), critic_scale, predictor_rate */
+enum {
+    KC_NA_THR, KC_FLOOR, KC_NA_RESET, KC_NA_ON, KC_PD, KC_KT = KC_PD + NM_N_MODULATORS,
+    KC_KS_DA = KC_KT + NM_N_MODULATORS, KC_SCALE, KC_ON = KC_SCALE + NM_N_MODULATORS, KC_REL = KC_ON + NM_N_MODULATORS,
+    KC_INT, KC_MAP = KC_INT + NM_N_MODULATORS * NM_N_MODULATORS, KC_BASE = KC_MAP + NM_N_PARAMS * NM_N_MODULATORS,
+    KC_WH = KC_BASE + NM_N_PARAMS, KC_CRITIC, KC_PRED_RATE, KC_N
+};
+
+typedef struct nm_lane_kernels nm_lane_kernels;
+
+typedef struct nm_group {
+    size_t lo, n;          /* members lo .. lo + n - 1; lanes n .. W - 1 are padding (zeros, never read out) */
+    int live;              /* which trace buffer holds the live trace */
+    int mod_lanes;         /* every member's modulator step is the lane step's (else each takes nm_mod_step) */
+    float *params, *trace[2], *cache, *next, *dh;
+    float *ms;             /* the members' modulator state (NM_MS lane vectors; the group holds it, as the weights) */
+    float *kc;             /* their constants (KC_N lane vectors) */
+    float *gain, *attn;    /* their uniform gain (1 lane vector) and attention (n_obs) */
+    float *gv;             /* scratch: the heads' g of act's backward pass (n_actions + 1 lane vectors) */
+    /* A second bound on each member's trace norm, at most its trace_bound: restarted from the exact norm whenever
+     * learn computes that, so it decides less often than the lone agent's bound that the exact norm is needed.
+     * It decides nothing else: where the lone agent computes the exact norm and this bound does not, the norm
+     * times the step is within max_update (the bound and its margin say so), and the clip does not act. */
+    double *tb2;
+} nm_group;
+
+struct nm_popsimd {
+    const nm_lane_kernels *k;
+    size_t n, groups, w;
+    size_t n_params, n_traced, cache, width;   /* one member's: parameters, traced, forward cache, max width */
+    size_t n_obs, hidden, n_actions;
+    nm_cache_layout cl;                        /* one member's cache layout and offsets (all members share them) */
+    size_t lw, lb, lpre, lpost, policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
+    nm_group *group;
+    float *mem;
+};
+
+struct nm_lane_kernels {
     const char *name;
     size_t lanes;
     size_t max_hidden;   /* the widest layer it is used for (wider: the lone agent's own vectors do as well) */
     void (*rows_dot)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
-    void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*sumsq)(size_t n, const float *x, double *out);
-    void (*head_backward)(size_t n, const float *decay, const float *g, const float *h, const float *src,
-                          float *dst, const float *w, float *dh);
-    void (*tanh_backward)(size_t n, const float *post, const float *g, float *dh);
-    void (*dense_trace)(size_t rows, size_t cols, const float *decay, const float *dh, const float *in,
-                        const float *src, float *dst, const float *bsrc, float *bdst);
     void (*axpy)(size_t n, const float *alpha, const float *x, float *y);
-    void (*row_axpy)(size_t rows, size_t cols, const int *sel, const float *alpha, const float *x, const float *M,
-                     float *out, uint32_t *bad);
-    void (*row_put)(size_t rows, size_t cols, const int *sel, const float *in, float *M);
     void (*nonfinite)(size_t n, const float *x, uint32_t *bad);
     void (*scal)(size_t n, const float *keep, const int *on, float *x);
-} nm_lane_kernels;
+    void (*softmax)(size_t A, const float *beta, const float *bias, const float *wh, const float *logits,
+                    float *probs);
+    void (*mod_step)(const float *kc, const float *in, float *out, const float *r, const float *delta,
+                     const float *S, const float *E, int32_t *reset);
+    void (*act_backward)(const nm_popsimd *s, nm_group *G, const float *decay);
+    void (*trunk)(const nm_popsimd *s, const nm_group *G, float *C);
+    /* R <= 3 rows of rows_dot at once: rows A[r], biases b[r], results y[r] (one lane vector each) */
+    void (*dots)(size_t n, size_t R, const float *const *A, const float *x, const float *const *b, float *const *y);
+    /* the predictor rows of the taken actions + eta h into G->dh, checked (put 0); then written (put 1) */
+    void (*pred_rows)(const nm_popsimd *s, nm_group *G, const int *act, const float *eta, const float *eta_var,
+                      uint32_t *bad, int put);
+    void (*head_g)(const nm_popsimd *s, nm_group *G, const int *act, const float *decay, double *heads);
+    void (*learn_sig)(const nm_popsimd *s, nm_group *G, const int *act, const float *r, const float *v_next,
+                      const float *dq, const float *du, const float *hh, float *delta, float *step, float *eta,
+                      float *eta_var, float *S, float *E, uint32_t *bad);
+    void (*trunk_value)(const nm_popsimd *s, const nm_group *G, float *C);   /* V only, 3 inputs */
+};
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define NM_LANE_X86 1
+#include <immintrin.h>   /* float -> double of half a register (gcc splits the generic one), min and max */
 #else
 #define NM_LANE_X86 0
 #endif
@@ -50,12 +118,18 @@ typedef struct nm_lane_kernels {
 #define NM_LANE_NAME "generic"
 #define NM_LANE_V 4
 #define NM_LANE_MAX_HIDDEN 64
+#define NM_LANE_CVTPD(x) __builtin_convertvector((x), vdh)
+#if NM_LANE_X86 && defined(__x86_64__)   /* SSE: part of x86-64 */
+#define NM_LANE_CLAMP_HI(c, x) ((vf)_mm_min_ps((__m128)(c), (__m128)(x)))
+#define NM_LANE_CLAMP_LO(c, x) ((vf)_mm_max_ps((__m128)(c), (__m128)(x)))
+#endif
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
 #undef NM_LANE_NAME
 #undef NM_LANE_V
 #undef NM_LANE_MAX_HIDDEN
+#undef NM_LANE_CVTPD
 
 #if NM_LANE_X86
 #define NM_LANE(name) avx2_##name
@@ -63,43 +137,37 @@ typedef struct nm_lane_kernels {
 #define NM_LANE_NAME "avx2"
 #define NM_LANE_V 8
 #define NM_LANE_MAX_HIDDEN 128
+#define NM_LANE_CVTPD(x) ((vdh)_mm256_cvtps_pd((__m128)(x)))
+#define NM_LANE_CLAMP_HI(c, x) ((vf)_mm256_min_ps((__m256)(c), (__m256)(x)))
+#define NM_LANE_CLAMP_LO(c, x) ((vf)_mm256_max_ps((__m256)(c), (__m256)(x)))
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
 #undef NM_LANE_NAME
 #undef NM_LANE_V
 #undef NM_LANE_MAX_HIDDEN
+#undef NM_LANE_CVTPD
 
 #define NM_LANE(name) avx512_##name
 #define NM_LANE_ATTR __attribute__((target("avx512f")))
 #define NM_LANE_NAME "avx512"
 #define NM_LANE_V 16
 #define NM_LANE_MAX_HIDDEN 128
+#define NM_LANE_CVTPD(x) ((vdh)_mm512_cvtps_pd((__m256)(x)))
+#define NM_LANE_CLAMP_HI(c, x) ((vf)_mm512_min_ps((__m512)(c), (__m512)(x)))
+#define NM_LANE_CLAMP_LO(c, x) ((vf)_mm512_max_ps((__m512)(c), (__m512)(x)))
 #include "population_lanes.h"
 #undef NM_LANE
 #undef NM_LANE_ATTR
 #undef NM_LANE_NAME
 #undef NM_LANE_V
 #undef NM_LANE_MAX_HIDDEN
+#undef NM_LANE_CVTPD
 #endif
 
 /* lanes per group: the kernel set's register width (4 SSE2, 8 AVX2, 16 AVX-512 floats), so that a group's
  * weights and traces stay as near the core as one agent's would */
 #define W (s->w)
-
-typedef struct nm_group {
-    size_t lo, n;          /* members lo .. lo + n - 1; lanes n .. W - 1 are padding (zeros, never read out) */
-    int live;              /* which trace buffer holds the live trace */
-    float *params, *trace[2], *cache, *next, *dh;
-} nm_group;
-
-struct nm_popsimd {
-    const nm_lane_kernels *k;
-    size_t n, groups, w;
-    size_t n_params, n_traced, cache, width;   /* one member's: parameters, traced, forward cache, max width */
-    nm_group *group;
-    float *mem;
-};
 
 /* The config fields the step reads as the lone agent does, whatever their values (or checks below). Every other
  * field, including any option added after this step was written, must hold its legacy value: the behaviour the
@@ -166,7 +234,15 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
     s->n_traced = a->n_traced;
     s->cache = a->cl.size;
     s->width = a->max_width;
-    per = (s->n_params + 2 * s->n_traced + 2 * s->cache + 2 * s->width) * W;
+    s->n_obs = a->cfg.n_obs;
+    s->hidden = a->layer[0].out;
+    s->n_actions = a->cfg.n_actions;
+    s->cl = a->cl;
+    s->lw = a->layer[0].w; s->lb = a->layer[0].b; s->lpre = a->layer[0].pre; s->lpost = a->layer[0].post;
+    s->policy_w = a->policy_w; s->policy_b = a->policy_b; s->value_w = a->value_w; s->value_b = a->value_b;
+    s->pred_w = a->pred_w; s->pred_b = a->pred_b; s->var_w = a->var_w; s->var_b = a->var_b;
+    per = (s->n_params + 2 * s->n_traced + 2 * s->cache + 2 * s->width + NM_MS + KC_N + 1 + s->n_obs +
+           s->n_actions + 1 + 2) * W;
     s->group = calloc(s->groups, sizeof *s->group);
     /* 64-byte aligned: a group's vectors start on cache lines (w floats each) */
     s->mem = s->group ? calloc(s->groups * per + 16, sizeof *s->mem) : NULL;
@@ -181,7 +257,13 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
         G->trace[1] = m; m += s->n_traced * W;
         G->cache = m; m += s->cache * W;
         G->next = m; m += s->cache * W;
-        G->dh = m;
+        G->dh = m; m += 2 * s->width * W;
+        G->ms = m; m += NM_MS * W;
+        G->kc = m; m += KC_N * W;
+        G->gain = m; m += W;
+        G->attn = m; m += s->n_obs * W;
+        G->gv = m; m += (s->n_actions + 1) * W;
+        G->tb2 = (double *)(void *)m;   /* at a multiple of 4 floats from the aligned start */
     }
     nm_popsimd_gather(s, member);
     return s;
@@ -212,26 +294,99 @@ static void get_lane(const nm_popsimd *s, float *dst, const float *src, size_t n
     for (i = 0; i < n; i++) dst[i] = src[i * W + l];
 }
 
+/* lane l of the group's modulator state, to and from an nm_modstate */
+static void ms_get(const nm_popsimd *s, const nm_group *G, size_t l, nm_modstate *m)
+{
+    float f[NM_MS];
+    size_t i;
+    for (i = 0; i < NM_MS; i++) f[i] = G->ms[i * W + l];
+    memcpy(m, f, sizeof *m);
+}
+
+static void ms_put(const nm_popsimd *s, nm_group *G, size_t l, const nm_modstate *m)
+{
+    float f[NM_MS];
+    size_t i;
+    memcpy(f, m, sizeof *m);
+    for (i = 0; i < NM_MS; i++) G->ms[i * W + l] = f[i];
+}
+
+/* lane l -> its member: weights, the live trace, the cache, the modulator state, and the gain and attention that
+ * nm_agent_apply_effects gives (every unit G, every input its attention: no focus, set or gate) */
+static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t l)
+{
+    size_t i;
+    get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
+    get_lane(s, a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
+    get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
+    ms_get(s, G, l, &a->mod);
+    for (i = 0; i < s->hidden; i++) a->block[a->off_gain + i] = G->gain[l];
+    get_lane(s, a->block + a->off_attn, G->attn, s->n_obs, l);
+}
+
+/* each lane's constants (KC_*) from its member's config */
+static void lane_consts(const nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
+{
+    const nm_agent_config *c = &a->cfg;
+    float *kc = G->kc;
+    size_t k, j;
+    kc[KC_NA_THR * W + l] = c->na_threshold;
+    kc[KC_FLOOR * W + l] = c->surprise_floor;
+    kc[KC_NA_RESET * W + l] = c->na_reset;
+    kc[KC_NA_ON * W + l] = (c->modulators & NM_MOD_BIT(NM_NA)) ? 1.0f : 0.0f;
+    kc[KC_KS_DA * W + l] = a->modc.inv_tau_phasic[NM_DA];
+    kc[KC_REL * W + l] = c->serotonin_input == NM_5HT_RELATIVE ? 1.0f : 0.0f;
+    for (k = 0; k < NM_N_MODULATORS; k++) {
+        kc[(KC_PD + k) * W + l] = a->modc.phasic_decay[k];
+        kc[(KC_KT + k) * W + l] = a->modc.inv_tau_tonic[k];
+        kc[(KC_SCALE + k) * W + l] = c->scale[k];
+        kc[(KC_ON + k) * W + l] = (c->modulators & NM_MOD_BIT(k)) ? 1.0f : 0.0f;
+        for (j = 0; j < NM_N_MODULATORS; j++) kc[(KC_INT + k * NM_N_MODULATORS + j) * W + l] = c->interaction[k][j];
+    }
+    for (k = 0; k < NM_N_PARAMS; k++) {
+        kc[(KC_BASE + k) * W + l] = c->base[k];
+        for (j = 0; j < NM_N_MODULATORS; j++) kc[(KC_MAP + k * NM_N_MODULATORS + j) * W + l] = c->mapping[k][j];
+    }
+    kc[KC_WH * W + l] = (float)c->withhold_action;
+    kc[KC_CRITIC * W + l] = c->critic_scale;
+    kc[KC_PRED_RATE * W + l] = c->predictor_rate;
+}
+
+static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
+{
+    put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
+    put_lane(s, G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
+    put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
+    ms_put(s, G, l, &a->mod);
+    G->gain[l] = a->block[a->off_gain];
+    put_lane(s, G->attn, a->block + a->off_attn, s->n_obs, l);
+    lane_consts(s, G, a, l);
+    G->tb2[l] = a->trace_bound;
+}
+
+/* After a member came in: whether the lane modulator step covers every member (the change-point input it does
+ * not); the padding lanes take member lo's constants, so that their arithmetic stays ordinary */
+static void group_flags(nm_popsimd *s, nm_group *G, nm_agent *const *member)
+{
+    size_t l, i;
+    G->mod_lanes = 1;
+    for (l = 0; l < G->n; l++)
+        if (member[G->lo + l]->cfg.na_input != NM_NA_SURPRISE) G->mod_lanes = 0;
+    for (l = G->n; l < W; l++)
+        for (i = 0; i < KC_N; i++) G->kc[i * W + l] = G->kc[i * W];
+}
+
 static void scatter_group(const nm_popsimd *s, const nm_group *G, nm_agent *const *member)
 {
     size_t l;
-    for (l = 0; l < G->n; l++) {
-        nm_agent *a = member[G->lo + l];
-        get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
-        get_lane(s, a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
-        get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
-    }
+    for (l = 0; l < G->n; l++) lane_out(s, G, member[G->lo + l], l);
 }
 
-static void gather_group(const nm_popsimd *s, nm_group *G, nm_agent *const *member)
+static void gather_group(nm_popsimd *s, nm_group *G, nm_agent *const *member)
 {
     size_t l;
-    for (l = 0; l < G->n; l++) {
-        const nm_agent *a = member[G->lo + l];
-        put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
-        put_lane(s, G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
-        put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
-    }
+    for (l = 0; l < G->n; l++) lane_in(s, G, member[G->lo + l], l);
+    group_flags(s, G, member);
 }
 
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member)
@@ -242,22 +397,14 @@ void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member)
 
 void nm_popsimd_scatter_one(const nm_popsimd *s, nm_agent *const *member, size_t k)
 {
-    const nm_group *G = &s->group[k / W];
-    nm_agent *a = member[k];
-    size_t l = k % W;
-    get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
-    get_lane(s, a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
-    get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
+    lane_out(s, &s->group[k / W], member[k], k % W);
 }
 
 void nm_popsimd_gather_one(nm_popsimd *s, nm_agent *const *member, size_t k)
 {
     nm_group *G = &s->group[k / W];
-    const nm_agent *a = member[k];
-    size_t l = k % W;
-    put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
-    put_lane(s, G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
-    put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
+    lane_in(s, G, member[k], k % W);
+    group_flags(s, G, member);
 }
 
 void nm_popsimd_gather(nm_popsimd *s, nm_agent *const *member)
@@ -285,46 +432,37 @@ static int sample(nm_rng *rng, const float *probs, size_t stride, size_t n)
     return (int)(n - 1);
 }
 
-/* network.c's forward pass for the group: u = attn x (per lane, into the cache's input), the layer, V, and
- * unless value_only the logits and the softmax (per lane, scalar, with the library's expf) */
-static void forward(const nm_popsimd *s, const nm_group *G, nm_agent *const *member, const float *obs,
-                    const float *gain, float *C, int value_only)
+/* network.c's forward pass for the group: u = attn x (the observations read per lane), the layer, V, and
+ * unless value_only the logits and the softmax */
+static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, float *C, int value_only)
 {
-    const nm_agent *a0 = member[G->lo];
-    const nm_layer *L = &a0->layer[0];
-    const nm_cache_layout *cl = &a0->cl;
-    size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, i, l;
-    const float *P = G->params, *h = C + L->post * W;
+    size_t d = s->n_obs, i, l;
     for (l = 0; l < G->n; l++) {
-        const nm_agent *a = member[G->lo + l];
-        const float *attn = a->block + a->off_attn, *x = obs + (G->lo + l) * d;
-        for (i = 0; i < d; i++) C[(cl->input + i) * W + l] = attn[i] * x[i];
+        const float *x = obs + (G->lo + l) * d;
+        for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
     }
-    s->k->rows_dot(L->out, L->in, P + L->w * W, C + cl->input * W, P + L->b * W, C + L->pre * W);
-    s->k->gain_tanh(L->out, gain, C + L->pre * W, C + L->post * W);
-    s->k->rows_dot(1, F, P + a0->value_w * W, h, P + a0->value_b * W, C + cl->value * W);
-    if (value_only) return;
-    s->k->rows_dot(A, F, P + a0->policy_w * W, h, P + a0->policy_b * W, C + cl->logits * W);
-    for (l = 0; l < G->n; l++) {
-        const nm_agent *a = member[G->lo + l];
-        float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE], bias = a->mod.params[NM_P_WITHHOLD_BIAS];
-        float *probs = C + cl->probs * W + l, mx, sum;
-        const float *logits = C + cl->logits * W + l;
-        for (i = 0; i < A; i++)
-            probs[i * W] = beta * logits[i * W] + ((int)i == a->cfg.withhold_action ? bias : 0.0f);
-        mx = probs[0];
-        for (i = 1; i < A; i++) if (probs[i * W] > mx) mx = probs[i * W];
-        sum = 0.0f;
-        for (i = 0; i < A; i++) { probs[i * W] = nm_expf(probs[i * W] - mx); sum += probs[i * W]; }
-        for (i = 0; i < A; i++) probs[i * W] /= sum;
+    if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
+        s->k->trunk_value(s, G, C);
+        return;
     }
-}
-
-/* The uniform gain of each lane (no gain focus, no gate: nm_mod_compose_gain gives every unit G) */
-static void lane_gain(const nm_popsimd *s, const nm_group *G, nm_agent *const *member, float *gain)
-{
-    size_t l;
-    for (l = 0; l < W; l++) gain[l] = l < G->n ? member[G->lo + l]->block[member[G->lo + l]->off_gain] : 0.0f;
+    s->k->trunk(s, G, C);
+    if (!value_only && s->n_actions == 2) {   /* V and both logits in one pass over h */
+        const float *P = G->params, *rows[3], *bias[3];
+        float *out[3];
+        rows[0] = P + s->value_w * W; rows[1] = P + s->policy_w * W; rows[2] = P + (s->policy_w + s->hidden) * W;
+        bias[0] = P + s->value_b * W; bias[1] = P + s->policy_b * W; bias[2] = P + (s->policy_b + 1) * W;
+        out[0] = C + s->cl.value * W; out[1] = C + s->cl.logits * W; out[2] = C + (s->cl.logits + 1) * W;
+        s->k->dots(s->hidden, 3, rows, C + s->lpost * W, bias, out);
+    } else {
+        s->k->rows_dot(1, s->hidden, G->params + s->value_w * W, C + s->lpost * W, G->params + s->value_b * W,
+                       C + s->cl.value * W);
+        if (value_only) return;
+        s->k->rows_dot(s->n_actions, s->hidden, G->params + s->policy_w * W, C + s->lpost * W,
+                       G->params + s->policy_b * W, C + s->cl.logits * W);
+    }
+    s->k->softmax(s->n_actions, G->ms + (MS_PARAMS + NM_P_INVERSE_TEMPERATURE) * W,
+                  G->ms + (MS_PARAMS + NM_P_WITHHOLD_BIAS) * W, G->kc + KC_WH * W, C + s->cl.logits * W,
+                  C + s->cl.probs * W);
 }
 
 /* A bound below this keeps every trace entry finite (learner_rate.c's NM_SAFE_BOUND) */
@@ -337,63 +475,48 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     const nm_layer *L = &a0->layer[0];
     const nm_cache_layout *cl = &a0->cl;
     size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, i, l;
-    float *C = G->cache, *P = G->params, *O = G->trace[G->live], *E = G->trace[!G->live], *dh = G->dh;
+    float *C = G->cache, *dh = G->dh;
     const float *h = C + L->post * W, *u = C + cl->input * W;
-    float gain[NM_LANES], decay[NM_LANES], g[NM_LANES];
-    double hh[NM_LANES], heads[NM_LANES], n_dh[NM_LANES], n_in[NM_LANES], bound[NM_LANES];
+    const float *disc = G->ms + (MS_PARAMS + NM_P_DISCOUNT) * W, *lambda = G->ms + (MS_PARAMS + NM_P_TRACE_DECAY) * W;
+    float decay[NM_LANES];
+    double hh[NM_LANES], heads[NM_LANES], n_dh[NM_LANES], n_in[NM_LANES], bound[NM_LANES], tb2[NM_LANES];
     int act[NM_LANES];
-    uint32_t bad[NM_LANES];
+    uint32_t bad[NM_LANES], bad2[NM_LANES];
     nm_rng rng0[NM_LANES];
 
-    for (l = 0; l < G->n; l++)
-        if (!obs_finite(obs + (G->lo + l) * d, d)) return 0;
-    lane_gain(s, G, member, gain);
-    forward(s, G, member, obs, gain, C, 0);
-    s->k->nonfinite(cl->size, C, bad);
-    for (l = 0; l < G->n; l++) if (bad[l]) return 0;
+    /* the lone agent's checks of the observation and of the forward pass: a non-finite observation makes the
+     * attended input non-finite (attention is finite), and a finite pre-activation a finite tanh, so the input, the
+     * pre-activations and the heads are checked (either failure steps the group member by member) */
+    forward(s, G, obs, C, 0);
+    if (L->post + F == cl->logits) {   /* the layout: input, pre, post, then the heads */
+        s->k->nonfinite(L->post, C, bad);
+        s->k->nonfinite(cl->size - cl->logits, C + cl->logits * W, bad2);
+    } else {
+        s->k->nonfinite(cl->size, C, bad);
+        memset(bad2, 0, sizeof bad2);
+    }
+    for (l = 0; l < G->n; l++) if (bad[l] | bad2[l]) return 0;
     for (l = 0; l < W; l++) {
         act[l] = 0; decay[l] = 0.0f; heads[l] = 0.0;
         if (l >= G->n) continue;
         nm_agent *a = member[G->lo + l];
         rng0[l] = a->rng;
         act[l] = sample(&a->rng, C + cl->probs * W + l, W, A);
-        decay[l] = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
+        decay[l] = disc[l] * lambda[l];
     }
-    /* nm_net_backward with w_logpi 1 and w_value critic_scale, from the live trace O into E */
+    /* nm_net_backward with w_logpi 1 and w_value critic_scale, from the live trace O into E: each head row's g and
+     * its bias entry here, the rest in one pass over the units */
     s->k->sumsq(F, h, hh);
     for (l = 0; l < W; l++) hh[l] += 1.0;
-    memset(dh, 0, F * W * sizeof *dh);
-    for (i = 0; i < A; i++) {
-        for (l = 0; l < W; l++) {
-            float beta = l < G->n ? member[G->lo + l]->mod.params[NM_P_INVERSE_TEMPERATURE] : 0.0f;
-            g[l] = 1.0f * beta * (((int)i == act[l] ? 1.0f : 0.0f) - C[(cl->probs + i) * W + l]);
-            if (l >= G->n) g[l] = 0.0f;
-            if (g[l] != 0.0f) heads[l] += (double)g[l] * g[l];
-        }
-        s->k->head_backward(F, decay, g, h, O + (a0->policy_w + i * F) * W, E + (a0->policy_w + i * F) * W,
-                            P + (a0->policy_w + i * F) * W, dh);
-        for (l = 0; l < W; l++) {
-            size_t at = (a0->policy_b + i) * W + l;
-            E[at] = g[l] == 0.0f ? O[at] * decay[l] : decay[l] * O[at] + g[l];
-        }
-    }
-    for (l = 0; l < W; l++) {
-        g[l] = l < G->n ? member[G->lo + l]->cfg.critic_scale : 0.0f;
-        if (g[l] != 0.0f) heads[l] += (double)g[l] * g[l];
-    }
-    s->k->head_backward(F, decay, g, h, O + a0->value_w * W, E + a0->value_w * W, P + a0->value_w * W, dh);
-    for (l = 0; l < W; l++) {
-        size_t at = a0->value_b * W + l;
-        E[at] = g[l] == 0.0f ? O[at] * decay[l] : decay[l] * O[at] + g[l];
-    }
-    s->k->tanh_backward(L->out, C + L->post * W, gain, dh);
-    s->k->dense_trace(L->out, L->in, decay, dh, u, O + L->w * W, E + L->w * W, O + L->b * W, E + L->b * W);
+    s->k->head_g(s, G, act, decay, heads);
+    s->k->act_backward(s, G, decay);
     s->k->sumsq(L->out, dh, n_dh);
     s->k->sumsq(L->in, u, n_in);
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
-        double norm2 = 0.0 + n_dh[l] * (n_in[l] + 1.0);
-        bound[l] = fabs((double)decay[l]) * a->trace_bound + sqrt(norm2 + heads[l] * hh[l]);
+        double norm2 = 0.0 + n_dh[l] * (n_in[l] + 1.0), grad = sqrt(norm2 + heads[l] * hh[l]);
+        bound[l] = fabs((double)decay[l]) * a->trace_bound + grad;
+        tb2[l] = fabs((double)decay[l]) * G->tb2[l] + grad;
         if (!(bound[l] < SAFE_BOUND)) {   /* learner_rate.c's rare path: the members decide */
             size_t m;
             for (m = 0; m < G->n; m++) member[G->lo + m]->rng = rng0[m];
@@ -404,7 +527,8 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         a->trace_bound = bound[l];
-        memcpy(a->block + a->off_obs, obs + (G->lo + l) * d, d * sizeof *obs);
+        G->tb2[l] = tb2[l];
+        for (i = 0; i < d; i++) a->block[a->off_obs + i] = obs[(G->lo + l) * d + i];
         a->pending = 1;
         a->pending_action = act[l];
         a->msg[0] = '\0';
@@ -423,41 +547,61 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, l, any_next = 0, any_norm = 0;
     float *C = G->cache, *P = G->params, *O = G->trace[G->live], *dq = G->next, *du = G->next + A * W;
     const float *h = C + L->post * W;
-    float gain[NM_LANES], step[NM_LANES], delta[NM_LANES], eta[NM_LANES], eta_var[NM_LANES], hhp[NM_LANES];
-    float ones[NM_LANES], keep[NM_LANES];
+    const float *ms = G->ms;
+    float step[NM_LANES], delta[NM_LANES], eta[NM_LANES], eta_var[NM_LANES], hhp[NM_LANES];
+    float ones[NM_LANES], keep[NM_LANES], rw[NM_LANES], sp[NM_LANES], ex[NM_LANES], vn[NM_LANES];
+    float next[NM_MS * NM_LANES];   /* the modulators' next state, committed when every check passed */
     double tn[NM_LANES], enorm[NM_LANES];
-    int term[NM_LANES], act[NM_LANES], on[NM_LANES], reset[NM_LANES];
+    int term[NM_LANES], act[NM_LANES], on[NM_LANES], shrink;
+    int32_t reset[NM_LANES];
     uint32_t bad[NM_LANES];
-    nm_mod_signals sig;
-    nm_modstate mod_next[NM_LANES];
-    nm_mod_effects fx[NM_LANES];
 
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
         term[l] = terminals ? terminals[G->lo + l] != 0 : 0;
         if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a)) return 0;
-        if ((!term[l] || next_obs) && !obs_finite(next_obs + (G->lo + l) * d, d)) return 0;
         if (!term[l]) any_next = 1;
-    }
-    lane_gain(s, G, member, gain);
-    if (any_next) {
-        forward(s, G, member, next_obs, gain, G->next, 1);
-        for (l = 0; l < G->n; l++) step[l] = G->next[cl->value * W + l];   /* V(s'), before dq reuses next */
-    }
-    for (l = 0; l < W; l++) {
-        const nm_agent *a;
-        float v, v_next;
-        act[l] = -1; eta[l] = 0.0f; eta_var[l] = 0.0f; ones[l] = 1.0f; on[l] = 0;
-        if (l >= G->n) { step[l] = 0.0f; continue; }
-        a = member[G->lo + l];
         act[l] = a->pending_action;
-        v = C[cl->value * W + l];
-        v_next = term[l] ? 0.0f : step[l];
-        delta[l] = rewards[G->lo + l] + a->mod.params[NM_P_DISCOUNT] * v_next - v;
-        step[l] = a->mod.params[NM_P_LEARNING_RATE] * delta[l] * a->mod.factor[NM_DA];
-        enorm[l] = a->trace_bound;
-        if (a->cfg.max_update > 0.0f && isfinite(step[l]) &&
-            !(fabs((double)step[l]) * a->trace_bound * (1.0 + 1e-3) <= a->cfg.max_update)) on[l] = 1, any_norm = 1;
+        rw[l] = rewards[G->lo + l];
+    }
+    for (; l < W; l++) { term[l] = 1; act[l] = -1; rw[l] = 0.0f; }
+    for (l = 0; l < W; l++) { ones[l] = 1.0f; on[l] = 0; vn[l] = 0.0f; }
+    if (any_next) {
+        /* V(s'); a non-finite next observation makes the attended input non-finite (the lone agent refuses it) */
+        forward(s, G, next_obs, G->next, 1);
+        s->k->nonfinite(d, G->next + cl->input * W, bad);
+        for (l = 0; l < G->n; l++) {
+            if (bad[l]) return 0;
+            if (!term[l]) vn[l] = G->next[cl->value * W + l];   /* before dq reuses next */
+        }
+    } else if (next_obs) {
+        for (l = 0; l < G->n; l++)
+            if (!obs_finite(next_obs + (G->lo + l) * d, d)) return 0;
+    }
+    /* the predictor (predictor.c): both heads' rows for every action, the one taken selected per lane */
+    if (A == 2) {   /* q's rows and |h|^2, then u's rows: two passes over h */
+        const float *rows[3], *bias[3];
+        float *out[3];
+        rows[0] = P + a0->pred_w * W; rows[1] = P + (a0->pred_w + F) * W; rows[2] = h;
+        bias[0] = P + a0->pred_b * W; bias[1] = P + (a0->pred_b + 1) * W; bias[2] = ones;
+        out[0] = dq; out[1] = dq + W; out[2] = hhp;
+        s->k->dots(F, 3, rows, h, bias, out);
+        rows[0] = P + a0->var_w * W; rows[1] = P + (a0->var_w + F) * W;
+        bias[0] = P + a0->var_b * W; bias[1] = P + (a0->var_b + 1) * W;
+        out[0] = du; out[1] = du + W;
+        s->k->dots(F, 2, rows, h, bias, out);
+    } else {
+        s->k->rows_dot(A, F, P + a0->pred_w * W, h, P + a0->pred_b * W, dq);
+        s->k->rows_dot(A, F, P + a0->var_w * W, h, P + a0->var_b * W, du);
+        s->k->rows_dot(1, F, h, h, ones, hhp);
+    }
+    s->k->learn_sig(s, G, act, rw, vn, dq, du, hhp, delta, step, eta, eta_var, sp, ex, bad);
+    for (l = 0; l < G->n; l++) {
+        const nm_agent *a = member[G->lo + l];
+        if (bad[l]) return 0;   /* a non-finite step of the update or of the predictor */
+        enorm[l] = G->tb2[l];   /* a bound on the norm, as the lone agent's trace_bound (and never above it) */
+        if (a->cfg.max_update > 0.0f && !(fabs((double)step[l]) * G->tb2[l] * (1.0 + 1e-3) <= a->cfg.max_update))
+            on[l] = 1, any_norm = 1;
     }
     if (any_norm) {   /* the exact trace norm, where the clip may act */
         s->k->sumsq(s->n_traced, O, tn);
@@ -470,63 +614,75 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
             if (norm > a->cfg.max_update) step[l] = (float)(step[l] * (a->cfg.max_update / norm));
         }
     }
-    /* the predictor (predictor.c): both heads' rows for every action, the one taken read per lane */
-    s->k->rows_dot(A, F, P + a0->pred_w * W, h, P + a0->pred_b * W, dq);
-    s->k->rows_dot(A, F, P + a0->var_w * W, h, P + a0->var_b * W, du);
-    s->k->rows_dot(1, F, h, h, ones, hhp);
-    for (l = 0; l < G->n; l++) {
-        nm_agent *a = member[G->lo + l];
-        const nm_agent_config *c = &a->cfg;
-        float r = rewards[G->lo + l], eps, surprise, expected, predicted, var_target;
-        eps = r - dq[act[l] * W + l];
-        surprise = fabsf(eps) < 1e3f ? eps * eps : 1e6f;
-        predicted = du[act[l] * W + l];
-        expected = predicted;
-        if (!(expected > c->surprise_floor)) expected = c->surprise_floor;
-        var_target = surprise < c->na_threshold * expected ? surprise : c->na_threshold * expected;
-        eta[l] = c->predictor_rate * eps / hhp[l];
-        eta_var[l] = 0.25f * c->predictor_rate * (var_target - predicted) / hhp[l];
-        if (!isfinite(eta[l]) || !isfinite(eta_var[l]) || !isfinite(step[l])) return 0;
-        /* update_finite without consolidation: beyond this reach the lone agent scans every weight */
+    /* update_finite without consolidation: beyond this reach the lone agent scans every weight */
+    for (l = 0; l < G->n; l++)
         if (!(fabs((double)step[l]) * enorm[l] * (1.0 + 1e-3) <= 1e30)) return 0;
-        sig.reward = r;
-        sig.delta = delta[l];
-        sig.surprise = surprise;
-        sig.expected = expected;
-        sig.activity[0] = a->block + a->off_cache + L->post;   /* not read: no gain focus */
-        sig.salience = NULL;
-        if (nm_agent_modulate_prepare(a, &sig, &mod_next[l], &fx[l]) != NM_OK) return 0;
+    for (l = 0; l < G->n; l++) if (on[l]) G->tb2[l] = enorm[l];   /* the exact norm, once nothing can refuse */
+    /* the modulator step (taken before the update: it reads no weight without the attentional set) */
+    if (G->mod_lanes) {
+        s->k->mod_step(G->kc, ms, next, rw, delta, sp, ex, reset);
+        s->k->nonfinite(NM_MS, next, bad);   /* nm_agent_modulate_prepare's check */
+        for (l = 0; l < G->n; l++) if (bad[l]) return 0;
+    } else {
+        for (l = 0; l < G->n; l++) {
+            nm_agent *a = member[G->lo + l];
+            nm_mod_signals sig;
+            nm_modstate mn;
+            nm_mod_effects fx;
+            sig.reward = rw[l];
+            sig.delta = delta[l];
+            sig.surprise = sp[l];
+            sig.expected = ex[l];
+            sig.activity[0] = a->block + a->off_cache + L->post;   /* not read: no gain focus */
+            sig.salience = NULL;
+            ms_get(s, G, l, &a->mod);   /* the group holds the state: the agent's copy is brought up to date */
+            if (nm_agent_modulate_prepare(a, &sig, &mn, &fx) != NM_OK) return 0;
+            {
+                float f[NM_MS];
+                size_t i;
+                memcpy(f, &mn, sizeof mn);
+                for (i = 0; i < NM_MS; i++) next[i * W + l] = f[i];
+            }
+            reset[l] = fx.reset;
+        }
+        for (l = G->n; l < W; l++) {   /* the padding lanes keep theirs */
+            size_t i;
+            for (i = 0; i < NM_MS; i++) next[i * W + l] = ms[i * W + l];
+        }
     }
     /* the predictor rows' new values, into the scratch (dh: 2 max_width lane vectors, F each) */
     for (l = 0; l < W; l++) bad[l] = 0;
-    s->k->row_axpy(A, F, act, eta, h, P + a0->pred_w * W, G->dh, bad);
-    s->k->row_axpy(A, F, act, eta_var, h, P + a0->var_w * W, G->dh + F * W, bad);
+    s->k->pred_rows(s, G, act, eta, eta_var, bad, 0);
     for (l = 0; l < G->n; l++) if (bad[l]) return 0;
 
     /* every check passed: the update (plastic members only reach here) */
     s->k->axpy(s->n_traced, step, O, P);
-    s->k->row_put(A, F, act, G->dh, P + a0->pred_w * W);
-    s->k->row_put(A, F, act, G->dh + F * W, P + a0->var_w * W);
+    s->k->pred_rows(s, G, act, eta, eta_var, bad, 1);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         float na;
         P[(a0->pred_b + act[l]) * W + l] += eta[l];
         P[(a0->var_b + act[l]) * W + l] += eta_var[l];
-        nm_agent_modulate_commit(a, &mod_next[l], &fx[l], &reset[l]);
-        na = a->mod.level[NM_NA];
+        na = next[(MS_LEVEL + NM_NA) * W + l];
         on[l] = a->cfg.policy_reset > 0.0f && na > 0.0f;
         keep[l] = on[l] ? 1.0f - a->cfg.policy_reset * (na > 1.0f ? 1.0f : na) : 1.0f;
     }
     for (; l < W; l++) { on[l] = 0; keep[l] = 1.0f; }
-    /* policy_reset: the policy rows, then their biases, which follow them */
-    s->k->scal(A * F + A, keep, on, P + a0->policy_w * W);
+    /* nm_agent_modulate_commit: the state, and the effects (every unit's gain G, every input's attention A) */
+    memcpy(G->ms, next, NM_MS * W * sizeof *next);
+    memcpy(G->gain, next + (MS_PARAMS + NM_P_GAIN) * W, W * sizeof *next);
+    for (l = 0; l < s->n_obs; l++) memcpy(G->attn + l * W, next + (MS_PARAMS + NM_P_ATTENTION) * W, W * sizeof *next);
+    /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
+    for (l = 0, shrink = 0; l < G->n; l++) shrink |= on[l];
+    if (shrink) s->k->scal(A * F + A, keep, on, P + a0->policy_w * W);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
-        nm_cont_observe(a, step[l], rewards[G->lo + l]);
+        /* nm_cont_observe does nothing without importance or context models (nm_popsimd_covers) */
         if (term[l] || reset[l]) {
             size_t i;
             for (i = 0; i < s->n_traced; i++) O[i * W + l] = 0.0f;
             a->trace_bound = 0.0;
+            G->tb2[l] = 0.0;
         }
         a->pending = 0;
         a->steps++;

@@ -1,11 +1,11 @@
 /*
  * population_simd.h -- the interleaved population step (population_simd.c), internal to the library.
  *
- * Members whose config it covers (nm_popsimd_covers) keep their weights, traces and forward cache in groups
- * of agents side by side, as many as the kernel set's register holds floats (4, 8 or 16), so that one vector
- * instruction steps one float of each agent of a group; everything else of a member (modulators, generator,
- * gain, attention, counters, messages) stays in its nm_agent. The population (population.c) decides when the
- * groups or the agents hold the current weights and copies between them (scatter, gather) at the calls that
+ * Members whose config it covers (nm_popsimd_covers) keep their weights, traces, forward cache, modulator state,
+ * gain and attention in groups of agents side by side, as many as the kernel set's register holds floats (4, 8
+ * or 16), so that one vector instruction steps one float of each agent of a group; the rest of a member
+ * (generator, trace bound, counters, messages) stays in its nm_agent. The population (population.c) decides when
+ * the groups or the agents hold the current state and copies between them (scatter, gather) at the calls that
  * hand a member out.
  */
 #ifndef NM_POPULATION_SIMD_H
@@ -37,7 +37,8 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, const floa
                     nm_status *status);
 void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, const float *rewards,
                       const float *next_obs, const int *terminals, nm_status *status);
-/* groups -> members (scatter) and members -> groups (gather): weights, the live trace and the forward cache */
+/* groups -> members (scatter) and members -> groups (gather): weights, the live trace, the forward cache, the
+ * modulator state, gain and attention */
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member);
 void nm_popsimd_gather(nm_popsimd *s, nm_agent *const *member);
 /* the same for member k alone */
