@@ -37,7 +37,9 @@
  * outcome predictor and its uncertainty head (which consolidation does not anchor); a switch of slot stores the
  * one in use as the old slot's and restores the new slot's, and a new slot starts from the one in use. A return
  * to a known context then meets the outcomes it predicted there, expected uncertainty rather than a change (Yu &
- * Dayan 2005), instead of a predictor retrained on the tasks since, whose surprise would drive NA.
+ * Dayan 2005), instead of a predictor retrained on the tasks since, whose surprise would drive NA. A task-free
+ * agent finds a return only after NA has risen on the last task's predictor; with context_predictor =
+ * context_reset a re-selection of a known context also sets NA's phasic and tonic parts to 0.
  */
 #include <math.h>
 #include <string.h>
@@ -90,7 +92,7 @@ void nm_cont_layout(nm_agent *a)
     a->n_imp = (c->importance != NM_IMPORTANCE_SLOW && a->n_anchor) ? a->n_traced : 0;
     a->n_models = c->boundary > 0.0f ? NM_MAX_CONTEXTS * model_len(a) : 0;
     a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
-    a->n_cpred = c->context_predictor == NM_PREDICTOR_CONTEXT ? NM_MAX_CONTEXTS * predictor_len(a) : 0;
+    a->n_cpred = c->context_predictor != NM_PREDICTOR_SHARED ? NM_MAX_CONTEXTS * predictor_len(a) : 0;
     /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums]
      * [each slot's outcome predictor] */
     a->off_imp = off; off += a->n_imp;
@@ -341,6 +343,10 @@ static void window_end(nm_agent *a, float scale)
     float best_err = 0.0f;
     int k, best = -1, cur = a->ctx_cur;
     if (evidence(a, cur, scale) >= MIN_EVIDENCE) {
+        /* a known context re-selected (a probe, not the detection's own context): the surprise that raised NA is
+         * explained, the context is known (Yu & Dayan 2005), so NA's phasic and tonic parts start again from 0 */
+        if (a->ctx_probe > 0 && a->cfg.context_predictor == NM_PREDICTOR_CONTEXT_RESET)
+            a->mod.phasic[NM_NA] = a->mod.tonic[NM_NA] = 0.0f;
         a->ctx_probe = 0;
         return;
     }

@@ -132,6 +132,24 @@ describe("continual learning", function()
     assert.equal(a:state_hash(), b:state_hash())
     os.remove(path)
     assert.has_error(function() new{ context_predictor = "each" } end)
+    assert.is_true((run("context_reset")))
+  end)
+
+  it("context_predictor = 'context_reset': a task-free re-selection of a known context sets NA to 0", function()
+    -- the same run with and without the reset: a return re-selects the old context (within a few windows);
+    -- 100 trials after the return NA is still high without the reset, back near 0 with it
+    local function run(mode)
+      local a, rng = new{ gating = 0.5, boundary = 0.3, context_predictor = mode }, nm.rng(4)
+      for _ = 1, 400 do trial(a, rng, A) end
+      local first = a:context()
+      for _ = 1, 400 do trial(a, rng, B) end
+      for _ = 1, 100 do trial(a, rng, A) end
+      assert.equal(first, a:context())
+      return (select(2, a:levels()))
+    end
+    local kept, reset = run("context"), run("context_reset")
+    assert.is_true(kept > 0.5)
+    assert.is_true(reset < 0.05)
   end)
 
   it("a checkpoint mid-curriculum continues identically", function()
