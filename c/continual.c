@@ -32,6 +32,14 @@
  * the candidate's own actions, and keeps it when the outcomes its model knows favour it over a new context by a
  * Bayes factor of 20 (see evidence). The detection's window judges the old context the same way: kept, the
  * detection was a false alarm.
+ *
+ * Per-context outcome predictors (config context_predictor = context): each slot keeps its own copy of the
+ * outcome predictor and its uncertainty head (which consolidation does not anchor); a switch of slot stores the
+ * one in use as the old slot's and restores the new slot's, and a new slot starts from the one in use. A return
+ * to a known context then meets the outcomes it predicted there, expected uncertainty rather than a change (Yu &
+ * Dayan 2005), instead of a predictor retrained on the tasks since, whose surprise would drive NA. A task-free
+ * agent finds a return only after NA has risen on the last task's predictor; with context_predictor =
+ * context_reset a re-selection of a known context also sets NA's phasic and tonic parts to 0.
  */
 #include <math.h>
 #include <string.h>
@@ -56,6 +64,26 @@ static float bounded_add(float s, float v)
 static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
 /* per action: the weights and bias, then how often each input (and the bias) was learned from */
 static size_t model_len(const nm_agent *a) { return a->cfg.n_actions * 2 * (a->cfg.n_obs + 1); }
+/* the outcome predictor and its uncertainty head, [Wq bq Wu bu]: the last parameters, from pred_w */
+static size_t predictor_len(const nm_agent *a) { return a->n_params - a->pred_w; }
+
+/* A new slot's predictor starts as the one in use: a new task is first met with what the agent expects now, so
+ * its surprise at the change (and NA's response) is what a shared predictor would give. */
+static void predictor_new_slot(nm_agent *a, int k)
+{
+    size_t n = predictor_len(a);
+    if (a->n_cpred) memcpy(a->block + a->off_cpred + (size_t)k * n, a->block + a->off_params + a->pred_w, n * sizeof(float));
+}
+
+/* Leaving slot cur for slot k: the predictor in use is kept as cur's, k's own is restored */
+static void predictor_swap(nm_agent *a, int cur, int k)
+{
+    size_t n = predictor_len(a);
+    float *live = a->block + a->off_params + a->pred_w, *store = a->block + a->off_cpred;
+    if (!a->n_cpred) return;
+    memcpy(store + (size_t)cur * n, live, n * sizeof(float));
+    memcpy(live, store + (size_t)k * n, n * sizeof(float));
+}
 
 void nm_cont_layout(nm_agent *a)
 {
@@ -64,12 +92,15 @@ void nm_cont_layout(nm_agent *a)
     a->n_imp = (c->importance != NM_IMPORTANCE_SLOW && a->n_anchor) ? a->n_traced : 0;
     a->n_models = c->boundary > 0.0f ? NM_MAX_CONTEXTS * model_len(a) : 0;
     a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
-    /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums] */
+    a->n_cpred = c->context_predictor != NM_PREDICTOR_SHARED ? NM_MAX_CONTEXTS * predictor_len(a) : 0;
+    /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums]
+     * [each slot's outcome predictor] */
     a->off_imp = off; off += a->n_imp;
     a->off_omega = off; off += a->n_imp;
     a->off_count = off; off += a->n_imp ? 1 : 0;
     a->off_models = off; off += a->n_models;
     a->off_err = off; off += a->n_models ? 4 * NM_MAX_CONTEXTS : 0;
+    a->off_cpred = off; off += a->n_cpred;
     a->n_cont = off - a->off_imp;
     a->off_gate = off; off += a->n_gate;
     a->block_len = off;
@@ -206,6 +237,7 @@ void nm_cont_switch(nm_agent *a, int k)
         a->ctx_learn = k;
     }
     if (k != a->ctx_cur) {
+        predictor_swap(a, a->ctx_cur, k);
         a->ctx_cur = k;
         if (a->n_gate) { nm_cont_set_gate(a); nm_agent_refresh_effects(a); }
     }
@@ -227,6 +259,7 @@ static int new_inferred(nm_agent *a)
     k = a->n_ctx++;
     a->ctx_id[k] = id;
     if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+    predictor_new_slot(a, k);
     return k;
 }
 
@@ -242,6 +275,7 @@ nm_status nm_agent_set_context(nm_agent *a, int id)
         k = a->n_ctx++;
         a->ctx_id[k] = id;
         if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+        predictor_new_slot(a, k);
     }
     a->ctx_announced = 1;
     a->ctx_window = 0;
@@ -309,6 +343,10 @@ static void window_end(nm_agent *a, float scale)
     float best_err = 0.0f;
     int k, best = -1, cur = a->ctx_cur;
     if (evidence(a, cur, scale) >= MIN_EVIDENCE) {
+        /* a known context re-selected (a probe, not the detection's own context): the surprise that raised NA is
+         * explained, the context is known (Yu & Dayan 2005), so NA's phasic and tonic parts start again from 0 */
+        if (a->ctx_probe > 0 && a->cfg.context_predictor == NM_PREDICTOR_CONTEXT_RESET)
+            a->mod.phasic[NM_NA] = a->mod.tonic[NM_NA] = 0.0f;
         a->ctx_probe = 0;
         return;
     }

@@ -131,6 +131,12 @@ typedef enum nm_na_input { NM_NA_SURPRISE = 0, NM_NA_CHANGEPOINT = 1 } nm_na_inp
  * the task has been giving is expected in it (Yu & Dayan 2005: known unreliability within a context is ACh's,
  * not NA's), so a known hazard and the predictor's misfit after it stop reading as a change of the world. */
 enum nm_na_expected { NM_NA_EXPECTED_CUE = 0, NM_NA_EXPECTED_VARIANCE = 1 };
+/* Whose outcome predictor a context uses (config.context_predictor, c/continual.c). SHARED: one for all (the
+ * behaviour before the option). CONTEXT: each context keeps its own, saved when the agent leaves the context and
+ * restored when it returns (announced or re-selected), so a known task is predicted as it was, not read as a change.
+ * CONTEXT_RESET: as CONTEXT, and a task-free re-selection of a known context also sets NA's phasic and tonic
+ * parts to 0 (the surprise that raised NA is explained by the context found). */
+enum nm_context_predictor { NM_PREDICTOR_SHARED = 0, NM_PREDICTOR_CONTEXT = 1, NM_PREDICTOR_CONTEXT_RESET = 2 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -361,7 +367,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "spiking: the actor's eligibility gate, +1 / -1/(A-1) by the choice, or 1[a] - pi (the softmax score)") \
     X(int, na_expected, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_expected", 0, 0, 1, \
       "'cue' or 'variance'", NM_LIST("cue", "variance"), 0, 0, \
-      "NA's bar for an outlier: na_threshold x the cue's expected surprise, or also at least the variance of the task's rewards")
+      "NA's bar for an outlier: na_threshold x the cue's expected surprise, or also at least the variance of the task's rewards") \
+    X(int, context_predictor, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_predictor", 0, 0, 2, \
+      "'shared', 'context' or 'context_reset'", NM_LIST("shared", "context", "context_reset"), 0, 0, \
+      "the outcome predictor (and its uncertainty head): one for every context, or one per context, kept and restored with it (context_reset: and a re-selected known context sets NA to 0)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

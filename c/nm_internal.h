@@ -216,9 +216,10 @@ struct nm_agent {
     int frozen;                    /* no synaptic change (nm_agent_freeze) */
     size_t n_imp;                  /* n_traced with importance si or ewc and consolidation on, else 0 */
     size_t n_models;               /* floats of the context models (task-free boundaries on), else 0 */
-    size_t n_cont;                 /* the persistent continual floats: importance, path/Fisher, models */
+    size_t n_cont;                 /* the persistent continual floats: importance, path/Fisher, models, predictors */
     size_t n_gate;                 /* hidden units with gating on, else 0 */
-    size_t off_imp, off_omega, off_count, off_models, off_err, off_gate;
+    size_t n_cpred;                /* floats of the per-context outcome predictors (context_predictor), else 0 */
+    size_t off_imp, off_omega, off_count, off_models, off_err, off_gate, off_cpred;
     int n_ctx, ctx_cur, ctx_learn; /* contexts known, the current one and the one last learned in (slots) */
     int ctx_id[NM_MAX_CONTEXTS];   /* each slot's id */
     int ctx_announced;             /* the task has named a context: task-free boundaries off */

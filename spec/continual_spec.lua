@@ -96,6 +96,62 @@ describe("continual learning", function()
     assert.equal(seen[1], seen[5]) assert.equal(seen[2], seen[6])
   end)
 
+  it("context_predictor = 'context' restores a context's outcome predictor on a return", function()
+    -- the predictor and its uncertainty head: the parameter block from predictor.weight on
+    local function predictor(a)
+      local first
+      for _, t in ipairs(a:tensors()) do if t.name == "predictor.weight" then first = t.offset end end
+      local p, out = a:params(), {}
+      for i = first, #p do out[#out + 1] = p[i] end
+      return out
+    end
+    local function run(mode)
+      local a, rng = new{ gating = true, context_predictor = mode }, nm.rng(2)
+      a:context(1)
+      for _ = 1, 300 do trial(a, rng, A) end
+      local left = predictor(a)
+      a:context(2)
+      local start = predictor(a)   -- a new context starts from the predictor in use
+      for i = 1, #left do assert.equal(left[i], start[i]) end
+      for _ = 1, 300 do trial(a, rng, B) end
+      a:context(1)
+      local back, same = predictor(a), true
+      for i = 1, #left do if left[i] ~= back[i] then same = false end end
+      return same, a
+    end
+    assert.is_false((run("shared")))
+    local same, a = run("context")
+    assert.is_true(same)
+    assert.equal("context", a:config().context_predictor)
+    -- the per-context copies travel in a checkpoint
+    local path, rng1, rng2 = os.tmpname(), nm.rng(9), nm.rng(9)
+    assert.is_true(a:save(path))
+    local b = nm.load(path)
+    a:context(2) b:context(2)
+    for _ = 1, 50 do trial(a, rng1, B) trial(b, rng2, B) end
+    assert.equal(a:state_hash(), b:state_hash())
+    os.remove(path)
+    assert.has_error(function() new{ context_predictor = "each" } end)
+    assert.is_true((run("context_reset")))
+  end)
+
+  it("context_predictor = 'context_reset': a task-free re-selection of a known context sets NA to 0", function()
+    -- the same run with and without the reset: a return re-selects the old context (within a few windows);
+    -- 100 trials after the return NA is still high without the reset, back near 0 with it
+    local function run(mode)
+      local a, rng = new{ gating = 0.5, boundary = 0.3, context_predictor = mode }, nm.rng(4)
+      for _ = 1, 400 do trial(a, rng, A) end
+      local first = a:context()
+      for _ = 1, 400 do trial(a, rng, B) end
+      for _ = 1, 100 do trial(a, rng, A) end
+      assert.equal(first, a:context())
+      return (select(2, a:levels()))
+    end
+    local kept, reset = run("context"), run("context_reset")
+    assert.is_true(kept > 0.5)
+    assert.is_true(reset < 0.05)
+  end)
+
   it("a checkpoint mid-curriculum continues identically", function()
     local path = os.tmpname()
     local function agent_and_rng()
