@@ -108,16 +108,10 @@ static double rec_trace(const nm_layer *L, const nm_kernels *k, float decay, con
                         const float *eps_old, float *eps_new, const float *old, float *e, float *dh, float *scratch)
 {
     float *d = scratch, *acc = scratch + L->out;
-    size_t i;
-    double n2 = 0.0;
     rec_units(L, pre + L->out, gain, d);
     k->rec_trace(L->out, L->in + L->out + 1, L->leak, decay, d, dh, pre + 2 * L->out, eps_old, eps_new,
                  old + L->w, e + L->w, acc);
-    for (i = 0; i < L->out; i++) {
-        n2 += (double)dh[i] * dh[i] * acc[i];
-        dh[i] *= d[i];
-    }
-    return n2;
+    return k->rec_norm(L->out, d, acc, dh);
 }
 
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */
