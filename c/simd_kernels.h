@@ -241,7 +241,21 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
               s3 = z[0] * NM_VLOAD(c + 3 * V), s4 = z[0] * NM_VLOAD(c + 4 * V), s5 = z[0] * NM_VLOAD(c + 5 * V),
               s6 = z[0] * NM_VLOAD(c + 6 * V), s7 = z[0] * NM_VLOAD(c + 7 * V);
-        for (j = 1; j < ncols; j++) {
+        /* two columns an iteration, each added in turn */
+        for (j = 1; j + 2 <= ncols; j += 2) {
+            const float *c1 = c + n, *c2 = c + 2 * n;
+            float z1 = z[j], z2 = z[j + 1];
+            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
+            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
+            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
+            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
+            s4 = (s4 + z1 * NM_VLOAD(c1 + 4 * V)) + z2 * NM_VLOAD(c2 + 4 * V);
+            s5 = (s5 + z1 * NM_VLOAD(c1 + 5 * V)) + z2 * NM_VLOAD(c2 + 5 * V);
+            s6 = (s6 + z1 * NM_VLOAD(c1 + 6 * V)) + z2 * NM_VLOAD(c2 + 6 * V);
+            s7 = (s7 + z1 * NM_VLOAD(c1 + 7 * V)) + z2 * NM_VLOAD(c2 + 7 * V);
+            c = c2;
+        }
+        if (j < ncols) {
             float zj = z[j];
             c += n;
             s0 = s0 + zj * NM_VLOAD(c);
@@ -266,7 +280,16 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         const float *c = A + i0;
         NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
               s3 = z[0] * NM_VLOAD(c + 3 * V);
-        for (j = 1; j < ncols; j++) {
+        for (j = 1; j + 2 <= ncols; j += 2) {
+            const float *c1 = c + n, *c2 = c + 2 * n;
+            float z1 = z[j], z2 = z[j + 1];
+            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
+            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
+            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
+            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
+            c = c2;
+        }
+        if (j < ncols) {
             float zj = z[j];
             c += n;
             s0 = s0 + zj * NM_VLOAD(c);
@@ -378,6 +401,22 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float le
         }
     }
 }
+/* h_t = leak h_{t-1} + alpha a (post = hprev leak, then += alpha a: one pass, the same two roundings) */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_leak)(size_t n, float leak, float alpha, const float *restrict hprev,
+                                               const float *restrict a, float *restrict post)
+{
+    size_t i;
+    for (i = 0; i < n; i++) post[i] = hprev[i] * leak + alpha * a[i];
+}
+
+/* d h_t,i / d pre-gain sum = alpha tanh'(pre_i) gain_i, tanh' = 1 - a^2 */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_units_tanh)(size_t n, float alpha, const float *restrict a,
+                                                     const float *restrict gain, float *restrict d)
+{
+    size_t i;
+    for (i = 0; i < n; i++) d[i] = alpha * ((1.0f - a[i] * a[i]) * gain[i]);
+}
+
 /* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, summed in unit order
  * (one chain of dependent adds: the products, a chunk at a time, are what vectorises), then dh <- dh . d */
 NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict d, const float *restrict acc,
@@ -406,7 +445,7 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), 0
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -415,5 +454,5 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), 1
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
 };
