@@ -1,11 +1,20 @@
 /*
  * bench_step.c -- the cost of one agent step (act + learn) in C, with every modulator on versus all off,
- * for a few network shapes; then a recurrent trunk layer of 32, 64 and 256 units beside the feed-forward agent
- * of the same width (every modulator on). Prints ns per step and the ratio; timing is best-of-5.
+ * for a few network shapes (best of 5); then a recurrent trunk layer of 32, 64 and 256 units beside the
+ * feed-forward agent of the same width (every modulator on), under each kernel set the CPU runs, the median
+ * CPU time of 5 runs. Prints ns per step and the ratio.
+ *
+ *   bench_step                          both tables
+ *   bench_step --recurrent              the recurrent table only
+ *   bench_step --work KIND UNITS STEPS  a fixed workload for `valgrind --tool=callgrind` (KIND dense or
+ *                                       recurrent, the bench's config; prints the state hash)
+ *   bench_step --hashes                 recurrent agents of several shapes under each kernel set: their state
+ *                                       hashes, to diff before and after a change to the recurrent step
  */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "neuromod.h"
 
@@ -16,51 +25,79 @@ static double now(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-static double ns_per_step_kind(size_t n_obs, size_t hidden, unsigned mods, int steps, nm_layer_kind kind)
+/* the process's CPU time: on a shared machine the wall clock also counts the time other jobs had the core */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* The bench's agent: n_obs inputs, 2 actions, one trunk layer of the kind (tau 5 when recurrent) */
+static nm_agent *bench_agent(size_t n_obs, size_t hidden, unsigned mods, nm_layer_kind kind)
 {
     nm_agent_config c;
     nm_agent *a;
-    float obs[256];
-    double best = 1e30;
-    int rep, t;
-    size_t i;
     nm_agent_config_default(&c);
     c.n_obs = n_obs; c.n_actions = 2; c.hidden[0] = hidden; c.modulators = mods;
     c.layer_kind[0] = kind;
     if (kind == NM_LAYER_RECURRENT) c.layer_tau[0] = 5.0f;
-    if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) return -1;
+    return nm_agent_new(&c, &a, NULL, 0) == NM_OK ? a : NULL;
+}
+
+/* steps of act + learn on a fixed stream of observations, with an episode end every 15 steps */
+static void run_steps(nm_agent *a, float *obs, size_t n_obs, int steps)
+{
+    int t;
+    for (t = 0; t < steps; t++) {
+        int act;
+        obs[t % n_obs] = (float)(t % 3) - 1.0f;
+        nm_agent_act(a, obs, n_obs, &act);
+        nm_agent_learn(a, act == (t & 1) ? 1.0f : -0.5f, obs, n_obs, (t % 15) == 14);
+    }
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* ns per step over 5 runs of steps: the best wall-clock time (median 0) or the median CPU time (median 1) */
+static double ns_per_step_kind(size_t n_obs, size_t hidden, unsigned mods, int steps, nm_layer_kind kind,
+                               int median)
+{
+    nm_agent *a = bench_agent(n_obs, hidden, mods, kind);
+    float obs[256];
+    double t[5];
+    int rep;
+    size_t i;
+    if (!a) return -1;
     for (i = 0; i < n_obs; i++) obs[i] = (float)((i * 7) % 5) / 5.0f;
     for (rep = 0; rep < 5; rep++) {
-        double t0 = now();
-        for (t = 0; t < steps; t++) {
-            int act;
-            obs[t % n_obs] = (float)(t % 3) - 1.0f;
-            nm_agent_act(a, obs, n_obs, &act);
-            nm_agent_learn(a, act == (t & 1) ? 1.0f : -0.5f, obs, n_obs, (t % 15) == 14);
-        }
-        if (now() - t0 < best) best = now() - t0;
+        double t0 = median ? cpu_now() : now();
+        run_steps(a, obs, n_obs, steps);
+        t[rep] = (median ? cpu_now() : now()) - t0;
     }
     nm_agent_free(a);
-    return 1e9 * best / steps;
+    qsort(t, 5, sizeof t[0], cmp_double);
+    return 1e9 * t[median ? 2 : 0] / steps;
 }
 
 static double ns_per_step(size_t n_obs, size_t hidden, unsigned mods, int steps)
 {
-    return ns_per_step_kind(n_obs, hidden, mods, steps, NM_LAYER_DENSE);
+    return ns_per_step_kind(n_obs, hidden, mods, steps, NM_LAYER_DENSE, 0);
 }
 
-int main(void)
+static void modulator_table(void)
 {
     static const size_t shapes[][2] = { { 3, 64 }, { 20, 32 }, { 64, 128 }, { 256, 256 } };
     size_t s;
     {
-        nm_agent_config c;
-        nm_agent *a = NULL;
-        nm_agent_config_default(&c);
-        c.n_obs = 3; c.n_actions = 2;
-        if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) { fprintf(stderr, "bench_step: cannot create an agent\n"); return 1; }
+        nm_agent *a = bench_agent(3, 64, NM_MOD_ALL, NM_LAYER_DENSE);
         printf("agent step (act + learn), C, best of 5 x 200000 steps (OPENBLAS_NUM_THREADS=%s, kernel set %s)\n",
-               getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset", nm_agent_kernel_set(a));
+               getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset",
+               a ? nm_agent_kernel_set(a) : "?");
         nm_agent_free(a);
     }
     printf("  %-16s %14s %14s %8s\n", "obs x hidden", "none ns/step", "all ns/step", "ratio");
@@ -71,18 +108,131 @@ int main(void)
         snprintf(shape, sizeof shape, "%lu x %lu", (unsigned long)shapes[s][0], (unsigned long)shapes[s][1]);
         printf("  %-16s %14.0f %14.0f %8.3f\n", shape, none, all, all / none);
     }
-    {
-        static const size_t widths[] = { 32, 64, 256 };
-        printf("\nrecurrent trunk layer (tau 5) vs a dense one of the same width, 3 inputs, every modulator on\n");
-        printf("  %-16s %14s %14s %8s\n", "obs x hidden", "dense ns/step", "recur ns/step", "ratio");
+}
+
+/* The kernel sets this CPU runs, chosen through NEUROMOD_KERNELS (read when an agent is made) */
+static const char *const kernel_sets[] = { "generic", "avx2", "avx512" };
+
+static int use_kernel_set(const char *name)
+{
+    nm_agent *a;
+    int ok;
+    if (setenv("NEUROMOD_KERNELS", name, 1) != 0) return 0;
+    a = bench_agent(3, 8, NM_MOD_ALL, NM_LAYER_DENSE);
+    ok = a && strcmp(nm_agent_kernel_set(a), name) == 0;
+    nm_agent_free(a);
+    return ok;
+}
+
+static void recurrent_table(void)
+{
+    static const size_t widths[] = { 32, 64, 256 };
+    const char *was = getenv("NEUROMOD_KERNELS");
+    char saved[32] = "";
+    size_t s, k;
+    if (was) snprintf(saved, sizeof saved, "%s", was);
+    printf("\nrecurrent trunk layer (tau 5) vs a dense one of the same width, 3 inputs, every modulator on\n"
+           "(CPU time, the median of 5 runs; 200000 steps a run, 20000 at 256 units)\n");
+    printf("  %-8s %-12s %14s %14s %8s\n", "kernels", "obs x hidden", "dense ns/step", "recur ns/step", "ratio");
+    for (k = 0; k < sizeof kernel_sets / sizeof kernel_sets[0]; k++) {
+        if (!use_kernel_set(kernel_sets[k])) continue;
         for (s = 0; s < sizeof widths / sizeof widths[0]; s++) {
-            int steps = widths[s] > 100 ? 50000 : 200000;
-            double ff = ns_per_step_kind(3, widths[s], NM_MOD_ALL, steps, NM_LAYER_DENSE);
-            double rec = ns_per_step_kind(3, widths[s], NM_MOD_ALL, steps, NM_LAYER_RECURRENT);
+            int steps = widths[s] > 100 ? 20000 : 200000;
+            double ff = ns_per_step_kind(3, widths[s], NM_MOD_ALL, steps, NM_LAYER_DENSE, 1);
+            double rec = ns_per_step_kind(3, widths[s], NM_MOD_ALL, steps, NM_LAYER_RECURRENT, 1);
             char shape[32];
             snprintf(shape, sizeof shape, "3 x %lu", (unsigned long)widths[s]);
-            printf("  %-16s %14.0f %14.0f %8.3f\n", shape, ff, rec, rec / ff);
+            printf("  %-8s %-12s %14.0f %14.0f %8.3f\n", kernel_sets[k], shape, ff, rec, rec / ff);
         }
     }
+    if (was) setenv("NEUROMOD_KERNELS", saved, 1);
+    else unsetenv("NEUROMOD_KERNELS");
+}
+
+/* --work: the bench's step, steps times, for instruction counts (count at 2N steps - count at N, over N) */
+static int work(const char *kind, const char *units, const char *steps)
+{
+    nm_layer_kind k = strcmp(kind, "recurrent") == 0 ? NM_LAYER_RECURRENT : NM_LAYER_DENSE;
+    nm_agent *a = bench_agent(3, (size_t)atol(units), NM_MOD_ALL, k);
+    float obs[3] = { 0.2f, 0.4f, 0.6f };
+    if (!a || (k == NM_LAYER_DENSE && strcmp(kind, "dense") != 0)) {
+        fprintf(stderr, "bench_step --work: KIND is dense or recurrent, UNITS a positive count\n");
+        return 1;
+    }
+    run_steps(a, obs, 3, atoi(steps));
+    printf("%s %s x %s, kernel set %s: state hash %016llx\n", kind, units, steps, nm_agent_kernel_set(a),
+           (unsigned long long)nm_agent_state_hash(a));
+    nm_agent_free(a);
+    return 0;
+}
+
+/* --hashes: recurrent agents of several shapes (units not a multiple of the vector width, relu, tau 1, a dense
+ * layer below, a large reward that makes the update clip, consolidation, a one-step gradient), each kernel set */
+static int hashes(void)
+{
+    static const struct { size_t n_obs, dense, rec; float tau; int relu; float reward, consolidation; int steps; }
+    cases[] = {
+        { 3, 0, 64, 5.0f, 0, 1.0f, 0.0f, 3000 },
+        { 3, 0, 37, 1.0f, 1, 1.0f, 0.0f, 3000 },
+        { 5, 16, 20, 3.0f, 0, 1.0f, 0.0f, 3000 },
+        { 3, 0, 64, 5.0f, 0, 50.0f, 0.0f, 2000 },
+        { 4, 0, 29, 2.0f, 0, 1.0f, 0.1f, 2000 },
+        { 3, 0, 256, 5.0f, 0, 1.0f, 0.0f, 300 },
+        { 2, 8, 64, 1.5f, 1, 1.0f, 0.0f, 2000 },
+    };
+    size_t k, c, i;
+    for (k = 0; k < sizeof kernel_sets / sizeof kernel_sets[0]; k++) {
+        if (!use_kernel_set(kernel_sets[k])) continue;
+        for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            nm_agent_config cfg;
+            nm_agent *a;
+            float obs[8] = { 0.3f, -0.2f, 0.5f, 0.1f, -0.4f, 0.0f, 0.0f, 0.0f }, grad_sum = 0.0f, *grad;
+            float probs[2], value;
+            int t, act, refused = 0;
+            nm_agent_config_default(&cfg);
+            cfg.n_obs = cases[c].n_obs; cfg.n_actions = 2; cfg.seed = 7 + c;
+            cfg.activation = cases[c].relu ? NM_RELU : NM_TANH;
+            cfg.base[NM_P_CONSOLIDATION] = cases[c].consolidation;
+            if (cases[c].dense) {
+                cfg.n_layers = 2; cfg.hidden[0] = cases[c].dense; cfg.hidden[1] = cases[c].rec;
+                cfg.layer_kind[1] = NM_LAYER_RECURRENT; cfg.layer_tau[1] = cases[c].tau;
+            } else {
+                cfg.hidden[0] = cases[c].rec;
+                cfg.layer_kind[0] = NM_LAYER_RECURRENT; cfg.layer_tau[0] = cases[c].tau;
+            }
+            if (nm_agent_new(&cfg, &a, NULL, 0) != NM_OK) { fprintf(stderr, "case %lu: no agent\n", (unsigned long)c); return 1; }
+            for (t = 0; t < cases[c].steps; t++) {
+                obs[t % cfg.n_obs] = (float)((t * 5) % 7) / 3.0f - 1.0f;
+                if (nm_agent_act(a, obs, cfg.n_obs, &act) != NM_OK) { refused++; continue; }
+                if (nm_agent_learn(a, act == ((t / 3) & 1) ? cases[c].reward : -0.5f, obs, cfg.n_obs,
+                                   (t % 23) == 22) != NM_OK) {
+                    refused++;
+                    nm_agent_reset_traces(a);   /* drops the pending act */
+                }
+            }
+            nm_agent_evaluate(a, obs, cfg.n_obs, probs, &value);
+            grad = malloc(nm_agent_param_count(a) * sizeof *grad);
+            if (grad && nm_agent_gradient(a, obs, cfg.n_obs, 1, 1.0f, 0.5f, grad) == NM_OK)
+                for (i = 0; i < nm_agent_param_count(a); i++) grad_sum += grad[i] * grad[i];
+            free(grad);
+            printf("%-8s case %lu: hash %016llx  pi %.9g  V %.9g  |grad|^2 %.9g  refused %d\n", kernel_sets[k],
+                   (unsigned long)c, (unsigned long long)nm_agent_state_hash(a), (double)probs[0], (double)value,
+                   (double)grad_sum, refused);
+            nm_agent_free(a);
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "--work") == 0) return work(argv[2], argv[3], argv[4]);
+    if (argc == 2 && strcmp(argv[1], "--hashes") == 0) return hashes();
+    if (argc == 1) modulator_table();
+    else if (argc != 2 || strcmp(argv[1], "--recurrent") != 0) {
+        fprintf(stderr, "usage: bench_step [--recurrent | --hashes | --work dense|recurrent UNITS STEPS]\n");
+        return 2;
+    }
+    recurrent_table();
     return 0;
 }

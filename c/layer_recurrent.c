@@ -50,8 +50,7 @@ static void rec_init(const nm_layer *L, nm_rng *rng, float scale, float *params)
 /* in is z (the network has filled it); h_t = leak h_{t-1} + alpha a, h_{t-1} inside z */
 static void rec_leak(const nm_layer *L, const nm_kernels *k, const float *z, const float *act, float *post)
 {
-    nm_scal_to(k, L->out, L->leak, z + L->in, post);
-    nm_axpy(k, L->out, L->alpha, act, post);
+    k->rec_leak(L->out, L->leak, L->alpha, z + L->in, act, post);
 }
 
 static void rec_tanh_forward(const nm_layer *L, const nm_kernels *k, const float *z, const float *W,
@@ -73,13 +72,13 @@ static void rec_relu_forward(const nm_layer *L, const nm_kernels *k, const float
 }
 
 /* d h_t,i / d ([W U b] z)_i = alpha f'(pre_i) gain_i, f' read from a (as the dense kinds read it from post) */
-static void rec_units(const nm_layer *L, const float *act, const float *gain, float *d)
+static void rec_units(const nm_layer *L, const nm_kernels *k, const float *act, const float *gain, float *d)
 {
     size_t i;
     if (L->activation == NM_RELU)
         for (i = 0; i < L->out; i++) d[i] = L->alpha * ((act[i] > 0.0f ? 1.0f : 0.0f) * gain[i]);
     else
-        for (i = 0; i < L->out; i++) d[i] = L->alpha * ((1.0f - act[i] * act[i]) * gain[i]);
+        k->rec_units_tanh(L->out, L->alpha, act, gain, d);
 }
 
 static void rec_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
@@ -108,16 +107,10 @@ static double rec_trace(const nm_layer *L, const nm_kernels *k, float decay, con
                         const float *eps_old, float *eps_new, const float *old, float *e, float *dh, float *scratch)
 {
     float *d = scratch, *acc = scratch + L->out;
-    size_t i;
-    double n2 = 0.0;
-    rec_units(L, pre + L->out, gain, d);
+    rec_units(L, k, pre + L->out, gain, d);
     k->rec_trace(L->out, L->in + L->out + 1, L->leak, decay, d, dh, pre + 2 * L->out, eps_old, eps_new,
                  old + L->w, e + L->w, acc);
-    for (i = 0; i < L->out; i++) {
-        n2 += (double)dh[i] * dh[i] * acc[i];
-        dh[i] *= d[i];
-    }
-    return n2;
+    return k->rec_norm(L->out, d, acc, dh);
 }
 
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */

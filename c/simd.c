@@ -20,33 +20,39 @@
 #define NM_KERNEL(name) generic_##name
 #define NM_KERNEL_ATTR
 #define NM_KERNEL_NAME "generic"
+#define NM_KERNEL_FLOATS 4
 #define NM_KERNEL_WIDE 0
 #include "simd_kernels.h"
 #undef NM_KERNEL
 #undef NM_KERNEL_ATTR
 #undef NM_KERNEL_NAME
 #undef NM_KERNEL_WIDE
+#undef NM_KERNEL_FLOATS
 
 #if NM_X86_DISPATCH
 #define NM_KERNEL(name) avx2_##name
 #define NM_KERNEL_ATTR __attribute__((target("avx2")))
 #define NM_KERNEL_NAME "avx2"
+#define NM_KERNEL_FLOATS 8
 #define NM_KERNEL_WIDE 1
 #include "simd_kernels.h"
 #undef NM_KERNEL
 #undef NM_KERNEL_ATTR
 #undef NM_KERNEL_NAME
 #undef NM_KERNEL_WIDE
+#undef NM_KERNEL_FLOATS
 
 #define NM_KERNEL(name) avx512_##name
 #define NM_KERNEL_ATTR __attribute__((target("avx512f")))
 #define NM_KERNEL_NAME "avx512"
+#define NM_KERNEL_FLOATS 16
 #define NM_KERNEL_WIDE 1
 #include "simd_kernels.h"
 #undef NM_KERNEL
 #undef NM_KERNEL_ATTR
 #undef NM_KERNEL_NAME
 #undef NM_KERNEL_WIDE
+#undef NM_KERNEL_FLOATS
 #endif
 
 static int supported(const nm_kernels *k)

@@ -3,8 +3,9 @@
  * instruction set it dispatches to (plain x86-64 SSE2, AVX2, AVX-512; elsewhere the plain build only).
  *
  * Not a normal header: simd.c defines NM_KERNEL(name), which gives each copy its suffix, NM_KERNEL_ATTR, its
- * target attribute, and NM_KERNEL_WIDE (1 for AVX2 and up, where a loop may be laid out differently), then
- * includes this file once per instruction set.
+ * target attribute, NM_KERNEL_WIDE (1 for AVX2 and up, where a loop may be laid out differently) and
+ * NM_KERNEL_FLOATS (floats in one of its vector registers: 4, 8, 16), then includes this file once per
+ * instruction set.
  *
  * Why every copy gives the same bits: each kernel only multiplies and adds element by element, in the order
  * the source spells out, and the build neither contracts a*b+c into an FMA (-std=c99 and -ffp-contract=off)
@@ -209,41 +210,197 @@ NM_KERNEL_ATTR static void NM_KERNEL(tanh_backward)(size_t n, const float *restr
 }
 
 /* The recurrent layer (layer_recurrent.c) keeps its weights by input column, [W U b]' ((in + out + 1) x n), so
- * that both passes run along the n units, element by element, with no reduction to lay out per set. */
+ * that both passes run along the n units, element by element, with no reduction to lay out per set.
+ *
+ * Under GCC and clang both kernels take the units a few registers at a time, with every column of those units
+ * before the next units: their running sums (and the trace's per-unit factors) then stay in registers through
+ * the columns, where a pass per column loaded and stored them at every column (docs/performance.md has the
+ * counts). They are written with vector types (GNU C), not as loops left to the vectoriser: a block of two SSE
+ * registers' units made it vectorise across the columns instead, an in-order sum by shuffles. Vector
+ * types do the same IEEE operations lane by lane, in the order written, so each unit's arithmetic is the plain
+ * loop's. The units after the last whole register, and other compilers, take the plain column loops. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NM_REC_VECTORS 1
+typedef float NM_KERNEL(vf) __attribute__((vector_size(4 * NM_KERNEL_FLOATS), aligned(4), may_alias));
+#define NM_VF NM_KERNEL(vf)
+#define NM_VLOAD(p) (*(const NM_VF *)(const void *)(p))
+#define NM_VSTORE(p, v) (*(NM_VF *)(void *)(p) = (v))
+#else
+#define NM_REC_VECTORS 0
+#endif
+
 /* y = A' z: y_i = z_0 A_0i + z_1 A_1i + ..., summed in column order */
 NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const float *restrict A,
                                                const float *restrict z, float *restrict y)
 {
-    size_t i, j;
-    for (i = 0; i < n; i++) y[i] = z[0] * A[i];
+    size_t i, j, i0 = 0;
+#if NM_REC_VECTORS
+    enum { V = NM_KERNEL_FLOATS };
+    for (; i0 + 8 * V <= n; i0 += 8 * V) {   /* eight registers of sums */
+        const float *c = A + i0;
+        NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
+              s3 = z[0] * NM_VLOAD(c + 3 * V), s4 = z[0] * NM_VLOAD(c + 4 * V), s5 = z[0] * NM_VLOAD(c + 5 * V),
+              s6 = z[0] * NM_VLOAD(c + 6 * V), s7 = z[0] * NM_VLOAD(c + 7 * V);
+        /* two columns an iteration, each added in turn */
+        for (j = 1; j + 2 <= ncols; j += 2) {
+            const float *c1 = c + n, *c2 = c + 2 * n;
+            float z1 = z[j], z2 = z[j + 1];
+            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
+            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
+            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
+            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
+            s4 = (s4 + z1 * NM_VLOAD(c1 + 4 * V)) + z2 * NM_VLOAD(c2 + 4 * V);
+            s5 = (s5 + z1 * NM_VLOAD(c1 + 5 * V)) + z2 * NM_VLOAD(c2 + 5 * V);
+            s6 = (s6 + z1 * NM_VLOAD(c1 + 6 * V)) + z2 * NM_VLOAD(c2 + 6 * V);
+            s7 = (s7 + z1 * NM_VLOAD(c1 + 7 * V)) + z2 * NM_VLOAD(c2 + 7 * V);
+            c = c2;
+        }
+        if (j < ncols) {
+            float zj = z[j];
+            c += n;
+            s0 = s0 + zj * NM_VLOAD(c);
+            s1 = s1 + zj * NM_VLOAD(c + V);
+            s2 = s2 + zj * NM_VLOAD(c + 2 * V);
+            s3 = s3 + zj * NM_VLOAD(c + 3 * V);
+            s4 = s4 + zj * NM_VLOAD(c + 4 * V);
+            s5 = s5 + zj * NM_VLOAD(c + 5 * V);
+            s6 = s6 + zj * NM_VLOAD(c + 6 * V);
+            s7 = s7 + zj * NM_VLOAD(c + 7 * V);
+        }
+        NM_VSTORE(y + i0, s0);
+        NM_VSTORE(y + i0 + V, s1);
+        NM_VSTORE(y + i0 + 2 * V, s2);
+        NM_VSTORE(y + i0 + 3 * V, s3);
+        NM_VSTORE(y + i0 + 4 * V, s4);
+        NM_VSTORE(y + i0 + 5 * V, s5);
+        NM_VSTORE(y + i0 + 6 * V, s6);
+        NM_VSTORE(y + i0 + 7 * V, s7);
+    }
+    for (; i0 + 4 * V <= n; i0 += 4 * V) {   /* then four */
+        const float *c = A + i0;
+        NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
+              s3 = z[0] * NM_VLOAD(c + 3 * V);
+        for (j = 1; j + 2 <= ncols; j += 2) {
+            const float *c1 = c + n, *c2 = c + 2 * n;
+            float z1 = z[j], z2 = z[j + 1];
+            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
+            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
+            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
+            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
+            c = c2;
+        }
+        if (j < ncols) {
+            float zj = z[j];
+            c += n;
+            s0 = s0 + zj * NM_VLOAD(c);
+            s1 = s1 + zj * NM_VLOAD(c + V);
+            s2 = s2 + zj * NM_VLOAD(c + 2 * V);
+            s3 = s3 + zj * NM_VLOAD(c + 3 * V);
+        }
+        NM_VSTORE(y + i0, s0);
+        NM_VSTORE(y + i0 + V, s1);
+        NM_VSTORE(y + i0 + 2 * V, s2);
+        NM_VSTORE(y + i0 + 3 * V, s3);
+    }
+    for (; i0 + V <= n; i0 += V) {           /* then one */
+        const float *c = A + i0;
+        NM_VF s0 = z[0] * NM_VLOAD(c);
+        for (j = 1; j < ncols; j++) {
+            c += n;
+            s0 = s0 + z[j] * NM_VLOAD(c);
+        }
+        NM_VSTORE(y + i0, s0);
+    }
+    if (i0 == n) return;
+#endif
+    for (i = i0; i < n; i++) y[i] = z[0] * A[i];
     /* four columns a pass: y is loaded and stored once per four columns, each sum still taken in column order */
     for (j = 1; j + 4 <= ncols; j += 4) {
         const float *c0 = A + j * n, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
         float z0 = z[j], z1 = z[j + 1], z2 = z[j + 2], z3 = z[j + 3];
-        for (i = 0; i < n; i++) y[i] = (((y[i] + z0 * c0[i]) + z1 * c1[i]) + z2 * c2[i]) + z3 * c3[i];
+        for (i = i0; i < n; i++) y[i] = (((y[i] + z0 * c0[i]) + z1 * c1[i]) + z2 * c2[i]) + z3 * c3[i];
     }
     for (; j < ncols; j++) {
         const float *col = A + j * n;
         float zj = z[j];
-        for (i = 0; i < n; i++) y[i] += zj * col[i];
+        for (i = i0; i < n; i++) y[i] += zj * col[i];
     }
 }
 
-/* Column by column: the eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and
- * acc_i = sum_j eps_ji^2, each unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring
- * g eps in float would make denormals, which cost a microcode assist each) */
-NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
-                                                const float *restrict D, const float *restrict g,
-                                                const float *restrict z, const float *restrict eps_old,
-                                                float *restrict eps_new, const float *restrict old,
-                                                float *restrict e, float *restrict acc)
+/* The eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and acc_i = sum_j eps_ji^2, each
+ * unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring g eps in float would make
+ * denormals, which cost a microcode assist each). */
+/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
+                                                     const float *restrict D, const float *restrict g,
+                                                     const float *restrict z, const float *restrict eps_old,
+                                                     float *restrict eps_new, const float *restrict old,
+                                                     float *restrict e, float *restrict acc)
 {
-    size_t i, j;
-    for (i = 0; i < n; i++) acc[i] = 0.0f;
+    size_t i, j, i0 = 0;
+#if NM_REC_VECTORS
+    enum { V = NM_KERNEL_FLOATS };
+    for (; i0 + 2 * V <= n; i0 += 2 * V) {   /* two registers of units */
+        const float *eo = eps_old + i0, *o = old + i0;
+        float *en = eps_new + i0, *ee = e + i0;
+        NM_VF d0 = NM_VLOAD(D + i0), d1 = NM_VLOAD(D + i0 + V), g0 = NM_VLOAD(g + i0), g1 = NM_VLOAD(g + i0 + V);
+        NM_VF s0 = { 0 }, s1 = { 0 };
+        size_t c = 0;
+        if (!first) {
+            s0 = NM_VLOAD(acc + i0);
+            s1 = NM_VLOAD(acc + i0 + V);
+        }   /* column j's offset, j n, shared by the four arrays */
+        /* two columns an iteration (the loop's own instructions were a sixth of it) */
+        for (j = 0; j + 2 <= ncols; j += 2, c += 2 * n) {
+            size_t c1 = c + n;
+            NM_VF v0 = leak * NM_VLOAD(eo + c) + z[j] * d0, v1 = leak * NM_VLOAD(eo + c + V) + z[j] * d1;
+            NM_VF w0 = leak * NM_VLOAD(eo + c1) + z[j + 1] * d0, w1 = leak * NM_VLOAD(eo + c1 + V) + z[j + 1] * d1;
+            NM_VSTORE(en + c, v0);
+            NM_VSTORE(en + c + V, v1);
+            NM_VSTORE(ee + c, decay * NM_VLOAD(o + c) + g0 * v0);
+            NM_VSTORE(ee + c + V, decay * NM_VLOAD(o + c + V) + g1 * v1);
+            s0 = s0 + v0 * v0;
+            s1 = s1 + v1 * v1;
+            NM_VSTORE(en + c1, w0);
+            NM_VSTORE(en + c1 + V, w1);
+            NM_VSTORE(ee + c1, decay * NM_VLOAD(o + c1) + g0 * w0);
+            NM_VSTORE(ee + c1 + V, decay * NM_VLOAD(o + c1 + V) + g1 * w1);
+            s0 = s0 + w0 * w0;
+            s1 = s1 + w1 * w1;
+        }
+        if (j < ncols) {
+            NM_VF v0 = leak * NM_VLOAD(eo + c) + z[j] * d0, v1 = leak * NM_VLOAD(eo + c + V) + z[j] * d1;
+            NM_VSTORE(en + c, v0);
+            NM_VSTORE(en + c + V, v1);
+            NM_VSTORE(ee + c, decay * NM_VLOAD(o + c) + g0 * v0);
+            NM_VSTORE(ee + c + V, decay * NM_VLOAD(o + c + V) + g1 * v1);
+            s0 = s0 + v0 * v0;
+            s1 = s1 + v1 * v1;
+        }
+        NM_VSTORE(acc + i0, s0);
+        NM_VSTORE(acc + i0 + V, s1);
+    }
+    for (; i0 + V <= n; i0 += V) {           /* then one */
+        const float *eo = eps_old + i0, *o = old + i0;
+        float *en = eps_new + i0, *ee = e + i0;
+        NM_VF d0 = NM_VLOAD(D + i0), g0 = NM_VLOAD(g + i0), s0 = { 0 };
+        if (!first) s0 = NM_VLOAD(acc + i0);
+        for (j = 0; j < ncols; j++, eo += n, o += n, en += n, ee += n) {
+            NM_VF v0 = leak * NM_VLOAD(eo) + z[j] * d0;
+            NM_VSTORE(en, v0);
+            NM_VSTORE(ee, decay * NM_VLOAD(o) + g0 * v0);
+            s0 = s0 + v0 * v0;
+        }
+        NM_VSTORE(acc + i0, s0);
+    }
+    if (i0 == n) return;
+#endif
+    if (first)
+        for (i = i0; i < n; i++) acc[i] = 0.0f;
     for (j = 0; j < ncols; j++) {
         const float *eo = eps_old + j * n, *o = old + j * n;
         float *en = eps_new + j * n, *ee = e + j * n, zj = z[j];
-        for (i = 0; i < n; i++) {
+        for (i = i0; i < n; i++) {
             float v = leak * eo[i] + zj * D[i];
             en[i] = v;
             ee[i] = decay * o[i] + g[i] * v;
@@ -251,13 +408,74 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float le
         }
     }
 }
+/* The columns a chunk at a time, about NM_REC_CHUNK floats of each of the four arrays: a block of units that ends
+ * inside a cache line leaves the line's rest to the next block, which comes back to it after the chunk's columns,
+ * not after all of them (taking all the columns at once gave 36-82% more L1 misses at 64 units and 85% more at
+ * 256 under SSE2; chunks of 4,096 floats still had 45% more at 256, the columns of a chunk 1 KB apart filling the
+ * cache's sets). The running sums pass between chunks through acc, as floats: the same bits. */
+#define NM_REC_CHUNK 2048
+NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
+                                                const float *restrict D, const float *restrict g,
+                                                const float *restrict z, const float *restrict eps_old,
+                                                float *restrict eps_new, const float *restrict old,
+                                                float *restrict e, float *restrict acc)
+{
+    size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0;
+    if (!chunks) return;   /* no synapse */
+    cols = (ncols + chunks - 1) / chunks;
+    for (j0 = 0; j0 < ncols; j0 += cols) {
+        size_t m = ncols - j0 < cols ? ncols - j0 : cols, off = j0 * n;
+        NM_KERNEL(rec_trace_cols)(n, m, j0 == 0, leak, decay, D, g, z + j0, eps_old + off, eps_new + off,
+                                  old + off, e + off, acc);
+    }
+}
+#undef NM_REC_CHUNK
+
+/* h_t = leak h_{t-1} + alpha a (post = hprev leak, then += alpha a: one pass, the same two roundings) */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_leak)(size_t n, float leak, float alpha, const float *restrict hprev,
+                                               const float *restrict a, float *restrict post)
+{
+    size_t i;
+    for (i = 0; i < n; i++) post[i] = hprev[i] * leak + alpha * a[i];
+}
+
+/* d h_t,i / d pre-gain sum = alpha tanh'(pre_i) gain_i, tanh' = 1 - a^2 */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_units_tanh)(size_t n, float alpha, const float *restrict a,
+                                                     const float *restrict gain, float *restrict d)
+{
+    size_t i;
+    for (i = 0; i < n; i++) d[i] = alpha * ((1.0f - a[i] * a[i]) * gain[i]);
+}
+
+/* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, summed in unit order
+ * (one chain of dependent adds: the products, a chunk at a time, are what vectorises), then dh <- dh . d */
+NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict d, const float *restrict acc,
+                                                 float *restrict dh)
+{
+    double n2 = 0.0, t[16];
+    size_t i, i0, m;
+    for (i0 = 0; i0 < n; i0 += m) {
+        m = n - i0 < 16 ? n - i0 : 16;
+        for (i = 0; i < m; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
+        for (i = 0; i < m; i++) n2 += t[i];
+    }
+    for (i = 0; i < n; i++) dh[i] *= d[i];
+    return n2;
+}
+
+#if NM_REC_VECTORS
+#undef NM_VF
+#undef NM_VLOAD
+#undef NM_VSTORE
+#endif
+#undef NM_REC_VECTORS
 
 static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), 0
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -266,5 +484,5 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), 1
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
 };
