@@ -311,6 +311,17 @@ static float confidence(size_t n, const float *x, const float *cnt)
         den += ax;
     }
     if (!(den > 0.0f)) { float c = cnt[n] / CONF_COUNT; return c < 1.0f ? c : 1.0f; }
+    if (!isfinite(den)) {
+        /* inputs so large that their sum overflows (inf / inf would be NaN): weigh each relative to the largest */
+        float top = 0.0f;
+        for (i = 0; i < n; i++) if (fabsf(x[i]) > top) top = fabsf(x[i]);
+        num = den = 0.0f;
+        for (i = 0; i < n; i++) {
+            float ax = fabsf(x[i]) / top, c = cnt[i] / CONF_COUNT;
+            num += ax * (c < 1.0f ? c : 1.0f);
+            den += ax;
+        }
+    }
     return num / den;
 }
 
@@ -389,7 +400,7 @@ static void models_step(nm_agent *a, float reward)
             err[k] = bounded_add(err[k], c * (e * e) + (1.0f - c) * scale);
             known[k] += 1.0f;
             kerr[k] = bounded_add(kerr[k], c * (e * e));
-            conf[k] += c;
+            conf[k] = bounded_add(conf[k], c);
         }
         if (--a->ctx_window == 0) window_end(a, scale);
     } else if (nm_plastic(a) && na_level(a) < 0.5f * a->cfg.boundary) {
