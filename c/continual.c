@@ -148,6 +148,8 @@ void nm_cont_gate(const nm_agent *a, float *gain)
 #define PULL_LOOP                                                                    \
     for (i = 0; i < n; i++) {                                                        \
         float ki = k * imp[i], f = ki / (1.0f + ki);                                 \
+        /* an infinite strength (inf / inf) is the limit, the anchor; none (0 x inf), no pull */ \
+        f = f == f ? f : (imp[i] > 0.0f ? 1.0f : 0.0f);                             \
         theta[i] = (1.0f - f) * theta[i] + f * anchor[i];                            \
     }
 #define SI_LOOP                                                                      \
