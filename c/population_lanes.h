@@ -4,6 +4,7 @@
  * NM_LANE_ATTR its target attribute, NM_LANE_CVTPD(x) its conversion of half a register of floats to a register of
  * doubles. Not a normal header. nm_tanh's clamps, x > c ? c : x and x < -c ? -c : x (x kept where the comparison is
  * false, NaN included), are exactly x86's min(c, x) and max(-c, x): NM_LANE_CLAMP_HI(c, x) and NM_LANE_CLAMP_LO.
+ * The header undefines all of these at its end, so each instantiation defines its own.
  *
  * Layout: w agents side by side, w = NM_LANE_V, the floats of one register of the set (4 SSE2, 8 AVX2,
  * 16 AVX-512); float i of lane l's vector (its parameters, traces or cache, in the lone agent's order) is at
@@ -707,5 +708,12 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef LDI
 #undef ZERO
 #undef SEL
+/* the instantiation's parameters, so that the next one defines its own */
+#undef NM_LANE
+#undef NM_LANE_ATTR
+#undef NM_LANE_NAME
+#undef NM_LANE_V
+#undef NM_LANE_MAX_HIDDEN
+#undef NM_LANE_CVTPD
 #undef NM_LANE_CLAMP_HI
 #undef NM_LANE_CLAMP_LO

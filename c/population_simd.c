@@ -124,12 +124,6 @@ struct nm_lane_kernels {
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm_max_ps((__m128)(c), (__m128)(x)))
 #endif
 #include "population_lanes.h"
-#undef NM_LANE
-#undef NM_LANE_ATTR
-#undef NM_LANE_NAME
-#undef NM_LANE_V
-#undef NM_LANE_MAX_HIDDEN
-#undef NM_LANE_CVTPD
 
 #if NM_LANE_X86
 #define NM_LANE(name) avx2_##name
@@ -141,12 +135,6 @@ struct nm_lane_kernels {
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm256_min_ps((__m256)(c), (__m256)(x)))
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm256_max_ps((__m256)(c), (__m256)(x)))
 #include "population_lanes.h"
-#undef NM_LANE
-#undef NM_LANE_ATTR
-#undef NM_LANE_NAME
-#undef NM_LANE_V
-#undef NM_LANE_MAX_HIDDEN
-#undef NM_LANE_CVTPD
 
 #define NM_LANE(name) avx512_##name
 #define NM_LANE_ATTR __attribute__((target("avx512f")))
@@ -157,12 +145,6 @@ struct nm_lane_kernels {
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm512_min_ps((__m512)(c), (__m512)(x)))
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm512_max_ps((__m512)(c), (__m512)(x)))
 #include "population_lanes.h"
-#undef NM_LANE
-#undef NM_LANE_ATTR
-#undef NM_LANE_NAME
-#undef NM_LANE_V
-#undef NM_LANE_MAX_HIDDEN
-#undef NM_LANE_CVTPD
 #endif
 
 /* lanes per group: the kernel set's register width (4 SSE2, 8 AVX2, 16 AVX-512 floats), so that a group's
