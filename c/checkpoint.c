@@ -32,7 +32,8 @@
  *         on, gating, task-free boundaries, a frozen agent or a second context): u32 frozen, announced, armed,
  *         window, n_ctx, current slot, learned slot, probe, tried (a bit per slot), then NM_MAX_CONTEXTS i32 ids, then the persistent floats
  *         (importances, path integral or Fisher sums and their count, the context models and their window
- *         errors, and with context_predictor on each slot's outcome predictor: n_cont f32). A file without it
+ *         errors, with context_predictor on each slot's outcome predictor, and with context_tonic on each slot's
+ *         tonic modulator state: n_cont f32). A file without it
  *         (older ones) loads as a fresh agent's: one context, not frozen.
  *         The gate is not stored: it follows from the seed and the current slot.
  *   RECU  the recurrent layers' state, present exactly when the config has a recurrent layer: the hidden state

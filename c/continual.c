@@ -40,6 +40,16 @@
  * Dayan 2005), instead of a predictor retrained on the tasks since, whose surprise would drive NA. A task-free
  * agent finds a return only after NA has risen on the last task's predictor; with context_predictor =
  * context_reset a re-selection of a known context also sets NA's phasic and tonic parts to 0.
+ *
+ * Per-context tonic state (config context_tonic = context): each slot keeps its own copy of the modulators'
+ * slow state, the tonic parts of DA (average reward), NA (volatility), ACh (expected uncertainty) and 5-HT
+ * (average punishment, Daw, Kakade & Dayan 2002) with the reward statistics beside them (the short reward rate,
+ * the reward's variance, the outlier rate), swapped as the predictors are. These are statistics of the task
+ * being done, and the withhold bias and inverse temperature follow from them: with one state for all, a
+ * punishment task revisited after a reward task is met with the reward task's withhold bias. Keeping the reward
+ * context's average as the reference of each context is what lets reward and punishment contexts be learned and
+ * expressed alike (Palminteri et al. 2015); which state is expressed follows the inferred context (Heald et al.
+ * 2021). The phasic parts are responses to the latest events and stay with the agent.
  */
 #include <math.h>
 #include <string.h>
@@ -85,6 +95,45 @@ static void predictor_swap(nm_agent *a, int cur, int k)
     memcpy(live, store + (size_t)k * n, n * sizeof(float));
 }
 
+/* Per-context tonic state (context_tonic): TONIC_LEN floats a slot, after the predictors in the continual floats */
+#define TONIC_LEN 7
+static size_t tonic_floats(const nm_agent *a)
+{
+    return a->cfg.context_tonic == NM_TONIC_CONTEXT ? NM_MAX_CONTEXTS * TONIC_LEN : 0;
+}
+static float *tonic_store(nm_agent *a, int k) { return a->block + a->off_cpred + a->n_cpred + (size_t)k * TONIC_LEN; }
+
+static void tonic_get(const nm_modstate *m, float *t)
+{
+    int j;
+    for (j = 0; j < NM_N_MODULATORS; j++) t[j] = m->tonic[j];
+    t[4] = m->reward_short;
+    t[5] = m->reward_var;
+    t[6] = m->outlier_rate;
+}
+
+/* A new slot's tonic state starts as the one in use (as its predictor does): the first visit is unchanged. */
+static void tonic_new_slot(nm_agent *a, int k)
+{
+    if (tonic_floats(a)) tonic_get(&a->mod, tonic_store(a, k));
+}
+
+/* Leaving slot cur for slot k: the tonic state in use is kept as cur's, k's own restored, and the levels and
+ * meta-parameters follow it at once (the next act reads them). */
+static void tonic_swap(nm_agent *a, int cur, int k)
+{
+    const float *t;
+    int j;
+    if (!tonic_floats(a)) return;
+    tonic_get(&a->mod, tonic_store(a, cur));
+    t = tonic_store(a, k);
+    for (j = 0; j < NM_N_MODULATORS; j++) a->mod.tonic[j] = t[j];
+    a->mod.reward_short = t[4];
+    a->mod.reward_var = t[5];
+    a->mod.outlier_rate = t[6];
+    nm_mod_refresh(&a->cfg, &a->mod);
+}
+
 void nm_cont_layout(nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
@@ -94,13 +143,14 @@ void nm_cont_layout(nm_agent *a)
     a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
     a->n_cpred = c->context_predictor != NM_PREDICTOR_SHARED ? NM_MAX_CONTEXTS * predictor_len(a) : 0;
     /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums]
-     * [each slot's outcome predictor] */
+     * [each slot's outcome predictor] [each slot's tonic state] */
     a->off_imp = off; off += a->n_imp;
     a->off_omega = off; off += a->n_imp;
     a->off_count = off; off += a->n_imp ? 1 : 0;
     a->off_models = off; off += a->n_models;
     a->off_err = off; off += a->n_models ? 4 * NM_MAX_CONTEXTS : 0;
     a->off_cpred = off; off += a->n_cpred;
+    off += tonic_floats(a);
     a->n_cont = off - a->off_imp;
     a->off_gate = off; off += a->n_gate;
     a->block_len = off;
@@ -240,8 +290,10 @@ void nm_cont_switch(nm_agent *a, int k)
     }
     if (k != a->ctx_cur) {
         predictor_swap(a, a->ctx_cur, k);
+        tonic_swap(a, a->ctx_cur, k);
         a->ctx_cur = k;
-        if (a->n_gate) { nm_cont_set_gate(a); nm_agent_refresh_effects(a); }
+        if (a->n_gate) nm_cont_set_gate(a);
+        if (a->n_gate || tonic_floats(a)) nm_agent_refresh_effects(a);
     }
 }
 
@@ -262,6 +314,7 @@ static int new_inferred(nm_agent *a)
     a->ctx_id[k] = id;
     if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
     predictor_new_slot(a, k);
+    tonic_new_slot(a, k);
     return k;
 }
 
@@ -278,6 +331,7 @@ nm_status nm_agent_set_context(nm_agent *a, int id)
         a->ctx_id[k] = id;
         if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
         predictor_new_slot(a, k);
+        tonic_new_slot(a, k);
     }
     a->ctx_announced = 1;
     a->ctx_window = 0;

@@ -122,6 +122,12 @@ static void compute_levels(const nm_agent_config *c, nm_modstate *m)
     }
 }
 
+void nm_mod_refresh(const nm_agent_config *cfg, nm_modstate *m)
+{
+    compute_levels(cfg, m);
+    nm_mod_compute_params(cfg, m->level, m->params);
+}
+
 void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc)
 {
     int k;

@@ -137,6 +137,12 @@ enum nm_na_expected { NM_NA_EXPECTED_CUE = 0, NM_NA_EXPECTED_VARIANCE = 1 };
  * CONTEXT_RESET: as CONTEXT, and a task-free re-selection of a known context also sets NA's phasic and tonic
  * parts to 0 (the surprise that raised NA is explained by the context found). */
 enum nm_context_predictor { NM_PREDICTOR_SHARED = 0, NM_PREDICTOR_CONTEXT = 1, NM_PREDICTOR_CONTEXT_RESET = 2 };
+/* Whose tonic modulator state a context uses (config.context_tonic, c/continual.c). SHARED: one for all (the
+ * behaviour before the option). CONTEXT: each context keeps its own tonic levels (DA's average reward, 5-HT's
+ * average punishment, NA's volatility, ACh's expected uncertainty) and the reward statistics beside them, saved
+ * when the agent leaves the context and restored when it returns, so a known task is met with its own reward
+ * rate and withhold bias, not the last task's. */
+enum nm_context_tonic { NM_TONIC_SHARED = 0, NM_TONIC_CONTEXT = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -370,7 +376,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "NA's bar for an outlier: na_threshold x the cue's expected surprise, or also at least the variance of the task's rewards") \
     X(int, context_predictor, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_predictor", 0, 0, 2, \
       "'shared', 'context' or 'context_reset'", NM_LIST("shared", "context", "context_reset"), 0, 0, \
-      "the outcome predictor (and its uncertainty head): one for every context, or one per context, kept and restored with it (context_reset: and a re-selected known context sets NA to 0)")
+      "the outcome predictor (and its uncertainty head): one for every context, or one per context, kept and restored with it (context_reset: and a re-selected known context sets NA to 0)") \
+    X(int, context_tonic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_tonic", 0, 0, 1, \
+      "'shared' or 'context'", NM_LIST("shared", "context"), 0, 0, \
+      "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

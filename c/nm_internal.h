@@ -402,6 +402,8 @@ typedef struct nm_mod_effects {
 void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc);
 /* The initial state, levels and meta-parameters. */
 void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out);
+/* The levels and meta-parameters again from the state (after continual.c restores a context's tonic parts). */
+void nm_mod_refresh(const nm_agent_config *cfg, nm_modstate *m);
 /* whether the step reads the activity signal (gain focus on) and the salience signal (attentional set on) */
 static inline int nm_mod_wants_activity(const nm_agent_config *cfg)
 {

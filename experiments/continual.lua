@@ -6,7 +6,7 @@
 --                                    [--max-block 3000] [--eval 100] [--order 1] [--consolidation 0.01]
 --                                    [--gating 0.1] [--importance si] [--hidden 64] [--out build/continual]
 --                                    [--only 1,5] [--verbose 1] [--cues 6] [--eval-from agent] [--na-beta -2]
---                                    [--agent KEY=VALUE ...]
+--                                    [--trace 1] [--agent KEY=VALUE ...]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
 -- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
@@ -30,7 +30,11 @@
 -- into the next one and into the next block), "copy" (a copy of the learner evaluates every task in turn; the
 -- learner, and the fresh agent, train on untouched by the evaluations) or "snapshot" (each task from its own
 -- copy of the learner's state after the block). --na-beta sets the mapping's entry of NA on the inverse
--- temperature (the library's default -2: NA's exploration) for every condition and the fresh agent.
+-- temperature (the library's default -2: NA's exploration) for every condition and the fresh agent. --trace 1
+-- also prints, per condition and valence, the state each task is scored in (the mean over the scored trials of
+-- the withhold bias, the inverse temperature, NA's level and its phasic, tonic and utility inputs, 5-HT's tonic
+-- part) in its own evaluation after its block (R[j][j]) and in the one after the last block (R[T][j]), tasks
+-- 1 .. T - 1 (those BWT counts).
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -42,7 +46,7 @@ local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
   block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
   hidden = 64, verbose = 0, criterion = 0.9, max_block = 3000, only = "", cues = 6,
-  eval_from = "agent", na_beta = -2 })
+  eval_from = "agent", na_beta = -2, trace = 0 })
 assert(o.eval_from == "agent" or o.eval_from == "copy" or o.eval_from == "snapshot",
        "continual: --eval-from expects agent, copy or snapshot, got " .. tostring(o.eval_from))
 
@@ -71,13 +75,29 @@ local function new_agent(cond, seed)
   return opts
 end
 
-local function evaluate(agent, tasks, t, rng, announce)
+-- --trace: the state a task is scored in, summed over the scored trials of its evaluation (state[t])
+local TRACED = { "withhold_bias", "inverse_temperature", "NA", "NA phasic", "NA tonic", "utility_drop", "5HT" }
+local mods = {}
+local function evaluate(agent, tasks, t, rng, announce, state)
   if announce then agent:context(t) end
   agent:freeze(true)   -- each task's evaluation is a new frozen phase (this re-arms the task-free detector)
   local k, n = 0, 0
+  local sums = state and { 0, 0, 0, 0, 0, 0, 0 }
   for i = 1, o.eval do
     local ok = tasks.trial(tasks[t], rng, agent)
-    if i > o.eval / 2 then n = n + 1 if ok then k = k + 1 end end
+    if i > o.eval / 2 then
+      n = n + 1 if ok then k = k + 1 end
+      if sums then
+        local m = agent:modulators(mods)
+        local v = { m.params.withhold_bias, m.params.inverse_temperature, m.NA, m.phasic.NA, m.tonic.NA,
+                    m.signals.utility_drop, m.tonic["5HT"] }
+        for q = 1, #TRACED do sums[q] = sums[q] + v[q] end
+      end
+    end
+  end
+  if sums then
+    for q = 1, #TRACED do sums[q] = sums[q] / n end
+    state[t] = sums
   end
   return k / n
 end
@@ -91,19 +111,19 @@ local function copy_of(agent)
 end
 
 -- every task's evaluation after a block (or after training), on the agent --eval-from names
-local function evaluate_all(agent, tasks, rng, announce)
+local function evaluate_all(agent, tasks, rng, announce, state)
   local acc = {}
   if o.eval_from == "snapshot" then
     for j = 1, #tasks do
       local c = copy_of(agent)
-      acc[j] = evaluate(c, tasks, j, rng, announce)
+      acc[j] = evaluate(c, tasks, j, rng, announce, state)
       c:close()
     end
     return acc
   end
   local a = o.eval_from == "copy" and copy_of(agent) or agent
   a:freeze(true)
-  for j = 1, #tasks do acc[j] = evaluate(a, tasks, j, rng, announce) end
+  for j = 1, #tasks do acc[j] = evaluate(a, tasks, j, rng, announce, state) end
   if a ~= agent then a:close() end
   return acc
 end
@@ -153,6 +173,7 @@ local function run(cond, seed, tasks)
   local auc, ttcs, first_ctx, reselect, revisits, trials, reached = {}, {}, {}, 0, 0, 0, 0
   local other, made, merged = 0, 0, 0
   local final, blocks, open = {}, {}, {}
+  local own, last = o.trace > 0 and {} or nil, o.trace > 0 and {} or nil   -- --trace: R[j][j]'s and R[T][j]'s state
   for pass = 1, 2 do
     for i = 1, T do
       if cond.announce then agent:context(i) end
@@ -176,7 +197,9 @@ local function run(cond, seed, tasks)
             break
           end
         end
-        R[i] = evaluate_all(agent, tasks, rng, cond.announce)
+        local state = own and {}
+        R[i] = evaluate_all(agent, tasks, rng, cond.announce, i < T and state or last)
+        if own then own[i] = state[i] end
         if o.eval_from == "agent" then
           if cond.announce then agent:context(i) end
           agent:freeze(false)
@@ -202,7 +225,7 @@ local function run(cond, seed, tasks)
   return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
            made = cond.opts.boundary and made / revisits or nil, merged = cond.opts.boundary and merged / T or nil, other = cond.opts.boundary and other / revisits or nil,
            final = stats.mean(final), trials = trials / (2 * T),
-           reached = reached / T, blocks = blocks, open = open }
+           reached = reached / T, blocks = blocks, open = open, own = own, last = last }
 end
 
 -- a fresh agent per task: its accuracy before training (b) and its learning curve
@@ -246,8 +269,9 @@ os.execute("mkdir -p " .. o.out)
 local tasks = curriculum{ seed = o.order, tasks = o.tasks, cues = o.cues }
 local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
                "re-selected", "  made a new one", "  chose another's", "merged (first pass)", "fresh block accuracy", "trials a block", "reached criterion" }
-local results = {}
+local results, traced = {}, {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
+for _, cond in ipairs(CONDITIONS) do traced[cond.name] = { win = {}, avoid = {} } end
 for seed = o.first_seed, o.first_seed + o.seeds - 1 do
   for _, cond in ipairs(CONDITIONS) do
     local b, fauc, fttc, finfo = fresh(seed, tasks, cond)
@@ -261,6 +285,15 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     write_R(("%s/R_%s_seed%d.csv"):format(o.out, cond.name:gsub("[^%w]+", "_"), seed), r.R)
     local ratios = {}
     for j = 1, #tasks do ratios[j] = r.ttc[j] / fttc[j] end
+    if r.own then
+      for j = 1, #tasks - 1 do
+        local t = traced[cond.name][tasks[j].valence]
+        local row = { r.R[j][j], r.R[#tasks][j] }
+        for q = 1, #TRACED do row[#row + 1] = r.own[j][q] row[#row + 1] = r.last[j][q] end
+        for q = 1, #row do t[q] = (t[q] or 0) + row[q] end
+        t.n = (t.n or 0) + 1
+      end
+    end
     local row = results[cond.name]
     local add = function(k, v) row[k][#row[k] + 1] = v end
     local d = 0
@@ -314,4 +347,21 @@ local names = {}
 for _, cond in ipairs(CONDITIONS) do names[#names + 1] = cond.name end
 print("columns: " .. table.concat(names, " | "))
 print("R matrices: " .. o.out .. "/R_<condition>_seed<s>.csv")
+if o.trace > 0 then
+  print("\nthe state each task is scored in, tasks 1 .. T - 1, mean over seeds, tasks and scored trials: in its own")
+  print("evaluation after its block (R[j][j]) -> in the one after the last block (R[T][j])")
+  print(("%-18s %-6s %4s | %-16s | %-16s | %-16s | %-16s | %-16s | %-16s | %-16s | %-16s"):format("condition",
+    "tasks", "n", "accuracy", "withhold bias", "inv. temperature", "NA level", "NA phasic", "NA tonic",
+    "NA utility input", "5-HT tonic"))
+  for _, cond in ipairs(CONDITIONS) do
+    for _, v in ipairs { "win", "avoid" } do
+      local t = traced[cond.name][v]
+      if t.n then
+        local line = { ("%-18s %-6s %4d"):format(cond.name, v, t.n) }
+        for q = 1, #t, 2 do line[#line + 1] = ("%6.3f -> %6.3f"):format(t[q] / t.n, t[q + 1] / t.n) end
+        print(table.concat(line, " | "))
+      end
+    end
+  end
+end
 os.remove(SNAP)
