@@ -1,0 +1,21 @@
+#!/bin/sh
+# experiments/full_agent.sh -- would the full continual agent hold the other tasks' results as the default?
+# Runs one task's reported command at the defaults (D), the full task-free agent (F) and F + policy_entropy 0.5
+# (F2), one after another. Usage (after eval "$(make -s env)"):
+#   sh experiments/full_agent.sh gonogo|setshift|reversal|volatile|valence|cliff [extra arguments]
+F="--agent importance=si --agent consolidation=0.01 --agent gating=0.1 --agent boundary=0.5 --agent context_predictor=context_reset --agent context_tonic=context"
+F2="$F --agent policy_entropy=0.5"
+task=$1; shift
+for v in D F F2; do
+  case $v in D) A="";; F) A=$F;; F2) A=$F2;; esac
+  echo "== $v"
+  if [ "$task" = gonogo ]; then
+    for s in 1 2 3 4 5 6 7 8 9 10; do
+      printf 'seed %2d  ' "$s"
+      nice -n 10 luajit bin/neuromod run envs/gonogo.lua --trials 2000 --seed "$s" --quiet $A "$@" |
+        awk '/all .*last 100/ {acc=$3} /reached/ {c=$NF} /never reached|did not reach/ {c="never"} END {print "criterion " c "  final " acc}'
+    done
+  else
+    nice -n 10 lua5.4 "experiments/$task.lua" $A "$@"
+  fi
+done

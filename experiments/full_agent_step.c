@@ -1,0 +1,49 @@
+/*
+ * experiments/full_agent_step.c -- a fixed workload of act + learn steps for `valgrind --tool=callgrind`: the
+ * defaults (D), the full task-free continual agent (F: importance si, consolidation 0.01, gating 0.1, boundary
+ * 0.5, context_predictor context_reset, context_tonic context) and F with policy_entropy 0.5 (F2), every
+ * modulator on, bench_step's observation stream and rewards. Instructions per step = (Ir at 2N steps - Ir at N) / N.
+ *
+ *   cc -O3 ... -Ic -o build/full_agent_step experiments/full_agent_step.c build/lib/libneuromod.a -lm
+ *   valgrind --tool=callgrind build/full_agent_step D|F|F2 N_OBS HIDDEN STEPS
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "neuromod.h"
+
+int main(int argc, char **argv)
+{
+    nm_agent_config c;
+    nm_agent *a = NULL;
+    float obs[256] = { 0 };
+    size_t n_obs;
+    int t, steps;
+    if (argc != 5 || (strcmp(argv[1], "D") && strcmp(argv[1], "F") && strcmp(argv[1], "F2"))) {
+        fprintf(stderr, "usage: full_agent_step D|F|F2 N_OBS HIDDEN STEPS\n");
+        return 1;
+    }
+    n_obs = (size_t)atol(argv[2]);
+    steps = atoi(argv[4]);
+    if (n_obs < 1 || n_obs > 256) { fprintf(stderr, "full_agent_step: N_OBS in 1..256\n"); return 1; }
+    nm_agent_config_default(&c);
+    c.n_obs = n_obs; c.n_actions = 2; c.hidden[0] = (size_t)atol(argv[3]); c.modulators = NM_MOD_ALL;
+    if (argv[1][0] == 'F') {
+        c.importance = NM_IMPORTANCE_SI; c.base[NM_P_CONSOLIDATION] = 0.01f;
+        c.gating = 0.1f; c.boundary = 0.5f;
+        c.context_predictor = NM_PREDICTOR_CONTEXT_RESET; c.context_tonic = NM_TONIC_CONTEXT;
+        if (argv[1][1] == '2') c.policy_entropy = 0.5f;
+    }
+    if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) { fprintf(stderr, "full_agent_step: no agent\n"); return 1; }
+    for (t = 0; t < steps; t++) {   /* bench_step's run_steps */
+        int act;
+        obs[t % n_obs] = (float)(t % 3) - 1.0f;
+        nm_agent_act(a, obs, n_obs, &act);
+        nm_agent_learn(a, act == (t & 1) ? 1.0f : -0.5f, obs, n_obs, (t % 15) == 14);
+    }
+    printf("%s %lux%s x %d: context %d, state hash %016llx\n", argv[1], (unsigned long)n_obs, argv[3], steps,
+           nm_agent_context(a),
+           (unsigned long long)nm_agent_state_hash(a));
+    nm_agent_free(a);
+    return 0;
+}
