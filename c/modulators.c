@@ -115,6 +115,10 @@ static void compute_levels(const nm_agent_config *c, nm_modstate *m)
     float base[NM_N_MODULATORS];
     float raw[NM_N_MODULATORS];
     int k, j;
+    if (!(c->modulators & NM_MOD_ALL)) {   /* all off: every base is 0, so every sum below is +0 */
+        for (k = 0; k < NM_N_MODULATORS; k++) { m->factor[k] = 1.0f; m->level[k] = 0.0f; }
+        return;
+    }
     raw[NM_DA] = m->tonic[NM_DA];
     raw[NM_NA] = m->phasic[NM_NA] + m->tonic[NM_NA] + m->utility_drop;
     raw[NM_ACH] = m->tonic[NM_ACH];
@@ -134,12 +138,23 @@ static void compute_levels(const nm_agent_config *c, nm_modstate *m)
 
 void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc)
 {
+    static const float rest[NM_N_MODULATORS];
     int k;
     for (k = 0; k < NM_N_MODULATORS; k++) {
         mc->phasic_decay[k] = nm_expf(-1.0f / cfg->tau_phasic[k]);
         mc->inv_tau_tonic[k] = 1.0f / cfg->tau_tonic[k];
         mc->inv_tau_phasic[k] = 1.0f / cfg->tau_phasic[k];
     }
+    nm_mod_compute_params(cfg, rest, mc->rest_params);
+}
+
+/* 1 if every level is +0 or -0: then each sum_k M[p][k] level_k is +0 (+0 plus a zero product is +0), the same
+ * as at rest, and the meta-parameters are the rest values */
+static int levels_zero(const float level[NM_N_MODULATORS])
+{
+    uint32_t u[NM_N_MODULATORS];
+    memcpy(u, level, sizeof u);
+    return ((u[0] | u[1] | u[2] | u[3]) & 0x7fffffffu) == 0;
 }
 
 void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
@@ -335,6 +350,7 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
     flush_state(m);
     compute_levels(c, m);
     observe_vectors(c, mc, m, sig, vec);
-    nm_mod_compute_params(c, m->level, m->params);
+    if (levels_zero(m->level)) memcpy(m->params, mc->rest_params, sizeof m->params);   /* no modulator on */
+    else nm_mod_compute_params(c, m->level, m->params);
     nm_mod_effects_of(c, m, vec->salience_out, vec->activity_out, fx);
 }
