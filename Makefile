@@ -45,7 +45,7 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/test_recurrent $(BUILD)/test/prop_invariant \
             $(BUILD)/test/test_population $(BUILD)/test/math_check $(BUILD)/test/test_spiking \
-            $(BUILD)/test/expf_check
+            $(BUILD)/test/expf_check $(BUILD)/test/test_mod_rest
 
 .PHONY: all test prop math-check expf-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
