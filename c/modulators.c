@@ -76,27 +76,37 @@
 /* The default mapping and interactions, with the source of each entry, are the config table's defaults
  * (NM_DEFAULT_MAPPING and NM_DEFAULT_INTERACTION in neuromod.h). */
 
+/* p0 exp(x); p0 = 0 (consolidation off) stays 0 whatever x, and x = 0 needs no exp */
+static float scaled_param(float p0, float x) { return (x == 0.0f || p0 == 0.0f) ? p0 : p0 * nm_expf(x); }
+
+/* 1 - (1 - p0) exp(-x) in [0, 0.999]; exp(-0) = 1 exactly, so x = 0 needs no exp */
+static float horizon_param(float p0, float x)
+{
+    float p = 1.0f - (1.0f - p0) * (x == 0.0f ? 1.0f : nm_expf(-x));
+    if (p > 0.999f) p = 0.999f;
+    if (p < 0.0f) p = 0.0f;
+    return p;
+}
+
 void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MODULATORS],
                            float params[NM_N_PARAMS])
 {
+    const float *b = cfg->base;
+    float x[NM_N_PARAMS];
     int p, k;
     for (p = 0; p < NM_N_PARAMS; p++) {
-        float x = 0.0f, p0 = cfg->base[p];
-        for (k = 0; k < NM_N_MODULATORS; k++) x += cfg->mapping[p][k] * level[k];
-        switch (p) {
-        case NM_P_DISCOUNT:
-        case NM_P_TRACE_DECAY:
-            params[p] = 1.0f - (1.0f - p0) * nm_expf(-x);
-            if (params[p] > 0.999f) params[p] = 0.999f;
-            if (params[p] < 0.0f) params[p] = 0.0f;
-            break;
-        case NM_P_WITHHOLD_BIAS:
-            params[p] = p0 + x;
-            break;
-        default:           /* p0 = 0 (consolidation off) stays 0 whatever x: no exp needed */
-            params[p] = (x == 0.0f || p0 == 0.0f) ? p0 : p0 * nm_expf(x);
-        }
+        x[p] = 0.0f;
+        for (k = 0; k < NM_N_MODULATORS; k++) x[p] += cfg->mapping[p][k] * level[k];
     }
+    /* each parameter by its kind, written out (a switch in the loop over p cost as much as the sums) */
+    params[NM_P_LEARNING_RATE] = scaled_param(b[NM_P_LEARNING_RATE], x[NM_P_LEARNING_RATE]);
+    params[NM_P_INVERSE_TEMPERATURE] = scaled_param(b[NM_P_INVERSE_TEMPERATURE], x[NM_P_INVERSE_TEMPERATURE]);
+    params[NM_P_DISCOUNT] = horizon_param(b[NM_P_DISCOUNT], x[NM_P_DISCOUNT]);
+    params[NM_P_TRACE_DECAY] = horizon_param(b[NM_P_TRACE_DECAY], x[NM_P_TRACE_DECAY]);
+    params[NM_P_GAIN] = scaled_param(b[NM_P_GAIN], x[NM_P_GAIN]);
+    params[NM_P_ATTENTION] = scaled_param(b[NM_P_ATTENTION], x[NM_P_ATTENTION]);
+    params[NM_P_WITHHOLD_BIAS] = b[NM_P_WITHHOLD_BIAS] + x[NM_P_WITHHOLD_BIAS];   /* an additive logit offset */
+    params[NM_P_CONSOLIDATION] = scaled_param(b[NM_P_CONSOLIDATION], x[NM_P_CONSOLIDATION]);
 }
 
 /* Levels from raw values, ablation and interactions; also writes the third-factor multiplier. */
@@ -105,6 +115,10 @@ static void compute_levels(const nm_agent_config *c, nm_modstate *m)
     float base[NM_N_MODULATORS];
     float raw[NM_N_MODULATORS];
     int k, j;
+    if (!(c->modulators & NM_MOD_ALL)) {   /* all off: every base is 0, so every sum below is +0 */
+        for (k = 0; k < NM_N_MODULATORS; k++) { m->factor[k] = 1.0f; m->level[k] = 0.0f; }
+        return;
+    }
     raw[NM_DA] = m->tonic[NM_DA];
     raw[NM_NA] = m->phasic[NM_NA] + m->tonic[NM_NA] + m->utility_drop;
     raw[NM_ACH] = m->tonic[NM_ACH];
@@ -130,12 +144,23 @@ void nm_mod_refresh(const nm_agent_config *cfg, nm_modstate *m)
 
 void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc)
 {
+    static const float rest[NM_N_MODULATORS];
     int k;
     for (k = 0; k < NM_N_MODULATORS; k++) {
         mc->phasic_decay[k] = nm_expf(-1.0f / cfg->tau_phasic[k]);
         mc->inv_tau_tonic[k] = 1.0f / cfg->tau_tonic[k];
         mc->inv_tau_phasic[k] = 1.0f / cfg->tau_phasic[k];
     }
+    nm_mod_compute_params(cfg, rest, mc->rest_params);
+}
+
+/* 1 if every level is +0 or -0: then each sum_k M[p][k] level_k is +0 (+0 plus a zero product is +0), the same
+ * as at rest, and the meta-parameters are the rest values */
+static int levels_zero(const float level[NM_N_MODULATORS])
+{
+    uint32_t u[NM_N_MODULATORS];
+    memcpy(u, level, sizeof u);
+    return ((u[0] | u[1] | u[2] | u[3]) & 0x7fffffffu) == 0;
 }
 
 void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
@@ -331,6 +356,7 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
     flush_state(m);
     compute_levels(c, m);
     observe_vectors(c, mc, m, sig, vec);
-    nm_mod_compute_params(c, m->level, m->params);
+    if (levels_zero(m->level)) memcpy(m->params, mc->rest_params, sizeof m->params);   /* no modulator on */
+    else nm_mod_compute_params(c, m->level, m->params);
     nm_mod_effects_of(c, m, vec->salience_out, vec->activity_out, fx);
 }

@@ -178,6 +178,7 @@ typedef struct nm_mod_consts {
     float phasic_decay[NM_N_MODULATORS];   /* exp(-1 / tau_phasic) */
     float inv_tau_tonic[NM_N_MODULATORS];  /* 1 / tau_tonic */
     float inv_tau_phasic[NM_N_MODULATORS]; /* 1 / tau_phasic */
+    float rest_params[NM_N_PARAMS];        /* the meta-parameters at zero levels (every modulator at rest or off) */
 } nm_mod_consts;
 
 typedef struct nm_learner_ops nm_learner_ops;

@@ -3,7 +3,8 @@
  * nm_rng_normal). glibc picks a build of each per CPU (with or without FMA), so results computed with them could
  * differ between machines; these give the same bits everywhere: plain double arithmetic in an order fixed by
  * the source, never contracted into FMAs (the build's -ffp-contract=off), with no reliance on the C library
- * beyond integer and float conversions.
+ * beyond integer and float conversions. expf also has a build with explicit fused multiply-adds, taken where
+ * the CPU has FMA, that returns the plain build's bits on every input (c/test/expf_check.c, `make expf-check`).
  *
  * expf and logf: the method and constants are those of the expf and logf of Szabolcs Nagy's ARM
  * optimized-routines (MIT licence), which glibc 2.28+ and musl also use: so the results are bit-for-bit those of
@@ -39,42 +40,92 @@ const uint64_t nm_exp_table[EXP_N] = {
     0x3fef5818dcfba487ull, 0x3fef7c97337b9b5full, 0x3fefa4afa2a490daull, 0x3fefd0765b6e4540ull
 };
 
-float nm_expf(float x)
+/* The cubic of 2^(r/32) and the table's 2^(k/32) */
+#define EXP_C0 (0x1.c6af84b912394p-5 / EXP_N / EXP_N / EXP_N)
+#define EXP_C1 (0x1.ebfce50fac4f3p-3 / EXP_N / EXP_N)
+#define EXP_C2 (0x1.62e42ff0c52d6p-1 / EXP_N)
+#define EXP_INV_LN2_N (0x1.71547652b82fep+0 * EXP_N)   /* 32 / ln2 */
+#define EXP_SHIFT 0x1.8p+52                           /* z + EXP_SHIFT holds z rounded to an integer in its low bits */
+
+/* |x| >= 88, inf or NaN (the caller has seen top >= the top bits of 88.0f): *y and 1, or 0 if x is finite and
+ * in range after all */
+static int exp_special(float x, float *y)
 {
-    const double inv_ln2_n = 0x1.71547652b82fep+0 * EXP_N, shift = 0x1.8p+52;
-    const double inv_hi = 0x1.7154765p+5, inv_lo = inv_ln2_n - inv_hi;   /* 1/ln2 x 32 in two parts */
-    const double c0 = 0x1.c6af84b912394p-5 / EXP_N / EXP_N / EXP_N, c1 = 0x1.ebfce50fac4f3p-3 / EXP_N / EXP_N,
-                 c2 = 0x1.62e42ff0c52d6p-1 / EXP_N;
-    uint32_t top = (bits_f(x) >> 20) & 0x7ff;
-    double xd = x, ph, pl, z, e, kd, r, r2, y, s;
-    uint64_t ki, t;
-    if (top >= (bits_f(88.0f) >> 20)) {                 /* |x| >= 88, inf or NaN */
-        if (bits_f(x) == 0xff800000u) return 0.0f;      /* exp(-inf) */
-        if (top >= 0x7f8) return x + x;                 /* inf, NaN */
-        if (x > 0x1.62e42ep6f) return float_of(0x7f800000u);   /* above log(FLT_MAX): overflow to inf */
-        if (x < -0x1.9fe368p6f) return 0.0f;                   /* below log(2^-150): underflow to 0 */
-    }
+    if (bits_f(x) == 0xff800000u) { *y = 0.0f; return 1; }                 /* exp(-inf) */
+    if (((bits_f(x) >> 20) & 0x7ff) >= 0x7f8) { *y = x + x; return 1; }    /* inf, NaN */
+    if (x > 0x1.62e42ep6f) { *y = float_of(0x7f800000u); return 1; }       /* above log(FLT_MAX): overflow to inf */
+    if (x < -0x1.9fe368p6f) { *y = 0.0f; return 1; }                       /* below log(2^-150): underflow to 0 */
+    return 0;
+}
+
+/* 2^(k/32) 2^(r/32) from ki (whose low 17 bits are k's) and r */
+static float exp_finish(uint64_t ki, double r)
+{
+    double s = double_of(nm_exp_table[ki % EXP_N] + (ki << (52 - 5))), p, r2, y;
+    p = EXP_C0 * r + EXP_C1;
+    r2 = r * r;
+    y = EXP_C2 * r + 1.0;
+    y = p * r2 + y;
+    return (float)(y * s);
+}
+
+/* not inlined into nm_expf, so that nm_expf (the CPU test and a call) inlines into its callers */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+float nm_expf_plain(float x)
+{
+    const double inv_hi = 0x1.7154765p+5, inv_lo = EXP_INV_LN2_N - inv_hi;   /* 32 / ln2 in two parts */
+    double xd = x, ph, pl, z, kd, r;
+    uint64_t ki;
+    float y;
+    if (((bits_f(x) >> 20) & 0x7ff) >= (bits_f(88.0f) >> 20) && exp_special(x, &y)) return y;
     /* x 32 / ln2 exactly, as ph + pl: inv_hi has 29 significant bits, inv_lo 22 and x 24, so both products
      * are exact */
     ph = inv_hi * xd;
     pl = inv_lo * xd;
     z = ph + pl;
-    e = pl - (z - ph);               /* z + e = ph + pl exactly (|ph| >= |pl|) */
-    kd = z + shift;                  /* rounds z to the nearest integer k, held in the low bits of kd */
-    kd -= shift;
-    /* the exact value z + e may lie past a tie that z sits on: round it, not z (as one fused multiply-add
-     * of x and 1/ln2 x 32 would); z - kd is exact */
-    if (z - kd == 0.5 && e > 0) kd += 1.0;
-    else if (z - kd == -0.5 && e < 0) kd -= 1.0;
-    ki = (uint64_t)(int64_t)kd;
+    kd = z + EXP_SHIFT;              /* rounds z to the nearest integer k, held in the low bits of kd */
+    ki = bits_d(kd);
+    kd -= EXP_SHIFT;
+    /* One fused multiply-add would round the exact product ph + pl, not z; they could differ only where z sits
+     * on a tie (k + 1/2, a double) that the exact product lies past. No float x does that (expf_check counts
+     * such inputs over all 2^32: none), so z's rounding is the fused one. */
     r = (ph - kd) + pl;              /* ph - kd is exact: one rounding, as a fused multiply-add would give */
-    t = nm_exp_table[ki % EXP_N] + (ki << (52 - 5));
-    s = double_of(t);
-    z = c0 * r + c1;
-    r2 = r * r;
-    y = c2 * r + 1.0;
-    y = z * r2 + y;
+    return exp_finish(ki, r);
+}
+
+#if NM_MATH_FMA
+/* The same with the fused multiply-adds that the plain build emulates: k = x 32 / ln2 rounded once to an
+ * integer, r = x 32 / ln2 - k rounded once. The cubic is fused too: over all 2^32 inputs that changes no float
+ * result (expf_check), though it changes the double before the final rounding. */
+__attribute__((target("fma"))) float nm_expf_fma(float x)
+{
+    double xd = x, kd, r, s, p, y;
+    uint64_t ki;
+    float out;
+    if (((bits_f(x) >> 20) & 0x7ff) >= (bits_f(88.0f) >> 20) && exp_special(x, &out)) return out;
+    kd = __builtin_fma(xd, EXP_INV_LN2_N, EXP_SHIFT);
+    ki = bits_d(kd);
+    kd -= EXP_SHIFT;
+    r = __builtin_fma(xd, EXP_INV_LN2_N, -kd);
+    s = double_of(nm_exp_table[ki % EXP_N] + (ki << (52 - 5)));
+    p = __builtin_fma(EXP_C0, r, EXP_C1);
+    y = __builtin_fma(EXP_C2, r, 1.0);
+    y = __builtin_fma(p, r * r, y);
     return (float)(y * s);
+}
+#endif
+
+/* The FMA build where the CPU has FMA (and the OS saves the registers it uses); both give the same bits
+ * (c/test/expf_check.c), so the choice changes speed only, and a call before the CPU has been probed simply
+ * takes the plain build. */
+float nm_expf(float x)
+{
+#if NM_MATH_FMA
+    if (__builtin_cpu_supports("fma")) return nm_expf_fma(x);
+#endif
+    return nm_expf_plain(x);
 }
 
 /* log: x = 2^k z with z in [0x1.66p-1, 0x1.66p0); log(x) = k ln2 + log(c) + log1p(z / c - 1), where c is near

@@ -6,6 +6,18 @@
 #include <stdint.h>
 
 float nm_expf(float x);
+/* nm_expf's two builds, the same bits on every input (c/test/expf_check.c): plain double arithmetic that
+ * emulates the fused multiply-add of the reduction, and the fused one, compiled for x86-64 CPUs with FMA
+ * (GCC or clang); nm_expf takes the second where the CPU runs it. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define NM_MATH_FMA 1
+#else
+#define NM_MATH_FMA 0
+#endif
+float nm_expf_plain(float x);
+#if NM_MATH_FMA
+float nm_expf_fma(float x);   /* only where __builtin_cpu_supports("fma") */
+#endif
 /* nm_expf's table of 2^(i/32) (as bits, less i 2^52 / 32), for the population step's lane-wise copy of it */
 extern const uint64_t nm_exp_table[32];
 float nm_logf(float x);
