@@ -94,4 +94,38 @@ describe("uncertainty_head and na_ach_threshold", function()
     end
     assert.equal(a:state_hash(), b:state_hash())
   end)
+
+  it("in a population, members with them (and pavlovian_aversive) equal lone agents bit for bit", function()
+    local members = {
+      [1] = { uncertainty_head = "log" },
+      [2] = { na_ach_threshold = "on", na_expected = "variance" },
+      [3] = { uncertainty_head = "log", na_ach_threshold = "on" },
+      [4] = { pavlovian = 3, withhold_action = 0, pavlovian_aversive = "serotonergic", modulators = { DA = true } },
+      [5] = {},
+    }
+    local base = { obs = 3, actions = 2, hidden = { 16 } }
+    local function with(t, extra)
+      local o = {}
+      for k, v in pairs(t) do o[k] = v end
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return o
+    end
+    local pop = nm.population(with(base, { n = 5, seed = 11, members = members }))
+    local lone = {}
+    for k = 1, 5 do lone[k] = nm.agent(with(with(base, { seed = 11 + k - 1 }), members[k])) end
+    local obs, nobs, r, term, actions = {}, {}, {}, {}, nil
+    local function ob(k, t, i) return math.sin(t * 0.37 + k * 1.3 + i) end
+    for t = 1, 300 do
+      for k = 1, 5 do for i = 1, 3 do obs[(k - 1) * 3 + i] = ob(k, t, i); nobs[(k - 1) * 3 + i] = ob(k, t + 1, i) end end
+      actions = pop:act(obs, actions)
+      for k = 1, 5 do r[k] = ((k + t + actions[k]) % 3 == 0) and 1 or -2; term[k] = (k + t) % 9 == 0 end
+      pop:learn(r, nobs, term)
+      for k = 1, 5 do
+        local a = lone[k]:act{ ob(k, t, 1), ob(k, t, 2), ob(k, t, 3) }
+        lone[k]:learn(r[k], { ob(k, t + 1, 1), ob(k, t + 1, 2), ob(k, t + 1, 3) }, term[k])
+        assert.equal(a, actions[k], "step " .. t .. " member " .. k)
+      end
+    end
+    for k = 1, 5 do assert.equal(lone[k]:state_hash(), pop:agent(k):state_hash(), "member " .. k) end
+  end)
 end)
