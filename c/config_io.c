@@ -82,11 +82,17 @@ static const nm_config_field *field_named(const unsigned char *p, size_t n, size
     return NULL;
 }
 
+/* the number of config fields, so that the reader's seen[] grows with the table (a fixed 64 refused the 65th
+ * field of every checkpoint as given twice) */
+#define X_ONE(ctype, name, dims, kind, shape, option, flags, lo, hi, expect, values, dflt, legacy, doc) + 1
+enum { N_CONFIG_FIELDS = 0 NM_CONFIG_FIELDS(X_ONE) };
+#undef X_ONE
+
 nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_config *g, char *msg, size_t msglen)
 {
     nm_rcur c;
     uint32_t count, k;
-    unsigned char seen[64];
+    unsigned char seen[N_CONFIG_FIELDS];
     size_t i;
     c.p = buf; c.end = buf + len; c.ok = 1;
     nm_agent_config_legacy(g);

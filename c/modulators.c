@@ -317,6 +317,13 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
     if (c->na_expected == NM_NA_EXPECTED_VARIANCE && surprise - m->reward_var < excess)
         excess = surprise - m->reward_var;
     u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
+    /* na_ach_threshold: ACh, the known unreliability, sets how unexpected an outcome must be to count (Yu & Dayan
+     * 2005's switch rule NE > ACh / (0.5 + ACh)); ACh's level before this step, clamped to [0, 1] */
+    if (c->na_ach_threshold == NM_NA_ACH_ON) {
+        float a = m->level[NM_ACH] < 0.0f ? 0.0f : (m->level[NM_ACH] > 1.0f ? 1.0f : m->level[NM_ACH]);
+        float theta = a / (0.5f + a);
+        u = u > theta ? (u - theta) / (1.0f - theta) : 0.0f;
+    }
     m->unexpected = u;
     m->phasic[NM_NA] = mc->phasic_decay[NM_NA] * m->phasic[NM_NA] +
                        (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(mc, m, excess > 0.0f) : u);

@@ -176,7 +176,9 @@ void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, flo
      * as the other biases are. */
     if (c->pavlovian > 0.0f && c->withhold_action >= 0) {
         float v = cache[cl->value], w = c->pavlovian;
-        if (v < 0.0f) w *= nm_expf(c->mapping[NM_P_WITHHOLD_BIAS][NM_5HT] * a->mod.level[NM_5HT]);
+        if (v < 0.0f && c->pavlovian_aversive == NM_PAVLOVIAN_SEROTONERGIC && !(c->modulators & NM_MOD_BIT(NM_5HT)))
+            w = 0.0f;   /* pavlovian_aversive 'serotonergic': the aversive half is 5-HT's, gone with it */
+        else if (v < 0.0f) w *= nm_expf(c->mapping[NM_P_WITHHOLD_BIAS][NM_5HT] * a->mod.level[NM_5HT]);
         probs[c->withhold_action] -= w * v;
     }
     mx = probs[0];

@@ -143,6 +143,20 @@ enum nm_context_predictor { NM_PREDICTOR_SHARED = 0, NM_PREDICTOR_CONTEXT = 1, N
  * when the agent leaves the context and restored when it returns, so a known task is met with its own reward
  * rate and withhold bias, not the last task's. */
 enum nm_context_tonic { NM_TONIC_SHARED = 0, NM_TONIC_CONTEXT = 1 };
+/* How the uncertainty head represents expected surprise (config.uncertainty_head, c/predictor.c). LINEAR: E = u,
+ * a linear readout of the features (the behaviour before the option). LOG: E = prior x exp(u - prior), the readout
+ * is log expected surprise and learns the log of its clipped target, so E stays positive and a cue between two
+ * hazards is not read out as a negative expectation (floored to none). */
+enum nm_uncertainty_head { NM_UNCERTAINTY_LINEAR = 0, NM_UNCERTAINTY_LOG = 1 };
+/* Whether ACh sets NA's threshold (config.na_ach_threshold, c/modulators.c). OFF: NA integrates u (the behaviour
+ * before the option). ON: only the part of u beyond theta = ACh / (0.5 + ACh) counts, rescaled to [0, 1]: the
+ * more known unreliability, the more unexpected an outcome must be before it signals a change (Yu & Dayan 2005). */
+enum nm_na_ach_threshold { NM_NA_ACH_OFF = 0, NM_NA_ACH_ON = 1 };
+/* Who carries the Pavlovian bias's aversive half (config.pavlovian_aversive, c/network.c). SCALED: it is there
+ * whatever the modulators, its weight times exp(M[withhold_bias][5HT] level_5HT) (the behaviour before the
+ * option). SEROTONERGIC: as SCALED while 5-HT is on, and gone when 5-HT is switched off: punishment-induced
+ * inhibition is serotonin's (Dayan & Huys 2008; Crockett et al. 2009), so its ablation removes it. */
+enum nm_pavlovian_aversive { NM_PAVLOVIAN_SCALED = 0, NM_PAVLOVIAN_SEROTONERGIC = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -379,7 +393,16 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "the outcome predictor (and its uncertainty head): one for every context, or one per context, kept and restored with it (context_reset: and a re-selected known context sets NA to 0)") \
     X(int, context_tonic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_tonic", 0, 0, 1, \
       "'shared' or 'context'", NM_LIST("shared", "context"), 0, 0, \
-      "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it")
+      "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it") \
+    X(int, uncertainty_head, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "uncertainty_head", 0, 0, 1, \
+      "'linear' or 'log'", NM_LIST("linear", "log"), 0, 0, \
+      "the uncertainty head's readout: expected surprise itself, or its log (positive wherever the readout generalises)") \
+    X(int, na_ach_threshold, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_ach_threshold", 0, 0, 1, \
+      "'off' or 'on'", NM_LIST("off", "on"), 0, 0, \
+      "ACh sets NA's threshold: only the part of the unexpected surprise u beyond ACh / (0.5 + ACh) drives NA") \
+    X(int, pavlovian_aversive, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "pavlovian_aversive", 0, 0, 1, \
+      "'scaled' or 'serotonergic'", NM_LIST("scaled", "serotonergic"), 0, 0, \
+      "the Pavlovian bias's aversive half: scaled by 5-HT and kept without it, or carried by 5-HT and gone when 5-HT is off")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -12,9 +12,20 @@
  * (Daw et al. 2006), whose unsampled options drift back toward the centre faster the more volatile the world
  * (NA: Piray & Daw 2020). A value learned once and never sampled again (a "hot stove") then stops forbidding
  * the action for good.
+ *
+ * With uncertainty_head = NM_UNCERTAINTY_LOG the head's readout z is log expected surprise, E = P exp(z - P)
+ * (P the prior, so the bias's initial value P still means E = P), and it learns toward P + log((target + floor) /
+ * P). A linear readout of E that fits a large expectation at one cue and a small one at its neighbour extrapolates
+ * below zero at cues it cannot separate (the cliff walk's cell above the goal, between the cliff moves: about
+ * -110, floored to nothing), so a misfit that recurs there is never expected; the log readout interpolates
+ * between the two as a ratio and stays positive (the log-variance output of Nix & Weigend 1994).
  */
 #include <math.h>
 #include "nm_internal.h"
+#include "nm_math.h"
+
+/* log expected surprise is clamped here: P e^30 is far beyond any surprise (capped at 1e6) */
+#define NM_LOG_HEAD_MAX 30.0f
 
 void nm_predictor_init(size_t n_actions, float *bu)
 {
@@ -27,12 +38,20 @@ void nm_predictor_init(size_t n_actions, float *bu)
 int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t F, const float *h,
                          const float *wq, float bq, const float *wu, float bu, float reward, nm_prediction *out)
 {
-    float eps, surprise, expected, var_target, hh;
+    float eps, surprise, expected, var_target, hh, z;
+    int log_head;
     eps = reward - (bq + nm_dot(F, wq, h));
     /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
     surprise = fabsf(eps) < 1e3f ? eps * eps : 1e6f;
     /* the expected surprise of this state and action, floored so that ratios stay finite */
-    out->predicted = bu + nm_dot(F, wu, h);
+    z = bu + nm_dot(F, wu, h);
+    log_head = cfg->uncertainty_head == NM_UNCERTAINTY_LOG;
+    if (log_head) {
+        float d = z - NM_UNCERTAINTY_PRIOR;
+        out->predicted = NM_UNCERTAINTY_PRIOR * nm_expf(d < NM_LOG_HEAD_MAX ? d : NM_LOG_HEAD_MAX);
+    } else {
+        out->predicted = z;
+    }
     expected = out->predicted;
     if (!(expected > cfg->surprise_floor)) expected = cfg->surprise_floor;
     /* The uncertainty head learns the squared error, clipped at na_threshold x its own prediction: persistent
@@ -45,7 +64,11 @@ int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t
     out->surprise = surprise;
     out->expected = expected;
     out->eta = cfg->predictor_rate * eps / hh;
-    out->eta_var = 0.25f * cfg->predictor_rate * (var_target - out->predicted) / hh;
+    if (log_head)
+        out->eta_var = 0.25f * cfg->predictor_rate *
+                       (NM_UNCERTAINTY_PRIOR + nm_logf((var_target + cfg->surprise_floor) / NM_UNCERTAINTY_PRIOR) - z) / hh;
+    else
+        out->eta_var = 0.25f * cfg->predictor_rate * (var_target - out->predicted) / hh;
     return isfinite(out->eta) && isfinite(out->eta_var) && k->axpy_finite(F, out->eta, h, wq) &&
            k->axpy_finite(F, out->eta_var, h, wu);
 }

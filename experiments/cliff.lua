@@ -3,7 +3,7 @@
 -- driven by punishment (serotonin_input = "punishment") or by punishment beyond the expected ("relative").
 --
 --   lua5.4 experiments/cliff.lua [--seeds 5] [--first-seed 1] [--episodes 500] [--last 50] [--max-steps 1000]
---                                [--na-beta B] [--na-da I]
+--                                [--na-beta B] [--na-da I] [--rows 1,2,...]
 --
 -- Conditions, each with the library's defaults otherwise (all four modulators unless said):
 --   withhold 0, punishment   the behaviour before withhold_action existed: the withhold bias on action 0 ("up")
@@ -16,11 +16,17 @@
 --   punishment, na_expected   all four, 5-HT from punishment, na_expected = "variance" (NA's bar for an outlier is
 --                             at least the variance of the task's rewards: a known hazard is not a change)
 --   DA+NA+ACh, na_expected    5-HT off, na_expected = "variance"
+--   na_expected, log head     as "punishment, na_expected", and uncertainty_head = "log" (the head's readout is
+--                             log expected surprise, positive wherever it generalises)
+--   na_expected, ACh thresh   as "punishment, na_expected", and na_ach_threshold = "on" (only the part of NA's
+--                             input beyond ACh / (0.5 + ACh) counts: Yu & Dayan 2005)
+--   na_expected, log + ACh    both
 -- An episode ends at the goal or after --max-steps moves (then counted with the return it had). Prints per seed
 -- and condition the mean return over the last --last episodes, the number of seeds better than -30, and the
 -- mean 5-HT level over those episodes' steps. Each condition sees the same seeds. --na-beta B gives every agent
 -- the mapping entry inverse_temperature.NA = B (the library's is -2), --na-da I the interaction of NA on DA's
--- third factor of plasticity (the library's is 0.5).
+-- third factor of plasticity (the library's is 0.5). --rows picks conditions by their number in the list above
+-- (1-based, comma-separated; "all" by default).
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -29,7 +35,7 @@ local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 
 local task = require "neuromod.task"
 local o = task.arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000,
-  na_beta = -2, na_da = 0.5 })
+  na_beta = -2, na_da = 0.5, rows = "all" })
 
 local CONDITIONS = {
   { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },
@@ -45,6 +51,12 @@ local CONDITIONS = {
     na_expected = "variance" },
   { name = "DA+NA+ACh, na_expected", withhold_action = false, modulators = { DA = true, NA = true, ACh = true },
     na_expected = "variance" },
+  { name = "na_expected, log head", withhold_action = false, serotonin_input = "punishment",
+    na_expected = "variance", uncertainty_head = "log" },
+  { name = "na_expected, ACh thresh", withhold_action = false, serotonin_input = "punishment",
+    na_expected = "variance", na_ach_threshold = "on" },
+  { name = "na_expected, log + ACh", withhold_action = false, serotonin_input = "punishment",
+    na_expected = "variance", uncertainty_head = "log", na_ach_threshold = "on" },
 }
 
 -- mean return over the last o.last episodes, and the mean 5-HT level over their steps
@@ -53,6 +65,7 @@ local function run(c, seed)
   local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = seed,
                           withhold_action = c.withhold_action, serotonin_input = c.serotonin_input,
                           modulators = c.modulators, na_expected = c.na_expected,
+                          uncertainty_head = c.uncertainty_head, na_ach_threshold = c.na_ach_threshold,
                           mapping = o.na_beta ~= -2 and { inverse_temperature = { NA = o.na_beta } } or nil,
                           interactions = o.na_da ~= 0.5 and { DA = { NA = o.na_da } } or nil }, o.agent))
   local mods = {}
@@ -89,7 +102,10 @@ local header = { string.format("  %-24s", "condition") }
 for s = 1, o.seeds do header[#header + 1] = string.format("%8s", "seed " .. (o.first_seed + s - 1)) end
 header[#header + 1] = string.format("%8s %10s %8s", "mean", "> -30", "5-HT")
 print(table.concat(header, " "))
-for _, c in ipairs(CONDITIONS) do
+local wanted = {}
+for n in tostring(o.rows):gmatch("%d+") do wanted[tonumber(n)] = true end
+for i, c in ipairs(CONDITIONS) do
+  if o.rows ~= "all" and not wanted[i] then goto next_row end
   local line, sum, better, sht = { string.format("  %-24s", c.name) }, 0, 0, 0
   for s = 1, o.seeds do
     local ret, level = run(c, o.first_seed + s - 1)
@@ -99,4 +115,5 @@ for _, c in ipairs(CONDITIONS) do
   end
   line[#line + 1] = string.format("%8.1f %6d of %d %8.2f", sum / o.seeds, better, o.seeds, sht / o.seeds)
   print(table.concat(line, " "))
+  ::next_row::
 end
