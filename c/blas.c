@@ -142,6 +142,19 @@ void nm_heads_dh(const nm_kernels *k, size_t n, size_t rows, int first, const fl
     k->heads_dh(n, rows, first, g, w, dh);
 }
 
+void nm_heads_trace(const nm_kernels *k, size_t n, size_t rows, float decay, const float *g, float *const *e,
+                    const float *h)
+{
+#ifndef NM_NO_BLAS
+    if (k->blas && n >= NM_BLAS_MIN) {   /* nm_head_backward's trace rows there */
+        size_t r;
+        for (r = 0; r < rows; r++) nm_axpy_decay_inplace(k, n, decay, g[r], h, e[r]);
+        return;
+    }
+#endif
+    k->heads_trace(n, rows, decay, g, e, h);
+}
+
 void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, const float *src,
                       float *dst, const float *w, float *dh)
 {

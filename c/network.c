@@ -351,6 +351,7 @@ int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_lo
     double hh = nm_sumsq(a->kern, F, h) + 1.0, heads = 0.0, norm2 = 0.0, n2[NM_MAX_LAYERS], eb[NM_MAX_LAYERS];
     float gr[3];
     const float *wr[3];
+    float *er[3];
     size_t rows = 0;
     int first = 1;
 
@@ -358,12 +359,13 @@ int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_lo
      * each layer's dh and its part of the norm */
     for (i = 0; i <= A; i++) {
         float g = i < A ? w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]) : w_value;
+        if (g != 0.0f) heads += (double)g * g;
+        if (!nl) continue;   /* no layer reads dh */
         if (g != 0.0f) {
-            heads += (double)g * g;
             gr[rows] = g;
             wr[rows++] = p + (i < A ? a->policy_w + i * F : a->value_w);
         }
-        if (nl && (rows == 3 || (i == A && (rows || first)))) {
+        if (rows == 3 || (i == A && (rows || first))) {
             nm_heads_dh(a->kern, F, rows, first, gr, wr, dhs + a->layer[nl - 1].gain);
             rows = 0;
             first = 0;
@@ -381,22 +383,25 @@ int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_lo
     }
     if (!(fabs((double)decay) * a->trace_bound + sqrt(norm2 + heads * hh) < NM_SAFE_BOUND)) return 0;
 
-    /* phase two: the heads' rows (head_backward's, or scal_to's where g is 0) and biases, then the layers */
-    for (i = 0; i < A; i++) {
-        float g = w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]);
+    /* phase two: the heads' rows (head_backward's, three at a time, or scal_to's where g is 0) and biases, then
+     * the layers */
+    rows = 0;
+    for (i = 0; i <= A; i++) {
+        float g = i < A ? w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]) : w_value;
+        float *row = e + (i < A ? a->policy_w + i * F : a->value_w);
+        size_t b = i < A ? a->policy_b + i : a->value_b;
         if (g == 0.0f) {
-            nm_scal(a->kern, F, decay, e + a->policy_w + i * F);
-            e[a->policy_b + i] = e[a->policy_b + i] * decay;
-            continue;
+            nm_scal(a->kern, F, decay, row);
+            e[b] = e[b] * decay;
+        } else {
+            e[b] = decay * e[b] + g;
+            gr[rows] = g;
+            er[rows++] = row;
         }
-        nm_axpy_decay_inplace(a->kern, F, decay, g, h, e + a->policy_w + i * F);
-        e[a->policy_b + i] = decay * e[a->policy_b + i] + g;
-    }
-    if (w_value != 0.0f) {
-        nm_axpy_decay_inplace(a->kern, F, decay, w_value, h, e + a->value_w);
-        e[a->value_b] = decay * e[a->value_b] + w_value;
-    } else {
-        nm_scal(a->kern, F + 1, decay, e + a->value_w);      /* value_b follows value_w */
+        if (rows == 3 || (i == A && rows)) {
+            nm_heads_trace(a->kern, F, rows, decay, gr, er, h);
+            rows = 0;
+        }
     }
     norm2 = 0.0;   /* nm_net_backward's sum, in its order, of the exact norms */
     for (l = nl; l-- > 0;) {

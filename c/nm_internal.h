@@ -62,6 +62,8 @@ typedef struct nm_kernels {
     /* dh (zeroed first when first) += sum_r g[r] w[r] (n floats each) in row order: head_backward's dh of rows
      * (at most 3) rows at once */
     void (*heads_dh)(size_t n, size_t rows, int first, const float *g, const float *const *w, float *dh);
+    /* e[r] = decay e[r] + g[r] h for rows (at most 3) rows: head_backward's trace rows, in place */
+    void (*heads_trace)(size_t n, size_t rows, float decay, const float *g, float *const *e, const float *h);
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
@@ -538,6 +540,10 @@ void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const
  * nm_head_backward takes it */
 void nm_heads_dh(const nm_kernels *k, size_t n, size_t rows, int first, const float *g, const float *const *w,
                  float *dh);
+
+/* e[r] = decay e[r] + g[r] h (rows <= 3, each g not 0): the head rows' trace as nm_head_backward writes it */
+void nm_heads_trace(const nm_kernels *k, size_t n, size_t rows, float decay, const float *g, float *const *e,
+                    const float *h);
 
 /* config_io.c: the config section of a checkpoint. size bytes; write writes exactly that many; read takes the
  * section's bytes and refuses (NM_ERR_FORMAT, message naming the field) what it cannot read. */

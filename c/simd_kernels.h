@@ -127,6 +127,32 @@ NM_KERNEL_ATTR static void NM_KERNEL(heads_dh)(size_t n, size_t rows, int first,
     }
 }
 
+/* e_r = decay e_r + g_r h for up to three head rows whose g is not 0, in one pass over h (the trace rows of
+ * head_backward, in place) */
+NM_KERNEL_ATTR static void NM_KERNEL(heads_trace)(size_t n, size_t rows, float decay, const float *restrict g,
+                                                  float *const *e, const float *restrict h)
+{
+    size_t i;
+    if (rows == 3) {
+        float *restrict e0 = e[0], *restrict e1 = e[1], *restrict e2 = e[2];
+        float g0 = g[0], g1 = g[1], g2 = g[2];
+        for (i = 0; i < n; i++) {
+            e0[i] = decay * e0[i] + g0 * h[i];
+            e1[i] = decay * e1[i] + g1 * h[i];
+            e2[i] = decay * e2[i] + g2 * h[i];
+        }
+    } else if (rows == 2) {
+        float *restrict e0 = e[0], *restrict e1 = e[1];
+        float g0 = g[0], g1 = g[1];
+        for (i = 0; i < n; i++) {
+            e0[i] = decay * e0[i] + g0 * h[i];
+            e1[i] = decay * e1[i] + g1 * h[i];
+        }
+    } else if (rows == 1) {
+        NM_KERNEL(axpy_decay_inplace)(n, decay, g[0], h, e[0]);
+    }
+}
+
 /* Eight partial sums in double (four 2-double vector chains under SSE2, one 8-double vector under AVX-512):
  * with four, the sum over a trace of a few hundred floats was a long chain of dependent adds. The order is
  * fixed by the source, so every set gives the same bits. */
@@ -529,7 +555,7 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
 };
 
@@ -538,6 +564,6 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
 };
