@@ -110,7 +110,11 @@ void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, cons
 void nm_axpy_decay_inplace(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *e)
 {
 #ifndef NM_NO_BLAS
-    if (k->blas && n >= NM_BLAS_MIN) { cblas_sscal((int)n, decay, e, 1); cblas_saxpy((int)n, alpha, x, 1, e, 1); return; }
+    if (k->blas && n >= NM_BLAS_MIN) {
+        cblas_sscal((int)n, decay, e, 1);
+        cblas_saxpy((int)n, alpha, x, 1, e, 1);
+        return;
+    }
 #endif
     k->axpy_decay_inplace(n, decay, alpha, x, e);
 }

@@ -516,8 +516,8 @@ void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *A, co
  * when the set allows it (k->blas, config.deterministic off), else they run in the set's fixed-order loops. */
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y);
 /* The trace operations: dst (or A) = src (or S) scaled by decay, plus alpha x (or alpha x y'); src is the old
- * trace and dst the new one, separate buffers (rate_act's fallback). The two roundings of scaling then adding (scal then
- * axpy or ger), in one pass (the build's -std=c99 keeps the compiler from fusing them into one FMA). */
+ * trace and dst the new one, separate buffers (rate_act's fallback). The two roundings of scaling then adding
+ * (scal then axpy or ger), in one pass (the build's -std=c99 keeps the compiler from fusing them into one FMA). */
 void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, const float *src,
                    float *dst);
 void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,

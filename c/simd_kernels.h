@@ -555,7 +555,8 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
+    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
 };
 
@@ -564,6 +565,7 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
+    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
 };
