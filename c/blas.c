@@ -107,6 +107,58 @@ void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, cons
     k->axpy_decay(n, decay, alpha, x, src, dst);
 }
 
+void nm_axpy_decay_inplace(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *e)
+{
+#ifndef NM_NO_BLAS
+    if (k->blas && n >= NM_BLAS_MIN) {
+        cblas_sscal((int)n, decay, e, 1);
+        cblas_saxpy((int)n, alpha, x, 1, e, 1);
+        return;
+    }
+#endif
+    k->axpy_decay_inplace(n, decay, alpha, x, e);
+}
+
+void nm_ger_decay_inplace(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
+                          const float *y, float *A)
+{
+#ifndef NM_NO_BLAS
+    if (k->blas && rows * cols >= NM_BLAS_MIN) {
+        cblas_sscal((int)(rows * cols), decay, A, 1);
+        cblas_sger(CblasRowMajor, (int)rows, (int)cols, alpha, x, 1, y, 1, A, (int)cols);
+        return;
+    }
+#endif
+    k->ger_decay_inplace(rows, cols, decay, alpha, x, y, A);
+}
+
+void nm_heads_dh(const nm_kernels *k, size_t n, size_t rows, int first, const float *g, const float *const *w,
+                 float *dh)
+{
+#ifndef NM_NO_BLAS
+    if (k->blas && n >= NM_BLAS_MIN) {   /* nm_head_backward's dh there */
+        size_t r;
+        if (first) memset(dh, 0, n * sizeof *dh);
+        for (r = 0; r < rows; r++) nm_axpy(k, n, g[r], w[r], dh);
+        return;
+    }
+#endif
+    k->heads_dh(n, rows, first, g, w, dh);
+}
+
+void nm_heads_trace(const nm_kernels *k, size_t n, size_t rows, float decay, const float *g, float *const *e,
+                    const float *h)
+{
+#ifndef NM_NO_BLAS
+    if (k->blas && n >= NM_BLAS_MIN) {   /* nm_head_backward's trace rows there */
+        size_t r;
+        for (r = 0; r < rows; r++) nm_axpy_decay_inplace(k, n, decay, g[r], h, e[r]);
+        return;
+    }
+#endif
+    k->heads_trace(n, rows, decay, g, e, h);
+}
+
 void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, const float *src,
                       float *dst, const float *w, float *dh)
 {

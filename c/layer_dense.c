@@ -57,6 +57,36 @@ static double dense_trace(const nm_layer *L, const nm_kernels *k, float decay, c
     return nm_sumsq(k, L->out, dh) * (nm_sumsq(k, L->in, in) + 1.0);
 }
 
+/* act's in-place step: dh through the activation and gain (to_units), and the gradient's norm from its factors,
+ * as dense_trace takes it; dh is also d/d(W in + b), so du is not written */
+static double dense_tanh_delta(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                               const float *gain, const float *in, double elig, float *dh, float *du,
+                               float *scratch, double *elig_next)
+{
+    (void)elig; (void)du; (void)scratch; (void)elig_next;
+    dense_tanh_to_units(L, k, pre, post, gain, dh);
+    return nm_sumsq(k, L->out, dh) * (nm_sumsq(k, L->in, in) + 1.0);
+}
+
+static double dense_relu_delta(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                               const float *gain, const float *in, double elig, float *dh, float *du,
+                               float *scratch, double *elig_next)
+{
+    (void)elig; (void)du; (void)scratch; (void)elig_next;
+    dense_relu_to_units(L, k, pre, post, gain, dh);
+    return nm_sumsq(k, L->out, dh) * (nm_sumsq(k, L->in, in) + 1.0);
+}
+
+/* dense_trace's arithmetic with old = e */
+static double dense_trace_inplace(const nm_layer *L, const nm_kernels *k, float decay, const float *pre,
+                                  const float *in, float *dh, float *eps, float *e, float *scratch, double norm)
+{
+    (void)pre; (void)eps; (void)scratch;
+    nm_ger_decay_inplace(k, L->out, L->in, decay, 1.0f, dh, in, e + L->w);
+    nm_axpy_decay_inplace(k, L->out, decay, 1.0f, dh, e + L->b);
+    return norm;
+}
+
 static void dense_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev)
 {
     memset(dprev, 0, L->in * sizeof *dprev);
@@ -65,10 +95,10 @@ static void dense_input_grad(const nm_layer *L, const nm_kernels *k, const float
 
 const nm_layer_ops nm_layer_dense_tanh = {
     "dense", NM_LAYER_DENSE, NM_TANH, dense_layout, dense_init, dense_tanh_forward, dense_tanh_to_units,
-    dense_trace, dense_input_grad, NULL, NULL
+    dense_trace, dense_input_grad, NULL, NULL, dense_tanh_delta, dense_trace_inplace
 };
 
 const nm_layer_ops nm_layer_dense_relu = {
     "dense", NM_LAYER_DENSE, NM_RELU, dense_layout, dense_init, dense_relu_forward, dense_relu_to_units,
-    dense_trace, dense_input_grad, NULL, NULL
+    dense_trace, dense_input_grad, NULL, NULL, dense_relu_delta, dense_trace_inplace
 };

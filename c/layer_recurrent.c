@@ -113,6 +113,36 @@ static double rec_trace(const nm_layer *L, const nm_kernels *k, float decay, con
     return k->rec_norm(L->out, d, acc, dh);
 }
 
+/* act's in-place step, phase one: the units' derivatives d (kept in scratch), du = dh . d for the layer below,
+ * and a bound on |dh . eps_new|^2 <= |dh|^2 |eps_new|^2 (each unit's row of eps is weighed by its dh_i), with
+ * |eps_new| <= leak |eps_old| + |z| |D| (the new term is the outer product of z and D): O(width), and the bound
+ * on |eps_new| becomes the next step's elig. dh itself is kept: it weighs the eligibility in the trace. */
+static double rec_delta(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
+                        const float *gain, const float *in, double elig, float *dh, float *du, float *scratch,
+                        double *elig_next)
+{
+    float *d = scratch;
+    double eb;
+    size_t i;
+    (void)post; (void)in;
+    rec_units(L, k, pre + L->out, gain, d);
+    eb = (double)L->leak * elig + sqrt(nm_sumsq(k, L->in + L->out + 1, pre + 2 * L->out) * nm_sumsq(k, L->out, d));
+    *elig_next = eb;
+    for (i = 0; i < L->out; i++) du[i] = dh[i] * d[i];   /* rec_norm's dh . d */
+    return nm_sumsq(k, L->out, dh) * eb * eb;
+}
+
+/* phase two: rec_trace in place (eps and e both read and written), and the exact norm from rec_norm */
+static double rec_trace_inplace(const nm_layer *L, const nm_kernels *k, float decay, const float *pre,
+                                const float *in, float *dh, float *eps, float *e, float *scratch, double norm)
+{
+    float *d = scratch, *acc = scratch + L->out;
+    (void)in; (void)norm;
+    k->rec_trace(L->out, L->in + L->out + 1, L->leak, decay, d, dh, pre + 2 * L->out, eps + L->elig,
+                 eps + L->elig, e + L->w, e + L->w, acc);
+    return k->rec_norm(L->out, d, acc, dh);
+}
+
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */
 static void rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev)
 {
@@ -123,10 +153,10 @@ static void rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *
 
 const nm_layer_ops nm_layer_recurrent_tanh = {
     "recurrent", NM_LAYER_RECURRENT, NM_TANH, rec_layout, rec_init, rec_tanh_forward, rec_to_units,
-    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace
+    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace
 };
 
 const nm_layer_ops nm_layer_recurrent_relu = {
     "recurrent", NM_LAYER_RECURRENT, NM_RELU, rec_layout, rec_init, rec_relu_forward, rec_to_units,
-    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace
+    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace
 };

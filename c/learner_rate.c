@@ -55,14 +55,15 @@ static nm_status forward_fail(nm_agent *a, const float *obs, const float *cache)
                    (double)a->mod.params[NM_P_WITHHOLD_BIAS]);
 }
 
-/* A trace bound below this keeps every trace entry finite with room for the rounding the bound ignores. */
-#define NM_SAFE_BOUND 1e37
-
 /* Act computes into the cache and the trace, and keeps them only when finite: the forward pass is checked (one
- * pass over the cache), the trace by its norm bound, scanned only when the bound cannot vouch for it. The new
- * trace is written into the second buffer and the two swap roles only when it is kept, so undoing a refused act
- * restores only the generator and the pending step's cache (redone from its observation, as a checkpoint load
- * does); the live trace was never written. */
+ * pass over the cache), the trace by its norm bound, |decay e + g| <= |decay| |e| + |g|, which costs O(width) per
+ * step (|g| from the norms of the vectors whose outer products make it). Usually the bound is known before the
+ * trace is written and is below NM_SAFE_BOUND: the trace (and the recurrent layers' eligibility vectors) is then
+ * written in place, and the act cannot be refused (nm_net_trace_inplace). Otherwise (a bound unknown after a
+ * checkpoint load, or too large) the new trace is written into the second buffer, scanned only when the bound
+ * cannot vouch for it, and the two swap roles only when it is kept, so undoing a refused act restores only the
+ * generator and the pending step's cache (redone from its observation, as a checkpoint load does); the live
+ * trace was never written. Both ways take the same arithmetic, so the trace's bits do not depend on the way. */
 static nm_status rate_act(nm_agent *a, const float *obs, int *action)
 {
     float *cache = a->block + a->off_cache, *trace = a->block + a->off_trace, *fresh = a->block + a->off_trace2;
@@ -78,7 +79,11 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     }
     *action = sample(&a->rng, cache + a->cl.probs, a->cfg.n_actions);
     decay = a->mod.params[NM_P_DISCOUNT] * a->mod.params[NM_P_TRACE_DECAY];
-    /* |decay e + g| <= decay |e| + |g|: a bound on the trace norm that costs O(width) per step */
+    if (nm_net_trace_inplace(a, cache, *action, 1.0f, a->cfg.critic_scale, decay, &bound)) {
+        a->trace_bound = bound;
+        nm_net_state_advance(a, cache);
+        return NM_OK;
+    }
     /* |decay|: a loaded checkpoint may hold any finite discount and trace decay, and a negative decay must not
      * turn the bound negative (it would vouch for anything) */
     bound = fabs((double)decay) * a->trace_bound + sqrt(nm_net_backward(a, cache, *action, 1.0f, a->cfg.critic_scale, decay,
@@ -103,6 +108,7 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     live = a->off_elig2;
     a->off_elig2 = a->off_elig;
     a->off_elig = live;
+    nm_net_elig_measure(a);   /* their bound for the next in-place step */
     nm_net_state_advance(a, cache);
     return NM_OK;
 undo_cache:

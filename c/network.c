@@ -98,7 +98,8 @@ void nm_net_layout(nm_agent *a)
     a->off_elig = a->off_rprev + rec;
     a->off_elig2 = a->off_elig + elig;
     a->off_rscratch = a->off_elig2 + elig;
-    a->block_len = a->off_rscratch + 2 * rec;
+    a->off_dh = a->off_rscratch + 2 * rec;
+    a->block_len = a->off_dh + gain;
 }
 
 void nm_init_uniform(nm_rng *rng, float *w, size_t n, float bound)
@@ -117,6 +118,8 @@ void nm_net_init(nm_agent *a)
     for (l = 0; l < c->n_layers; l++) {
         const nm_layer *L = &a->layer[l];
         L->ops->init(L, &a->rng, s, p);
+        /* unknown until act's fallback measures it: a checkpoint loads the eligibility vectors after init */
+        a->elig_bound[l] = INFINITY;
     }
     /* Small head weights: the first policy is near uniform and the first values near zero. */
     nm_init_uniform(&a->rng, p + a->policy_w, c->n_actions * F, 0.1f * s * sqrtf(3.0f / (float)F));
@@ -202,9 +205,21 @@ void nm_net_state_advance(nm_agent *a, const float *cache)
 
 void nm_net_state_clear(nm_agent *a)
 {
+    size_t l;
     if (!a->n_rec) return;
     memset(a->block + a->off_rstate, 0, 2 * a->n_rec * sizeof(float));   /* rstate, rprev */
     memset(a->block + a->off_elig, 0, a->n_elig * sizeof(float));
+    for (l = 0; l < a->cfg.n_layers; l++) a->elig_bound[l] = 0.0;
+}
+
+void nm_net_elig_measure(nm_agent *a)
+{
+    size_t l;
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        if (L->ops->trace_rec)
+            a->elig_bound[l] = sqrt(nm_sumsq(a->kern, (L->in + L->out + 1) * L->out, a->block + a->off_elig + L->elig));
+    }
 }
 
 const float *nm_net_features(const nm_agent *a, const float *cache)
@@ -317,4 +332,86 @@ double nm_net_backward(nm_agent *a, const float *cache, int action, float w_logp
         t = dh; dh = dprev; dprev = t;
     }
     return norm2 + heads * hh;
+}
+
+/* nm_net_backward's step in two phases, so that the trace can be written over itself. Phase one takes every
+ * layer's dh (the heads' g, to_units, input_grad) and bounds the gradient's norm from its factors without
+ * touching the trace; phase two, once |decay| trace_bound + that bound is below NM_SAFE_BOUND, writes
+ * e <- decay e + g in place with nm_net_backward's arithmetic, element by element, so the bits are the same. The
+ * heads' g are recomputed (a few floats); each layer's dh waits in off_dh. */
+int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
+                         double *bound)
+{
+    const nm_agent_config *c = &a->cfg;
+    const float *p = a->block + a->off_params, *gain = a->block + a->off_gain;
+    const float *probs = cache + a->cl.probs;
+    const float *h = nm_net_features(a, cache);
+    float *e = a->block + a->off_trace, *eps = a->block + a->off_elig, *dhs = a->block + a->off_dh;
+    float *du = a->block + a->off_scratch;            /* d/d(W in + b) of a recurrent layer, for input_grad */
+    float beta = a->mod.params[NM_P_INVERSE_TEMPERATURE];
+    size_t i, A = c->n_actions, F = a->n_features, nl = c->n_layers, l;
+    double hh = nm_sumsq(a->kern, F, h) + 1.0, heads = 0.0, norm2 = 0.0, n2[NM_MAX_LAYERS], eb[NM_MAX_LAYERS];
+    float gr[3];
+    const float *wr[3];
+    float *er[3];
+    size_t rows = 0;
+    int first = 1;
+
+    /* phase one: the heads' g and their share of dh (the rows whose g is not 0, in order, three at a time), then
+     * each layer's dh and its part of the norm */
+    for (i = 0; i <= A; i++) {
+        float g = i < A ? w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]) : w_value;
+        if (g != 0.0f) heads += (double)g * g;
+        if (!nl) continue;   /* no layer reads dh */
+        if (g != 0.0f) {
+            gr[rows] = g;
+            wr[rows++] = p + (i < A ? a->policy_w + i * F : a->value_w);
+        }
+        if (rows == 3 || (i == A && (rows || first))) {
+            nm_heads_dh(a->kern, F, rows, first, gr, wr, dhs + a->layer[nl - 1].gain);
+            rows = 0;
+            first = 0;
+        }
+    }
+    for (l = nl; l-- > 0;) {
+        const nm_layer *L = &a->layer[l];
+        float *dl = dhs + L->gain, *dn = L->ops->trace_rec ? du : dl;
+        eb[l] = 0.0;
+        n2[l] = L->ops->delta(L, a->kern, cache + L->pre, cache + L->post, gain + L->gain, layer_input(a, cache, l),
+                              a->elig_bound[l], dl, du, a->block + a->off_rscratch + 2 * L->state, &eb[l]);
+        norm2 += n2[l];
+        if (l == 0) break;
+        L->ops->input_grad(L, a->kern, p + L->w, dn, dhs + a->layer[l - 1].gain);
+    }
+    if (!(fabs((double)decay) * a->trace_bound + sqrt(norm2 + heads * hh) < NM_SAFE_BOUND)) return 0;
+
+    /* phase two: the heads' rows (head_backward's, three at a time, or scal_to's where g is 0) and biases, then
+     * the layers */
+    rows = 0;
+    for (i = 0; i <= A; i++) {
+        float g = i < A ? w_logpi * beta * (((int)i == action ? 1.0f : 0.0f) - probs[i]) : w_value;
+        float *row = e + (i < A ? a->policy_w + i * F : a->value_w);
+        size_t b = i < A ? a->policy_b + i : a->value_b;
+        if (g == 0.0f) {
+            nm_scal(a->kern, F, decay, row);
+            e[b] = e[b] * decay;
+        } else {
+            e[b] = decay * e[b] + g;
+            gr[rows] = g;
+            er[rows++] = row;
+        }
+        if (rows == 3 || (i == A && rows)) {
+            nm_heads_trace(a->kern, F, rows, decay, gr, er, h);
+            rows = 0;
+        }
+    }
+    norm2 = 0.0;   /* nm_net_backward's sum, in its order, of the exact norms */
+    for (l = nl; l-- > 0;) {
+        const nm_layer *L = &a->layer[l];
+        norm2 += L->ops->trace_inplace(L, a->kern, decay, cache + L->pre, layer_input(a, cache, l), dhs + L->gain,
+                                       eps, e, a->block + a->off_rscratch + 2 * L->state, n2[l]);
+        if (L->ops->trace_rec) a->elig_bound[l] = eb[l];
+    }
+    *bound = fabs((double)decay) * a->trace_bound + sqrt(norm2 + heads * hh);
+    return 1;
 }

@@ -18,14 +18,20 @@
  *   backup   what learn overwrites before it knows the result is finite (attentional set on): its weights and
  *            anchor, restored if not (n_params + n_anchor floats)
  *   modnext  the modulator step's salience, activity, focus and set, committed only when finite
- *   trace2   the trace's second buffer: act writes the new trace from the live one into the other buffer and
- *            swaps them (off_trace, off_trace2) only when it is kept, so a refused act has nothing to restore.
- *            off_trace is the live one, in either place; the hash and checkpoints read it at off_trace.
+ *   trace2   the trace's second buffer, for act's fallback only. act's usual step writes the new trace over the
+ *            live one, in place, once a bound from O(width) norms (nm_net_trace_inplace) says it will be finite:
+ *            it cannot be refused then. Where the bound cannot say so (an unknown bound after a checkpoint load,
+ *            or one too large) act writes the new trace into this buffer and swaps them (off_trace, off_trace2)
+ *            only when it is kept, so a refused act has nothing to restore. off_trace is the live one, in either
+ *            place; the hash and checkpoints read it at off_trace.
  *   rstate   recurrent layers only (empty otherwise): each recurrent unit's hidden state h, what the next act
  *            (and learn's bootstrap of V(s')) reads as h_{t-1}
  *   rprev    the h_{t-1} the pending act read (a checkpoint redoes its forward pass from obs and this)
  *   elig     the recurrent layers' eligibility vectors (e-prop), one per weight and bias of those layers
- *   elig2    their second buffer: act writes the new vectors there and swaps (off_elig, off_elig2) with the trace
+ *   elig2    their second buffer: act's fallback writes the new vectors there and swaps (off_elig, off_elig2)
+ *            with the trace; its usual step updates them in place with the trace
+ *   rscratch a recurrent layer's backward scratch (2 floats per recurrent unit)
+ *   dh       one float per hidden unit: each layer's dh, kept between the two phases of act's usual step
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
@@ -39,22 +45,30 @@ typedef struct nm_kernels {
     const char *name;     /* "avx512", "avx2" or "generic" */
     void (*gemv_bias_narrow)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     void (*axpy)(size_t n, float alpha, const float *x, float *y);
-    /* the trace kernels read the old trace from src (or S) and write the new one to dst (or A), which must not
-     * overlap it */
+    /* the out-of-place trace kernels read the old trace from src (or S) and write the new one to dst (or A),
+     * which must not overlap it; the _inplace ones (and scal) update one buffer, with the same arithmetic */
     void (*axpy_decay)(size_t n, float decay, float alpha, const float *x, const float *src, float *dst);
     void (*scal)(size_t n, float alpha, float *x);
     void (*scal_to)(size_t n, float alpha, const float *src, float *dst);
     void (*ger_decay)(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y,
                       const float *S, float *A);
+    void (*axpy_decay_inplace)(size_t n, float decay, float alpha, const float *x, float *e);
+    void (*ger_decay_inplace)(size_t rows, size_t cols, float decay, float alpha, const float *x, const float *y,
+                              float *A);
     void (*gain_tanh)(size_t n, const float *g, float *pre, float *post);
     void (*tanh_backward)(size_t n, const float *post, const float *g, float *dh);
     void (*head_backward)(size_t n, float decay, float g, const float *h, const float *src, float *dst,
                           const float *w, float *dh);
+    /* dh (zeroed first when first) += sum_r g[r] w[r] (n floats each) in row order: head_backward's dh of rows
+     * (at most 3) rows at once */
+    void (*heads_dh)(size_t n, size_t rows, int first, const float *g, const float *const *w, float *dh);
+    /* e[r] = decay e[r] + g[r] h for rows (at most 3) rows: head_backward's trace rows, in place */
+    void (*heads_trace)(size_t n, size_t rows, float decay, const float *g, float *const *e, const float *h);
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
     /* the recurrent layer (layer_recurrent.c, simd_kernels.h): its forward product and its eligibility and
-     * trace step, over its weights stored by input column */
+     * trace step, over its weights stored by input column (in place when eps_new = eps_old and e = old) */
     void (*rec_gemv)(size_t n, size_t ncols, const float *A, const float *z, float *y);
     void (*rec_trace)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
                       const float *z, const float *eps_old, float *eps_new, const float *old, float *e, float *acc);
@@ -141,6 +155,17 @@ struct nm_layer_ops {
     double (*trace_rec)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *gain,
                         const float *eps_old, float *eps_new, const float *old, float *e, float *dh,
                         float *scratch);   /* scratch: 2 out floats */
+    /* act's in-place step, in two phases (nm_net_trace_inplace). delta, before any trace is written: dh (d/d
+     * post) becomes the layer's factor of its gradient, kept for trace_inplace, and du = d/d(W in + b), which
+     * input_grad reads (a dense layer's du is dh itself: it is not written); returns a bound on |the layer's
+     * gradient|^2, exact for a dense layer. A recurrent layer bounds its new eligibility vectors' norm from the
+     * old bound elig (in *elig_next; its scratch, 2 out floats, keeps its units' derivatives for the second
+     * phase). trace_inplace, once the bound is safe: e <- decay e + that gradient in place (the eligibility
+     * vectors eps too), the arithmetic of trace / trace_rec; returns |the gradient|^2, exactly (norm: delta's). */
+    double (*delta)(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post, const float *gain,
+                    const float *in, double elig, float *dh, float *du, float *scratch, double *elig_next);
+    double (*trace_inplace)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *in,
+                            float *dh, float *eps, float *e, float *scratch, double norm);
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;
@@ -205,6 +230,7 @@ struct nm_agent {
     size_t n_rec, n_elig;          /* recurrent units, and their layers' eligibility vectors (0 without any) */
     size_t off_rstate, off_rprev, off_elig, off_elig2;
     size_t off_rscratch;           /* 2 n_rec floats: a recurrent layer's backward scratch */
+    size_t off_dh;                 /* one float per hidden unit: each layer's dh between act's two phases */
 
     nm_mod_consts modc;            /* derived from the config */
 
@@ -214,6 +240,8 @@ struct nm_agent {
     uint64_t steps;
     int pending;                   /* an act awaits its learn */
     double trace_bound;            /* an upper bound on |trace| (see learn); INFINITY when unknown */
+    double elig_bound[NM_MAX_LAYERS]; /* a recurrent layer's bound on |its eligibility vectors| (INFINITY: unknown,
+                                    * as after a checkpoint load; act's fallback measures it) */
     int pending_action;
     const nm_kernels *kern;        /* element-wise kernels for this CPU (simd.c) */
 
@@ -289,6 +317,18 @@ void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, flo
 void nm_net_state_advance(nm_agent *a, const float *cache);
 /* An episode boundary: the hidden state (rstate, rprev) and the eligibility vectors are zeroed. */
 void nm_net_state_clear(nm_agent *a);
+/* A trace bound below this keeps every trace entry finite with room for the rounding the bound ignores (a factor
+ * 34 below FLT_MAX): act writes the trace in place when its bound is below it, and never refuses then. */
+#define NM_SAFE_BOUND 1e37
+/* act's usual step: e <- decay e + w_logpi dlogpi(action)/dtheta + w_value dV/dtheta in place (the live trace, and
+ * the recurrent layers' eligibility vectors), when the bound on the new trace's norm, |decay| trace_bound + a
+ * bound on the gradient's norm from its factors, is below NM_SAFE_BOUND. Returns 1 with *bound the bound (the
+ * gradient's exact norm in it, as nm_net_backward's) when written; 0, nothing written, when it is not safe
+ * (the caller takes nm_net_backward's out-of-place path). */
+int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
+                         double *bound);
+/* After the out-of-place path kept its trace: each recurrent layer's eligibility bound from its vectors' norm */
+void nm_net_elig_measure(nm_agent *a);
 /* acc <- decay * old + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a
  * zeroed old: the gradient). old and acc are separate n_traced-float buffers; every one of acc's floats is
  * written. A recurrent layer's part is its e-prop estimate from the eligibility vectors eps_old (n_elig floats;
@@ -479,14 +519,18 @@ void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *A, co
  * when the set allows it (k->blas, config.deterministic off), else they run in the set's fixed-order loops. */
 void nm_axpy(const nm_kernels *k, size_t n, float alpha, const float *x, float *y);
 /* The trace operations: dst (or A) = src (or S) scaled by decay, plus alpha x (or alpha x y'); src is the old
- * trace and dst the new one, separate buffers (see rate_act). The two roundings of scaling then adding (scal then
- * axpy or ger), in one pass (the build's -std=c99 keeps the compiler from fusing them into one FMA). */
+ * trace and dst the new one, separate buffers (rate_act's fallback). The two roundings of scaling then adding
+ * (scal then axpy or ger), in one pass (the build's -std=c99 keeps the compiler from fusing them into one FMA). */
 void nm_axpy_decay(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, const float *src,
                    float *dst);
 void nm_ger_decay(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
                   const float *y, const float *src, float *dst);
 void nm_scal(const nm_kernels *k, size_t n, float alpha, float *x);
 void nm_scal_to(const nm_kernels *k, size_t n, float alpha, const float *src, float *dst);   /* dst = src alpha */
+/* the same in place: e = decay e + alpha x, A = decay A + alpha x y' (the trace's usual step) */
+void nm_axpy_decay_inplace(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *e);
+void nm_ger_decay_inplace(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
+                          const float *y, float *A);
 float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
 /* sum of a_i^2 in double, eight partial sums in a fixed order (the kernel set's sumsq) */
 #define nm_sumsq(k, n, a) ((k)->sumsq((n), (a)))
@@ -494,6 +538,15 @@ float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed 
  * axpy in one pass) */
 void nm_head_backward(const nm_kernels *k, size_t n, float decay, float g, const float *h, const float *src,
                       float *dst, const float *w, float *dh);
+
+/* dh (zeroed first when first) += sum_r g[r] w[r] (rows <= 3), row after row: the head rows' share of dh as
+ * nm_head_backward takes it */
+void nm_heads_dh(const nm_kernels *k, size_t n, size_t rows, int first, const float *g, const float *const *w,
+                 float *dh);
+
+/* e[r] = decay e[r] + g[r] h (rows <= 3, each g not 0): the head rows' trace as nm_head_backward writes it */
+void nm_heads_trace(const nm_kernels *k, size_t n, size_t rows, float decay, const float *g, float *const *e,
+                    const float *h);
 
 /* config_io.c: the config section of a checkpoint. size bytes; write writes exactly that many; read takes the
  * section's bytes and refuses (NM_ERR_FORMAT, message naming the field) what it cannot read. */

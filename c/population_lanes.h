@@ -384,54 +384,85 @@ NM_LANE_ATTR static void NM_LANE(mod_step)(const float *restrict kc, const float
 #undef MS
 }
 
-/* nm_net_backward for the group (w_logpi 1, w_value critic_scale), in one pass over the units: each head row's
- * trace entry (head_backward; scal_to's where its g is 0) and its share of dh, the policy rows then the value
- * row as the lone agent takes them, then tanh_backward and the trunk's trace row (ger_decay with alpha 1: a row
- * whose dh is 0 only decays; axpy_decay for the bias). G->gv holds the rows' g (A policy rows, then the value
- * row); dh is kept (G->dh) for its norm. The biases of the heads are the caller's. */
-__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_backward_n)(const nm_popsimd *s,
-                                                                                        nm_group *G, const float *decay,
-                                                                                        const size_t A, const size_t in)
+/* nm_net_trace_inplace for the group (w_logpi 1, w_value critic_scale), its two phases each in one pass over the
+ * units. act_delta, before any trace is written: each unit's dh, the head rows' share (head_backward's dh += g w,
+ * the policy rows then the value row, skipping a row whose g is 0) through tanh_backward, kept in G->dh for the
+ * norm and the second phase. act_trace, once every lane's bound is safe: the trace in place, each head row's entry
+ * (head_backward's, or scal_to's where its g is 0) and the trunk's row (ger_decay with alpha 1: a row whose dh is
+ * 0 only decays; axpy_decay for the bias). G->gv holds the rows' g (A policy rows, then the value row); the heads'
+ * biases are head_g's. */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_delta_n)(const nm_popsimd *s,
+                                                                                     nm_group *G, const size_t A)
 {
     const size_t F = s->hidden;
-    const float *restrict P = G->params, *restrict O = G->trace[G->live], *restrict g = G->gv;
-    const float *restrict h = G->cache + s->lpost * W, *restrict u = G->cache + s->cl.input * W;
-    float *restrict E = G->trace[!G->live], *restrict dh = G->dh;
-    vf D = LD(decay, 0), gn = LD(G->gain, 0), gk[3];
+    const float *restrict P = G->params, *restrict g = G->gv, *restrict h = G->cache + s->lpost * W;
+    float *restrict dh = G->dh;
+    vf gn = LD(G->gain, 0), gk[3];
     vi zk[3];
-    size_t j, i, c;
+    size_t j, i;
     for (i = 0; i <= A && A < 3; i++) {   /* a few rows: their g and masks stay in registers */
         gk[i] = LD(g + i * W, 0);
         zk[i] = gk[i] == 0.0f;
     }
     for (j = 0; j < F; j++) {
-        vf hj = LD(h + j * W, 0), d = ZERO, gv, dd;
+        vf hj = LD(h + j * W, 0), d = ZERO, gv;
         vi z;
         for (i = 0; i <= A; i++) {
             size_t at = (i < A ? s->policy_w + i * F : s->value_w) + j;
             gv = A < 3 ? gk[i] : LD(g + i * W, 0);
             z = A < 3 ? zk[i] : gv == 0.0f;
-            dd = D * LD(O + at * W, 0);
-            ST(E + at * W, 0, SEL(z, dd, dd + gv * hj));
             d = SEL(z, d, d + gv * LD(P + at * W, 0));
         }
-        d = d * ((1.0f - hj * hj) * gn);
-        ST(dh + j * W, 0, d);
+        ST(dh + j * W, 0, d * ((1.0f - hj * hj) * gn));
+    }
+}
+
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_trace_n)(const nm_popsimd *s,
+                                                                                     nm_group *G, const float *decay,
+                                                                                     const size_t A, const size_t in)
+{
+    const size_t F = s->hidden;
+    const float *restrict g = G->gv, *restrict dh = G->dh;
+    const float *restrict h = G->cache + s->lpost * W, *restrict u = G->cache + s->cl.input * W;
+    float *restrict E = G->trace;
+    vf D = LD(decay, 0), gk[3];
+    vi zk[3];
+    size_t j, i, c;
+    for (i = 0; i <= A && A < 3; i++) {
+        gk[i] = LD(g + i * W, 0);
+        zk[i] = gk[i] == 0.0f;
+    }
+    for (j = 0; j < F; j++) {
+        vf hj = LD(h + j * W, 0), d = LD(dh + j * W, 0), gv, dd;
+        vi z;
+        for (i = 0; i <= A; i++) {
+            size_t at = (i < A ? s->policy_w + i * F : s->value_w) + j;
+            gv = A < 3 ? gk[i] : LD(g + i * W, 0);
+            z = A < 3 ? zk[i] : gv == 0.0f;
+            dd = D * LD(E + at * W, 0);
+            ST(E + at * W, 0, SEL(z, dd, dd + gv * hj));
+        }
         z = d == 0.0f;
         for (c = 0; c < in; c++) {
             size_t at = s->lw + j * in + c;
-            dd = D * LD(O + at * W, 0);
+            dd = D * LD(E + at * W, 0);
             ST(E + at * W, 0, SEL(z, dd, dd + d * LD(u + c * W, 0)));
         }
-        ST(E + (s->lb + j) * W, 0, D * LD(O + (s->lb + j) * W, 0) + d);
+        ST(E + (s->lb + j) * W, 0, D * LD(E + (s->lb + j) * W, 0) + d);
     }
 }
 
 /* (the common shape, 2 actions and 3 inputs, compiled with its loops unrolled) */
-NM_LANE_ATTR static void NM_LANE(act_backward)(const nm_popsimd *s, nm_group *G, const float *decay)
+NM_LANE_ATTR static void NM_LANE(act_delta)(const nm_popsimd *s, nm_group *G)
 {
-    if (s->n_actions == 2 && s->n_obs == 3) NM_LANE(act_backward_n)(s, G, decay, 2, 3);
-    else NM_LANE(act_backward_n)(s, G, decay, s->n_actions, s->n_obs);
+    if (s->n_actions == 2) NM_LANE(act_delta_n)(s, G, 2);
+    else NM_LANE(act_delta_n)(s, G, s->n_actions);
+}
+
+NM_LANE_ATTR static void NM_LANE(act_trace)(const nm_popsimd *s, nm_group *G, const float *decay)
+{
+    if (s->n_actions == 2 && s->n_obs == 3) NM_LANE(act_trace_n)(s, G, decay, 2, 3);
+    else NM_LANE(act_trace_n)(s, G, decay, s->n_actions, s->n_obs);
 }
 
 /* The trunk layer of the group's forward pass: pre = gain (b + W u), post = tanh(pre). A narrow layer (at most 3
@@ -619,15 +650,14 @@ NM_LANE_ATTR static void NM_LANE(pred_rows)(const nm_popsimd *s, nm_group *G, co
 }
 
 /* act's g of each head row (nm_net_backward: beta (1[a] - pi) for the policy rows, critic_scale for the value
- * row; 0 in the padding lanes), their squares summed into heads (in double, where g is not 0), and the heads'
- * bias entries of the new trace (axpy_decay's, or scal_to's where g is 0) */
-NM_LANE_ATTR static void NM_LANE(head_g)(const nm_popsimd *s, nm_group *G, const int *act, const float *decay,
-                                         double *heads)
+ * row; 0 in the padding lanes) and their squares summed into heads (in double, where g is not 0); nothing of the
+ * trace is written */
+NM_LANE_ATTR static void NM_LANE(head_g)(const nm_popsimd *s, nm_group *G, const int *act, double *heads)
 {
     const size_t A = s->n_actions;
-    const float *restrict O = G->trace[G->live], *restrict probs = G->cache + s->cl.probs * W;
-    float *restrict E = G->trace[!G->live], *restrict g = G->gv;
-    vf B = LD(G->ms + (MS_PARAMS + NM_P_INVERSE_TEMPERATURE) * W, 0), D = LD(decay, 0), one = ZERO + 1.0f;
+    const float *restrict probs = G->cache + s->cl.probs * W;
+    float *restrict g = G->gv;
+    vf B = LD(G->ms + (MS_PARAMS + NM_P_INVERSE_TEMPERATURE) * W, 0), one = ZERO + 1.0f;
     vi S = LDI(act, 0), pad;
     vdh h0 = (vdh){ 0.0 }, h1 = h0;
     size_t i, l;
@@ -635,15 +665,12 @@ NM_LANE_ATTR static void NM_LANE(head_g)(const nm_popsimd *s, nm_group *G, const
     for (l = 0; l < W; l++) p[l] = l < G->n ? 0 : -1;
     memcpy(&pad, p, sizeof pad);
     for (i = 0; i <= A; i++) {
-        size_t b = i < A ? s->policy_b + i : s->value_b;
         vf gv = i < A ? 1.0f * B * (SEL(S == (int)i, one, ZERO) - LD(probs + i * W, 0)) : LD(G->kc + KC_CRITIC * W, 0);
-        vf o = LD(O + b * W, 0);
         vi z;
         vdh d;
         gv = SEL(pad, ZERO, gv);
         z = gv == 0.0f;
         ST(g + i * W, 0, gv);
-        ST(E + b * W, 0, SEL(z, o * D, D * o + gv));
         /* heads += (double)g g where g is not 0, half the lanes at a time (g g in double is exact) */
         d = NM_LANE_CVTPD(LDH(g + i * W));
         h0 = (vdh)(((NM_LANE(vqs))(h0 + d * d) & ~NM_LANE(widen)(z, 0)) | ((NM_LANE(vqs))h0 & NM_LANE(widen)(z, 0)));
@@ -652,6 +679,21 @@ NM_LANE_ATTR static void NM_LANE(head_g)(const nm_popsimd *s, nm_group *G, const
     }
     memcpy(heads, &h0, sizeof h0);
     memcpy(heads + V / 2, &h1, sizeof h1);
+}
+
+/* the heads' bias entries of the trace, in place (axpy_decay's, or scal_to's where g is 0), once it is safe */
+NM_LANE_ATTR static void NM_LANE(head_bias)(const nm_popsimd *s, nm_group *G, const float *decay)
+{
+    const size_t A = s->n_actions;
+    const float *restrict g = G->gv;
+    float *restrict E = G->trace;
+    vf D = LD(decay, 0);
+    size_t i;
+    for (i = 0; i <= A; i++) {
+        size_t b = i < A ? s->policy_b + i : s->value_b;
+        vf gv = LD(g + i * W, 0), o = LD(E + b * W, 0);
+        ST(E + b * W, 0, SEL(gv == 0.0f, o * D, D * o + gv));
+    }
 }
 
 /* learn's per-lane arithmetic: the TD error and the step (learner_rate.c), and from the predictor's rows of every
@@ -692,8 +734,8 @@ NM_LANE_ATTR static void NM_LANE(learn_sig)(const nm_popsimd *s, nm_group *G, co
 static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
-    NM_LANE(act_backward), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
-    NM_LANE(learn_sig), NM_LANE(trunk_value)
+    NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
+    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value)
 };
 
 #undef W

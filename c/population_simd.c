@@ -54,9 +54,8 @@ typedef struct nm_lane_kernels nm_lane_kernels;
 
 typedef struct nm_group {
     size_t lo, n;          /* members lo .. lo + n - 1; lanes n .. W - 1 are padding (zeros, never read out) */
-    int live;              /* which trace buffer holds the live trace */
     int mod_lanes;         /* every member's modulator step is the lane step's (else each takes nm_mod_step) */
-    float *params, *trace[2], *cache, *next, *dh;
+    float *params, *trace, *cache, *next, *dh;   /* the trace is written in place (act_fast) */
     float *ms;             /* the members' modulator state (NM_MS lane vectors; the group holds it, as the weights) */
     float *kc;             /* their constants (KC_N lane vectors) */
     float *gain, *attn;    /* their uniform gain (1 lane vector) and attention (n_obs) */
@@ -92,14 +91,16 @@ struct nm_lane_kernels {
                     float *probs);
     void (*mod_step)(const float *kc, const float *in, float *out, const float *r, const float *delta,
                      const float *S, const float *E, int32_t *reset);
-    void (*act_backward)(const nm_popsimd *s, nm_group *G, const float *decay);
+    void (*act_delta)(const nm_popsimd *s, nm_group *G);
+    void (*act_trace)(const nm_popsimd *s, nm_group *G, const float *decay);
     void (*trunk)(const nm_popsimd *s, const nm_group *G, float *C);
     /* R <= 3 rows of rows_dot at once: rows A[r], biases b[r], results y[r] (one lane vector each) */
     void (*dots)(size_t n, size_t R, const float *const *A, const float *x, const float *const *b, float *const *y);
     /* the predictor rows of the taken actions + eta h into G->dh, checked (put 0); then written (put 1) */
     void (*pred_rows)(const nm_popsimd *s, nm_group *G, const int *act, const float *eta, const float *eta_var,
                       uint32_t *bad, int put);
-    void (*head_g)(const nm_popsimd *s, nm_group *G, const int *act, const float *decay, double *heads);
+    void (*head_g)(const nm_popsimd *s, nm_group *G, const int *act, double *heads);
+    void (*head_bias)(const nm_popsimd *s, nm_group *G, const float *decay);
     void (*learn_sig)(const nm_popsimd *s, nm_group *G, const int *act, const float *r, const float *v_next,
                       const float *dq, const float *du, const float *hh, float *delta, float *step, float *eta,
                       float *eta_var, float *S, float *E, uint32_t *bad);
@@ -223,7 +224,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
     s->lw = a->layer[0].w; s->lb = a->layer[0].b; s->lpre = a->layer[0].pre; s->lpost = a->layer[0].post;
     s->policy_w = a->policy_w; s->policy_b = a->policy_b; s->value_w = a->value_w; s->value_b = a->value_b;
     s->pred_w = a->pred_w; s->pred_b = a->pred_b; s->var_w = a->var_w; s->var_b = a->var_b;
-    per = (s->n_params + 2 * s->n_traced + 2 * s->cache + 2 * s->width + NM_MS + KC_N + 1 + s->n_obs +
+    per = (s->n_params + s->n_traced + 2 * s->cache + 2 * s->width + NM_MS + KC_N + 1 + s->n_obs +
            s->n_actions + 1 + 2) * W;
     s->group = calloc(s->groups, sizeof *s->group);
     /* 64-byte aligned: a group's vectors start on cache lines (w floats each) */
@@ -235,8 +236,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
         G->lo = g * W;
         G->n = n - G->lo < W ? n - G->lo : W;
         G->params = m; m += s->n_params * W;
-        G->trace[0] = m; m += s->n_traced * W;
-        G->trace[1] = m; m += s->n_traced * W;
+        G->trace = m; m += s->n_traced * W;
         G->cache = m; m += s->cache * W;
         G->next = m; m += s->cache * W;
         G->dh = m; m += 2 * s->width * W;
@@ -299,7 +299,7 @@ static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t
 {
     size_t i;
     get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
-    get_lane(s, a->block + a->off_trace, G->trace[G->live], s->n_traced, l);
+    get_lane(s, a->block + a->off_trace, G->trace, s->n_traced, l);
     get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
     ms_get(s, G, l, &a->mod);
     for (i = 0; i < s->hidden; i++) a->block[a->off_gain + i] = G->gain[l];
@@ -337,7 +337,7 @@ static void lane_consts(const nm_popsimd *s, nm_group *G, const nm_agent *a, siz
 static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
 {
     put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
-    put_lane(s, G->trace[G->live], a->block + a->off_trace, s->n_traced, l);
+    put_lane(s, G->trace, a->block + a->off_trace, s->n_traced, l);
     put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
     ms_put(s, G, l, &a->mod);
     G->gain[l] = a->block[a->off_gain];
@@ -447,9 +447,6 @@ static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, fl
                   C + s->cl.probs * W);
 }
 
-/* A bound below this keeps every trace entry finite (learner_rate.c's NM_SAFE_BOUND) */
-#define SAFE_BOUND 1e37
-
 /* 1 when stepped; 0 when the group must step member by member (nothing of any member changed) */
 static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *obs, int *actions)
 {
@@ -486,12 +483,12 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
         act[l] = sample(&a->rng, C + cl->probs * W + l, W, A);
         decay[l] = disc[l] * lambda[l];
     }
-    /* nm_net_backward with w_logpi 1 and w_value critic_scale, from the live trace O into E: each head row's g and
-     * its bias entry here, the rest in one pass over the units */
+    /* nm_net_trace_inplace with w_logpi 1 and w_value critic_scale: each head row's g, every unit's dh and the
+     * bounds first; the trace is written in place only once every lane's bound is safe */
     s->k->sumsq(F, h, hh);
     for (l = 0; l < W; l++) hh[l] += 1.0;
-    s->k->head_g(s, G, act, decay, heads);
-    s->k->act_backward(s, G, decay);
+    s->k->head_g(s, G, act, heads);
+    s->k->act_delta(s, G);
     s->k->sumsq(L->out, dh, n_dh);
     s->k->sumsq(L->in, u, n_in);
     for (l = 0; l < G->n; l++) {
@@ -499,13 +496,14 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
         double norm2 = 0.0 + n_dh[l] * (n_in[l] + 1.0), grad = sqrt(norm2 + heads[l] * hh[l]);
         bound[l] = fabs((double)decay[l]) * a->trace_bound + grad;
         tb2[l] = fabs((double)decay[l]) * G->tb2[l] + grad;
-        if (!(bound[l] < SAFE_BOUND)) {   /* learner_rate.c's rare path: the members decide */
+        if (!(bound[l] < NM_SAFE_BOUND)) {   /* learner_rate.c's rare path: the members decide */
             size_t m;
             for (m = 0; m < G->n; m++) member[G->lo + m]->rng = rng0[m];
             return 0;
         }
     }
-    G->live = !G->live;
+    s->k->head_bias(s, G, decay);
+    s->k->act_trace(s, G, decay);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         a->trace_bound = bound[l];
@@ -527,7 +525,7 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     const nm_layer *L = &a0->layer[0];
     const nm_cache_layout *cl = &a0->cl;
     size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, l, any_next = 0, any_norm = 0;
-    float *C = G->cache, *P = G->params, *O = G->trace[G->live], *dq = G->next, *du = G->next + A * W;
+    float *C = G->cache, *P = G->params, *O = G->trace, *dq = G->next, *du = G->next + A * W;
     const float *h = C + L->post * W;
     const float *ms = G->ms;
     float step[NM_LANES], delta[NM_LANES], eta[NM_LANES], eta_var[NM_LANES], hhp[NM_LANES];

@@ -21,13 +21,23 @@ NM_KERNEL_ATTR static void NM_KERNEL(axpy)(size_t n, float alpha, const float *r
     for (i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
-/* The trace kernels (axpy_decay, scal_to, head_backward, ger_decay) read the old trace from src and write the
- * new one to a separate dst (the trace is double-buffered, see nm_internal.h); src and dst do not overlap. */
+/* The trace kernels come in two forms. act's usual step writes the trace in place (axpy_decay_inplace,
+ * ger_decay_inplace, scal): one pointer, each element read then written by the same iteration. Its fallback
+ * (learner_rate.c) reads the old trace from src and writes the new one to a separate dst (axpy_decay, scal_to,
+ * head_backward, ger_decay), which must not overlap src. Both forms do the same operations in the same order. */
 NM_KERNEL_ATTR static void NM_KERNEL(axpy_decay)(size_t n, float decay, float alpha, const float *restrict x,
                                                  const float *restrict src, float *restrict dst)
 {
     size_t i;
     for (i = 0; i < n; i++) dst[i] = decay * src[i] + alpha * x[i];
+}
+
+/* e = decay e + alpha x: axpy_decay with dst = src */
+NM_KERNEL_ATTR static void NM_KERNEL(axpy_decay_inplace)(size_t n, float decay, float alpha, const float *restrict x,
+                                                         float *restrict e)
+{
+    size_t i;
+    for (i = 0; i < n; i++) e[i] = decay * e[i] + alpha * x[i];
 }
 
 NM_KERNEL_ATTR static void NM_KERNEL(scal)(size_t n, float alpha, float *restrict x)
@@ -93,6 +103,56 @@ NM_KERNEL_ATTR static void NM_KERNEL(head_backward)(size_t n, float decay, float
     }
 }
 
+/* dh (from 0 when first) += the sum of g_r w_r over up to three head rows, in row order (the dh of head_backward
+ * row after row, in one pass); act's usual step takes it before writing the rows' traces */
+NM_KERNEL_ATTR static void NM_KERNEL(heads_dh)(size_t n, size_t rows, int first, const float *restrict g,
+                                               const float *const *w, float *restrict dh)
+{
+    size_t i, r;
+    if (first)
+        for (i = 0; i < n; i++) dh[i] = 0.0f;
+    for (r = 0; r + 3 <= rows; r += 3) {
+        const float *restrict w0 = w[r], *restrict w1 = w[r + 1], *restrict w2 = w[r + 2];
+        float g0 = g[r], g1 = g[r + 1], g2 = g[r + 2];
+        for (i = 0; i < n; i++) dh[i] = ((dh[i] + g0 * w0[i]) + g1 * w1[i]) + g2 * w2[i];
+    }
+    if (rows - r == 2) {
+        const float *restrict w0 = w[r], *restrict w1 = w[r + 1];
+        float g0 = g[r], g1 = g[r + 1];
+        for (i = 0; i < n; i++) dh[i] = (dh[i] + g0 * w0[i]) + g1 * w1[i];
+    } else if (rows - r == 1) {
+        const float *restrict w0 = w[r];
+        float g0 = g[r];
+        for (i = 0; i < n; i++) dh[i] += g0 * w0[i];
+    }
+}
+
+/* e_r = decay e_r + g_r h for up to three head rows whose g is not 0, in one pass over h (the trace rows of
+ * head_backward, in place) */
+NM_KERNEL_ATTR static void NM_KERNEL(heads_trace)(size_t n, size_t rows, float decay, const float *restrict g,
+                                                  float *const *e, const float *restrict h)
+{
+    size_t i;
+    if (rows == 3) {
+        float *restrict e0 = e[0], *restrict e1 = e[1], *restrict e2 = e[2];
+        float g0 = g[0], g1 = g[1], g2 = g[2];
+        for (i = 0; i < n; i++) {
+            e0[i] = decay * e0[i] + g0 * h[i];
+            e1[i] = decay * e1[i] + g1 * h[i];
+            e2[i] = decay * e2[i] + g2 * h[i];
+        }
+    } else if (rows == 2) {
+        float *restrict e0 = e[0], *restrict e1 = e[1];
+        float g0 = g[0], g1 = g[1];
+        for (i = 0; i < n; i++) {
+            e0[i] = decay * e0[i] + g0 * h[i];
+            e1[i] = decay * e1[i] + g1 * h[i];
+        }
+    } else if (rows == 1) {
+        NM_KERNEL(axpy_decay_inplace)(n, decay, g[0], h, e[0]);
+    }
+}
+
 /* Eight partial sums in double (four 2-double vector chains under SSE2, one 8-double vector under AVX-512):
  * with four, the sum over a trace of a few hundred floats was a long chain of dependent adds. The order is
  * fixed by the source, so every set gives the same bits. */
@@ -148,9 +208,12 @@ NM_KERNEL_ATTR static int NM_KERNEL(all_finite)(size_t n, const float *restrict 
 /* decayed trace entry d plus a x v, or d alone when a is 0 (the row has no gradient) */
 #define NM_DECAY_ADD(a, d, v) ((a) == 0.0f ? (d) : (d) + (a) * (v))
 
-NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float decay, float alpha,
-                                                const float *restrict x, const float *restrict y,
-                                                const float *restrict S, float *restrict A)
+/* The body of ger_decay and ger_decay_inplace (S = A): each element of S is read before the element of A at the
+ * same place is written (the narrow path reads its 12 floats first), so S may be A. Inlined into both, where the
+ * compiler sees either two restrict pointers or one. */
+NM_KERNEL_ATTR __attribute__((always_inline)) static inline void NM_KERNEL(ger_decay_body)(
+    size_t rows, size_t cols, float decay, float alpha, const float *restrict x, const float *restrict y,
+    const float *S, float *A)
 {
     size_t i, j;
     if (cols == 3) {
@@ -186,6 +249,21 @@ NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float 
         else
             for (j = 0; j < cols; j++) r[j] = decay * s[j] + ax * y[j];
     }
+}
+
+NM_KERNEL_ATTR static void NM_KERNEL(ger_decay)(size_t rows, size_t cols, float decay, float alpha,
+                                                const float *restrict x, const float *restrict y,
+                                                const float *restrict S, float *restrict A)
+{
+    NM_KERNEL(ger_decay_body)(rows, cols, decay, alpha, x, y, S, A);
+}
+
+/* A = decay A + alpha x y': ger_decay with S = A */
+NM_KERNEL_ATTR static void NM_KERNEL(ger_decay_inplace)(size_t rows, size_t cols, float decay, float alpha,
+                                                        const float *restrict x, const float *restrict y,
+                                                        float *restrict A)
+{
+    NM_KERNEL(ger_decay_body)(rows, cols, decay, alpha, x, y, A, A);
 }
 #undef NM_DECAY_ADD
 
@@ -329,13 +407,16 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
 
 /* The eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and acc_i = sum_j eps_ji^2, each
  * unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring g eps in float would make
- * denormals, which cost a microcode assist each). */
+ * denormals, which cost a microcode assist each). In place (eps_new = eps_old, e = old: act's usual step) or
+ * not (its fallback): each element of eps_old and old is read before the element at the same place in eps_new
+ * and e is written, and by the same iteration, so those pairs are not restrict (the vector loops are written
+ * out, so the compiler's alias analysis does not decide their layout). */
 /* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these */
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
                                                      const float *restrict D, const float *restrict g,
-                                                     const float *restrict z, const float *restrict eps_old,
-                                                     float *restrict eps_new, const float *restrict old,
-                                                     float *restrict e, float *restrict acc)
+                                                     const float *restrict z, const float *eps_old,
+                                                     float *eps_new, const float *old,
+                                                     float *e, float *restrict acc)
 {
     size_t i, j, i0 = 0;
 #if NM_REC_VECTORS
@@ -416,9 +497,9 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
 #define NM_REC_CHUNK 2048
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
                                                 const float *restrict D, const float *restrict g,
-                                                const float *restrict z, const float *restrict eps_old,
-                                                float *restrict eps_new, const float *restrict old,
-                                                float *restrict e, float *restrict acc)
+                                                const float *restrict z, const float *eps_old,
+                                                float *eps_new, const float *old,
+                                                float *e, float *restrict acc)
 {
     size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0;
     if (!chunks) return;   /* no synapse */
@@ -472,17 +553,19 @@ NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict
 
 static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
-    NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
+    NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
+    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
 static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL_NAME, NM_KERNEL(gemv_bias_narrow), NM_KERNEL(axpy), NM_KERNEL(axpy_decay), NM_KERNEL(scal),
-    NM_KERNEL(scal_to), NM_KERNEL(ger_decay),
+    NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
-    NM_KERNEL(head_backward), NM_KERNEL(sumsq), NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
+    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
 };

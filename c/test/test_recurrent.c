@@ -287,6 +287,45 @@ static void test_checkpoint_rec(void)
     nm_agent_free(b);
 }
 
+/* act writes the trace and the eligibility vectors in place when its bound is safe, and out of place (then swaps)
+ * when not: after a checkpoint load the bounds are unknown, so an agent reloaded after every step always takes
+ * the out-of-place path. Both must give the same bits, with stacked recurrent layers, relu, tau 1 (no leak), a
+ * dense layer below and above, on a continuing task (no episode end clears the vectors). */
+static void test_inplace_rec(void)
+{
+    static const int l1[] = { -6, -5 }, l2[] = { 4, -7, 3 }, l3[] = { -9 };
+    static const struct { const int *layers; size_t n; float tau; nm_activation f; } cases[] = {
+        { l1, 2, 5.0f, NM_TANH }, { l2, 3, 3.0f, NM_RELU }, { l3, 1, 1.0f, NM_TANH }
+    };
+    size_t k;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        nm_agent *a = make_rec(3, 3, cases[k].layers, cases[k].n, cases[k].tau, 20 + k, cases[k].f, NM_MOD_ALL);
+        nm_agent *b = make_rec(3, 3, cases[k].layers, cases[k].n, cases[k].tau, 20 + k, cases[k].f, NM_MOD_ALL);
+        int t, same = 1, aa, ab;
+        float x[3];
+        for (t = 0; t < 300 && same; t++) {
+            obs_at(t, x, 3);
+            nm_agent_act(a, x, 3, &aa);
+            nm_agent_act(b, x, 3, &ab);
+            obs_at(t + 1, x, 3);
+            nm_agent_learn(a, aa == (t / 4) % 3 ? 1.0f : -0.3f, x, 3, 0);
+            nm_agent_learn(b, ab == (t / 4) % 3 ? 1.0f : -0.3f, x, 3, 0);
+            b = roundtrip(b);
+            same = aa == ab && nm_agent_state_hash(a) == nm_agent_state_hash(b);
+        }
+        CHECK(same, "case %lu: in place and out of place give the same bits (diverged at step %d)",
+              (unsigned long)k, t);
+        {   /* and the usual step is the in-place one: the trace stays where it is */
+            size_t at = a->off_trace, eat = a->off_elig;
+            obs_at(t, x, 3);
+            nm_agent_act(a, x, 3, &aa);
+            CHECK(a->off_trace == at && a->off_elig == eat, "case %lu: the step wrote in place", (unsigned long)k);
+        }
+        nm_agent_free(a);
+        nm_agent_free(b);
+    }
+}
+
 /* With every modulator effect that reaches the layer on: NA's gain focus (per-unit gain), ACh's attentional set
  * (per-input attention), consolidation (anchors); a checkpoint (ANCH and RECU) continues exactly. */
 static void test_compose(void)
@@ -390,6 +429,7 @@ int main(void)
     test_exact_at_zero_u();
     test_boundaries();
     test_checkpoint_rec();
+    test_inplace_rec();
     test_compose();
     test_kernel_sets_rec();
     test_no_allocation_rec();
