@@ -86,7 +86,9 @@ nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_
 {
     nm_rcur c;
     uint32_t count, k;
-    unsigned char seen[64];
+#define NM_X_ONE(...) + 1
+    unsigned char seen[0 NM_CONFIG_FIELDS(NM_X_ONE)];   /* one per config row (there are more than 64) */
+#undef NM_X_ONE
     size_t i;
     c.p = buf; c.end = buf + len; c.ok = 1;
     nm_agent_config_legacy(g);

@@ -143,6 +143,15 @@ enum nm_context_predictor { NM_PREDICTOR_SHARED = 0, NM_PREDICTOR_CONTEXT = 1, N
  * when the agent leaves the context and restored when it returns, so a known task is met with its own reward
  * rate and withhold bias, not the last task's. */
 enum nm_context_tonic { NM_TONIC_SHARED = 0, NM_TONIC_CONTEXT = 1 };
+/* Which contexts a gate closes (config.gate_first, c/continual.c). GATED: every context, the first too (the
+ * behaviour before the option). OPEN: the first context the agent learns in keeps every hidden unit open (there is
+ * nothing to protect yet, so a single task keeps the network's full width); every later context takes its random
+ * gate over units the first one trained, whose weights consolidation protects. */
+enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1 };
+/* What the agent does while the task-free boundary detector compares the contexts (config.boundary_learning,
+ * c/continual.c). PAUSE: nothing learns in the detector's windows (the behaviour before the option). LEARN: the
+ * agent keeps learning in the context it acts from, so a false alarm (a reversal's surprise) costs no trials. */
+enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -379,7 +388,16 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "the outcome predictor (and its uncertainty head): one for every context, or one per context, kept and restored with it (context_reset: and a re-selected known context sets NA to 0)") \
     X(int, context_tonic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_tonic", 0, 0, 1, \
       "'shared' or 'context'", NM_LIST("shared", "context"), 0, 0, \
-      "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it")
+      "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it") \
+    X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 1, \
+      "'gated' or 'open'", NM_LIST("gated", "open"), 0, 0, \
+      "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet)") \
+    X(int, boundary_learning, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_learning", 0, 0, 1, \
+      "'pause' or 'learn'", NM_LIST("pause", "learn"), 0, 0, \
+      "task-free boundaries: nothing learns while the detector compares the contexts (pause), or the agent keeps learning in the context it acts from (learn)") \
+    X(size_t, boundary_sustain, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "boundary_sustain", 0, 1, 1000000, \
+      "1 to 1000000 steps", NM_NONE, 1, 1, \
+      "task-free boundaries: the steps in a row NA's phasic level must stay above boundary before a change is detected")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
