@@ -36,7 +36,8 @@
  * Options for single tasks (docs/results/full_agent.md): gate_first = open keeps every unit open in the first
  * context the agent learns in; boundary_learning = learn lets the agent learn in the windows, the weights (and
  * SI's path integral) copied at the detection and put back before it leaves the context; boundary_sustain = k
- * needs NA above the bar for k steps in a row, the copy then taken at the first of them.
+ * needs NA above the bar for k steps in a row, the copy then taken at the first of them (and, pausing, put back
+ * at the detection, so that the window judges the old context on its own actions).
  *
  * Per-context outcome predictors (config context_predictor = context): each slot keeps its own copy of the
  * outcome predictor and its uncertainty head (which consolidation does not anchor); a switch of slot stores the
@@ -561,6 +562,9 @@ static void models_step(nm_agent *a, float reward)
             a->ctx_tried = 0;
             memset(err, 0, 4 * NM_MAX_CONTEXTS * sizeof *err);
             if (a->cfg.boundary_sustain <= 1) snap_take(a);
+            /* the window judges the contexts on the outcomes of the old context's own actions: the weights go back
+             * to those of the first step above the bar, before the run of surprise taught the agent anything */
+            else if (!a->frozen && a->cfg.boundary_learning != NM_BOUNDARY_LEARN) snap_restore(a);
         } else if (na < 0.5f * a->cfg.boundary) {
             a->ctx_armed = 1;
         }
