@@ -34,7 +34,7 @@
  * detection was a false alarm.
  *
  * Options for single tasks (docs/results/full_agent.md): gate_first = open keeps every unit open in the first
- * context the agent learns in; boundary_learning = learn lets the agent learn in the windows, the weights (and
+ * context the agent learns in (open_free: and adds no importance for it at its boundary); boundary_learning = learn lets the agent learn in the windows, the weights (and
  * SI's path integral) copied at the detection and put back before it leaves the context; boundary_sustain = k
  * needs NA above the bar for k steps in a row, the copy then taken at the first of them (and, pausing, put back
  * at the detection, so that the window judges the old context on its own actions).
@@ -147,7 +147,7 @@ static void snap_restore(nm_agent *a)
 /* gate_first = open: one float after the tonic state, 1 + the slot the agent first learned in (0: none yet) */
 static size_t open_floats(const nm_agent *a)
 {
-    return a->cfg.gate_first == NM_GATE_FIRST_OPEN && a->cfg.gating > 0.0f ? 1 : 0;
+    return a->cfg.gate_first != NM_GATE_FIRST_GATED && a->cfg.gating > 0.0f ? 1 : 0;
 }
 static float *tonic_store(nm_agent *a, int k) { return a->block + a->off_cpred + a->n_cpred + (size_t)k * TONIC_LEN; }
 
@@ -325,6 +325,13 @@ static void consolidate(nm_agent *a)
     double sum = 0.0;
     size_t i, n = a->n_imp;
     if (!n || !(*count > 0.0f)) return;   /* nothing learned since the last boundary */
+    if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE && open_floats(a) && a->block[a->off_open] == (float)(a->ctx_learn + 1)) {
+        /* the open first context adds no importance: its weights stay free for the later contexts' gates */
+        memset(omega, 0, n * sizeof *omega);
+        *count = 0.0f;
+        memcpy(anchor, theta, n * sizeof *anchor);
+        return;
+    }
     for (i = 0; i < n; i++) {
         float c;
         if (a->cfg.importance == NM_IMPORTANCE_SI) {

@@ -147,7 +147,9 @@ enum nm_context_tonic { NM_TONIC_SHARED = 0, NM_TONIC_CONTEXT = 1 };
  * behaviour before the option). OPEN: the first context the agent learns in keeps every hidden unit open (there is
  * nothing to protect yet, so a single task keeps the network's full width); every later context takes its random
  * gate over units the first one trained, whose weights consolidation protects. */
-enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1 };
+/* OPEN_FREE: as OPEN, and the first context's boundary adds no importance (SI would otherwise cover every weight
+ * and the later contexts' gated units could not learn); the first task is then protected only by the gates. */
+enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1, NM_GATE_FIRST_OPEN_FREE = 2 };
 /* What the agent does while the task-free boundary detector compares the contexts (config.boundary_learning,
  * c/continual.c). PAUSE: nothing learns in the detector's windows (the behaviour before the option). LEARN: the
  * agent keeps learning in the context it acts from, so a false alarm (a reversal's surprise) costs no trials. */
@@ -389,9 +391,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(int, context_tonic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_tonic", 0, 0, 1, \
       "'shared' or 'context'", NM_LIST("shared", "context"), 0, 0, \
       "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it") \
-    X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 1, \
-      "'gated' or 'open'", NM_LIST("gated", "open"), 0, 0, \
-      "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet)") \
+    X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 2, \
+      "'gated', 'open' or 'open_free'", NM_LIST("gated", "open", "open_free"), 0, 0, \
+      "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet; open_free: nor consolidates it)") \
     X(int, boundary_learning, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_learning", 0, 0, 1, \
       "'pause' or 'learn'", NM_LIST("pause", "learn"), 0, 0, \
       "task-free boundaries: nothing learns while the detector compares the contexts (pause), or the agent keeps learning in the context it acts from (learn)") \

@@ -57,6 +57,24 @@ describe("gate_first", function()
     assert.is_true(open_units(a) < 32)
   end)
 
+  it("open_free: the first context is open and its boundary adds no importance", function()
+    assert.equal("open_free", new{ gate_first = "open_free" }:config().gate_first)
+    -- a second context pulls nothing toward the first one's weights: with no importance the pull is zero, so
+    -- learning in context 2 is that of an agent without consolidation, action for action
+    local function run(opts)
+      local a, rng = new(opts), nm.rng(2)
+      a:context(1)
+      actions(a, rng, A, 100, {})
+      a:context(2)
+      assert.is_true(open_units(a) < 32)
+      return table.concat(actions(a, rng, B, 200, {}), "")
+    end
+    assert.equal(run{ gating = 0.25, gate_first = "open_free" },
+                 run{ gating = 0.25, gate_first = "open_free", importance = "si", consolidation = 0.01 })
+    assert.are_not.equal(run{ gating = 0.25, gate_first = "open" },
+                         run{ gating = 0.25, gate_first = "open", importance = "si", consolidation = 0.01 })
+  end)
+
   it("gated (the default) gates the first context too", function()
     local a = new{ gating = 0.25 }
     assert.is_true(open_units(a) < 32)
