@@ -33,6 +33,12 @@
  * Bayes factor of 20 (see evidence). The detection's window judges the old context the same way: kept, the
  * detection was a false alarm.
  *
+ * Options for single tasks (docs/results/full_agent.md): gate_first = open keeps every unit open in the first
+ * context the agent learns in (open_free: and adds no importance for it at its boundary); boundary_learning = learn lets the agent learn in the windows, the weights (and
+ * SI's path integral) copied at the detection and put back before it leaves the context; boundary_sustain = k
+ * needs NA above the bar for k steps in a row, the copy then taken at the first of them (and, pausing, put back
+ * at the detection, so that the window judges the old context on its own actions).
+ *
  * Per-context outcome predictors (config context_predictor = context): each slot keeps its own copy of the
  * outcome predictor and its uncertainty head (which consolidation does not anchor); a switch of slot stores the
  * one in use as the old slot's and restores the new slot's, and a new slot starts from the one in use. A return
@@ -101,6 +107,48 @@ static size_t tonic_floats(const nm_agent *a)
 {
     return a->cfg.context_tonic == NM_TONIC_CONTEXT ? NM_MAX_CONTEXTS * TONIC_LEN : 0;
 }
+
+/* boundary_learning = learn: the weights, the importance measure and its count at the detection, so that the
+ * learning of the windows can be undone when the context changes (the old context's weights must not take the
+ * new task's first trials) */
+static size_t snap_floats(const nm_agent *a)
+{
+    return (a->cfg.boundary_learning == NM_BOUNDARY_LEARN || a->cfg.boundary_sustain > 1) && a->n_models
+           ? a->n_params + a->n_imp + 1 : 0;
+}
+
+static void snap_take(nm_agent *a)
+{
+    float *snap = a->block + a->off_snap;
+    if (!snap_floats(a)) return;
+    memcpy(snap, a->block + a->off_params, a->n_params * sizeof *snap);
+    memcpy(snap + a->n_params, a->block + a->off_omega, a->n_imp * sizeof *snap);
+    snap[a->n_params + a->n_imp] = a->n_imp ? a->block[a->off_count] : 0.0f;
+}
+
+/* Before a change of context at a window's end: the weights go back to the detection's. In the detection's
+ * window the importance measure does too (it is the old context's, consolidated at the switch); in a probe's
+ * window the measure since the switch to the candidate is dropped. */
+static void snap_restore(nm_agent *a)
+{
+    const float *snap = a->block + a->off_snap;
+    if (!snap_floats(a) || a->frozen) return;
+    memcpy(a->block + a->off_params, snap, a->n_params * sizeof *snap);
+    if (!a->n_imp) return;
+    if (a->ctx_probe == 0) {
+        memcpy(a->block + a->off_omega, snap + a->n_params, a->n_imp * sizeof *snap);
+        a->block[a->off_count] = snap[a->n_params + a->n_imp];
+    } else {
+        memset(a->block + a->off_omega, 0, a->n_imp * sizeof(float));
+        a->block[a->off_count] = 0.0f;
+    }
+}
+
+/* gate_first = open: one float after the tonic state, 1 + the slot the agent first learned in (0: none yet) */
+static size_t open_floats(const nm_agent *a)
+{
+    return a->cfg.gate_first != NM_GATE_FIRST_GATED && a->cfg.gating > 0.0f ? 1 : 0;
+}
 static float *tonic_store(nm_agent *a, int k) { return a->block + a->off_cpred + a->n_cpred + (size_t)k * TONIC_LEN; }
 
 static void tonic_get(const nm_modstate *m, float *t)
@@ -143,7 +191,8 @@ void nm_cont_layout(nm_agent *a)
     a->n_gate = c->gating > 0.0f ? hidden_units(a) : 0;
     a->n_cpred = c->context_predictor != NM_PREDICTOR_SHARED ? NM_MAX_CONTEXTS * predictor_len(a) : 0;
     /* persistent: [Omega | omega | count] [models | error sums | step counts | known-error sums | known sums]
-     * [each slot's outcome predictor] [each slot's tonic state] */
+     * [each slot's outcome predictor] [each slot's tonic state] [the first-learned slot (gate_first = open)]
+     * [the weights and importance measure at the detection (boundary_learning = learn)] */
     a->off_imp = off; off += a->n_imp;
     a->off_omega = off; off += a->n_imp;
     a->off_count = off; off += a->n_imp ? 1 : 0;
@@ -151,6 +200,9 @@ void nm_cont_layout(nm_agent *a)
     a->off_err = off; off += a->n_models ? 4 * NM_MAX_CONTEXTS : 0;
     a->off_cpred = off; off += a->n_cpred;
     off += tonic_floats(a);
+    a->off_open = off; off += open_floats(a);
+    a->off_snap = off; off += snap_floats(a);
+    a->off_high = off; off += c->boundary_sustain > 1 && a->n_models ? 1 : 0;
     a->n_cont = off - a->off_imp;
     a->off_gate = off; off += a->n_gate;
     a->block_len = off;
@@ -166,10 +218,23 @@ static double gate_draw(uint64_t seed, int slot, size_t unit)
     return (double)(z >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* gate_first = open: the slot the agent first learned in, or none yet, keeps every unit open */
+static int gate_open(const nm_agent *a)
+{
+    float first;
+    if (!open_floats(a)) return 0;
+    first = a->block[a->off_open];
+    return first == 0.0f || first == (float)(a->ctx_cur + 1);
+}
+
 void nm_cont_set_gate(nm_agent *a)
 {
     float *g = a->block + a->off_gate;
     size_t i;
+    if (gate_open(a)) {
+        for (i = 0; i < a->n_gate; i++) g[i] = 1.0f;
+        return;
+    }
     for (i = 0; i < a->n_gate; i++)
         g[i] = gate_draw(a->cfg.seed, a->ctx_cur, i) < (double)a->cfg.gating ? 1.0f : 0.0f;
 }
@@ -260,6 +325,13 @@ static void consolidate(nm_agent *a)
     double sum = 0.0;
     size_t i, n = a->n_imp;
     if (!n || !(*count > 0.0f)) return;   /* nothing learned since the last boundary */
+    if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE && open_floats(a) && a->block[a->off_open] == (float)(a->ctx_learn + 1)) {
+        /* the open first context adds no importance: its weights stay free for the later contexts' gates */
+        memset(omega, 0, n * sizeof *omega);
+        *count = 0.0f;
+        memcpy(anchor, theta, n * sizeof *anchor);
+        return;
+    }
     for (i = 0; i < n; i++) {
         float c;
         if (a->cfg.importance == NM_IMPORTANCE_SI) {
@@ -423,6 +495,7 @@ static void window_end(nm_agent *a, float scale)
         if (a->ctx_tried & (1u << k)) continue;
         if (best < 0 || m < best_err) { best = k; best_err = m; }
     }
+    snap_restore(a);
     if (best >= 0 && a->ctx_probe < MAX_PROBES) {
         nm_cont_switch(a, best);
         a->ctx_probe++;
@@ -478,13 +551,27 @@ static void models_step(nm_agent *a, float reward)
         /* NA's phasic part on the level's scale: the tonic part, which lingers for tau_tonic steps, would keep
          * the detector from re-arming */
         float na = na_level(a);
-        if (a->ctx_armed && na > a->cfg.boundary) {
+        /* boundary_sustain > 1: the steps in a row above the bar, so that a one-trial surprise is no change */
+        int sustained = 1;
+        if (a->cfg.boundary_sustain > 1) {
+            float *high = a->block + a->off_high;
+            *high = a->ctx_armed && na > a->cfg.boundary ? *high + 1.0f : 0.0f;
+            /* the weights when NA first rose: a change found later takes back what the old context learned since */
+            if (*high == 1.0f) snap_take(a);
+            sustained = *high >= (float)a->cfg.boundary_sustain;
+            if (sustained) *high = 0.0f;
+        }
+        if (a->ctx_armed && na > a->cfg.boundary && sustained) {
             a->ctx_armed = 0;
             a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
             if (a->ctx_window < 1) a->ctx_window = 1;
             a->ctx_probe = 0;
             a->ctx_tried = 0;
             memset(err, 0, 4 * NM_MAX_CONTEXTS * sizeof *err);
+            if (a->cfg.boundary_sustain <= 1) snap_take(a);
+            /* the window judges the contexts on the outcomes of the old context's own actions: the weights go back
+             * to those of the first step above the bar, before the run of surprise taught the agent anything */
+            else if (!a->frozen && a->cfg.boundary_learning != NM_BOUNDARY_LEARN) snap_restore(a);
         } else if (na < 0.5f * a->cfg.boundary) {
             a->ctx_armed = 1;
         }
@@ -504,6 +591,8 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
         }
         a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
     }
+    if (open_floats(a) && a->block[a->off_open] == 0.0f && nm_plastic(a))
+        a->block[a->off_open] = (float)(a->ctx_cur + 1);   /* the open gate is this slot's from now on */
     if (a->n_models) models_step(a, reward);
 }
 

@@ -157,6 +157,17 @@ enum nm_na_ach_threshold { NM_NA_ACH_OFF = 0, NM_NA_ACH_ON = 1 };
  * option). SEROTONERGIC: as SCALED while 5-HT is on, and gone when 5-HT is switched off: punishment-induced
  * inhibition is serotonin's (Dayan & Huys 2008; Crockett et al. 2009), so its ablation removes it. */
 enum nm_pavlovian_aversive { NM_PAVLOVIAN_SCALED = 0, NM_PAVLOVIAN_SEROTONERGIC = 1 };
+/* Which contexts a gate closes (config.gate_first, c/continual.c). GATED: every context, the first too (the
+ * behaviour before the option). OPEN: the first context the agent learns in keeps every hidden unit open (there is
+ * nothing to protect yet, so a single task keeps the network's full width); every later context takes its random
+ * gate over units the first one trained, whose weights consolidation protects. */
+/* OPEN_FREE: as OPEN, and the first context's boundary adds no importance (SI would otherwise cover every weight
+ * and the later contexts' gated units could not learn); the first task is then protected only by the gates. */
+enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1, NM_GATE_FIRST_OPEN_FREE = 2 };
+/* What the agent does while the task-free boundary detector compares the contexts (config.boundary_learning,
+ * c/continual.c). PAUSE: nothing learns in the detector's windows (the behaviour before the option). LEARN: the
+ * agent keeps learning in the context it acts from, so a false alarm (a reversal's surprise) costs no trials. */
+enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -402,7 +413,16 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "ACh sets NA's threshold: only the part of the unexpected surprise u beyond ACh / (0.5 + ACh) drives NA") \
     X(int, pavlovian_aversive, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "pavlovian_aversive", 0, 0, 1, \
       "'scaled' or 'serotonergic'", NM_LIST("scaled", "serotonergic"), 0, 0, \
-      "the Pavlovian bias's aversive half: scaled by 5-HT and kept without it, or carried by 5-HT and gone when 5-HT is off")
+      "the Pavlovian bias's aversive half: scaled by 5-HT and kept without it, or carried by 5-HT and gone when 5-HT is off") \
+    X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 2, \
+      "'gated', 'open' or 'open_free'", NM_LIST("gated", "open", "open_free"), 0, 0, \
+      "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet; open_free: nor consolidates it)") \
+    X(int, boundary_learning, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_learning", 0, 0, 1, \
+      "'pause' or 'learn'", NM_LIST("pause", "learn"), 0, 0, \
+      "task-free boundaries: nothing learns while the detector compares the contexts (pause), or the agent keeps learning in the context it acts from (learn)") \
+    X(size_t, boundary_sustain, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "boundary_sustain", 0, 1, 1000000, \
+      "1 to 1000000 steps", NM_NONE, 1, 1, \
+      "task-free boundaries: the steps in a row NA's phasic level must stay above boundary before a change is detected")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -253,7 +253,7 @@ struct nm_agent {
     size_t n_cont;                 /* the persistent continual floats: importance, path/Fisher, models, predictors */
     size_t n_gate;                 /* hidden units with gating on, else 0 */
     size_t n_cpred;                /* floats of the per-context outcome predictors (context_predictor), else 0 */
-    size_t off_imp, off_omega, off_count, off_models, off_err, off_gate, off_cpred;
+    size_t off_imp, off_omega, off_count, off_models, off_err, off_gate, off_cpred, off_open, off_snap, off_high;
     int n_ctx, ctx_cur, ctx_learn; /* contexts known, the current one and the one last learned in (slots) */
     int ctx_id[NM_MAX_CONTEXTS];   /* each slot's id */
     int ctx_announced;             /* the task has named a context: task-free boundaries off */
@@ -492,8 +492,11 @@ void nm_agent_modulate_commit(nm_agent *a, const nm_modstate *next, const nm_mod
 
 /* continual.c: importance, anchors, gates and context models */
 /* Whether a learn step may change synapses: not frozen, and not in a window that is finding the context (its
- * evidence would go to a context that may be the wrong one) */
-static inline int nm_plastic(const nm_agent *a) { return !a->frozen && a->ctx_window == 0; }
+ * evidence would go to a context that may be the wrong one) unless config.boundary_learning = learn */
+static inline int nm_plastic(const nm_agent *a)
+{
+    return !a->frozen && (a->ctx_window == 0 || a->cfg.boundary_learning == NM_BOUNDARY_LEARN);
+}
 void nm_cont_layout(nm_agent *a);              /* after the learner's layout: extends block_len */
 void nm_cont_init(nm_agent *a);                /* after its init: the first context and its gate */
 /* The importance-weighted pull of each traced weight toward its anchor (importance si or ewc), in place */
