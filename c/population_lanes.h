@@ -252,6 +252,34 @@ NM_LANE_ATTR static void NM_LANE(expf_n)(size_t n, const float *x, float *y)
     for (i = 0; i + V <= n; i += V) ST(y + i, 0, NM_LANE(expf)(LD(x + i, 0)));
 }
 
+/* network.c's attended input u = attn x for the group's n members, x read per lane from the population's
+ * observations (member lo + l's at obs + (lo + l) d) by one gather per input where the set has one
+ * (NM_LANE_GATHER_OBS; the caller keeps the indices within int32); the padding lanes keep theirs */
+NM_LANE_ATTR static void NM_LANE(obs_in)(size_t d, size_t lo, size_t n, const float *restrict obs,
+                                         const float *restrict attn, float *restrict u)
+{
+    size_t i, l;
+#ifdef NM_LANE_GATHER_OBS
+    int32_t ix[V], p[V];
+    vi idx, pad;
+    for (l = 0; l < V; l++) {
+        ix[l] = (int32_t)((lo + (l < n ? l : 0)) * d);
+        p[l] = l < n ? 0 : -1;
+    }
+    memcpy(&idx, ix, sizeof idx);
+    memcpy(&pad, p, sizeof pad);
+    for (i = 0; i < d; i++) {
+        vf x = NM_LANE_GATHER_OBS(obs + i, idx);
+        ST(u + i * W, 0, SEL(pad, LD(u + i * W, 0), LD(attn + i * W, 0) * x));
+    }
+#else
+    for (l = 0; l < n; l++) {
+        const float *x = obs + (lo + l) * d;
+        for (i = 0; i < d; i++) u[i * W + l] = attn[i * W + l] * x[i];
+    }
+#endif
+}
+
 /* learner_rate.c's softmax of beta logits (+ bias on the withheld action), per lane: wh holds each lane's
  * withheld action as a float (-1: none) */
 NM_LANE_ATTR static void NM_LANE(softmax)(size_t A, const float *restrict beta, const float *restrict bias,
@@ -754,7 +782,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
-    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n)
+    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in)
 };
 
 #undef W
@@ -780,3 +808,4 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef NM_LANE_CLAMP_LO
 #undef NM_LANE_FMADD
 #undef NM_LANE_GATHER
+#undef NM_LANE_GATHER_OBS

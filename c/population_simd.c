@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "population_simd.h"
@@ -106,6 +107,7 @@ struct nm_lane_kernels {
                       float *eta_var, float *S, float *E, uint32_t *bad);
     void (*trunk_value)(const nm_popsimd *s, const nm_group *G, float *C);   /* V only, 3 inputs */
     void (*expf_n)(size_t n, const float *x, float *y);                      /* n a multiple of lanes */
+    void (*obs_in)(size_t d, size_t lo, size_t n, const float *obs, const float *attn, float *u);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -139,6 +141,7 @@ struct nm_lane_kernels {
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
 #define NM_LANE_GATHER(i) \
     ((NM_LANE(vq))_mm256_i64gather_epi64((const long long *)(const void *)nm_exp_table, (__m256i)(i), 8))
+#define NM_LANE_GATHER_OBS(p, i) ((vf)_mm256_i32gather_ps((p), (__m256i)(i), 4))
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm256_min_ps((__m256)(c), (__m256)(x)))
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm256_max_ps((__m256)(c), (__m256)(x)))
 #include "population_lanes.h"
@@ -152,6 +155,7 @@ struct nm_lane_kernels {
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
 #define NM_LANE_GATHER(i) \
     ((NM_LANE(vq))_mm512_i64gather_epi64((__m512i)(i), (const void *)nm_exp_table, 8))
+#define NM_LANE_GATHER_OBS(p, i) ((vf)_mm512_i32gather_ps((__m512i)(i), (p), 4))
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm512_min_ps((__m512)(c), (__m512)(x)))
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm512_max_ps((__m512)(c), (__m512)(x)))
 #include "population_lanes.h"
@@ -442,9 +446,13 @@ static int sample(nm_rng *rng, const float *probs, size_t stride, size_t n)
 static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, float *C, int value_only)
 {
     size_t d = s->n_obs, i, l;
-    for (l = 0; l < G->n; l++) {
-        const float *x = obs + (G->lo + l) * d;
-        for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
+    if ((G->lo + W) * d <= INT32_MAX) {   /* the gather's indices fit */
+        s->k->obs_in(d, G->lo, G->n, obs, G->attn, C + s->cl.input * W);
+    } else {
+        for (l = 0; l < G->n; l++) {
+            const float *x = obs + (G->lo + l) * d;
+            for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
+        }
     }
     if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
         s->k->trunk_value(s, G, C);
