@@ -167,6 +167,14 @@ NM_LANE_ATTR static int NM_LANE(any)(vi m)
     return r != 0;
 }
 
+/* x = 0 where on[l] (the trace of a member that ended its episode or whose NA called for the reset) */
+NM_LANE_ATTR static void NM_LANE(clear)(size_t n, const int *restrict on, float *restrict x)
+{
+    vi m = LDI(on, 0) != 0;
+    size_t i;
+    for (i = 0; i < n; i++) ST(x + i * W, 0, SEL(m, ZERO, LD(x + i * W, 0)));
+}
+
 /* nm_expf (nm_math.c) per lane, half the lanes at a time in doubles (a register of them): nm_expf_plain's
  * double operations in its order, or where the set's CPUs have FMA (NM_LANE_FMADD) nm_expf_fma's; the two give
  * the same bits on every input (c/test/expf_check.c), and so does this on every input the lanes take, |x| < 88
@@ -782,7 +790,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
-    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in)
+    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear)
 };
 
 #undef W

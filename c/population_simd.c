@@ -108,6 +108,7 @@ struct nm_lane_kernels {
     void (*trunk_value)(const nm_popsimd *s, const nm_group *G, float *C);   /* V only, 3 inputs */
     void (*expf_n)(size_t n, const float *x, float *y);                      /* n a multiple of lanes */
     void (*obs_in)(size_t d, size_t lo, size_t n, const float *obs, const float *attn, float *u);
+    void (*clear)(size_t n, const int *on, float *x);   /* x = 0 in the lanes on */
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -686,19 +687,20 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
     for (l = 0, shrink = 0; l < G->n; l++) shrink |= on[l];
     if (shrink) s->k->scal(A * F + A, keep, on, P + a0->policy_w * W);
-    for (l = 0; l < G->n; l++) {
+    for (l = 0, shrink = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         /* nm_cont_observe does nothing without importance or context models (nm_popsimd_covers) */
-        if (term[l] || reset[l]) {
-            size_t i;
-            for (i = 0; i < s->n_traced; i++) O[i * W + l] = 0.0f;
+        on[l] = term[l] || reset[l];
+        if (on[l]) {
             a->trace_bound = 0.0;
             G->tb2[l] = 0.0;
+            shrink = 1;
         }
         a->pending = 0;
         a->steps++;
         a->msg[0] = '\0';
     }
+    if (shrink) s->k->clear(s->n_traced, on, O);   /* those members' traces, in one pass over the group's */
     return 1;
 }
 
