@@ -45,9 +45,9 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/test_recurrent $(BUILD)/test/prop_invariant \
             $(BUILD)/test/test_population $(BUILD)/test/math_check $(BUILD)/test/test_spiking \
-            $(BUILD)/test/expf_check $(BUILD)/test/test_mod_rest
+            $(BUILD)/test/expf_check $(BUILD)/test/test_mod_rest $(BUILD)/test/lane_expf_check
 
-.PHONY: all test prop math-check expf-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
+.PHONY: all test prop math-check expf-check lane-expf-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -110,6 +110,12 @@ math-check: $(BUILD)/test/math_check
 # inputs, bit for bit (make test checks every 101st); about a minute.
 expf-check: $(BUILD)/test/expf_check
 	./$(BUILD)/test/expf_check 1
+
+# The population step's lane expf under each kernel set this CPU runs (portable, and FMA with a gather under
+# AVX2 and AVX-512) against nm_expf on all 2.24 billion inputs the lanes compute, |x| < 88 (c/test/
+# lane_expf_check.c), bit for bit (make test checks every 101st).
+lane-expf-check: $(BUILD)/test/lane_expf_check
+	./$(BUILD)/test/lane_expf_check 1
 
 # The soak (bench/soak.lua): Go/No-Go training under each backend with a save/load round trip every 2,000
 # steps, failing if the resident set or the Lua heap grows after the warm-up. CI runs soak-ci (4M steps per
@@ -275,6 +281,7 @@ help:
 	@echo "make prop       the invariant's property test, PROP_CALLS=5000000 random calls"
 	@echo "make math-check the library's expf and logf against libm's on all 2^32 inputs, its log and cos on 10^8"
 	@echo "make expf-check nm_expf's plain and FMA builds against the replaced nm_expf on all 2^32 inputs"
+	@echo "make lane-expf-check the population lanes' expf against nm_expf on all inputs below 88, each kernel set"
 	@echo "make soak       10M steps per backend with save/load round trips; fails if memory grows (soak-ci: 1M)"
 	@echo "make sanitize   the tests under ASan + UBSan"
 	@echo "make fuzz       libFuzzer on the checkpoint reader (FUZZ_SECONDS=60)"

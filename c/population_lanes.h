@@ -157,9 +157,29 @@ NM_LANE_ATTR static void NM_LANE(scal)(size_t n, const float *restrict keep, con
         }
 }
 
-/* nm_expf (nm_math.c) per lane: the same double operations in the same order and its table, read per lane.
- * nm_expf's k = (uint64_t)(int64_t)kd is taken from the bits of kd + shift (the low bits of that sum hold k, and
- * k mod 32 and k << 47 are the same from either); lanes at |x| >= 88, inf or NaN take nm_expf itself. */
+/* whether any lane of m is set */
+NM_LANE_ATTR static int NM_LANE(any)(vi m)
+{
+    uint64_t o[V / 2], r = 0;
+    size_t l;
+    memcpy(o, &m, sizeof o);
+    for (l = 0; l < V / 2; l++) r |= o[l];
+    return r != 0;
+}
+
+/* x = 0 where on[l] (the trace of a member that ended its episode or whose NA called for the reset) */
+NM_LANE_ATTR static void NM_LANE(clear)(size_t n, const int *restrict on, float *restrict x)
+{
+    vi m = LDI(on, 0) != 0;
+    size_t i;
+    for (i = 0; i < n; i++) ST(x + i * W, 0, SEL(m, ZERO, LD(x + i * W, 0)));
+}
+
+/* nm_expf (nm_math.c) per lane, half the lanes at a time in doubles (a register of them): nm_expf_plain's
+ * double operations in its order, or where the set's CPUs have FMA (NM_LANE_FMADD) nm_expf_fma's; the two give
+ * the same bits on every input (c/test/expf_check.c), and so does this on every input the lanes take, |x| < 88
+ * (c/test/lane_expf_check.c, `make expf-check`). k is taken from the bits of kd + shift (their low bits hold it;
+ * k mod 32 and k << 47 are the same from either). Lanes at |x| >= 88, inf or NaN take nm_expf itself. */
 typedef uint64_t NM_LANE(vq) __attribute__((vector_size(4 * V)));    /* half a register of lanes, as vdh */
 typedef int64_t NM_LANE(vqs) __attribute__((vector_size(4 * V)));
 typedef float NM_LANE(vh) __attribute__((vector_size(2 * V)));
@@ -172,44 +192,52 @@ NM_LANE_ATTR static NM_LANE(vqs) NM_LANE(widen)(vi m, int hf)
     return r;
 }
 
-/* half the lanes at a time, in doubles: a register of them (wider vectors are split lane by lane by gcc) */
 NM_LANE_ATTR static NM_LANE(vh) NM_LANE(expf_half)(NM_LANE(vh) x)
 {
     const double inv_ln2_n = 0x1.71547652b82fep+0 * 32, shift = 0x1.8p+52;
-    const double inv_hi = 0x1.7154765p+5, inv_lo = inv_ln2_n - inv_hi;
     const double c0 = 0x1.c6af84b912394p-5 / 32 / 32 / 32, c1 = 0x1.ebfce50fac4f3p-3 / 32 / 32,
                  c2 = 0x1.62e42ff0c52d6p-1 / 32;
-    vdh xd = NM_LANE_CVTPD(x), ph, pl, z, e, kd, r, r2, y, d;
+    vdh xd = NM_LANE_CVTPD(x), kd, r, y, p;
     NM_LANE(vq) kb, t, idx;
-    NM_LANE(vqs) m1, m2;
-    size_t l;
-    ph = inv_hi * xd;
-    pl = inv_lo * xd;
-    z = ph + pl;
-    e = pl - (z - ph);
-    kd = z + shift;
+#ifdef NM_LANE_FMADD
+    kd = NM_LANE_FMADD(xd, (vdh){ 0.0 } + inv_ln2_n, (vdh){ 0.0 } + shift);
     kb = (NM_LANE(vq))kd;
     kd -= shift;
-    d = z - kd;
-    m1 = (d == 0.5) & (e > 0.0);
-    m2 = (d == -0.5) & (e < 0.0);
-    kd = (vdh)(((NM_LANE(vqs))(kd + 1.0) & m1) | ((NM_LANE(vqs))(kd - 1.0) & m2) | ((NM_LANE(vqs))kd & ~(m1 | m2)));
-    kb = kb - (NM_LANE(vq))m1 + (NM_LANE(vq))m2;
+    r = NM_LANE_FMADD(xd, (vdh){ 0.0 } + inv_ln2_n, -kd);
+#else
+    const double inv_hi = 0x1.7154765p+5, inv_lo = inv_ln2_n - inv_hi;   /* exact products, as nm_expf_plain */
+    vdh ph = inv_hi * xd, pl = inv_lo * xd;
+    kd = (ph + pl) + shift;
+    kb = (NM_LANE(vq))kd;
+    kd -= shift;
     r = (ph - kd) + pl;
+#endif
     idx = kb & 31;
-    t = idx;
-    for (l = 0; l < V / 2; l++) t[l] = nm_exp_table[idx[l]];
+#ifdef NM_LANE_GATHER
+    t = NM_LANE_GATHER(idx);
+#else
+    {
+        size_t l;
+        t = idx;
+        for (l = 0; l < V / 2; l++) t[l] = nm_exp_table[idx[l]];
+    }
+#endif
     t += kb << 47;
-    z = c0 * r + c1;
-    r2 = r * r;
+#ifdef NM_LANE_FMADD
+    p = NM_LANE_FMADD((vdh){ 0.0 } + c0, r, (vdh){ 0.0 } + c1);
+    y = NM_LANE_FMADD((vdh){ 0.0 } + c2, r, (vdh){ 0.0 } + 1.0);
+    y = NM_LANE_FMADD(p, r * r, y);
+#else
+    p = c0 * r + c1;
     y = c2 * r + 1.0;
-    y = z * r2 + y;
+    y = p * (r * r) + y;
+#endif
     return __builtin_convertvector(y * (vdh)t, NM_LANE(vh));
 }
 
 NM_LANE_ATTR static vf NM_LANE(expf)(vf x)
 {
-    vi top = ((vi)x >> 20) & 0x7ff;
+    vi big = (((vi)x >> 20) & 0x7ff) >= 0x42b;   /* 0x42b: the top bits of 88.0f */
     NM_LANE(vh) lo, hi;
     vf out;
     size_t l;
@@ -219,9 +247,45 @@ NM_LANE_ATTR static vf NM_LANE(expf)(vf x)
     hi = NM_LANE(expf_half)(hi);
     memcpy(&out, &lo, sizeof lo);
     memcpy((char *)&out + sizeof lo, &hi, sizeof hi);
-    for (l = 0; l < V; l++)
-        if (top[l] >= 0x42b) out[l] = nm_expf(x[l]);   /* 0x42b: the top bits of 88.0f */
+    if (NM_LANE(any)(big))
+        for (l = 0; l < V; l++)
+            if (big[l]) out[l] = nm_expf(x[l]);
     return out;
+}
+
+/* nm_expf of n floats through the lanes (c/test/lane_expf_check.c), n a multiple of the lanes */
+NM_LANE_ATTR static void NM_LANE(expf_n)(size_t n, const float *x, float *y)
+{
+    size_t i;
+    for (i = 0; i + V <= n; i += V) ST(y + i, 0, NM_LANE(expf)(LD(x + i, 0)));
+}
+
+/* network.c's attended input u = attn x for the group's n members, x read per lane from the population's
+ * observations (member lo + l's at obs + (lo + l) d) by one gather per input where the set has one
+ * (NM_LANE_GATHER_OBS; the caller keeps the indices within int32); the padding lanes keep theirs */
+NM_LANE_ATTR static void NM_LANE(obs_in)(size_t d, size_t lo, size_t n, const float *restrict obs,
+                                         const float *restrict attn, float *restrict u)
+{
+    size_t i, l;
+#ifdef NM_LANE_GATHER_OBS
+    int32_t ix[V], p[V];
+    vi idx, pad;
+    for (l = 0; l < V; l++) {
+        ix[l] = (int32_t)((lo + (l < n ? l : 0)) * d);
+        p[l] = l < n ? 0 : -1;
+    }
+    memcpy(&idx, ix, sizeof idx);
+    memcpy(&pad, p, sizeof pad);
+    for (i = 0; i < d; i++) {
+        vf x = NM_LANE_GATHER_OBS(obs + i, idx);
+        ST(u + i * W, 0, SEL(pad, LD(u + i * W, 0), LD(attn + i * W, 0) * x));
+    }
+#else
+    for (l = 0; l < n; l++) {
+        const float *x = obs + (lo + l) * d;
+        for (i = 0; i < d; i++) u[i * W + l] = attn[i * W + l] * x[i];
+    }
+#endif
 }
 
 /* learner_rate.c's softmax of beta logits (+ bias on the withheld action), per lane: wh holds each lane's
@@ -246,15 +310,6 @@ NM_LANE_ATTR static void NM_LANE(softmax)(size_t A, const float *restrict beta, 
     for (i = 0; i < A; i++) ST(probs + i * W, 0, LD(probs + i * W, 0) / sum);
 }
 
-/* whether any lane of m is set */
-NM_LANE_ATTR static int NM_LANE(any)(vi m)
-{
-    uint64_t o[V / 2], r = 0;
-    size_t l;
-    memcpy(o, &m, sizeof o);
-    for (l = 0; l < V / 2; l++) r |= o[l];
-    return r != 0;
-}
 
 NM_LANE_ATTR static vf NM_LANE(tanh)(vf v)
 {
@@ -735,7 +790,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
-    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value)
+    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear)
 };
 
 #undef W
@@ -759,3 +814,6 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef NM_LANE_CVTPD
 #undef NM_LANE_CLAMP_HI
 #undef NM_LANE_CLAMP_LO
+#undef NM_LANE_FMADD
+#undef NM_LANE_GATHER
+#undef NM_LANE_GATHER_OBS

@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "population_simd.h"
@@ -105,6 +106,9 @@ struct nm_lane_kernels {
                       const float *dq, const float *du, const float *hh, float *delta, float *step, float *eta,
                       float *eta_var, float *S, float *E, uint32_t *bad);
     void (*trunk_value)(const nm_popsimd *s, const nm_group *G, float *C);   /* V only, 3 inputs */
+    void (*expf_n)(size_t n, const float *x, float *y);                      /* n a multiple of lanes */
+    void (*obs_in)(size_t d, size_t lo, size_t n, const float *obs, const float *attn, float *u);
+    void (*clear)(size_t n, const int *on, float *x);   /* x = 0 in the lanes on */
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -128,21 +132,31 @@ struct nm_lane_kernels {
 
 #if NM_LANE_X86
 #define NM_LANE(name) avx2_##name
-#define NM_LANE_ATTR __attribute__((target("avx2")))
+/* AVX2 with FMA (every AVX2 CPU but a few; lanes_for takes the generic set on those): the lane expf's fused
+ * reduction and cubic, and its table read as one gather */
+#define NM_LANE_ATTR __attribute__((target("avx2,fma")))
 #define NM_LANE_NAME "avx2"
 #define NM_LANE_V 8
 #define NM_LANE_MAX_HIDDEN 128
 #define NM_LANE_CVTPD(x) ((vdh)_mm256_cvtps_pd((__m128)(x)))
+#define NM_LANE_FMADD(a, b, c) ((vdh)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
+#define NM_LANE_GATHER(i) \
+    ((NM_LANE(vq))_mm256_i64gather_epi64((const long long *)(const void *)nm_exp_table, (__m256i)(i), 8))
+#define NM_LANE_GATHER_OBS(p, i) ((vf)_mm256_i32gather_ps((p), (__m256i)(i), 4))
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm256_min_ps((__m256)(c), (__m256)(x)))
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm256_max_ps((__m256)(c), (__m256)(x)))
 #include "population_lanes.h"
 
 #define NM_LANE(name) avx512_##name
-#define NM_LANE_ATTR __attribute__((target("avx512f")))
+#define NM_LANE_ATTR __attribute__((target("avx512f,fma")))   /* every AVX-512F CPU has FMA */
 #define NM_LANE_NAME "avx512"
 #define NM_LANE_V 16
 #define NM_LANE_MAX_HIDDEN 128
 #define NM_LANE_CVTPD(x) ((vdh)_mm512_cvtps_pd((__m256)(x)))
+#define NM_LANE_FMADD(a, b, c) ((vdh)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
+#define NM_LANE_GATHER(i) \
+    ((NM_LANE(vq))_mm512_i64gather_epi64((__m512i)(i), (const void *)nm_exp_table, 8))
+#define NM_LANE_GATHER_OBS(p, i) ((vf)_mm512_i32gather_ps((__m512i)(i), (p), 4))
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm512_min_ps((__m512)(c), (__m512)(x)))
 #define NM_LANE_CLAMP_LO(c, x) ((vf)_mm512_max_ps((__m512)(c), (__m512)(x)))
 #include "population_lanes.h"
@@ -197,7 +211,7 @@ static const nm_lane_kernels *lanes_for(const char *name)
 {
 #if NM_LANE_X86
     if (strcmp(name, "avx512") == 0) return &avx512_lanes;
-    if (strcmp(name, "avx2") == 0) return &avx2_lanes;
+    if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("fma")) return &avx2_lanes;
 #endif
     (void)name;
     return &generic_lanes;
@@ -257,6 +271,20 @@ void nm_popsimd_free(nm_popsimd *s)
     free(s->mem);
     free(s->group);
     free(s);
+}
+
+size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y)
+{
+    const nm_lane_kernels *k = &generic_lanes;
+#if NM_LANE_X86
+    if (strcmp(set, "avx512") == 0) k = __builtin_cpu_supports("avx512f") ? &avx512_lanes : NULL;
+    else if (strcmp(set, "avx2") == 0) k = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &avx2_lanes : NULL;
+#else
+    if (strcmp(set, "generic") != 0) k = NULL;
+#endif
+    if (!k || strcmp(set, k->name) != 0 || n % k->lanes != 0) return 0;
+    k->expf_n(n, x, y);
+    return k->lanes;
 }
 
 size_t nm_popsimd_groups(const nm_popsimd *s) { return s ? s->groups : 0; }
@@ -419,9 +447,13 @@ static int sample(nm_rng *rng, const float *probs, size_t stride, size_t n)
 static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, float *C, int value_only)
 {
     size_t d = s->n_obs, i, l;
-    for (l = 0; l < G->n; l++) {
-        const float *x = obs + (G->lo + l) * d;
-        for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
+    if ((G->lo + W) * d <= INT32_MAX) {   /* the gather's indices fit */
+        s->k->obs_in(d, G->lo, G->n, obs, G->attn, C + s->cl.input * W);
+    } else {
+        for (l = 0; l < G->n; l++) {
+            const float *x = obs + (G->lo + l) * d;
+            for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
+        }
     }
     if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
         s->k->trunk_value(s, G, C);
@@ -655,19 +687,20 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
     for (l = 0, shrink = 0; l < G->n; l++) shrink |= on[l];
     if (shrink) s->k->scal(A * F + A, keep, on, P + a0->policy_w * W);
-    for (l = 0; l < G->n; l++) {
+    for (l = 0, shrink = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         /* nm_cont_observe does nothing without importance or context models (nm_popsimd_covers) */
-        if (term[l] || reset[l]) {
-            size_t i;
-            for (i = 0; i < s->n_traced; i++) O[i * W + l] = 0.0f;
+        on[l] = term[l] || reset[l];
+        if (on[l]) {
             a->trace_bound = 0.0;
             G->tb2[l] = 0.0;
+            shrink = 1;
         }
         a->pending = 0;
         a->steps++;
         a->msg[0] = '\0';
     }
+    if (shrink) s->k->clear(s->n_traced, on, O);   /* those members' traces, in one pass over the group's */
     return 1;
 }
 

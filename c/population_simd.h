@@ -29,6 +29,9 @@ size_t nm_popsimd_lanes(const nm_popsimd *s);   /* members per group: the kernel
  * do as well and its state stays nearer the core (measured: docs/results/population.md) */
 size_t nm_popsimd_max_hidden(const nm_popsimd *s);
 const char *nm_popsimd_kernels(const nm_popsimd *s);
+/* y = nm_expf(x) through kernel set `set`'s lane expf ("generic", "avx2", "avx512"), n a multiple of its lanes:
+ * its lanes, or 0 if this CPU does not run the set (or n is not such a multiple). For c/test/lane_expf_check.c. */
+size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y);
 /* Group g's act or learn (the population's arguments, already checked for lengths); each member's status
  * into status[k]. A group with any member the fast step cannot take (a bad argument, a failing check, a
  * frozen member) is stepped member by member through nm_agent_act/learn, so every result and message is the
