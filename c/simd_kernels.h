@@ -528,6 +528,34 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_units_tanh)(size_t n, float alpha, cons
     for (i = 0; i < n; i++) d[i] = alpha * ((1.0f - a[i] * a[i]) * gain[i]);
 }
 
+/* rec_units, du = dh . d and sumsq(n, d), sumsq(n, dh) in one pass (rec_delta read d three times and dh twice):
+ * each sum keeps sumsq's eight partials and its final pairing, so the bits are sumsq's */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_delta)(size_t n, int relu, float alpha, const float *restrict a,
+                                                const float *restrict gain, const float *restrict dh,
+                                                float *restrict d, float *restrict du, double *restrict sums)
+{
+    double p[8] = { 0 }, q[8] = { 0 };
+    size_t i = 0, k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) {
+            float di = relu ? alpha * ((a[i + k] > 0.0f ? 1.0f : 0.0f) * gain[i + k])
+                            : alpha * ((1.0f - a[i + k] * a[i + k]) * gain[i + k]);
+            d[i + k] = di;
+            du[i + k] = dh[i + k] * di;
+            p[k] += (double)di * di;
+            q[k] += (double)dh[i + k] * dh[i + k];
+        }
+    for (; i < n; i++) {
+        float di = relu ? alpha * ((a[i] > 0.0f ? 1.0f : 0.0f) * gain[i]) : alpha * ((1.0f - a[i] * a[i]) * gain[i]);
+        d[i] = di;
+        du[i] = dh[i] * di;
+        p[0] += (double)di * di;
+        q[0] += (double)dh[i] * dh[i];
+    }
+    sums[0] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+    sums[1] = ((q[0] + q[4]) + (q[2] + q[6])) + ((q[1] + q[5]) + (q[3] + q[7]));
+}
+
 /* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, summed in unit order
  * (one chain of dependent adds: the products, a chunk at a time, are what vectorises), then dh <- dh . d */
 NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict d, const float *restrict acc,
@@ -540,7 +568,8 @@ NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict
         for (i = 0; i < m; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
         for (i = 0; i < m; i++) n2 += t[i];
     }
-    for (i = 0; i < n; i++) dh[i] *= d[i];
+    if (d)
+        for (i = 0; i < n; i++) dh[i] *= d[i];
     return n2;
 }
 
@@ -557,7 +586,8 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
+    NM_KERNEL(rec_delta), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -567,5 +597,6 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
+    NM_KERNEL(rec_delta), 1
 };
