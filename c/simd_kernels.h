@@ -15,10 +15,15 @@
  * under every kernel set the machine supports and requires identical state hashes.
  */
 
+/* four registers an iteration, then the rest: the loop's control was half of a one-register loop's instructions
+ * (learn's weight update, n_traced long, is the step's longest axpy); each element's arithmetic is unchanged */
 NM_KERNEL_ATTR static void NM_KERNEL(axpy)(size_t n, float alpha, const float *restrict x, float *restrict y)
 {
-    size_t i;
-    for (i = 0; i < n; i++) y[i] += alpha * x[i];
+    enum { B = 4 * NM_KERNEL_FLOATS };
+    size_t i = 0, k;
+    for (; i + B <= n; i += B)
+        for (k = 0; k < B; k++) y[i + k] += alpha * x[i + k];
+    for (; i < n; i++) y[i] += alpha * x[i];
 }
 
 /* The trace kernels come in two forms. act's usual step writes the trace in place (axpy_decay_inplace,
@@ -319,21 +324,24 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
               s3 = z[0] * NM_VLOAD(c + 3 * V), s4 = z[0] * NM_VLOAD(c + 4 * V), s5 = z[0] * NM_VLOAD(c + 5 * V),
               s6 = z[0] * NM_VLOAD(c + 6 * V), s7 = z[0] * NM_VLOAD(c + 7 * V);
-        /* two columns an iteration, each added in turn */
-        for (j = 1; j + 2 <= ncols; j += 2) {
-            const float *c1 = c + n, *c2 = c + 2 * n;
-            float z1 = z[j], z2 = z[j + 1];
-            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
-            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
-            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
-            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
-            s4 = (s4 + z1 * NM_VLOAD(c1 + 4 * V)) + z2 * NM_VLOAD(c2 + 4 * V);
-            s5 = (s5 + z1 * NM_VLOAD(c1 + 5 * V)) + z2 * NM_VLOAD(c2 + 5 * V);
-            s6 = (s6 + z1 * NM_VLOAD(c1 + 6 * V)) + z2 * NM_VLOAD(c2 + 6 * V);
-            s7 = (s7 + z1 * NM_VLOAD(c1 + 7 * V)) + z2 * NM_VLOAD(c2 + 7 * V);
-            c = c2;
+        /* four columns an iteration, each added in turn (two left a sixth of the loop's instructions to its
+         * control and its pointers) */
+        for (j = 1; j + 4 <= ncols; j += 4) {
+            const float *c1 = c + n, *c2 = c1 + n, *c3 = c2 + n, *c4 = c3 + n;
+            float z1 = z[j], z2 = z[j + 1], z3 = z[j + 2], z4 = z[j + 3];
+#define NM_REC_COL4(s, o) s = (((s + z1 * NM_VLOAD(c1 + (o))) + z2 * NM_VLOAD(c2 + (o))) + z3 * NM_VLOAD(c3 + (o))) \
+                              + z4 * NM_VLOAD(c4 + (o))
+            NM_REC_COL4(s0, 0);
+            NM_REC_COL4(s1, V);
+            NM_REC_COL4(s2, 2 * V);
+            NM_REC_COL4(s3, 3 * V);
+            NM_REC_COL4(s4, 4 * V);
+            NM_REC_COL4(s5, 5 * V);
+            NM_REC_COL4(s6, 6 * V);
+            NM_REC_COL4(s7, 7 * V);
+            c = c4;
         }
-        if (j < ncols) {
+        for (; j < ncols; j++) {
             float zj = z[j];
             c += n;
             s0 = s0 + zj * NM_VLOAD(c);
@@ -358,16 +366,17 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         const float *c = A + i0;
         NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
               s3 = z[0] * NM_VLOAD(c + 3 * V);
-        for (j = 1; j + 2 <= ncols; j += 2) {
-            const float *c1 = c + n, *c2 = c + 2 * n;
-            float z1 = z[j], z2 = z[j + 1];
-            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
-            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
-            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
-            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
-            c = c2;
+        for (j = 1; j + 4 <= ncols; j += 4) {
+            const float *c1 = c + n, *c2 = c1 + n, *c3 = c2 + n, *c4 = c3 + n;
+            float z1 = z[j], z2 = z[j + 1], z3 = z[j + 2], z4 = z[j + 3];
+            NM_REC_COL4(s0, 0);
+            NM_REC_COL4(s1, V);
+            NM_REC_COL4(s2, 2 * V);
+            NM_REC_COL4(s3, 3 * V);
+            c = c4;
         }
-        if (j < ncols) {
+#undef NM_REC_COL4
+        for (; j < ncols; j++) {
             float zj = z[j];
             c += n;
             s0 = s0 + zj * NM_VLOAD(c);
