@@ -571,12 +571,13 @@ NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict
                                                  float *restrict dh)
 {
     double n2 = 0.0, t[16];
-    size_t i, i0, m;
-    for (i0 = 0; i0 < n; i0 += m) {
-        m = n - i0 < 16 ? n - i0 : 16;
-        for (i = 0; i < m; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
-        for (i = 0; i < m; i++) n2 += t[i];
+    size_t i, i0;
+    /* whole chunks have a fixed count, so both loops unroll (the adds still one chain, in unit order) */
+    for (i0 = 0; i0 + 16 <= n; i0 += 16) {
+        for (i = 0; i < 16; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
+        for (i = 0; i < 16; i++) n2 += t[i];
     }
+    for (i = i0; i < n; i++) n2 += (double)dh[i] * dh[i] * acc[i];
     if (d)
         for (i = 0; i < n; i++) dh[i] *= d[i];
     return n2;
