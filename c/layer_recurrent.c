@@ -121,15 +121,13 @@ static double rec_delta(const nm_layer *L, const nm_kernels *k, const float *pre
                         const float *gain, const float *in, double elig, float *dh, float *du, float *scratch,
                         double *elig_next)
 {
-    float *d = scratch;
-    double eb;
-    size_t i;
+    double eb, sums[2];   /* |D|^2, |dh|^2 */
     (void)post; (void)in;
-    rec_units(L, k, pre + L->out, gain, d);
-    eb = (double)L->leak * elig + sqrt(nm_sumsq(k, L->in + L->out + 1, pre + 2 * L->out) * nm_sumsq(k, L->out, d));
+    /* D, du = dh . D (rec_norm's) and both sums in one pass over the units */
+    k->rec_delta(L->out, L->activation == NM_RELU, L->alpha, pre + L->out, gain, dh, scratch, du, sums);
+    eb = (double)L->leak * elig + sqrt(nm_sumsq(k, L->in + L->out + 1, pre + 2 * L->out) * sums[0]);
     *elig_next = eb;
-    for (i = 0; i < L->out; i++) du[i] = dh[i] * d[i];   /* rec_norm's dh . d */
-    return nm_sumsq(k, L->out, dh) * eb * eb;
+    return sums[1] * eb * eb;
 }
 
 /* phase two: rec_trace in place (eps and e both read and written), and the exact norm from rec_norm */
@@ -140,7 +138,7 @@ static double rec_trace_inplace(const nm_layer *L, const nm_kernels *k, float de
     (void)in; (void)norm;
     k->rec_trace(L->out, L->in + L->out + 1, L->leak, decay, d, dh, pre + 2 * L->out, eps + L->elig,
                  eps + L->elig, e + L->w, e + L->w, acc);
-    return k->rec_norm(L->out, d, acc, dh);
+    return k->rec_norm(L->out, NULL, acc, dh);   /* du, phase one's dh . d, already went down */
 }
 
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */

@@ -15,10 +15,15 @@
  * under every kernel set the machine supports and requires identical state hashes.
  */
 
+/* four registers an iteration, then the rest: the loop's control was half of a one-register loop's instructions
+ * (learn's weight update, n_traced long, is the step's longest axpy); each element's arithmetic is unchanged */
 NM_KERNEL_ATTR static void NM_KERNEL(axpy)(size_t n, float alpha, const float *restrict x, float *restrict y)
 {
-    size_t i;
-    for (i = 0; i < n; i++) y[i] += alpha * x[i];
+    enum { B = 4 * NM_KERNEL_FLOATS };
+    size_t i = 0, k;
+    for (; i + B <= n; i += B)
+        for (k = 0; k < B; k++) y[i + k] += alpha * x[i + k];
+    for (; i < n; i++) y[i] += alpha * x[i];
 }
 
 /* The trace kernels come in two forms. act's usual step writes the trace in place (axpy_decay_inplace,
@@ -319,21 +324,24 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
               s3 = z[0] * NM_VLOAD(c + 3 * V), s4 = z[0] * NM_VLOAD(c + 4 * V), s5 = z[0] * NM_VLOAD(c + 5 * V),
               s6 = z[0] * NM_VLOAD(c + 6 * V), s7 = z[0] * NM_VLOAD(c + 7 * V);
-        /* two columns an iteration, each added in turn */
-        for (j = 1; j + 2 <= ncols; j += 2) {
-            const float *c1 = c + n, *c2 = c + 2 * n;
-            float z1 = z[j], z2 = z[j + 1];
-            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
-            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
-            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
-            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
-            s4 = (s4 + z1 * NM_VLOAD(c1 + 4 * V)) + z2 * NM_VLOAD(c2 + 4 * V);
-            s5 = (s5 + z1 * NM_VLOAD(c1 + 5 * V)) + z2 * NM_VLOAD(c2 + 5 * V);
-            s6 = (s6 + z1 * NM_VLOAD(c1 + 6 * V)) + z2 * NM_VLOAD(c2 + 6 * V);
-            s7 = (s7 + z1 * NM_VLOAD(c1 + 7 * V)) + z2 * NM_VLOAD(c2 + 7 * V);
-            c = c2;
+        /* four columns an iteration, each added in turn (two left a sixth of the loop's instructions to its
+         * control and its pointers) */
+        for (j = 1; j + 4 <= ncols; j += 4) {
+            const float *c1 = c + n, *c2 = c1 + n, *c3 = c2 + n, *c4 = c3 + n;
+            float z1 = z[j], z2 = z[j + 1], z3 = z[j + 2], z4 = z[j + 3];
+#define NM_REC_COL4(s, o) s = (((s + z1 * NM_VLOAD(c1 + (o))) + z2 * NM_VLOAD(c2 + (o))) + z3 * NM_VLOAD(c3 + (o))) \
+                              + z4 * NM_VLOAD(c4 + (o))
+            NM_REC_COL4(s0, 0);
+            NM_REC_COL4(s1, V);
+            NM_REC_COL4(s2, 2 * V);
+            NM_REC_COL4(s3, 3 * V);
+            NM_REC_COL4(s4, 4 * V);
+            NM_REC_COL4(s5, 5 * V);
+            NM_REC_COL4(s6, 6 * V);
+            NM_REC_COL4(s7, 7 * V);
+            c = c4;
         }
-        if (j < ncols) {
+        for (; j < ncols; j++) {
             float zj = z[j];
             c += n;
             s0 = s0 + zj * NM_VLOAD(c);
@@ -358,16 +366,17 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         const float *c = A + i0;
         NM_VF s0 = z[0] * NM_VLOAD(c), s1 = z[0] * NM_VLOAD(c + V), s2 = z[0] * NM_VLOAD(c + 2 * V),
               s3 = z[0] * NM_VLOAD(c + 3 * V);
-        for (j = 1; j + 2 <= ncols; j += 2) {
-            const float *c1 = c + n, *c2 = c + 2 * n;
-            float z1 = z[j], z2 = z[j + 1];
-            s0 = (s0 + z1 * NM_VLOAD(c1)) + z2 * NM_VLOAD(c2);
-            s1 = (s1 + z1 * NM_VLOAD(c1 + V)) + z2 * NM_VLOAD(c2 + V);
-            s2 = (s2 + z1 * NM_VLOAD(c1 + 2 * V)) + z2 * NM_VLOAD(c2 + 2 * V);
-            s3 = (s3 + z1 * NM_VLOAD(c1 + 3 * V)) + z2 * NM_VLOAD(c2 + 3 * V);
-            c = c2;
+        for (j = 1; j + 4 <= ncols; j += 4) {
+            const float *c1 = c + n, *c2 = c1 + n, *c3 = c2 + n, *c4 = c3 + n;
+            float z1 = z[j], z2 = z[j + 1], z3 = z[j + 2], z4 = z[j + 3];
+            NM_REC_COL4(s0, 0);
+            NM_REC_COL4(s1, V);
+            NM_REC_COL4(s2, 2 * V);
+            NM_REC_COL4(s3, 3 * V);
+            c = c4;
         }
-        if (j < ncols) {
+#undef NM_REC_COL4
+        for (; j < ncols; j++) {
             float zj = z[j];
             c += n;
             s0 = s0 + zj * NM_VLOAD(c);
@@ -528,19 +537,49 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_units_tanh)(size_t n, float alpha, cons
     for (i = 0; i < n; i++) d[i] = alpha * ((1.0f - a[i] * a[i]) * gain[i]);
 }
 
+/* rec_units, du = dh . d and sumsq(n, d), sumsq(n, dh) in one pass (rec_delta read d three times and dh twice):
+ * each sum keeps sumsq's eight partials and its final pairing, so the bits are sumsq's */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_delta)(size_t n, int relu, float alpha, const float *restrict a,
+                                                const float *restrict gain, const float *restrict dh,
+                                                float *restrict d, float *restrict du, double *restrict sums)
+{
+    double p[8] = { 0 }, q[8] = { 0 };
+    size_t i = 0, k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) {
+            float di = relu ? alpha * ((a[i + k] > 0.0f ? 1.0f : 0.0f) * gain[i + k])
+                            : alpha * ((1.0f - a[i + k] * a[i + k]) * gain[i + k]);
+            d[i + k] = di;
+            du[i + k] = dh[i + k] * di;
+            p[k] += (double)di * di;
+            q[k] += (double)dh[i + k] * dh[i + k];
+        }
+    for (; i < n; i++) {
+        float di = relu ? alpha * ((a[i] > 0.0f ? 1.0f : 0.0f) * gain[i]) : alpha * ((1.0f - a[i] * a[i]) * gain[i]);
+        d[i] = di;
+        du[i] = dh[i] * di;
+        p[0] += (double)di * di;
+        q[0] += (double)dh[i] * dh[i];
+    }
+    sums[0] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+    sums[1] = ((q[0] + q[4]) + (q[2] + q[6])) + ((q[1] + q[5]) + (q[3] + q[7]));
+}
+
 /* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, summed in unit order
  * (one chain of dependent adds: the products, a chunk at a time, are what vectorises), then dh <- dh . d */
 NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict d, const float *restrict acc,
                                                  float *restrict dh)
 {
     double n2 = 0.0, t[16];
-    size_t i, i0, m;
-    for (i0 = 0; i0 < n; i0 += m) {
-        m = n - i0 < 16 ? n - i0 : 16;
-        for (i = 0; i < m; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
-        for (i = 0; i < m; i++) n2 += t[i];
+    size_t i, i0;
+    /* whole chunks have a fixed count, so both loops unroll (the adds still one chain, in unit order) */
+    for (i0 = 0; i0 + 16 <= n; i0 += 16) {
+        for (i = 0; i < 16; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
+        for (i = 0; i < 16; i++) n2 += t[i];
     }
-    for (i = 0; i < n; i++) dh[i] *= d[i];
+    for (i = i0; i < n; i++) n2 += (double)dh[i] * dh[i] * acc[i];
+    if (d)
+        for (i = 0; i < n; i++) dh[i] *= d[i];
     return n2;
 }
 
@@ -557,7 +596,8 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 0
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
+    NM_KERNEL(rec_delta), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -567,5 +607,6 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
-    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh), 1
+    NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
+    NM_KERNEL(rec_delta), 1
 };
