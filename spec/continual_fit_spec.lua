@@ -4,29 +4,17 @@
 -- them ("gated", "pause", 1).
 local nm = require "neuromod"
 
--- one-step Go/No-Go over 4 one-hot cues, +1 for a correct response, 0 for an error
+local cues = dofile("spec/support/cue_tasks.lua")
+
+-- one-step Go/No-Go over the four cues, +1 for a correct response, 0 for an error; returns the action
 local function trial(agent, rng, map)
-  local c = rng:random(1, 4)
-  local obs = { 0, 0, 0, 0 }
-  obs[c] = 1
-  local a = agent:act(obs)
-  agent:learn(((a == 1) == map[c]) and 1 or 0, nil, true)
+  local _, a = cues.trial(agent, rng, map, 1, 0)
   return a
 end
-local A = { true, false, true, false }
-local B = { false, true, false, true }
+local A, B = cues.A, cues.B
 
-local function new(opts)
-  local o = { obs = 4, actions = { name = "Discrete", n = 2, withhold = 0 }, seed = 3, hidden = { 32 } }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return nm.agent(o)
-end
-
-local function open_units(agent)
-  local g, k = agent:gain(1), 0
-  for i = 1, #g do if g[i] ~= 0 then k = k + 1 end end
-  return k
-end
+local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
+local open_units = cues.open_units
 
 local function actions(agent, rng, map, n, out)
   for _ = 1, n do out[#out + 1] = trial(agent, rng, map) end

@@ -2,24 +2,13 @@
 -- importances, anchors and context models mid-curriculum.
 local nm = require "neuromod"
 
--- one-step Go/No-Go: cue c (1..4) one-hot; task `map` says which cues want go (action 1)
-local function trial(agent, rng, map)
-  local c = rng:random(1, 4)
-  local obs = { 0, 0, 0, 0 }
-  obs[c] = 1
-  local a = agent:act(obs)
-  local r = ((a == 1) == map[c]) and 1 or -0.5
-  agent:learn(r, nil, true)
-  return r > 0
-end
-local A = { true, false, true, false }
-local B = { false, true, false, true }
+local cues = dofile("spec/support/cue_tasks.lua")
 
-local function new(opts)
-  local o = { obs = 4, actions = 2, seed = 3, hidden = { 32 } }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return nm.agent(o)
-end
+-- one-step Go/No-Go on the four cues: +1 for the response the map wants, -0.5 for the other
+local function trial(agent, rng, map) return (cues.trial(agent, rng, map, 1, -0.5)) end
+local A, B = cues.A, cues.B
+
+local function new(opts) return cues.agent(2, opts) end
 
 describe("continual learning", function()
   it("freeze stops every synaptic change while the agent acts and its modulators run", function()

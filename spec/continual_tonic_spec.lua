@@ -2,23 +2,15 @@
 -- volatility, expected uncertainty) and gets it back when it is announced again; the default shares one.
 local nm = require "neuromod"
 
--- one-step Go/No-Go over 4 one-hot cues; "win" pays 1 / 0 for a correct response / an error, "avoid" 0 / -1
-local function trial(agent, rng, map, win)
-  local c = rng:random(1, 4)
-  local obs = { 0, 0, 0, 0 }
-  obs[c] = 1
-  local ok = (agent:act(obs) == 1) == map[c]
-  agent:learn(win and (ok and 1 or 0) or (ok and 0 or -1), nil, true)
-  return ok
-end
-local A = { true, false, true, false }
-local B = { false, true, false, true }
+local cues = dofile("spec/support/cue_tasks.lua")
 
-local function new(opts)
-  local o = { obs = 4, actions = { name = "Discrete", n = 2, withhold = 0 }, seed = 3, hidden = { 32 } }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return nm.agent(o)
+-- one-step Go/No-Go over the four cues; "win" pays 1 / 0 for a correct response / an error, "avoid" 0 / -1
+local function trial(agent, rng, map, win)
+  return (cues.trial(agent, rng, map, win and 1 or 0, win and 0 or -1))
 end
+local A, B = cues.A, cues.B
+
+local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
 
 -- what the option stores, as agent:modulators() shows it, and what follows from it
 local function tonic(a)
