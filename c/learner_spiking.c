@@ -31,6 +31,7 @@
  * State: everything lives in the agent's float block (spk_layout); the persistent network state is one slice at
  * off_cache, the checkpoint's SPIK section. Connectivity is drawn at creation from the seed and is not saved.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "nm_internal.h"
@@ -354,6 +355,26 @@ static int choose(nm_rng *rng, const float *probs, size_t n)
     return (int)(n - 1);
 }
 
+/* Whether the window's pairings z can enter the eligibility e without making it non-finite, whatever the action:
+ * |e decay + gate z| <= |e| decay + |gate| |z|, with |gate| <= 1 in an action group (either actor_gate) and the
+ * critic cell's readout weight in the critic's group. A bound in double with a margin for the three float
+ * roundings, checked before act keeps anything (large readout weights and STDP amplitudes can overflow it). */
+static int elig_stays_finite(const nm_agent *a, const spk_layout *d, const float *e, const float *z, float decay)
+{
+    const float *wv = a->block + a->off_params + d->wv;
+    size_t i, g, l;
+    for (i = 0; i < d->n_in; i++)
+        for (g = 0; g < d->G; g++) {
+            const float *ei = e + i * d->N + g * d->Ng, *zi = z + i * d->N + g * d->Ng;
+            for (l = 0; l < d->Ng; l++) {
+                double gate = g == d->A ? fabs((double)wv[l]) : 1.0;
+                double bound = fabs((double)ei[l]) * decay + gate * fabs((double)zi[l]);
+                if (!(bound * (1.0 + 1e-6) < FLT_MAX)) return 0;
+            }
+        }
+    return 1;
+}
+
 static nm_status spk_act(nm_agent *a, const float *obs, int *action)
 {
     const nm_agent_config *c = &a->cfg;
@@ -376,6 +397,14 @@ static nm_status spk_act(nm_agent *a, const float *obs, int *action)
     v_new = readout(a, &d, s.counts, b + d.spk);   /* the net rates into scratch first (A <= N floats) */
     finite = isfinite(v_new) && a->kern->all_finite(sim_len(&d), b + d.v);
     for (g = 0; g < d.A; g++) finite &= isfinite(b[d.spk + g]) != 0;
+    decay = (float)exp(-(double)d.K * (double)c->dt / (double)c->elig_tau);
+    if (finite && !elig_stays_finite(a, &d, e, z, decay)) {
+        memcpy(b + d.v, b + d.s_v, sim_len(&d) * sizeof(float));
+        memset(z, 0, d.n_in * d.N * sizeof *z);
+        a->rng = rng0;
+        return nm_fail(a, NM_ERR_NUMERIC, "the step would make an eligibility trace non-finite (readout weights or "
+                       "STDP pairings too large); the agent is unchanged");
+    }
     if (!finite) {
         memcpy(b + d.v, b + d.s_v, sim_len(&d) * sizeof(float));
         memset(z, 0, d.n_in * d.N * sizeof *z);
@@ -396,7 +425,6 @@ static nm_status spk_act(nm_agent *a, const float *obs, int *action)
      * the others (what the action's feedback tells each group: as d log pi / d net of a softmax, the
      * alternatives lose what the chosen one gains), and for each critic cell its readout weight (how its rate
      * moves V) */
-    decay = (float)exp(-(double)d.K * (double)c->dt / (double)c->elig_tau);
     for (i = 0; i < d.n_in; i++)
         for (g = 0; g < d.G; g++) {
             float gate = c->actor_gate == 1 ? (g < d.A ? (g == (size_t)*action ? 1.0f : 0.0f) - b[d.spk + g] : 0.0f)
