@@ -352,7 +352,7 @@ static void test_trace_bound(void)
 static int format2_step(nm_agent *a, nm_rng *env, int t)
 {
     float x[3];
-    int act, i;
+    int act = 0, i;   /* set by act; 0 keeps a refused act defined */
     for (i = 0; i < 3; i++) x[i] = (float)(2.0 * nm_rng_uniform(env) - 1.0);
     nm_agent_act(a, x, 3, &act);
     nm_agent_learn(a, (act == (x[0] > 0)) ? 1.0f : -0.5f, x, 3, t % 25 == 24);
