@@ -2,6 +2,7 @@
 -- the gradient of H(pi(s)), checked against finite differences; and it keeps the policy from saturating where
 -- the plain policy gradient drives it to certainty.
 local nm = require "neuromod"
+local checks = require "spec.support.agent_checks"
 
 local function entropy(a, x)
   local probs = a:evaluate(x)
@@ -219,52 +220,25 @@ end)
 
 describe("pavlovian", function()
   -- the withheld action's logit takes -pavlovian x V(s); when V < 0, times exp(M[withhold_bias][5HT] level_5HT)
-  local function tensor(a, name)
-    for _, t in ipairs(a:tensors()) do if t.name == name then return t end end
-  end
-  local function by_hand(a, x, k)
-    local p, m = a:params(), a:modulators()
-    local beta, bias = m.params.inverse_temperature, m.params.withhold_bias
-    local att = a:attention()
-    local pw, pb = tensor(a, "policy.weight"), tensor(a, "policy.bias")
-    local vw, vb = tensor(a, "value.weight"), tensor(a, "value.bias")
-    local v = p[vb.offset]
-    for j = 1, vw.cols do v = v + p[vw.offset + j - 1] * att[j] * x[j] end
-    local w = k
-    if v < 0 then w = w * math.exp(2 * m.levels["5HT"]) end -- the default mapping's withhold_bias x 5HT entry
-    local z, mx = {}, -math.huge
-    for i = 1, pw.rows do
-      local logit = p[pb.offset + i - 1]
-      for j = 1, pw.cols do logit = logit + p[pw.offset + (i - 1) * pw.cols + j - 1] * att[j] * x[j] end
-      z[i] = beta * logit + (i == 1 and (bias - w * v) or 0)
-      if z[i] > mx then mx = z[i] end
-    end
-    local sum = 0
-    for i = 1, #z do z[i] = math.exp(z[i] - mx); sum = sum + z[i] end
-    for i = 1, #z do z[i] = z[i] / sum end
-    return z, v
+  local function weight(k)
+    -- the default mapping's withhold_bias x 5HT entry is 2
+    return function(v, m) return v < 0 and k * math.exp(2 * m.levels["5HT"]) or k end
   end
 
   it("pulls toward acting in good states and withholding in bad ones, the bad half scaled by 5-HT", function()
-    local x = { 0.4, -0.7 }
-    local a = nm.agent{ obs = 2, actions = 2, hidden = {}, seed = 5, pavlovian = 3, withhold_action = 0 }
-    local g = nm.rng(5)
     local seen = {}
-    for t = 1, 600 do
-      a:act(x)
-      -- a good world, then a punishing one (5-HT rises, V falls below 0)
-      a:learn(t <= 300 and (g:random() < 0.8 and 1 or 0) or -1, x, true)
-      if t == 300 or t == 600 then
+    local a = checks.good_then_bad({ obs = 2, actions = 2, hidden = {}, seed = 5, pavlovian = 3, withhold_action = 0 },
+      function(t, a, x)
         local probs = a:evaluate(x)
-        local hand, v = by_hand(a, x, 3)
-        local plain = by_hand(a, x, 0)
+        local hand, v = checks.pavlovian_policy(a, x, weight(3))
+        local plain = checks.pavlovian_policy(a, x, weight(0))
         for i = 1, 2 do assert.is_true(math.abs(probs[i] - hand[i]) < 1e-4, ("t %d action %d: %g vs %g"):format(t, i, probs[i], hand[i])) end
         seen[t] = { v = v, shift = probs[1] - plain[1] }
-      end
-    end
+      end)
     assert.is_true(seen[300].v > 0 and seen[300].shift < 0, "a good state: less withholding")
     assert.is_true(seen[600].v < 0 and seen[600].shift > 0, "a bad state: more withholding")
     assert.is_true(a:modulators().levels["5HT"] > 0.1)
     a:close()
   end)
 end)
+

@@ -5,12 +5,7 @@
 local nm = require "neuromod"
 
 local OPTS = { obs = 3, actions = 2, hidden = { 16 } }
-local function with(t, extra)
-  local o = {}
-  for k, v in pairs(t) do o[k] = v end
-  for k, v in pairs(extra or {}) do o[k] = v end
-  return o
-end
+local with = require("spec.support.agent_checks").with
 
 -- deterministic inputs: member k's observation at step t, its reward for an action, its terminal flag
 local function ob(k, t, i) return math.sin(t * 0.37 + k * 1.3 + i) end
