@@ -9,6 +9,7 @@ local ROOT = SPEC:match("^(.*)/spec/[^/]*$") or "."
 
 local shell = dofile(ROOT .. "/spec/support/shell.lua")
 local sh_quote, have = shell.quote, shell.have
+local garbage = dofile(ROOT .. "/spec/support/garbage.lua")
 
 -- Runs `interp -e code` with the checkout's paths; returns ok, output (stdout and stderr).
 local function run_lua(interp, code, env)
@@ -288,24 +289,11 @@ describe("hot path", function()
       end
     end
     local steps = jit and 1000000 or 200000
-    -- Garbage made per step grows the heap in every window (1 byte a step is 1 MB here). LuaJIT also counts
-    -- the trace compiler's own allocations: when the policy drifts, a branch can turn hot and get a side
-    -- trace late, a one-off of a few KB (seen once in six runs at 5.1 KB). So a window that grew is measured
-    -- once more, and both windows must be above the bar to fail.
-    local function grown(f)
-      collectgarbage()
-      collectgarbage()
-      collectgarbage("stop")
-      local before = collectgarbage("count")
-      f(steps)
-      local grew = collectgarbage("count") - before
-      collectgarbage("restart")
-      return grew
-    end
+    -- Garbage made per step grows the heap in every window (1 byte a step is 1 MB here); a late side trace is a
+    -- one-off of a few KB (seen once in six runs at 5.1 KB), which the second window rules out.
     for _, f in ipairs { run, run_other_inputs } do
       f(20000) -- warm-up: traces compiled, tables sized
-      local grew = grown(f)
-      if grew >= 4 then grew = math.min(grew, grown(f)) end
+      local grew = garbage.growth_kb(f, steps, 4)
       assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over %d steps, in two windows", grew, steps))
     end
     agent:close()

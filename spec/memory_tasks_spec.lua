@@ -29,19 +29,7 @@ end
 
 local function never() return 0 end
 
--- Bytes allocated by n calls of f after a warm-up (collector stopped; LuaJIT's compiler off, as in tasks_spec).
-local function garbage(f, n)
-  if jit then jit.off() jit.flush() end
-  for _ = 1, 50 do f() end
-  collectgarbage("collect")
-  collectgarbage("stop")
-  local before = collectgarbage("count")
-  for _ = 1, n do f() end
-  local kb = collectgarbage("count") - before
-  collectgarbage("restart")
-  if jit then jit.on() end
-  return kb * 1024
-end
+local garbage = require("spec.support.garbage").bytes
 
 local function message(f, opts) local ok, e = pcall(f, opts) assert.is_false(ok) return tostring(e) end
 

@@ -6,6 +6,7 @@ local nm = require "neuromod"
 
 local OPTS = { obs = 3, actions = 2, hidden = { 16 } }
 local with = require("spec.support.agent_checks").with
+local garbage = require "spec.support.garbage"
 
 -- deterministic inputs: member k's observation at step t, its reward for an action, its terminal flag
 local function ob(k, t, i) return math.sin(t * 0.37 + k * 1.3 + i) end
@@ -212,21 +213,10 @@ describe("nm.population", function()
         pop:learn(vrew, fobs, vterm)
       end
     end
-    -- as ffi_spec's agent check: the trace compiler's own late side traces are a one-off of a few KB, so a
-    -- window that grew is measured once more and both must be above the bar (4 KB over 20,000 steps)
-    local function grown(f)
-      collectgarbage() collectgarbage()
-      collectgarbage("stop")
-      local before = collectgarbage("count")
-      f(20000)
-      local grew = collectgarbage("count") - before
-      collectgarbage("restart")
-      return grew
-    end
+    -- as ffi_spec's agent check: 4 KB over 20,000 steps, in two windows
     for _, f in ipairs { tables, arrays } do
       f(5000)
-      local grew = grown(f)
-      if grew >= 4 then grew = math.min(grew, grown(f)) end
+      local grew = garbage.growth_kb(f, 20000, 4)
       assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over 20,000 steps, in two windows", grew))
     end
     pop:close()

@@ -19,20 +19,7 @@ local function trials(env, n, policy)
   return out
 end
 
--- Bytes allocated by n calls of f after a warm-up (collector stopped). LuaJIT's compiler is off meanwhile:
--- its trace recording and exits allocate on their own, whatever the code does.
-local function garbage(f, n)
-  if jit then jit.off() jit.flush() end
-  for _ = 1, 50 do f() end
-  collectgarbage("collect")
-  collectgarbage("stop")
-  local before = collectgarbage("count")
-  for _ = 1, n do f() end
-  local kb = collectgarbage("count") - before
-  collectgarbage("restart")
-  if jit then jit.on() end
-  return kb * 1024
-end
+local garbage = require("spec.support.garbage").bytes
 
 describe("the adaptive-behaviour tasks", function()
   it("pass the protocol checker with their options", function()
