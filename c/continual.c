@@ -34,7 +34,9 @@
  * detection was a false alarm.
  *
  * Options for single tasks (docs/results/full_agent.md): gate_first = open keeps every unit open in the first
- * context the agent learns in (open_free: and adds no importance for it at its boundary); boundary_learning = learn lets the agent learn in the windows, the weights (and
+ * context the agent learns in (open_free: and adds no importance for it at its boundary; open_yield: as open_free, and
+ * the first context gives up the units of every context made after it, Masse et al.'s gates reached from an open
+ * start); boundary_learning = learn lets the agent learn in the windows, the weights (and
  * SI's path integral) copied at the detection and put back before it leaves the context; boundary_sustain = k
  * needs NA above the bar for k steps in a row, the copy then taken at the first of them (and, pausing, put back
  * at the detection, so that the window judges the old context on its own actions).
@@ -232,7 +234,14 @@ void nm_cont_set_gate(nm_agent *a)
     float *g = a->block + a->off_gate;
     size_t i;
     if (gate_open(a)) {
+        int first = (int)a->block[a->off_open] - 1, k;
         for (i = 0; i < a->n_gate; i++) g[i] = 1.0f;
+        /* open_yield: the first context gives up the units of every context made after it, so the units a later
+         * context retrains no longer carry the first task's output */
+        if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD && first >= 0)
+            for (k = first + 1; k < a->n_ctx; k++)
+                for (i = 0; i < a->n_gate; i++)
+                    if (gate_draw(a->cfg.seed, k, i) < (double)a->cfg.gating) g[i] = 0.0f;
         return;
     }
     for (i = 0; i < a->n_gate; i++)
@@ -325,7 +334,8 @@ static void consolidate(nm_agent *a)
     double sum = 0.0;
     size_t i, n = a->n_imp;
     if (!n || !(*count > 0.0f)) return;   /* nothing learned since the last boundary */
-    if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE && open_floats(a) && a->block[a->off_open] == (float)(a->ctx_learn + 1)) {
+    if ((a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD) && open_floats(a) &&
+        a->block[a->off_open] == (float)(a->ctx_learn + 1)) {
         /* the open first context adds no importance: its weights stay free for the later contexts' gates */
         memset(omega, 0, n * sizeof *omega);
         *count = 0.0f;
@@ -591,8 +601,14 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
         }
         a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
     }
-    if (open_floats(a) && a->block[a->off_open] == 0.0f && nm_plastic(a))
+    if (open_floats(a) && a->block[a->off_open] == 0.0f && nm_plastic(a)) {
         a->block[a->off_open] = (float)(a->ctx_cur + 1);   /* the open gate is this slot's from now on */
+        /* open_yield: contexts announced after this one but before any learning claim their units now */
+        if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD && a->n_ctx > a->ctx_cur + 1) {
+            nm_cont_set_gate(a);
+            nm_agent_refresh_effects(a);
+        }
+    }
     if (a->n_models) models_step(a, reward);
 }
 

@@ -163,7 +163,11 @@ enum nm_pavlovian_aversive { NM_PAVLOVIAN_SCALED = 0, NM_PAVLOVIAN_SEROTONERGIC 
  * gate over units the first one trained, whose weights consolidation protects. */
 /* OPEN_FREE: as OPEN, and the first context's boundary adds no importance (SI would otherwise cover every weight
  * and the later contexts' gated units could not learn); the first task is then protected only by the gates. */
-enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1, NM_GATE_FIRST_OPEN_FREE = 2 };
+/* OPEN_YIELD: as OPEN_FREE, and the first context keeps only the units no context made after it gates in: a later
+ * context's units, which it retrains, stop carrying the first task's output, so the first task is protected by the
+ * gates as every later one is (Masse et al. 2018), while a single task keeps the network's full width. */
+enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1, NM_GATE_FIRST_OPEN_FREE = 2,
+                     NM_GATE_FIRST_OPEN_YIELD = 3 };
 /* What the agent does while the task-free boundary detector compares the contexts (config.boundary_learning,
  * c/continual.c). PAUSE: nothing learns in the detector's windows (the behaviour before the option). LEARN: the
  * agent keeps learning in the context it acts from, so a false alarm (a reversal's surprise) costs no trials. */
@@ -414,9 +418,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(int, pavlovian_aversive, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "pavlovian_aversive", 0, 0, 1, \
       "'scaled' or 'serotonergic'", NM_LIST("scaled", "serotonergic"), 0, 0, \
       "the Pavlovian bias's aversive half: scaled by 5-HT and kept without it, or carried by 5-HT and gone when 5-HT is off") \
-    X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 2, \
-      "'gated', 'open' or 'open_free'", NM_LIST("gated", "open", "open_free"), 0, 0, \
-      "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet; open_free: nor consolidates it)") \
+    X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 3, \
+      "'gated', 'open', 'open_free' or 'open_yield'", NM_LIST("gated", "open", "open_free", "open_yield"), 0, 0, \
+      "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet; open_free: nor consolidates it; open_yield: as open_free, and gives up the units of every context made after it)") \
     X(int, boundary_learning, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_learning", 0, 0, 1, \
       "'pause' or 'learn'", NM_LIST("pause", "learn"), 0, 0, \
       "task-free boundaries: nothing learns while the detector compares the contexts (pause), or the agent keeps learning in the context it acts from (learn)") \

@@ -6,7 +6,7 @@
 --                                    [--max-block 3000] [--eval 100] [--order 1] [--consolidation 0.01]
 --                                    [--gating 0.1] [--importance si] [--hidden 64] [--out build/continual]
 --                                    [--only 1,5] [--verbose 1] [--cues 6] [--eval-from agent] [--na-beta -2]
---                                    [--trace 1] [--agent KEY=VALUE ...]
+--                                    [--trace 1] [--fresh-ungated 1] [--agent KEY=VALUE ...]
 --
 -- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
 -- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
@@ -34,7 +34,8 @@
 -- also prints, per condition and valence, the state each task is scored in (the mean over the scored trials of
 -- the withhold bias, the inverse temperature, NA's level and its phasic, tonic and utility inputs, 5-HT's tonic
 -- part) in its own evaluation after its block (R[j][j]) and in the one after the last block (R[T][j]), tasks
--- 1 .. T - 1 (those BWT counts).
+-- 1 .. T - 1 (those BWT counts). --fresh-ungated 1 also trains a fresh agent without gating (the condition's
+-- options, gating 0) on each task and prints the ttc ratio against it ("ttc ratio, ungated fresh").
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -46,7 +47,7 @@ local curriculum = dofile(ROOT .. "/envs/curricula/continual_gonogo.lua")
 local o = require("neuromod.task").arguments("continual", arg, { seeds = 10, first_seed = 1, tasks = 10,
   block = 300, eval = 100, order = 1, consolidation = 0.01, gating = 0.1, importance = "si", out = "build/continual",
   hidden = 64, verbose = 0, criterion = 0.9, max_block = 3000, only = "", cues = 6,
-  eval_from = "agent", na_beta = -2, trace = 0 })
+  eval_from = "agent", na_beta = -2, trace = 0, fresh_ungated = 0 })
 assert(o.eval_from == "agent" or o.eval_from == "copy" or o.eval_from == "snapshot",
        "continual: --eval-from expects agent, copy or snapshot, got " .. tostring(o.eval_from))
 
@@ -269,6 +270,7 @@ os.execute("mkdir -p " .. o.out)
 local tasks = curriculum{ seed = o.order, tasks = o.tasks, cues = o.cues }
 local cols = { "learned (diag R)", "ACC", "BWT", "FWT", "forgetting", "max forgetting", "FT (CW)", "ttc ratio", "ACC after revisits",
                "re-selected", "  made a new one", "  chose another's", "merged (first pass)", "fresh block accuracy", "trials a block", "reached criterion" }
+if o.fresh_ungated > 0 then table.insert(cols, 9, "ttc ratio, ungated fresh") end
 local results, traced = {}, {}
 for _, cond in ipairs(CONDITIONS) do results[cond.name] = {} for _, c in ipairs(cols) do results[cond.name][c] = {} end end
 for _, cond in ipairs(CONDITIONS) do traced[cond.name] = { win = {}, avoid = {} } end
@@ -306,6 +308,15 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     add("max forgetting", (metrics.cl_max_forgetting(r.R)))
     add("FT (CW)", (metrics.cl_forward_transfer(r.auc, fauc)) or 0)
     add("ttc ratio", stats.median(ratios))
+    if o.fresh_ungated > 0 then
+      local plain = { name = cond.name, opts = {}, announce = cond.announce }
+      for k, v in pairs(cond.opts) do plain.opts[k] = v end
+      plain.opts.gating = 0
+      local _, _, pttc = fresh(seed, tasks, plain)
+      local q = {}
+      for j = 1, #tasks do q[j] = r.ttc[j] / pttc[j] end
+      add("ttc ratio, ungated fresh", stats.median(q))
+    end
     add("ACC after revisits", r.final)
     add("fresh block accuracy", stats.mean(fauc))
     add("re-selected", r.reselect)

@@ -63,6 +63,88 @@ describe("gate_first", function()
                          run{ gating = 0.25, gate_first = "open", importance = "si", consolidation = 0.01 })
   end)
 
+  it("open_yield: the first context gives up the units of every context made after it, and adds no importance", function()
+    assert.equal("open_yield", new{ gate_first = "open_yield" }:config().gate_first)
+    local function closed(agent)
+      local g, set = agent:gain(1), {}
+      for i = 1, #g do if g[i] == 0 then set[i] = true end end
+      return set
+    end
+    local a, rng = new{ gating = 0.25, gate_first = "open_yield", importance = "si", consolidation = 0.01 }, nm.rng(2)
+    a:context(1)
+    actions(a, rng, A, 100, {})
+    assert.equal(32, open_units(a))   -- a single task keeps the full width
+    a:context(2)
+    local two = open_units(a)
+    local shut = closed(a)
+    actions(a, rng, B, 100, {})
+    a:context(1)
+    -- the first context now keeps exactly the units context 2's gate leaves closed
+    assert.equal(32 - two, open_units(a))
+    local g = a:gain(1)
+    for i = 1, #g do assert.equal(shut[i] == true, g[i] ~= 0, "unit " .. i) end
+    a:context(3)
+    a:context(1)
+    assert.is_true(open_units(a) < 32 - two)
+    -- context 0 was made before the first context learned: it takes no units from it
+    local b = new{ gating = 0.25, gate_first = "open_yield" }
+    b:context(1)
+    actions(b, nm.rng(2), A, 10, {})
+    assert.equal(32, open_units(b))
+    -- as open_free, context 2 learns as an agent without consolidation, action for action
+    local function run(opts)
+      local x, r = new(opts), nm.rng(2)
+      x:context(1)
+      actions(x, r, A, 100, {})
+      x:context(2)
+      return table.concat(actions(x, r, B, 200, {}), "")
+    end
+    assert.equal(run{ gating = 0.25, gate_first = "open_yield" },
+                 run{ gating = 0.25, gate_first = "open_yield", importance = "si", consolidation = 0.01 })
+  end)
+
+  it("open_yield: contexts announced before the first learning take their units once it starts", function()
+    local a, rng = new{ gating = 0.25, gate_first = "open_yield" }, nm.rng(2)
+    a:context(1)
+    a:context(2)
+    a:context(1)
+    assert.equal(32, open_units(a))   -- nothing learned yet: no context is the first
+    actions(a, rng, A, 1, {})
+    local one = open_units(a)
+    a:context(2)
+    assert.equal(32, one + open_units(a))
+  end)
+
+  it("open_yield: a single task is the agent without gating, action for action; a run saved and reloaded continues", function()
+    local function run(opts)
+      local a, rng = new(opts), nm.rng(5)
+      return table.concat(actions(a, rng, A, 300, {}), "")
+    end
+    assert.equal(run{ importance = "si", consolidation = 0.01 },
+                 run{ importance = "si", consolidation = 0.01, gating = 0.1, gate_first = "open_yield" })
+    local opts = { gating = 0.25, gate_first = "open_yield", importance = "si", consolidation = 0.01 }
+    local a, rng = new(opts), nm.rng(2)
+    a:context(1)
+    actions(a, rng, A, 100, {})
+    a:context(2)
+    actions(a, rng, B, 50, {})
+    local path = os.tmpname()
+    assert(a:save(path))
+    local b = assert(nm.load(path))
+    os.remove(path)
+    assert.equal(a:state_hash(), b:state_hash())
+    local seq = {}
+    for _, x in ipairs { a, b } do
+      local r, out = nm.rng(9), {}
+      actions(x, r, B, 50, out)
+      x:context(1)
+      out[#out + 1] = open_units(x)
+      actions(x, r, A, 100, out)
+      seq[#seq + 1] = table.concat(out, ",") .. x:state_hash()
+    end
+    assert.equal(seq[1], seq[2])
+  end)
+
   it("gated (the default) gates the first context too", function()
     local a = new{ gating = 0.25 }
     assert.is_true(open_units(a) < 32)

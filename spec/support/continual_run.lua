@@ -21,10 +21,18 @@ local function run(agent, from, to)
 end
 local opts = { obs = 4, actions = 2, seed = 9, hidden = { 16 }, importance = "si", consolidation = 0.05,
                gating = 0.5, boundary = 0.3 }
+-- CONTINUAL_GATE_FIRST=open_yield (say) runs the same curriculum with that gate_first
+local gate_first = os.getenv("CONTINUAL_GATE_FIRST")
+if gate_first and gate_first ~= "" then opts.gate_first = gate_first end
+local function open_units(agent)
+  local g, k = agent:gain(1), 0
+  for i = 1, #g do if g[i] ~= 0 then k = k + 1 end end
+  return k
+end
 if mode == "run" then
   local a = nm.agent(opts)
   run(a, 1, tonumber(arg[2]))
-  print(a:state_hash(), a:context())
+  print(a:state_hash(), a:context(), open_units(a))
 elseif mode == "save" then
   local a = nm.agent(opts)
   run(a, 1, tonumber(arg[2]))
@@ -33,5 +41,5 @@ elseif mode == "load" then
   local a = nm.load(arg[2])
   local n, m = tonumber(arg[3]), tonumber(arg[4])
   run(a, n + 1, n + m)
-  print(a:state_hash(), a:context())
+  print(a:state_hash(), a:context(), open_units(a))
 end
