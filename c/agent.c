@@ -230,8 +230,8 @@ nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_m
     fx->focus = scratch + n + units;
     fx->set = scratch + n + 2 * units;
     nm_mod_step(c, &a->modc, &a->mod, sig, next, &vec, fx);
-    /* the state is all floats: one pass of the finite test, in the kernel set's width */
-    if (!a->kern->all_finite(sizeof *next / sizeof(float), (const float *)next)) {
+    /* the state is all floats: one pass of the finite test */
+    if (!finite_all((const float *)next, sizeof *next / sizeof(float))) {
         describe_nonfinite(a, next, why, sizeof why);
         return nm_fail(a, NM_ERR_NUMERIC, "%s; the agent is unchanged", why);
     }
