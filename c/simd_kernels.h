@@ -68,16 +68,21 @@ NM_KERNEL_ATTR static inline float NM_KERNEL(dot)(size_t n, const float *restric
 #if NM_KERNEL_WIDE && (defined(__GNUC__) || defined(__clang__))
     typedef float v4 __attribute__((vector_size(16), aligned(4), may_alias));
     typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
-    v4 s = { 0.0f, 0.0f, 0.0f, 0.0f };
+    v4 s = { 0.0f, 0.0f, 0.0f, 0.0f }, lo, hi;
+    v8 p;
     float s0;
-    for (; j + 8 <= n; j += 8) {
-        v8 p = *(const v8 *)(const void *)(a + j) * *(const v8 *)(const void *)(b + j);
-        v4 lo, hi;
-        memcpy(&lo, &p, sizeof lo);
-        memcpy(&hi, (const char *)&p + sizeof lo, sizeof hi);
-        s = s + lo;
-        s = s + hi;
+#define NM_DOT_ADD8(o) (p = *(const v8 *)(const void *)(a + j + (o)) * *(const v8 *)(const void *)(b + j + (o)), \
+                        memcpy(&lo, &p, sizeof lo), memcpy(&hi, (const char *)&p + sizeof lo, sizeof hi), \
+                        s = s + lo, s = s + hi)
+    for (; j + 16 <= n; j += 16) {   /* two at a time: the loop's count once per 16 floats */
+        NM_DOT_ADD8(0);
+        NM_DOT_ADD8(8);
     }
+    if (j + 8 <= n) {
+        NM_DOT_ADD8(0);
+        j += 8;
+    }
+#undef NM_DOT_ADD8
     if (j + 4 <= n) {
         s = s + *(const v4 *)(const void *)(a + j) * *(const v4 *)(const void *)(b + j);
         j += 4;
