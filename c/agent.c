@@ -194,8 +194,9 @@ void nm_agent_apply_effects(nm_agent *a, const nm_mod_effects *fx)
     size_t l;
     for (l = 0; l < a->cfg.n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        nm_mod_compose_gain(L->out, a->mod.params[NM_P_GAIN], fx->focused[l], fx->focus + L->gain,
-                            fx->focus_sum[l], gain + L->gain);
+        if (!fx->focused[l]) a->kern->fill(L->out, a->mod.params[NM_P_GAIN], gain + L->gain);   /* every unit G */
+        else nm_mod_compose_gain(L->out, a->mod.params[NM_P_GAIN], 1, fx->focus + L->gain, fx->focus_sum[l],
+                                 gain + L->gain);
     }
     if (a->n_gate) nm_cont_gate(a, gain);   /* the context's gate: one more factor of each unit's gain */
     nm_mod_compose_attention(a->cfg.n_obs, a->mod.params[NM_P_ATTENTION], fx->has_set, fx->set,

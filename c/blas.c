@@ -6,8 +6,8 @@
  * off): OpenBLAS's results depend on its thread count and on the kernels it picks for the CPU. Deterministic
  * agents (the default) run every shape in the loops below and the kernel set's, whose order is fixed by the
  * source, so a build gives the same bits on any x86-64 CPU and thread count (measured cost: docs/performance.md).
- * Below that size the element-wise operations run in the agent's kernel set (simd.c, simd_kernels.h); the
- * reductions (dot4, gemv_t) stay here, in one plain build.
+ * Below that size the element-wise operations and gemv_bias's dot products (dot4's order) run in the agent's
+ * kernel set (simd.c, simd_kernels.h); nm_dot and gemv_t stay here, in one plain build.
  */
 #include <string.h>
 #include "nm_internal.h"
@@ -47,7 +47,6 @@ float nm_dot(size_t n, const float *a, const float *b) { return dot4(n, a, b); }
 void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *restrict A, const float *restrict x,
                   const float *restrict b, float *restrict y)
 {
-    size_t i;
     if (cols >= 1 && cols <= 3) { k->gemv_bias_narrow(rows, cols, A, x, b, y); return; }
 #ifndef NM_NO_BLAS
     if (k->blas && rows * cols >= NM_BLAS_MIN) {
@@ -56,7 +55,7 @@ void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *re
         return;
     }
 #endif
-    for (i = 0; i < rows; i++) y[i] = b[i] + dot4(cols, A + i * cols, x);
+    k->gemv_bias(rows, cols, A, x, b, y);   /* dot4's order, in the kernel set's width */
 }
 
 void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *restrict A, const float *restrict x, float *restrict y)

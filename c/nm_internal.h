@@ -67,6 +67,10 @@ typedef struct nm_kernels {
     double (*sumsq)(size_t n, const float *a);
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
+    void (*fill)(size_t n, float v, float *x);
+    /* sum a_j b_j in dot4's order (blas.c), and y = b + A x with it per row: the same bits in every set */
+    float (*dot)(size_t n, const float *a, const float *b);
+    void (*gemv_bias)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     /* the recurrent layer (layer_recurrent.c, simd_kernels.h): its forward product and its eligibility and
      * trace step, over its weights stored by input column (in place when eps_new = eps_old and e = old) */
     void (*rec_gemv)(size_t n, size_t ncols, const float *A, const float *z, float *y);

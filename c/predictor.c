@@ -40,11 +40,11 @@ int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t
 {
     float eps, surprise, expected, var_target, hh, z;
     int log_head;
-    eps = reward - (bq + nm_dot(F, wq, h));
+    eps = reward - (bq + k->dot(F, wq, h));
     /* a surprise beyond 1e6 says no more than 1e6 does, and cannot overflow the modulators */
     surprise = fabsf(eps) < 1e3f ? eps * eps : 1e6f;
     /* the expected surprise of this state and action, floored so that ratios stay finite */
-    z = bu + nm_dot(F, wu, h);
+    z = bu + k->dot(F, wu, h);
     log_head = cfg->uncertainty_head == NM_UNCERTAINTY_LOG;
     if (log_head) {
         float d = z - NM_UNCERTAINTY_PRIOR;
@@ -59,7 +59,7 @@ int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t
      * change, by NA, not as noise). It learns at a quarter of the predictor's rate. */
     var_target = surprise < cfg->na_threshold * expected ? surprise : cfg->na_threshold * expected;
     /* normalised LMS: the step is scaled by 1 / (1 + |h|^2), stable for any width (rate < 2) */
-    hh = 1.0f + nm_dot(F, h, h);
+    hh = 1.0f + k->dot(F, h, h);
     out->eps = eps;
     out->surprise = surprise;
     out->expected = expected;

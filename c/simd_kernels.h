@@ -58,6 +58,59 @@ NM_KERNEL_ATTR static void NM_KERNEL(scal_to)(size_t n, float alpha, const float
     for (i = 0; i < n; i++) dst[i] = src[i] * alpha;
 }
 
+/* sum_j a_j b_j in blas.c's dot4 order: four partial sums (lane j mod 4), the tail into the first, then
+ * (s0 + s1) + (s2 + s3). The wide sets multiply eight floats at once and add the two halves to the four sums in
+ * turn: each sum gets the same products in the same order, so every set gives dot4's bits, in about half its
+ * instructions (the heads, the predictor and layers of 4 or more inputs take a dot product per row). */
+NM_KERNEL_ATTR static inline float NM_KERNEL(dot)(size_t n, const float *restrict a, const float *restrict b)
+{
+    size_t j = 0;
+#if NM_KERNEL_WIDE && (defined(__GNUC__) || defined(__clang__))
+    typedef float v4 __attribute__((vector_size(16), aligned(4), may_alias));
+    typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
+    v4 s = { 0.0f, 0.0f, 0.0f, 0.0f }, lo, hi;
+    v8 p;
+    float s0;
+#define NM_DOT_ADD8(o) (p = *(const v8 *)(const void *)(a + j + (o)) * *(const v8 *)(const void *)(b + j + (o)), \
+                        memcpy(&lo, &p, sizeof lo), memcpy(&hi, (const char *)&p + sizeof lo, sizeof hi), \
+                        s = s + lo, s = s + hi)
+    for (; j + 16 <= n; j += 16) {   /* two at a time: the loop's count once per 16 floats */
+        NM_DOT_ADD8(0);
+        NM_DOT_ADD8(8);
+    }
+    if (j + 8 <= n) {
+        NM_DOT_ADD8(0);
+        j += 8;
+    }
+#undef NM_DOT_ADD8
+    if (j + 4 <= n) {
+        s = s + *(const v4 *)(const void *)(a + j) * *(const v4 *)(const void *)(b + j);
+        j += 4;
+    }
+    s0 = s[0];
+    for (; j < n; j++) s0 += a[j] * b[j];
+    return (s0 + s[1]) + (s[2] + s[3]);
+#else
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    for (; j + 4 <= n; j += 4) {
+        s0 += a[j] * b[j];
+        s1 += a[j + 1] * b[j + 1];
+        s2 += a[j + 2] * b[j + 2];
+        s3 += a[j + 3] * b[j + 3];
+    }
+    for (; j < n; j++) s0 += a[j] * b[j];
+    return (s0 + s1) + (s2 + s3);
+#endif
+}
+
+/* y = b + A x, a dot product per row (4 columns or more; blas.c takes fewer to gemv_bias_narrow) */
+NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias)(size_t rows, size_t cols, const float *restrict A,
+                                                const float *restrict x, const float *restrict b, float *restrict y)
+{
+    size_t i;
+    for (i = 0; i < rows; i++) y[i] = b[i] + NM_KERNEL(dot)(cols, A + i * cols, x);
+}
+
 /* y = b + A x for fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go), where the dot4 of
  * blas.c would be one short scalar chain per row and the per-row loop would cost more than its arithmetic.
  * These loops run across rows with the column count fixed, and do each row's operations in dot4's order,
@@ -113,10 +166,17 @@ NM_KERNEL_ATTR static void NM_KERNEL(head_backward)(size_t n, float decay, float
 NM_KERNEL_ATTR static void NM_KERNEL(heads_dh)(size_t n, size_t rows, int first, const float *restrict g,
                                                const float *const *w, float *restrict dh)
 {
-    size_t i, r;
-    if (first)
+    size_t i, r = 0;
+    /* the first rows start from 0, added last (x + 0 is 0 + x, -0 included), so dh is not zeroed first */
+    if (first && rows >= 3) {
+        const float *restrict w0 = w[0], *restrict w1 = w[1], *restrict w2 = w[2];
+        float g0 = g[0], g1 = g[1], g2 = g[2];
+        for (i = 0; i < n; i++) dh[i] = ((g0 * w0[i] + 0.0f) + g1 * w1[i]) + g2 * w2[i];
+        r = 3;
+    } else if (first) {
         for (i = 0; i < n; i++) dh[i] = 0.0f;
-    for (r = 0; r + 3 <= rows; r += 3) {
+    }
+    for (; r + 3 <= rows; r += 3) {
         const float *restrict w0 = w[r], *restrict w1 = w[r + 1], *restrict w2 = w[r + 2];
         float g0 = g[r], g1 = g[r + 1], g2 = g[r + 2];
         for (i = 0; i < n; i++) dh[i] = ((dh[i] + g0 * w0[i]) + g1 * w1[i]) + g2 * w2[i];
@@ -208,6 +268,13 @@ NM_KERNEL_ATTR static int NM_KERNEL(all_finite)(size_t n, const float *restrict 
         mx = u > mx ? u : mx;
     }
     return mx < 0x7f800000u;
+}
+
+/* x[i] = v for n floats: a layer's gain when every unit takes the same (no focus), in the set's vector width */
+NM_KERNEL_ATTR static void NM_KERNEL(fill)(size_t n, float v, float *restrict x)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = v;
 }
 
 /* decayed trace entry d plus a x v, or d alone when a is 0 (the row has no gradient) */
@@ -595,7 +662,8 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
-    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
+    NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
     NM_KERNEL(rec_delta), 0
 };
@@ -606,7 +674,8 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(scal_to), NM_KERNEL(ger_decay), NM_KERNEL(axpy_decay_inplace), NM_KERNEL(ger_decay_inplace),
     NM_KERNEL(gain_tanh), NM_KERNEL(tanh_backward),
     NM_KERNEL(head_backward), NM_KERNEL(heads_dh), NM_KERNEL(heads_trace), NM_KERNEL(sumsq),
-    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite),
+    NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
+    NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
     NM_KERNEL(rec_delta), 1
 };
