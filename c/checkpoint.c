@@ -41,8 +41,9 @@
  *         forward pass from it and the observation) and the eligibility vectors (n_elig f32, nm_net_layout's
  *         order). A file without recurrent layers has none, so older files load as before.
  *   CEVD  the task-free detector's evidence, present exactly when the config has boundary > 0 and
- *         boundary_trigger = evidence: each slot's outcome noise (NM_MAX_CONTEXTS f32, -1 not yet estimated) and
- *         the CUSUM (f32). Older files never have that config, so they load as before.
+ *         boundary_trigger = evidence: each slot's outcome noise (NM_MAX_CONTEXTS f32, -1 not yet estimated), the
+ *         CUSUM (f32), each slot's long-run squared error and the steps it covers (2 x NM_MAX_CONTEXTS f32). Older
+ *         files never have that config, so they load as before.
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.

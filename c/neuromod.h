@@ -171,7 +171,8 @@ enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
 /* What makes the task-free detector open a window (config.boundary_trigger, c/continual.c). NA: NA's phasic level
  * above boundary (the behaviour before the option). EVIDENCE: that, and a CUSUM of the current context's outcome
  * model's log-likelihood ratio against a new context, with the context's own outcome noise, above ln 20 (Page 1954;
- * Adams & MacKay 2007): a surprise the context's model expects (a stochastic or volatile task's) opens none. */
+ * Adams & MacKay 2007), from a model that explains at least half of the reward's variance: a surprise the
+ * context's model expects (a stochastic or volatile task's), or one it cannot predict at all, opens none. */
 enum nm_boundary_trigger { NM_TRIGGER_NA = 0, NM_TRIGGER_EVIDENCE = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
