@@ -169,9 +169,9 @@ enum nm_gate_first { NM_GATE_FIRST_GATED = 0, NM_GATE_FIRST_OPEN = 1, NM_GATE_FI
  * agent keeps learning in the context it acts from, so a false alarm (a reversal's surprise) costs no trials. */
 enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
 /* What makes the task-free detector open a window (config.boundary_trigger, c/continual.c). NA: NA's phasic level
- * above boundary (the behaviour before the option). EVIDENCE: that, and a CUSUM of the current context's outcome
- * model's log-likelihood ratio against a new context, with the context's own outcome noise, above ln 20 (Page 1954;
- * Adams & MacKay 2007), from a model that explains at least half of the reward's variance: a surprise the
+ * above boundary (the behaviour before the option). EVIDENCE: that, and a CUSUM of the log-likelihood ratio of a
+ * twenty-fold rise of the current context's own outcome noise (its model's errors) above ln 20 (Page 1954; Adams &
+ * MacKay 2007), from a model that explains at least half of the reward's variance: a surprise the
  * context's model expects (a stochastic or volatile task's), or one it cannot predict at all, opens none. */
 enum nm_boundary_trigger { NM_TRIGGER_NA = 0, NM_TRIGGER_EVIDENCE = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
