@@ -40,6 +40,10 @@
  *         (n_rec f32, what the next act reads), the pending act's h_{t-1} (n_rec f32; the load redoes that act's
  *         forward pass from it and the observation) and the eligibility vectors (n_elig f32, nm_net_layout's
  *         order). A file without recurrent layers has none, so older files load as before.
+ *   CEVD  the task-free detector's evidence, present exactly when the config has boundary > 0 and
+ *         boundary_trigger = evidence: each slot's outcome noise (NM_MAX_CONTEXTS f32, -1 not yet estimated), the
+ *         CUSUM (f32), each slot's long-run squared error and the steps it covers (2 x NM_MAX_CONTEXTS f32). Older
+ *         files never have that config, so they load as before.
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.
@@ -71,9 +75,10 @@
 #define NM_CKPT_MAX ((size_t)1 << 32)
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
-enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, S_RECU, N_SECTIONS };
+enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, S_RECU, S_CEVD,
+       N_SECTIONS };
 static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
-                                          "CONT", "SPIK", "RECU" };
+                                          "CONT", "SPIK", "RECU", "CEVD" };
 #define CONT_INTS 9
 
 /* SPIK: the spiking learner's network state (learner_spiking.c: membranes, refractory counters, STDP traces,
@@ -124,6 +129,7 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_CONT: return 4 * (CONT_INTS + NM_MAX_CONTEXTS + a->n_cont);
     case S_SPIK: return 4 * learner_state(a);
     case S_RECU: return 4 * (2 * a->n_rec + a->n_elig);
+    case S_CEVD: return 4 * a->n_evid;
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
@@ -136,6 +142,7 @@ static int section_present(const nm_agent *a, int s)
     if (s == S_CONT) return cont_present(a);
     if (s == S_SPIK) return learner_state(a) > 0;
     if (s == S_RECU) return a->n_rec > 0;
+    if (s == S_CEVD) return a->n_evid > 0;
     return s != S_ANCH || a->n_anchor > 0;
 }
 
@@ -201,6 +208,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         nm_put_floats(c, b + a->off_rstate, 2 * a->n_rec);   /* rstate, rprev */
         nm_put_floats(c, b + a->off_elig, a->n_elig);
         break;
+    case S_CEVD: nm_put_floats(c, b + a->off_evid, a->n_evid); break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -393,7 +401,8 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         if (s != S_CONT && !section_present(&probe, s)) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config %s", name,
                          s == S_SPIK ? "names a model without learner state" :
-                         s == S_RECU ? "has no recurrent layer" : "has base consolidation 0");
+                         s == S_RECU ? "has no recurrent layer" :
+                         s == S_CEVD ? "has no evidence trigger" : "has base consolidation 0");
             return NM_ERR_FORMAT;
         }
         if (s != S_MODS && next.len != section_bytes(&probe, s)) {
@@ -477,6 +486,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         FLOATS("CONT", a->off_imp, a->n_cont);
         nm_cont_set_gate(a);   /* the gate follows from the slot (the gain in NEUR already carries it) */
     }
+    if (a->n_evid) { OPEN(S_CEVD); FLOATS("CEVD", a->off_evid, a->n_evid); }
     a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
 #undef FLOATS
 #undef OPEN

@@ -39,7 +39,9 @@
  * start); boundary_learning = learn lets the agent learn in the windows, the weights (and
  * SI's path integral) copied at the detection and put back before it leaves the context; boundary_sustain = k
  * needs NA above the bar for k steps in a row, the copy then taken at the first of them (and, pausing, put back
- * at the detection, so that the window judges the old context on its own actions).
+ * at the detection, so that the window judges the old context on its own actions); boundary_trigger = evidence
+ * opens a window only when the current context's model does not explain the outcomes either (evidence_step), so
+ * that NA's response to a surprise the context expects (a stochastic reversal's) neither pauses nor switches.
  *
  * Per-context outcome predictors (config context_predictor = context): each slot keeps its own copy of the
  * outcome predictor and its uncertainty head (which consolidation does not anchor); a switch of slot stores the
@@ -71,6 +73,10 @@
 #define CONF_COUNT 10.0f      /* a model knows an input with an action after this many steps of it */
 #define MAX_PROBES 3          /* candidate contexts tried after a detection before a new one is made */
 #define MODEL_RATE 0.5f       /* the context models' normalised LMS step: near tabular for one-hot inputs */
+#define NOISE_RATE 0.1f       /* boundary_trigger = evidence: the step of each context's outcome noise estimate */
+#define NOISE_JUMP 20.0f      /* the change it tests for: outcome noise 20 times the context's */
+#define LN_JUMP 2.9957323f    /* ln NOISE_JUMP */
+#define EXPLAINED 0.5f        /* a context model judges a change only when its error is under half the reward's variance */
 
 /* s + v, held finite (at FLT_MAX) so that a model that overflows is the worst match, not a non-finite state */
 static float bounded_add(float s, float v)
@@ -184,6 +190,19 @@ static void tonic_swap(nm_agent *a, int cur, int k)
     nm_mod_refresh(&a->cfg, &a->mod);
 }
 
+/* boundary_trigger = evidence: [noise per slot | CUSUM | long-run squared error per slot | its steps per slot] */
+static float *evid_noise(nm_agent *a, int k) { return a->block + a->off_evid + k; }
+static float *evid_cusum(nm_agent *a) { return a->block + a->off_evid + NM_MAX_CONTEXTS; }
+static float *evid_mse(nm_agent *a, int k) { return a->block + a->off_evid + NM_MAX_CONTEXTS + 1 + k; }
+static float *evid_steps(nm_agent *a, int k) { return a->block + a->off_evid + 2 * NM_MAX_CONTEXTS + 1 + k; }
+
+/* A new slot's model knows nothing: its noise is set at its first step (-1: not yet), its error has no steps */
+static void evidence_new_slot(nm_agent *a, int k)
+{
+    *evid_noise(a, k) = -1.0f;
+    *evid_mse(a, k) = *evid_steps(a, k) = 0.0f;
+}
+
 void nm_cont_layout(nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
@@ -207,6 +226,10 @@ void nm_cont_layout(nm_agent *a)
     a->off_high = off; off += c->boundary_sustain > 1 && a->n_models ? 1 : 0;
     a->n_cont = off - a->off_imp;
     a->off_gate = off; off += a->n_gate;
+    /* boundary_trigger = evidence, after the gate (section CEVD): each slot's outcome noise, the CUSUM, each slot's
+     * long-run mean squared error and the steps it covers */
+    a->n_evid = c->boundary_trigger == NM_TRIGGER_EVIDENCE && a->n_models ? 3 * NM_MAX_CONTEXTS + 1 : 0;
+    a->off_evid = off; off += a->n_evid;
     a->block_len = off;
 }
 
@@ -250,10 +273,12 @@ void nm_cont_set_gate(nm_agent *a)
 
 void nm_cont_init(nm_agent *a)
 {
+    int k;
     a->n_ctx = 1;
     a->ctx_cur = a->ctx_learn = 0;
     a->ctx_id[0] = 0;
     a->ctx_armed = 1;
+    for (k = 0; k < NM_MAX_CONTEXTS && a->n_evid; k++) evidence_new_slot(a, k);
     nm_cont_set_gate(a);
 }
 
@@ -371,6 +396,7 @@ void nm_cont_switch(nm_agent *a, int k)
         a->ctx_learn = k;
     }
     if (k != a->ctx_cur) {
+        if (a->n_evid) *evid_cusum(a) = 0.0f;   /* the evidence is the old context's */
         predictor_swap(a, a->ctx_cur, k);
         tonic_swap(a, a->ctx_cur, k);
         a->ctx_cur = k;
@@ -395,6 +421,7 @@ static int new_inferred(nm_agent *a)
     k = a->n_ctx++;
     a->ctx_id[k] = id;
     if (a->n_models) memset(a->block + a->off_models + (size_t)k * model_len(a), 0, model_len(a) * sizeof(float));
+    if (a->n_evid) evidence_new_slot(a, k);
     predictor_new_slot(a, k);
     tonic_new_slot(a, k);
     return k;
@@ -521,6 +548,41 @@ static void window_end(nm_agent *a, float scale)
     }
 }
 
+/* boundary_trigger = evidence, outside a window: does the current context's outcome model explain this step's
+ * reward? Its error e is weighed against the context's own outcome noise s2 (a running mean of its squared errors,
+ * step NOISE_RATE, at least OUTCOME_NOISE v), and the log-likelihood ratio of a change to a noise NOISE_JUMP times
+ * larger (a model that no longer applies) against none, c ((1 - 1/J) e^2 / s2 - ln J) / 2 for Gaussian errors, c
+ * what the model knows of the input and action, is summed as a CUSUM, S = max(0, S + llr) (Page 1954). A
+ * deterministic context (s2 at its floor) meets a change with confident misses, each worth tens; a stochastic or
+ * volatile one (a reversal task's) has learned a large s2, so its surprises drift S down. A model whose long-run
+ * squared error (over at most tau_tonic.DA steps, v's own window, and at least a window's steps) is not under
+ * EXPLAINED v, one that explains less than half of the reward's variance, cannot tell a change from its own misfit
+ * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model. */
+static float evidence_step(nm_agent *a, float reward)
+{
+    const float *x = a->block + a->off_obs;
+    size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action;
+    const float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * 2 * (n + 1);
+    float *noise = evid_noise(a, a->ctx_cur), *cusum = evid_cusum(a);
+    float *mse = evid_mse(a, a->ctx_cur), *steps = evid_steps(a, a->ctx_cur);
+    float v = a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
+    float e = reward - (nm_dot(n, w, x) + w[n]), c = confidence(n, x, w + n + 1), e2 = e * e, s2, llr;
+    float span = a->cfg.tau_tonic[NM_DA], least = a->cfg.tau_phasic[NM_NA];
+    int informative = *steps >= least && *mse < EXPLAINED * v;
+    if (*noise < 0.0f) *noise = v;   /* a new context expects the reward's variance */
+    s2 = *noise > OUTCOME_NOISE * v ? *noise : OUTCOME_NOISE * v;
+    llr = c * 0.5f * ((1.0f - 1.0f / NOISE_JUMP) * e2 / s2 - LN_JUMP);
+    if (isfinite(llr)) *cusum = *cusum + llr > 0.0f ? bounded_add(*cusum, llr) : 0.0f;
+    if (nm_plastic(a) && isfinite(e2) && c > 0.0f) {
+        *noise += NOISE_RATE * c * (e2 - *noise);
+        *steps = bounded_add(*steps, c);
+        *mse += c / (*steps < span ? *steps : span) * (e2 - *mse);   /* the mean, then a running mean over span */
+        if (!isfinite(*noise)) *noise = 3.4028235e38f;
+        if (!isfinite(*mse)) *mse = 3.4028235e38f;
+    }
+    return informative ? *cusum : 0.0f;
+}
+
 /* The context models: in a window each one's error is summed, weighed by what it knows; outside one the
  * current context's model learns. */
 static void models_step(nm_agent *a, float reward)
@@ -530,6 +592,8 @@ static void models_step(nm_agent *a, float reward)
     float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
     float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
     int k;
+    /* before the model learns from this step: the evidence is the prediction made before the outcome */
+    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward) : 0.0f;
     if (a->ctx_window > 0) {
         /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
         float scale = a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
@@ -571,8 +635,10 @@ static void models_step(nm_agent *a, float reward)
             sustained = *high >= (float)a->cfg.boundary_sustain;
             if (sustained) *high = 0.0f;
         }
-        if (a->ctx_armed && na > a->cfg.boundary && sustained) {
+        /* boundary_trigger = evidence: NA's surprise counts only when the context's model does not explain it */
+        if (a->ctx_armed && na > a->cfg.boundary && sustained && (!a->n_evid || against >= MIN_EVIDENCE)) {
             a->ctx_armed = 0;
+            if (a->n_evid) *evid_cusum(a) = 0.0f;
             a->ctx_window = (int)a->cfg.tau_phasic[NM_NA];
             if (a->ctx_window < 1) a->ctx_window = 1;
             a->ctx_probe = 0;
@@ -616,6 +682,7 @@ uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
 {
     if (!a->n_cont && !a->frozen && a->n_ctx == 1) return h;
     h = nm_fnv1a(h, a->block + a->off_imp, a->n_cont * sizeof(float));
+    if (a->n_evid) h = nm_fnv1a(h, a->block + a->off_evid, a->n_evid * sizeof(float));
     h = nm_fnv1a(h, &a->ctx_cur, sizeof a->ctx_cur);
     return nm_fnv1a(h, &a->frozen, sizeof a->frozen);
 }

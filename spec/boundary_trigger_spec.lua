@@ -1,0 +1,132 @@
+-- boundary_trigger = "evidence": the task-free detector opens a window only when NA's phasic level is above the bar
+-- and the current context's outcome model does not explain the outcomes either (a CUSUM of its log-likelihood
+-- ratio, with the context's own outcome noise). Default "na": NA's level alone, the behaviour before the option.
+local nm = require "neuromod"
+
+local cues = dofile("spec/support/cue_tasks.lua")
+local A, B = cues.A, cues.B
+
+local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
+
+-- deterministic Go/No-Go tasks A, B, A, ... of 150 trials: the context changes the detector makes
+local function task_changes(opts)
+  local a, rng = new(opts), nm.rng(6)
+  local n, last = 0, a:context()
+  for k = 1, 10 do
+    for _ = 1, 150 do
+      cues.trial(a, rng, k % 2 == 1 and A or B, 1, 0)
+      if a:context() ~= last then n, last = n + 1, a:context() end
+    end
+  end
+  return n
+end
+
+-- a probabilistic reversal (one cue, the good action pays 1 with probability 0.9, the other with 0.1; the good
+-- one swaps every 100 trials): the context changes over 2,000 trials
+local function reversal_changes(opts)
+  local a, rng = new(opts), nm.rng(9)
+  local n, last, good = 0, a:context(), 1
+  for t = 1, 2000 do
+    if t % 100 == 0 then good = 3 - good end
+    local act = a:act{ 1, 0, 0, 0 }
+    local p = act == good and 0.9 or 0.1
+    a:learn(rng:random() < p and 1 or 0, nil, true)
+    if a:context() ~= last then n, last = n + 1, a:context() end
+  end
+  return n
+end
+
+describe("boundary_trigger", function()
+  it("is 'na' by default and takes 'evidence'; other values are refused, naming the option", function()
+    assert.equal("na", new():config().boundary_trigger)
+    assert.equal("evidence", new{ boundary_trigger = "evidence" }:config().boundary_trigger)
+    local ok, err = pcall(new, { boundary_trigger = "cusum" })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):match("boundary_trigger"), err)
+  end)
+
+  it("without boundary it changes nothing: the agent is the default one, step for step", function()
+    local function run(opts)
+      local a, rng, out = new(opts), nm.rng(2), {}
+      for k = 1, 4 do for _ = 1, 100 do local _, act = cues.trial(a, rng, k % 2 == 1 and A or B, 1, 0); out[#out + 1] = act end end
+      return table.concat(out, ""), a:state_hash()
+    end
+    local x, hx = run{}
+    local y, hy = run{ boundary_trigger = "evidence" }
+    assert.equal(x, y)
+    assert.equal(hx, hy)
+  end)
+
+  it("still finds the changes of deterministic tasks", function()
+    local na = task_changes{ boundary = 0.5 }
+    local ev = task_changes{ boundary = 0.5, boundary_trigger = "evidence" }
+    assert.is_true(na > 0, tostring(na))
+    assert.is_true(ev > 0, tostring(ev))
+  end)
+
+  it("opens fewer windows on a stochastic reversal, whose surprises the context's noise expects", function()
+    local na = reversal_changes{ boundary = 0.5 }
+    local ev = reversal_changes{ boundary = 0.5, boundary_trigger = "evidence" }
+    assert.is_true(ev < na, ("evidence %d, na %d"):format(ev, na))
+  end)
+
+  it("a checkpoint in the middle of a run carries the evidence (section CEVD) and goes on as the agent does", function()
+    local opts = { boundary = 0.5, boundary_trigger = "evidence", gating = 0.5, importance = "si",
+                   consolidation = 0.01 }
+    local a, rng = new(opts), nm.rng(6)
+    for k = 1, 5 do for _ = 1, 150 do cues.trial(a, rng, k % 2 == 1 and A or B, 1, 0) end end
+    local path = os.tmpname()
+    assert(a:save(path))
+    local f = assert(io.open(path, "rb"))
+    local bytes = f:read("a")
+    f:close()
+    assert.truthy(bytes:find("CEVD", 1, true))
+    local b = assert(nm.load(path))
+    os.remove(path)
+    assert.equal(a:state_hash(), b:state_hash())
+    local ra, rb = nm.rng(8), nm.rng(8)
+    local xa, xb = {}, {}
+    for k = 1, 4 do
+      for _ = 1, 150 do
+        local _, x = cues.trial(a, ra, k % 2 == 1 and B or A, 1, 0)
+        local _, y = cues.trial(b, rb, k % 2 == 1 and B or A, 1, 0)
+        xa[#xa + 1], xb[#xb + 1] = x, y
+      end
+    end
+    assert.equal(table.concat(xa, ""), table.concat(xb, ""))
+    assert.equal(a:state_hash(), b:state_hash())
+    assert.equal(a:context(), b:context())
+  end)
+
+  it("a run saved mid-curriculum by either backend continues identically in the other", function()
+    local shell = dofile("spec/support/shell.lua")
+    if not (shell.have("lua5.4") and shell.have("luajit")) then pending("needs lua5.4 and luajit") return end
+    local env = "LUA_PATH=" .. shell.quote("lua/?.lua;lua/?/init.lua;;") .. " NEUROMOD_BACKEND= "
+    local function sh(interp, ...)
+      local args = {}
+      for i, v in ipairs { ... } do args[i] = shell.quote(v) end
+      local out, err, code = shell.sh(env .. interp .. " spec/support/boundary_trigger_run.lua " .. table.concat(args, " "))
+      assert(code == 0, err)
+      return out
+    end
+    local whole = sh("lua5.4", "run", 900)
+    assert.equal(whole, sh("luajit", "run", 900))
+    for _, pair in ipairs { { "lua5.4", "luajit" }, { "luajit", "lua5.4" } } do
+      local path = os.tmpname()
+      sh(pair[1], "save", 450, path)
+      assert.equal(whole, sh(pair[2], "load", path, 450, 450))
+      os.remove(path)
+    end
+  end)
+
+  it("a checkpoint without the option has no CEVD section", function()
+    local a = new{ boundary = 0.5 }
+    local path = os.tmpname()
+    assert(a:save(path))
+    local f = assert(io.open(path, "rb"))
+    local bytes = f:read("a")
+    f:close()
+    os.remove(path)
+    assert.falsy(bytes:find("CEVD", 1, true))
+  end)
+end)

@@ -1,0 +1,37 @@
+-- spec/support/boundary_trigger_run.lua: continual_run.lua's curriculum with boundary_trigger = "evidence", for the
+-- cross-backend checkpoint spec (spec/boundary_trigger_spec.lua).
+--   <lua> spec/support/boundary_trigger_run.lua run N            N trials from scratch, then prints the hash and context
+--   <lua> spec/support/boundary_trigger_run.lua save N path      N trials, saves to path
+--   <lua> spec/support/boundary_trigger_run.lua load path N M    loads, continues trials N+1 .. N+M, prints as run does
+local nm = require "neuromod"
+local mode = arg[1]
+local A = { true, false, true, false }
+local B = { false, true, false, true }
+local function trial(agent, rng, t)
+  local map = (math.floor((t - 1) / 150) % 2 == 0) and A or B   -- A and B alternate every 150 trials
+  local c = rng:random(1, 4)
+  local obs = { 0, 0, 0, 0 }
+  obs[c] = 1
+  local a = agent:act(obs)
+  agent:learn(((a == 1) == map[c]) and 1 or -0.5, nil, true)
+end
+-- one generator per trial, so that a continuation draws what the whole run would
+local function run(agent, from, to)
+  for t = from, to do trial(agent, nm.rng(1000 + t), t) end
+end
+local opts = { obs = 4, actions = 2, seed = 9, hidden = { 16 }, importance = "si", consolidation = 0.05,
+               gating = 0.5, boundary = 0.3, boundary_trigger = "evidence" }
+if mode == "run" then
+  local a = nm.agent(opts)
+  run(a, 1, tonumber(arg[2]))
+  print(a:state_hash(), a:context())
+elseif mode == "save" then
+  local a = nm.agent(opts)
+  run(a, 1, tonumber(arg[2]))
+  assert(a:save(arg[3]))
+elseif mode == "load" then
+  local a = nm.load(arg[2])
+  local n, m = tonumber(arg[3]), tonumber(arg[4])
+  run(a, n + 1, n + m)
+  print(a:state_hash(), a:context())
+end
