@@ -88,6 +88,9 @@ describe("obs_coding", function()
       message(function() nm.agent{ obs = { name = "Discrete", n = 3 }, actions = 2, obs_coding = "cells" } end))
     assert.equal("spaces: obs_coding: expected \"scaled\", \"onehot\" or \"cells\", got \"x\"",
       message(function() spaces.encoder(GRID, nil, "x") end))
+    assert.equal("nm.agent: obs Box {4}: obs_coding \"cells\" would make more than 65536 inputs (elements 1..3)",
+      message(function() nm.agent{ obs = { name = "Box", shape = { 4 }, low = 0, high = 99 }, actions = 2,
+                                   obs_coding = "cells" } end))
     local agent = nm.agent{ obs = GRID, actions = 4, obs_coding = "onehot", hidden = { 8 }, seed = 1 }
     assert.equal("agent:act: obs: obs Box {2}: observation[1] = 2.5 is not an integer (obs_coding \"onehot\")",
       message(function() agent:act{ 2.5, 1 } end))

@@ -142,6 +142,10 @@ function spaces._indicators(space, label, coding, shape, m, low, high)
     count[i] = high[i] - low[i] + 1
     if coding == "cells" then stride[i], size = size, size * count[i]
     else offset[i], size = size, size + count[i] end
+    -- refused before any table of that size is made (the core takes at most 65536 inputs)
+    if size > 65536 then
+      fail(label .. ": obs_coding \"" .. coding .. "\" would make more than 65536 inputs (elements 1.." .. i .. ")")
+    end
   end
   local flat = {}
   local scaled = box({ name = "Box", shape = shape, low = low, high = high }, label)
