@@ -67,6 +67,7 @@ local function bounds(label, space, which, m)
 end
 
 local CODINGS = { scaled = true, onehot = true, cells = true }
+local indicators   -- the indicator codes, below (they read observations through a scaled Box)
 
 local function box(space, label, coding)
   local shape = space.shape
@@ -79,7 +80,7 @@ local function box(space, label, coding)
     m = m * shape[i]
   end
   local low, high = bounds(label, space, "low", m), bounds(label, space, "high", m)
-  if coding == "onehot" or coding == "cells" then return spaces._indicators(space, label, coding, shape, m, low, high) end
+  if coding == "onehot" or coding == "cells" then return indicators(label, coding, shape, m, low, high) end
   -- per element: the span and low bound of a scaled element, or false (passed through)
   local scale, base = {}, {}
   local enc_low, enc_high = {}, {}
@@ -131,7 +132,7 @@ end
 
 -- The indicator codes of a Box with integer bounds ("onehot": per element; "cells": per combination). The
 -- observation is read flat or nested as for the scaled code; each element must be an integer within its bounds.
-function spaces._indicators(space, label, coding, shape, m, low, high)
+function indicators(label, coding, shape, m, low, high)
   local count, offset, stride = {}, {}, {}
   local size = coding == "cells" and 1 or 0
   for i = 1, m do
