@@ -154,6 +154,11 @@ describe("obs_coding on the cliff walk", function()
     assert.equal("-22.0 -18.0 -22.2 -13.6 -22.2", cliff_means{ na_expected = "variance", obs_coding = "cells" })
   end)
 
+  it("meets it with a feature per cell at the library's discount too", function()
+    assert.equal("-19.8 -17.9 -18.4 -20.9 -17.9",
+      cliff_means{ na_expected = "variance", obs_coding = "cells", discount = nm.defaults().discount })
+  end)
+
   it("meets the cliff bar on seeds 1-5 with a feature per coordinate value and the defaults otherwise", function()
     assert.equal("-13.1 -13.2 -13.1 -13.1 -13.1", cliff_means{ obs_coding = "onehot" })
   end)
