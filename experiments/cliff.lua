@@ -3,7 +3,7 @@
 -- driven by punishment (serotonin_input = "punishment") or by punishment beyond the expected ("relative").
 --
 --   lua5.4 experiments/cliff.lua [--seeds 5] [--first-seed 1] [--episodes 500] [--last 50] [--max-steps 1000]
---                                [--na-beta B] [--na-da I] [--rows 1,2,...]
+--                                [--na-beta B] [--na-da I] [--rows 1,2,...] [--hidden 64] [--agent K=V]
 --
 -- Conditions, each with the library's defaults otherwise (all four modulators unless said):
 --   withhold 0, punishment   the behaviour before withhold_action existed: the withhold bias on action 0 ("up")
@@ -26,7 +26,9 @@
 -- mean 5-HT level over those episodes' steps. Each condition sees the same seeds. --na-beta B gives every agent
 -- the mapping entry inverse_temperature.NA = B (the library's is -2), --na-da I the interaction of NA on DA's
 -- third factor of plasticity (the library's is 0.5). --rows picks conditions by their number in the list above
--- (1-based, comma-separated; "all" by default).
+-- (1-based, comma-separated; "all" by default). --hidden n gives every agent one trunk layer of n units (the
+-- library's default, 64), --hidden 0 none (the actor, the critic and the outcome predictor read the input
+-- directly: with --agent obs_coding=cells, a table per cell). --agent K=V passes an option to every agent.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -35,7 +37,7 @@ local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 
 local task = require "neuromod.task"
 local o = task.arguments("cliff", arg, { seeds = 5, first_seed = 1, episodes = 500, last = 50, max_steps = 1000,
-  na_beta = -2, na_da = 0.5, rows = "all" })
+  na_beta = -2, na_da = 0.5, rows = "all", hidden = 64 })
 
 local CONDITIONS = {
   { name = "withhold 0, punishment", withhold_action = 0, serotonin_input = "punishment" },
@@ -67,7 +69,8 @@ local function run(c, seed)
                           modulators = c.modulators, na_expected = c.na_expected,
                           uncertainty_head = c.uncertainty_head, na_ach_threshold = c.na_ach_threshold,
                           mapping = o.na_beta ~= -2 and { inverse_temperature = { NA = o.na_beta } } or nil,
-                          interactions = o.na_da ~= 0.5 and { DA = { NA = o.na_da } } or nil }, o.agent))
+                          interactions = o.na_da ~= 0.5 and { DA = { NA = o.na_da } } or nil,
+                          hidden = o.hidden ~= 64 and (o.hidden == 0 and {} or { o.hidden }) or nil }, o.agent))
   local mods = {}
   local total, serotonin, steps_late = 0, 0, 0
   for e = 1, o.episodes do

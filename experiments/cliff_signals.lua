@@ -8,7 +8,8 @@
 -- reward, S, E, the reward variance V before the step, u, NA and beta after it), then counts them by cell.
 --
 --   lua5.4 experiments/cliff_signals.lua [--seed 1] [--mods all] [--episodes 500] [--first 3] [--every 100]
---                                        [--falls 0] [--window 8] [--unexpected 0] [--agent K=V ...]
+--                                        [--falls 0] [--window 8] [--unexpected 0] [--hidden 64] [--agent K=V ...]
+-- (--hidden 0: no trunk, as experiments/cliff.lua's)
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -16,7 +17,7 @@ local nm = require "neuromod"
 local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 local task = require "neuromod.task"
 local o = task.arguments("cliff_signals", arg, { seed = 1, mods = "all", episodes = 500, max_steps = 1000,
-  first = 3, every = 100, falls = 0, window = 8, unexpected = 0 })
+  first = 3, every = 100, falls = 0, window = 8, unexpected = 0, hidden = 64 })
 local mods
 if o.mods ~= "all" then
   mods = {}
@@ -24,7 +25,8 @@ if o.mods ~= "all" then
 end
 local env = Grid{ seed = o.seed }
 local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = o.seed,
-  withhold_action = false, modulators = mods }, o.agent))
+  withhold_action = false, modulators = mods,
+  hidden = o.hidden ~= 64 and (o.hidden == 0 and {} or { o.hidden }) or nil }, o.agent))
 
 local m, shown, pending, recent = {}, 0, 0, {}
 local by_cell, cells, var_before = {}, {}, 0

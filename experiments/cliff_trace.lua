@@ -5,7 +5,8 @@
 -- stood on: its cells show what the network would do there) between them.
 --
 --   lua5.4 experiments/cliff_trace.lua [--seed 1] [--mods DA,NA,ACh] [--episodes 500] [--every 100]
---                                      [--map inverse_temperature.NA=0,...] [--agent K=V]
+--                                      [--map inverse_temperature.NA=0,...] [--hidden 64] [--agent K=V]
+-- (--hidden 0: no trunk, as experiments/cliff.lua's)
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 
@@ -13,7 +14,7 @@ local nm = require "neuromod"
 local Grid = dofile(ROOT .. "/envs/gridworld.lua")
 local task = require "neuromod.task"
 local o = task.arguments("cliff_trace", arg, { seed = 1, mods = "DA,NA,ACh", episodes = 500, max_steps = 1000,
-  map = "", every = 100 })
+  map = "", every = 100, hidden = 64 })
 local mods = {}
 for m in o.mods:gmatch("[^,]+") do mods[m] = true end
 local mapping = {}
@@ -23,7 +24,8 @@ for p, m, v in o.map:gmatch("([%w_]+)%.([%w]+)=([-%d.]+)") do
 end
 local env = Grid{ seed = o.seed }
 local agent = nm.agent(task.with({ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = o.seed,
-  withhold_action = false, modulators = mods, mapping = mapping }, o.agent))
+  withhold_action = false, modulators = mods, mapping = mapping,
+  hidden = o.hidden ~= 64 and (o.hidden == 0 and {} or { o.hidden }) or nil }, o.agent))
 
 -- the greedy action (^ > v <), its probability in tenths and V, for every cell
 local ARROW = { "^", ">", "v", "<" }

@@ -37,7 +37,7 @@ describe("cross-backend determinism of the tasks", function()
       if a[i]:match("^env ") then envs = envs + 1 end
       if a[i] ~= b[i] then error(string.format("first difference at line %d:\n  %s\n  %s", i, a[i], b[i])) end
     end
-    assert.equal(11, envs)
-    assert.is_true(#a > 11 * STEPS)
+    assert.equal(13, envs)
+    assert.is_true(#a > 13 * STEPS)
   end)
 end)

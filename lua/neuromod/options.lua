@@ -95,6 +95,9 @@ local function schema(backend)
   end
   -- recurrent = n: the shorthand for one recurrent layer after the dense ones (not a config field)
   options.recurrent = true
+  -- obs_coding = "onehot" | "cells": how neuromod.spaces codes a Box with integer bounds (not a config field: the
+  -- core sees the coded input)
+  options.obs_coding = true
   local S = { fields = fields, by_name = by_name, by_option = by_option, split = split, options = options }
   S.modulators = by_name.modulators.values
   S.params = by_name.base.row_labels
@@ -129,8 +132,14 @@ local function normalize(backend, S, opts)
   -- is; any other space (a Box of several dimensions or with wider finite bounds, a Discrete state, no state at
   -- all: obs = nil) is encoded by neuromod.spaces in front of the agent (see nm.agent).
   local encoder
-  if needs_encoding(opts.obs) then
-    local ok, enc = pcall(require("neuromod.spaces").encoder, opts.obs, "obs")
+  local coding = opts.obs_coding
+  if coding ~= nil and coding ~= "scaled" and coding ~= "onehot" and coding ~= "cells" then
+    fail("obs_coding: expected \"scaled\", \"onehot\" or \"cells\", got " ..
+         (type(coding) == "string" and "\"" .. coding .. "\"" or tostring(coding)))
+  end
+  if coding == "scaled" then coding = nil end
+  if needs_encoding(opts.obs) or coding then
+    local ok, enc = pcall(require("neuromod.spaces").encoder, opts.obs, "obs", coding)
     if not ok then fail(tostring(enc):gsub("^spaces: ", "")) end
     encoder = enc
     set("n_obs", 0, enc.size)

@@ -9,11 +9,20 @@
 --     value through unchanged;
 --   Discrete (n): an integer observation 0..n-1, one-hot encoded into n numbers;
 --   nil: no state; one constant input 1 (the observation must be nil).
+-- spaces.encoder(space, name, coding) with coding = "onehot" | "cells" codes a Box whose bounds are finite integers
+--   (a grid's coordinates) by indicator features instead of scaled numbers (Sutton & Barto 2018, 9.5: coarse and
+--   tile coding), each element an integer within its bounds:
+--   "onehot": per element, high - low + 1 indicators, 1 on the element's value (sum of the counts: 12 + 4 = 16
+--     features for a 12 x 4 grid's {x, y});
+--   "cells": one indicator per combination of the elements' values (product of the counts: 48 for the grid),
+--     the first element varying fastest, so that every cell has a feature of its own (one tiling at the grid's
+--     resolution: a tabular code);
+--   nil or "scaled": as above (the behaviour before the argument existed).
 -- An observation that disagrees with its space (length, type, range, integer) raises
 --   "spaces: <name> Box {12, 4}: observation[2] = 7 is outside [1, 4]".
 -- encode writes into out (a table, made once if nil) and makes no garbage.
--- spaces.wrap(env [, name]) -> a protocol environment whose observations are encoded and whose state space is
---   the encoded Box: the adaptation layer in front of an agent or the runner.
+-- spaces.wrap(env [, name [, coding]]) -> a protocol environment whose observations are encoded and whose state
+--   space is the encoded Box: the adaptation layer in front of an agent or the runner.
 local spaces = {}
 
 local function fail(msg) error("spaces: " .. msg, 0) end
@@ -57,7 +66,10 @@ local function bounds(label, space, which, m)
   return out
 end
 
-local function box(space, label)
+local CODINGS = { scaled = true, onehot = true, cells = true }
+local indicators   -- the indicator codes, below (they read observations through a scaled Box)
+
+local function box(space, label, coding)
   local shape = space.shape
   if type(shape) ~= "table" or #shape == 0 then fail(label .. ": shape must be a non-empty list of positive integers") end
   local m = 1
@@ -68,6 +80,7 @@ local function box(space, label)
     m = m * shape[i]
   end
   local low, high = bounds(label, space, "low", m), bounds(label, space, "high", m)
+  if coding == "onehot" or coding == "cells" then return indicators(label, coding, shape, m, low, high) end
   -- per element: the span and low bound of a scaled element, or false (passed through)
   local scale, base = {}, {}
   local enc_low, enc_high = {}, {}
@@ -117,6 +130,65 @@ local function box(space, label)
            space = { name = "Box", shape = { m }, low = enc_low, high = enc_high } }
 end
 
+-- The indicator codes of a Box with integer bounds ("onehot": per element; "cells": per combination). The
+-- observation is read flat or nested as for the scaled code; each element must be an integer within its bounds.
+function indicators(label, coding, shape, m, low, high)
+  local count, offset, stride = {}, {}, {}
+  local size = coding == "cells" and 1 or 0
+  for i = 1, m do
+    if not (is_int(low[i]) and is_int(high[i])) then
+      fail(label .. ": obs_coding \"" .. coding .. "\" needs finite integer bounds, element " .. i .. " has [" ..
+           fmt(low[i]) .. ", " .. fmt(high[i]) .. "]")
+    end
+    count[i] = high[i] - low[i] + 1
+    if coding == "cells" then stride[i], size = size, size * count[i]
+    else offset[i], size = size, size + count[i] end
+    -- refused before any table of that size is made (the core takes at most 65536 inputs)
+    if size > 65536 then
+      fail(label .. ": obs_coding \"" .. coding .. "\" would make more than 65536 inputs (elements 1.." .. i .. ")")
+    end
+  end
+  local flat = {}
+  local scaled = box({ name = "Box", shape = shape, low = low, high = high }, label)
+  -- the scaled code's reader does the shape, type and range checks; its output is discarded (bounds within
+  -- [-1, 1] pass through, others are scaled), so the elements are read again from obs here
+  local depth, k = #shape, 0
+  local function walk(t, d)
+    for j = 1, shape[d] do
+      if d == depth then k = k + 1; flat[k] = t[j] else walk(t[j], d + 1) end
+    end
+  end
+  local function read(obs)
+    if type(obs) == "number" and m == 1 then flat[1] = obs return flat end
+    if depth > 1 and type(obs[1]) == "table" then k = 0; walk(obs, 1) return flat end
+    return obs
+  end
+  local check = {}
+  local function encode(obs, out)
+    out = out or {}
+    scaled.encode(obs, check)
+    local v = read(obs)
+    for i = 1, m do
+      if not is_int(v[i]) then
+        fail(label .. ": observation[" .. i .. "] = " .. fmt(v[i]) .. " is not an integer (obs_coding \"" .. coding .. "\")")
+      end
+    end
+    for i = 1, size do out[i] = 0 end
+    if coding == "cells" then
+      local c = 1
+      for i = 1, m do c = c + (v[i] - low[i]) * stride[i] end
+      out[c] = 1
+    else
+      for i = 1, m do out[offset[i] + v[i] - low[i] + 1] = 1 end
+    end
+    return out
+  end
+  local lo, hi = {}, {}
+  for i = 1, size do lo[i], hi[i] = 0, 1 end
+  return { size = size, encode = encode, kind = "Box", coding = coding,
+           space = { name = "Box", shape = { size }, low = lo, high = hi } }
+end
+
 local function discrete(space, label)
   local n = space.n
   if not is_int(n) or n < 1 then fail(label .. ": n must be a positive integer, got " .. fmt(n)) end
@@ -144,18 +216,25 @@ local function none(label)
   return { size = 1, encode = encode, kind = "nil", space = { name = "Box", shape = { 1 }, low = { 1 }, high = { 1 } } }
 end
 
-function spaces.encoder(space, name)
+function spaces.encoder(space, name, coding)
   local label = (name and name .. " " or "") .. spaces.describe(space)
+  if coding ~= nil and not CODINGS[coding] then
+    fail((name and name .. " " or "") .. "obs_coding: expected \"scaled\", \"onehot\" or \"cells\", got " ..
+         (type(coding) == "string" and "\"" .. coding .. "\"" or tostring(coding)))
+  end
+  if coding ~= nil and coding ~= "scaled" and (type(space) ~= "table" or space.name ~= "Box") then
+    fail(label .. ": obs_coding \"" .. coding .. "\" codes a Box with integer bounds, not " .. spaces.describe(space))
+  end
   if space == nil then return none(label) end
   if type(space) ~= "table" then fail(label .. ": a state space must be a table or nil, got " .. type(space)) end
-  if space.name == "Box" then return box(space, label) end
+  if space.name == "Box" then return box(space, label, coding) end
   if space.name == "Discrete" then return discrete(space, label) end
   fail(label .. ": unknown state space name " .. fmt(space.name) .. " (known: Box, Discrete, or nil for none)")
 end
 
 -- spaces.wrap(env [, name]): env's observations encoded; the rest of the protocol passed through.
-function spaces.wrap(env, name)
-  local enc = spaces.encoder(env:getStateSpace(), name or "state space")
+function spaces.wrap(env, name, coding)
+  local enc = spaces.encoder(env:getStateSpace(), name or "state space", coding)
   local out = {}
   local w = {}
   function w.getStateSpace() return enc.space end

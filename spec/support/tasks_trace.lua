@@ -23,6 +23,8 @@ local cases = {
   { "two_step", function() return env_of("envs/two_step.lua", { seed = 3, mode = "drift" }) end },
   { "gridworld", function() return wrappers.time_limit(spaces.wrap(env_of("envs/gridworld.lua", {})), { steps = 50 }) end },
   { "gridworld_index", function() return spaces.wrap(env_of("envs/gridworld.lua", { obs = "index", map = { "S..", ".#.", "C.G" } })) end },
+  { "gridworld_onehot", function() return spaces.wrap(env_of("envs/gridworld.lua", {}), nil, "onehot") end },
+  { "gridworld_cells", function() return spaces.wrap(env_of("envs/gridworld.lua", {}), nil, "cells") end },
   { "reversal_return", function() return env_of("envs/curricula/reversal_return.lua", { seed = 3, identity = true }) end },
   { "random_blocks", function() return env_of("envs/curricula/random_blocks.lua", { seed = 3 }) end },
   { "delay_match", function() return env_of("envs/delay_match.lua", { seed = 3 }) end },
