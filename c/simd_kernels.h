@@ -420,69 +420,75 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
  * not (its fallback): each element of eps_old and old is read before the element at the same place in eps_new
  * and e is written, and by the same iteration, so those pairs are not restrict (the vector loops are written
  * out, so the compiler's alias analysis does not decide their layout). */
-/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these */
+/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these.
+ * The units go eight registers at a time (then four, two, one), one column an iteration: only the running sums
+ * stay in registers, D and g are read at each column (loads folded into the multiplies: no instruction of their
+ * own), so a block is wide enough that its setup and the loop's control are a small share (blocks of two
+ * registers with D and g held in registers spent a fifth of the pass on them). D and g are not restrict, so the
+ * compiler reloads them rather than holding sixteen vectors of them in registers. */
+#if NM_REC_VECTORS
+/* one register of units (offset k registers) at column j: eps, then the trace, then the unit's sum */
+#define NM_REC_TRACE_REG(s, k) do { \
+        NM_VF v_ = leak * NM_VLOAD(eo + c + (k) * V) + zj * NM_VLOAD(Db + (k) * V); \
+        NM_VSTORE(en + c + (k) * V, v_); \
+        NM_VSTORE(ee + c + (k) * V, decay * NM_VLOAD(o + c + (k) * V) + NM_VLOAD(gb + (k) * V) * v_); \
+        s = s + v_ * v_; \
+    } while (0)
+#endif
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
-                                                     const float *restrict D, const float *restrict g,
+                                                     const float *D, const float *g,
                                                      const float *restrict z, const float *eps_old,
                                                      float *eps_new, const float *old,
                                                      float *e, float *restrict acc)
 {
-    size_t i, j, i0 = 0;
+    size_t i, j, c, i0 = 0;
 #if NM_REC_VECTORS
     enum { V = NM_KERNEL_FLOATS };
-    for (; i0 + 2 * V <= n; i0 += 2 * V) {   /* two registers of units */
-        const float *eo = eps_old + i0, *o = old + i0;
+    for (; i0 + 8 * V <= n; i0 += 8 * V) {   /* eight registers of units */
+        const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
-        NM_VF d0 = NM_VLOAD(D + i0), d1 = NM_VLOAD(D + i0 + V), g0 = NM_VLOAD(g + i0), g1 = NM_VLOAD(g + i0 + V);
-        NM_VF s0 = { 0 }, s1 = { 0 };
-        size_t c = 0;
+        NM_VF s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 }, s4 = { 0 }, s5 = { 0 }, s6 = { 0 }, s7 = { 0 };
         if (!first) {
-            s0 = NM_VLOAD(acc + i0);
-            s1 = NM_VLOAD(acc + i0 + V);
-        }   /* column j's offset, j n, shared by the four arrays */
-        /* two columns an iteration (the loop's own instructions were a sixth of it) */
-        for (j = 0; j + 2 <= ncols; j += 2, c += 2 * n) {
-            size_t c1 = c + n;
-            NM_VF v0 = leak * NM_VLOAD(eo + c) + z[j] * d0, v1 = leak * NM_VLOAD(eo + c + V) + z[j] * d1;
-            NM_VF w0 = leak * NM_VLOAD(eo + c1) + z[j + 1] * d0, w1 = leak * NM_VLOAD(eo + c1 + V) + z[j + 1] * d1;
-            NM_VSTORE(en + c, v0);
-            NM_VSTORE(en + c + V, v1);
-            NM_VSTORE(ee + c, decay * NM_VLOAD(o + c) + g0 * v0);
-            NM_VSTORE(ee + c + V, decay * NM_VLOAD(o + c + V) + g1 * v1);
-            s0 = s0 + v0 * v0;
-            s1 = s1 + v1 * v1;
-            NM_VSTORE(en + c1, w0);
-            NM_VSTORE(en + c1 + V, w1);
-            NM_VSTORE(ee + c1, decay * NM_VLOAD(o + c1) + g0 * w0);
-            NM_VSTORE(ee + c1 + V, decay * NM_VLOAD(o + c1 + V) + g1 * w1);
-            s0 = s0 + w0 * w0;
-            s1 = s1 + w1 * w1;
+            s0 = NM_VLOAD(acc + i0); s1 = NM_VLOAD(acc + i0 + V); s2 = NM_VLOAD(acc + i0 + 2 * V);
+            s3 = NM_VLOAD(acc + i0 + 3 * V); s4 = NM_VLOAD(acc + i0 + 4 * V); s5 = NM_VLOAD(acc + i0 + 5 * V);
+            s6 = NM_VLOAD(acc + i0 + 6 * V); s7 = NM_VLOAD(acc + i0 + 7 * V);
         }
-        if (j < ncols) {
-            NM_VF v0 = leak * NM_VLOAD(eo + c) + z[j] * d0, v1 = leak * NM_VLOAD(eo + c + V) + z[j] * d1;
-            NM_VSTORE(en + c, v0);
-            NM_VSTORE(en + c + V, v1);
-            NM_VSTORE(ee + c, decay * NM_VLOAD(o + c) + g0 * v0);
-            NM_VSTORE(ee + c + V, decay * NM_VLOAD(o + c + V) + g1 * v1);
-            s0 = s0 + v0 * v0;
-            s1 = s1 + v1 * v1;
+        for (j = 0, c = 0; j < ncols; j++, c += n) {   /* c: column j's offset, shared by the four arrays */
+            float zj = z[j];
+            NM_REC_TRACE_REG(s0, 0); NM_REC_TRACE_REG(s1, 1); NM_REC_TRACE_REG(s2, 2); NM_REC_TRACE_REG(s3, 3);
+            NM_REC_TRACE_REG(s4, 4); NM_REC_TRACE_REG(s5, 5); NM_REC_TRACE_REG(s6, 6); NM_REC_TRACE_REG(s7, 7);
         }
-        NM_VSTORE(acc + i0, s0);
-        NM_VSTORE(acc + i0 + V, s1);
+        NM_VSTORE(acc + i0, s0); NM_VSTORE(acc + i0 + V, s1); NM_VSTORE(acc + i0 + 2 * V, s2);
+        NM_VSTORE(acc + i0 + 3 * V, s3); NM_VSTORE(acc + i0 + 4 * V, s4); NM_VSTORE(acc + i0 + 5 * V, s5);
+        NM_VSTORE(acc + i0 + 6 * V, s6); NM_VSTORE(acc + i0 + 7 * V, s7);
+    }
+    for (; i0 + 4 * V <= n; i0 += 4 * V) {   /* then four */
+        const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
+        float *en = eps_new + i0, *ee = e + i0;
+        NM_VF s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+        if (!first) {
+            s0 = NM_VLOAD(acc + i0); s1 = NM_VLOAD(acc + i0 + V); s2 = NM_VLOAD(acc + i0 + 2 * V);
+            s3 = NM_VLOAD(acc + i0 + 3 * V);
+        }
+        for (j = 0, c = 0; j < ncols; j++, c += n) {
+            float zj = z[j];
+            NM_REC_TRACE_REG(s0, 0); NM_REC_TRACE_REG(s1, 1); NM_REC_TRACE_REG(s2, 2); NM_REC_TRACE_REG(s3, 3);
+        }
+        NM_VSTORE(acc + i0, s0); NM_VSTORE(acc + i0 + V, s1); NM_VSTORE(acc + i0 + 2 * V, s2);
+        NM_VSTORE(acc + i0 + 3 * V, s3);
     }
     for (; i0 + V <= n; i0 += V) {           /* then one */
-        const float *eo = eps_old + i0, *o = old + i0;
+        const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
-        NM_VF d0 = NM_VLOAD(D + i0), g0 = NM_VLOAD(g + i0), s0 = { 0 };
+        NM_VF s0 = { 0 };
         if (!first) s0 = NM_VLOAD(acc + i0);
-        for (j = 0; j < ncols; j++, eo += n, o += n, en += n, ee += n) {
-            NM_VF v0 = leak * NM_VLOAD(eo) + z[j] * d0;
-            NM_VSTORE(en, v0);
-            NM_VSTORE(ee, decay * NM_VLOAD(o) + g0 * v0);
-            s0 = s0 + v0 * v0;
+        for (j = 0, c = 0; j < ncols; j++, c += n) {
+            float zj = z[j];
+            NM_REC_TRACE_REG(s0, 0);
         }
         NM_VSTORE(acc + i0, s0);
     }
+#undef NM_REC_TRACE_REG
     if (i0 == n) return;
 #endif
     if (first)
@@ -505,13 +511,17 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
  * cache's sets). The running sums pass between chunks through acc, as floats: the same bits. */
 #define NM_REC_CHUNK 2048
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
-                                                const float *restrict D, const float *restrict g,
+                                                const float *D, const float *g,
                                                 const float *restrict z, const float *eps_old,
                                                 float *eps_new, const float *old,
                                                 float *e, float *restrict acc)
 {
     size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0;
+    enum { V = NM_KERNEL_FLOATS };
     if (!chunks) return;   /* no synapse */
+    /* one block takes every unit (8, 4 or 1 registers' worth, or the plain loop's fewer than one): no line is
+     * shared between blocks, and a chunk's setup (the sums stored and reloaded) is all the chunks would add */
+    if (n == 8 * V || n == 4 * V || n <= V) chunks = 1;
     cols = (ncols + chunks - 1) / chunks;
     for (j0 = 0; j0 < ncols; j0 += cols) {
         size_t m = ncols - j0 < cols ? ncols - j0 : cols, off = j0 * n;
