@@ -432,14 +432,12 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
         NM_VF v_ = leak * NM_VLOAD(eo + c + (k) * V) + zj * NM_VLOAD(Db + (k) * V); \
         NM_VSTORE(en + c + (k) * V, v_); \
         NM_VSTORE(ee + c + (k) * V, decay * NM_VLOAD(o + c + (k) * V) + NM_VLOAD(gb + (k) * V) * v_); \
-        s = s + v_ * v_; \
+        if (sums) s = s + v_ * v_; \
     } while (0)
 #endif
-NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
-                                                     const float *D, const float *g,
-                                                     const float *restrict z, const float *eps_old,
-                                                     float *eps_new, const float *old,
-                                                     float *e, float *restrict acc)
+NM_KERNEL_ATTR __attribute__((always_inline)) static inline void NM_KERNEL(rec_trace_body)(
+    size_t n, size_t ncols, int first, int sums, float leak, float decay, const float *D, const float *g,
+    const float *restrict z, const float *eps_old, float *eps_new, const float *old, float *e, float *restrict acc)
 {
     size_t i, j, c, i0 = 0;
 #if NM_REC_VECTORS
@@ -448,7 +446,7 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
         const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
         NM_VF s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 }, s4 = { 0 }, s5 = { 0 }, s6 = { 0 }, s7 = { 0 };
-        if (!first) {
+        if (sums && !first) {
             s0 = NM_VLOAD(acc + i0); s1 = NM_VLOAD(acc + i0 + V); s2 = NM_VLOAD(acc + i0 + 2 * V);
             s3 = NM_VLOAD(acc + i0 + 3 * V); s4 = NM_VLOAD(acc + i0 + 4 * V); s5 = NM_VLOAD(acc + i0 + 5 * V);
             s6 = NM_VLOAD(acc + i0 + 6 * V); s7 = NM_VLOAD(acc + i0 + 7 * V);
@@ -458,6 +456,7 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
             NM_REC_TRACE_REG(s0, 0); NM_REC_TRACE_REG(s1, 1); NM_REC_TRACE_REG(s2, 2); NM_REC_TRACE_REG(s3, 3);
             NM_REC_TRACE_REG(s4, 4); NM_REC_TRACE_REG(s5, 5); NM_REC_TRACE_REG(s6, 6); NM_REC_TRACE_REG(s7, 7);
         }
+        if (!sums) continue;
         NM_VSTORE(acc + i0, s0); NM_VSTORE(acc + i0 + V, s1); NM_VSTORE(acc + i0 + 2 * V, s2);
         NM_VSTORE(acc + i0 + 3 * V, s3); NM_VSTORE(acc + i0 + 4 * V, s4); NM_VSTORE(acc + i0 + 5 * V, s5);
         NM_VSTORE(acc + i0 + 6 * V, s6); NM_VSTORE(acc + i0 + 7 * V, s7);
@@ -466,7 +465,7 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
         const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
         NM_VF s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
-        if (!first) {
+        if (sums && !first) {
             s0 = NM_VLOAD(acc + i0); s1 = NM_VLOAD(acc + i0 + V); s2 = NM_VLOAD(acc + i0 + 2 * V);
             s3 = NM_VLOAD(acc + i0 + 3 * V);
         }
@@ -474,6 +473,7 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
             float zj = z[j];
             NM_REC_TRACE_REG(s0, 0); NM_REC_TRACE_REG(s1, 1); NM_REC_TRACE_REG(s2, 2); NM_REC_TRACE_REG(s3, 3);
         }
+        if (!sums) continue;
         NM_VSTORE(acc + i0, s0); NM_VSTORE(acc + i0 + V, s1); NM_VSTORE(acc + i0 + 2 * V, s2);
         NM_VSTORE(acc + i0 + 3 * V, s3);
     }
@@ -481,17 +481,17 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
         const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
         NM_VF s0 = { 0 };
-        if (!first) s0 = NM_VLOAD(acc + i0);
+        if (sums && !first) s0 = NM_VLOAD(acc + i0);
         for (j = 0, c = 0; j < ncols; j++, c += n) {
             float zj = z[j];
             NM_REC_TRACE_REG(s0, 0);
         }
-        NM_VSTORE(acc + i0, s0);
+        if (sums) NM_VSTORE(acc + i0, s0);
     }
 #undef NM_REC_TRACE_REG
     if (i0 == n) return;
 #endif
-    if (first)
+    if (sums && first)
         for (i = i0; i < n; i++) acc[i] = 0.0f;
     for (j = 0; j < ncols; j++) {
         const float *eo = eps_old + j * n, *o = old + j * n;
@@ -500,9 +500,22 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
             float v = leak * eo[i] + zj * D[i];
             en[i] = v;
             ee[i] = decay * o[i] + g[i] * v;
-            acc[i] += v * v;
+            if (sums) acc[i] += v * v;
         }
     }
+}
+
+/* acc NULL: the eligibility and the trace only (act's in-place step, whose norm is phase one's bound) */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
+                                                     const float *D, const float *g,
+                                                     const float *restrict z, const float *eps_old,
+                                                     float *eps_new, const float *old,
+                                                     float *e, float *restrict acc)
+{
+    if (acc)
+        NM_KERNEL(rec_trace_body)(n, ncols, first, 1, leak, decay, D, g, z, eps_old, eps_new, old, e, acc);
+    else
+        NM_KERNEL(rec_trace_body)(n, ncols, first, 0, leak, decay, D, g, z, eps_old, eps_new, old, e, NULL);
 }
 /* The columns a chunk at a time, about NM_REC_CHUNK floats of each of the four arrays: a block of units that ends
  * inside a cache line leaves the line's rest to the next block, which comes back to it after the chunk's columns,
@@ -547,50 +560,56 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_units_tanh)(size_t n, float alpha, cons
     for (i = 0; i < n; i++) d[i] = alpha * ((1.0f - a[i] * a[i]) * gain[i]);
 }
 
-/* rec_units, du = dh . d and sumsq(n, d), sumsq(n, dh) in one pass (rec_delta read d three times and dh twice):
- * each sum keeps sumsq's eight partials and its final pairing, so the bits are sumsq's */
+/* rec_units, du = dh . d, sumsq(n, d), sumsq(n, dh) and the largest dh_i^2 (sums[0..2]) in one pass (rec_delta
+ * read d three times and dh twice): each sum keeps sumsq's eight partials and its final pairing, so the bits are
+ * sumsq's. The largest dh_i^2 misses a NaN (a comparison with it is false); the sum does not. */
 NM_KERNEL_ATTR static void NM_KERNEL(rec_delta)(size_t n, int relu, float alpha, const float *restrict a,
                                                 const float *restrict gain, const float *restrict dh,
                                                 float *restrict d, float *restrict du, double *restrict sums)
 {
-    double p[8] = { 0 }, q[8] = { 0 };
+    double p[8] = { 0 }, q[8] = { 0 }, m[8] = { 0 };
     size_t i = 0, k;
     for (; i + 8 <= n; i += 8)
         for (k = 0; k < 8; k++) {
             float di = relu ? alpha * ((a[i + k] > 0.0f ? 1.0f : 0.0f) * gain[i + k])
                             : alpha * ((1.0f - a[i + k] * a[i + k]) * gain[i + k]);
+            double h2 = (double)dh[i + k] * dh[i + k];
             d[i + k] = di;
             du[i + k] = dh[i + k] * di;
             p[k] += (double)di * di;
-            q[k] += (double)dh[i + k] * dh[i + k];
+            q[k] += h2;
+            m[k] = h2 > m[k] ? h2 : m[k];
         }
     for (; i < n; i++) {
         float di = relu ? alpha * ((a[i] > 0.0f ? 1.0f : 0.0f) * gain[i]) : alpha * ((1.0f - a[i] * a[i]) * gain[i]);
+        double h2 = (double)dh[i] * dh[i];
         d[i] = di;
         du[i] = dh[i] * di;
         p[0] += (double)di * di;
-        q[0] += (double)dh[i] * dh[i];
+        q[0] += h2;
+        m[0] = h2 > m[0] ? h2 : m[0];
     }
     sums[0] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
     sums[1] = ((q[0] + q[4]) + (q[2] + q[6])) + ((q[1] + q[5]) + (q[3] + q[7]));
+    for (k = 1; k < 8; k++) m[0] = m[k] > m[0] ? m[k] : m[0];
+    sums[2] = m[0];
 }
 
-/* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, summed in unit order
- * (one chain of dependent adds: the products, a chunk at a time, are what vectorises), then dh <- dh . d */
+/* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, in eight partial sums
+ * (sumsq's layout: one chain of 64 dependent adds was 256 cycles of latency a step), then dh <- dh . d. The
+ * norm only bounds the trace (trace_bound: which way act and learn's clip take, never a result), so its order
+ * is free; every kernel set still sums in this one order. */
 NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict d, const float *restrict acc,
                                                  float *restrict dh)
 {
-    double n2 = 0.0, t[16];
-    size_t i, i0;
-    /* whole chunks have a fixed count, so both loops unroll (the adds still one chain, in unit order) */
-    for (i0 = 0; i0 + 16 <= n; i0 += 16) {
-        for (i = 0; i < 16; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
-        for (i = 0; i < 16; i++) n2 += t[i];
-    }
-    for (i = i0; i < n; i++) n2 += (double)dh[i] * dh[i] * acc[i];
+    double p[8] = { 0 };
+    size_t i = 0, k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) p[k] += (double)dh[i + k] * dh[i + k] * acc[i + k];
+    for (; i < n; i++) p[0] += (double)dh[i] * dh[i] * acc[i];
     if (d)
         for (i = 0; i < n; i++) dh[i] *= d[i];
-    return n2;
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
 
 #if NM_REC_VECTORS
