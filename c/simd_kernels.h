@@ -414,14 +414,14 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
     }
 }
 
-/* The eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and acc_i = sum_j eps_ji^2, each
- * unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring g eps in float would make
- * denormals, which cost a microcode assist each). In place (eps_new = eps_old, e = old: act's usual step) or
+/* The eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and (acc not NULL: the fallback)
+ * acc_i = sum_j eps_ji^2, each unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring
+ * g eps in float would make denormals, which cost a microcode assist each). In place (eps_new = eps_old, e = old: act's usual step) or
  * not (its fallback): each element of eps_old and old is read before the element at the same place in eps_new
  * and e is written, and by the same iteration, so those pairs are not restrict (the vector loops are written
  * out, so the compiler's alias analysis does not decide their layout). */
-/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these.
- * The units go eight registers at a time (then four, two, one), one column an iteration: only the running sums
+/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these
+ * (rec_trace_cols: sums = acc != NULL, a constant in each inlined copy). The units go eight registers at a time (then four, two, one), one column an iteration: only the running sums
  * stay in registers, D and g are read at each column (loads folded into the multiplies: no instruction of their
  * own), so a block is wide enough that its setup and the loop's control are a small share (blocks of two
  * registers with D and g held in registers spent a fifth of the pass on them). D and g are not restrict, so the
