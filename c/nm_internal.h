@@ -72,18 +72,19 @@ typedef struct nm_kernels {
     float (*dot)(size_t n, const float *a, const float *b);
     void (*gemv_bias)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     /* the recurrent layer (layer_recurrent.c, simd_kernels.h): its forward product and its eligibility and
-     * trace step, over its weights stored by input column (in place when eps_new = eps_old and e = old) */
+     * trace step, over its weights stored by input column (in place when eps_new = eps_old and e = old; acc, each
+     * unit's sum of squared eligibilities, NULL: not taken) */
     void (*rec_gemv)(size_t n, size_t ncols, const float *A, const float *z, float *y);
     void (*rec_trace)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
                       const float *z, const float *eps_old, float *eps_new, const float *old, float *e, float *acc);
-    /* sum_i dh_i^2 acc_i in double, in unit order, then dh <- dh . d (the layer's gradient norm, then d/d pre;
+    /* sum_i dh_i^2 acc_i in double (eight partial sums), then dh <- dh . d (the layer's gradient norm, then d/d pre;
      * d NULL leaves dh: the in-place step has du already) */
     double (*rec_norm)(size_t n, const float *d, const float *acc, float *dh);
     /* post = hprev leak + alpha a (the leak); d = alpha (1 - a^2) gain (d h_t / d pre-gain sum, tanh) */
     void (*rec_leak)(size_t n, float leak, float alpha, const float *hprev, const float *a, float *post);
     void (*rec_units_tanh)(size_t n, float alpha, const float *a, const float *gain, float *d);
-    /* act's phase one in one pass: d as rec_units (relu or tanh), du = dh . d, and sumsq's sums of d and dh
-     * (sums[0], sums[1]), each in sumsq's order */
+    /* act's phase one in one pass: d as rec_units (relu or tanh), du = dh . d, sumsq's sums of d and dh
+     * (sums[0], sums[1]), each in sumsq's order, and the largest dh_i^2 (sums[2]) */
     void (*rec_delta)(size_t n, int relu, float alpha, const float *a, const float *gain, const float *dh,
                       float *d, float *du, double *sums);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */

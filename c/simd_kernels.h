@@ -481,78 +481,88 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_gemv)(size_t n, size_t ncols, const flo
     }
 }
 
-/* The eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and acc_i = sum_j eps_ji^2, each
- * unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring g eps in float would make
- * denormals, which cost a microcode assist each). In place (eps_new = eps_old, e = old: act's usual step) or
+/* The eligibility eps = leak eps_old + z_j D, the trace e = decay old + g . eps, and (acc not NULL: the fallback)
+ * acc_i = sum_j eps_ji^2, each unit's squared eligibility norm (the caller weighs it by g_i^2 in double: squaring
+ * g eps in float would make denormals, which cost a microcode assist each). In place (eps_new = eps_old, e = old: act's usual step) or
  * not (its fallback): each element of eps_old and old is read before the element at the same place in eps_new
  * and e is written, and by the same iteration, so those pairs are not restrict (the vector loops are written
  * out, so the compiler's alias analysis does not decide their layout). */
-/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these */
-NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
-                                                     const float *restrict D, const float *restrict g,
-                                                     const float *restrict z, const float *eps_old,
-                                                     float *eps_new, const float *old,
-                                                     float *e, float *restrict acc)
+/* rec_trace over ncols columns: acc holds the sums of the columns before (unless first) and takes these
+ * (rec_trace_cols: sums = acc != NULL, a constant in each inlined copy). The units go eight registers at a time (then four, two, one), one column an iteration: only the running sums
+ * stay in registers, D and g are read at each column (loads folded into the multiplies: no instruction of their
+ * own), so a block is wide enough that its setup and the loop's control are a small share (blocks of two
+ * registers with D and g held in registers spent a fifth of the pass on them). D and g are not restrict, so the
+ * compiler reloads them rather than holding sixteen vectors of them in registers. */
+#if NM_REC_VECTORS
+/* one register of units (offset k registers) at column j: eps, then the trace, then the unit's sum */
+#define NM_REC_TRACE_REG(s, k) do { \
+        NM_VF v_ = leak * NM_VLOAD(eo + c + (k) * V) + zj * NM_VLOAD(Db + (k) * V); \
+        NM_VSTORE(en + c + (k) * V, v_); \
+        NM_VSTORE(ee + c + (k) * V, decay * NM_VLOAD(o + c + (k) * V) + NM_VLOAD(gb + (k) * V) * v_); \
+        if (sums) s = s + v_ * v_; \
+    } while (0)
+#endif
+NM_KERNEL_ATTR __attribute__((always_inline)) static inline void NM_KERNEL(rec_trace_body)(
+    size_t n, size_t ncols, int first, int sums, float leak, float decay, const float *D, const float *g,
+    const float *restrict z, const float *eps_old, float *eps_new, const float *old, float *e, float *restrict acc)
 {
-    size_t i, j, i0 = 0;
+    size_t i, j, jj, c, i0 = 0;
+    const int rev = !sums;   /* the in-place step takes the columns last to first (see rec_trace) */
 #if NM_REC_VECTORS
     enum { V = NM_KERNEL_FLOATS };
-    for (; i0 + 2 * V <= n; i0 += 2 * V) {   /* two registers of units */
-        const float *eo = eps_old + i0, *o = old + i0;
+    for (; i0 + 8 * V <= n; i0 += 8 * V) {   /* eight registers of units */
+        const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
-        NM_VF d0 = NM_VLOAD(D + i0), d1 = NM_VLOAD(D + i0 + V), g0 = NM_VLOAD(g + i0), g1 = NM_VLOAD(g + i0 + V);
-        NM_VF s0 = { 0 }, s1 = { 0 };
-        size_t c = 0;
-        if (!first) {
-            s0 = NM_VLOAD(acc + i0);
-            s1 = NM_VLOAD(acc + i0 + V);
-        }   /* column j's offset, j n, shared by the four arrays */
-        /* two columns an iteration (the loop's own instructions were a sixth of it) */
-        for (j = 0; j + 2 <= ncols; j += 2, c += 2 * n) {
-            size_t c1 = c + n;
-            NM_VF v0 = leak * NM_VLOAD(eo + c) + z[j] * d0, v1 = leak * NM_VLOAD(eo + c + V) + z[j] * d1;
-            NM_VF w0 = leak * NM_VLOAD(eo + c1) + z[j + 1] * d0, w1 = leak * NM_VLOAD(eo + c1 + V) + z[j + 1] * d1;
-            NM_VSTORE(en + c, v0);
-            NM_VSTORE(en + c + V, v1);
-            NM_VSTORE(ee + c, decay * NM_VLOAD(o + c) + g0 * v0);
-            NM_VSTORE(ee + c + V, decay * NM_VLOAD(o + c + V) + g1 * v1);
-            s0 = s0 + v0 * v0;
-            s1 = s1 + v1 * v1;
-            NM_VSTORE(en + c1, w0);
-            NM_VSTORE(en + c1 + V, w1);
-            NM_VSTORE(ee + c1, decay * NM_VLOAD(o + c1) + g0 * w0);
-            NM_VSTORE(ee + c1 + V, decay * NM_VLOAD(o + c1 + V) + g1 * w1);
-            s0 = s0 + w0 * w0;
-            s1 = s1 + w1 * w1;
+        NM_VF s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 }, s4 = { 0 }, s5 = { 0 }, s6 = { 0 }, s7 = { 0 };
+        if (sums && !first) {
+            s0 = NM_VLOAD(acc + i0); s1 = NM_VLOAD(acc + i0 + V); s2 = NM_VLOAD(acc + i0 + 2 * V);
+            s3 = NM_VLOAD(acc + i0 + 3 * V); s4 = NM_VLOAD(acc + i0 + 4 * V); s5 = NM_VLOAD(acc + i0 + 5 * V);
+            s6 = NM_VLOAD(acc + i0 + 6 * V); s7 = NM_VLOAD(acc + i0 + 7 * V);
         }
-        if (j < ncols) {
-            NM_VF v0 = leak * NM_VLOAD(eo + c) + z[j] * d0, v1 = leak * NM_VLOAD(eo + c + V) + z[j] * d1;
-            NM_VSTORE(en + c, v0);
-            NM_VSTORE(en + c + V, v1);
-            NM_VSTORE(ee + c, decay * NM_VLOAD(o + c) + g0 * v0);
-            NM_VSTORE(ee + c + V, decay * NM_VLOAD(o + c + V) + g1 * v1);
-            s0 = s0 + v0 * v0;
-            s1 = s1 + v1 * v1;
+        for (jj = 0; jj < ncols; jj++) {   /* c: column j's offset, shared by the four arrays */
+            float zj;
+            j = rev ? ncols - 1 - jj : jj; c = j * n; zj = z[j];
+            NM_REC_TRACE_REG(s0, 0); NM_REC_TRACE_REG(s1, 1); NM_REC_TRACE_REG(s2, 2); NM_REC_TRACE_REG(s3, 3);
+            NM_REC_TRACE_REG(s4, 4); NM_REC_TRACE_REG(s5, 5); NM_REC_TRACE_REG(s6, 6); NM_REC_TRACE_REG(s7, 7);
         }
-        NM_VSTORE(acc + i0, s0);
-        NM_VSTORE(acc + i0 + V, s1);
+        if (!sums) continue;
+        NM_VSTORE(acc + i0, s0); NM_VSTORE(acc + i0 + V, s1); NM_VSTORE(acc + i0 + 2 * V, s2);
+        NM_VSTORE(acc + i0 + 3 * V, s3); NM_VSTORE(acc + i0 + 4 * V, s4); NM_VSTORE(acc + i0 + 5 * V, s5);
+        NM_VSTORE(acc + i0 + 6 * V, s6); NM_VSTORE(acc + i0 + 7 * V, s7);
+    }
+    for (; i0 + 4 * V <= n; i0 += 4 * V) {   /* then four */
+        const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
+        float *en = eps_new + i0, *ee = e + i0;
+        NM_VF s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+        if (sums && !first) {
+            s0 = NM_VLOAD(acc + i0); s1 = NM_VLOAD(acc + i0 + V); s2 = NM_VLOAD(acc + i0 + 2 * V);
+            s3 = NM_VLOAD(acc + i0 + 3 * V);
+        }
+        for (jj = 0; jj < ncols; jj++) {
+            float zj;
+            j = rev ? ncols - 1 - jj : jj; c = j * n; zj = z[j];
+            NM_REC_TRACE_REG(s0, 0); NM_REC_TRACE_REG(s1, 1); NM_REC_TRACE_REG(s2, 2); NM_REC_TRACE_REG(s3, 3);
+        }
+        if (!sums) continue;
+        NM_VSTORE(acc + i0, s0); NM_VSTORE(acc + i0 + V, s1); NM_VSTORE(acc + i0 + 2 * V, s2);
+        NM_VSTORE(acc + i0 + 3 * V, s3);
     }
     for (; i0 + V <= n; i0 += V) {           /* then one */
-        const float *eo = eps_old + i0, *o = old + i0;
+        const float *eo = eps_old + i0, *o = old + i0, *Db = D + i0, *gb = g + i0;
         float *en = eps_new + i0, *ee = e + i0;
-        NM_VF d0 = NM_VLOAD(D + i0), g0 = NM_VLOAD(g + i0), s0 = { 0 };
-        if (!first) s0 = NM_VLOAD(acc + i0);
-        for (j = 0; j < ncols; j++, eo += n, o += n, en += n, ee += n) {
-            NM_VF v0 = leak * NM_VLOAD(eo) + z[j] * d0;
-            NM_VSTORE(en, v0);
-            NM_VSTORE(ee, decay * NM_VLOAD(o) + g0 * v0);
-            s0 = s0 + v0 * v0;
+        NM_VF s0 = { 0 };
+        if (sums && !first) s0 = NM_VLOAD(acc + i0);
+        for (jj = 0; jj < ncols; jj++) {
+            float zj;
+            j = rev ? ncols - 1 - jj : jj; c = j * n; zj = z[j];
+            NM_REC_TRACE_REG(s0, 0);
         }
-        NM_VSTORE(acc + i0, s0);
+        if (sums) NM_VSTORE(acc + i0, s0);
     }
+#undef NM_REC_TRACE_REG
     if (i0 == n) return;
 #endif
-    if (first)
+    if (sums && first)
         for (i = i0; i < n; i++) acc[i] = 0.0f;
     for (j = 0; j < ncols; j++) {
         const float *eo = eps_old + j * n, *o = old + j * n;
@@ -561,9 +571,22 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
             float v = leak * eo[i] + zj * D[i];
             en[i] = v;
             ee[i] = decay * o[i] + g[i] * v;
-            acc[i] += v * v;
+            if (sums) acc[i] += v * v;
         }
     }
+}
+
+/* acc NULL: the eligibility and the trace only (act's in-place step, whose norm is phase one's bound) */
+NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int first, float leak, float decay,
+                                                     const float *D, const float *g,
+                                                     const float *restrict z, const float *eps_old,
+                                                     float *eps_new, const float *old,
+                                                     float *e, float *restrict acc)
+{
+    if (acc)
+        NM_KERNEL(rec_trace_body)(n, ncols, first, 1, leak, decay, D, g, z, eps_old, eps_new, old, e, acc);
+    else
+        NM_KERNEL(rec_trace_body)(n, ncols, first, 0, leak, decay, D, g, z, eps_old, eps_new, old, e, NULL);
 }
 /* The columns a chunk at a time, about NM_REC_CHUNK floats of each of the four arrays: a block of units that ends
  * inside a cache line leaves the line's rest to the next block, which comes back to it after the chunk's columns,
@@ -572,18 +595,29 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
  * cache's sets). The running sums pass between chunks through acc, as floats: the same bits. */
 #define NM_REC_CHUNK 2048
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
-                                                const float *restrict D, const float *restrict g,
+                                                const float *D, const float *g,
                                                 const float *restrict z, const float *eps_old,
                                                 float *eps_new, const float *old,
                                                 float *e, float *restrict acc)
 {
-    size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0;
+    size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0, c;
+    enum { V = NM_KERNEL_FLOATS };
     if (!chunks) return;   /* no synapse */
+    /* one block takes every unit (8, 4 or 1 registers' worth, or the plain loop's fewer than one): no line is
+     * shared between blocks, and a chunk's setup (the sums stored and reloaded) is all the chunks would add */
+    if (n == 8 * V || n == 4 * V || n <= V) chunks = 1;
     cols = (ncols + chunks - 1) / chunks;
-    for (j0 = 0; j0 < ncols; j0 += cols) {
-        size_t m = ncols - j0 < cols ? ncols - j0 : cols, off = j0 * n;
-        NM_KERNEL(rec_trace_cols)(n, m, j0 == 0, leak, decay, D, g, z + j0, eps_old + off, eps_new + off,
-                                  old + off, e + off, acc);
+    chunks = (ncols + cols - 1) / cols;
+    for (c = 0; c < chunks; c++) {
+        /* without sums (act's in-place step) the chunks, and the columns in each, go last to first: the passes
+         * before (learn's update, act's forward product) went first to last, so the last columns' lines of the
+         * trace are the likeliest still in L1 (D1 misses of the 64-unit step 995 -> 867, cachegrind, AVX2) */
+        j0 = (acc ? c : chunks - 1 - c) * cols;
+        {
+            size_t m = ncols - j0 < cols ? ncols - j0 : cols, off = j0 * n;
+            NM_KERNEL(rec_trace_cols)(n, m, j0 == 0, leak, decay, D, g, z + j0, eps_old + off, eps_new + off,
+                                      old + off, e + off, acc);
+        }
     }
 }
 #undef NM_REC_CHUNK
@@ -604,50 +638,56 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_units_tanh)(size_t n, float alpha, cons
     for (i = 0; i < n; i++) d[i] = alpha * ((1.0f - a[i] * a[i]) * gain[i]);
 }
 
-/* rec_units, du = dh . d and sumsq(n, d), sumsq(n, dh) in one pass (rec_delta read d three times and dh twice):
- * each sum keeps sumsq's eight partials and its final pairing, so the bits are sumsq's */
+/* rec_units, du = dh . d, sumsq(n, d), sumsq(n, dh) and the largest dh_i^2 (sums[0..2]) in one pass (rec_delta
+ * read d three times and dh twice): each sum keeps sumsq's eight partials and its final pairing, so the bits are
+ * sumsq's. The largest dh_i^2 misses a NaN (a comparison with it is false); the sum does not. */
 NM_KERNEL_ATTR static void NM_KERNEL(rec_delta)(size_t n, int relu, float alpha, const float *restrict a,
                                                 const float *restrict gain, const float *restrict dh,
                                                 float *restrict d, float *restrict du, double *restrict sums)
 {
-    double p[8] = { 0 }, q[8] = { 0 };
+    double p[8] = { 0 }, q[8] = { 0 }, m[8] = { 0 };
     size_t i = 0, k;
     for (; i + 8 <= n; i += 8)
         for (k = 0; k < 8; k++) {
             float di = relu ? alpha * ((a[i + k] > 0.0f ? 1.0f : 0.0f) * gain[i + k])
                             : alpha * ((1.0f - a[i + k] * a[i + k]) * gain[i + k]);
+            double h2 = (double)dh[i + k] * dh[i + k];
             d[i + k] = di;
             du[i + k] = dh[i + k] * di;
             p[k] += (double)di * di;
-            q[k] += (double)dh[i + k] * dh[i + k];
+            q[k] += h2;
+            m[k] = h2 > m[k] ? h2 : m[k];
         }
     for (; i < n; i++) {
         float di = relu ? alpha * ((a[i] > 0.0f ? 1.0f : 0.0f) * gain[i]) : alpha * ((1.0f - a[i] * a[i]) * gain[i]);
+        double h2 = (double)dh[i] * dh[i];
         d[i] = di;
         du[i] = dh[i] * di;
         p[0] += (double)di * di;
-        q[0] += (double)dh[i] * dh[i];
+        q[0] += h2;
+        m[0] = h2 > m[0] ? h2 : m[0];
     }
     sums[0] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
     sums[1] = ((q[0] + q[4]) + (q[2] + q[6])) + ((q[1] + q[5]) + (q[3] + q[7]));
+    for (k = 1; k < 8; k++) m[0] = m[k] > m[0] ? m[k] : m[0];
+    sums[2] = m[0];
 }
 
-/* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, summed in unit order
- * (one chain of dependent adds: the products, a chunk at a time, are what vectorises), then dh <- dh . d */
+/* The recurrent layer's share of the gradient norm, n2 = sum_i (dh_i^2 acc_i) in double, in eight partial sums
+ * (sumsq's layout: one chain of 64 dependent adds was 256 cycles of latency a step), then dh <- dh . d. The
+ * norm only bounds the trace (trace_bound: which way act and learn's clip take, never a result), so its order
+ * is free; every kernel set still sums in this one order. */
 NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict d, const float *restrict acc,
                                                  float *restrict dh)
 {
-    double n2 = 0.0, t[16];
-    size_t i, i0;
-    /* whole chunks have a fixed count, so both loops unroll (the adds still one chain, in unit order) */
-    for (i0 = 0; i0 + 16 <= n; i0 += 16) {
-        for (i = 0; i < 16; i++) t[i] = (double)dh[i0 + i] * dh[i0 + i] * acc[i0 + i];
-        for (i = 0; i < 16; i++) n2 += t[i];
-    }
-    for (i = i0; i < n; i++) n2 += (double)dh[i] * dh[i] * acc[i];
+    double p[8] = { 0 };
+    size_t i = 0, k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) p[k] += (double)dh[i + k] * dh[i + k] * acc[i + k];
+    for (; i < n; i++) p[0] += (double)dh[i] * dh[i] * acc[i];
     if (d)
         for (i = 0; i < n; i++) dh[i] *= d[i];
-    return n2;
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
 
 #if NM_REC_VECTORS
