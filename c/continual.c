@@ -228,7 +228,7 @@ void nm_cont_layout(nm_agent *a)
     a->off_gate = off; off += a->n_gate;
     /* boundary_trigger = evidence, after the gate (section CEVD): each slot's outcome noise, the CUSUM, each slot's
      * long-run mean squared error and the steps it covers */
-    a->n_evid = c->boundary_trigger == NM_TRIGGER_EVIDENCE && a->n_models ? 3 * NM_MAX_CONTEXTS + 1 : 0;
+    a->n_evid = c->boundary_trigger >= NM_TRIGGER_EVIDENCE && a->n_models ? 3 * NM_MAX_CONTEXTS + 1 : 0;
     a->off_evid = off; off += a->n_evid;
     a->block_len = off;
 }
@@ -557,7 +557,8 @@ static void window_end(nm_agent *a, float scale)
  * volatile one (a reversal task's) has learned a large s2, so its surprises drift S down. A model whose long-run
  * squared error (over at most tau_tonic.DA steps, v's own window, and at least a window's steps) is not under
  * EXPLAINED v, one that explains less than half of the reward's variance, cannot tell a change from its own misfit
- * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model. */
+ * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model (evidence_defer:
+ * MIN_EVIDENCE for a young context the detector made). */
 static float evidence_step(nm_agent *a, float reward)
 {
     const float *x = a->block + a->off_obs;
@@ -580,6 +581,9 @@ static float evidence_step(nm_agent *a, float reward)
         if (!isfinite(*noise)) *noise = 3.4028235e38f;
         if (!isfinite(*mse)) *mse = 3.4028235e38f;
     }
+    /* evidence_defer: a context the detector made whose model is still young (it learns only while NA is quiet)
+     * cannot judge, and must not hold the agent either: NA's surprise alone counts, as with trigger na */
+    if (a->cfg.boundary_trigger == NM_TRIGGER_EVIDENCE_DEFER && *steps < least && a->ctx_cur > 0) return MIN_EVIDENCE;
     return informative ? *cusum : 0.0f;
 }
 

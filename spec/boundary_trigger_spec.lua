@@ -119,6 +119,37 @@ describe("boundary_trigger", function()
     end
   end)
 
+  it("'evidence_defer' is 'evidence' until the detector has made a context, and lets a young one defer to NA", function()
+    assert.equal("evidence_defer", new{ boundary_trigger = "evidence_defer" }:config().boundary_trigger)
+    -- one task: no context is made, so the agent is the 'evidence' one step for step
+    local function one(opts)
+      local a, rng, out = new(opts), nm.rng(4), {}
+      for _ = 1, 300 do local _, act = cues.trial(a, rng, A, 1, 0); out[#out + 1] = act end
+      return table.concat(out, ""), a:state_hash(), a:context()
+    end
+    local x, hx, cx = one{ boundary = 0.5, boundary_trigger = "evidence" }
+    local y, hy, cy = one{ boundary = 0.5, boundary_trigger = "evidence_defer" }
+    assert.equal(x, y)
+    assert.equal(hx, hy)
+    assert.equal(cx, cy)
+    -- A for 300 trials, B for 150, A again: the context B made is young when A returns (its model learned only in
+    -- B's quiet trials); over ten task seeds, the returns to the first context by the end of the second A
+    local function returns(trigger)
+      local k = 0
+      for s = 1, 10 do
+        local a, rng = new{ boundary = 0.5, boundary_trigger = trigger }, nm.rng(s)
+        local first = a:context()
+        for _, phase in ipairs { { A, 300 }, { B, 150 }, { A, 300 } } do
+          for _ = 1, phase[2] do cues.trial(a, rng, phase[1], 1, 0) end
+        end
+        if a:context() == first then k = k + 1 end
+      end
+      return k
+    end
+    local ev, de = returns("evidence"), returns("evidence_defer")
+    assert.is_true(de >= 5 and de > ev, ("evidence_defer %d of 10, evidence %d of 10"):format(de, ev))
+  end)
+
   it("a checkpoint without the option has no CEVD section", function()
     local a = new{ boundary = 0.5 }
     local path = os.tmpname()
