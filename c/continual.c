@@ -557,8 +557,8 @@ static void window_end(nm_agent *a, float scale)
  * volatile one (a reversal task's) has learned a large s2, so its surprises drift S down. A model whose long-run
  * squared error (over at most tau_tonic.DA steps, v's own window, and at least a window's steps) is not under
  * EXPLAINED v, one that explains less than half of the reward's variance, cannot tell a change from its own misfit
- * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model (evidence_defer:
- * MIN_EVIDENCE for a young context the detector made). */
+ * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model (evidence_defer
+ * and evidence_state: MIN_EVIDENCE for a young context the detector made). */
 static float evidence_step(nm_agent *a, float reward)
 {
     const float *x = a->block + a->off_obs;
@@ -572,6 +572,12 @@ static float evidence_step(nm_agent *a, float reward)
     int informative = *steps >= least && *mse < EXPLAINED * v;
     if (*noise < 0.0f) *noise = v;   /* a new context expects the reward's variance */
     s2 = *noise > OUTCOME_NOISE * v ? *noise : OUTCOME_NOISE * v;
+    /* evidence_state: at a state and action whose expected surprise E (the uncertainty head's, the context's own
+     * with context_predictor) exceeds the reward's variance, a local hazard, the noise is at least NA's bar
+     * there, na_threshold E, so that a hazard the context has met where it happens is no evidence of a change */
+    if (a->cfg.boundary_trigger == NM_TRIGGER_EVIDENCE_STATE && a->mod.expected > v &&
+        a->cfg.na_threshold * a->mod.expected > s2)
+        s2 = a->cfg.na_threshold * a->mod.expected;
     llr = c * 0.5f * ((1.0f - 1.0f / NOISE_JUMP) * e2 / s2 - LN_JUMP);
     if (isfinite(llr)) *cusum = *cusum + llr > 0.0f ? bounded_add(*cusum, llr) : 0.0f;
     if (nm_plastic(a) && isfinite(e2) && c > 0.0f) {
@@ -583,7 +589,7 @@ static float evidence_step(nm_agent *a, float reward)
     }
     /* evidence_defer: a context the detector made whose model is still young (it learns only while NA is quiet)
      * cannot judge, and must not hold the agent either: NA's surprise alone counts, as with trigger na */
-    if (a->cfg.boundary_trigger == NM_TRIGGER_EVIDENCE_DEFER && *steps < least && a->ctx_cur > 0) return MIN_EVIDENCE;
+    if (a->cfg.boundary_trigger >= NM_TRIGGER_EVIDENCE_DEFER && *steps < least && a->ctx_cur > 0) return MIN_EVIDENCE;
     return informative ? *cusum : 0.0f;
 }
 

@@ -150,6 +150,26 @@ describe("boundary_trigger", function()
     assert.is_true(de >= 5 and de > ev, ("evidence_defer %d of 10, evidence %d of 10"):format(de, ev))
   end)
 
+  it("'evidence_state' is 'evidence_defer' where no state's expected surprise exceeds the reward's variance", function()
+    assert.equal("evidence_state", new{ boundary_trigger = "evidence_state" }:config().boundary_trigger)
+    -- deterministic Go/No-Go A, B, A (300, 150, 300 trials): the uncertainty head expects less than the reward's
+    -- variance at every cue, so the two are the same agent step for step, through the detections and the deferral
+    local function aba(opts, s)
+      local a, rng, out = new(opts), nm.rng(s), {}
+      for _, phase in ipairs { { A, 300 }, { B, 150 }, { A, 300 } } do
+        for _ = 1, phase[2] do local _, act = cues.trial(a, rng, phase[1], 1, 0); out[#out + 1] = act .. a:context() end
+      end
+      return table.concat(out, ","), a:state_hash()
+    end
+    for s = 1, 3 do
+      local x, hx = aba({ boundary = 0.5, boundary_trigger = "evidence_defer" }, s)
+      local y, hy = aba({ boundary = 0.5, boundary_trigger = "evidence_state" }, s)
+      assert.equal(x, y)
+      assert.equal(hx, hy)
+      assert.truthy(y:find("%d1,"), "the detector made a context")
+    end
+  end)
+
   it("a checkpoint without the option has no CEVD section", function()
     local a = new{ boundary = 0.5 }
     local path = os.tmpname()
