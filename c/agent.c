@@ -242,6 +242,10 @@ nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_m
         float kk;
         if (!fx->focused[l]) continue;
         kk = next->params[NM_P_GAIN] * (float)L->out / fx->focus_sum[l];
+        /* every e_i is >= 0 (an exp) and their sum is >= each, so a finite fl(sum kk) (hence a finite sum: no e_i
+         * inf or NaN) bounds every |fl(e_i kk)| by rounding's monotonicity: one product vouches for the layer; the
+         * loop finds the unit for the message (or none, when only the bound overflowed) */
+        if (isfinite(fx->focus_sum[l] * kk)) continue;
         for (i = 0; i < L->out; i++)
             if (!isfinite(fx->focus[L->gain + i] * kk))
                 return nm_fail(a, NM_ERR_NUMERIC, "the gain of trunk%lu unit %lu would not be finite "

@@ -109,15 +109,18 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
     params[NM_P_CONSOLIDATION] = scaled_param(b[NM_P_CONSOLIDATION], x[NM_P_CONSOLIDATION]);
 }
 
-/* Levels from raw values, ablation and interactions; also writes the third-factor multiplier. */
-static void compute_levels(const nm_agent_config *c, nm_modstate *m)
+/* Levels from raw values, ablation and interactions; also writes the third-factor multiplier. Returns 1 when
+ * every level is +0 or -0, tested on the values as they are computed: reading the levels back as wider words
+ * right after their one-float stores would wait for the stores to reach the cache (no store forwarding). */
+static int compute_levels(const nm_agent_config *c, nm_modstate *m)
 {
     float base[NM_N_MODULATORS];
     float raw[NM_N_MODULATORS];
+    uint32_t bits = 0;
     int k, j;
     if (!(c->modulators & NM_MOD_ALL)) {   /* all off: every base is 0, so every sum below is +0 */
         for (k = 0; k < NM_N_MODULATORS; k++) { m->factor[k] = 1.0f; m->level[k] = 0.0f; }
-        return;
+        return 1;
     }
     raw[NM_DA] = m->tonic[NM_DA];
     raw[NM_NA] = m->phasic[NM_NA] + m->tonic[NM_NA] + m->utility_drop;
@@ -131,14 +134,19 @@ static void compute_levels(const nm_agent_config *c, nm_modstate *m)
         float x = 0.0f;
         for (j = 0; j < NM_N_MODULATORS; j++)
             if (j != k) x += c->interaction[k][j] * base[j];
-        m->factor[k] = x == 0.0f ? 1.0f : nm_expf(x);
-        m->level[k] = base[k] * m->factor[k];
+        float f = x == 0.0f ? 1.0f : nm_expf(x), lv = base[k] * f;
+        uint32_t b;
+        memcpy(&b, &lv, sizeof b);
+        bits |= b;
+        m->factor[k] = f;
+        m->level[k] = lv;
     }
+    return (bits & 0x7fffffffu) == 0;
 }
 
 void nm_mod_refresh(const nm_agent_config *cfg, nm_modstate *m)
 {
-    compute_levels(cfg, m);
+    (void)compute_levels(cfg, m);
     nm_mod_compute_params(cfg, m->level, m->params);
 }
 
@@ -154,15 +162,6 @@ void nm_mod_consts_init(const nm_agent_config *cfg, nm_mod_consts *mc)
     nm_mod_compute_params(cfg, rest, mc->rest_params);
 }
 
-/* 1 if every level is +0 or -0: then each sum_k M[p][k] level_k is +0 (+0 plus a zero product is +0), the same
- * as at rest, and the meta-parameters are the rest values */
-static int levels_zero(const float level[NM_N_MODULATORS])
-{
-    uint32_t u[NM_N_MODULATORS];
-    memcpy(u, level, sizeof u);
-    return ((u[0] | u[1] | u[2] | u[3]) & 0x7fffffffu) == 0;
-}
-
 void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
 {
     memset(out, 0, sizeof *out);
@@ -170,7 +169,7 @@ void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
     out->expected = NM_UNCERTAINTY_PRIOR;
     out->tonic[NM_ACH] = NM_UNCERTAINTY_PRIOR;
     out->outlier_rate = NM_OUTLIER_RATE_MIN;
-    compute_levels(cfg, out);
+    (void)compute_levels(cfg, out);
     nm_mod_compute_params(cfg, out->level, out->params);
 }
 
@@ -181,17 +180,6 @@ void nm_mod_init(const nm_agent_config *cfg, nm_modstate *out)
  * setting the FPU's flush-to-zero mode, which would also change the host program's arithmetic. */
 static float flush_tiny(float x) { return fabsf(x) < NM_TINY ? 0.0f : x; }
 
-static void flush_state(nm_modstate *m)
-{
-    int k;
-    for (k = 0; k < NM_N_MODULATORS; k++) {
-        m->phasic[k] = flush_tiny(m->phasic[k]);
-        m->tonic[k] = flush_tiny(m->tonic[k]);
-    }
-    m->reward_short = flush_tiny(m->reward_short);
-    m->outlier_rate = flush_tiny(m->outlier_rate);
-    m->reward_var = flush_tiny(m->reward_var);
-}
 
 /* ---- Neuron scale: per-input attention (ACh) and per-unit gain (NA); both off by default ----
  *
@@ -300,53 +288,73 @@ static float changepoint_input(const nm_mod_consts *mc, nm_modstate *m, int outl
     return m->changepoint / (m->changepoint + NM_CHANGEPOINT_HALF);
 }
 
+/* The step writes every field of out (which may be in): no copy of the state first, and every integrator written
+ * once, already flushed (flush_tiny), from locals that keep the unflushed value where the step reads it again, so
+ * the arithmetic is that of updating the fields in place and flushing them after. Copying the state and reading
+ * the fields back as vectors just after their one-float stores cost time (no store forwarding). A new field of
+ * nm_modstate must be written here (the size check below fails until it is). */
+typedef char nm_modstate_has_32_floats[sizeof(nm_modstate) == 32 * sizeof(float) ? 1 : -1];
+
 void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_modstate *in,
                  const nm_mod_signals *sig, nm_modstate *out, const nm_mod_vectors *vec, nm_mod_effects *fx)
 {
     nm_modstate *m = out;
     const float *kt = mc->inv_tau_tonic;
     float u, excess, reward = sig->reward, surprise = sig->surprise, expected = sig->expected;
+    /* the state before the step, read before anything is written */
+    float p_na = in->phasic[NM_NA], t_na = in->tonic[NM_NA], t_ach = in->tonic[NM_ACH], t_da = in->tonic[NM_DA];
+    float p_5ht = in->phasic[NM_5HT], t_5ht = in->tonic[NM_5HT], r_short = in->reward_short;
+    float r_var = in->reward_var, ach_level = in->level[NM_ACH], p_ach;
+    int at_rest;
 
-    if (out != in) *out = *in;
+    m->outlier_rate = in->outlier_rate;
+    m->changepoint = in->changepoint;
     m->surprise = surprise;
     m->expected = expected;
     /* NA: the part of the surprise that expected uncertainty does not explain */
     excess = surprise - c->na_threshold * expected;    /* > 0 exactly when the step is an outlier */
     /* na_expected 'variance': an error within the spread of the task's rewards (their variance before this step)
      * is expected in this task, whatever the cue's slowly learned expectation says (a known hazard) */
-    if (c->na_expected == NM_NA_EXPECTED_VARIANCE && surprise - m->reward_var < excess)
-        excess = surprise - m->reward_var;
+    if (c->na_expected == NM_NA_EXPECTED_VARIANCE && surprise - r_var < excess)
+        excess = surprise - r_var;
     u = excess > 0.0f ? excess / (surprise + c->surprise_floor) : 0.0f;
     /* na_ach_threshold: ACh, the known unreliability, sets how unexpected an outcome must be to count (Yu & Dayan
      * 2005's switch rule NE > ACh / (0.5 + ACh)); ACh's level before this step, clamped to [0, 1] */
     if (c->na_ach_threshold == NM_NA_ACH_ON) {
-        float a = m->level[NM_ACH] < 0.0f ? 0.0f : (m->level[NM_ACH] > 1.0f ? 1.0f : m->level[NM_ACH]);
+        float a = ach_level < 0.0f ? 0.0f : (ach_level > 1.0f ? 1.0f : ach_level);
         float theta = a / (0.5f + a);
         u = u > theta ? (u - theta) / (1.0f - theta) : 0.0f;
     }
     m->unexpected = u;
-    m->phasic[NM_NA] = mc->phasic_decay[NM_NA] * m->phasic[NM_NA] +
-                       (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(mc, m, excess > 0.0f) : u);
-    m->tonic[NM_NA] += kt[NM_NA] * (m->phasic[NM_NA] - m->tonic[NM_NA]);
+    p_na = mc->phasic_decay[NM_NA] * p_na +
+           (c->na_input == NM_NA_CHANGEPOINT ? changepoint_input(mc, m, excess > 0.0f) : u);
+    t_na = t_na + kt[NM_NA] * (p_na - t_na);
+    m->outlier_rate = flush_tiny(m->outlier_rate);
+    m->phasic[NM_NA] = flush_tiny(p_na);
+    m->tonic[NM_NA] = flush_tiny(t_na);
     fx->reset = (c->modulators & NM_MOD_BIT(NM_NA)) && u > c->na_reset;
 
     /* ACh: the expected uncertainty of the states the agent is in */
-    m->phasic[NM_ACH] = expected - c->surprise_floor;
-    m->tonic[NM_ACH] += kt[NM_ACH] * (m->phasic[NM_ACH] - m->tonic[NM_ACH]);
+    p_ach = expected - c->surprise_floor;
+    m->phasic[NM_ACH] = flush_tiny(p_ach);
+    m->tonic[NM_ACH] = flush_tiny(t_ach + kt[NM_ACH] * (p_ach - t_ach));
 
     /* DA */
-    m->phasic[NM_DA] = sig->delta;
-    m->tonic[NM_DA] += kt[NM_DA] * (reward - m->tonic[NM_DA]);
+    m->phasic[NM_DA] = flush_tiny(sig->delta);
+    t_da = t_da + kt[NM_DA] * (reward - t_da);
+    m->tonic[NM_DA] = flush_tiny(t_da);
     {
         /* NA's second input, utility (Aston-Jones & Cohen 2005): when the recent reward rate falls below the
          * long-run one by more than its expected fluctuation, the LC shifts to its tonic, exploratory mode and
          * stays there until the reward rate recovers, even after the outcome predictor has stopped being
          * surprised. z counts standard errors of the short average (window tau_phasic.DA). */
-        float ks = mc->inv_tau_phasic[NM_DA], dev = reward - m->tonic[NM_DA], se, z;
-        m->reward_short += ks * (reward - m->reward_short);
-        m->reward_var += kt[NM_DA] * (dev * dev - m->reward_var);
-        se = sqrtf(m->reward_var * ks * 0.5f) + 1e-3f;
-        z = (m->tonic[NM_DA] - m->reward_short) / se - 3.0f;
+        float ks = mc->inv_tau_phasic[NM_DA], dev = reward - t_da, se, z;
+        r_short = r_short + ks * (reward - r_short);
+        r_var = r_var + kt[NM_DA] * (dev * dev - r_var);
+        m->reward_short = flush_tiny(r_short);
+        m->reward_var = flush_tiny(r_var);
+        se = sqrtf(r_var * ks * 0.5f) + 1e-3f;
+        z = (t_da - r_short) / se - 3.0f;
         m->utility_drop = z > 0.0f ? z / (z + 2.0f) : 0.0f;
     }
 
@@ -354,16 +362,17 @@ void nm_mod_step(const nm_agent_config *c, const nm_mod_consts *mc, const nm_mod
     {
         float pun = reward < 0.0f ? -reward : 0.0f, drive = pun;
         if (c->serotonin_input == NM_5HT_RELATIVE) {
-            float beyond = pun - (1.0f - mc->phasic_decay[NM_5HT]) * m->phasic[NM_5HT];
+            float beyond = pun - (1.0f - mc->phasic_decay[NM_5HT]) * p_5ht;
             drive = beyond > 0.0f ? beyond : 0.0f;
         }
-        m->phasic[NM_5HT] = mc->phasic_decay[NM_5HT] * m->phasic[NM_5HT] + pun;
-        m->tonic[NM_5HT] += kt[NM_5HT] * (drive - m->tonic[NM_5HT]);
+        m->phasic[NM_5HT] = flush_tiny(mc->phasic_decay[NM_5HT] * p_5ht + pun);
+        m->tonic[NM_5HT] = flush_tiny(t_5ht + kt[NM_5HT] * (drive - t_5ht));
     }
-    flush_state(m);
-    compute_levels(c, m);
+    /* with every level +0 or -0 each sum_k M[p][k] level_k is +0, as at rest: the meta-parameters are the rest
+     * values */
+    at_rest = compute_levels(c, m);
     observe_vectors(c, mc, m, sig, vec);
-    if (levels_zero(m->level)) memcpy(m->params, mc->rest_params, sizeof m->params);   /* no modulator on */
+    if (at_rest) memcpy(m->params, mc->rest_params, sizeof m->params);
     else nm_mod_compute_params(c, m->level, m->params);
     nm_mod_effects_of(c, m, vec->salience_out, vec->activity_out, fx);
 }
