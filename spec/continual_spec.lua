@@ -160,27 +160,11 @@ describe("continual learning", function()
     os.remove(path)
   end)
   it("a run saved mid-curriculum by either backend continues identically in the other", function()
-    local shell = dofile("spec/support/shell.lua")
-    if not (shell.have("lua5.4") and shell.have("luajit")) then pending("needs lua5.4 and luajit") return end
+    local cross = dofile("spec/support/cross_backend_run.lua")
+    if not cross.available() then pending("needs lua5.4 and luajit") return end
     -- the default gate, and gate_first = open_yield (whose first context's gate follows from the contexts made)
     for _, gate_first in ipairs { "", "open_yield" } do
-      local env = "LUA_PATH=" .. shell.quote("lua/?.lua;lua/?/init.lua;;") .. " NEUROMOD_BACKEND= CONTINUAL_GATE_FIRST="
-                  .. shell.quote(gate_first) .. " "
-      local function sh(interp, ...)
-        local args = {}
-        for i, v in ipairs { ... } do args[i] = shell.quote(v) end
-        local out, err, code = shell.sh(env .. interp .. " spec/support/continual_run.lua " .. table.concat(args, " "))
-        assert(code == 0, err)
-        return out
-      end
-      local whole = sh("lua5.4", "run", 900)
-      assert.equal(whole, sh("luajit", "run", 900))
-      for _, pair in ipairs { { "lua5.4", "luajit" }, { "luajit", "lua5.4" } } do
-        local path = os.tmpname()
-        sh(pair[1], "save", 450, path)
-        assert.equal(whole, sh(pair[2], "load", path, 450, 450))
-        os.remove(path)
-      end
+      cross.check("spec/support/continual_run.lua", { CONTINUAL_GATE_FIRST = gate_first }, 900)
     end
   end)
   it("SI's and EWC's per-weight loops give the same state under every kernel set", function()

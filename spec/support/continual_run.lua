@@ -1,5 +1,5 @@
 -- spec/support/continual_run.lua: a short curriculum with every continual mechanism on, for the cross-backend
--- checkpoint spec (spec/continual_spec.lua).
+-- checkpoint specs (spec/continual_spec.lua, spec/boundary_trigger_spec.lua).
 --   <lua> spec/support/continual_run.lua run N            N trials from scratch, then prints the hash and context
 --   <lua> spec/support/continual_run.lua save N path      N trials, saves to path
 --   <lua> spec/support/continual_run.lua load path N M    loads, continues trials N+1 .. N+M, prints as run does
@@ -21,9 +21,12 @@ local function run(agent, from, to)
 end
 local opts = { obs = 4, actions = 2, seed = 9, hidden = { 16 }, importance = "si", consolidation = 0.05,
                gating = 0.5, boundary = 0.3 }
--- CONTINUAL_GATE_FIRST=open_yield (say) runs the same curriculum with that gate_first
-local gate_first = os.getenv("CONTINUAL_GATE_FIRST")
-if gate_first and gate_first ~= "" then opts.gate_first = gate_first end
+-- CONTINUAL_GATE_FIRST=open_yield or CONTINUAL_BOUNDARY_TRIGGER=evidence (say) runs the same curriculum with that
+-- gate_first or boundary_trigger
+for key, var in pairs { gate_first = "CONTINUAL_GATE_FIRST", boundary_trigger = "CONTINUAL_BOUNDARY_TRIGGER" } do
+  local v = os.getenv(var)
+  if v and v ~= "" then opts[key] = v end
+end
 local function open_units(agent)
   local g, k = agent:gain(1), 0
   for i = 1, #g do if g[i] ~= 0 then k = k + 1 end end
