@@ -2,6 +2,7 @@
 -- numbers ("onehot" per element, "cells" per combination); off by default, the scaled code bit for bit.
 local nm = require "neuromod"
 local spaces = require "neuromod.spaces"
+local checks = require "spec.support.agent_checks"
 
 local GRID = { name = "Box", shape = { 2 }, low = { 1, 1 }, high = { 12, 4 } }
 
@@ -129,20 +130,8 @@ describe("obs_coding on the cliff walk", function()
                   hidden = {}, discount = 0.99 }
       for k, v in pairs(opts) do o[k] = v end
       local agent = nm.agent(o)
-      local total = 0
-      for e = 1, 500 do
-        local obs, ret, steps = env:start(), 0, 0
-        while true do
-          local r, nobs, terminal = env:step(agent:act(obs))
-          steps, ret = steps + 1, ret + r
-          agent:learn(r, nobs, terminal, not terminal and steps >= 1000 or nil)
-          if terminal or steps >= 1000 then break end
-          obs = nobs
-        end
-        if e > 450 then total = total + ret end
-      end
+      means[seed] = checks.last_returns(agent, env, 500, 50, 1000)
       agent:close()
-      means[seed] = total / 50
     end
     for seed = 1, 5 do assert.is_true(means[seed] > -30, "seed " .. seed .. ": " .. means[seed]) end
     local unpack = table.unpack or unpack

@@ -72,4 +72,22 @@ function M.good_then_bad(opts, check)
   return a
 end
 
+-- The mean return over the last `last` of `episodes` episodes of an agent on an rlenvs-style episodic task, each
+-- episode cut (truncated, not ended) after max_steps steps
+function M.last_returns(agent, env, episodes, last, max_steps)
+  local total = 0
+  for e = 1, episodes do
+    local obs, ret, steps = env:start(), 0, 0
+    while true do
+      local r, nobs, terminal = env:step(agent:act(obs))
+      steps, ret = steps + 1, ret + r
+      agent:learn(r, nobs, terminal, not terminal and steps >= max_steps or nil)
+      if terminal or steps >= max_steps then break end
+      obs = nobs
+    end
+    if e > episodes - last then total = total + ret end
+  end
+  return total / last
+end
+
 return M
