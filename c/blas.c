@@ -6,7 +6,7 @@
  * off): OpenBLAS's results depend on its thread count and on the kernels it picks for the CPU. Deterministic
  * agents (the default) run every shape in the loops below and the kernel set's, whose order is fixed by the
  * source, so a build gives the same bits on any x86-64 CPU and thread count (measured cost: docs/performance.md).
- * Below that size the element-wise operations and gemv_bias's dot products (dot4's order) run in the agent's
+ * Below that size the element-wise operations and gemv_bias's dot products (nm_dot4's order) run in the agent's
  * kernel set (simd.c, simd_kernels.h); nm_dot and gemv_t stay here, in one plain build.
  */
 #include <string.h>
@@ -19,30 +19,7 @@
 #define NM_BLAS_MIN 16384
 #endif
 
-#if defined(__GNUC__)
-#define NM_ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define NM_ALWAYS_INLINE inline
-#endif
-
-/* Four partial sums in a fixed order: the loop is no longer one chain of dependent adds (it pipelines and
- * vectorises without -ffast-math), and the result is still the same on every run and from every binding.
- * Inlined into the gemv loop. The narrow first layer of a 1-3 input task (simd_kernels.h) keeps this order. */
-static NM_ALWAYS_INLINE float dot4(size_t n, const float *restrict a, const float *restrict b)
-{
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += a[j] * b[j];
-        s1 += a[j + 1] * b[j + 1];
-        s2 += a[j + 2] * b[j + 2];
-        s3 += a[j + 3] * b[j + 3];
-    }
-    for (; j < n; j++) s0 += a[j] * b[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-float nm_dot(size_t n, const float *a, const float *b) { return dot4(n, a, b); }
+float nm_dot(size_t n, const float *a, const float *b) { return nm_dot4(n, a, b); }
 
 void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *restrict A, const float *restrict x,
                   const float *restrict b, float *restrict y)
@@ -55,7 +32,7 @@ void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *re
         return;
     }
 #endif
-    k->gemv_bias(rows, cols, A, x, b, y);   /* dot4's order, in the kernel set's width */
+    k->gemv_bias(rows, cols, A, x, b, y);   /* nm_dot4's order, in the kernel set's width */
 }
 
 void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *restrict A, const float *restrict x, float *restrict y)

@@ -68,7 +68,7 @@ typedef struct nm_kernels {
     int (*axpy_finite)(size_t n, float alpha, const float *x, const float *y);
     int (*all_finite)(size_t n, const float *x);
     void (*fill)(size_t n, float v, float *x);
-    /* sum a_j b_j in dot4's order (blas.c), and y = b + A x with it per row: the same bits in every set */
+    /* sum a_j b_j in nm_dot4's order, and y = b + A x with it per row: the same bits in every set */
     float (*dot)(size_t n, const float *a, const float *b);
     void (*gemv_bias)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     /* the recurrent layer (layer_recurrent.c, simd_kernels.h): its forward product and its eligibility and
@@ -526,7 +526,7 @@ void nm_agent_refresh_effects(nm_agent *a);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */
-/* y = b + A x, each row's dot product in fixed-order partial sums (dot4) */
+/* y = b + A x, each row's dot product in fixed-order partial sums (nm_dot4) */
 void nm_gemv_bias(const nm_kernels *k, size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
 void nm_gemv_t(const nm_kernels *k, size_t rows, size_t cols, const float *A, const float *x, float *y); /* y += A^T x */
 /* The element-wise operations take the agent's kernel set; shapes of NM_BLAS_MIN elements or more go to BLAS
@@ -545,7 +545,25 @@ void nm_scal_to(const nm_kernels *k, size_t n, float alpha, const float *src, fl
 void nm_axpy_decay_inplace(const nm_kernels *k, size_t n, float decay, float alpha, const float *x, float *e);
 void nm_ger_decay_inplace(const nm_kernels *k, size_t rows, size_t cols, float decay, float alpha, const float *x,
                           const float *y, float *A);
-float nm_dot(size_t n, const float *a, const float *b);   /* plain loops, fixed summation order */
+/* sum_j a_j b_j in four partial sums (lane j mod 4), the tail into the first, then (s0 + s1) + (s2 + s3): the
+ * loop is not one chain of dependent adds (it pipelines and vectorises without -ffast-math), and the result is the
+ * same on every run and from every binding. Every dot product of the library keeps this order: nm_dot, the kernel
+ * sets' dot and gemv_bias (simd_kernels.h, whose wide sets reach the same bits eight products at a time), and the
+ * population lanes. */
+static inline float nm_dot4(size_t n, const float *restrict a, const float *restrict b)
+{
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += a[j] * b[j];
+        s1 += a[j + 1] * b[j + 1];
+        s2 += a[j + 2] * b[j + 2];
+        s3 += a[j + 3] * b[j + 3];
+    }
+    for (; j < n; j++) s0 += a[j] * b[j];
+    return (s0 + s1) + (s2 + s3);
+}
+float nm_dot(size_t n, const float *a, const float *b);   /* nm_dot4, one plain build (blas.c) */
 /* sum of a_i^2 in double, eight partial sums in a fixed order (the kernel set's sumsq) */
 #define nm_sumsq(k, n, a) ((k)->sumsq((n), (a)))
 /* dst <- decay src + g h (the trace row, old to new), then dh += g w: one head row's backward (axpy_decay and

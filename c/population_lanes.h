@@ -9,7 +9,7 @@
  * Layout: w agents side by side, w = NM_LANE_V, the floats of one register of the set (4 SSE2, 8 AVX2,
  * 16 AVX-512); float i of lane l's vector (its parameters, traces or cache, in the lone agent's order) is at
  * [i * w + l]. Every kernel loops over i and, inside, over the lanes as one GNU C vector: each lane performs
- * exactly the lone agent's operations on each value in the lone agent's order (dot products keep dot4's four
+ * exactly the lone agent's operations on each value in the lone agent's order (dot products keep nm_dot4's four
  * partial sums, sums of squares sumsq's eight, in double), so lane l computes the bits agent l would. Fused
  * kernels (the trunk with its tanh, act's backward pass, both predictor heads) visit several of the lone agent's
  * loops in one pass over the units; each value still takes its own operations in their order. A lone kernel's branch on a value (a row whose gradient is 0) becomes a select per lane. The same
@@ -41,13 +41,13 @@ typedef double NM_LANE(vdh) __attribute__((vector_size(4 * V)));
 #define NM_LANE_CLAMP_LO(c, x) SEL((x) < (c), (c), (x))
 #endif
 
-/* y[r] = b[r] + dot4(cols, A[r], x) for each row (nm_gemv_bias's and nm_dot's order; the narrow first layer's
- * order is dot4's too, simd_kernels.h) */
+/* y[r] = b[r] + nm_dot4(cols, A[r], x) for each row (nm_gemv_bias's and nm_dot's order; the narrow first layer's
+ * order is nm_dot4's too, simd_kernels.h) */
 NM_LANE_ATTR static void NM_LANE(rows_dot)(size_t rows, size_t cols, const float *restrict A,
                                            const float *restrict x, const float *restrict b, float *restrict y)
 {
     size_t r, j, c;
-    if (cols <= 3) {   /* the narrow first layer: dot4's tail only, ((0 + a0 x0) + a1 x1) + a2 x2, then + 0 + 0 */
+    if (cols <= 3) {   /* the narrow first layer: nm_dot4's tail only, ((0 + a0 x0) + a1 x1) + a2 x2, then + 0 + 0 */
         vf x0 = LD(x, 0), x1 = cols > 1 ? LD(x + W, 0) : ZERO, x2 = cols > 2 ? LD(x + 2 * W, 0) : ZERO;
         for (r = 0; r < rows && NV == 1; r++) {
             const float *a = A + r * cols * W;
@@ -521,7 +521,7 @@ NM_LANE_ATTR static void NM_LANE(act_trace)(const nm_popsimd *s, nm_group *G, co
 }
 
 /* The trunk layer of the group's forward pass: pre = gain (b + W u), post = tanh(pre). A narrow layer (at most 3
- * inputs) in one pass per unit: dot4's order, ((0 + a0 x0) + a1 x1) + a2 x2 then + 0 + 0, is the same value as
+ * inputs) in one pass per unit: nm_dot4's order, ((0 + a0 x0) + a1 x1) + a2 x2 then + 0 + 0, is the same value as
  * ((a0 x0 + a1 x1) + a2 x2) + 0: the two differ at most in the sign of a zero before the last + 0, which makes
  * every zero +0, and a second + 0 changes nothing after the first. Wider layers: rows_dot, then gain_tanh. */
 __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(trunk_n)(const nm_popsimd *s,
@@ -552,7 +552,7 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(trunk_n)(
     }
 }
 
-/* learn's forward pass of s' needs only V(s'): a narrow trunk (3 inputs) with the value row's dot4 (four partial
+/* learn's forward pass of s' needs only V(s'): a narrow trunk (3 inputs) with the value row's nm_dot4 (four partial
  * sums, rows_dot's order) taken as each unit's tanh is made, nothing stored but the value */
 NM_LANE_ATTR static void NM_LANE(trunk_value)(const nm_popsimd *s, const nm_group *G, float *C)
 {
@@ -581,7 +581,7 @@ NM_LANE_ATTR static void NM_LANE(trunk)(const nm_popsimd *s, const nm_group *G, 
     else NM_LANE(trunk_n)(s, G, C, s->n_obs);
 }
 
-/* y[r] = b[r] + dot4(n, A[r], x) for R rows at once (R = 2 or 3: rows_dot's arithmetic, each row with its own
+/* y[r] = b[r] + nm_dot4(n, A[r], x) for R rows at once (R = 2 or 3: rows_dot's arithmetic, each row with its own
  * four partial sums, x loaded once per column) */
 __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(dots_n)(size_t n, const size_t R,
                                                                                const float *const *A,

@@ -58,14 +58,14 @@ NM_KERNEL_ATTR static void NM_KERNEL(scal_to)(size_t n, float alpha, const float
     for (i = 0; i < n; i++) dst[i] = src[i] * alpha;
 }
 
-/* sum_j a_j b_j in blas.c's dot4 order: four partial sums (lane j mod 4), the tail into the first, then
+/* sum_j a_j b_j in nm_dot4's order (nm_internal.h): four partial sums (lane j mod 4), the tail into the first, then
  * (s0 + s1) + (s2 + s3). The wide sets multiply eight floats at once and add the two halves to the four sums in
- * turn: each sum gets the same products in the same order, so every set gives dot4's bits, in about half its
+ * turn: each sum gets the same products in the same order, so every set gives nm_dot4's bits, in about half its
  * instructions (the heads, the predictor and layers of 4 or more inputs take a dot product per row). */
 NM_KERNEL_ATTR static inline float NM_KERNEL(dot)(size_t n, const float *restrict a, const float *restrict b)
 {
-    size_t j = 0;
 #if NM_KERNEL_WIDE && (defined(__GNUC__) || defined(__clang__))
+    size_t j = 0;
     typedef float v4 __attribute__((vector_size(16), aligned(4), may_alias));
     typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
     v4 s = { 0.0f, 0.0f, 0.0f, 0.0f }, lo, hi;
@@ -91,15 +91,7 @@ NM_KERNEL_ATTR static inline float NM_KERNEL(dot)(size_t n, const float *restric
     for (; j < n; j++) s0 += a[j] * b[j];
     return (s0 + s[1]) + (s[2] + s[3]);
 #else
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    for (; j + 4 <= n; j += 4) {
-        s0 += a[j] * b[j];
-        s1 += a[j + 1] * b[j + 1];
-        s2 += a[j + 2] * b[j + 2];
-        s3 += a[j + 3] * b[j + 3];
-    }
-    for (; j < n; j++) s0 += a[j] * b[j];
-    return (s0 + s1) + (s2 + s3);
+    return nm_dot4(n, a, b);
 #endif
 }
 
@@ -111,10 +103,10 @@ NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias)(size_t rows, size_t cols, const 
     for (i = 0; i < rows; i++) y[i] = b[i] + NM_KERNEL(dot)(cols, A + i * cols, x);
 }
 
-/* y = b + A x for fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go), where the dot4 of
+/* y = b + A x for fewer than 4 columns (a task with 1 to 3 inputs, such as Go/No-Go), where the nm_dot4 of
  * blas.c would be one short scalar chain per row and the per-row loop would cost more than its arithmetic.
- * These loops run across rows with the column count fixed, and do each row's operations in dot4's order,
- * ((0 + a0 x0) + a1 x1 + a2 x2 + 0) + 0, so every result is bit-for-bit dot4's. */
+ * These loops run across rows with the column count fixed, and do each row's operations in nm_dot4's order,
+ * ((0 + a0 x0) + a1 x1 + a2 x2 + 0) + 0, so every result is bit-for-bit nm_dot4's. */
 #define NM_DOT4_TAIL(s) (((s) + 0.0f) + 0.0f)
 NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias_narrow)(size_t rows, size_t cols, const float *restrict A,
                                                        const float *restrict x, const float *restrict b,
