@@ -464,6 +464,18 @@ nm_status nm_agent_freeze(nm_agent *a, int frozen)
 int nm_agent_frozen(const nm_agent *a) { return a ? a->frozen : 0; }
 
 
+/* A context model's error on this step's reward: its prediction for the observation and action is w x + bias */
+static float model_error(size_t n, const float *w, const float *x, float reward)
+{
+    return reward - (nm_dot(n, w, x) + w[n]);
+}
+
+/* The reward's variance, floored: the scale of a model's error that knows nothing but the mean */
+static float reward_scale(const nm_agent *a)
+{
+    return a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
+}
+
 /* How much a context's model knows about this observation and action: the observation's inputs weighed by
  * min(1, count / CONF_COUNT), the count of times the model learned from that input with that action. */
 static float confidence(size_t n, const float *x, const float *cnt)
@@ -566,8 +578,8 @@ static float evidence_step(nm_agent *a, float reward)
     const float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * 2 * (n + 1);
     float *noise = evid_noise(a, a->ctx_cur), *cusum = evid_cusum(a);
     float *mse = evid_mse(a, a->ctx_cur), *steps = evid_steps(a, a->ctx_cur);
-    float v = a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
-    float e = reward - (nm_dot(n, w, x) + w[n]), c = confidence(n, x, w + n + 1), e2 = e * e, s2, llr;
+    float v = reward_scale(a);
+    float e = model_error(n, w, x, reward), c = confidence(n, x, w + n + 1), e2 = e * e, s2, llr;
     float span = a->cfg.tau_tonic[NM_DA], least = a->cfg.tau_phasic[NM_NA];
     int informative = *steps >= least && *mse < EXPLAINED * v;
     if (*noise < 0.0f) *noise = v;   /* a new context expects the reward's variance */
@@ -606,10 +618,10 @@ static void models_step(nm_agent *a, float reward)
     float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward) : 0.0f;
     if (a->ctx_window > 0) {
         /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
-        float scale = a->mod.reward_var > 1e-3f ? a->mod.reward_var : 1e-3f;
+        float scale = reward_scale(a);
         for (k = 0; k < a->n_ctx; k++) {
             const float *w = a->block + a->off_models + (size_t)k * L + act * 2 * (n + 1);
-            float e = reward - (nm_dot(n, w, x) + w[n]), c = confidence(n, x, w + n + 1);
+            float e = model_error(n, w, x, reward), c = confidence(n, x, w + n + 1);
             err[k] = bounded_add(err[k], c * (e * e) + (1.0f - c) * scale);
             known[k] += 1.0f;
             kerr[k] = bounded_add(kerr[k], c * (e * e));
@@ -620,7 +632,7 @@ static void models_step(nm_agent *a, float reward)
         /* only while NA is quiet: the first trials after a change, before NA has risen, must not teach the old
          * context's model the new task */
         float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * 2 * (n + 1), *cnt = w + n + 1;
-        float e = reward - (nm_dot(n, w, x) + w[n]);
+        float e = model_error(n, w, x, reward);
         float eta = MODEL_RATE / (nm_dot(n, x, x) + 1.0f);
         int ok = isfinite(eta * e) && isfinite(w[n] + eta * e);
         for (i = 0; i < n && ok; i++) ok = isfinite(w[i] + eta * e * x[i]);
