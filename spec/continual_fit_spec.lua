@@ -21,6 +21,22 @@ local function actions(agent, rng, map, n, out)
   return out
 end
 
+-- the actions of an agent on a single task (A, 300 trials)
+local function single_task(opts)
+  local a, rng = new(opts), nm.rng(5)
+  return table.concat(actions(a, rng, A, 300, {}), "")
+end
+
+-- context 1 learns A for 100 trials, then the actions of context 2 on B for 200; check(agent) runs at the switch
+local function second_context(opts, check)
+  local a, rng = new(opts), nm.rng(2)
+  a:context(1)
+  actions(a, rng, A, 100, {})
+  a:context(2)
+  if check then check(a) end
+  return table.concat(actions(a, rng, B, 200, {}), "")
+end
+
 describe("gate_first", function()
   it("is 'gated' by default and takes 'open'; other values are refused, naming the option", function()
     assert.equal("gated", new():config().gate_first)
@@ -50,12 +66,7 @@ describe("gate_first", function()
     -- a second context pulls nothing toward the first one's weights: with no importance the pull is zero, so
     -- learning in context 2 is that of an agent without consolidation, action for action
     local function run(opts)
-      local a, rng = new(opts), nm.rng(2)
-      a:context(1)
-      actions(a, rng, A, 100, {})
-      a:context(2)
-      assert.is_true(open_units(a) < 32)
-      return table.concat(actions(a, rng, B, 200, {}), "")
+      return second_context(opts, function(a) assert.is_true(open_units(a) < 32) end)
     end
     assert.equal(run{ gating = 0.25, gate_first = "open_free" },
                  run{ gating = 0.25, gate_first = "open_free", importance = "si", consolidation = 0.01 })
@@ -92,15 +103,8 @@ describe("gate_first", function()
     actions(b, nm.rng(2), A, 10, {})
     assert.equal(32, open_units(b))
     -- as open_free, context 2 learns as an agent without consolidation, action for action
-    local function run(opts)
-      local x, r = new(opts), nm.rng(2)
-      x:context(1)
-      actions(x, r, A, 100, {})
-      x:context(2)
-      return table.concat(actions(x, r, B, 200, {}), "")
-    end
-    assert.equal(run{ gating = 0.25, gate_first = "open_yield" },
-                 run{ gating = 0.25, gate_first = "open_yield", importance = "si", consolidation = 0.01 })
+    assert.equal(second_context{ gating = 0.25, gate_first = "open_yield" },
+                 second_context{ gating = 0.25, gate_first = "open_yield", importance = "si", consolidation = 0.01 })
   end)
 
   it("open_yield: contexts announced before the first learning take their units once it starts", function()
@@ -116,12 +120,8 @@ describe("gate_first", function()
   end)
 
   it("open_yield: a single task is the agent without gating, action for action; a run saved and reloaded continues", function()
-    local function run(opts)
-      local a, rng = new(opts), nm.rng(5)
-      return table.concat(actions(a, rng, A, 300, {}), "")
-    end
-    assert.equal(run{ importance = "si", consolidation = 0.01 },
-                 run{ importance = "si", consolidation = 0.01, gating = 0.1, gate_first = "open_yield" })
+    assert.equal(single_task{ importance = "si", consolidation = 0.01 },
+                 single_task{ importance = "si", consolidation = 0.01, gating = 0.1, gate_first = "open_yield" })
     local opts = { gating = 0.25, gate_first = "open_yield", importance = "si", consolidation = 0.01 }
     local a, rng = new(opts), nm.rng(2)
     a:context(1)
@@ -151,12 +151,8 @@ describe("gate_first", function()
   end)
 
   it("open: a single task is the agent without gating, action for action", function()
-    local function run(opts)
-      local a, rng = new(opts), nm.rng(5)
-      return table.concat(actions(a, rng, A, 300, {}), "")
-    end
-    assert.equal(run{ importance = "si", consolidation = 0.01 },
-                 run{ importance = "si", consolidation = 0.01, gating = 0.1, gate_first = "open" })
+    assert.equal(single_task{ importance = "si", consolidation = 0.01 },
+                 single_task{ importance = "si", consolidation = 0.01, gating = 0.1, gate_first = "open" })
   end)
 
   it("the first-learned context travels in a checkpoint", function()
