@@ -345,7 +345,7 @@ void nm_cont_pull(nm_agent *a)
 {
     float *theta = a->block + a->off_params;
     const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
-    float k = a->mod.params[NM_P_CONSOLIDATION];
+    float k = a->mod.params[NM_P_CONSOLIDATION] * nm_cont_step_scale(a);   /* gate_step: as the gradient's step */
     int w = wide(a);
     if (k > 0.0f) (w == 2 ? pull_avx512 : w == 1 ? pull_avx2 : pull_plain)(a->n_imp, k, imp, anchor, theta);
 }
@@ -680,7 +680,7 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
 {
     if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
-        float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE];
+        float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE] * nm_cont_step_scale(a);
         int w = wide(a);
         if (a->cfg.importance == NM_IMPORTANCE_EWC) {
             (w == 2 ? ewc_avx512 : w == 1 ? ewc_avx2 : ewc_plain)(a->n_imp, e, omega);
@@ -707,4 +707,21 @@ uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
     if (a->n_evid) h = nm_fnv1a(h, a->block + a->off_evid, a->n_evid * sizeof(float));
     h = nm_fnv1a(h, &a->ctx_cur, sizeof a->ctx_cur);
     return nm_fnv1a(h, &a->frozen, sizeof a->frozen);
+}
+
+/* gate_step = width: the factor of a gated context's learning step, sqrt(hidden units / units its gate keeps open)
+ * (1 with the option off, without gating, or in a context whose gate is open). A gate of a tenth leaves a tenth of
+ * the gradient's terms (the open units' weights, and the heads' weights from them), so one update's norm, the
+ * synaptic change a step spends, is about sqrt(0.1) of the full network's; the factor makes it the full network's
+ * (an update normalised by the norm of the active features). Consolidation's pull, the proximal step of the
+ * penalty, takes the same factor, so that the balance of the task's gradient against the anchor is the full
+ * network's. The full ratio (the tangent kernel's, n / open) and variants were measured too
+ * (docs/results/full_agent.md). */
+float nm_cont_step_scale(const nm_agent *a)
+{
+    const float *g = a->block + a->off_gate;
+    size_t i, open = 0;
+    if (a->cfg.gate_step != NM_GATE_STEP_WIDTH || !a->n_gate) return 1.0f;
+    for (i = 0; i < a->n_gate; i++) open += g[i] > 0.0f;
+    return open && open < a->n_gate ? sqrtf((float)a->n_gate / (float)open) : 1.0f;
 }

@@ -230,7 +230,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     float *params = a->block + a->off_params, *trace = a->block + a->off_trace;
     float *backup = a->block + a->off_backup;
     const float *h = nm_net_features(a, cache);
-    float v, v_next = 0.0f, gamma, delta, step;
+    float v, v_next = 0.0f, gamma, delta, step, scale = 1.0f;
     float *wq, *wu;
     int act = a->pending_action, reset = 0, pred_ok, salience;
     size_t l, F = a->n_features;
@@ -249,6 +249,8 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     gamma = a->mod.params[NM_P_DISCOUNT];
     delta = reward + gamma * v_next - v;
     step = a->mod.params[NM_P_LEARNING_RATE] * delta * a->mod.factor[NM_DA];
+    /* gate_step = width: a gated context's update as large as the full network's (continual.c) */
+    if (a->n_gate) { scale = nm_cont_step_scale(a); step *= scale; }
     /* Update-norm clipping (Pascanu et al. 2013): |step| * |e| <= max_update. Online actor-critic with
      * accumulating traces diverges when a large TD error meets a long trace; the clip bounds one update
      * without changing its direction. */
@@ -271,7 +273,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         return nm_fail(a, NM_ERR_NUMERIC, "the update would make a weight non-finite "
                        "(delta = %g); the agent is unchanged", (double)delta);
     if (a->cfg.policy_entropy > 0.0f &&
-        !entropy_finite(a, cache, a->mod.params[NM_P_LEARNING_RATE], step, trace))
+        !entropy_finite(a, cache, a->mod.params[NM_P_LEARNING_RATE] * scale, step, trace))
         return nm_fail(a, NM_ERR_NUMERIC, "the actor's entropy bonus would make a weight non-finite "
                        "(policy_entropy %g); the agent is unchanged", (double)a->cfg.policy_entropy);
 
@@ -298,7 +300,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     if (nm_plastic(a)) {
         nm_axpy(a->kern, a->n_traced, step, trace, params);
         if (a->cfg.policy_entropy > 0.0f)
-            entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE]);
+            entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE] * scale);
         if (a->n_imp) nm_cont_pull(a);
         else if (a->n_anchor) consolidate(a);
         nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);

@@ -518,6 +518,7 @@ void nm_cont_observe(nm_agent *a, float step, float reward);
 /* gain[i] *= gate[i] over every hidden unit (gating on) */
 void nm_cont_gate(const nm_agent *a, float *gain);
 void nm_cont_set_gate(nm_agent *a);           /* the current slot's gate into the gate vector */
+float nm_cont_step_scale(const nm_agent *a);  /* gate_step: the factor of the learning step (1: none) */
 uint64_t nm_cont_hash(const nm_agent *a, uint64_t h);
 /* Switches to slot k (a boundary when it leaves the context last learned in, unless frozen) */
 void nm_cont_switch(nm_agent *a, int k);

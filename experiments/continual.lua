@@ -25,7 +25,8 @@
 -- task-free agent the share of revisits that re-select the first visit's context (and of those that do not,
 -- which made a new context or chose another task's; --verbose 1 lists them); 95% t intervals. --verbose 2 also
 -- lists, per seed, condition and task, the first visit's trials and trials to criterion, the fresh agent's, and
--- the hidden units open in each (gating). --eval-from says which agent the evaluations run on: "agent" (the
+-- the hidden units open in each (gating), and the trial from which the sequence agent was in the context it ended
+-- the block in (a task-free agent's search for it: 1 when it never changed). --eval-from says which agent the evaluations run on: "agent" (the
 -- learner itself, every task in turn, as the first versions did: its modulators carry each evaluation's state
 -- into the next one and into the next block), "copy" (a copy of the learner evaluates every task in turn; the
 -- learner, and the fresh agent, train on untouched by the evaluations) or "snapshot" (each task from its own
@@ -138,16 +139,20 @@ end
 -- --max-block trials in all; --criterion 0 gives fixed blocks). Every condition, and the fresh agent, gets the
 -- same rule, so each moves on once it has learned the task (or at the cap), not after a count that suits some.
 local CRIT_WINDOW = 50
+-- Also returns the first trial of the last run in one context (the trial after which the block's final context was
+-- in use to its end: for a task-free agent, when it settled; 1 when the context never changed in the block).
 local function train_block(agent, task, tasks, rng)
-  local correct, hits, n = {}, 0, 0
+  local correct, hits, n, ctx, since = {}, 0, 0, agent:context(), 1
   while true do
     n = n + 1
     correct[n] = tasks.trial(task, rng, agent)
+    local c = agent:context()
+    if c ~= ctx then ctx, since = c, n + 1 end
     if correct[n] then hits = hits + 1 end
     if n > CRIT_WINDOW and correct[n - CRIT_WINDOW] then hits = hits - 1 end
     if n >= o.block and (o.criterion <= 0 or n >= o.max_block or
                          (n >= CRIT_WINDOW and hits >= o.criterion * CRIT_WINDOW)) then
-      return correct
+      return correct, since
     end
   end
 end
@@ -173,12 +178,12 @@ local function run(cond, seed, tasks)
   local R = metrics.cl_matrix(T)
   local auc, ttcs, first_ctx, reselect, revisits, trials, reached = {}, {}, {}, 0, 0, 0, 0
   local other, made, merged = 0, 0, 0
-  local final, blocks, open = {}, {}, {}
+  local final, blocks, open, settled = {}, {}, {}, {}
   local own, last = o.trace > 0 and {} or nil, o.trace > 0 and {} or nil   -- --trace: R[j][j]'s and R[T][j]'s state
   for pass = 1, 2 do
     for i = 1, T do
       if cond.announce then agent:context(i) end
-      local correct = train_block(agent, tasks[i], tasks, rng)
+      local correct, since = train_block(agent, tasks[i], tasks, rng)
       trials = trials + #correct
       if pass == 1 then
         if #correct < o.max_block or metrics.accuracy(correct, #correct - CRIT_WINDOW + 1, #correct) >= o.criterion then
@@ -186,7 +191,7 @@ local function run(cond, seed, tasks)
         end
         auc[i] = auc_of(correct)
         ttcs[i] = ttc(correct)
-        blocks[i], open[i] = #correct, open_units(agent)
+        blocks[i], open[i], settled[i] = #correct, open_units(agent), since
         first_ctx[i] = agent:context()
         for j = 1, i - 1 do
           if first_ctx[j] == first_ctx[i] then
@@ -226,7 +231,7 @@ local function run(cond, seed, tasks)
   return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
            made = cond.opts.boundary and made / revisits or nil, merged = cond.opts.boundary and merged / T or nil, other = cond.opts.boundary and other / revisits or nil,
            final = stats.mean(final), trials = trials / (2 * T),
-           reached = reached / T, blocks = blocks, open = open, own = own, last = last }
+           reached = reached / T, blocks = blocks, open = open, settled = settled, own = own, last = last }
 end
 
 -- a fresh agent per task: its accuracy before training (b) and its learning curve
@@ -280,8 +285,8 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     local r = run(cond, seed, tasks)
     if o.verbose > 1 then
       for j = 1, #tasks do
-        io.stderr:write(("seed %d %s task %d (%s): in sequence %d trials, ttc %d, %d units open; fresh %d trials, ttc %d, %d units open\n")
-          :format(seed, cond.name, j, tasks[j].valence, r.blocks[j], r.ttc[j], r.open[j], finfo[j].block, fttc[j], finfo[j].open))
+        io.stderr:write(("seed %d %s task %d (%s): in sequence %d trials, ttc %d, %d units open, in its context from trial %d; fresh %d trials, ttc %d, %d units open\n")
+          :format(seed, cond.name, j, tasks[j].valence, r.blocks[j], r.ttc[j], r.open[j], r.settled[j], finfo[j].block, fttc[j], finfo[j].open))
       end
     end
     write_R(("%s/R_%s_seed%d.csv"):format(o.out, cond.name:gsub("[^%w]+", "_"), seed), r.R)

@@ -1,5 +1,5 @@
 -- spec/support/continual_run.lua: a short curriculum with every continual mechanism on, for the cross-backend
--- checkpoint specs (spec/continual_spec.lua, spec/boundary_trigger_spec.lua).
+-- checkpoint specs (spec/continual_spec.lua, spec/boundary_trigger_spec.lua, spec/gate_step_spec.lua).
 --   <lua> spec/support/continual_run.lua run N            N trials from scratch, then prints the hash and context
 --   <lua> spec/support/continual_run.lua save N path      N trials, saves to path
 --   <lua> spec/support/continual_run.lua load path N M    loads, continues trials N+1 .. N+M, prints as run does
@@ -21,9 +21,10 @@ local function run(agent, from, to)
 end
 local opts = { obs = 4, actions = 2, seed = 9, hidden = { 16 }, importance = "si", consolidation = 0.05,
                gating = 0.5, boundary = 0.3 }
--- CONTINUAL_GATE_FIRST=open_yield or CONTINUAL_BOUNDARY_TRIGGER=evidence (say) runs the same curriculum with that
--- gate_first or boundary_trigger
-for key, var in pairs { gate_first = "CONTINUAL_GATE_FIRST", boundary_trigger = "CONTINUAL_BOUNDARY_TRIGGER" } do
+-- CONTINUAL_GATE_FIRST=open_yield, CONTINUAL_BOUNDARY_TRIGGER=evidence or CONTINUAL_GATE_STEP=width (say) runs the
+-- same curriculum with that gate_first, boundary_trigger or gate_step
+for key, var in pairs { gate_first = "CONTINUAL_GATE_FIRST", boundary_trigger = "CONTINUAL_BOUNDARY_TRIGGER",
+                        gate_step = "CONTINUAL_GATE_STEP" } do
   local v = os.getenv(var)
   if v and v ~= "" then opts[key] = v end
 end
