@@ -252,7 +252,9 @@ static int gate_open(const nm_agent *a)
     return first == 0.0f || first == (float)(a->ctx_cur + 1);
 }
 
-void nm_cont_set_gate(nm_agent *a)
+static float gate_step_of(const nm_agent *a);
+
+static void gate_fill(nm_agent *a)
 {
     float *g = a->block + a->off_gate;
     size_t i;
@@ -269,6 +271,13 @@ void nm_cont_set_gate(nm_agent *a)
     }
     for (i = 0; i < a->n_gate; i++)
         g[i] = gate_draw(a->cfg.seed, a->ctx_cur, i) < (double)a->cfg.gating ? 1.0f : 0.0f;
+}
+
+/* the current slot's gate, and gate_step's factor for it (kept, so that a step does not count the open units) */
+void nm_cont_set_gate(nm_agent *a)
+{
+    gate_fill(a);
+    a->gate_scale = gate_step_of(a);
 }
 
 void nm_cont_init(nm_agent *a)
@@ -717,11 +726,17 @@ uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
  * penalty, takes the same factor, so that the balance of the task's gradient against the anchor is the full
  * network's. The full ratio (the tangent kernel's, n / open) and variants were measured too
  * (docs/results/full_agent.md). */
-float nm_cont_step_scale(const nm_agent *a)
+static float gate_step_of(const nm_agent *a)
 {
     const float *g = a->block + a->off_gate;
     size_t i, open = 0;
     if (a->cfg.gate_step != NM_GATE_STEP_WIDTH || !a->n_gate) return 1.0f;
     for (i = 0; i < a->n_gate; i++) open += g[i] > 0.0f;
     return open && open < a->n_gate ? sqrtf((float)a->n_gate / (float)open) : 1.0f;
+}
+
+/* the factor of the current gate (set with it by nm_cont_set_gate) */
+float nm_cont_step_scale(const nm_agent *a)
+{
+    return a->cfg.gate_step == NM_GATE_STEP_WIDTH && a->n_gate ? a->gate_scale : 1.0f;
 }
