@@ -408,10 +408,56 @@ int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_lo
     norm2 = 0.0;   /* nm_net_backward's sum, in its order, of the exact norms */
     for (l = nl; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
-        norm2 += L->ops->trace_inplace(L, a->kern, decay, cache + L->pre, layer_input(a, cache, l), dhs + L->gain,
-                                       eps, e, a->block + a->off_rscratch + 2 * L->state, n2[l]);
+        /* a recurrent layer's pass waits for learn's update (nm_net_update) when it is the live cache's; its norm
+         * is phase one's either way */
+        if (L->ops->trace_update && cache == a->block + a->off_cache) {
+            a->rec_defer |= 1u << l;
+            a->rec_decay = decay;
+            norm2 += n2[l];
+        } else {
+            norm2 += L->ops->trace_inplace(L, a->kern, decay, cache + L->pre, layer_input(a, cache, l),
+                                           dhs + L->gain, eps, e, a->block + a->off_rscratch + 2 * L->state, n2[l]);
+        }
         if (L->ops->trace_rec) a->elig_bound[l] = eb[l];
     }
     *bound = fabs((double)decay) * a->trace_bound + sqrt(norm2 + heads * hh);
     return 1;
+}
+
+/* The deferred passes of act's in-place step (see nm_net_trace_inplace), from what phase one kept: the live cache's
+ * z, each layer's dh (off_dh) and derivatives (rscratch), and act's decay. */
+void nm_net_settle(nm_agent *a)
+{
+    const float *cache = a->block + a->off_cache;
+    size_t l;
+    if (!a->rec_defer) return;
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        if (!(a->rec_defer & (1u << l))) continue;
+        (void)L->ops->trace_inplace(L, a->kern, a->rec_decay, cache + L->pre, layer_input(a, cache, l),
+                                    a->block + a->off_dh + L->gain, a->block + a->off_elig, a->block + a->off_trace,
+                                    a->block + a->off_rscratch + 2 * L->state, 0.0);
+    }
+    a->rec_defer = 0;
+}
+
+/* params <- params + step trace over the n_traced floats (nm_axpy's), a deferred layer's synapses in one pass with
+ * its eligibility and trace writes; the rest by nm_axpy, range by range (element-wise: the same bits as one call).
+ * OpenBLAS's saxpy may round otherwise than the kernels, so a set that may call it settles and takes one call. */
+void nm_net_update(nm_agent *a, float step)
+{
+    float *p = a->block + a->off_params, *e = a->block + a->off_trace;
+    const float *cache = a->block + a->off_cache;
+    size_t l, from = 0;
+    if (a->kern->blas) nm_net_settle(a);
+    for (l = 0; a->rec_defer && l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        if (!(a->rec_defer & (1u << l))) continue;
+        if (L->w > from) nm_axpy(a->kern, L->w - from, step, e + from, p + from);
+        L->ops->trace_update(L, a->kern, a->rec_decay, cache + L->pre, a->block + a->off_dh + L->gain,
+                             a->block + a->off_elig, e, p, step, a->block + a->off_rscratch + 2 * L->state);
+        from = L->w + (L->in + L->out + 1) * L->out;
+    }
+    a->rec_defer = 0;
+    nm_axpy(a->kern, a->n_traced - from, step, e + from, p + from);
 }

@@ -586,6 +586,9 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
  * 256 under SSE2; chunks of 4,096 floats still had 45% more at 256, the columns of a chunk 1 KB apart filling the
  * cache's sets). The running sums pass between chunks through acc, as floats: the same bits. */
 #define NM_REC_CHUNK 2048
+#ifndef NM_REC_UPDATE_REV
+#define NM_REC_UPDATE_REV 1
+#endif
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
                                                 const float *D, const float *g,
                                                 const float *restrict z, const float *eps_old,
@@ -610,6 +613,91 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float le
             NM_KERNEL(rec_trace_cols)(n, m, j0 == 0, leak, decay, D, g, z + j0, eps_old + off, eps_new + off,
                                       old + off, e + off, acc);
         }
+    }
+}
+
+/* act's in-place eligibility and trace step for the recurrent layer, deferred to learn and fused with its update:
+ * eps = leak eps + z_j D, e = decay e + g . eps (rec_trace's in-place arithmetic), then W = W + step e (axpy's),
+ * element by element: one pass over the three arrays where rec_trace and axpy made two (the trace was read
+ * twice). rev: the columns (and chunks) last to first, as rec_trace's in-place step. Same chunks as rec_trace. */
+#if NM_REC_VECTORS
+#define NM_REC_UPDATE_REG(k) do { \
+        NM_VF v_ = leak * NM_VLOAD(ep + c + (k) * V) + zj * NM_VLOAD(Db + (k) * V), t_; \
+        NM_VSTORE(ep + c + (k) * V, v_); \
+        t_ = decay * NM_VLOAD(ee + c + (k) * V) + NM_VLOAD(gb + (k) * V) * v_; \
+        NM_VSTORE(ee + c + (k) * V, t_); \
+        NM_VSTORE(ww + c + (k) * V, NM_VLOAD(ww + c + (k) * V) + step * t_); \
+    } while (0)
+#endif
+NM_KERNEL_ATTR static void NM_KERNEL(rec_update_cols)(size_t n, size_t ncols, int rev, float leak, float decay,
+                                                      float step, const float *D, const float *g,
+                                                      const float *restrict z, float *restrict eps,
+                                                      float *restrict e, float *restrict W)
+{
+    size_t i, j, jj, c, i0 = 0;
+#if NM_REC_VECTORS
+    enum { V = NM_KERNEL_FLOATS };
+    for (; i0 + 8 * V <= n; i0 += 8 * V) {   /* eight registers of units */
+        const float *Db = D + i0, *gb = g + i0;
+        float *ep = eps + i0, *ee = e + i0, *ww = W + i0;
+        for (jj = 0; jj < ncols; jj++) {
+            float zj;
+            j = rev ? ncols - 1 - jj : jj; c = j * n; zj = z[j];
+            NM_REC_UPDATE_REG(0); NM_REC_UPDATE_REG(1); NM_REC_UPDATE_REG(2); NM_REC_UPDATE_REG(3);
+            NM_REC_UPDATE_REG(4); NM_REC_UPDATE_REG(5); NM_REC_UPDATE_REG(6); NM_REC_UPDATE_REG(7);
+        }
+    }
+    for (; i0 + 4 * V <= n; i0 += 4 * V) {   /* then four */
+        const float *Db = D + i0, *gb = g + i0;
+        float *ep = eps + i0, *ee = e + i0, *ww = W + i0;
+        for (jj = 0; jj < ncols; jj++) {
+            float zj;
+            j = rev ? ncols - 1 - jj : jj; c = j * n; zj = z[j];
+            NM_REC_UPDATE_REG(0); NM_REC_UPDATE_REG(1); NM_REC_UPDATE_REG(2); NM_REC_UPDATE_REG(3);
+        }
+    }
+    for (; i0 + V <= n; i0 += V) {           /* then one */
+        const float *Db = D + i0, *gb = g + i0;
+        float *ep = eps + i0, *ee = e + i0, *ww = W + i0;
+        for (jj = 0; jj < ncols; jj++) {
+            float zj;
+            j = rev ? ncols - 1 - jj : jj; c = j * n; zj = z[j];
+            NM_REC_UPDATE_REG(0);
+        }
+    }
+#undef NM_REC_UPDATE_REG
+    if (i0 == n) return;
+#endif
+    for (jj = 0; jj < ncols; jj++) {
+        float *ep, *ee, *ww, zj;
+        j = rev ? ncols - 1 - jj : jj;
+        ep = eps + j * n; ee = e + j * n; ww = W + j * n; zj = z[j];
+        for (i = i0; i < n; i++) {
+            float v = leak * ep[i] + zj * D[i], t;
+            ep[i] = v;
+            t = decay * ee[i] + g[i] * v;
+            ee[i] = t;
+            ww[i] = ww[i] + step * t;
+        }
+    }
+}
+
+NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_update)(size_t n, size_t ncols, float leak, float decay,
+                                                       const float *D, const float *g, const float *restrict z,
+                                                       float *eps, float *e, float *W, float step)
+{
+    size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0, c;
+    enum { V = NM_KERNEL_FLOATS, REV = NM_REC_UPDATE_REV };
+    if (!chunks) return;
+    if (n == 8 * V || n == 4 * V || n <= V) chunks = 1;   /* as rec_trace */
+    cols = (ncols + chunks - 1) / chunks;
+    chunks = (ncols + cols - 1) / cols;
+    for (c = 0; c < chunks; c++) {
+        size_t m, off;
+        j0 = (REV ? chunks - 1 - c : c) * cols;
+        m = ncols - j0 < cols ? ncols - j0 : cols;
+        off = j0 * n;
+        NM_KERNEL(rec_update_cols)(n, m, REV, leak, decay, step, D, g, z + j0, eps + off, e + off, W + off);
     }
 }
 #undef NM_REC_CHUNK
@@ -697,7 +785,7 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), 0
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -709,5 +797,5 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), 1
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), 1
 };

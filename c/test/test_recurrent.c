@@ -145,6 +145,7 @@ static double history_check(const int *layers, size_t n_layers, int zero_u, size
     }
     g = malloc(P * sizeof *g);
     for (t = 0; t < T; t++) { obs_at(t, x, 3); nm_agent_act(a, x, 3, &act); }
+    nm_net_settle(a);   /* the last act's trace writes wait for a learn: make them */
     memcpy(g, a->block + a->off_trace, a->n_traced * sizeof *g);
     *n_bad = 0;
     for (l = 0; l < n_layers; l++) {
