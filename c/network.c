@@ -455,7 +455,8 @@ void nm_net_update(nm_agent *a, float step)
         if (!(a->rec_defer & (1u << l))) continue;
         if (L->w > from) nm_axpy(a->kern, L->w - from, step, e + from, p + from);
         L->ops->trace_update(L, a->kern, a->rec_decay, cache + L->pre, a->block + a->off_dh + L->gain,
-                             a->block + a->off_elig, e, p, step, a->block + a->off_rscratch + 2 * L->state);
+                             a->block + a->off_elig, e, p, step, (int)(a->steps & 1),   /* see the kernel */
+                             a->block + a->off_rscratch + 2 * L->state);
         from = L->w + (L->in + L->out + 1) * L->out;
     }
     a->rec_defer = 0;

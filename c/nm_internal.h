@@ -89,7 +89,7 @@ typedef struct nm_kernels {
                       float *d, float *du, double *sums);
     /* rec_trace in place (acc NULL) fused with learn's update W = W + step e over the same synapses */
     void (*rec_trace_update)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
-                             const float *z, float *eps, float *e, float *W, float step);
+                             const float *z, float *eps, float *e, float *W, float step, int rev);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
@@ -182,7 +182,7 @@ struct nm_layer_ops {
     /* Recurrent kinds only (NULL otherwise): trace_inplace's writes, deferred from act to learn (nm_net_update),
      * fused with the update params <- params + step e over the layer's synapses, in the arithmetic of each */
     void (*trace_update)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *dh,
-                         float *eps, float *e, float *params, float step, const float *scratch);
+                         float *eps, float *e, float *params, float step, int rev, const float *scratch);
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;

@@ -586,9 +586,6 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_cols)(size_t n, size_t ncols, int
  * 256 under SSE2; chunks of 4,096 floats still had 45% more at 256, the columns of a chunk 1 KB apart filling the
  * cache's sets). The running sums pass between chunks through acc, as floats: the same bits. */
 #define NM_REC_CHUNK 2048
-#ifndef NM_REC_UPDATE_REV
-#define NM_REC_UPDATE_REV 1
-#endif
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float leak, float decay,
                                                 const float *D, const float *g,
                                                 const float *restrict z, const float *eps_old,
@@ -619,7 +616,10 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float le
 /* act's in-place eligibility and trace step for the recurrent layer, deferred to learn and fused with its update:
  * eps = leak eps + z_j D, e = decay e + g . eps (rec_trace's in-place arithmetic), then W = W + step e (axpy's),
  * element by element: one pass over the three arrays where rec_trace and axpy made two (the trace was read
- * twice). rev: the columns (and chunks) last to first, as rec_trace's in-place step. Same chunks as rec_trace. */
+ * twice). Same chunks as rec_trace. rev: the columns (and chunks) last to first. The caller alternates it step by
+ * step: the three arrays (52 KB at 64 units) do not fit in L1 with the weights the two forward products read
+ * between, and a pass that starts where the last one ended finds that end's lines still there (D1 misses of the
+ * 64-unit step 753 -> 533 against always last to first, 864 always first to last; cachegrind, AVX2). */
 #if NM_REC_VECTORS
 #define NM_REC_UPDATE_REG(k) do { \
         NM_VF v_ = leak * NM_VLOAD(ep + c + (k) * V) + zj * NM_VLOAD(Db + (k) * V), t_; \
@@ -629,7 +629,7 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_trace)(size_t n, size_t ncols, float le
         NM_VSTORE(ww + c + (k) * V, NM_VLOAD(ww + c + (k) * V) + step * t_); \
     } while (0)
 #endif
-NM_KERNEL_ATTR static void NM_KERNEL(rec_update_cols)(size_t n, size_t ncols, int rev, float leak, float decay,
+NM_KERNEL_ATTR __attribute__((always_inline)) static inline void NM_KERNEL(rec_update_cols)(size_t n, size_t ncols, int rev, float leak, float decay,
                                                       float step, const float *D, const float *g,
                                                       const float *restrict z, float *restrict eps,
                                                       float *restrict e, float *restrict W)
@@ -684,20 +684,21 @@ NM_KERNEL_ATTR static void NM_KERNEL(rec_update_cols)(size_t n, size_t ncols, in
 
 NM_KERNEL_ATTR static void NM_KERNEL(rec_trace_update)(size_t n, size_t ncols, float leak, float decay,
                                                        const float *D, const float *g, const float *restrict z,
-                                                       float *eps, float *e, float *W, float step)
+                                                       float *eps, float *e, float *W, float step, int rev)
 {
     size_t chunks = (n * ncols + NM_REC_CHUNK - 1) / NM_REC_CHUNK, cols, j0, c;
-    enum { V = NM_KERNEL_FLOATS, REV = NM_REC_UPDATE_REV };
+    enum { V = NM_KERNEL_FLOATS };
     if (!chunks) return;
     if (n == 8 * V || n == 4 * V || n <= V) chunks = 1;   /* as rec_trace */
     cols = (ncols + chunks - 1) / chunks;
     chunks = (ncols + cols - 1) / cols;
     for (c = 0; c < chunks; c++) {
         size_t m, off;
-        j0 = (REV ? chunks - 1 - c : c) * cols;
+        j0 = (rev ? chunks - 1 - c : c) * cols;
         m = ncols - j0 < cols ? ncols - j0 : cols;
         off = j0 * n;
-        NM_KERNEL(rec_update_cols)(n, m, REV, leak, decay, step, D, g, z + j0, eps + off, e + off, W + off);
+        if (rev) NM_KERNEL(rec_update_cols)(n, m, 1, leak, decay, step, D, g, z + j0, eps + off, e + off, W + off);
+        else NM_KERNEL(rec_update_cols)(n, m, 0, leak, decay, step, D, g, z + j0, eps + off, e + off, W + off);
     }
 }
 #undef NM_REC_CHUNK
