@@ -149,10 +149,11 @@ static double rec_trace_inplace(const nm_layer *L, const nm_kernels *k, float de
 /* trace_inplace's writes (act's, deferred) fused with learn's update of the layer's weights: one pass over eps, e
  * and the weights */
 static void rec_trace_update(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *dh,
-                             float *eps, float *e, float *params, float step, int rev, const float *scratch)
+                             float *eps, float *e, float *params, float step, int rev, int zero,
+                             const float *scratch)
 {
     k->rec_trace_update(L->out, L->in + L->out + 1, L->leak, decay, scratch, dh, pre + 2 * L->out, eps + L->elig,
-                        e + L->w, params + L->w, step, rev);
+                        e + L->w, params + L->w, step, rev, zero);
 }
 
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */

@@ -235,6 +235,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     float v, v_next = 0.0f, gamma, delta, step;
     float *wq, *wu;
     int act = a->pending_action, reset = 0, pred_ok, salience;
+    unsigned done = 0;   /* the layers whose trace and eligibility the update cleared */
     size_t l, F = a->n_features;
     double enorm = a->trace_bound;
     nm_prediction pr;
@@ -299,7 +300,9 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     /* frozen (nm_agent_freeze) or finding the context (continual.c): no synaptic change, the outcome predictor's
      * included; the modulators still step */
     if (nm_plastic(a)) {
-        nm_net_update(a, step);   /* with act's deferred trace writes, if any */
+        /* with act's deferred trace writes, if any; at an episode's end they are the zeros written below, where
+         * nothing reads them before (the attentional set's refusal keeps them, importance reads the trace) */
+        done = nm_net_update(a, step, terminal && !salience && !a->n_imp);
         if (a->cfg.policy_entropy > 0.0f)
             entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE]);
         if (a->n_imp) nm_cont_pull(a);
@@ -328,12 +331,11 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     nm_agent_modulate_commit(a, &mod_next, &fx, &reset);
     if (nm_plastic(a)) policy_reset(a);
     nm_cont_observe(a, step, reward);
+    /* an episode's end clears the hidden state; NA's reset clears credit (the traces), not memory */
     if (terminal || reset) {
-        memset(trace, 0, a->n_traced * sizeof *trace);
+        nm_net_clear(a, 1, terminal, done);
         a->trace_bound = 0.0;
     }
-    /* an episode's end clears the hidden state; NA's reset clears credit (the traces), not memory */
-    if (terminal) nm_net_state_clear(a);
     return NM_OK;
 }
 

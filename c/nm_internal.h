@@ -89,7 +89,7 @@ typedef struct nm_kernels {
                       float *d, float *du, double *sums);
     /* rec_trace in place (acc NULL) fused with learn's update W = W + step e over the same synapses */
     void (*rec_trace_update)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
-                             const float *z, float *eps, float *e, float *W, float step, int rev);
+                             const float *z, float *eps, float *e, float *W, float step, int rev, int zero);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
@@ -182,7 +182,8 @@ struct nm_layer_ops {
     /* Recurrent kinds only (NULL otherwise): trace_inplace's writes, deferred from act to learn (nm_net_update),
      * fused with the update params <- params + step e over the layer's synapses, in the arithmetic of each */
     void (*trace_update)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *dh,
-                         float *eps, float *e, float *params, float step, int rev, const float *scratch);
+                         float *eps, float *e, float *params, float step, int rev, int zero,
+                         const float *scratch);
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;
@@ -353,7 +354,12 @@ int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_lo
  * whatever reads those vectors or the trace first, or would overwrite what they are computed from, makes them
  * now (nm_net_settle). Either way the bits are those act would have written. */
 void nm_net_settle(nm_agent *a);
-void nm_net_update(nm_agent *a, float step);
+/* clear: the caller clears the trace and the eligibility vectors next (nm_net_clear) and reads neither before: a
+ * deferred layer's pass writes their zeros itself. Returns the layers (bit l) whose zeros it wrote. */
+unsigned nm_net_update(nm_agent *a, float step, int clear);
+/* zeroes the trace (trace 1) and the hidden state and eligibility vectors (state 1: nm_net_state_clear), but not
+ * the slices of the layers in done, already zero (nm_net_update's result) */
+void nm_net_clear(nm_agent *a, int trace, int state, unsigned done);
 /* After the out-of-place path kept its trace: each recurrent layer's eligibility bound from its vectors' norm */
 void nm_net_elig_measure(nm_agent *a);
 /* acc <- decay * old + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a
