@@ -30,8 +30,10 @@
  *   elig     the recurrent layers' eligibility vectors (e-prop), one per weight and bias of those layers
  *   elig2    their second buffer: act's fallback writes the new vectors there and swaps (off_elig, off_elig2)
  *            with the trace; its usual step updates them in place with the trace
- *   rscratch a recurrent layer's backward scratch (2 floats per recurrent unit)
- *   dh       one float per hidden unit: each layer's dh, kept between the two phases of act's usual step
+ *   rscratch a recurrent layer's backward scratch (2 floats per recurrent unit); its units' derivatives wait
+ *            there, with dh below and the cache's z, for the eligibility and trace writes act leaves to learn
+ *   dh       one float per hidden unit: each layer's dh, kept between the two phases of act's usual step (and,
+ *            for a recurrent layer, until learn's update makes its deferred writes: nm_net_update)
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
