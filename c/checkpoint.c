@@ -225,6 +225,7 @@ nm_status nm_agent_save_buffer(nm_agent *a, void *buf, size_t len)
     size_t need;
     int s;
     if (!a) return NM_ERR_ARG;
+    nm_net_settle(a);   /* a step act left pending for learn's update: the file holds its trace */
     need = nm_agent_checkpoint_size(a);
     if (!buf || len < need)
         return nm_fail(a, NM_ERR_ARG, "save: buffer of %lu bytes, need %lu", (unsigned long)len,

@@ -95,10 +95,10 @@ static void dense_input_grad(const nm_layer *L, const nm_kernels *k, const float
 
 const nm_layer_ops nm_layer_dense_tanh = {
     "dense", NM_LAYER_DENSE, NM_TANH, dense_layout, dense_init, dense_tanh_forward, dense_tanh_to_units,
-    dense_trace, dense_input_grad, NULL, NULL, dense_tanh_delta, dense_trace_inplace
+    dense_trace, dense_input_grad, NULL, NULL, dense_tanh_delta, dense_trace_inplace, NULL
 };
 
 const nm_layer_ops nm_layer_dense_relu = {
     "dense", NM_LAYER_DENSE, NM_RELU, dense_layout, dense_init, dense_relu_forward, dense_relu_to_units,
-    dense_trace, dense_input_grad, NULL, NULL, dense_relu_delta, dense_trace_inplace
+    dense_trace, dense_input_grad, NULL, NULL, dense_relu_delta, dense_trace_inplace, NULL
 };

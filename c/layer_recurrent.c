@@ -146,6 +146,16 @@ static double rec_trace_inplace(const nm_layer *L, const nm_kernels *k, float de
     return norm;   /* du, phase one's dh . d, already went down */
 }
 
+/* trace_inplace's writes (act's, deferred) fused with learn's update of the layer's weights: one pass over eps, e
+ * and the weights */
+static void rec_trace_update(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *dh,
+                             float *eps, float *e, float *params, float step, int rev, int zero,
+                             const float *scratch)
+{
+    k->rec_trace_update(L->out, L->in + L->out + 1, L->leak, decay, scratch, dh, pre + 2 * L->out, eps + L->elig,
+                        e + L->w, params + L->w, step, rev, zero);
+}
+
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */
 static void rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev)
 {
@@ -156,10 +166,12 @@ static void rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *
 
 const nm_layer_ops nm_layer_recurrent_tanh = {
     "recurrent", NM_LAYER_RECURRENT, NM_TANH, rec_layout, rec_init, rec_tanh_forward, rec_to_units,
-    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace
+    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
+    rec_trace_update
 };
 
 const nm_layer_ops nm_layer_recurrent_relu = {
     "recurrent", NM_LAYER_RECURRENT, NM_RELU, rec_layout, rec_init, rec_relu_forward, rec_to_units,
-    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace
+    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
+    rec_trace_update
 };

@@ -72,6 +72,7 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     nm_status st;
     double bound;
     float decay;
+    nm_net_settle(a);   /* the pending step's deferred passes read its cache, which this one overwrites */
     nm_net_forward(a, obs, a->block + a->off_rstate, cache, 0);
     if (!a->kern->all_finite(a->cl.size, cache)) {
         st = forward_fail(a, obs, cache);
@@ -143,6 +144,7 @@ static int update_finite(nm_agent *a, float step, double reach)
     float kappa = a->mod.params[NM_P_CONSOLIDATION], follow = 1.0f / a->cfg.tau_tonic[NM_5HT];
     size_t i, n = a->n_anchor;
     int ok = 1;
+    if (n || !(reach * (1.0 + 1e-3) <= 1e30)) nm_net_settle(a);   /* the passes below read the trace */
     /* the importance-weighted pull (continual.c) is a convex combination: finite when the update is */
     if (!n || a->n_imp) return reach * (1.0 + 1e-3) <= 1e30 || a->kern->axpy_finite(a->n_traced, step, trace, theta);
     if (kappa > 0.5f) kappa = 0.5f;
@@ -233,6 +235,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     float v, v_next = 0.0f, gamma, delta, step, scale = 1.0f;
     float *wq, *wu;
     int act = a->pending_action, reset = 0, pred_ok, salience;
+    unsigned done = 0;   /* the layers whose trace and eligibility the update cleared */
     size_t l, F = a->n_features;
     double enorm = a->trace_bound;
     nm_prediction pr;
@@ -260,6 +263,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     if (a->cfg.max_update > 0.0f && isfinite(step) &&
         !(fabs((double)step) * a->trace_bound * (1.0 + 1e-3) <= a->cfg.max_update)) {
         double norm;
+        nm_net_settle(a);
         enorm = sqrt(nm_sumsq(a->kern, a->n_traced, trace));
         norm = enorm * fabs((double)step);
         if (norm > a->cfg.max_update) step = (float)(step * (a->cfg.max_update / norm));
@@ -298,7 +302,9 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     /* frozen (nm_agent_freeze) or finding the context (continual.c): no synaptic change, the outcome predictor's
      * included; the modulators still step */
     if (nm_plastic(a)) {
-        nm_axpy(a->kern, a->n_traced, step, trace, params);
+        /* with act's deferred trace writes, if any; at an episode's end they are the zeros written below, where
+         * nothing reads them before (the attentional set's refusal keeps them, importance reads the trace) */
+        done = nm_net_update(a, step, terminal && !salience && !a->n_imp);
         if (a->cfg.policy_entropy > 0.0f)
             entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE] * scale);
         if (a->n_imp) nm_cont_pull(a);
@@ -313,6 +319,7 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
         }
     }
 
+    nm_net_settle(a);   /* frozen: the trace still advances */
     if (salience) {
         float *dh = a->block + a->off_scratch;
         nm_net_salience(a, cache, act, dh, dh + a->max_width, next);
@@ -326,12 +333,11 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     nm_agent_modulate_commit(a, &mod_next, &fx, &reset);
     if (nm_plastic(a)) policy_reset(a);
     nm_cont_observe(a, step, reward);
+    /* an episode's end clears the hidden state; NA's reset clears credit (the traces), not memory */
     if (terminal || reset) {
-        memset(trace, 0, a->n_traced * sizeof *trace);
+        nm_net_clear(a, 1, terminal, done);
         a->trace_bound = 0.0;
     }
-    /* an episode's end clears the hidden state; NA's reset clears credit (the traces), not memory */
-    if (terminal) nm_net_state_clear(a);
     return NM_OK;
 }
 
@@ -346,6 +352,7 @@ static void rate_evaluate(nm_agent *a, const float *obs, float *probs, float *va
 static void rate_gradient(nm_agent *a, const float *obs, int action, float w_logpi, float w_value, float *grad)
 {
     float *scratch = a->block + a->off_next, *zero = a->block + a->off_trace2;   /* not live outside act */
+    nm_net_settle(a);   /* the backward pass below takes the deferred passes' scratch */
     memset(grad, 0, a->n_params * sizeof *grad);
     memset(zero, 0, a->n_traced * sizeof *zero);
     nm_net_forward(a, obs, a->block + a->off_rstate, scratch, 0);
@@ -355,6 +362,7 @@ static void rate_gradient(nm_agent *a, const float *obs, int action, float w_log
 
 static void rate_reset(nm_agent *a)
 {
+    a->rec_defer = 0;   /* the deferred passes would write what is cleared here */
     memset(a->block + a->off_trace, 0, a->n_traced * sizeof(float));
     a->trace_bound = 0.0;
     nm_net_state_clear(a);
@@ -365,6 +373,8 @@ static void rate_reset(nm_agent *a)
 static uint64_t rate_hash(const nm_agent *a, uint64_t h)
 {
     size_t slot = a->off_params + a->n_params;   /* off_anchor - n_traced: where the layout puts the trace */
+    /* the values act's deferred passes will write are the state: make them (not a change the caller can see) */
+    nm_net_settle((nm_agent *)a);
     h = nm_fnv1a(h, a->block, slot * sizeof(float));
     h = nm_fnv1a(h, a->block + a->off_trace, a->n_traced * sizeof(float));
     h = nm_fnv1a(h, a->block + a->off_anchor, (a->off_cache - a->off_anchor) * sizeof(float));

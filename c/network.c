@@ -205,11 +205,7 @@ void nm_net_state_advance(nm_agent *a, const float *cache)
 
 void nm_net_state_clear(nm_agent *a)
 {
-    size_t l;
-    if (!a->n_rec) return;
-    memset(a->block + a->off_rstate, 0, 2 * a->n_rec * sizeof(float));   /* rstate, rprev */
-    memset(a->block + a->off_elig, 0, a->n_elig * sizeof(float));
-    for (l = 0; l < a->cfg.n_layers; l++) a->elig_bound[l] = 0.0;
+    nm_net_clear(a, 0, 1, 0u);
 }
 
 void nm_net_elig_measure(nm_agent *a)
@@ -408,10 +404,80 @@ int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_lo
     norm2 = 0.0;   /* nm_net_backward's sum, in its order, of the exact norms */
     for (l = nl; l-- > 0;) {
         const nm_layer *L = &a->layer[l];
-        norm2 += L->ops->trace_inplace(L, a->kern, decay, cache + L->pre, layer_input(a, cache, l), dhs + L->gain,
-                                       eps, e, a->block + a->off_rscratch + 2 * L->state, n2[l]);
+        /* a recurrent layer's pass waits for learn's update (nm_net_update) when it is the live cache's; its norm
+         * is phase one's either way */
+        if (L->ops->trace_update && cache == a->block + a->off_cache) {
+            a->rec_defer |= 1u << l;
+            a->rec_decay = decay;
+            norm2 += n2[l];
+        } else {
+            norm2 += L->ops->trace_inplace(L, a->kern, decay, cache + L->pre, layer_input(a, cache, l),
+                                           dhs + L->gain, eps, e, a->block + a->off_rscratch + 2 * L->state, n2[l]);
+        }
         if (L->ops->trace_rec) a->elig_bound[l] = eb[l];
     }
     *bound = fabs((double)decay) * a->trace_bound + sqrt(norm2 + heads * hh);
     return 1;
+}
+
+/* The deferred passes of act's in-place step (see nm_net_trace_inplace), from what phase one kept: the live cache's
+ * z, each layer's dh (off_dh) and derivatives (rscratch), and act's decay. */
+void nm_net_settle(nm_agent *a)
+{
+    const float *cache = a->block + a->off_cache;
+    size_t l;
+    if (!a->rec_defer) return;
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        if (!(a->rec_defer & (1u << l))) continue;
+        (void)L->ops->trace_inplace(L, a->kern, a->rec_decay, cache + L->pre, layer_input(a, cache, l),
+                                    a->block + a->off_dh + L->gain, a->block + a->off_elig, a->block + a->off_trace,
+                                    a->block + a->off_rscratch + 2 * L->state, 0.0);
+    }
+    a->rec_defer = 0;
+}
+
+/* params <- params + step trace over the n_traced floats (nm_axpy's), a deferred layer's synapses in one pass with
+ * its eligibility and trace writes; the rest by nm_axpy, range by range (element-wise: the same bits as one call).
+ * OpenBLAS's saxpy may round otherwise than the kernels, so a set that may call it settles and takes one call. */
+unsigned nm_net_update(nm_agent *a, float step, int clear)
+{
+    float *p = a->block + a->off_params, *e = a->block + a->off_trace;
+    const float *cache = a->block + a->off_cache;
+    size_t l, from = 0;
+    unsigned done = 0;
+    if (a->kern->blas) nm_net_settle(a);
+    for (l = 0; a->rec_defer && l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        if (!(a->rec_defer & (1u << l))) continue;
+        if (L->w > from) nm_axpy(a->kern, L->w - from, step, e + from, p + from);
+        L->ops->trace_update(L, a->kern, a->rec_decay, cache + L->pre, a->block + a->off_dh + L->gain,
+                             a->block + a->off_elig, e, p, step, (int)(a->steps & 1),   /* see the kernel */
+                             clear, a->block + a->off_rscratch + 2 * L->state);
+        from = L->w + (L->in + L->out + 1) * L->out;
+        if (clear) done |= 1u << l;
+    }
+    a->rec_defer = 0;
+    nm_axpy(a->kern, a->n_traced - from, step, e + from, p + from);
+    return done;
+}
+
+void nm_net_clear(nm_agent *a, int trace, int state, unsigned done)
+{
+    float *e = a->block + a->off_trace, *eps = a->block + a->off_elig;
+    size_t l, from = 0, efrom = 0;
+    for (l = 0; l < a->cfg.n_layers; l++) {
+        const nm_layer *L = &a->layer[l];
+        size_t len = (L->in + L->out + 1) * L->out;
+        if (!(done & (1u << l))) continue;
+        if (trace) memset(e + from, 0, (L->w - from) * sizeof *e);
+        if (state) memset(eps + efrom, 0, (L->elig - efrom) * sizeof *eps);
+        from = L->w + len;
+        efrom = L->elig + len;
+    }
+    if (trace) memset(e + from, 0, (a->n_traced - from) * sizeof *e);
+    if (!state || !a->n_rec) return;
+    memset(a->block + a->off_rstate, 0, 2 * a->n_rec * sizeof(float));   /* rstate, rprev */
+    memset(eps + efrom, 0, (a->n_elig - efrom) * sizeof *eps);
+    for (l = 0; l < a->cfg.n_layers; l++) a->elig_bound[l] = 0.0;
 }

@@ -30,8 +30,10 @@
  *   elig     the recurrent layers' eligibility vectors (e-prop), one per weight and bias of those layers
  *   elig2    their second buffer: act's fallback writes the new vectors there and swaps (off_elig, off_elig2)
  *            with the trace; its usual step updates them in place with the trace
- *   rscratch a recurrent layer's backward scratch (2 floats per recurrent unit)
- *   dh       one float per hidden unit: each layer's dh, kept between the two phases of act's usual step
+ *   rscratch a recurrent layer's backward scratch (2 floats per recurrent unit); its units' derivatives wait
+ *            there, with dh below and the cache's z, for the eligibility and trace writes act leaves to learn
+ *   dh       one float per hidden unit: each layer's dh, kept between the two phases of act's usual step (and,
+ *            for a recurrent layer, until learn's update makes its deferred writes: nm_net_update)
  */
 #ifndef NM_INTERNAL_H
 #define NM_INTERNAL_H
@@ -87,6 +89,9 @@ typedef struct nm_kernels {
      * (sums[0], sums[1]), each in sumsq's order, and the largest dh_i^2 (sums[2]) */
     void (*rec_delta)(size_t n, int relu, float alpha, const float *a, const float *gain, const float *dh,
                       float *d, float *du, double *sums);
+    /* rec_trace in place (acc NULL) fused with learn's update W = W + step e over the same synapses */
+    void (*rec_trace_update)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
+                             const float *z, float *eps, float *e, float *W, float step, int rev, int zero);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
@@ -176,6 +181,11 @@ struct nm_layer_ops {
                     const float *in, double elig, float *dh, float *du, float *scratch, double *elig_next);
     double (*trace_inplace)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *in,
                             float *dh, float *eps, float *e, float *scratch, double norm);
+    /* Recurrent kinds only (NULL otherwise): trace_inplace's writes, deferred from act to learn (nm_net_update),
+     * fused with the update params <- params + step e over the layer's synapses, in the arithmetic of each */
+    void (*trace_update)(const nm_layer *L, const nm_kernels *k, float decay, const float *pre, const float *dh,
+                         float *eps, float *e, float *params, float step, int rev, int zero,
+                         const float *scratch);
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;
@@ -253,6 +263,9 @@ struct nm_agent {
     double elig_bound[NM_MAX_LAYERS]; /* a recurrent layer's bound on |its eligibility vectors| (INFINITY: unknown,
                                     * as after a checkpoint load; act's fallback measures it) */
     int pending_action;
+    /* the layers (bit l) whose trace_inplace act deferred to learn (nm_net_settle, nm_net_update), and its decay */
+    unsigned rec_defer;
+    float rec_decay;
     const nm_kernels *kern;        /* element-wise kernels for this CPU (simd.c) */
 
     /* continual learning (continual.c): its floats sit after trace2, at the end of the block, so an agent
@@ -339,6 +352,17 @@ void nm_net_state_clear(nm_agent *a);
  * (the caller takes nm_net_backward's out-of-place path). */
 int nm_net_trace_inplace(nm_agent *a, const float *cache, int action, float w_logpi, float w_value, float decay,
                          double *bound);
+/* act's in-place step leaves the recurrent layers' eligibility and trace writes pending (rec_defer): learn makes
+ * them in its update's pass over the weights (nm_net_update: params += step trace over every traced float);
+ * whatever reads those vectors or the trace first, or would overwrite what they are computed from, makes them
+ * now (nm_net_settle). Either way the bits are those act would have written. */
+void nm_net_settle(nm_agent *a);
+/* clear: the caller clears the trace and the eligibility vectors next (nm_net_clear) and reads neither before: a
+ * deferred layer's pass writes their zeros itself. Returns the layers (bit l) whose zeros it wrote. */
+unsigned nm_net_update(nm_agent *a, float step, int clear);
+/* zeroes the trace (trace 1) and the hidden state and eligibility vectors (state 1: nm_net_state_clear), but not
+ * the slices of the layers in done, already zero (nm_net_update's result) */
+void nm_net_clear(nm_agent *a, int trace, int state, unsigned done);
 /* After the out-of-place path kept its trace: each recurrent layer's eligibility bound from its vectors' norm */
 void nm_net_elig_measure(nm_agent *a);
 /* acc <- decay * old + w_logpi * dlogpi(action)/dtheta + w_value * dV/dtheta, from a forward cache (decay 1 on a

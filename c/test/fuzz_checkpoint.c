@@ -81,6 +81,7 @@ static void check_finite(nm_agent *a, float *buf, int step)
     nm_modulator_state m;
     size_t l;
     if (!finite_all(nm_agent_params(a), nm_agent_param_count(a))) violated("a weight is not finite", step);
+    nm_net_settle(a);   /* a recurrent layer's trace writes may wait for learn */
     if (!finite_all(a->block + a->off_trace, a->n_traced)) violated("a trace is not finite", step);
     if (a->n_anchor && !finite_all(a->block + a->off_anchor, a->n_anchor)) violated("an anchor is not finite", step);
     memset(&m, 0, sizeof m);

@@ -145,6 +145,7 @@ static double history_check(const int *layers, size_t n_layers, int zero_u, size
     }
     g = malloc(P * sizeof *g);
     for (t = 0; t < T; t++) { obs_at(t, x, 3); nm_agent_act(a, x, 3, &act); }
+    nm_net_settle(a);   /* the last act's trace writes wait for a learn: make them */
     memcpy(g, a->block + a->off_trace, a->n_traced * sizeof *g);
     *n_bad = 0;
     for (l = 0; l < n_layers; l++) {
@@ -354,6 +355,79 @@ static void test_compose(void)
     nm_agent_free(b);
 }
 
+/* act leaves a recurrent layer's eligibility and trace writes to learn's update (nm_net_update), or to whatever
+ * reads them first (nm_net_settle). Agent a takes that path; b settles after every act, as if act wrote them.
+ * Between act and learn the schedule puts a hash, a checkpoint round trip, a second act, a gradient, a freeze, a
+ * reset (no learn then) or an evaluation; the configs take the attentional set (a refused step keeps the trace),
+ * importance (which reads it), clipping and consolidation. Every step's state must be b's, bit for bit. */
+static void test_deferred(void)
+{
+    static const int l1[] = { -9 }, l2[] = { 4, -7 }, l3[] = { -6, 5 };
+    static const struct { const int *layers; size_t n; nm_activation f; float set, cons, clip; nm_importance imp; }
+    cases[] = {
+        { l1, 1, NM_TANH, 0.0f, 0.0f, 0.0f, NM_IMPORTANCE_SLOW },
+        { l2, 2, NM_RELU, 30.0f, 0.01f, 0.0f, NM_IMPORTANCE_SLOW },
+        { l3, 2, NM_TANH, 0.0f, 0.0f, 0.02f, NM_IMPORTANCE_SLOW },
+        { l1, 1, NM_TANH, 0.0f, 0.05f, 0.0f, NM_IMPORTANCE_SI },
+    };
+    size_t k;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        nm_agent_config c;
+        nm_agent *ag[2];
+        float x[3], *grad[2];
+        int t, i, acts[2], same = 1, deferred = 0;
+        char msg[256];
+        size_t l;
+        nm_agent_config_default(&c);
+        c.n_obs = 3; c.n_actions = 3; c.seed = 40 + k; c.activation = cases[k].f; c.n_layers = cases[k].n;
+        for (l = 0; l < cases[k].n; l++) {
+            int w = cases[k].layers[l];
+            c.hidden[l] = (size_t)(w > 0 ? w : -w);
+            c.layer_kind[l] = w > 0 ? NM_LAYER_DENSE : NM_LAYER_RECURRENT;
+            c.layer_tau[l] = w > 0 ? 1.0f : 3.0f;
+        }
+        c.attention_set = cases[k].set; c.base[NM_P_CONSOLIDATION] = cases[k].cons; c.max_update = cases[k].clip;
+        c.importance = cases[k].imp; c.na_reset = 0.3f;
+        for (i = 0; i < 2; i++)
+            if (nm_agent_new(&c, &ag[i], msg, sizeof msg) != NM_OK) { printf("test_deferred: %s\n", msg); exit(1); }
+        for (i = 0; i < 2; i++) grad[i] = malloc(nm_agent_param_count(ag[i]) * sizeof(float));
+        for (t = 0; t < 400 && same; t++) {
+            int what = t % 10, learn = 1;
+            for (i = 0; i < 2; i++) {
+                obs_at(t, x, 3);
+                nm_agent_act(ag[i], x, 3, &acts[i]);
+                if (i == 0) deferred |= ag[0]->rec_defer != 0;
+                else nm_net_settle(ag[1]);
+                switch (what) {
+                case 1: (void)nm_agent_state_hash(ag[i]); break;
+                case 2: ag[i] = roundtrip(ag[i]); break;
+                case 3:
+                    obs_at(t + 5, x, 3);
+                    nm_agent_act(ag[i], x, 3, &acts[i]);
+                    if (i == 1) nm_net_settle(ag[1]);
+                    break;
+                case 4: nm_agent_gradient(ag[i], x, 3, 1, 1.0f, 0.5f, grad[i]); break;
+                case 5: nm_agent_freeze(ag[i], 1); break;
+                case 6: if (t % 20 == 6) { nm_agent_reset_traces(ag[i]); learn = 0; } break;
+                case 7: nm_agent_evaluate(ag[i], x, 3, NULL, NULL); break;
+                default: break;
+                }
+                obs_at(t + 1, x, 3);
+                /* a reward of 40 now and then makes the clip act */
+                if (learn) nm_agent_learn(ag[i], acts[i] == (t / 3) % 3 ? (t % 13 == 0 ? 40.0f : 1.0f) : -0.3f, x, 3,
+                                          t % 7 == 6 ? NM_TERMINAL : 0);
+                if (what == 5) nm_agent_freeze(ag[i], 0);
+            }
+            same = acts[0] == acts[1] && nm_agent_state_hash(ag[0]) == nm_agent_state_hash(ag[1]);
+            if (what == 4 && same)
+                for (l = 0; l < nm_agent_param_count(ag[0]); l++) same &= grad[0][l] == grad[1][l];
+        }
+        CHECK(same && deferred, "case %lu: act's deferred trace writes give the bits of writing them at once "
+              "(diverged at step %d; deferred %d)", (unsigned long)k, t, deferred);
+        for (i = 0; i < 2; i++) { free(grad[i]); nm_agent_free(ag[i]); }
+    }
+}
+
 static void test_kernel_sets_rec(void)
 {
     static const int layers[] = { -33 }, layers2[] = { 6, -19, 5 };
@@ -431,6 +505,7 @@ int main(void)
     test_checkpoint_rec();
     test_inplace_rec();
     test_compose();
+    test_deferred();
     test_kernel_sets_rec();
     test_no_allocation_rec();
     printf("c: %d passed, %d failed\n", passed, failed);
