@@ -182,9 +182,13 @@ enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
  * agent (its model learns only while NA is quiet, so a block learned under high NA leaves it young).
  * EVIDENCE_STATE: as EVIDENCE_DEFER, but at a state and action whose expected surprise (the uncertainty head's E)
  * exceeds the reward's variance, a local hazard, the context's noise is at least na_threshold x E, NA's own bar
- * there: a hazard the context has met where it happens (the cliff's falls) is then no evidence of a change. */
+ * there: a hazard the context has met where it happens (the cliff's falls) is then no evidence of a change.
+ * EVIDENCE_TABLE: as EVIDENCE_DEFER, but the error the evidence scores is that of each context's table of the mean
+ * reward per observation and action (a state that recurs is predicted as itself, not through a model linear in
+ * the observation, whose fit of a rare large outcome spreads to the neighbouring states); an observation the
+ * table has no room for is judged by the linear model, as EVIDENCE_DEFER does. */
 enum nm_boundary_trigger { NM_TRIGGER_NA = 0, NM_TRIGGER_EVIDENCE = 1, NM_TRIGGER_EVIDENCE_DEFER = 2,
-                           NM_TRIGGER_EVIDENCE_STATE = 3 };
+                           NM_TRIGGER_EVIDENCE_STATE = 3, NM_TRIGGER_EVIDENCE_TABLE = 4 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -440,9 +444,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(size_t, boundary_sustain, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "boundary_sustain", 0, 1, 1000000, \
       "1 to 1000000 steps", NM_NONE, 1, 1, \
       "task-free boundaries: the steps in a row NA's phasic level must stay above boundary before a change is detected") \
-    X(int, boundary_trigger, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_trigger", 0, 0, 3, \
-      "'na', 'evidence', 'evidence_defer' or 'evidence_state'", NM_LIST("na", "evidence", "evidence_defer", "evidence_state"), 0, 0, \
-      "task-free boundaries: a change is NA's phasic level above boundary (na), or that and the current context's outcome model's evidence against it (evidence; evidence_defer: a young context the detector made defers to NA; evidence_state: as evidence_defer, and a state whose expected surprise exceeds the reward's variance is judged against na_threshold x that expectation)")
+    X(int, boundary_trigger, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_trigger", 0, 0, 4, \
+      "'na', 'evidence', 'evidence_defer', 'evidence_state' or 'evidence_table'", NM_LIST("na", "evidence", "evidence_defer", "evidence_state", "evidence_table"), 0, 0, \
+      "task-free boundaries: a change is NA's phasic level above boundary (na), or that and the current context's outcome model's evidence against it (evidence; evidence_defer: a young context the detector made defers to NA; evidence_state: as evidence_defer, and a state whose expected surprise exceeds the reward's variance is judged against na_threshold x that expectation; evidence_table: as evidence_defer, the error scored from each context's table of the mean reward per observation and action)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
