@@ -199,6 +199,7 @@ static float *evid_steps(nm_agent *a, int k) { return a->block + a->off_evid + 2
 /* boundary_trigger = evidence_table: per slot TABLE_SLOTS entries [key + 1 (0: empty) | mean reward | count],
  * open addressing by a hash of the observation's bits and the action */
 #define TABLE_SLOTS 256
+#define TABLE_PROBES 32     /* entries a lookup tries before it counts the table as full for the pair */
 #define TABLE_FLOATS (3 * TABLE_SLOTS)
 static float *table_of(nm_agent *a, int k) { return a->block + a->off_tab + (size_t)k * TABLE_FLOATS; }
 
@@ -570,34 +571,41 @@ static void window_end(nm_agent *a, float scale)
     }
 }
 
-/* evidence_table: FNV-1a of the observation's bits and the action; the bucket is its low bits, the key its
- * high 24 (+ 1, so that 0 marks an empty entry), exact in a float */
+/* evidence_table: a hash of the observation's bits and the action, a 32-bit word at a time (FNV-1a's step on
+ * words); the bucket is its low bits, the key its high 24 (+ 1, so that 0 marks an empty entry), exact in a float */
 static uint64_t table_hash(const nm_agent *a, const float *x, size_t act)
 {
-    uint32_t act32 = (uint32_t)act;
-    return nm_fnv1a(nm_fnv1a(0xcbf29ce484222325ull, x, a->cfg.n_obs * sizeof *x), &act32, sizeof act32);
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i;
+    for (i = 0; i < a->cfg.n_obs; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        h = (h ^ u) * 0x100000001b3ull;
+    }
+    h = (h ^ (uint64_t)act) * 0x100000001b3ull;
+    return h ^ (h >> 29);
 }
 static float table_key(uint64_t h) { return (float)((h >> 40) + 1); }
 
-/* The current slot's entry for the hash, or the empty entry where it would go (linear probing), or NULL when
- * the table is full without it */
+/* The current slot's entry for the hash, or the empty entry where it would go (linear probing, at most
+ * TABLE_PROBES entries), or NULL when those are taken by other pairs: the table has no room for this one */
 static float *table_entry(nm_agent *a, uint64_t h)
 {
     float *t = table_of(a, a->ctx_cur), key = table_key(h);
     size_t j = (size_t)(h & (TABLE_SLOTS - 1)), probe;
-    for (probe = 0; probe < TABLE_SLOTS; probe++, j = (j + 1) & (TABLE_SLOTS - 1)) {
+    for (probe = 0; probe < TABLE_PROBES; probe++, j = (j + 1) & (TABLE_SLOTS - 1)) {
         float *entry = t + 3 * j;
         if (entry[0] == key || entry[0] == 0.0f) return entry;
     }
     return NULL;
 }
 
-/* evidence_table: the error of the slot's mean outcome for this observation and action, and what it knows of it
- * (its count over CONF_COUNT, at most 1; 0 for a pair not yet met). 0 when the table has no room for the pair:
- * the linear model judges it. */
-static int table_error(nm_agent *a, const float *x, size_t act, float reward, float *e, float *c)
+/* evidence_table: the error of the slot's mean outcome for this step's pair (hash h), and what it knows of it (its
+ * count over CONF_COUNT, at most 1; 0 for a pair not yet met). 0 when the table has no room for the pair: the
+ * linear model judges it. */
+static int table_error(nm_agent *a, uint64_t h, float reward, float *e, float *c)
 {
-    const float *entry = table_entry(a, table_hash(a, x, act));
+    const float *entry = table_entry(a, h);
     if (!entry) return 0;
     *e = entry[0] != 0.0f ? reward - entry[1] : 0.0f;
     *c = entry[0] != 0.0f ? (entry[2] < CONF_COUNT ? entry[2] / CONF_COUNT : 1.0f) : 0.0f;
@@ -606,9 +614,8 @@ static int table_error(nm_agent *a, const float *x, size_t act, float reward, fl
 
 /* evidence_table: the slot's mean outcome for the pair learns as the linear model does (while NA is quiet): the
  * mean of the first outcomes, then a running mean at MODEL_RATE, the linear model's step for a one-hot input */
-static void table_learn(nm_agent *a, const float *x, size_t act, float reward)
+static void table_learn(nm_agent *a, uint64_t h, float reward)
 {
-    uint64_t h = table_hash(a, x, act);
     float *entry = table_entry(a, h), rate, m;
     if (!entry) return;
     if (entry[0] == 0.0f) entry[0] = table_key(h);
@@ -629,7 +636,7 @@ static void table_learn(nm_agent *a, const float *x, size_t act, float reward)
  * EXPLAINED v, one that explains less than half of the reward's variance, cannot tell a change from its own misfit
  * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model (evidence_defer
  * and evidence_state: MIN_EVIDENCE for a young context the detector made). */
-static float evidence_step(nm_agent *a, float reward)
+static float evidence_step(nm_agent *a, float reward, uint64_t h)
 {
     const float *x = a->block + a->off_obs;
     size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action;
@@ -641,7 +648,7 @@ static float evidence_step(nm_agent *a, float reward)
     float span = a->cfg.tau_tonic[NM_DA], least = a->cfg.tau_phasic[NM_NA];
     int informative = *steps >= least && *mse < EXPLAINED * v;
     /* evidence_table: the error of the context's own outcome for this observation and action, where it has one */
-    if (!a->n_tab || !table_error(a, x, act, reward, &e, &c)) {
+    if (!a->n_tab || !table_error(a, h, reward, &e, &c)) {
         e = model_error(n, w, x, reward);
         c = confidence(n, x, w + n + 1);
     }
@@ -678,8 +685,10 @@ static void models_step(nm_agent *a, float reward)
     float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
     float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
     int k;
+    /* evidence_table: the pair's hash, once for the evidence and the table's update (both outside windows) */
+    uint64_t h = a->n_tab && a->ctx_window == 0 ? table_hash(a, x, act) : 0;
     /* before the model learns from this step: the evidence is the prediction made before the outcome */
-    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward) : 0.0f;
+    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward, h) : 0.0f;
     if (a->ctx_window > 0) {
         /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
         float scale = reward_scale(a);
@@ -706,7 +715,7 @@ static void models_step(nm_agent *a, float reward)
         }
         for (i = 0; i < n; i++) cnt[i] = bounded_add(cnt[i], fabsf(x[i]));
         cnt[n] = bounded_add(cnt[n], 1.0f);
-        if (a->n_tab) table_learn(a, x, act, reward);
+        if (a->n_tab) table_learn(a, h, reward);
     }
     if (!a->ctx_announced && a->ctx_window == 0) {
         /* NA's phasic part on the level's scale: the tonic part, which lingers for tau_tonic steps, would keep
