@@ -44,6 +44,10 @@
  *         boundary_trigger = evidence: each slot's outcome noise (NM_MAX_CONTEXTS f32, -1 not yet estimated), the
  *         CUSUM (f32), each slot's long-run squared error and the steps it covers (2 x NM_MAX_CONTEXTS f32). Older
  *         files never have that config, so they load as before.
+ *   CTAB  the evidence_table trigger's tables, present exactly when the config has boundary > 0 and
+ *         boundary_trigger = evidence_table: per slot (NM_MAX_CONTEXTS) 256 entries of [key + 1 (0: empty), mean
+ *         reward, count] (f32 each; the key, a 24-bit hash of the observation's bits and the action, is exact in
+ *         f32). Older files never have that config, so they load as before.
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.
@@ -76,9 +80,9 @@
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
 enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, S_RECU, S_CEVD,
-       N_SECTIONS };
+       S_CTAB, N_SECTIONS };
 static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
-                                          "CONT", "SPIK", "RECU", "CEVD" };
+                                          "CONT", "SPIK", "RECU", "CEVD", "CTAB" };
 #define CONT_INTS 9
 
 /* SPIK: the spiking learner's network state (learner_spiking.c: membranes, refractory counters, STDP traces,
@@ -130,6 +134,7 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_SPIK: return 4 * learner_state(a);
     case S_RECU: return 4 * (2 * a->n_rec + a->n_elig);
     case S_CEVD: return 4 * a->n_evid;
+    case S_CTAB: return 4 * a->n_tab;
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
@@ -143,6 +148,7 @@ static int section_present(const nm_agent *a, int s)
     if (s == S_SPIK) return learner_state(a) > 0;
     if (s == S_RECU) return a->n_rec > 0;
     if (s == S_CEVD) return a->n_evid > 0;
+    if (s == S_CTAB) return a->n_tab > 0;
     return s != S_ANCH || a->n_anchor > 0;
 }
 
@@ -209,6 +215,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         nm_put_floats(c, b + a->off_elig, a->n_elig);
         break;
     case S_CEVD: nm_put_floats(c, b + a->off_evid, a->n_evid); break;
+    case S_CTAB: nm_put_floats(c, b + a->off_tab, a->n_tab); break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -403,7 +410,8 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config %s", name,
                          s == S_SPIK ? "names a model without learner state" :
                          s == S_RECU ? "has no recurrent layer" :
-                         s == S_CEVD ? "has no evidence trigger" : "has base consolidation 0");
+                         s == S_CEVD ? "has no evidence trigger" :
+                         s == S_CTAB ? "has no evidence_table trigger" : "has base consolidation 0");
             return NM_ERR_FORMAT;
         }
         if (s != S_MODS && next.len != section_bytes(&probe, s)) {
@@ -488,6 +496,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         nm_cont_set_gate(a);   /* the gate follows from the slot (the gain in NEUR already carries it) */
     }
     if (a->n_evid) { OPEN(S_CEVD); FLOATS("CEVD", a->off_evid, a->n_evid); }
+    if (a->n_tab) { OPEN(S_CTAB); FLOATS("CTAB", a->off_tab, a->n_tab); }
     a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
 #undef FLOATS
 #undef OPEN

@@ -196,11 +196,19 @@ static float *evid_cusum(nm_agent *a) { return a->block + a->off_evid + NM_MAX_C
 static float *evid_mse(nm_agent *a, int k) { return a->block + a->off_evid + NM_MAX_CONTEXTS + 1 + k; }
 static float *evid_steps(nm_agent *a, int k) { return a->block + a->off_evid + 2 * NM_MAX_CONTEXTS + 1 + k; }
 
+/* boundary_trigger = evidence_table: per slot TABLE_SLOTS entries [key + 1 (0: empty) | mean reward | count],
+ * open addressing by a hash of the observation's bits and the action */
+#define TABLE_SLOTS 256
+#define TABLE_PROBES 32     /* entries a lookup tries before it counts the table as full for the pair */
+#define TABLE_FLOATS (3 * TABLE_SLOTS)
+static float *table_of(nm_agent *a, int k) { return a->block + a->off_tab + (size_t)k * TABLE_FLOATS; }
+
 /* A new slot's model knows nothing: its noise is set at its first step (-1: not yet), its error has no steps */
 static void evidence_new_slot(nm_agent *a, int k)
 {
     *evid_noise(a, k) = -1.0f;
     *evid_mse(a, k) = *evid_steps(a, k) = 0.0f;
+    if (a->n_tab) memset(table_of(a, k), 0, TABLE_FLOATS * sizeof(float));
 }
 
 void nm_cont_layout(nm_agent *a)
@@ -230,6 +238,9 @@ void nm_cont_layout(nm_agent *a)
      * long-run mean squared error and the steps it covers */
     a->n_evid = c->boundary_trigger >= NM_TRIGGER_EVIDENCE && a->n_models ? 3 * NM_MAX_CONTEXTS + 1 : 0;
     a->off_evid = off; off += a->n_evid;
+    /* boundary_trigger = evidence_table, after the evidence (section CTAB): each slot's table of outcomes */
+    a->n_tab = c->boundary_trigger == NM_TRIGGER_EVIDENCE_TABLE && a->n_models ? NM_MAX_CONTEXTS * TABLE_FLOATS : 0;
+    a->off_tab = off; off += a->n_tab;
     a->block_len = off;
 }
 
@@ -569,6 +580,60 @@ static void window_end(nm_agent *a, float scale)
     }
 }
 
+/* evidence_table: a hash of the observation's bits and the action, a 32-bit word at a time (FNV-1a's step on
+ * words); the bucket is its low bits, the key its high 24 (+ 1, so that 0 marks an empty entry), exact in a float */
+static uint64_t table_hash(const nm_agent *a, const float *x, size_t act)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i;
+    for (i = 0; i < a->cfg.n_obs; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        h = (h ^ u) * 0x100000001b3ull;
+    }
+    h = (h ^ (uint64_t)act) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+static float table_key(uint64_t h) { return (float)((h >> 40) + 1); }
+
+/* The current slot's entry for the hash, or the empty entry where it would go (linear probing, at most
+ * TABLE_PROBES entries), or NULL when those are taken by other pairs: the table has no room for this one */
+static float *table_entry(nm_agent *a, uint64_t h)
+{
+    float *t = table_of(a, a->ctx_cur), key = table_key(h);
+    size_t j = (size_t)(h & (TABLE_SLOTS - 1)), probe;
+    for (probe = 0; probe < TABLE_PROBES; probe++, j = (j + 1) & (TABLE_SLOTS - 1)) {
+        float *entry = t + 3 * j;
+        if (entry[0] == key || entry[0] == 0.0f) return entry;
+    }
+    return NULL;
+}
+
+/* evidence_table: the error of the slot's mean outcome for this step's pair (hash h), and what it knows of it (its
+ * count over CONF_COUNT, at most 1; 0 for a pair not yet met). 0 when the table has no room for the pair: the
+ * linear model judges it. */
+static int table_error(nm_agent *a, uint64_t h, float reward, float *e, float *c)
+{
+    const float *entry = table_entry(a, h);
+    if (!entry) return 0;
+    *e = entry[0] != 0.0f ? reward - entry[1] : 0.0f;
+    *c = entry[0] != 0.0f ? (entry[2] < CONF_COUNT ? entry[2] / CONF_COUNT : 1.0f) : 0.0f;
+    return 1;
+}
+
+/* evidence_table: the slot's mean outcome for the pair learns as the linear model does (while NA is quiet): the
+ * mean of the first outcomes, then a running mean at MODEL_RATE, the linear model's step for a one-hot input */
+static void table_learn(nm_agent *a, uint64_t h, float reward)
+{
+    float *entry = table_entry(a, h), rate, m;
+    if (!entry) return;
+    if (entry[0] == 0.0f) entry[0] = table_key(h);
+    entry[2] = bounded_add(entry[2], 1.0f);
+    rate = 1.0f / entry[2] > MODEL_RATE ? 1.0f / entry[2] : MODEL_RATE;
+    m = entry[1] + rate * (reward - entry[1]);
+    if (isfinite(m)) entry[1] = m;
+}
+
 /* boundary_trigger = evidence, outside a window: does the current context's outcome model explain this step's
  * reward? Its error e is weighed against the context's own outcome noise s2 (a running mean of its squared errors,
  * step NOISE_RATE, at least OUTCOME_NOISE v), and the log-likelihood ratio of a change to a noise NOISE_JUMP times
@@ -580,7 +645,7 @@ static void window_end(nm_agent *a, float scale)
  * EXPLAINED v, one that explains less than half of the reward's variance, cannot tell a change from its own misfit
  * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model (evidence_defer
  * and evidence_state: MIN_EVIDENCE for a young context the detector made). */
-static float evidence_step(nm_agent *a, float reward)
+static float evidence_step(nm_agent *a, float reward, uint64_t h)
 {
     const float *x = a->block + a->off_obs;
     size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action;
@@ -588,9 +653,15 @@ static float evidence_step(nm_agent *a, float reward)
     float *noise = evid_noise(a, a->ctx_cur), *cusum = evid_cusum(a);
     float *mse = evid_mse(a, a->ctx_cur), *steps = evid_steps(a, a->ctx_cur);
     float v = reward_scale(a);
-    float e = model_error(n, w, x, reward), c = confidence(n, x, w + n + 1), e2 = e * e, s2, llr;
+    float e, c, e2, s2, llr;
     float span = a->cfg.tau_tonic[NM_DA], least = a->cfg.tau_phasic[NM_NA];
     int informative = *steps >= least && *mse < EXPLAINED * v;
+    /* evidence_table: the error of the context's own outcome for this observation and action, where it has one */
+    if (!a->n_tab || !table_error(a, h, reward, &e, &c)) {
+        e = model_error(n, w, x, reward);
+        c = confidence(n, x, w + n + 1);
+    }
+    e2 = e * e;
     if (*noise < 0.0f) *noise = v;   /* a new context expects the reward's variance */
     s2 = *noise > OUTCOME_NOISE * v ? *noise : OUTCOME_NOISE * v;
     /* evidence_state: at a state and action whose expected surprise E (the uncertainty head's, the context's own
@@ -623,8 +694,10 @@ static void models_step(nm_agent *a, float reward)
     float *err = a->block + a->off_err, *known = err + NM_MAX_CONTEXTS;
     float *kerr = known + NM_MAX_CONTEXTS, *conf = kerr + NM_MAX_CONTEXTS;
     int k;
+    /* evidence_table: the pair's hash, once for the evidence and the table's update (both outside windows) */
+    uint64_t h = a->n_tab && a->ctx_window == 0 ? table_hash(a, x, act) : 0;
     /* before the model learns from this step: the evidence is the prediction made before the outcome */
-    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward) : 0.0f;
+    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward, h) : 0.0f;
     if (a->ctx_window > 0) {
         /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
         float scale = reward_scale(a);
@@ -651,6 +724,7 @@ static void models_step(nm_agent *a, float reward)
         }
         for (i = 0; i < n; i++) cnt[i] = bounded_add(cnt[i], fabsf(x[i]));
         cnt[n] = bounded_add(cnt[n], 1.0f);
+        if (a->n_tab) table_learn(a, h, reward);
     }
     if (!a->ctx_announced && a->ctx_window == 0) {
         /* NA's phasic part on the level's scale: the tonic part, which lingers for tau_tonic steps, would keep
@@ -714,6 +788,7 @@ uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
     if (!a->n_cont && !a->frozen && a->n_ctx == 1) return h;
     h = nm_fnv1a(h, a->block + a->off_imp, a->n_cont * sizeof(float));
     if (a->n_evid) h = nm_fnv1a(h, a->block + a->off_evid, a->n_evid * sizeof(float));
+    if (a->n_tab) h = nm_fnv1a(h, a->block + a->off_tab, a->n_tab * sizeof(float));
     h = nm_fnv1a(h, &a->ctx_cur, sizeof a->ctx_cur);
     return nm_fnv1a(h, &a->frozen, sizeof a->frozen);
 }

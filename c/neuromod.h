@@ -182,7 +182,13 @@ enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
  * agent (its model learns only while NA is quiet, so a block learned under high NA leaves it young).
  * EVIDENCE_STATE: as EVIDENCE_DEFER, but at a state and action whose expected surprise (the uncertainty head's E)
  * exceeds the reward's variance, a local hazard, the context's noise is at least na_threshold x E, NA's own bar
- * there: a hazard the context has met where it happens (the cliff's falls) is then no evidence of a change. */
+ * there: a hazard the context has met where it happens (the cliff's falls) is then no evidence of a change.
+ * EVIDENCE_TABLE: as EVIDENCE_DEFER, but the error the evidence scores is that of each context's table of the mean
+ * reward per observation and action (a state that recurs is predicted as itself, not through a model linear in
+ * the observation, whose fit of a rare large outcome spreads to the neighbouring states); an observation the
+ * table has no room for is judged by the linear model, as EVIDENCE_DEFER does. */
+enum nm_boundary_trigger { NM_TRIGGER_NA = 0, NM_TRIGGER_EVIDENCE = 1, NM_TRIGGER_EVIDENCE_DEFER = 2,
+                           NM_TRIGGER_EVIDENCE_STATE = 3, NM_TRIGGER_EVIDENCE_TABLE = 4 };
 /* The learning step in a gated context (config.gate_step, c/continual.c). FIXED: the modulated learning rate, whatever
  * the gate (the behaviour before the option). WIDTH: the step of the trunk and the heads (with the entropy bonus's,
  * SI's path integral, which divides by it, and consolidation's pull) times sqrt(hidden units / units the current
@@ -190,8 +196,6 @@ enum nm_boundary_learning { NM_BOUNDARY_PAUSE = 0, NM_BOUNDARY_LEARN = 1 };
  * sqrt(0.1) of the full network's; scaled, it is the full network's (an update normalised by the norm of the active
  * features). An open context (gate_first) and an agent without gating take the step as configured. */
 enum nm_gate_step { NM_GATE_STEP_FIXED = 0, NM_GATE_STEP_WIDTH = 1 };
-enum nm_boundary_trigger { NM_TRIGGER_NA = 0, NM_TRIGGER_EVIDENCE = 1, NM_TRIGGER_EVIDENCE_DEFER = 2,
-                           NM_TRIGGER_EVIDENCE_STATE = 3 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -447,9 +451,9 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(size_t, boundary_sustain, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "boundary_sustain", 0, 1, 1000000, \
       "1 to 1000000 steps", NM_NONE, 1, 1, \
       "task-free boundaries: the steps in a row NA's phasic level must stay above boundary before a change is detected") \
-    X(int, boundary_trigger, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_trigger", 0, 0, 3, \
-      "'na', 'evidence', 'evidence_defer' or 'evidence_state'", NM_LIST("na", "evidence", "evidence_defer", "evidence_state"), 0, 0, \
-      "task-free boundaries: a change is NA's phasic level above boundary (na), or that and the current context's outcome model's evidence against it (evidence; evidence_defer: a young context the detector made defers to NA; evidence_state: as evidence_defer, and a state whose expected surprise exceeds the reward's variance is judged against na_threshold x that expectation)") \
+    X(int, boundary_trigger, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_trigger", 0, 0, 4, \
+      "'na', 'evidence', 'evidence_defer', 'evidence_state' or 'evidence_table'", NM_LIST("na", "evidence", "evidence_defer", "evidence_state", "evidence_table"), 0, 0, \
+      "task-free boundaries: a change is NA's phasic level above boundary (na), or that and the current context's outcome model's evidence against it (evidence; evidence_defer: a young context the detector made defers to NA; evidence_state: as evidence_defer, and a state whose expected surprise exceeds the reward's variance is judged against na_threshold x that expectation; evidence_table: as evidence_defer, the error scored from each context's table of the mean reward per observation and action)") \
     X(int, gate_step, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_step", 0, 0, 1, \
       "'fixed' or 'width'", NM_LIST("fixed", "width"), 0, 0, \
       "gating: the learning step in a gated context is the modulated learning rate (fixed), or that times sqrt(hidden units / units its gate keeps open), so that one update changes the weights as much as at full width (width)")

@@ -279,6 +279,7 @@ struct nm_agent {
     size_t n_cpred;                /* floats of the per-context outcome predictors (context_predictor), else 0 */
     size_t off_imp, off_omega, off_count, off_models, off_err, off_gate, off_cpred, off_open, off_snap, off_high;
     size_t n_evid, off_evid;       /* boundary_trigger = evidence: each slot's outcome noise, the CUSUM (section CEVD) */
+    size_t n_tab, off_tab;         /* boundary_trigger = evidence_table: each slot's outcome table (section CTAB) */
     int n_ctx, ctx_cur, ctx_learn; /* contexts known, the current one and the one last learned in (slots) */
     int ctx_id[NM_MAX_CONTEXTS];   /* each slot's id */
     int ctx_announced;             /* the task has named a context: task-free boundaries off */

@@ -2,11 +2,11 @@
  * experiments/full_agent_step.c -- a fixed workload of act + learn steps for `valgrind --tool=callgrind`: the
  * defaults (D), the full task-free continual agent (F: importance si, consolidation 0.01, gating 0.1, boundary
  * 0.5, context_predictor context_reset, context_tonic context), F with policy_entropy 0.5 (F2) and F with
- * boundary_trigger evidence (FE), F with gate_step width (FW), every
+ * boundary_trigger evidence (FE) or evidence_table (FT), F with gate_step width (FW), every
  * modulator on, bench_step's observation stream and rewards. Instructions per step = (Ir at 2N steps - Ir at N) / N.
  *
  *   cc -O3 ... -Ic -o build/full_agent_step experiments/full_agent_step.c build/lib/libneuromod.a -lm
- *   valgrind --tool=callgrind build/full_agent_step D|F|F2|FE|FW N_OBS HIDDEN STEPS
+ *   valgrind --tool=callgrind build/full_agent_step D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +21,8 @@ int main(int argc, char **argv)
     size_t n_obs;
     int t, steps;
     if (argc != 5 || (strcmp(argv[1], "D") && strcmp(argv[1], "F") && strcmp(argv[1], "F2") && strcmp(argv[1], "FE") &&
-                      strcmp(argv[1], "FW"))) {
-        fprintf(stderr, "usage: full_agent_step D|F|F2|FE|FW N_OBS HIDDEN STEPS\n");
+                      strcmp(argv[1], "FT") && strcmp(argv[1], "FW"))) {
+        fprintf(stderr, "usage: full_agent_step D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS\n");
         return 1;
     }
     n_obs = (size_t)atol(argv[2]);
@@ -37,6 +37,7 @@ int main(int argc, char **argv)
         if (argv[1][1] == '2') c.policy_entropy = 0.5f;
         if (argv[1][1] == 'E') c.boundary_trigger = NM_TRIGGER_EVIDENCE;
         if (argv[1][1] == 'W') c.gate_step = NM_GATE_STEP_WIDTH;   /* every context gated: the factor on every step */
+        if (argv[1][1] == 'T') c.boundary_trigger = NM_TRIGGER_EVIDENCE_TABLE;
     }
     if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) { fprintf(stderr, "full_agent_step: no agent\n"); return 1; }
     for (t = 0; t < steps; t++) {   /* bench_step's run_steps */
