@@ -134,10 +134,20 @@ float nm_expf(float x)
  * step's meta-parameters take their exps in one call instead of one call each. */
 #if NM_MATH_FMA
 #include <immintrin.h>
+/* Four floats that were just stored one by one (the caller's arguments): read one by one, each from its store,
+ * then combined; one vector load of them would wait for all four stores to reach the cache (no store forwarding
+ * across stores). The empty asm keeps the compiler from merging the four loads into that load. */
+__attribute__((target("avx2,fma"))) static inline __m128 load4_forwarded(const float *x)
+{
+    float a = x[0], b = x[1], c = x[2], d = x[3];
+    __asm__("" : "+x"(a), "+x"(b), "+x"(c), "+x"(d));
+    return _mm_setr_ps(a, b, c, d);
+}
+
 __attribute__((target("avx2,fma"))) static void expf4_fma(const float *x, float *y)
 {
     const __m256d inv = _mm256_set1_pd(EXP_INV_LN2_N), shift = _mm256_set1_pd(EXP_SHIFT);
-    __m128 xf = _mm_loadu_ps(x);
+    __m128 xf = load4_forwarded(x);
     __m256d xd = _mm256_cvtps_pd(xf), kd, r, s, p, q;
     __m256i ki, t;
     int big = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(
@@ -165,7 +175,7 @@ __attribute__((target("avx2,fma"))) static void expf4_fma(const float *x, float 
 __attribute__((target("avx512f,avx2,fma"))) static void expf8_avx512(const float *x, float *y)
 {
     const __m512d inv = _mm512_set1_pd(EXP_INV_LN2_N), shift = _mm512_set1_pd(EXP_SHIFT);
-    __m256 xf = _mm256_loadu_ps(x);
+    __m256 xf = _mm256_set_m128(load4_forwarded(x + 4), load4_forwarded(x));
     __m512d xd = _mm512_cvtps_pd(xf), kd, r, s, p, q;
     __m512i ki, t;
     int big = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(
@@ -175,8 +185,14 @@ __attribute__((target("avx512f,avx2,fma"))) static void expf8_avx512(const float
     ki = _mm512_castpd_si512(kd);
     kd = _mm512_sub_pd(kd, shift);
     r = _mm512_fmsub_pd(xd, inv, kd);
-    t = _mm512_i64gather_epi64(_mm512_and_si512(ki, _mm512_set1_epi64(EXP_N - 1)),
-                               (const void *)nm_exp_table, 8);
+    /* the table is four registers: two two-register permutes by the index's low four bits, its fifth bit picks
+     * (a gather's latency was a quarter of the function's time) */
+    {
+        const long long *tb = (const long long *)(const void *)nm_exp_table;
+        __m512i lo = _mm512_permutex2var_epi64(_mm512_loadu_si512(tb), ki, _mm512_loadu_si512(tb + 8));
+        __m512i hi = _mm512_permutex2var_epi64(_mm512_loadu_si512(tb + 16), ki, _mm512_loadu_si512(tb + 24));
+        t = _mm512_mask_blend_epi64(_mm512_test_epi64_mask(ki, _mm512_set1_epi64(16)), lo, hi);
+    }
     s = _mm512_castsi512_pd(_mm512_add_epi64(t, _mm512_slli_epi64(ki, 52 - 5)));
     p = _mm512_fmadd_pd(_mm512_set1_pd(EXP_C0), r, _mm512_set1_pd(EXP_C1));
     q = _mm512_fmadd_pd(_mm512_set1_pd(EXP_C2), r, _mm512_set1_pd(1.0));
