@@ -240,6 +240,20 @@ NM_KERNEL_ATTR static double NM_KERNEL(sumsq)(size_t n, const float *restrict a)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
     size_t j = 0;
+#if NM_KERNEL_FLOATS == 16 && NM_X86_DISPATCH
+    /* AVX-512: the eight sums are the eight doubles of one register, sum k in lane k (gcc kept them in two AVX2
+     * registers, with a split of each eight floats) */
+    if (n >= 8) {
+        __m512d acc = _mm512_setzero_pd();
+        double l[8];
+        for (; j + 8 <= n; j += 8) {
+            __m512d d = _mm512_cvtps_pd(_mm256_loadu_ps(a + j));
+            acc = _mm512_add_pd(acc, _mm512_mul_pd(d, d));
+        }
+        _mm512_storeu_pd(l, acc);
+        s0 = l[0]; s1 = l[1]; s2 = l[2]; s3 = l[3]; s4 = l[4]; s5 = l[5]; s6 = l[6]; s7 = l[7];
+    }
+#endif
     for (; j + 8 <= n; j += 8) {
         s0 += (double)a[j] * a[j];
         s1 += (double)a[j + 1] * a[j + 1];
