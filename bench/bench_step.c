@@ -8,6 +8,8 @@
  *   bench_step --recurrent              the recurrent table only
  *   bench_step --work KIND UNITS STEPS  a fixed workload for `valgrind --tool=callgrind` (KIND dense or
  *                                       recurrent, the bench's config; prints the state hash)
+ *   bench_step --time OBS HIDDEN STEPS  one shape with every modulator on (dense layer): the best CPU time of 5 runs
+ *                                       of STEPS steps, ns per step (for back-to-back pairs of two builds)
  *   bench_step --hashes                 recurrent agents of several shapes under each kernel set: their state
  *                                       hashes, to diff before and after a change to the recurrent step
  */
@@ -149,6 +151,31 @@ static void recurrent_table(void)
     else unsetenv("NEUROMOD_KERNELS");
 }
 
+/* --time: one shape's step, every modulator on, the best CPU time of 5 runs (the pairs of docs/performance.md) */
+static int time_shape(const char *n_obs, const char *hidden, const char *steps)
+{
+    nm_agent *a = bench_agent((size_t)atol(n_obs), (size_t)atol(hidden), NM_MOD_ALL, NM_LAYER_DENSE);
+    float obs[256];
+    double best = -1.0;
+    int rep, n = atoi(steps);
+    size_t i, k = (size_t)atol(n_obs);
+    if (!a || k > 256 || n < 1) {
+        fprintf(stderr, "bench_step --time: OBS (at most 256) and HIDDEN positive counts, STEPS >= 1\n");
+        nm_agent_free(a);
+        return 1;
+    }
+    for (i = 0; i < k; i++) obs[i] = (float)((i * 7) % 5) / 5.0f;
+    for (rep = 0; rep < 5; rep++) {
+        double t0 = cpu_now(), t;
+        run_steps(a, obs, k, n);
+        t = cpu_now() - t0;
+        if (best < 0.0 || t < best) best = t;
+    }
+    printf("%.1f\n", 1e9 * best / n);
+    nm_agent_free(a);
+    return 0;
+}
+
 /* --work: the bench's step, steps times, for instruction counts (count at 2N steps - count at N, over N) */
 static int work(const char *kind, const char *units, const char *steps)
 {
@@ -227,10 +254,12 @@ static int hashes(void)
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "--work") == 0) return work(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "--time") == 0) return time_shape(argv[2], argv[3], argv[4]);
     if (argc == 2 && strcmp(argv[1], "--hashes") == 0) return hashes();
     if (argc == 1) modulator_table();
     else if (argc != 2 || strcmp(argv[1], "--recurrent") != 0) {
-        fprintf(stderr, "usage: bench_step [--recurrent | --hashes | --work dense|recurrent UNITS STEPS]\n");
+        fprintf(stderr, "usage: bench_step [--recurrent | --hashes | --work dense|recurrent UNITS STEPS | "
+                        "--time OBS HIDDEN STEPS]\n");
         return 2;
     }
     recurrent_table();

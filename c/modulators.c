@@ -76,13 +76,15 @@
 /* The default mapping and interactions, with the source of each entry, are the config table's defaults
  * (NM_DEFAULT_MAPPING and NM_DEFAULT_INTERACTION in neuromod.h). */
 
-/* p0 exp(x); p0 = 0 (consolidation off) stays 0 whatever x, and x = 0 needs no exp */
-static float scaled_param(float p0, float x) { return (x == 0.0f || p0 == 0.0f) ? p0 : p0 * nm_expf(x); }
+/* The multiplicative parameters, p0 exp(x), and the horizons, 1 - (1 - p0) exp(-x) in [0, 0.999]. p0 = 0
+ * (consolidation off) stays 0 whatever x, and x = 0 needs no exp (exp(-0) = 1 exactly): such a parameter takes
+ * p0 (or 1) and its exp is of 0, unused. The exps are taken in one call (nm_expf_n: nm_expf's bits), not one each. */
+#define NM_MOD_SCALED(p) (p != NM_P_DISCOUNT && p != NM_P_TRACE_DECAY && p != NM_P_WITHHOLD_BIAS)
+#define NM_MOD_HORIZON(p) (p == NM_P_DISCOUNT || p == NM_P_TRACE_DECAY)
 
-/* 1 - (1 - p0) exp(-x) in [0, 0.999]; exp(-0) = 1 exactly, so x = 0 needs no exp */
-static float horizon_param(float p0, float x)
+static float horizon_param(float p0, float x, float e)
 {
-    float p = 1.0f - (1.0f - p0) * (x == 0.0f ? 1.0f : nm_expf(-x));
+    float p = 1.0f - (1.0f - p0) * (x == 0.0f ? 1.0f : e);
     if (p > 0.999f) p = 0.999f;
     if (p < 0.0f) p = 0.0f;
     return p;
@@ -92,22 +94,24 @@ void nm_mod_compute_params(const nm_agent_config *cfg, const float level[NM_N_MO
                            float params[NM_N_PARAMS])
 {
     const float *b = cfg->base;
-    float x[NM_N_PARAMS];
+    float x[NM_N_PARAMS], arg[NM_N_PARAMS], e[NM_N_PARAMS];
     int p, k;
     for (p = 0; p < NM_N_PARAMS; p++) {
         x[p] = 0.0f;
         for (k = 0; k < NM_N_MODULATORS; k++) x[p] += cfg->mapping[p][k] * level[k];
     }
+    for (p = 0; p < NM_N_PARAMS; p++)
+        arg[p] = NM_MOD_HORIZON(p) ? -x[p] : (NM_MOD_SCALED(p) && x[p] != 0.0f && b[p] != 0.0f ? x[p] : 0.0f);
+    nm_expf_n(NM_N_PARAMS, arg, e);
     /* each parameter by its kind, written out (a switch in the loop over p cost as much as the sums) */
-    params[NM_P_LEARNING_RATE] = scaled_param(b[NM_P_LEARNING_RATE], x[NM_P_LEARNING_RATE]);
-    params[NM_P_INVERSE_TEMPERATURE] = scaled_param(b[NM_P_INVERSE_TEMPERATURE], x[NM_P_INVERSE_TEMPERATURE]);
-    params[NM_P_DISCOUNT] = horizon_param(b[NM_P_DISCOUNT], x[NM_P_DISCOUNT]);
-    params[NM_P_TRACE_DECAY] = horizon_param(b[NM_P_TRACE_DECAY], x[NM_P_TRACE_DECAY]);
-    params[NM_P_GAIN] = scaled_param(b[NM_P_GAIN], x[NM_P_GAIN]);
-    params[NM_P_ATTENTION] = scaled_param(b[NM_P_ATTENTION], x[NM_P_ATTENTION]);
+    for (p = 0; p < NM_N_PARAMS; p++)
+        if (NM_MOD_SCALED(p)) params[p] = (x[p] == 0.0f || b[p] == 0.0f) ? b[p] : b[p] * e[p];
+    params[NM_P_DISCOUNT] = horizon_param(b[NM_P_DISCOUNT], x[NM_P_DISCOUNT], e[NM_P_DISCOUNT]);
+    params[NM_P_TRACE_DECAY] = horizon_param(b[NM_P_TRACE_DECAY], x[NM_P_TRACE_DECAY], e[NM_P_TRACE_DECAY]);
     params[NM_P_WITHHOLD_BIAS] = b[NM_P_WITHHOLD_BIAS] + x[NM_P_WITHHOLD_BIAS];   /* an additive logit offset */
-    params[NM_P_CONSOLIDATION] = scaled_param(b[NM_P_CONSOLIDATION], x[NM_P_CONSOLIDATION]);
 }
+#undef NM_MOD_SCALED
+#undef NM_MOD_HORIZON
 
 /* Levels from raw values, ablation and interactions; also writes the third-factor multiplier. Returns 1 when
  * every level is +0 or -0, tested on the values as they are computed: reading the levels back as wider words

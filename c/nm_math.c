@@ -128,6 +128,104 @@ float nm_expf(float x)
     return nm_expf_plain(x);
 }
 
+/* nm_expf of n floats. Where the CPU has AVX2 and FMA, four at a time (eight with AVX-512): nm_expf_fma's operations on four doubles
+ * per instruction (the table read by a gather), so every lane gets nm_expf_fma's bits, which are nm_expf's
+ * (c/test/expf_check.c checks this too); a lane at |x| >= 88, inf or NaN takes nm_expf itself. The modulator
+ * step's meta-parameters take their exps in one call instead of one call each. */
+#if NM_MATH_FMA
+#include <immintrin.h>
+/* Four floats that were just stored one by one (the caller's arguments): read one by one, each from its store,
+ * then combined; one vector load of them would wait for all four stores to reach the cache (no store forwarding
+ * across stores). The empty asm keeps the compiler from merging the four loads into that load. */
+__attribute__((target("avx2,fma"))) static inline __m128 load4_forwarded(const float *x)
+{
+    float a = x[0], b = x[1], c = x[2], d = x[3];
+    __asm__("" : "+x"(a), "+x"(b), "+x"(c), "+x"(d));
+    return _mm_setr_ps(a, b, c, d);
+}
+
+__attribute__((target("avx2,fma"))) static void expf4_fma(const float *x, float *y)
+{
+    const __m256d inv = _mm256_set1_pd(EXP_INV_LN2_N), shift = _mm256_set1_pd(EXP_SHIFT);
+    __m128 xf = load4_forwarded(x);
+    __m256d xd = _mm256_cvtps_pd(xf), kd, r, s, p, q;
+    __m256i ki, t;
+    int big = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(
+        _mm_and_si128(_mm_srli_epi32(_mm_castps_si128(xf), 20), _mm_set1_epi32(0x7ff)),
+        _mm_set1_epi32((int)(bits_f(88.0f) >> 20) - 1))));
+    kd = _mm256_fmadd_pd(xd, inv, shift);
+    ki = _mm256_castpd_si256(kd);
+    kd = _mm256_sub_pd(kd, shift);
+    r = _mm256_fmsub_pd(xd, inv, kd);   /* fma(x, inv, -kd): the negation is exact */
+    t = _mm256_i64gather_epi64((const long long *)(const void *)nm_exp_table,
+                               _mm256_and_si256(ki, _mm256_set1_epi64x(EXP_N - 1)), 8);
+    s = _mm256_castsi256_pd(_mm256_add_epi64(t, _mm256_slli_epi64(ki, 52 - 5)));
+    p = _mm256_fmadd_pd(_mm256_set1_pd(EXP_C0), r, _mm256_set1_pd(EXP_C1));
+    q = _mm256_fmadd_pd(_mm256_set1_pd(EXP_C2), r, _mm256_set1_pd(1.0));
+    q = _mm256_fmadd_pd(p, _mm256_mul_pd(r, r), q);
+    _mm_storeu_ps(y, _mm256_cvtpd_ps(_mm256_mul_pd(q, s)));
+    if (big) {
+        int l;
+        for (l = 0; l < 4; l++)
+            if (big & (1 << l)) y[l] = nm_expf_fma(x[l]);
+    }
+}
+
+/* the same eight at a time, in one AVX-512 register of doubles */
+__attribute__((target("avx512f,avx2,fma"))) static void expf8_avx512(const float *x, float *y)
+{
+    const __m512d inv = _mm512_set1_pd(EXP_INV_LN2_N), shift = _mm512_set1_pd(EXP_SHIFT);
+    __m256 xf = _mm256_set_m128(load4_forwarded(x + 4), load4_forwarded(x));
+    __m512d xd = _mm512_cvtps_pd(xf), kd, r, s, p, q;
+    __m512i ki, t;
+    int big = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(
+        _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(xf), 20), _mm256_set1_epi32(0x7ff)),
+        _mm256_set1_epi32((int)(bits_f(88.0f) >> 20) - 1))));
+    kd = _mm512_fmadd_pd(xd, inv, shift);
+    ki = _mm512_castpd_si512(kd);
+    kd = _mm512_sub_pd(kd, shift);
+    r = _mm512_fmsub_pd(xd, inv, kd);
+    /* the table is four registers: two two-register permutes by the index's low four bits, its fifth bit picks
+     * (a gather's latency was a quarter of the function's time) */
+    {
+        const long long *tb = (const long long *)(const void *)nm_exp_table;
+        __m512i lo = _mm512_permutex2var_epi64(_mm512_loadu_si512(tb), ki, _mm512_loadu_si512(tb + 8));
+        __m512i hi = _mm512_permutex2var_epi64(_mm512_loadu_si512(tb + 16), ki, _mm512_loadu_si512(tb + 24));
+        t = _mm512_mask_blend_epi64(_mm512_test_epi64_mask(ki, _mm512_set1_epi64(16)), lo, hi);
+    }
+    s = _mm512_castsi512_pd(_mm512_add_epi64(t, _mm512_slli_epi64(ki, 52 - 5)));
+    p = _mm512_fmadd_pd(_mm512_set1_pd(EXP_C0), r, _mm512_set1_pd(EXP_C1));
+    q = _mm512_fmadd_pd(_mm512_set1_pd(EXP_C2), r, _mm512_set1_pd(1.0));
+    q = _mm512_fmadd_pd(p, _mm512_mul_pd(r, r), q);
+    _mm256_storeu_ps(y, _mm512_cvtpd_ps(_mm512_mul_pd(q, s)));
+    if (big) {
+        int l;
+        for (l = 0; l < 8; l++)
+            if (big & (1 << l)) y[l] = nm_expf_fma(x[l]);
+    }
+}
+#endif
+
+void nm_expf_n(size_t n, const float *x, float *y)
+{
+    size_t i = 0;
+#if NM_MATH_FMA
+    if (n >= 8 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
+        for (; i + 8 <= n; i += 8) expf8_avx512(x + i, y + i);
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        for (; i + 4 <= n; i += 4) expf4_fma(x + i, y + i);
+        if (i < n) {
+            float xt[4] = { 0.0f, 0.0f, 0.0f, 0.0f }, yt[4];
+            memcpy(xt, x + i, (n - i) * sizeof *x);
+            expf4_fma(xt, yt);
+            memcpy(y + i, yt, (n - i) * sizeof *y);
+        }
+        return;
+    }
+#endif
+    for (; i < n; i++) y[i] = nm_expf(x[i]);
+}
+
 /* log: x = 2^k z with z in [0x1.66p-1, 0x1.66p0); log(x) = k ln2 + log(c) + log1p(z / c - 1), where c is near
  * the middle of z's sixteenth of that range, 1/c and log(c) come from the table, and log1p(r) is a polynomial. */
 #define LOG_N 16

@@ -3,6 +3,7 @@
 #ifndef NM_MATH_H
 #define NM_MATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 float nm_expf(float x);
@@ -20,6 +21,8 @@ float nm_expf_fma(float x);   /* only where __builtin_cpu_supports("fma") */
 #endif
 /* nm_expf's table of 2^(i/32) (as bits, less i 2^52 / 32), for the population step's lane-wise copy of it */
 extern const uint64_t nm_exp_table[32];
+/* y[i] = nm_expf(x[i]) for n floats, the same bits, several at once where the CPU allows */
+void nm_expf_n(size_t n, const float *x, float *y);
 float nm_logf(float x);
 /* Double log and cos, correctly rounded (cos for |x| <= 8; beyond, less accurate), for nm_rng_normal. */
 double nm_log(double x);

@@ -69,8 +69,15 @@ int nm_predictor_observe(const nm_kernels *k, const nm_agent_config *cfg, size_t
                        (NM_UNCERTAINTY_PRIOR + nm_logf((var_target + cfg->surprise_floor) / NM_UNCERTAINTY_PRIOR) - z) / hh;
     else
         out->eta_var = 0.25f * cfg->predictor_rate * (var_target - out->predicted) / hh;
-    return isfinite(out->eta) && isfinite(out->eta_var) && k->axpy_finite(F, out->eta, h, wq) &&
-           k->axpy_finite(F, out->eta_var, h, wu);
+    if (!isfinite(out->eta) || !isfinite(out->eta_var)) return 0;
+    /* Both rows stay finite without a pass over them when |eta| sqrt(hh) <= 1e30. A finite eta (eta_var) makes
+     * the row's dot product above finite, hence every weight of the row (an inf or NaN weight gives an inf or NaN
+     * term, and the sum keeps it); hh, a sum of non-negative floats, is >= each fl(h_j^2), so |h_j| <= sqrt(hh)
+     * (1 + 2^-24): a finite weight moved by at most 1e30 stays finite (half an ulp at FLT_MAX is 1.0e31). */
+    if (isfinite(hh) && (fabsf(out->eta) > fabsf(out->eta_var) ? fabsf(out->eta) : fabsf(out->eta_var)) *
+                        sqrt((double)hh) * (1.0 + 1e-3) <= 1e30)
+        return 1;
+    return k->axpy_finite(F, out->eta, h, wq) && k->axpy_finite(F, out->eta_var, h, wu);
 }
 
 void nm_predictor_update(const nm_kernels *k, size_t F, const nm_prediction *p, const float *h, float *wq,

@@ -16,6 +16,9 @@
 #else
 #define NM_X86_DISPATCH 0
 #endif
+#if NM_X86_DISPATCH
+#include <immintrin.h>   /* the AVX2 set's narrow first layer (simd_kernels.h) */
+#endif
 
 #define NM_KERNEL(name) generic_##name
 #define NM_KERNEL_ATTR

@@ -122,8 +122,31 @@ NM_KERNEL_ATTR static void NM_KERNEL(gemv_bias_narrow)(size_t rows, size_t cols,
         for (i = 0; i < rows; i++) y[i] = b[i] + NM_DOT4_TAIL((0.0f + A[2 * i] * x0) + A[2 * i + 1] * x1);
         break;
     default:
-#if NM_KERNEL_WIDE
-        /* AVX2 and AVX-512 gather the three columns of 8 or 16 rows with permutes: the plain loop is fastest */
+#if NM_KERNEL_WIDE && NM_KERNEL_FLOATS == 8 && NM_X86_DISPATCH
+        /* AVX2: 8 rows are 24 contiguous floats, three registers. Each column of the 8 rows is two blends and one
+         * permute of them (gcc's own gather of the columns took about twice the instructions); then the products
+         * and sums in nm_dot4's order, as in the plain loop below */
+        {
+            const __m256 vx0 = _mm256_set1_ps(x0), vx1 = _mm256_set1_ps(x1), vx2 = _mm256_set1_ps(x2);
+            const __m256 zero = _mm256_setzero_ps();
+            const __m256i p0 = _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5), p1 = _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6),
+                          p2 = _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7);
+            for (i = 0; i + 8 <= rows; i += 8) {
+                const float *r = A + 3 * i;
+                __m256 a = _mm256_loadu_ps(r), b8 = _mm256_loadu_ps(r + 8), c = _mm256_loadu_ps(r + 16), c0, c1, c2, acc;
+                /* row k's column j is float 3k + j: column 0 at a's 0, 3, 6, b's 1, 4, 7, c's 2, 5 (and so on) */
+                c0 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b8, 0x92), c, 0x24), p0);
+                c1 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b8, 0x24), c, 0x49), p1);
+                c2 = _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b8, 0x49), c, 0x92), p2);
+                acc = _mm256_add_ps(zero, _mm256_mul_ps(c0, vx0));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(c1, vx1));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(c2, vx2));
+                acc = _mm256_add_ps(_mm256_add_ps(acc, zero), zero);
+                _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(b + i), acc));
+            }
+        }
+#elif NM_KERNEL_WIDE
+        /* AVX-512 gathers the three columns of 16 rows with permutes: the plain loop is fastest */
         i = 0;
 #else
         /* SSE2: 4 rows at a time, 12 contiguous floats, which vectorises 4 wide (the plain loop only 2 wide) */
@@ -217,6 +240,20 @@ NM_KERNEL_ATTR static double NM_KERNEL(sumsq)(size_t n, const float *restrict a)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
     size_t j = 0;
+#if NM_KERNEL_FLOATS == 16 && NM_X86_DISPATCH
+    /* AVX-512: the eight sums are the eight doubles of one register, sum k in lane k (gcc kept them in two AVX2
+     * registers, with a split of each eight floats) */
+    if (n >= 8) {
+        __m512d acc = _mm512_setzero_pd();
+        double l[8];
+        for (; j + 8 <= n; j += 8) {
+            __m512d d = _mm512_cvtps_pd(_mm256_loadu_ps(a + j));
+            acc = _mm512_add_pd(acc, _mm512_mul_pd(d, d));
+        }
+        _mm512_storeu_pd(l, acc);
+        s0 = l[0]; s1 = l[1]; s2 = l[2]; s3 = l[3]; s4 = l[4]; s5 = l[5]; s6 = l[6]; s7 = l[7];
+    }
+#endif
     for (; j + 8 <= n; j += 8) {
         s0 += (double)a[j] * a[j];
         s1 += (double)a[j + 1] * a[j + 1];

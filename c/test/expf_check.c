@@ -2,7 +2,8 @@
  * STRIDE-th float bit pattern from 0 to 2^32 - 1 (STRIDE 1: all of them, `make expf-check`; `make test` runs a
  * stride of 101). The reference below is that function verbatim: the reduction's fused multiply-add emulated
  * with a two-part product and a tie check before rounding. The plain build, the FMA build (where the CPU has
- * FMA) and nm_expf itself must each return its bits on every input checked and on two pinned inputs. The full
+ * FMA), nm_expf itself and nm_expf_n (eight inputs a call, the AVX-512 way where the CPU has it, and four, the AVX2 way) must each return its bits on every input checked and on
+ * two pinned inputs. The full
  * run also counts the inputs where the reference's tie check changes k (none: so the plain build omits it),
  * and fails if there are any. */
 #include <inttypes.h>
@@ -62,7 +63,10 @@ int main(int argc, char **argv)
     /* x, exp(x): the two inputs where glibc's expf without FMA gives the float below (c/test/math_check.c) */
     static const float pins[][2] = { { 0x1.04845ep+5f, 0x1.f93e38p+46f }, { -0x1.f8cbb2p+5f, 0x1.f45326p-92f } };
     uint64_t stride = argc > 1 ? strtoull(argv[1], NULL, 10) : 101, u, n = 0, ties = 0;
-    uint64_t bad_plain = 0, bad_fma = 0, bad_disp = 0;
+    uint64_t bad_plain = 0, bad_fma = 0, bad_disp = 0, bad_n = 0;
+    float bx[8], by[8], by4[8];
+    uint32_t bw[8];
+    size_t nb = 0;
     int fma = 0, failed;
     size_t i;
 #if NM_MATH_FMA
@@ -95,11 +99,23 @@ int main(int argc, char **argv)
 #endif
         if (bits_f(nm_expf(x)) != want && bad_disp++ < 5)
             printf("nm_expf(%a) = %a, the reference %a\n", (double)x, (double)nm_expf(x), (double)float_of(want));
+        bx[nb] = x;
+        bw[nb++] = want;
+        if (nb == 8 || u + stride > 0xffffffffull) {
+            nm_expf_n(nb, bx, by);
+            nm_expf_n(nb < 4 ? nb : 4, bx, by4);   /* four wide, and the rest */
+            if (nb > 4) nm_expf_n(nb - 4, bx + 4, by4 + 4);
+            for (i = 0; i < nb; i++)
+                if ((bits_f(by[i]) != bw[i] || bits_f(by4[i]) != bw[i]) && bad_n++ < 5)
+                    printf("nm_expf_n: x %a gives %a, the reference %a\n", (double)bx[i], (double)by[i],
+                           (double)float_of(bw[i]));
+            nb = 0;
+        }
     }
-    failed = bad_plain || bad_fma || bad_disp || ties;
+    failed = bad_plain || bad_fma || bad_disp || bad_n || ties;
     printf("expf_check: %" PRIu64 " inputs (every %" PRIu64 "th bit pattern; FMA build %s): differ from the "
-           "reference: plain %" PRIu64 ", fma %" PRIu64 ", nm_expf %" PRIu64, n, stride,
-           fma ? "checked" : "not run (no FMA)", bad_plain, bad_fma, bad_disp);
+           "reference: plain %" PRIu64 ", fma %" PRIu64 ", nm_expf %" PRIu64 ", nm_expf_n %" PRIu64, n, stride,
+           fma ? "checked" : "not run (no FMA)", bad_plain, bad_fma, bad_disp, bad_n);
     if (stride == 1) printf("; tie corrections %" PRIu64, ties);
     printf("\nc: %d passed, %d failed\n", !failed, failed);
     return failed;
