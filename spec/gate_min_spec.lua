@@ -79,4 +79,12 @@ describe("gate_min", function()
     end
     assert.equal(seq[1], seq[2])
   end)
+
+  -- 14 of 16 units: more than the last context's draw keeps (13; 12 changes nothing), so the floor acts
+  it("a run saved mid-curriculum by either backend continues identically in the other", function()
+    local cross = dofile("spec/support/cross_backend_run.lua")
+    if not cross.available() then pending("needs lua5.4 and luajit") return end
+    cross.check("spec/support/continual_run.lua", { CONTINUAL_GATE_FIRST = "open_yield", CONTINUAL_GATE_STEP = "width",
+                                                     CONTINUAL_GATE_MIN = "14" }, 900)
+  end)
 end)
