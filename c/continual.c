@@ -18,7 +18,8 @@
  * step of the quadratic penalty k/2 Omega (theta - anchor)^2, in [0, 1) whatever k Omega, so it cannot overshoot.
  *
  * Gates (config gating = p > 0): context slot s keeps unit i open when a hash of (seed, s, i) falls below p
- * (Masse et al. 2018's fixed random masks); the gate is one more factor of the per-unit gain.
+ * (Masse et al. 2018's fixed random masks); the gate is one more factor of the per-unit gain. gate_min = m keeps at
+ * least m units open (the lowest draws), so that a small network's draw cannot leave a context one or two units.
  *
  * Context models (config boundary > 0, until a context is announced): per context slot, a linear model of the
  * reward from the observation for each action (normalised LMS, step MODEL_RATE), trained only in its own
@@ -265,6 +266,27 @@ static int gate_open(const nm_agent *a)
 
 static float gate_step_of(const nm_agent *a);
 
+/* the draw below which slot's units are open: gating, or with gate_min = m the m-th lowest draw when fewer than m
+ * draws fall below gating (the m lowest kept open: the draw's gate plus its nearest misses). O(n m), and only when
+ * the gate changes. */
+static double gate_bar(const nm_agent *a, int slot)
+{
+    double p = (double)a->cfg.gating, t = -1.0;
+    size_t i, r, below = 0, m = a->cfg.gate_min < a->n_gate ? a->cfg.gate_min : a->n_gate;
+    if (!m) return p;
+    for (i = 0; i < a->n_gate; i++) below += gate_draw(a->cfg.seed, slot, i) < p;
+    if (below >= m) return p;
+    for (r = 0; r < m; r++) {   /* t: the r-th lowest draw (draws are 53-bit, so ties do not occur in practice) */
+        double next = 2.0;
+        for (i = 0; i < a->n_gate; i++) {
+            double d = gate_draw(a->cfg.seed, slot, i);
+            if (d > t && d < next) next = d;
+        }
+        t = next;
+    }
+    return nextafter(t, 2.0);   /* open below the bar: the m-th lowest itself included */
+}
+
 static void gate_fill(nm_agent *a)
 {
     float *g = a->block + a->off_gate;
@@ -275,13 +297,17 @@ static void gate_fill(nm_agent *a)
         /* open_yield: the first context gives up the units of every context made after it, so the units a later
          * context retrains no longer carry the first task's output */
         if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD && first >= 0)
-            for (k = first + 1; k < a->n_ctx; k++)
+            for (k = first + 1; k < a->n_ctx; k++) {
+                double bar = gate_bar(a, k);
                 for (i = 0; i < a->n_gate; i++)
-                    if (gate_draw(a->cfg.seed, k, i) < (double)a->cfg.gating) g[i] = 0.0f;
+                    if (gate_draw(a->cfg.seed, k, i) < bar) g[i] = 0.0f;
+            }
         return;
     }
-    for (i = 0; i < a->n_gate; i++)
-        g[i] = gate_draw(a->cfg.seed, a->ctx_cur, i) < (double)a->cfg.gating ? 1.0f : 0.0f;
+    {
+        double bar = gate_bar(a, a->ctx_cur);
+        for (i = 0; i < a->n_gate; i++) g[i] = gate_draw(a->cfg.seed, a->ctx_cur, i) < bar ? 1.0f : 0.0f;
+    }
 }
 
 /* the current slot's gate, and gate_step's factor for it (kept, so that a step does not count the open units) */

@@ -456,7 +456,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "task-free boundaries: a change is NA's phasic level above boundary (na), or that and the current context's outcome model's evidence against it (evidence; evidence_defer: a young context the detector made defers to NA; evidence_state: as evidence_defer, and a state whose expected surprise exceeds the reward's variance is judged against na_threshold x that expectation; evidence_table: as evidence_defer, the error scored from each context's table of the mean reward per observation and action)") \
     X(int, gate_step, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_step", 0, 0, 1, \
       "'fixed' or 'width'", NM_LIST("fixed", "width"), 0, 0, \
-      "gating: the learning step in a gated context is the modulated learning rate (fixed), or that times sqrt(hidden units / units its gate keeps open), so that one update changes the weights as much as at full width (width)")
+      "gating: the learning step in a gated context is the modulated learning rate (fixed), or that times sqrt(hidden units / units its gate keeps open), so that one update changes the weights as much as at full width (width)") \
+    X(size_t, gate_min, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "gate_min", 0, 0, NM_MAX_UNITS, \
+      "0 to 65536 hidden units", NM_NONE, 0, 0, \
+      "gating: a context's gate keeps at least this many hidden units open, its draw's closed units with the lowest draws added (0: the draw alone)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman

@@ -3,11 +3,11 @@
 # Runs one task's reported command at the defaults (D), the full task-free agent (F) and F + policy_entropy 0.5
 # (F2), one after another. Usage (after eval "$(make -s env)"):
 #   sh experiments/full_agent.sh gonogo|setshift|reversal|volatile|valence|cliff [extra arguments]
-# VARIANTS="D F F2 FO FL FOL FY FE FOFE FYE FYD FYS FYDW FYT FYTW" picks the variants (default D F F2): FO = F + gate_first open, FL =
+# VARIANTS="D F F2 FO FL FOL FY FE FOFE FYE FYD FYS FYDW FYT FYTW FYTWM" picks the variants (default D F F2): FO = F + gate_first open, FL =
 # F + boundary_learning learn, FOL = both, FY = F + gate_first open_yield, FE = F + boundary_trigger evidence,
 # FOFE = FE + gate_first open_free, FYE = FE + gate_first open_yield, FYD = FY + boundary_trigger evidence_defer,
 # FYS = FY + boundary_trigger evidence_state, FYDW = FYD + gate_step width, FYT = FY + boundary_trigger evidence_table,
-# FYTW = FYT + gate_step width.
+# FYTW = FYT + gate_step width, FYTWM = FYTW + gate_min 6.
 F="--agent importance=si --agent consolidation=0.01 --agent gating=0.1 --agent boundary=0.5 --agent context_predictor=context_reset --agent context_tonic=context"
 F2="$F --agent policy_entropy=0.5"
 O="--agent gate_first=open"
@@ -22,7 +22,8 @@ for v in ${VARIANTS:-D F F2}; do
     FYS) A="$F $Y --agent boundary_trigger=evidence_state";;
     FYDW) A="$F $Y --agent boundary_trigger=evidence_defer --agent gate_step=width";;
     FYT) A="$F $Y --agent boundary_trigger=evidence_table";;
-    FYTW) A="$F $Y --agent boundary_trigger=evidence_table --agent gate_step=width";; esac
+    FYTW) A="$F $Y --agent boundary_trigger=evidence_table --agent gate_step=width";;
+    FYTWM) A="$F $Y --agent boundary_trigger=evidence_table --agent gate_step=width --agent gate_min=6";; esac
   echo "== $v"
   if [ "$task" = gonogo ]; then
     for s in 1 2 3 4 5 6 7 8 9 10; do

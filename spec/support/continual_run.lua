@@ -21,12 +21,12 @@ local function run(agent, from, to)
 end
 local opts = { obs = 4, actions = 2, seed = 9, hidden = { 16 }, importance = "si", consolidation = 0.05,
                gating = 0.5, boundary = 0.3 }
--- CONTINUAL_GATE_FIRST=open_yield, CONTINUAL_BOUNDARY_TRIGGER=evidence or CONTINUAL_GATE_STEP=width (say) runs the
--- same curriculum with that gate_first, boundary_trigger or gate_step
+-- CONTINUAL_GATE_FIRST=open_yield, CONTINUAL_BOUNDARY_TRIGGER=evidence, CONTINUAL_GATE_STEP=width or
+-- CONTINUAL_GATE_MIN=14 (say) runs the same curriculum with that gate_first, boundary_trigger, gate_step or gate_min
 for key, var in pairs { gate_first = "CONTINUAL_GATE_FIRST", boundary_trigger = "CONTINUAL_BOUNDARY_TRIGGER",
-                        gate_step = "CONTINUAL_GATE_STEP" } do
+                        gate_step = "CONTINUAL_GATE_STEP", gate_min = "CONTINUAL_GATE_MIN" } do
   local v = os.getenv(var)
-  if v and v ~= "" then opts[key] = v end
+  if v and v ~= "" then opts[key] = tonumber(v) or v end
 end
 local function open_units(agent)
   local g, k = agent:gain(1), 0
