@@ -33,4 +33,31 @@ function M.open_units(agent)
   return k
 end
 
+-- A checkpoint written in the middle of an alternating A/B run, and the agent that wrote it, run on: returns
+-- whether the file holds the section `tag`, then one record for each of them (the hash at the save, the choices
+-- over four more blocks, the hash and the context after them), which must be equal. `opts` are the agent's
+-- options (a task-free trigger and the continual state whose section is checked).
+function M.section_continues(new, opts, tag)
+  local a, rng = new(opts), nm.rng(6)
+  for k = 1, 5 do for _ = 1, 150 do M.trial(a, rng, k % 2 == 1 and M.A or M.B, 1, 0) end end
+  local path = os.tmpname()
+  assert(a:save(path))
+  local f = assert(io.open(path, "rb"))
+  local bytes = f:read("a")
+  f:close()
+  local b = assert(nm.load(path))
+  os.remove(path)
+  local function record(agent, seed)
+    local r, xs, h0 = nm.rng(seed), {}, agent:state_hash()
+    for k = 1, 4 do
+      for _ = 1, 150 do
+        local _, x = M.trial(agent, r, k % 2 == 1 and M.B or M.A, 1, 0)
+        xs[#xs + 1] = x
+      end
+    end
+    return table.concat({ h0, table.concat(xs, ""), agent:state_hash(), tostring(agent:context()) }, " | ")
+  end
+  return bytes:find(tag, 1, true) ~= nil, record(a, 8), record(b, 8)
+end
+
 return M
