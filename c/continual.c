@@ -671,7 +671,7 @@ static void table_learn(nm_agent *a, uint64_t h, float reward)
  * EXPLAINED v, one that explains less than half of the reward's variance, cannot tell a change from its own misfit
  * (a linear model of the cliff's falls): it reports no evidence. Returns S, or 0 for such a model (evidence_defer
  * and evidence_state: MIN_EVIDENCE for a young context the detector made). */
-static float evidence_step(nm_agent *a, float reward, uint64_t h)
+static float evidence_step(nm_agent *a, float reward, uint64_t h, int *judged)
 {
     const float *x = a->block + a->off_obs;
     size_t n = a->cfg.n_obs, L = model_len(a), act = (size_t)a->pending_action;
@@ -682,6 +682,7 @@ static float evidence_step(nm_agent *a, float reward, uint64_t h)
     float e, c, e2, s2, llr;
     float span = a->cfg.tau_tonic[NM_DA], least = a->cfg.tau_phasic[NM_NA];
     int informative = *steps >= least && *mse < EXPLAINED * v;
+    *judged = informative;
     /* evidence_table: the error of the context's own outcome for this observation and action, where it has one */
     if (!a->n_tab || !table_error(a, h, reward, &e, &c)) {
         e = model_error(n, w, x, reward);
@@ -723,7 +724,11 @@ static void models_step(nm_agent *a, float reward)
     /* evidence_table: the pair's hash, once for the evidence and the table's update (both outside windows) */
     uint64_t h = a->n_tab && a->ctx_window == 0 ? table_hash(a, x, act) : 0;
     /* before the model learns from this step: the evidence is the prediction made before the outcome */
-    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward, h) : 0.0f;
+    int judged = 0;
+    float against = a->n_evid && !a->ctx_announced && a->ctx_window == 0 ? evidence_step(a, reward, h, &judged) : 0.0f;
+    /* model_gate = evidence: a step the context's own evidence already counts as a change (NA may not have risen
+     * yet) does not teach its model; a model too young to judge learns as before */
+    int changed = a->cfg.model_gate == NM_MODEL_GATE_EVIDENCE && judged && *evid_cusum(a) >= MIN_EVIDENCE;
     if (a->ctx_window > 0) {
         /* what a model does not know counts as the error of knowing only the mean: the reward's variance */
         float scale = reward_scale(a);
@@ -736,7 +741,7 @@ static void models_step(nm_agent *a, float reward)
             conf[k] = bounded_add(conf[k], c);
         }
         if (--a->ctx_window == 0) window_end(a, scale);
-    } else if (nm_plastic(a) && na_level(a) < 0.5f * a->cfg.boundary) {
+    } else if (nm_plastic(a) && na_level(a) < 0.5f * a->cfg.boundary && !changed) {
         /* only while NA is quiet: the first trials after a change, before NA has risen, must not teach the old
          * context's model the new task */
         float *w = a->block + a->off_models + (size_t)a->ctx_cur * L + act * 2 * (n + 1), *cnt = w + n + 1;

@@ -196,6 +196,12 @@ enum nm_boundary_trigger { NM_TRIGGER_NA = 0, NM_TRIGGER_EVIDENCE = 1, NM_TRIGGE
  * sqrt(0.1) of the full network's; scaled, it is the full network's (an update normalised by the norm of the active
  * features). An open context (gate_first) and an agent without gating take the step as configured. */
 enum nm_gate_step { NM_GATE_STEP_FIXED = 0, NM_GATE_STEP_WIDTH = 1 };
+/* When a task-free context's outcome model learns (config.model_gate, c/continual.c). NA: while NA's phasic level is
+ * under boundary / 2 (the behaviour before the option). EVIDENCE (with boundary_trigger evidence*): that, and not from
+ * a step after which the context's own evidence of a change (the CUSUM, this step included) is at the detector's bar:
+ * NA lags the outcome by a step or more, so the first trials of the next task would otherwise teach the old context's
+ * model the new task before the change is detected. A model too young to judge (no evidence) learns as under NA. */
+enum nm_model_gate { NM_MODEL_GATE_NA = 0, NM_MODEL_GATE_EVIDENCE = 1 };
 /* What drives 5-HT (c/modulators.c). PUNISHMENT: each step's punishment max(0, -r). RELATIVE: the punishment
  * beyond the punishment expected from the recent past (its mean over tau_phasic.5HT steps), so that a steady
  * cost per step does not hold 5-HT up (Daw, Kakade & Dayan 2002: punishment relative to the average). */
@@ -459,7 +465,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "gating: the learning step in a gated context is the modulated learning rate (fixed), or that times sqrt(hidden units / units its gate keeps open), so that one update changes the weights as much as at full width (width)") \
     X(size_t, gate_min, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "gate_min", 0, 0, NM_MAX_UNITS, \
       "0 to 65536 hidden units", NM_NONE, 0, 0, \
-      "gating: a context's gate keeps at least this many hidden units open, its draw's closed units with the lowest draws added (0: the draw alone)")
+      "gating: a context's gate keeps at least this many hidden units open, its draw's closed units with the lowest draws added (0: the draw alone)") \
+    X(int, model_gate, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model_gate", 0, 0, 1, \
+      "'na' or 'evidence'", NM_LIST("na", "evidence"), 0, 0, \
+      "task-free boundaries with boundary_trigger evidence*: a context's outcome model learns from a step while NA is quiet (na), or while NA is quiet and its own evidence of a change, this step's included, is under the detector's bar (evidence)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
  *  learning_rate: NA raises it (volatility, Behrens et al. 2007); ACh lowers it (known noise, as the Kalman
