@@ -52,13 +52,8 @@ describe("boundary_trigger = 'evidence_table'", function()
   end)
 
   it("without boundary it changes nothing: the agent is the default one, step for step", function()
-    local function run(opts)
-      local a, rng, out = new(opts), nm.rng(2), {}
-      for k = 1, 4 do for _ = 1, 100 do local _, act = cues.trial(a, rng, k % 2 == 1 and A or B, 1, 0); out[#out + 1] = act end end
-      return table.concat(out, ""), a:state_hash()
-    end
-    local x, hx = run{}
-    local y, hy = run{ boundary_trigger = "evidence_table" }
+    local x, hx = cues.alternating_run(new, {})
+    local y, hy = cues.alternating_run(new, { boundary_trigger = "evidence_table" })
     assert.equal(x, y)
     assert.equal(hx, hy)
   end)

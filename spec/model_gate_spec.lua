@@ -19,12 +19,7 @@ local function run(opts, announce)
   return a, table.concat(out, "")
 end
 
-local function with(base, extra)
-  local o = {}
-  for k, v in pairs(base) do o[k] = v end
-  for k, v in pairs(extra or {}) do o[k] = v end
-  return o
-end
+local with = dofile("spec/support/agent_checks.lua").with
 
 describe("model_gate", function()
   it("is 'na' by default and takes 'evidence'; other values are refused, naming the option", function()

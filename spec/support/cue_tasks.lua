@@ -33,6 +33,19 @@ function M.open_units(agent)
   return k
 end
 
+-- Four alternating A/B blocks of 100 trials from seed 2: the actions as one string, and the state hash after them.
+-- An option that must change nothing gives the same two as the default agent.
+function M.alternating_run(new, opts)
+  local a, rng, out = new(opts), nm.rng(2), {}
+  for k = 1, 4 do
+    for _ = 1, 100 do
+      local _, act = M.trial(a, rng, k % 2 == 1 and M.A or M.B, 1, 0)
+      out[#out + 1] = act
+    end
+  end
+  return table.concat(out, ""), a:state_hash()
+end
+
 -- A checkpoint written in the middle of an alternating A/B run, and the agent that wrote it, run on: returns
 -- whether the file holds the section `tag`, then one record for each of them (the hash at the save, the choices
 -- over four more blocks, the hash and the context after them), which must be equal. `opts` are the agent's
