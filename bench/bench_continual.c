@@ -22,18 +22,21 @@ static double now(void)
 
 typedef struct variant {
     const char *name;
+    int defaults;   /* 1: the default agent as it is (continual learning on); 0: continual off, then the fields */
     nm_importance importance;
     float consolidation, gating, boundary;
     int announce;
 } variant;
 
 static const variant VARIANTS[] = {
-    { "plain", NM_IMPORTANCE_SLOW, 0.0f, 0.0f, 0.0f, 0 },
-    { "si", NM_IMPORTANCE_SI, 0.01f, 0.0f, 0.0f, 1 },
-    { "ewc", NM_IMPORTANCE_EWC, 0.01f, 0.0f, 0.0f, 1 },
-    { "gating 0.2", NM_IMPORTANCE_SLOW, 0.0f, 0.2f, 0.0f, 1 },
-    { "si + gating", NM_IMPORTANCE_SI, 0.01f, 0.2f, 0.0f, 1 },
-    { "si + gating, task-free", NM_IMPORTANCE_SI, 0.01f, 0.2f, 0.5f, 0 },
+    { "plain (continual = false)", 0, NM_IMPORTANCE_SLOW, 0.0f, 0.0f, 0.0f, 0 },
+    { "si", 0, NM_IMPORTANCE_SI, 0.01f, 0.0f, 0.0f, 1 },
+    { "ewc", 0, NM_IMPORTANCE_EWC, 0.01f, 0.0f, 0.0f, 1 },
+    { "gating 0.2", 0, NM_IMPORTANCE_SLOW, 0.0f, 0.2f, 0.0f, 1 },
+    { "si + gating", 0, NM_IMPORTANCE_SI, 0.01f, 0.2f, 0.0f, 1 },
+    { "si + gating, task-free", 0, NM_IMPORTANCE_SI, 0.01f, 0.2f, 0.5f, 0 },
+    { "default, announced", 1, NM_IMPORTANCE_SI, 0.0f, 0.0f, 0.0f, 1 },
+    { "default, task-free", 1, NM_IMPORTANCE_SI, 0.0f, 0.0f, 0.0f, 0 },
 };
 
 static nm_agent *make(size_t n_obs, size_t hidden, const variant *v)
@@ -41,9 +44,12 @@ static nm_agent *make(size_t n_obs, size_t hidden, const variant *v)
     nm_agent_config c;
     nm_agent *a = NULL;
     nm_agent_config_default(&c);
+    if (!v->defaults) {
+        nm_agent_config_continual(&c, 0);
+        c.importance = v->importance; c.base[NM_P_CONSOLIDATION] = v->consolidation;
+        c.gating = v->gating; c.boundary = v->boundary;
+    }
     c.n_obs = n_obs; c.n_actions = 2; c.hidden[0] = hidden;
-    c.importance = v->importance; c.base[NM_P_CONSOLIDATION] = v->consolidation;
-    c.gating = v->gating; c.boundary = v->boundary;
     return nm_agent_new(&c, &a, NULL, 0) == NM_OK ? a : NULL;
 }
 
@@ -74,8 +80,9 @@ int main(void)
     int rep;
     printf("agent step (act + learn) with continual learning, C, one-step task; best of 5 rounds, each round timing\n"
            "every variant in turn (so load on the machine falls on all alike); consolidation 0.01; contexts announced\n"
-           "every 5000 steps except task-free (boundary 0.5); heap = bytes gained over all the steps (0: no allocation)\n");
-    printf("  %-12s %-24s %10s %8s %6s\n", "obs x hidden", "options", "ns/step", "ratio", "heap");
+           "every 5000 steps except task-free (boundary 0.5); default = the library's default agent (si 0.01, gating 0.1,\n"
+           "gate_min 6, open_yield, evidence_table, ...); heap = bytes gained over all the steps (0: no allocation)\n");
+    printf("  %-12s %-26s %10s %8s %6s\n", "obs x hidden", "options", "ns/step", "ratio", "heap");
     for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         nm_agent *a[NV];
         double best[NV];
@@ -100,7 +107,7 @@ int main(void)
         heap = (long)after.uordblks - (long)before.uordblks;
         snprintf(shape, sizeof shape, "%lu x %lu", (unsigned long)shapes[s][0], (unsigned long)shapes[s][1]);
         for (k = 0; k < NV; k++) {
-            printf("  %-12s %-24s %10.0f %8.3f %6ld\n", k == 0 ? shape : "", VARIANTS[k].name, 1e9 * best[k] / steps,
+            printf("  %-12s %-26s %10.0f %8.3f %6ld\n", k == 0 ? shape : "", VARIANTS[k].name, 1e9 * best[k] / steps,
                    best[k] / best[0], heap);
             nm_agent_free(a[k]);
         }

@@ -36,9 +36,12 @@ typedef struct timing { double wall_rate, cpu_ns; } timing;   /* agent-steps per
 
 static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides by one float per step */
 
+/* members without continual learning: the interleaved step covers the plain agent (a default member, with the
+ * continual rows on, is stepped one by one; docs/results/population.md) */
 static void config(nm_agent_config *c, size_t hidden)
 {
     nm_agent_config_default(c);
+    nm_agent_config_continual(c, 0);
     c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden;
 }
 

@@ -117,6 +117,7 @@ static double trial_ns(nm_model model, int trials)
     double best = 1e30;
     int rep, t, k;
     nm_agent_config_default(&c);
+    nm_agent_config_continual(&c, 0);   /* the spiking learner takes no continual rows: both learners without */
     c.n_obs = 3; c.n_actions = 2; c.model = model;
     if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) return -1;
     for (rep = 0; rep < 3; rep++) {

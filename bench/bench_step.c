@@ -35,12 +35,15 @@ static double cpu_now(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-/* The bench's agent: n_obs inputs, 2 actions, one trunk layer of the kind (tau 5 when recurrent) */
+/* The bench's agent: n_obs inputs, 2 actions, one trunk layer of the kind (tau 5 when recurrent), without
+ * continual learning (bench_continual measures what that adds), so that these tables keep measuring the same
+ * step as before it became the default */
 static nm_agent *bench_agent(size_t n_obs, size_t hidden, unsigned mods, nm_layer_kind kind)
 {
     nm_agent_config c;
     nm_agent *a;
     nm_agent_config_default(&c);
+    nm_agent_config_continual(&c, 0);
     c.n_obs = n_obs; c.n_actions = 2; c.hidden[0] = hidden; c.modulators = mods;
     c.layer_kind[0] = kind;
     if (kind == NM_LAYER_RECURRENT) c.layer_tau[0] = 5.0f;
@@ -217,6 +220,7 @@ static int hashes(void)
             float probs[2], value;
             int t, act, refused = 0;
             nm_agent_config_default(&cfg);
+            nm_agent_config_continual(&cfg, 0);
             cfg.n_obs = cases[c].n_obs; cfg.n_actions = 2; cfg.seed = 7 + c;
             cfg.activation = cases[c].relu ? NM_RELU : NM_TANH;
             cfg.base[NM_P_CONSOLIDATION] = cases[c].consolidation;

@@ -24,7 +24,8 @@ print(string.format("%d agents stepped from Lua (%s backend, %s), %d steps, best
   N, nm.backend, jit and jit.version or _VERSION, STEPS))
 print(string.format("  %6s %16s %16s %8s", "hidden", "agent calls", "population", "ratio"))
 for _, hidden in ipairs { 16, 64 } do
-  local opts = { obs = D, actions = 2, hidden = { hidden } }
+  -- members without continual learning: the interleaved step's agent (docs/results/population.md)
+  local opts = { obs = D, actions = 2, hidden = { hidden }, continual = false }
   local agents = {}
   for k = 1, N do opts.seed = k; agents[k] = nm.agent(opts) end
   opts.seed = 1

@@ -45,9 +45,13 @@
  *         CUSUM (f32), each slot's long-run squared error and the steps it covers (2 x NM_MAX_CONTEXTS f32). Older
  *         files never have that config, so they load as before.
  *   CTAB  the evidence_table trigger's tables, present exactly when the config has boundary > 0 and
- *         boundary_trigger = evidence_table: per slot (NM_MAX_CONTEXTS) 256 entries of [key + 1 (0: empty), mean
- *         reward, count] (f32 each; the key, a 24-bit hash of the observation's bits and the action, is exact in
- *         f32). Older files never have that config, so they load as before.
+ *         boundary_trigger = evidence_table: per slot 256 entries of [key + 1 (0: empty), mean reward, count]
+ *         (f32 each; the key, a 24-bit hash of the observation's bits and the action, is exact in f32), for the
+ *         slots in use (n_ctx of CONT, 1 without it) and none after them: a slot no context has used is all zero
+ *         (a new slot is cleared when it is made), and the reader clears the slots the file does not hold. A file
+ *         may hold more slots, up to NM_MAX_CONTEXTS (the writers before this one wrote all of them); the ones
+ *         beyond n_ctx must then be zero. The default agent has this section, so the compaction keeps a
+ *         single-task agent's file near the plain agent's size (3 KB for 3 x 4, not 108 KB).
  * An unknown tag is refused by name, a missing section is named, and every length is checked against the
  * config before the agent is allocated, so a hostile header cannot make the reader allocate what the file
  * does not hold.
@@ -118,7 +122,10 @@ static size_t mods_bytes(void)
 
 static size_t n_hidden(const nm_agent *a) { return a->off_attn - a->off_gain; }
 
-/* Body length of a section for an agent of this layout (MODS: as this version writes it). */
+/* The context slots whose outcome tables CTAB holds: those in use (see the format above) */
+static size_t ctab_slots(const nm_agent *a) { return a->n_ctx > 1 ? (size_t)a->n_ctx : 1; }
+
+/* Body length of a section for an agent of this layout (MODS: as this version writes it; CTAB: of its state). */
 static size_t section_bytes(const nm_agent *a, int s)
 {
     switch (s) {
@@ -134,7 +141,7 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_SPIK: return 4 * learner_state(a);
     case S_RECU: return 4 * (2 * a->n_rec + a->n_elig);
     case S_CEVD: return 4 * a->n_evid;
-    case S_CTAB: return 4 * a->n_tab;
+    case S_CTAB: return 4 * ctab_slots(a) * (a->n_tab / NM_MAX_CONTEXTS);
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
@@ -215,7 +222,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         nm_put_floats(c, b + a->off_elig, a->n_elig);
         break;
     case S_CEVD: nm_put_floats(c, b + a->off_evid, a->n_evid); break;
-    case S_CTAB: nm_put_floats(c, b + a->off_tab, a->n_tab); break;
+    case S_CTAB: nm_put_floats(c, b + a->off_tab, ctab_slots(a) * (a->n_tab / NM_MAX_CONTEXTS)); break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -414,7 +421,16 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
                          s == S_CTAB ? "has no evidence_table trigger" : "has base consolidation 0");
             return NM_ERR_FORMAT;
         }
-        if (s != S_MODS && next.len != section_bytes(&probe, s)) {
+        if (s == S_CTAB) {
+            /* a whole number of slots, 1 to NM_MAX_CONTEXTS (checked against n_ctx once CONT is read) */
+            size_t slot = 4 * (probe.n_tab / NM_MAX_CONTEXTS);
+            if (next.len % slot != 0 || next.len / slot < 1 || next.len / slot > NM_MAX_CONTEXTS) {
+                nm_write_msg(msg, msglen, "damaged checkpoint: section 'CTAB': length field says %lu bytes, its "
+                             "config needs a multiple of %lu up to %lu", (unsigned long)next.len,
+                             (unsigned long)slot, (unsigned long)(slot * NM_MAX_CONTEXTS));
+                return NM_ERR_FORMAT;
+            }
+        } else if (s != S_MODS && next.len != section_bytes(&probe, s)) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s': length field says %lu bytes, its config "
                          "needs %lu", name, (unsigned long)next.len, (unsigned long)section_bytes(&probe, s));
             return NM_ERR_FORMAT;
@@ -496,7 +512,25 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         nm_cont_set_gate(a);   /* the gate follows from the slot (the gain in NEUR already carries it) */
     }
     if (a->n_evid) { OPEN(S_CEVD); FLOATS("CEVD", a->off_evid, a->n_evid); }
-    if (a->n_tab) { OPEN(S_CTAB); FLOATS("CTAB", a->off_tab, a->n_tab); }
+    if (a->n_tab) {
+        size_t per = a->n_tab / NM_MAX_CONTEXTS, held = sec[S_CTAB].len / (4 * per), k;
+        st = NM_ERR_FORMAT;
+        if (held < ctab_slots(a)) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section 'CTAB' holds %lu context tables, 'CONT' counts %d",
+                         (unsigned long)held, a->n_ctx);
+            goto fail;
+        }
+        OPEN(S_CTAB);
+        FLOATS("CTAB", a->off_tab, held * per);
+        memset(a->block + a->off_tab + held * per, 0, (a->n_tab - held * per) * sizeof(float));
+        /* an older writer's slots beyond n_ctx are zero in any agent it saved: anything else is damage */
+        for (k = ctab_slots(a) * per; k < held * per; k++)
+            if (a->block[a->off_tab + k] != 0.0f) {
+                nm_write_msg(msg, msglen, "damaged checkpoint: section 'CTAB': a table of an unused context slot is "
+                             "not empty");
+                goto fail;
+            }
+    }
     a->trace_bound = INFINITY;   /* unknown for a loaded trace: learn takes the exact norm until a reset */
 #undef FLOATS
 #undef OPEN

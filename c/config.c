@@ -26,6 +26,34 @@ static const nm_agent_config legacy_config = { NM_CONFIG_FIELDS(X_LEGACY) };
 
 void nm_agent_config_default(nm_agent_config *cfg) { if (cfg) *cfg = default_config; }
 void nm_agent_config_legacy(nm_agent_config *cfg) { if (cfg) *cfg = legacy_config; }
+
+/* The continual rows' legacy values are the agent without continual learning (each row's off), their defaults
+ * the continual agent: copying one column or the other over these rows switches it as a whole. */
+void nm_agent_config_continual(nm_agent_config *cfg, int on)
+{
+    const nm_agent_config *from = on ? &default_config : &legacy_config;
+    size_t l;
+    int recurrent = 0;
+    if (!cfg) return;
+    for (l = 0; l < cfg->n_layers && l < NM_MAX_LAYERS; l++) recurrent |= cfg->layer_kind[l] == NM_LAYER_RECURRENT;
+    cfg->base[NM_P_CONSOLIDATION] = from->base[NM_P_CONSOLIDATION];
+    cfg->importance = from->importance;
+    cfg->gating = from->gating;
+    cfg->boundary = from->boundary;
+    cfg->context_predictor = from->context_predictor;
+    cfg->context_tonic = from->context_tonic;
+    cfg->gate_first = from->gate_first;
+    cfg->boundary_learning = from->boundary_learning;
+    cfg->boundary_sustain = from->boundary_sustain;
+    cfg->boundary_trigger = from->boundary_trigger;
+    cfg->gate_step = from->gate_step;
+    cfg->gate_min = from->gate_min;
+    cfg->model_gate = from->model_gate;
+    /* the detector's context models read the observation: on a recurrent trunk the outcome depends on what the
+     * trunk holds, and the agent's own errors on a memory task read as changes of task (delay_match fell from
+     * 76-99% to chance after its criterion) */
+    if (on && recurrent) cfg->boundary = legacy_config.boundary;
+}
 size_t nm_config_size(void) { return sizeof(nm_agent_config); }
 size_t nm_max_units(void) { return NM_MAX_UNITS; }
 

@@ -153,7 +153,7 @@ static nm_status spk_check(const nm_agent_config *c, char *msg, size_t msglen)
         return NM_ERR_ARG;
     }
     if (c->base[NM_P_CONSOLIDATION] > 0.0f) {
-        nm_write_msg(msg, msglen, "consolidation: not available for the spiking model (its base must be 0)");
+        nm_write_msg(msg, msglen, "consolidation: not available for the spiking model (its base must be 0; nm_agent_config_continual(cfg, 0) turns every continual-learning row off)");
         return NM_ERR_ARG;
     }
     if (c->gain_focus > 0.0f) {
@@ -167,7 +167,7 @@ static nm_status spk_check(const nm_agent_config *c, char *msg, size_t msglen)
     /* continual learning's gates act on trunk units and its importances on the rate learner's traced weights:
      * neither exists here (its state would land on the network's) */
     if (c->gating > 0.0f || c->boundary > 0.0f || c->importance != NM_IMPORTANCE_SLOW) {
-        nm_write_msg(msg, msglen, "%s: not available for the spiking model (must be %s)",
+        nm_write_msg(msg, msglen, "%s: not available for the spiking model (must be %s; nm_agent_config_continual(cfg, 0) turns every continual-learning row off)",
                      c->gating > 0.0f ? "gating" : c->boundary > 0.0f ? "boundary" : "importance",
                      c->importance != NM_IMPORTANCE_SLOW && !(c->gating > 0.0f) && !(c->boundary > 0.0f) ? "'slow'" : "0");
         return NM_ERR_ARG;

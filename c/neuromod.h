@@ -303,7 +303,7 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
     X(float, max_update, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "max_update", 0, 0, 1e30, \
       "a finite number >= 0 (0 turns clipping off)", NM_NONE, 1.0f, 1.0f, "largest L2 norm of one weight update") \
     X(float, base, [NM_N_PARAMS], NM_FIELD_REAL, NM_SHAPE_PARAMS, "", NM_F_SPLIT | NM_F_PER_PARAM, 0, 0, \
-      "", NM_NONE, NM_LIST(0.05f, 1.0f, 0.95f, 0.5f, 1.0f, 1.0f, 0.0f, 0.0f), NM_LIST(0.05f, 1.0f, 0.95f, 0.5f, 1.0f, 1.0f, 0.0f, 0.0f), \
+      "", NM_NONE, NM_LIST(0.05f, 1.0f, 0.95f, 0.5f, 1.0f, 1.0f, 0.0f, 0.01f), NM_LIST(0.05f, 1.0f, 0.95f, 0.5f, 1.0f, 1.0f, 0.0f, 0.0f), \
       "p0 of each meta-parameter (its value with every modulator at 0)") \
     X(unsigned, modulators, , NM_FIELD_MASK, NM_SHAPE_MODS, "modulators", 0, 0, NM_MOD_ALL, \
       "a set of DA, NA, ACh, 5HT", NM_LIST("DA", "NA", "ACh", "5HT"), NM_MOD_ALL, NM_MOD_ALL, "enabled modulators; a disabled one stays at 0") \
@@ -356,13 +356,13 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "a number in [0, 100] (0: off)", NM_NONE, 0.0f, 0.0f, \
       "NA's outcome bias: outcome_bias x level_NA x q_a(s), the outcome predictor's value of each action, joins the logits") \
     X(nm_importance, importance, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "importance", 0, 0, 2, \
-      "'slow', 'si' or 'ewc'", NM_LIST("slow", "si", "ewc"), NM_IMPORTANCE_SLOW, NM_IMPORTANCE_SLOW, \
+      "'slow', 'si' or 'ewc'", NM_LIST("slow", "si", "ewc"), NM_IMPORTANCE_SI, NM_IMPORTANCE_SLOW, \
       "what consolidation anchors to: a slow copy of the weights, or the weights at the last boundary, per-synapse importance from SI or online EWC") \
     X(float, gating, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "gating", 0, 0, 1, \
-      "a number in [0, 1] (0: off; true in Lua is 0.2)", NM_NONE, 0.0f, 0.0f, \
+      "a number in [0, 1] (0: off; true in Lua is 0.2)", NM_NONE, 0.1f, 0.0f, \
       "context gating: the fraction of hidden units each context's fixed random gate keeps open") \
     X(float, boundary, , NM_FIELD_REAL, NM_SHAPE_SCALAR, "boundary", 0, 0, 1, \
-      "a number in [0, 1] (0: off)", NM_NONE, 0.0f, 0.0f, \
+      "a number in [0, 1] (0: off)", NM_NONE, 0.5f, 0.0f, \
       "task-free boundaries: the NA level above which a change of task is detected and the context inferred") \
     /* deterministic: true never calls BLAS; every shape runs in the library's fixed-order loops (and exp and log \
      * are the library's own, c/nm_math.c, in either mode), so a build gives the same bits whatever the CPU, \
@@ -434,10 +434,10 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "'cue' or 'variance'", NM_LIST("cue", "variance"), 0, 0, \
       "NA's bar for an outlier: na_threshold x the cue's expected surprise, or also at least the variance of the task's rewards") \
     X(int, context_predictor, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_predictor", 0, 0, 2, \
-      "'shared', 'context' or 'context_reset'", NM_LIST("shared", "context", "context_reset"), 0, 0, \
+      "'shared', 'context' or 'context_reset'", NM_LIST("shared", "context", "context_reset"), NM_PREDICTOR_CONTEXT_RESET, NM_PREDICTOR_SHARED, \
       "the outcome predictor (and its uncertainty head): one for every context, or one per context, kept and restored with it (context_reset: and a re-selected known context sets NA to 0)") \
     X(int, context_tonic, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "context_tonic", 0, 0, 1, \
-      "'shared' or 'context'", NM_LIST("shared", "context"), 0, 0, \
+      "'shared' or 'context'", NM_LIST("shared", "context"), NM_TONIC_CONTEXT, NM_TONIC_SHARED, \
       "the modulators' tonic state (average reward and punishment, volatility, expected uncertainty): one for every context, or one per context, kept and restored with it") \
     X(int, uncertainty_head, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "uncertainty_head", 0, 0, 1, \
       "'linear' or 'log'", NM_LIST("linear", "log"), 0, 0, \
@@ -449,7 +449,7 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "'scaled' or 'serotonergic'", NM_LIST("scaled", "serotonergic"), 0, 0, \
       "the Pavlovian bias's aversive half: scaled by 5-HT and kept without it, or carried by 5-HT and gone when 5-HT is off") \
     X(int, gate_first, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_first", 0, 0, 3, \
-      "'gated', 'open', 'open_free' or 'open_yield'", NM_LIST("gated", "open", "open_free", "open_yield"), 0, 0, \
+      "'gated', 'open', 'open_free' or 'open_yield'", NM_LIST("gated", "open", "open_free", "open_yield"), NM_GATE_FIRST_OPEN_YIELD, NM_GATE_FIRST_GATED, \
       "gating: the first context the agent learns in takes its random gate too, or keeps every hidden unit open (nothing to protect yet; open_free: nor consolidates it; open_yield: as open_free, and gives up the units of every context made after it)") \
     X(int, boundary_learning, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_learning", 0, 0, 1, \
       "'pause' or 'learn'", NM_LIST("pause", "learn"), 0, 0, \
@@ -458,16 +458,16 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "1 to 1000000 steps", NM_NONE, 1, 1, \
       "task-free boundaries: the steps in a row NA's phasic level must stay above boundary before a change is detected") \
     X(int, boundary_trigger, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "boundary_trigger", 0, 0, 4, \
-      "'na', 'evidence', 'evidence_defer', 'evidence_state' or 'evidence_table'", NM_LIST("na", "evidence", "evidence_defer", "evidence_state", "evidence_table"), 0, 0, \
+      "'na', 'evidence', 'evidence_defer', 'evidence_state' or 'evidence_table'", NM_LIST("na", "evidence", "evidence_defer", "evidence_state", "evidence_table"), NM_TRIGGER_EVIDENCE_TABLE, NM_TRIGGER_NA, \
       "task-free boundaries: a change is NA's phasic level above boundary (na), or that and the current context's outcome model's evidence against it (evidence; evidence_defer: a young context the detector made defers to NA; evidence_state: as evidence_defer, and a state whose expected surprise exceeds the reward's variance is judged against na_threshold x that expectation; evidence_table: as evidence_defer, the error scored from each context's table of the mean reward per observation and action)") \
     X(int, gate_step, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "gate_step", 0, 0, 1, \
-      "'fixed' or 'width'", NM_LIST("fixed", "width"), 0, 0, \
+      "'fixed' or 'width'", NM_LIST("fixed", "width"), NM_GATE_STEP_WIDTH, NM_GATE_STEP_FIXED, \
       "gating: the learning step in a gated context is the modulated learning rate (fixed), or that times sqrt(hidden units / units its gate keeps open), so that one update changes the weights as much as at full width (width)") \
     X(size_t, gate_min, , NM_FIELD_COUNT, NM_SHAPE_SCALAR, "gate_min", 0, 0, NM_MAX_UNITS, \
-      "0 to 65536 hidden units", NM_NONE, 0, 0, \
+      "0 to 65536 hidden units", NM_NONE, 6, 0, \
       "gating: a context's gate keeps at least this many hidden units open, its draw's closed units with the lowest draws added (0: the draw alone)") \
     X(int, model_gate, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model_gate", 0, 0, 1, \
-      "'na' or 'evidence'", NM_LIST("na", "evidence"), 0, 0, \
+      "'na' or 'evidence'", NM_LIST("na", "evidence"), NM_MODEL_GATE_EVIDENCE, NM_MODEL_GATE_NA, \
       "task-free boundaries with boundary_trigger evidence*: a context's outcome model learns from a step while NA is quiet (na), or while NA is quiet and its own evidence of a change, this step's included, is under the detector's bar (evidence)")
 
 /* The default many-to-one mapping (rows: meta-parameters, columns DA, NA, ACh, 5HT), with its sources:
@@ -509,9 +509,28 @@ typedef struct nm_agent_config {
 #undef NM_X_DECLARE
 
 /* Fills cfg with the table's defaults: tanh, one layer of 64 units, seed 1, alpha 0.05, beta 1, gamma 0.95,
- * lambda 0.5, gain 1, attention 1, no withhold bias, consolidation 0, all modulators enabled, the default
- * mapping. n_obs and n_actions are 0 and must be set. A NULL cfg is ignored. */
+ * lambda 0.5, gain 1, attention 1, no withhold bias, all modulators enabled, the default mapping, and the
+ * continual-learning agent (see nm_agent_config_continual). n_obs and n_actions are 0 and must be set. A NULL
+ * cfg is ignored. */
 void nm_agent_config_default(nm_agent_config *cfg);
+
+/* Sets the continual-learning rows of cfg, and only those, to the default agent's values (on != 0) or to the
+ * values that turn continual learning off (on == 0: the agent before it existed). The default agent consolidates
+ * by Synaptic Intelligence (importance si, consolidation 0.01) at each context boundary, gates each context's
+ * hidden units (gating 0.1, at least gate_min 6 units; the first context keeps every unit, gate_first
+ * open_yield; a gated context's step scaled to the full network's, gate_step width), and, until a task announces
+ * a context, detects boundaries itself (boundary 0.5 on NA's phasic level, confirmed by the context's own outcome
+ * table: boundary_trigger evidence_table, model_gate evidence) with an outcome predictor and tonic modulator
+ * state per context (context_predictor context_reset, context_tonic context). On a single task nothing of it
+ * changes an action: no second context is ever made, and the first one keeps every unit. The rows: base
+ * consolidation, importance, gating, boundary, context_predictor, context_tonic, gate_first, boundary_learning,
+ * boundary_sustain, boundary_trigger, gate_step, gate_min, model_gate. With on != 0 and a recurrent layer among
+ * cfg's layers, boundary stays 0 (no task-free detection): the detector's context models read the observation,
+ * and on a memory task the outcome depends on what the trunk holds, so the agent's own errors read as changes of
+ * task; announced contexts work as on any trunk. nm_agent_config_default cannot know the layers: a C host that
+ * makes a recurrent trunk calls nm_agent_config_continual(&cfg, 1) after setting them (the Lua API does). The
+ * spiking learner (model spiking) takes none of the rows: set on = 0 for it. A NULL cfg is ignored. */
+void nm_agent_config_continual(nm_agent_config *cfg, int on);
 
 /* The values a checkpoint that lacks a field means (the behaviour before the field existed). */
 void nm_agent_config_legacy(nm_agent_config *cfg);

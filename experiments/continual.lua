@@ -8,10 +8,12 @@
 --                                    [--only 1,5] [--verbose 1] [--cues 6] [--eval-from agent] [--na-beta -2]
 --                                    [--trace 1] [--fresh-ungated 1] [--agent KEY=VALUE ...]
 --
--- Each seed runs each condition on the same tasks and trials: fine-tuning (no consolidation, no gating),
--- consolidation only (importance si, boundaries announced), gating only (boundaries announced), the full agent
--- with boundaries announced (si + gating), and the full agent task-free (si + gating + NA-detected boundaries,
--- nothing announced). Training: each task in order, then the same again (revisits); a block is --block trials
+-- Each seed runs each condition on the same tasks and trials: fine-tuning (the agent without continual learning:
+-- continual = false), consolidation only (the library's default agent without its gate, boundaries announced),
+-- gating only (the default agent without consolidation, boundaries announced), the full agent with boundaries
+-- announced (the library's default agent, told each task's context), and the full agent task-free (the default
+-- agent told nothing: it detects the boundaries and infers the contexts). --consolidation, --gating and
+-- --importance change those rows where a condition has them on (their defaults are the library's). Training: each task in order, then the same again (revisits); a block is --block trials
 -- and then goes on until the last 50 trials reach --criterion (at most --max-block trials; --criterion 0 gives
 -- fixed blocks of --block), for every condition alike. After each block of the first pass every task is
 -- evaluated frozen for --eval trials (the last half scored: a task-free agent needs a few trials to infer the
@@ -54,12 +56,11 @@ assert(o.eval_from == "agent" or o.eval_from == "copy" or o.eval_from == "snapsh
 
 local C, G, I = o.consolidation, o.gating, o.importance
 local CONDITIONS = {
-  { name = "fine-tuning", opts = {}, announce = false },
-  { name = "consolidation", opts = { importance = I, consolidation = C }, announce = true },
-  { name = "gating", opts = { gating = G }, announce = true },
+  { name = "fine-tuning", opts = { continual = false }, announce = false },
+  { name = "consolidation", opts = { importance = I, consolidation = C, gating = 0 }, announce = true },
+  { name = "gating", opts = { consolidation = 0, gating = G }, announce = true },
   { name = "full, boundaries", opts = { importance = I, consolidation = C, gating = G }, announce = true },
-  { name = "full, task-free", opts = { importance = I, consolidation = C, gating = G, boundary = 0.5 },
-    announce = false },
+  { name = "full, task-free", opts = { importance = I, consolidation = C, gating = G }, announce = false },
 }
 
 -- --only 1,5 runs those conditions alone (by their place in the list above)
@@ -178,6 +179,8 @@ local function run(cond, seed, tasks)
   local R = metrics.cl_matrix(T)
   local auc, ttcs, first_ctx, reselect, revisits, trials, reached = {}, {}, {}, 0, 0, 0, 0
   local other, made, merged = 0, 0, 0
+  -- the task-free condition: the default agent told nothing, which infers its contexts
+  local inferred = not cond.announce and cond.opts.continual ~= false
   local final, blocks, open, settled = {}, {}, {}, {}
   local own, last = o.trace > 0 and {} or nil, o.trace > 0 and {} or nil   -- --trace: R[j][j]'s and R[T][j]'s state
   for pass = 1, 2 do
@@ -196,7 +199,7 @@ local function run(cond, seed, tasks)
         for j = 1, i - 1 do
           if first_ctx[j] == first_ctx[i] then
             merged = merged + 1
-            if o.verbose > 0 then
+            if o.verbose > 0 and inferred then
               io.stderr:write(("seed %d task %d: first visit ends in task %d's context %s\n"):format(seed, i, j,
                 tostring(first_ctx[i])))
             end
@@ -228,8 +231,8 @@ local function run(cond, seed, tasks)
   end
   final = evaluate_all(agent, tasks, rng, cond.announce)
   -- re-selection means something only when the agent infers the context
-  return { R = R, auc = auc, ttc = ttcs, reselect = cond.opts.boundary and reselect / revisits or nil,
-           made = cond.opts.boundary and made / revisits or nil, merged = cond.opts.boundary and merged / T or nil, other = cond.opts.boundary and other / revisits or nil,
+  return { R = R, auc = auc, ttc = ttcs, reselect = inferred and reselect / revisits or nil,
+           made = inferred and made / revisits or nil, merged = inferred and merged / T or nil, other = inferred and other / revisits or nil,
            final = stats.mean(final), trials = trials / (2 * T),
            reached = reached / T, blocks = blocks, open = open, settled = settled, own = own, last = last }
 end

@@ -1,12 +1,13 @@
 /*
  * experiments/full_agent_step.c -- a fixed workload of act + learn steps for `valgrind --tool=callgrind`: the
- * defaults (D), the full task-free continual agent (F: importance si, consolidation 0.01, gating 0.1, boundary
+ * plain agent (P: continual off, the defaults before the continual agent became the default), the library's
+ * defaults (D: the continual agent), the full task-free continual agent of the study (F, on P: importance si, consolidation 0.01, gating 0.1, boundary
  * 0.5, context_predictor context_reset, context_tonic context), F with policy_entropy 0.5 (F2) and F with
  * boundary_trigger evidence (FE) or evidence_table (FT), F with gate_step width (FW), every
  * modulator on, bench_step's observation stream and rewards. Instructions per step = (Ir at 2N steps - Ir at N) / N.
  *
  *   cc -O3 ... -Ic -o build/full_agent_step experiments/full_agent_step.c build/lib/libneuromod.a -lm
- *   valgrind --tool=callgrind build/full_agent_step D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS
+ *   valgrind --tool=callgrind build/full_agent_step P|D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +21,16 @@ int main(int argc, char **argv)
     float obs[256] = { 0 };
     size_t n_obs;
     int t, steps;
-    if (argc != 5 || (strcmp(argv[1], "D") && strcmp(argv[1], "F") && strcmp(argv[1], "F2") && strcmp(argv[1], "FE") &&
+    if (argc != 5 || (strcmp(argv[1], "P") && strcmp(argv[1], "D") && strcmp(argv[1], "F") && strcmp(argv[1], "F2") && strcmp(argv[1], "FE") &&
                       strcmp(argv[1], "FT") && strcmp(argv[1], "FW"))) {
-        fprintf(stderr, "usage: full_agent_step D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS\n");
+        fprintf(stderr, "usage: full_agent_step P|D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS\n");
         return 1;
     }
     n_obs = (size_t)atol(argv[2]);
     steps = atoi(argv[4]);
     if (n_obs < 1 || n_obs > 256) { fprintf(stderr, "full_agent_step: N_OBS in 1..256\n"); return 1; }
     nm_agent_config_default(&c);
+    if (argv[1][0] != 'D') nm_agent_config_continual(&c, 0);
     c.n_obs = n_obs; c.n_actions = 2; c.hidden[0] = (size_t)atol(argv[3]); c.modulators = NM_MOD_ALL;
     if (argv[1][0] == 'F') {
         c.importance = NM_IMPORTANCE_SI; c.base[NM_P_CONSOLIDATION] = 0.01f;

@@ -37,7 +37,8 @@ local function reversal_changes(opts)
 end
 
 describe("boundary_trigger", function()
-  it("is 'na' by default and takes 'evidence'; other values are refused, naming the option", function()
+  it("is 'evidence_table' in the default agent and 'na' without continual learning (continual = false), takes 'evidence'; other values are refused, naming the option", function()
+    assert.equal("evidence_table", new{ continual = true }:config().boundary_trigger)
     assert.equal("na", new():config().boundary_trigger)
     assert.equal("evidence", new{ boundary_trigger = "evidence" }:config().boundary_trigger)
     local ok, err = pcall(new, { boundary_trigger = "cusum" })
@@ -45,7 +46,7 @@ describe("boundary_trigger", function()
     assert.truthy(tostring(err):match("boundary_trigger"), err)
   end)
 
-  it("without boundary it changes nothing: the agent is the default one, step for step", function()
+  it("without boundary it changes nothing: the agent is the one without the option, step for step", function()
     local x, hx = cues.alternating_run(new, {})
     local y, hy = cues.alternating_run(new, { boundary_trigger = "evidence" })
     assert.equal(x, y)

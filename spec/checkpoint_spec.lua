@@ -145,7 +145,17 @@ describe("checkpoints", function()
       p = p + 12 + u32(p + 4)                           -- section lengths here are far below 2^32
     end
     assert.equal(#s - 3, p)
-    assert.same({ "CONF", "PARM", "TRAC", "NEUR", "MODS", "RNG ", "STEP", "PEND" }, tags)
+    -- the default agent's continual state too: its anchors (ANCH), contexts and gates (CONT), the detector's
+    -- evidence (CEVD) and each context's outcome table (CTAB)
+    assert.same({ "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND", "CONT", "CEVD", "CTAB" }, tags)
+    local plain = nm.agent{ obs = 3, actions = 2, hidden = { 4 }, seed = 2, continual = false }
+    local ppath = tmp("v4plain")
+    assert.is_true(plain:save(ppath))
+    local ps, ptags, q = read(ppath), {}, 21
+    local function pu32(i) return ps:byte(i) + 256 * (ps:byte(i + 1) + 256 * (ps:byte(i + 2) + 256 * ps:byte(i + 3))) end
+    while q < #ps - 4 do ptags[#ptags + 1] = ps:sub(q, q + 3); q = q + 12 + pu32(q + 4) end
+    assert.same({ "CONF", "PARM", "TRAC", "NEUR", "MODS", "RNG ", "STEP", "PEND" }, ptags)
+    os.remove(ppath)
     -- a damaged length field is named
     write(path, s:sub(1, 12) .. string.char(255) .. s:sub(14))
     local agent, msg = nm.load(path)

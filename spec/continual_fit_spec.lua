@@ -38,7 +38,8 @@ local function second_context(opts, check)
 end
 
 describe("gate_first", function()
-  it("is 'gated' by default and takes 'open'; other values are refused, naming the option", function()
+  it("is 'open_yield' in the default agent and 'gated' without continual learning (continual = false), takes 'open'; other values are refused, naming the option", function()
+    assert.equal("open_yield", new{ continual = true }:config().gate_first)
     assert.equal("gated", new():config().gate_first)
     assert.equal("open", new{ gate_first = "open" }:config().gate_first)
     local ok, err = pcall(new, { gate_first = "first" })

@@ -41,7 +41,8 @@ local function curriculum(mode, extra)
 end
 
 describe("context_tonic", function()
-  it("is 'shared' by default and takes 'context'; other values are refused, naming the option", function()
+  it("is 'context' in the default agent and 'shared' without continual learning (continual = false), takes 'context'; other values are refused, naming the option", function()
+    assert.equal("context", new{ continual = true }:config().context_tonic)
     assert.equal("shared", new():config().context_tonic)
     assert.equal("context", new{ context_tonic = "context" }:config().context_tonic)
     local ok, err = pcall(new, { context_tonic = "each" })

@@ -51,7 +51,7 @@ describe("boundary_trigger = 'evidence_table'", function()
     assert.equal("evidence_table", new{ boundary_trigger = "evidence_table" }:config().boundary_trigger)
   end)
 
-  it("without boundary it changes nothing: the agent is the default one, step for step", function()
+  it("without boundary it changes nothing: the agent is the one without the option, step for step", function()
     local x, hx = cues.alternating_run(new, {})
     local y, hy = cues.alternating_run(new, { boundary_trigger = "evidence_table" })
     assert.equal(x, y)

@@ -26,7 +26,8 @@ local function run(opts, n)
 end
 
 describe("gate_min", function()
-  it("is 0 by default and takes a count of units; other values are refused, naming the option", function()
+  it("is 6 in the default agent and 0 without continual learning (continual = false), takes a count of units; other values are refused, naming the option", function()
+    assert.equal(6, new{ continual = true }:config().gate_min)
     assert.equal(0, new():config().gate_min)
     assert.equal(6, new{ gate_min = 6 }:config().gate_min)
     for _, bad in ipairs { -1, 1.5, "six" } do

@@ -28,7 +28,8 @@ local function weights(agent)
 end
 
 describe("gate_step", function()
-  it("is 'fixed' by default and takes 'width'; other values are refused, naming the option", function()
+  it("is 'width' in the default agent and 'fixed' without continual learning (continual = false), takes 'width'; other values are refused, naming the option", function()
+    assert.equal("width", new{ continual = true }:config().gate_step)
     assert.equal("fixed", new():config().gate_step)
     assert.equal("width", new{ gate_step = "width" }:config().gate_step)
     local ok, err = pcall(new, { gate_step = "wide" })

@@ -22,7 +22,8 @@ end
 local with = dofile("spec/support/agent_checks.lua").with
 
 describe("model_gate", function()
-  it("is 'na' by default and takes 'evidence'; other values are refused, naming the option", function()
+  it("is 'evidence' in the default agent and 'na' without continual learning (continual = false), takes 'evidence'; other values are refused, naming the option", function()
+    assert.equal("evidence", new{ continual = true }:config().model_gate)
     assert.equal("na", new():config().model_gate)
     assert.equal("evidence", new{ model_gate = "evidence" }:config().model_gate)
     local ok, err = pcall(new, { model_gate = "cusum" })

@@ -2,9 +2,11 @@
 -- at baseline, and the mapping set from Lua is the one used. Each claim is checked over several seeds.
 local nm = require "neuromod"
 
--- A one-state task: obs {1, 0}, reward from reward_at(t, rng) whatever the action, every step terminal.
+-- A one-state task: obs {1, 0}, reward from reward_at(t, rng) whatever the action, every step terminal. The agent
+-- is the one without continual learning (continual = false): these are the modulators' own dynamics, which the
+-- default agent's context machinery acts on top of (spec/continual_spec.lua covers the default agent at a switch).
 local function trace(reward_at, seed, steps, opts)
-  local o = { obs = 2, actions = 2, hidden = { 8 }, seed = seed }
+  local o = { obs = 2, actions = 2, hidden = { 8 }, seed = seed, continual = false }
   for k, v in pairs(opts or {}) do o[k] = v end
   local a = nm.agent(o)
   local g = nm.rng(seed + 100)
@@ -149,9 +151,12 @@ describe("mapping", function()
 end)
 
 describe("consolidation (5-HT: the weight of prior knowledge)", function()
-  -- A two-armed bandit that reverses: arm 1 pays for 1500 steps, then arm 0.
+  -- A two-armed bandit that reverses: arm 1 pays for 1500 steps, then arm 0. The pull toward a slow copy of the
+  -- weights (importance = "slow", the agent without continual learning); the default agent's importance-weighted
+  -- anchor acts at context boundaries (spec/continual_spec.lua).
   local function run(consolidation, seed)
-    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = seed, consolidation = consolidation }
+    local a = nm.agent{ obs = 2, actions = 2, hidden = { 8 }, seed = seed, consolidation = consolidation,
+                        continual = false }
     local p0
     local drift, correct = 0, 0
     for t = 1, 2000 do

@@ -63,8 +63,10 @@ describe("ACh attentional set", function()
 end)
 
 describe("NA gain focus", function()
-  -- a constant input and reward 1, then reward -1: the surprise raises NA
+  -- a constant input and reward 1, then reward -1: the surprise raises NA. The agent without continual learning:
+  -- the default one would meet the reversal with a new context whose gate closes units (their gain 0)
   local function run(opts)
+    if opts.continual == nil then opts.continual = false end
     local a = nm.agent(opts)
     local x = { 1, 0.5, -0.5 }
     for t = 1, 400 do

@@ -124,6 +124,13 @@ static int l_field_labels(lua_State *L)
 /* corelib.config_new([cfg]) -> a default config, or a copy of cfg */
 static int l_config_new(lua_State *L) { push_config(L, lua_isnoneornil(L, 1) ? NULL : check_config(L, 1)); return 1; }
 
+/* corelib.config_continual(cfg, on): the continual-learning rows on (the defaults) or off */
+static int l_config_continual(lua_State *L)
+{
+    nm_agent_config_continual(check_config(L, 1), lua_toboolean(L, 2));
+    return 0;
+}
+
 /* corelib.config_set(cfg, name, index0, value) -> true | nil, message (the core's, naming the option).
  * A string sets an ENUM by name; a non-negative integer goes through the exact 64-bit setter. */
 static int l_config_set(lua_State *L)
@@ -605,7 +612,7 @@ int luaopen_neuromod_corelib(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         { "new", l_new }, { "load", l_new }, { "rng", l_rng }, { "vector", l_vector }, { "field", l_field },
-        { "field_labels", l_field_labels }, { "config_new", l_config_new }, { "config_set", l_config_set },
+        { "field_labels", l_field_labels }, { "config_new", l_config_new }, { "config_continual", l_config_continual }, { "config_set", l_config_set },
         { "config_get", l_config_get }, { "population_new", l_population_new }, { "population_load", l_population_new },
         { NULL, NULL }
     };

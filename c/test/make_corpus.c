@@ -57,6 +57,7 @@ int main(int argc, char **argv)
         nm_agent_config_default(&c);
         c.n_obs = shapes[s][0]; c.n_actions = shapes[s][1];
         c.n_layers = shapes[s][2] ? 1 : 0; c.hidden[0] = shapes[s][2];
+        if (s == 1) nm_agent_config_continual(&c, 0);   /* the plain agent's sections; the others the default's */
         if (s == 2) {
             c.base[NM_P_CONSOLIDATION] = 0.01f; c.attention_set = 20.0f; c.gain_focus = 1.0f;
             c.na_input = NM_NA_CHANGEPOINT; c.n_layers = 2; c.hidden[1] = 3;

@@ -67,6 +67,9 @@ static void random_config(nm_agent_config *c)
 {
     size_t f, i, nf = nm_config_field_count();
     nm_agent_config_default(c);
+    /* the agent without continual learning, and one in four the default agent (whose state, hashed every call, is
+     * some hundred times larger: its contexts' outcome tables) */
+    if (below(4)) nm_agent_config_continual(c, 0);
     c->n_obs = 1 + below(5);
     c->n_actions = 2 + below(3);
     for (f = 0; f < nf; f++) {
@@ -91,6 +94,9 @@ static void random_config(nm_agent_config *c)
     }
     c->n_layers = below(3);
     for (i = 0; i < c->n_layers; i++) c->hidden[i] = 1 + below(8);
+    /* the spiking learner takes no continual rows: most spiking draws without them, so that they build; the
+     * rest keep whatever was drawn and test the refusal */
+    if (c->model == NM_MODEL_SPIKING && below(4)) nm_agent_config_continual(c, 0);
     /* a spiking step simulates sim_ms / dt substeps (up to 20,000): at most 100 here, so that the test's time goes
      * to many calls rather than to a few long simulations (the ranges' ends are exercised by test_spiking) */
     if (c->model == NM_MODEL_SPIKING && c->sim_ms / c->dt > 100.0f) c->dt = c->sim_ms / 100.0f;

@@ -375,6 +375,7 @@ static void test_format2(void)
     if (st != NM_OK) return;
     CHECK(nm_agent_get_config(old)->na_input == NM_NA_SURPRISE, "a format-2 agent has the surprise input");
     nm_agent_config_default(&c);
+    nm_agent_config_continual(&c, 0);   /* format 2 predates continual learning: its agent is the plain one */
     c.n_obs = 3; c.n_actions = 2; c.hidden[0] = 8; c.seed = 11;
     nm_agent_new(&c, &fresh, NULL, 0);
     nm_rng_seed(&e1, 12);
@@ -402,6 +403,7 @@ static void test_format2(void)
 static void gng_config(nm_agent_config *c)
 {
     nm_agent_config_default(c);
+    nm_agent_config_continual(c, 0);   /* the fixture's writer: the agent before continual learning was the default */
     c->n_obs = 5; c->n_actions = 2; c->n_layers = 2; c->hidden[0] = 8; c->hidden[1] = 6; c->seed = 31;
     c->base[NM_P_CONSOLIDATION] = 0.01f; c->attention_set = 50.0f; c->gain_focus = 2.0f;
     c->na_input = NM_NA_CHANGEPOINT;
@@ -514,6 +516,74 @@ static size_t find_section(const unsigned char *buf, size_t n, const char *tag)
 }
 
 static void put_u64_at(unsigned char *p, uint64_t v) { int i; for (i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+
+/* CTAB holds the outcome tables of the context slots in use only; a file with all NM_MAX_CONTEXTS slots (the
+ * writers before) still loads, and one whose unused slots are not empty, or that holds fewer slots than CONT's
+ * context count, is refused by name. */
+static void test_ctab_slots(void)
+{
+    nm_agent_config c;
+    nm_agent *a = NULL, *b = NULL;
+    unsigned char *buf, *big;
+    size_t n, m, sec, len, per, pad;
+    char msg[256];
+    int t, act;
+    float x[3];
+    nm_agent_config_default(&c);   /* the default agent: boundary_trigger evidence_table */
+    c.n_obs = 3; c.n_actions = 2; c.hidden[0] = 4; c.seed = 5;
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_OK, "default agent: %s", msg);
+    if (!a) return;
+    for (t = 0; t < 600; t++) {
+        if (t == 200) nm_agent_set_context(a, 7);   /* three contexts: 0, 7, 9 */
+        if (t == 400) nm_agent_set_context(a, 9);
+        x[0] = (float)(t % 3 == 0); x[1] = (float)(t % 3 == 1); x[2] = (float)(t % 3 == 2);
+        nm_agent_act(a, x, 3, &act);
+        nm_agent_learn(a, act == (t % 2) ? 1.0f : 0.0f, x, 3, 1);
+    }
+    n = nm_agent_checkpoint_size(a);
+    buf = malloc(n);
+    CHECK(nm_agent_save_buffer(a, buf, n) == NM_OK, "save: %s", nm_agent_error(a));
+    sec = find_section(buf, n, "CTAB");
+    per = a->n_tab / NM_MAX_CONTEXTS;
+    len = 0;
+    for (t = 0; t < 8; t++) len |= (size_t)buf[sec + 4 + t] << (8 * t);
+    CHECK(sec != 0 && len == 3 * per * 4, "CTAB holds the three slots in use (%lu bytes, a slot %lu)",
+          (unsigned long)len, (unsigned long)(per * 4));
+    /* the older layout: every slot, the unused ones zero */
+    pad = (NM_MAX_CONTEXTS - 3) * per * 4;
+    m = n + pad;
+    big = calloc(1, m);
+    memcpy(big, buf, sec + 12 + len);
+    memcpy(big + sec + 12 + len + pad, buf + sec + 12 + len, n - sec - 12 - len);
+    put_u64_at(big + sec + 4, len + pad);
+    put_u64_at(big + 12, m);
+    fix_crc(big, m);
+    CHECK(nm_agent_load_buffer(big, m, &b, msg, sizeof msg) == NM_OK && b &&
+          nm_agent_state_hash(b) == nm_agent_state_hash(a), "a CTAB of every slot loads, the same agent: %s", msg);
+    nm_agent_free(b); b = NULL;
+    big[sec + 12 + len + 4 * per + 8] = 0x3f;   /* a float in slot 4's table: not zero */
+    fix_crc(big, m);
+    CHECK(nm_agent_load_buffer(big, m, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
+          strstr(msg, "unused context slot"), "a filled unused slot is refused: %s", msg);
+    /* two slots where CONT counts three */
+    memcpy(big, buf, sec + 12);
+    memcpy(big + sec + 12, buf + sec + 12, 2 * per * 4);
+    memcpy(big + sec + 12 + 2 * per * 4, buf + sec + 12 + len, n - sec - 12 - len);
+    put_u64_at(big + sec + 4, 2 * per * 4);
+    put_u64_at(big + 12, n - per * 4);
+    fix_crc(big, n - per * 4);
+    CHECK(nm_agent_load_buffer(big, n - per * 4, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
+          strstr(msg, "holds 2 context tables, 'CONT' counts 3"), "too few tables are refused: %s", msg);
+    /* a length that is not a whole number of slots */
+    memcpy(big, buf, n);
+    put_u64_at(big + sec + 4, len - 4);
+    fix_crc(big, n);
+    CHECK(nm_agent_load_buffer(big, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b && strstr(msg, "'CTAB'"),
+          "a partial slot is refused: %s", msg);
+    free(big);
+    free(buf);
+    nm_agent_free(a);
+}
 
 /* Format 4: tagged sections of persistent state only; the pending step's forward pass is redone on load,
  * bit for bit; unknown, missing, repeated and mis-sized sections are refused with a message naming them. */
@@ -1133,6 +1203,7 @@ int main(void)
     test_format2();
     test_format3();
     test_format4();
+    test_ctab_slots();
     test_changepoint();
     test_no_allocation();
     test_tables();

@@ -18,9 +18,12 @@ static int passed, failed;
 
 enum { N_OBS = 3, N_ACT = 2 };
 
+/* members without continual learning, the agent the interleaved step covers (test_interleaved_scope checks that
+ * default members, with it, are stepped one by one) */
 static void base_config(nm_agent_config *c, size_t hidden)
 {
     nm_agent_config_default(c);
+    nm_agent_config_continual(c, 0);
     c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden; c->seed = 7;
 }
 
@@ -388,7 +391,7 @@ static void test_interleaved_scope(void)
     nm_population *pop;
     const int want_default = !getenv("NEUROMOD_INTERLEAVE");
     int variant;
-    for (variant = 0; variant < 5; variant++) {
+    for (variant = 0; variant < 6; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
         pc.n = 16;
@@ -396,6 +399,7 @@ static void test_interleaved_scope(void)
         if (variant == 2) { pc.base.n_layers = 2; pc.base.hidden[1] = 8; }
         if (variant == 3) pc.base.policy_entropy = 0.1f;
         if (variant == 4) pc.base.hidden[0] = 256;
+        if (variant == 5) nm_agent_config_continual(&pc.base, 1);   /* the default agent */
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
         CHECK((nm_population_lanes(pop) > 1) == (variant == 0 && want_default), "scope variant %d: %lu lanes", variant,
               (unsigned long)nm_population_lanes(pop));

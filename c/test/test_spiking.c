@@ -88,6 +88,7 @@ static nm_agent *spiking(uint64_t seed, float lr, unsigned mods, float bias)
     nm_agent *a = NULL;
     char msg[256];
     nm_agent_config_default(&c);
+    nm_agent_config_continual(&c, 0);   /* the spiking learner takes no continual rows */
     c.n_obs = 3; c.n_actions = 2; c.seed = seed; c.model = NM_MODEL_SPIKING;
     c.base[NM_P_LEARNING_RATE] = lr; c.modulators = mods; c.spike_bias = bias;
     if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK) { printf("spiking: %s\n", msg); exit(1); }
@@ -236,6 +237,7 @@ static void test_policy_gate(void)
     int a1, a2, ok = 1, any = 0;
     double ratio = 0.0;
     nm_agent_config_default(&c);
+    nm_agent_config_continual(&c, 0);
     c.n_obs = 3; c.n_actions = 2; c.seed = 9; c.model = NM_MODEL_SPIKING; c.action_readout = 1;
     c.actor_gate = 0;
     if (nm_agent_new(&c, &ch, msg, sizeof msg) != NM_OK) { printf("spiking: %s\n", msg); exit(1); }
@@ -265,7 +267,12 @@ static void test_config(void)
     nm_agent *a = NULL;
     char msg[256];
     nm_agent_config_default(&c);
-    c.n_obs = 3; c.n_actions = 2; c.model = NM_MODEL_SPIKING; c.dt = 30.0f;
+    c.n_obs = 3; c.n_actions = 2; c.model = NM_MODEL_SPIKING;
+    /* the default config's continual rows are refused by name, with the way to turn them off */
+    CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "not available for the spiking model") &&
+          strstr(msg, "nm_agent_config_continual(cfg, 0)"), "the continual rows refused: %s", msg);
+    nm_agent_config_continual(&c, 0);
+    c.dt = 30.0f;
     CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "dt"), "dt > sim_ms refused: %s", msg);
     c.dt = 1.0f; c.base[NM_P_CONSOLIDATION] = 0.1f;
     CHECK(nm_agent_new(&c, &a, msg, sizeof msg) == NM_ERR_ARG && strstr(msg, "consolidation"), "%s", msg);

@@ -59,6 +59,7 @@ int nm_config_set_u64(nm_agent_config *cfg, const char *name, size_t index, uint
 int nm_config_set_value(nm_agent_config *cfg, const char *name, size_t index, const char *value, char *msg, size_t msglen);
 const char *nm_config_get_value(const nm_agent_config *cfg, const char *name, size_t index);
 void nm_agent_config_default(nm_agent_config *cfg);
+void nm_agent_config_continual(nm_agent_config *cfg, int on);
 
 typedef struct nm_agent nm_agent;
 int nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, size_t msglen);
@@ -199,6 +200,9 @@ local function config_new(from)
   return c
 end
 B.config_new = config_new
+
+-- config_continual(cfg, on): the continual-learning rows on (the defaults) or off
+function B.config_continual(c, on) C.nm_agent_config_continual(cfg_ptr(c), on and 1 or 0) end
 
 -- config_set(cfg, name, index0, value) -> true | nil, message: a string sets an ENUM by name; a non-negative
 -- integer goes through the exact 64-bit setter

@@ -98,6 +98,9 @@ local function schema(backend)
   -- obs_coding = "onehot" | "cells": how neuromod.spaces codes a Box with integer bounds (not a config field: the
   -- core sees the coded input)
   options.obs_coding = true
+  -- continual = true | false: every continual-learning row at the default agent's value or off (not a config
+  -- field: a switch over several, nm_agent_config_continual)
+  options.continual = true
   local S = { fields = fields, by_name = by_name, by_option = by_option, split = split, options = options }
   S.modulators = by_name.modulators.values
   S.params = by_name.base.row_labels
@@ -115,7 +118,7 @@ local PRESETS = {
 }
 
 
-local GATING_ON = 0.2   -- gating = true: each context's gate keeps a fifth of the hidden units open (Masse et al. 2018)
+local GATING_ON = 0.1   -- gating = true: the default agent's gate, a tenth of the hidden units open (Masse et al. 2018)
 
 local function normalize(backend, S, opts)
   if type(opts) ~= "table" then fail("expected a table of options, got " .. type(opts)) end
@@ -127,6 +130,17 @@ local function normalize(backend, S, opts)
     local ok, err = backend.config_set(cfg, name, index, v)
     if not ok then fail(err) end
   end
+  -- continual: on by default, off for the spiking learner (which takes none of its rows); the rows an option
+  -- names below override either
+  local continual = opts.continual
+  if continual ~= nil and type(continual) ~= "boolean" then
+    fail("continual: expected true or false, got " .. (type(continual) == "string" and ("the string '" .. continual .. "'") or tostring(continual)))
+  end
+  if continual and opts.model == "spiking" then
+    fail("continual: not available for the spiking model (continual = false, the spiking model's default)")
+  end
+  if continual == nil then continual = opts.model ~= "spiking" end
+  if not continual then backend.config_continual(cfg, false) end
   if opts.actions == nil then fail("actions is required (a number of actions or a Discrete space)") end
   -- obs: a number, or a state space. A flat Box whose bounds lie within [-1, 1] (or are infinite) is taken as it
   -- is; any other space (a Box of several dimensions or with wider finite bounds, a Discrete state, no state at
@@ -215,6 +229,9 @@ local function normalize(backend, S, opts)
       end
     end
   end
+  -- the continual rows once the layers are known: a recurrent trunk has no task-free detection by default
+  -- (nm_agent_config_continual); options below override
+  if continual then backend.config_continual(cfg, true) end
   -- in the table's order, so that of several bad options the same one is named on every backend
   for _, f in ipairs(S.fields) do
     local option = f.option

@@ -20,8 +20,10 @@ function M.trial(agent, rng, map, hit, miss)
 end
 
 -- an agent on the cues (hidden 32, seed 3) with `actions` and any options given
+-- The option specs build on the agent without continual learning (continual = false) and add the rows they test,
+-- as those rows were written against it; { continual = true } gives the library's default agent.
 function M.agent(actions, opts)
-  local o = { obs = 4, actions = actions, seed = 3, hidden = { 32 } }
+  local o = { obs = 4, actions = actions, seed = 3, hidden = { 32 }, continual = false }
   for k, v in pairs(opts or {}) do o[k] = v end
   return nm.agent(o)
 end
