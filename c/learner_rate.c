@@ -372,7 +372,7 @@ static void rate_reset(nm_agent *a)
  * trace in the trace's slot (wherever it is: FNV-1a over the pieces is FNV-1a over their concatenation) */
 static uint64_t rate_hash(const nm_agent *a, uint64_t h)
 {
-    size_t slot = a->off_params + a->n_params;   /* off_anchor - n_traced: where the layout puts the trace */
+    size_t slot = a->off_params + a->n_params;   /* where the trace follows, bar a recurrent agent's line pad */
     /* the values act's deferred passes will write are the state: make them (not a change the caller can see) */
     nm_net_settle((nm_agent *)a);
     h = nm_fnv1a(h, a->block, slot * sizeof(float));

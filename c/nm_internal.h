@@ -242,7 +242,9 @@ struct nm_agent {
 
     /* the block */
     float *block;
+    float *block_mem;              /* what was allocated: block itself, or a little before it (align_at) */
     size_t block_len;
+    size_t align_at;               /* with recurrent layers, the offset agent.c puts on a cache line (network.c) */
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
     size_t off_backup, off_modnext;
@@ -320,6 +322,8 @@ extern const nm_learner_ops nm_learner_spiking;   /* learner_spiking.c: the spik
 const nm_learner_ops *nm_learner_find(nm_model model);
 
 /* Values this small carry no signal (see flush_tiny in modulators.c). */
+/* floats in a 64-byte cache line: a recurrent layer's weights, trace and eligibility vectors each start one */
+#define NM_LINE_FLOATS 16
 #define NM_TINY 1e-30f
 
 /* error.c */
