@@ -92,6 +92,12 @@ typedef struct nm_kernels {
     /* rec_trace in place (acc NULL) fused with learn's update W = W + step e over the same synapses */
     void (*rec_trace_update)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
                              const float *z, float *eps, float *e, float *W, float step, int rev, int zero);
+    /* consolidation (learner_rate.c) over n weights: whether t = theta + step e, then t - kappa (t - anchor) and
+     * anchor + follow ((t - anchor) - kappa (t - anchor)), are all finite; and its pull itself, theta and anchor
+     * in place (each float's arithmetic spelled as the learner had it) */
+    int (*consolidate_finite)(size_t n, float step, float kappa, float follow, const float *theta, const float *trace,
+                              const float *anchor);
+    void (*consolidate)(size_t n, float kappa, float follow, float *theta, float *anchor);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
