@@ -8,8 +8,9 @@
  *   bench_step --recurrent              the recurrent table only
  *   bench_step --work KIND UNITS STEPS  a fixed workload for `valgrind --tool=callgrind` (KIND dense or
  *                                       recurrent, the bench's config; prints the state hash)
- *   bench_step --time OBS HIDDEN STEPS  one shape with every modulator on (dense layer): the best CPU time of 5 runs
- *                                       of STEPS steps, ns per step (for back-to-back pairs of two builds)
+ *   bench_step --time OBS HIDDEN STEPS [recurrent]  one shape with every modulator on (a dense layer, or a
+ *                                       recurrent one of tau 5): the best CPU time of 5 runs of STEPS steps, ns per
+ *                                       step (for back-to-back pairs of two builds, or of the two kinds)
  *   bench_step --hashes                 recurrent agents of several shapes under each kernel set: their state
  *                                       hashes, to diff before and after a change to the recurrent step
  */
@@ -155,9 +156,9 @@ static void recurrent_table(void)
 }
 
 /* --time: one shape's step, every modulator on, the best CPU time of 5 runs (the pairs of docs/performance.md) */
-static int time_shape(const char *n_obs, const char *hidden, const char *steps)
+static int time_shape(const char *n_obs, const char *hidden, const char *steps, nm_layer_kind kind)
 {
-    nm_agent *a = bench_agent((size_t)atol(n_obs), (size_t)atol(hidden), NM_MOD_ALL, NM_LAYER_DENSE);
+    nm_agent *a = bench_agent((size_t)atol(n_obs), (size_t)atol(hidden), NM_MOD_ALL, kind);
     float obs[256];
     double best = -1.0;
     int rep, n = atoi(steps);
@@ -258,12 +259,14 @@ static int hashes(void)
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "--work") == 0) return work(argv[2], argv[3], argv[4]);
-    if (argc == 5 && strcmp(argv[1], "--time") == 0) return time_shape(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "--time") == 0) return time_shape(argv[2], argv[3], argv[4], NM_LAYER_DENSE);
+    if (argc == 6 && strcmp(argv[1], "--time") == 0 && strcmp(argv[5], "recurrent") == 0)
+        return time_shape(argv[2], argv[3], argv[4], NM_LAYER_RECURRENT);
     if (argc == 2 && strcmp(argv[1], "--hashes") == 0) return hashes();
     if (argc == 1) modulator_table();
     else if (argc != 2 || strcmp(argv[1], "--recurrent") != 0) {
         fprintf(stderr, "usage: bench_step [--recurrent | --hashes | --work dense|recurrent UNITS STEPS | "
-                        "--time OBS HIDDEN STEPS]\n");
+                        "--time OBS HIDDEN STEPS [recurrent]]\n");
         return 2;
     }
     recurrent_table();

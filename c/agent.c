@@ -3,6 +3,7 @@
  * (learner_rate.c: the rate actor-critic).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nm_internal.h"
@@ -79,7 +80,14 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
     }
     a->learner->layout(a);
     nm_cont_layout(a);
-    a->block = calloc(a->block_len, sizeof *a->block);
+    /* a recurrent agent's block starts where its first recurrent layer's weights fall on a cache line (the
+     * layout puts that layer's trace and eligibility vectors on lines too: nm_net_layout) */
+    a->block_mem = calloc(a->block_len + (a->n_rec ? NM_LINE_FLOATS - 1 : 0), sizeof *a->block);
+    a->block = a->block_mem;
+    if (a->block && a->n_rec) {
+        size_t off = (size_t)((uintptr_t)(a->block_mem + a->align_at) % (NM_LINE_FLOATS * sizeof(float)));
+        a->block += (NM_LINE_FLOATS * sizeof(float) - off) % (NM_LINE_FLOATS * sizeof(float)) / sizeof(float);
+    }
     if (!a->block) {
         nm_write_msg(msg, msglen, "cannot allocate %lu floats for the agent", (unsigned long)a->block_len);
         free(a);
@@ -113,7 +121,7 @@ nm_status nm_agent_new(const nm_agent_config *cfg, nm_agent **out, char *msg, si
 void nm_agent_free(nm_agent *agent)
 {
     if (!agent) return;
-    free(agent->block);
+    free(agent->block_mem);
     free(agent);
 }
 

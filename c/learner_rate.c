@@ -122,15 +122,9 @@ undo_cache:
  * lowers it, letting go at a change), and the anchor follows the weight over tau_tonic.5HT steps. */
 static void consolidate(nm_agent *a)
 {
-    float *theta = a->block + a->off_params, *anchor = a->block + a->off_anchor;
     float kappa = a->mod.params[NM_P_CONSOLIDATION], follow = 1.0f / a->cfg.tau_tonic[NM_5HT];
-    size_t i, n = a->n_anchor;
     if (kappa > 0.5f) kappa = 0.5f;
-    for (i = 0; i < n; i++) {
-        float d = theta[i] - anchor[i];
-        theta[i] -= kappa * d;
-        anchor[i] += follow * (d - kappa * d);
-    }
+    a->kern->consolidate(a->n_anchor, kappa, follow, a->block + a->off_params, a->block + a->off_anchor);
 }
 
 /* Whether theta + step e, then consolidation, stays finite, in the update's arithmetic. reach = |step| |e| (a
@@ -142,17 +136,14 @@ static int update_finite(nm_agent *a, float step, double reach)
     const float *theta = a->block + a->off_params, *trace = a->block + a->off_trace;
     const float *anchor = a->block + a->off_anchor;
     float kappa = a->mod.params[NM_P_CONSOLIDATION], follow = 1.0f / a->cfg.tau_tonic[NM_5HT];
-    size_t i, n = a->n_anchor;
-    int ok = 1;
-    if (n || !(reach * (1.0 + 1e-3) <= 1e30)) nm_net_settle(a);   /* the passes below read the trace */
+    size_t n = a->n_anchor;
+    /* the passes below read the trace (the importance-weighted pull's check only past the reach; otherwise the
+     * deferred writes wait for the update's pass) */
+    if ((n && !a->n_imp) || !(reach * (1.0 + 1e-3) <= 1e30)) nm_net_settle(a);
     /* the importance-weighted pull (continual.c) is a convex combination: finite when the update is */
     if (!n || a->n_imp) return reach * (1.0 + 1e-3) <= 1e30 || a->kern->axpy_finite(a->n_traced, step, trace, theta);
     if (kappa > 0.5f) kappa = 0.5f;
-    for (i = 0; i < n; i++) {
-        float t = theta[i] + step * trace[i], d = t - anchor[i];
-        ok &= isfinite(t - kappa * d) && isfinite(anchor[i] + follow * (d - kappa * d));
-    }
-    return ok;
+    return a->kern->consolidate_finite(n, step, kappa, follow, theta, trace, anchor);
 }
 
 /* NA's "network reset" (Bouret & Sara 2005) on the actor: the policy head's weights and biases shrink toward
@@ -372,7 +363,7 @@ static void rate_reset(nm_agent *a)
  * trace in the trace's slot (wherever it is: FNV-1a over the pieces is FNV-1a over their concatenation) */
 static uint64_t rate_hash(const nm_agent *a, uint64_t h)
 {
-    size_t slot = a->off_params + a->n_params;   /* off_anchor - n_traced: where the layout puts the trace */
+    size_t slot = a->off_params + a->n_params;   /* where the trace follows, bar a recurrent agent's line pad */
     /* the values act's deferred passes will write are the state: make them (not a change the caller can see) */
     nm_net_settle((nm_agent *)a);
     h = nm_fnv1a(h, a->block, slot * sizeof(float));

@@ -27,11 +27,18 @@
 #include "nm_internal.h"
 #include "nm_math.h"
 
+/* The least offset >= off that is want modulo a cache line's floats */
+static size_t line_pad(size_t off, size_t want)
+{
+    return off + (want + NM_LINE_FLOATS - off % NM_LINE_FLOATS) % NM_LINE_FLOATS;
+}
+
 void nm_net_layout(nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
-    size_t l, off = 0, gain = 0, in = c->n_obs, cache, width = c->n_obs, rec = 0, elig = 0;
+    size_t l, off = 0, gain = 0, in = c->n_obs, cache, width = c->n_obs, rec = 0, elig = 0, eline = 0;
     nm_cache_layout *cl = &a->cl;
+    const nm_layer *first = NULL;   /* the first recurrent layer */
 
     cl->input = 0;
     cache = c->n_obs;
@@ -52,6 +59,7 @@ void nm_net_layout(nm_agent *a)
             L->alpha = 1.0f / c->layer_tau[l];
             L->leak = 1.0f - L->alpha;
             L->ops->layout_state(L, &cache, &rec, &elig);
+            if (!first) first = L;
         }
         L->post = cache; cache += L->out;
         in = L->out;
@@ -75,8 +83,18 @@ void nm_net_layout(nm_agent *a)
     cl->value = cache; cache += 1;
     cl->size = cache;
 
+    /* A recurrent layer's passes (the forward product, the eligibility, trace and weight update) run along its
+     * weights, its trace and its eligibility vectors side by side. agent.c puts the first recurrent layer's
+     * weights at the start of a cache line, and the pads below put its trace (in both buffers) and its
+     * eligibility vectors (both) on lines too: a vector load or store of those passes then never straddles two
+     * lines (at 3 x 64 the trace began 28 bytes into a line and the eligibility 44 bytes). Without recurrent
+     * layers there is no pad, and a feed-forward agent's block is as it was. */
+    a->align_at = first ? first->w : 0;
+    /* the trace's slice of the layer is at off_trace + w, its eligibility vectors at off_elig + elig */
+    if (first) eline = (first->w + NM_LINE_FLOATS - first->elig % NM_LINE_FLOATS) % NM_LINE_FLOATS;
     a->off_params = 0;
     a->off_trace = a->off_params + a->n_params;
+    if (first) a->off_trace = line_pad(a->off_trace, 0);
     a->off_anchor = a->off_trace + a->n_traced;
     a->n_anchor = c->base[NM_P_CONSOLIDATION] > 0.0f ? a->n_traced : 0;
     a->off_gain = a->off_anchor + a->n_anchor;
@@ -90,13 +108,16 @@ void nm_net_layout(nm_agent *a)
     a->off_backup = a->off_obs + c->n_obs;
     a->off_modnext = a->off_backup + a->n_params + a->n_anchor;
     a->off_trace2 = a->off_modnext + 2 * (gain + c->n_obs);
+    if (first) a->off_trace2 = line_pad(a->off_trace2, 0);
     /* recurrent state last, so that a feed-forward agent's block is as it was before recurrent layers existed */
     a->n_rec = rec;
     a->n_elig = elig;
     a->off_rstate = a->off_trace2 + a->n_traced;
     a->off_rprev = a->off_rstate + rec;
     a->off_elig = a->off_rprev + rec;
+    if (first) a->off_elig = line_pad(a->off_elig, eline);
     a->off_elig2 = a->off_elig + elig;
+    if (first) a->off_elig2 = line_pad(a->off_elig2, eline);
     a->off_rscratch = a->off_elig2 + elig;
     a->off_dh = a->off_rscratch + 2 * rec;
     a->block_len = a->off_dh + gain;

@@ -92,6 +92,12 @@ typedef struct nm_kernels {
     /* rec_trace in place (acc NULL) fused with learn's update W = W + step e over the same synapses */
     void (*rec_trace_update)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
                              const float *z, float *eps, float *e, float *W, float step, int rev, int zero);
+    /* consolidation (learner_rate.c) over n weights: whether t = theta + step e, then t - kappa (t - anchor) and
+     * anchor + follow ((t - anchor) - kappa (t - anchor)), are all finite; and its pull itself, theta and anchor
+     * in place (each float's arithmetic spelled as the learner had it) */
+    int (*consolidate_finite)(size_t n, float step, float kappa, float follow, const float *theta, const float *trace,
+                              const float *anchor);
+    void (*consolidate)(size_t n, float kappa, float follow, float *theta, float *anchor);
     int blas;             /* 1: shapes of NM_BLAS_MIN elements or more go to OpenBLAS (config.deterministic off) */
 } nm_kernels;
 /* The set called name if this CPU runs it (NULL if not, or no such set); with name NULL, the widest it runs.
@@ -242,7 +248,9 @@ struct nm_agent {
 
     /* the block */
     float *block;
+    float *block_mem;              /* what was allocated: block itself, or a little before it (align_at) */
     size_t block_len;
+    size_t align_at;               /* with recurrent layers, the offset agent.c puts on a cache line (network.c) */
     size_t n_anchor;               /* n_traced when consolidation is on (base > 0), else 0 */
     size_t off_params, off_trace, off_anchor, off_gain, off_attn, off_sal, off_act, off_cache, off_next, off_scratch, off_obs;
     size_t off_backup, off_modnext;
@@ -320,6 +328,8 @@ extern const nm_learner_ops nm_learner_spiking;   /* learner_spiking.c: the spik
 const nm_learner_ops *nm_learner_find(nm_model model);
 
 /* Values this small carry no signal (see flush_tiny in modulators.c). */
+/* floats in a 64-byte cache line: a recurrent layer's weights, trace and eligibility vectors each start one */
+#define NM_LINE_FLOATS 16
 #define NM_TINY 1e-30f
 
 /* error.c */

@@ -284,6 +284,38 @@ NM_KERNEL_ATTR static int NM_KERNEL(axpy_finite)(size_t n, float alpha, const fl
     return !bad;
 }
 
+/* update_finite's test with consolidation on (learner_rate.c): each float's two results in its arithmetic, their
+ * exponent bits tested as axpy_finite's are, so the loop vectorises (as a loop of isfinite it took 24 instructions
+ * a weight: 109,000 a step at 3 x 64 recurrent, seven times the rest of the step) */
+NM_KERNEL_ATTR static int NM_KERNEL(consolidate_finite)(size_t n, float step, float kappa, float follow,
+                                                        const float *restrict theta, const float *restrict trace,
+                                                        const float *restrict anchor)
+{
+    size_t i;
+    uint32_t bad = 0;
+    for (i = 0; i < n; i++) {
+        float t = theta[i] + step * trace[i], d = t - anchor[i], v = t - kappa * d;
+        float w = anchor[i] + follow * (d - kappa * d);
+        uint32_t u, q;
+        memcpy(&u, &v, sizeof u);
+        memcpy(&q, &w, sizeof q);
+        bad |= ((u & 0x7f800000u) == 0x7f800000u) | ((q & 0x7f800000u) == 0x7f800000u);
+    }
+    return !bad;
+}
+
+/* the consolidation pull (learner_rate.c's consolidate): theta moves toward the anchor, the anchor follows */
+NM_KERNEL_ATTR static void NM_KERNEL(consolidate)(size_t n, float kappa, float follow, float *restrict theta,
+                                                  float *restrict anchor)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float d = theta[i] - anchor[i];
+        theta[i] -= kappa * d;
+        anchor[i] += follow * (d - kappa * d);
+    }
+}
+
 /* True if every x[i] is finite: the largest magnitude's bits (an unsigned max, which vectorises as a reduction
  * where a float one would not) stay below the infinity's. */
 NM_KERNEL_ATTR static int NM_KERNEL(all_finite)(size_t n, const float *restrict x)
@@ -832,7 +864,7 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), 0
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -844,5 +876,5 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), 1
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 1
 };

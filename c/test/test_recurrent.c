@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +476,36 @@ static void test_no_allocation_rec(void)
     nm_agent_free(a);
 }
 
+/* The first recurrent layer's weights, trace (both buffers) and eligibility vectors (both) start cache lines, with
+ * a dense layer below (its weights before them) or not, and on a second agent too (another allocation); a
+ * feed-forward agent's block is the allocation itself, unpadded. */
+static int on_line(const float *p) { return (uintptr_t)p % (NM_LINE_FLOATS * sizeof(float)) == 0; }
+
+static void test_lines_rec(void)
+{
+    static const int l1[] = { -64 }, l2[] = { 5, -20 }, l3[] = { -37, 4 }, l4[] = { 3, 7 };
+    static const struct { const int *layers; size_t n; } cases[] = { { l1, 1 }, { l2, 2 }, { l3, 2 }, { l1, 1 } };
+    size_t k, l;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        nm_agent *a = make_rec(3, 2, cases[k].layers, cases[k].n, 3.0f, 1 + k, NM_TANH, NM_MOD_ALL);
+        const nm_layer *L = NULL;
+        for (l = 0; l < cases[k].n && !L; l++) if (a->layer[l].kind == NM_LAYER_RECURRENT) L = &a->layer[l];
+        CHECK(L && a->align_at == L->w && on_line(a->block + L->w) && on_line(a->block + a->off_trace + L->w) &&
+              on_line(a->block + a->off_trace2 + L->w) && on_line(a->block + a->off_elig + L->elig) &&
+              on_line(a->block + a->off_elig2 + L->elig) && a->block + a->block_len <= a->block_mem +
+              a->block_len + NM_LINE_FLOATS - 1,
+              "case %lu: the recurrent layer's weights, trace and eligibility vectors start cache lines",
+              (unsigned long)k);
+        nm_agent_free(a);
+    }
+    {
+        nm_agent *a = make_rec(3, 2, l4, 2, 1.0f, 1, NM_TANH, NM_MOD_ALL);
+        CHECK(a->n_rec == 0 && a->block == a->block_mem && a->off_trace == a->off_params + a->n_params,
+              "a feed-forward agent's block is not padded");
+        nm_agent_free(a);
+    }
+}
+
 static void test_config_rec(void)
 {
     nm_agent_config c;
@@ -508,6 +539,7 @@ int main(void)
     test_deferred();
     test_kernel_sets_rec();
     test_no_allocation_rec();
+    test_lines_rec();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
