@@ -357,14 +357,27 @@ void nm_cont_gate(const nm_agent *a, float *gain)
         float w = omega[i] + e[i] * e[i];                                            \
         omega[i] = w - w == 0.0f ? w : omega[i];                                     \
     }
+/* learn's update and the pull in one pass (nm_cont_update_pull): theta + step e (the axpy kernel's arithmetic),
+ * then PULL_LOOP's on that value, element by element: the same bits as the two passes, theta read and written once */
+#define UPDATE_PULL_LOOP                                                             \
+    for (i = 0; i < n; i++) {                                                        \
+        float t = theta[i] + step * e[i], ki = k * imp[i], f = ki / (1.0f + ki);     \
+        f = f == f ? f : (imp[i] > 0.0f ? 1.0f : 0.0f);                             \
+        theta[i] = (1.0f - f) * t + f * anchor[i];                                   \
+    }
+#define UPDATE_PULL_ARGS size_t n, float step, const float *restrict e, float k, const float *restrict imp, \
+                         const float *restrict anchor, float *restrict theta
 #define PULL_ARGS size_t n, float k, const float *restrict imp, const float *restrict anchor, float *restrict theta
 #define SI_ARGS size_t n, float step, float alpha, const float *restrict e, float *restrict omega
 #define EWC_ARGS size_t n, const float *restrict e, float *restrict omega
 static void pull_plain(PULL_ARGS) { size_t i; PULL_LOOP }
+static void update_pull_plain(UPDATE_PULL_ARGS) { size_t i; UPDATE_PULL_LOOP }
 static void si_plain(SI_ARGS) { size_t i; SI_LOOP }
 static void ewc_plain(EWC_ARGS) { size_t i; EWC_LOOP }
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx2"))) static void pull_avx2(PULL_ARGS) { size_t i; PULL_LOOP }
+__attribute__((target("avx2"))) static void update_pull_avx2(UPDATE_PULL_ARGS) { size_t i; UPDATE_PULL_LOOP }
+__attribute__((target("avx512f"))) static void update_pull_avx512(UPDATE_PULL_ARGS) { size_t i; UPDATE_PULL_LOOP }
 __attribute__((target("avx2"))) static void si_avx2(SI_ARGS) { size_t i; SI_LOOP }
 __attribute__((target("avx2"))) static void ewc_avx2(EWC_ARGS) { size_t i; EWC_LOOP }
 __attribute__((target("avx512f"))) static void pull_avx512(PULL_ARGS) { size_t i; PULL_LOOP }
@@ -379,6 +392,8 @@ static int wide(const nm_agent *a)
 }
 #else
 #define pull_avx2 pull_plain
+#define update_pull_avx2 update_pull_plain
+#define update_pull_avx512 update_pull_plain
 #define si_avx2 si_plain
 #define ewc_avx2 ewc_plain
 #define pull_avx512 pull_plain
@@ -393,7 +408,31 @@ void nm_cont_pull(nm_agent *a)
     const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
     float k = a->mod.params[NM_P_CONSOLIDATION] * nm_cont_step_scale(a);   /* gate_step: as the gradient's step */
     int w = wide(a);
+    /* one context, no boundary yet: every importance is 0 (consolidate runs only at a switch to another slot) and
+     * the pull, theta + 0 x anchor, leaves every weight as it is (but for a weight of exactly -0, which it would
+     * make +0 and no step of this learner makes): the single-task default agent's pass over every weight saved */
+    if (a->n_ctx == 1) return;
     if (k > 0.0f) (w == 2 ? pull_avx512 : w == 1 ? pull_avx2 : pull_plain)(a->n_imp, k, imp, anchor, theta);
+}
+
+/* learn's update theta += step e and the importance-weighted pull in one pass, when nothing runs between them
+ * (no entropy bonus, no deferred recurrent pass, no BLAS) and the pull has work (a second context, k > 0); returns
+ * whether it did, else the caller takes the two passes. The pass over every weight is the step's largest cost at
+ * 64 x 128 and beyond (theta, trace, importance and anchor streamed from L2), and this one reads and writes theta
+ * once instead of twice. */
+int nm_cont_update_pull(nm_agent *a, float step)
+{
+    float *theta = a->block + a->off_params;
+    const float *e = a->block + a->off_trace;
+    const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
+    float k = a->mod.params[NM_P_CONSOLIDATION] * nm_cont_step_scale(a);
+    int w = wide(a);
+    if (!a->n_imp || a->n_imp != a->n_traced || a->n_ctx == 1 || !(k > 0.0f) || a->cfg.policy_entropy > 0.0f ||
+        a->rec_defer || a->kern->blas)
+        return 0;
+    (w == 2 ? update_pull_avx512 : w == 1 ? update_pull_avx2 : update_pull_plain)(a->n_imp, step, e, k, imp, anchor,
+                                                                                    theta);
+    return 1;
 }
 
 /* A boundary: the task's importance added, the anchors set to the weights */
@@ -790,13 +829,23 @@ static void models_step(nm_agent *a, float reward)
     }
 }
 
+/* Learning in the open first context of gate_first open_free / open_yield: its boundary drops the path integral
+ * (consolidate), so accumulating it is work nothing reads */
+static int in_free_context(const nm_agent *a)
+{
+    return (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD) &&
+           open_floats(a) && a->block[a->off_open] == (float)(a->ctx_learn + 1);
+}
+
 void nm_cont_observe(nm_agent *a, float step, float reward)
 {
     if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
         float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE] * nm_cont_step_scale(a);
         int w = wide(a);
-        if (a->cfg.importance == NM_IMPORTANCE_EWC) {
+        if (in_free_context(a)) {
+            /* its omega stays 0 until the boundary that would have zeroed it */
+        } else if (a->cfg.importance == NM_IMPORTANCE_EWC) {
             (w == 2 ? ewc_avx512 : w == 1 ? ewc_avx2 : ewc_plain)(a->n_imp, e, omega);
         } else if (alpha > 0.0f) {
             (w == 2 ? si_avx512 : w == 1 ? si_avx2 : si_plain)(a->n_imp, step, alpha, e, omega);
@@ -811,7 +860,9 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
             nm_agent_refresh_effects(a);
         }
     }
-    if (a->n_models) models_step(a, reward);
+    /* once a task announces its contexts the detector is off for good (nm_agent_set_context), and nothing reads
+     * the context models again: they stop learning, which leaves every action as it was */
+    if (a->n_models && !a->ctx_announced) models_step(a, reward);
 }
 
 uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)

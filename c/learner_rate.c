@@ -295,11 +295,15 @@ static nm_status rate_learn(nm_agent *a, float reward, const float *next_obs, in
     if (nm_plastic(a)) {
         /* with act's deferred trace writes, if any; at an episode's end they are the zeros written below, where
          * nothing reads them before (the attentional set's refusal keeps them, importance reads the trace) */
-        done = nm_net_update(a, step, terminal && !salience && !a->n_imp);
-        if (a->cfg.policy_entropy > 0.0f)
-            entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE] * scale);
-        if (a->n_imp) nm_cont_pull(a);
-        else if (a->n_anchor) consolidate(a);
+        if (a->n_imp && nm_cont_update_pull(a, step)) {
+            done = 0;   /* the update and the pull in one pass (continual.c): nothing deferred, no entropy bonus */
+        } else {
+            done = nm_net_update(a, step, terminal && !salience && !a->n_imp);
+            if (a->cfg.policy_entropy > 0.0f)
+                entropy_bonus(a, cache, a->mod.params[NM_P_LEARNING_RATE] * scale);
+            if (a->n_imp) nm_cont_pull(a);
+            else if (a->n_anchor) consolidate(a);
+        }
         nm_predictor_update(a->kern, F, &pr, h, wq, params + a->pred_b + act, wu, params + a->var_b + act);
         /* the values of the actions not taken revert toward the average reward as fast as NA says the world
          * moves (predictor.c); a convex combination of finite values stays finite */

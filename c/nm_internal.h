@@ -548,6 +548,7 @@ void nm_cont_layout(nm_agent *a);              /* after the learner's layout: ex
 void nm_cont_init(nm_agent *a);                /* after its init: the first context and its gate */
 /* The importance-weighted pull of each traced weight toward its anchor (importance si or ewc), in place */
 void nm_cont_pull(nm_agent *a);
+int nm_cont_update_pull(nm_agent *a, float step);
 /* After a committed learn step with update step x trace: accumulates the importance measure (unless frozen),
  * steps the context models and detects task-free boundaries. */
 void nm_cont_observe(nm_agent *a, float step, float reward);

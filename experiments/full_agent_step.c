@@ -7,7 +7,9 @@
  * modulator on, bench_step's observation stream and rewards. Instructions per step = (Ir at 2N steps - Ir at N) / N.
  *
  *   cc -O3 ... -Ic -o build/full_agent_step experiments/full_agent_step.c build/lib/libneuromod.a -lm
- *   valgrind --tool=callgrind build/full_agent_step P|D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS
+ *   valgrind --tool=callgrind build/full_agent_step P|D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS [CONTEXTS]
+ * With CONTEXTS (> 0), contexts 0 .. CONTEXTS - 1 are announced in turn every 500 steps, from step 0: the
+ * default agent then consolidates and pulls as it does across tasks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +23,10 @@ int main(int argc, char **argv)
     float obs[256] = { 0 };
     size_t n_obs;
     int t, steps;
-    if (argc != 5 || (strcmp(argv[1], "P") && strcmp(argv[1], "D") && strcmp(argv[1], "F") && strcmp(argv[1], "F2") && strcmp(argv[1], "FE") &&
+    int contexts = argc == 6 ? atoi(argv[5]) : 0;
+    if ((argc != 5 && argc != 6) || (strcmp(argv[1], "P") && strcmp(argv[1], "D") && strcmp(argv[1], "F") && strcmp(argv[1], "F2") && strcmp(argv[1], "FE") &&
                       strcmp(argv[1], "FT") && strcmp(argv[1], "FW"))) {
-        fprintf(stderr, "usage: full_agent_step P|D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS\n");
+        fprintf(stderr, "usage: full_agent_step P|D|F|F2|FE|FT|FW N_OBS HIDDEN STEPS [CONTEXTS]\n");
         return 1;
     }
     n_obs = (size_t)atol(argv[2]);
@@ -44,6 +47,7 @@ int main(int argc, char **argv)
     if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) { fprintf(stderr, "full_agent_step: no agent\n"); return 1; }
     for (t = 0; t < steps; t++) {   /* bench_step's run_steps */
         int act;
+        if (contexts > 0 && t % 500 == 0) nm_agent_set_context(a, (t / 500) % contexts);
         obs[t % n_obs] = (float)(t % 3) - 1.0f;
         nm_agent_act(a, obs, n_obs, &act);
         nm_agent_learn(a, act == (t & 1) ? 1.0f : -0.5f, obs, n_obs, (t % 15) == 14);
