@@ -57,7 +57,11 @@ end
 
 function love.load()
   world.rng = nm.rng(2024)
-  world.pop = nm.population{ n = N, seed = 1, threads = THREADS, obs = 8, actions = 4, hidden = { 16 } }
+  -- continual = false: food patches that drift are one changing task, not tasks that come back, and the library's
+  -- default (continual) agent reads each move as a new task; without it the creatures forage more (150.6 against
+  -- 137.6 per 1000 frames at the end) and the population takes the interleaved step (2.3 times the frames per second)
+  world.pop = nm.population{ n = N, seed = 1, threads = THREADS, obs = 8, actions = 4, hidden = { 16 },
+                             continual = false }
   world.x, world.y, world.px, world.py, world.food = {}, {}, {}, {}, {}
   for k = 1, N do world.x[k], world.y[k] = world.rng:random(W), world.rng:random(H) end
   place_patches()
