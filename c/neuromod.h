@@ -106,8 +106,10 @@ typedef enum nm_param {
     NM_P_ATTENTION = 5,           /* precision of the inputs: input attention sharpness */
     NM_P_WITHHOLD_BIAS = 6,       /* additive bias on the logit of config.withhold_action (behavioural
                                      inhibition) */
-    NM_P_CONSOLIDATION = 7,       /* weight of prior knowledge: per-step pull of each weight toward a slow
-                                     anchor that follows it (kept only when its base value is > 0) */
+    NM_P_CONSOLIDATION = 7,       /* weight of prior knowledge: per-step pull of each weight toward its anchor
+                                     (importance si / ewc: its value at the last context boundary, weighed by its
+                                     importance; slow: a slow copy that follows it); kept only when its base value
+                                     is > 0 (the default agent's 0.01) */
     NM_N_PARAMS = 8
 } nm_param;
 
