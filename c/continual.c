@@ -402,16 +402,22 @@ static int wide(const nm_agent *a)
 static int wide(const nm_agent *a) { (void)a; return 0; }
 #endif
 
+/* The pull's strength this step (gate_step: as the gradient's step), or 0 when it has no work. With one context
+ * and no boundary yet every importance is 0 (consolidate runs only at a switch to another slot), and the pull,
+ * theta + 0 x anchor, leaves every weight as it is (but for a weight of exactly -0, which it would make +0 and no
+ * step of this learner makes): the single-task default agent's pass over every weight saved. */
+static float pull_strength(const nm_agent *a)
+{
+    float k = a->mod.params[NM_P_CONSOLIDATION] * nm_cont_step_scale(a);
+    return a->n_ctx > 1 && k > 0.0f ? k : 0.0f;
+}
+
 void nm_cont_pull(nm_agent *a)
 {
     float *theta = a->block + a->off_params;
     const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
-    float k = a->mod.params[NM_P_CONSOLIDATION] * nm_cont_step_scale(a);   /* gate_step: as the gradient's step */
+    float k = pull_strength(a);
     int w = wide(a);
-    /* one context, no boundary yet: every importance is 0 (consolidate runs only at a switch to another slot) and
-     * the pull, theta + 0 x anchor, leaves every weight as it is (but for a weight of exactly -0, which it would
-     * make +0 and no step of this learner makes): the single-task default agent's pass over every weight saved */
-    if (a->n_ctx == 1) return;
     if (k > 0.0f) (w == 2 ? pull_avx512 : w == 1 ? pull_avx2 : pull_plain)(a->n_imp, k, imp, anchor, theta);
 }
 
@@ -425,14 +431,22 @@ int nm_cont_update_pull(nm_agent *a, float step)
     float *theta = a->block + a->off_params;
     const float *e = a->block + a->off_trace;
     const float *anchor = a->block + a->off_anchor, *imp = a->block + a->off_imp;
-    float k = a->mod.params[NM_P_CONSOLIDATION] * nm_cont_step_scale(a);
+    float k = pull_strength(a);
     int w = wide(a);
-    if (!a->n_imp || a->n_imp != a->n_traced || a->n_ctx == 1 || !(k > 0.0f) || a->cfg.policy_entropy > 0.0f ||
-        a->rec_defer || a->kern->blas)
+    if (!a->n_imp || a->n_imp != a->n_traced || !(k > 0.0f) || a->cfg.policy_entropy > 0.0f || a->rec_defer ||
+        a->kern->blas)
         return 0;
     (w == 2 ? update_pull_avx512 : w == 1 ? update_pull_avx2 : update_pull_plain)(a->n_imp, step, e, k, imp, anchor,
                                                                                     theta);
     return 1;
+}
+
+/* Learning in the open first context of gate_first open_free / open_yield: its boundary adds no importance
+ * (consolidate), so the path integral accumulated there is work nothing reads (nm_cont_observe skips it) */
+static int in_free_context(const nm_agent *a)
+{
+    return (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD) &&
+           open_floats(a) && a->block[a->off_open] == (float)(a->ctx_learn + 1);
 }
 
 /* A boundary: the task's importance added, the anchors set to the weights */
@@ -444,8 +458,7 @@ static void consolidate(nm_agent *a)
     double sum = 0.0;
     size_t i, n = a->n_imp;
     if (!n || !(*count > 0.0f)) return;   /* nothing learned since the last boundary */
-    if ((a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD) && open_floats(a) &&
-        a->block[a->off_open] == (float)(a->ctx_learn + 1)) {
+    if (in_free_context(a)) {
         /* the open first context adds no importance: its weights stay free for the later contexts' gates */
         memset(omega, 0, n * sizeof *omega);
         *count = 0.0f;
@@ -827,14 +840,6 @@ static void models_step(nm_agent *a, float reward)
             a->ctx_armed = 1;
         }
     }
-}
-
-/* Learning in the open first context of gate_first open_free / open_yield: its boundary drops the path integral
- * (consolidate), so accumulating it is work nothing reads */
-static int in_free_context(const nm_agent *a)
-{
-    return (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD) &&
-           open_floats(a) && a->block[a->off_open] == (float)(a->ctx_learn + 1);
 }
 
 void nm_cont_observe(nm_agent *a, float step, float reward)
