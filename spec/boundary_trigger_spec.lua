@@ -4,6 +4,7 @@
 local nm = require "neuromod"
 
 local cues = dofile("spec/support/cue_tasks.lua")
+local checks = require "spec.support.agent_checks"
 local A, B = cues.A, cues.B
 
 local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
@@ -38,12 +39,7 @@ end
 
 describe("boundary_trigger", function()
   it("is 'evidence_table' in the default agent and 'na' without continual learning (continual = false), takes 'evidence'; other values are refused, naming the option", function()
-    assert.equal("evidence_table", new{ continual = true }:config().boundary_trigger)
-    assert.equal("na", new():config().boundary_trigger)
-    assert.equal("evidence", new{ boundary_trigger = "evidence" }:config().boundary_trigger)
-    local ok, err = pcall(new, { boundary_trigger = "cusum" })
-    assert.is_false(ok)
-    assert.truthy(tostring(err):match("boundary_trigger"), err)
+    checks.continual_row(new, "boundary_trigger", "evidence_table", "na", "evidence", { "cusum" })
   end)
 
   it("without boundary it changes nothing: the agent is the one without the option, step for step", function()

@@ -5,6 +5,7 @@
 local nm = require "neuromod"
 
 local cues = dofile("spec/support/cue_tasks.lua")
+local checks = require "spec.support.agent_checks"
 
 -- one-step Go/No-Go over the four cues, +1 for a correct response, 0 for an error; returns the action
 local function trial(agent, rng, map)
@@ -16,10 +17,7 @@ local A, B = cues.A, cues.B
 local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
 local open_units = cues.open_units
 
-local function actions(agent, rng, map, n, out)
-  for _ = 1, n do out[#out + 1] = trial(agent, rng, map) end
-  return out
-end
+local actions = cues.actions
 
 -- the actions of an agent on a single task (A, 300 trials)
 local function single_task(opts)
@@ -39,12 +37,7 @@ end
 
 describe("gate_first", function()
   it("is 'open_yield' in the default agent and 'gated' without continual learning (continual = false), takes 'open'; other values are refused, naming the option", function()
-    assert.equal("open_yield", new{ continual = true }:config().gate_first)
-    assert.equal("gated", new():config().gate_first)
-    assert.equal("open", new{ gate_first = "open" }:config().gate_first)
-    local ok, err = pcall(new, { gate_first = "first" })
-    assert.is_false(ok)
-    assert.truthy(tostring(err):match("gate_first"), err)
+    checks.continual_row(new, "gate_first", "open_yield", "gated", "open", { "first" })
   end)
 
   it("open: the first context learned in keeps every unit; a later one takes its gate; the first keeps its own", function()
@@ -176,12 +169,8 @@ describe("gate_first", function()
 end)
 
 describe("boundary_learning", function()
-  it("is 'pause' by default and takes 'learn'; other values are refused, naming the option", function()
-    assert.equal("pause", new():config().boundary_learning)
-    assert.equal("learn", new{ boundary_learning = "learn" }:config().boundary_learning)
-    local ok, err = pcall(new, { boundary_learning = "always" })
-    assert.is_false(ok)
-    assert.truthy(tostring(err):match("boundary_learning"), err)
+  it("is 'pause' in the default agent and without continual learning, takes 'learn'; other values are refused, naming the option", function()
+    checks.continual_row(new, "boundary_learning", "pause", "pause", "learn", { "always" })
   end)
 
   -- a task, then its reversal: the detector fires at the reversal
@@ -214,14 +203,8 @@ describe("boundary_learning", function()
 end)
 
 describe("boundary_sustain", function()
-  it("is 1 by default; 0 and fractions are refused, naming the option", function()
-    assert.equal(1, new():config().boundary_sustain)
-    assert.equal(10, new{ boundary_sustain = 10 }:config().boundary_sustain)
-    for _, bad in ipairs { 0, 2.5 } do
-      local ok, err = pcall(new, { boundary_sustain = bad })
-      assert.is_false(ok)
-      assert.truthy(tostring(err):match("boundary_sustain"), err)
-    end
+  it("is 1 in the default agent and without continual learning, takes a count of steps; 0 and fractions are refused, naming the option", function()
+    checks.continual_row(new, "boundary_sustain", 1, 1, 10, { 0, 2.5 })
   end)
 
   -- tasks A, B, A, B, ... of 150 trials: the number of context changes the detector makes

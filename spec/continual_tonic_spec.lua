@@ -3,6 +3,7 @@
 local nm = require "neuromod"
 
 local cues = dofile("spec/support/cue_tasks.lua")
+local checks = require "spec.support.agent_checks"
 
 -- one-step Go/No-Go over the four cues; "win" pays 1 / 0 for a correct response / an error, "avoid" 0 / -1
 local function trial(agent, rng, map, win)
@@ -42,12 +43,7 @@ end
 
 describe("context_tonic", function()
   it("is 'context' in the default agent and 'shared' without continual learning (continual = false), takes 'context'; other values are refused, naming the option", function()
-    assert.equal("context", new{ continual = true }:config().context_tonic)
-    assert.equal("shared", new():config().context_tonic)
-    assert.equal("context", new{ context_tonic = "context" }:config().context_tonic)
-    local ok, err = pcall(new, { context_tonic = "each" })
-    assert.is_false(ok)
-    assert.truthy(tostring(err):match("context_tonic"), err)
+    checks.continual_row(new, "context_tonic", "context", "shared", "context", { "each" })
   end)
 
   it("restores a context's tonic state and withhold bias when it is announced again", function()

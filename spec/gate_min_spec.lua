@@ -4,6 +4,7 @@
 local nm = require "neuromod"
 
 local cues = dofile("spec/support/cue_tasks.lua")
+local checks = require "spec.support.agent_checks"
 local A, B = cues.A, cues.B
 local open_units = cues.open_units
 
@@ -19,22 +20,15 @@ end
 local function run(opts, n)
   local a, rng, out = new(opts), nm.rng(4), {}
   a:context(1)
-  for _ = 1, n do local _, x = cues.trial(a, rng, A, 1, 0) out[#out + 1] = x end
+  cues.actions(a, rng, A, n, out)
   a:context(2)
-  for _ = 1, n do local _, x = cues.trial(a, rng, B, 1, 0) out[#out + 1] = x end
+  cues.actions(a, rng, B, n, out)
   return a, table.concat(out, "")
 end
 
 describe("gate_min", function()
   it("is 6 in the default agent and 0 without continual learning (continual = false), takes a count of units; other values are refused, naming the option", function()
-    assert.equal(6, new{ continual = true }:config().gate_min)
-    assert.equal(0, new():config().gate_min)
-    assert.equal(6, new{ gate_min = 6 }:config().gate_min)
-    for _, bad in ipairs { -1, 1.5, "six" } do
-      local ok, err = pcall(new, { gate_min = bad })
-      assert.is_false(ok)
-      assert.truthy(tostring(err):match("gate_min"), err)
-    end
+    checks.continual_row(new, "gate_min", 6, 0, 6, { -1, 1.5, "six" })
   end)
 
   it("changes nothing while the draw keeps as many units open; adds the lowest draws when it keeps fewer", function()
@@ -70,15 +64,7 @@ describe("gate_min", function()
     local b = assert(nm.load(path))
     os.remove(path)
     assert.equal(8, b:config().gate_min)
-    local seq = {}
-    for _, x in ipairs { a, b } do
-      local r, out = nm.rng(9), {}
-      for _ = 1, 50 do local _, y = cues.trial(x, r, B, 1, 0) out[#out + 1] = y end
-      x:context(1)
-      for _ = 1, 50 do local _, y = cues.trial(x, r, A, 1, 0) out[#out + 1] = y end
-      seq[#seq + 1] = table.concat(out, ",") .. x:state_hash()
-    end
-    assert.equal(seq[1], seq[2])
+    assert.equal(cues.announced_record(a), cues.announced_record(b))
   end)
 
   -- 14 of 16 units: more than the last context's draw keeps (13; 12 changes nothing), so the floor acts

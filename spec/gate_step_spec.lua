@@ -4,18 +4,13 @@
 local nm = require "neuromod"
 
 local cues = dofile("spec/support/cue_tasks.lua")
+local checks = require "spec.support.agent_checks"
 local A, B = cues.A, cues.B
 local open_units = cues.open_units
 
 local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
 
-local function actions(agent, rng, map, n, out)
-  for _ = 1, n do
-    local _, a = cues.trial(agent, rng, map, 1, 0)
-    out[#out + 1] = a
-  end
-  return out
-end
+local actions = cues.actions
 
 -- the traced weights (trunk, policy and value heads) and the outcome predictor's, as two flat arrays
 local function weights(agent)
@@ -29,12 +24,7 @@ end
 
 describe("gate_step", function()
   it("is 'width' in the default agent and 'fixed' without continual learning (continual = false), takes 'width'; other values are refused, naming the option", function()
-    assert.equal("width", new{ continual = true }:config().gate_step)
-    assert.equal("fixed", new():config().gate_step)
-    assert.equal("width", new{ gate_step = "width" }:config().gate_step)
-    local ok, err = pcall(new, { gate_step = "wide" })
-    assert.is_false(ok)
-    assert.truthy(tostring(err):match("gate_step"), err)
+    checks.continual_row(new, "gate_step", "width", "fixed", "width", { "wide" })
   end)
 
   it("changes nothing without gating or in an open first context (a single task)", function()
@@ -98,15 +88,7 @@ describe("gate_step", function()
     local b = assert(nm.load(path))
     os.remove(path)
     assert.equal("width", b:config().gate_step)
-    local seq = {}
-    for _, x in ipairs { a, b } do
-      local r, out = nm.rng(9), {}
-      actions(x, r, B, 50, out)
-      x:context(1)
-      actions(x, r, A, 50, out)
-      seq[#seq + 1] = table.concat(out, ",") .. x:state_hash()
-    end
-    assert.equal(seq[1], seq[2])
+    assert.equal(cues.announced_record(a), cues.announced_record(b))
   end)
 
   it("a run saved mid-curriculum by either backend continues identically in the other", function()

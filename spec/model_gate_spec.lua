@@ -5,6 +5,7 @@
 local nm = require "neuromod"
 
 local cues = dofile("spec/support/cue_tasks.lua")
+local checks = require "spec.support.agent_checks"
 local A, B = cues.A, cues.B
 
 local function new(opts) return cues.agent({ name = "Discrete", n = 2, withhold = 0 }, opts) end
@@ -19,16 +20,11 @@ local function run(opts, announce)
   return a, table.concat(out, "")
 end
 
-local with = dofile("spec/support/agent_checks.lua").with
+local with = checks.with
 
 describe("model_gate", function()
   it("is 'evidence' in the default agent and 'na' without continual learning (continual = false), takes 'evidence'; other values are refused, naming the option", function()
-    assert.equal("evidence", new{ continual = true }:config().model_gate)
-    assert.equal("na", new():config().model_gate)
-    assert.equal("evidence", new{ model_gate = "evidence" }:config().model_gate)
-    local ok, err = pcall(new, { model_gate = "cusum" })
-    assert.is_false(ok)
-    assert.truthy(tostring(err):match("model_gate"), err)
+    checks.continual_row(new, "model_gate", "evidence", "na", "evidence", { "cusum" })
   end)
 
   local full = { gating = 0.1, importance = "si", consolidation = 0.01, boundary = 0.5, gate_first = "open_yield",

@@ -1,6 +1,7 @@
--- Small helpers the option specs share: merging option tables, a save/load round trip that keeps stepping, and the
--- Pavlovian policy computed by hand from the agent's tensors.
+-- Small helpers the option specs share: merging option tables, a continual-learning row's values, a save/load
+-- round trip that keeps stepping, and the Pavlovian policy computed by hand from the agent's tensors.
 local nm = require "neuromod"
+local assert = require "luassert"   -- busted's, which a required module does not see as a global
 
 local M = {}
 
@@ -10,6 +11,20 @@ function M.with(t, extra)
   for k, v in pairs(t) do o[k] = v end
   for k, v in pairs(extra or {}) do o[k] = v end
   return o
+end
+
+-- A continual-learning row's values: `on` in the default agent (new{ continual = true }), `off` in the agent new
+-- builds by itself (the option specs' base, continual = false), `value` taken when given, and each of `bad` refused
+-- with a message naming the option.
+function M.continual_row(new, option, on, off, value, bad)
+  assert.equal(on, new{ continual = true }:config()[option])
+  assert.equal(off, new():config()[option])
+  assert.equal(value, new{ [option] = value }:config()[option])
+  for _, b in ipairs(bad) do
+    local ok, err = pcall(new, { [option] = b })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):match(option), err)
+  end
 end
 
 -- 50 steps of a punishing two-cue stream, a checkpoint, then 50 more steps on the original and on the reloaded agent.

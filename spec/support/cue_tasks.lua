@@ -19,6 +19,25 @@ function M.trial(agent, rng, map, hit, miss)
   return ok, a
 end
 
+-- n trials of the map, +1 for a correct response, 0 for an error: each action appended to out, which is returned
+function M.actions(agent, rng, map, n, out)
+  for _ = 1, n do
+    local _, a = M.trial(agent, rng, map, 1, 0)
+    out[#out + 1] = a
+  end
+  return out
+end
+
+-- An agent's run on after a checkpoint: 50 trials of B, then context 1 announced and 50 of A, from seed 9; the
+-- actions and the state hash after them (the saved agent's and the reloaded one's must be equal)
+function M.announced_record(agent)
+  local r, out = nm.rng(9), {}
+  M.actions(agent, r, M.B, 50, out)
+  agent:context(1)
+  M.actions(agent, r, M.A, 50, out)
+  return table.concat(out, ",") .. agent:state_hash()
+end
+
 -- an agent on the cues (hidden 32, seed 3) with `actions` and any options given
 -- The option specs build on the agent without continual learning (continual = false) and add the rows they test,
 -- as those rows were written against it; { continual = true } gives the library's default agent.
@@ -39,12 +58,7 @@ end
 -- An option that must change nothing gives the same two as the default agent.
 function M.alternating_run(new, opts)
   local a, rng, out = new(opts), nm.rng(2), {}
-  for k = 1, 4 do
-    for _ = 1, 100 do
-      local _, act = M.trial(a, rng, k % 2 == 1 and M.A or M.B, 1, 0)
-      out[#out + 1] = act
-    end
-  end
+  for k = 1, 4 do M.actions(a, rng, k % 2 == 1 and M.A or M.B, 100, out) end
   return table.concat(out, ""), a:state_hash()
 end
 
@@ -54,7 +68,7 @@ end
 -- options (a task-free trigger and the continual state whose section is checked).
 function M.section_continues(new, opts, tag)
   local a, rng = new(opts), nm.rng(6)
-  for k = 1, 5 do for _ = 1, 150 do M.trial(a, rng, k % 2 == 1 and M.A or M.B, 1, 0) end end
+  for k = 1, 5 do M.actions(a, rng, k % 2 == 1 and M.A or M.B, 150, {}) end
   local path = os.tmpname()
   assert(a:save(path))
   local f = assert(io.open(path, "rb"))
@@ -64,12 +78,7 @@ function M.section_continues(new, opts, tag)
   os.remove(path)
   local function record(agent, seed)
     local r, xs, h0 = nm.rng(seed), {}, agent:state_hash()
-    for k = 1, 4 do
-      for _ = 1, 150 do
-        local _, x = M.trial(agent, r, k % 2 == 1 and M.B or M.A, 1, 0)
-        xs[#xs + 1] = x
-      end
-    end
+    for k = 1, 4 do M.actions(agent, r, k % 2 == 1 and M.B or M.A, 150, xs) end
     return table.concat({ h0, table.concat(xs, ""), agent:state_hash(), tostring(agent:context()) }, " | ")
   end
   return bytes:find(tag, 1, true) ~= nil, record(a, 8), record(b, 8)
