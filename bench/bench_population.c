@@ -8,7 +8,9 @@
  * time (all its threads; steady on a loaded machine) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
- *   bench_population --only seq|pop --steps T --hidden H --n N    (one case, T steps a run, for instruction counts)
+ *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K]
+ *                                       (one case, T steps a run: for instruction counts, or two builds timed in turn;
+ *                                       step: the population through nm_population_step)
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
  * Instructions per agent-step (the machine's load does not move them): the kernel set from NEUROMOD_KERNELS,
  *   valgrind --tool=callgrind ./build/bench_population --only pop --steps 120 --hidden 64 --n 256
@@ -47,7 +49,8 @@ static void config(nm_agent_config *c, size_t hidden)
 
 /* agent-steps per second of a population on `threads`, or of N lone agents (threads 0): each acting then learning
  * in turn (interleaved = 1), or all acting then all learning (interleaved = 0, a game loop's order, where the
- * rewards come from the world after every creature has moved: the population's order) */
+ * rewards come from the world after every creature has moved: the population's order). A population with
+ * interleaved = 1 takes nm_population_step, each member learning and then acting on its next observation. */
 static timing rate(size_t N, size_t hidden, size_t threads, int steps, int interleaved)
 {
     float *rew = malloc(N * sizeof *rew);
@@ -81,7 +84,11 @@ static timing rate(size_t N, size_t hidden, size_t threads, int steps, int inter
         for (t = 0; t < T; t++) {
             const float *obs = pool + (t % POOL), *next = pool + ((t + 1) % POOL);
             for (k = 0; k < N; k++) term[k] = ((size_t)t + k) % 100 == 99;
-            if (pop) {
+            if (pop && interleaved) {   /* the first act, then learn-and-act: the same calls to the agents */
+                if (t == 0 && rep < 0) nm_population_act(pop, obs, N * N_OBS, act, N);
+                for (k = 0; k < N; k++) rew[k] = act[k] == (int)(k & 1) ? 1.0f : -0.5f;
+                nm_population_step(pop, rew, N, next, N * N_OBS, term, N, NULL, 0, act, N);
+            } else if (pop) {
                 nm_population_act(pop, obs, N * N_OBS, act, N);
                 for (k = 0; k < N; k++) rew[k] = act[k] == (int)(k & 1) ? 1.0f : -0.5f;
                 nm_population_learn(pop, rew, N, next, N * N_OBS, term, N);
@@ -114,7 +121,7 @@ int main(int argc, char **argv)
     static const size_t Ns[] = { 1, 8, 64, 256, 4096 }, hiddens[] = { 16, 64, 256 };
     const char *sets[] = { "generic", "avx2", "avx512" };
     const char *only = NULL, *mode = NULL;
-    size_t only_h = 0, only_n = 0;
+    size_t only_h = 0, only_n = 0, only_t = 1;
     int fixed_steps = 0;
     double budget = 400000;   /* agent-steps per run at hidden 16; scaled down for wider layers */
     size_t s, h, i;
@@ -126,24 +133,26 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--n") == 0 && a + 1 < argc) only_n = (size_t)atol(argv[++a]);
         else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc) mode = argv[++a];
         else if (strcmp(argv[a], "--steps") == 0 && a + 1 < argc) fixed_steps = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) only_t = (size_t)atol(argv[++a]);
         else {
             fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n"
-                            "       bench_population --only seq|pop --steps T --hidden H --n N\n");
+                            "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K]\n");
             return 2;
         }
     }
     if (mode) {   /* one case under NEUROMOD_KERNELS: the lone agents (all act, then all learn) or the population */
         timing t;
-        int pop = strcmp(mode, "pop") == 0;
+        int pop = strcmp(mode, "pop") == 0 || strcmp(mode, "step") == 0, fused = strcmp(mode, "step") == 0;
         size_t k;
-        if ((!pop && strcmp(mode, "seq") != 0) || fixed_steps < 1 || !only_h || !only_n) {
-            fprintf(stderr, "bench_population: --only seq|pop needs --steps, --hidden and --n\n");
+        if ((!pop && strcmp(mode, "seq") != 0) || fixed_steps < 1 || !only_h || !only_n || !only_t) {
+            fprintf(stderr, "bench_population: --only seq|pop|step needs --steps, --hidden and --n (--threads: pop and step, >= 1)\n");
             return 2;
         }
         for (k = 0; k < sizeof pool / sizeof pool[0]; k++) pool[k] = (float)((k * 7919) % 201) / 100.0f - 1.0f;
-        t = rate(only_n, only_h, pop ? 1 : 0, fixed_steps, 0);
-        printf("%s hidden %lu N %lu: %.0f CPU ns per agent-step\n", mode, (unsigned long)only_h, (unsigned long)only_n,
-               t.cpu_ns);
+        t = rate(only_n, only_h, pop ? only_t : 0, fixed_steps, fused);
+        printf("%s hidden %lu N %lu threads %lu: %.0f CPU ns per agent-step, %.0f agent-steps per second\n", mode,
+               (unsigned long)only_h, (unsigned long)only_n, (unsigned long)(pop ? only_t : 1), t.cpu_ns,
+               t.wall_rate);
         return 0;
     }
     for (i = 0; i < sizeof pool / sizeof pool[0]; i++) pool[i] = (float)((i * 7919) % 201) / 100.0f - 1.0f;

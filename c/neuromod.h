@@ -788,7 +788,7 @@ size_t nm_population_threads(const nm_population *pop);
 size_t nm_population_lanes(const nm_population *pop);
 /* The message of the last failed call ("" if none). Owned by the population. */
 const char *nm_population_error(const nm_population *pop);
-/* Member k's status in the last act or learn (NM_OK if it stepped; NM_ERR_ARG for k out of range). */
+/* Member k's status in the last act, learn or step (NM_OK if it stepped; NM_ERR_ARG for k out of range). */
 nm_status nm_population_member_status(const nm_population *pop, size_t k);
 
 /* Each member acts on its observation: obs holds n_obs floats per member (len = N * n_obs), actions receives
@@ -799,6 +799,16 @@ nm_status nm_population_act(nm_population *pop, const float *obs, size_t len, in
  * NULL: none terminal). */
 nm_status nm_population_learn(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
                               size_t len, const int *terminals, size_t n_terminals);
+/* nm_population_learn, then nm_population_act on obs (N * n_obs; NULL: act on next_obs, which must then be given),
+ * in one call: each member (or group of members side by side) learns and at once acts, while its state is still in
+ * the core's cache, instead of every member learning before any acts (at 4096 members of 64 units that order
+ * fetches each member's state from memory twice a step). Bit for bit the two calls when both succeed. A member
+ * whose learn fails does not act and keeps learn's status; the call returns the lowest-numbered failed member's
+ * status ("step: member 3 of 0..255: ..."). obs differs from next_obs where an episode ended and the world
+ * started a new one. */
+nm_status nm_population_step(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
+                             size_t len, const int *terminals, size_t n_terminals, const float *obs, size_t obs_len,
+                             int *actions, size_t n_actions_out);
 
 /* Clears member k's traces and pending step (nm_agent_reset_traces). */
 nm_status nm_population_reset(nm_population *pop, size_t k);

@@ -20,7 +20,7 @@
 #include "ckpt_io.h"
 #include "population_simd.h"
 
-enum { OP_ACT = 0, OP_LEARN = 1 };
+enum { OP_ACT = 0, OP_LEARN = 1, OP_STEP = 2 };   /* OP_STEP: learn, then act (nm_population_step) */
 
 static const unsigned char pop_magic[8] = { 'N', 'M', 'P', 'O', 'P', 'U', 'L', '\0' };
 #define POP_VERSION 1u
@@ -41,6 +41,7 @@ struct nm_population {
     /* the step being run, published to the workers under mu */
     int op;
     const float *obs, *rewards;
+    const float *act_obs;   /* OP_STEP: what the members act on (obs is learn's next_obs) */
     const int *terminals;
     int *actions;
     size_t obs_len;      /* n_obs, or 0 for a learn without next_obs */
@@ -97,22 +98,29 @@ static int same_shape(const nm_agent_config *a, const nm_agent_config *b, const 
 
 /* ---- stepping ---- */
 
-static void step_slice(nm_population *p, size_t lo, size_t hi, size_t glo, size_t ghi)
+/* members lo .. hi - 1, or groups glo .. ghi - 1, by the thread with scratch slot `slot` (workers 0 .. T - 2, the
+ * caller T - 1) */
+static void step_slice(nm_population *p, size_t lo, size_t hi, size_t glo, size_t ghi, size_t slot)
 {
     size_t k, g, d = p->n_obs;
     if (p->simd) {
         for (g = glo; g < ghi; g++) {
-            if (p->op == OP_ACT) nm_popsimd_act(p->simd, p->member, g, p->obs, p->actions, p->status);
-            else nm_popsimd_learn(p->simd, p->member, g, p->rewards, p->obs, p->terminals, p->status);
+            if (p->op == OP_ACT) nm_popsimd_act(p->simd, p->member, g, slot, p->obs, p->actions, p->status);
+            else if (p->op == OP_LEARN)
+                nm_popsimd_learn(p->simd, p->member, g, slot, p->rewards, p->obs, p->terminals, p->status);
+            else
+                nm_popsimd_learn_act(p->simd, p->member, g, slot, p->rewards, p->obs, p->terminals, p->act_obs,
+                                     p->actions, p->status);
         }
         return;
     }
-    if (p->op == OP_ACT) {
-        for (k = lo; k < hi; k++) p->status[k] = nm_agent_act(p->member[k], p->obs + k * d, d, p->actions + k);
-    } else {
-        for (k = lo; k < hi; k++)
+    for (k = lo; k < hi; k++) {
+        if (p->op != OP_ACT)
             p->status[k] = nm_agent_learn(p->member[k], p->rewards[k], p->obs ? p->obs + k * d : NULL, p->obs_len,
                                           p->terminals ? p->terminals[k] != 0 : 0);
+        if (p->op == OP_ACT || (p->op == OP_STEP && p->status[k] == NM_OK))
+            p->status[k] = nm_agent_act(p->member[k], (p->op == OP_ACT ? p->obs : p->act_obs) + k * d, d,
+                                        p->actions + k);
     }
 }
 
@@ -127,7 +135,7 @@ static void *worker_main(void *arg)
         if (p->quit) { pthread_mutex_unlock(&p->mu); return NULL; }
         seen = p->generation;
         pthread_mutex_unlock(&p->mu);
-        step_slice(p, w->lo, w->hi, w->glo, w->ghi);
+        step_slice(p, w->lo, w->hi, w->glo, w->ghi, (size_t)(w - p->workers));
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0) pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->mu);
@@ -145,14 +153,14 @@ static nm_status run_step(nm_population *p, const char *what)
         p->any_dirty = 0;
         p->gen++;
     }
-    if (W == 0) step_slice(p, 0, p->n, 0, G);
+    if (W == 0) step_slice(p, 0, p->n, 0, G, 0);
     else {
         pthread_mutex_lock(&p->mu);
         p->busy = W;
         p->generation++;
         pthread_cond_broadcast(&p->go);
         pthread_mutex_unlock(&p->mu);
-        step_slice(p, W * p->n / p->threads, p->n, W * G / p->threads, G);
+        step_slice(p, W * p->n / p->threads, p->n, W * G / p->threads, G, W);
         pthread_mutex_lock(&p->mu);
         while (p->busy > 0) pthread_cond_wait(&p->done, &p->mu);
         pthread_mutex_unlock(&p->mu);
@@ -165,17 +173,62 @@ static nm_status run_step(nm_population *p, const char *what)
                     (unsigned long)failed, failed == 1 ? "" : "s");
 }
 
+/* act's arguments (obs, its length, actions, their room), worded for the call `what` */
+static nm_status check_act(nm_population *p, const char *what, const float *obs, size_t len, const int *actions,
+                           size_t n_actions_out)
+{
+    if (!obs) return pop_fail(p, NM_ERR_ARG, "%s: obs is missing", what);
+    if (len != p->n * p->n_obs)
+        return pop_fail(p, NM_ERR_ARG, "%s: obs has %lu values, expected %lu (%lu members x %lu)", what,
+                        (unsigned long)len, (unsigned long)(p->n * p->n_obs), (unsigned long)p->n,
+                        (unsigned long)p->n_obs);
+    if (!actions) return pop_fail(p, NM_ERR_ARG, "%s: actions is NULL", what);
+    if (n_actions_out != p->n)
+        return pop_fail(p, NM_ERR_ARG, "%s: actions has room for %lu, expected %lu", what,
+                        (unsigned long)n_actions_out, (unsigned long)p->n);
+    return NM_OK;
+}
+
+/* learn's arguments, worded for the call `what` */
+static nm_status check_learn(nm_population *p, const char *what, const float *rewards, size_t n_rewards,
+                             const float *next_obs, size_t len, const int *terminals, size_t n_terminals)
+{
+    size_t k;
+    if (!rewards) return pop_fail(p, NM_ERR_ARG, "%s: rewards is missing", what);
+    if (n_rewards != p->n)
+        return pop_fail(p, NM_ERR_ARG, "%s: rewards has %lu values, expected %lu", what, (unsigned long)n_rewards,
+                        (unsigned long)p->n);
+    if (terminals && n_terminals != p->n)
+        return pop_fail(p, NM_ERR_ARG, "%s: terminals has %lu values, expected %lu", what,
+                        (unsigned long)n_terminals, (unsigned long)p->n);
+    if (next_obs && len != p->n * p->n_obs)
+        return pop_fail(p, NM_ERR_ARG, "%s: next_obs has %lu values, expected %lu (%lu members x %lu)", what,
+                        (unsigned long)len, (unsigned long)(p->n * p->n_obs), (unsigned long)p->n,
+                        (unsigned long)p->n_obs);
+    if (!next_obs) {
+        if (len != 0)
+            return pop_fail(p, NM_ERR_ARG, "%s: next_obs is NULL but its length is %lu", what, (unsigned long)len);
+        for (k = 0; k < p->n; k++)
+            if (!terminals || !terminals[k])
+                return pop_fail(p, NM_ERR_ARG, "%s: next_obs is missing (member %lu is not terminal)", what,
+                                (unsigned long)k);
+    }
+    return NM_OK;
+}
+
+static void publish_learn(nm_population *p, const float *rewards, const float *next_obs, const int *terminals)
+{
+    p->rewards = rewards;
+    p->obs = next_obs;
+    p->obs_len = next_obs ? p->n_obs : 0;
+    p->terminals = terminals;
+}
+
 nm_status nm_population_act(nm_population *p, const float *obs, size_t len, int *actions, size_t n_actions_out)
 {
+    nm_status st;
     if (!p) return NM_ERR_ARG;
-    if (!obs) return pop_fail(p, NM_ERR_ARG, "act: obs is missing");
-    if (len != p->n * p->n_obs)
-        return pop_fail(p, NM_ERR_ARG, "act: obs has %lu values, expected %lu (%lu members x %lu)", (unsigned long)len,
-                        (unsigned long)(p->n * p->n_obs), (unsigned long)p->n, (unsigned long)p->n_obs);
-    if (!actions) return pop_fail(p, NM_ERR_ARG, "act: actions is NULL");
-    if (n_actions_out != p->n)
-        return pop_fail(p, NM_ERR_ARG, "act: actions has room for %lu, expected %lu", (unsigned long)n_actions_out,
-                        (unsigned long)p->n);
+    if ((st = check_act(p, "act", obs, len, actions, n_actions_out)) != NM_OK) return st;
     p->op = OP_ACT;
     p->obs = obs;
     p->actions = actions;
@@ -185,32 +238,29 @@ nm_status nm_population_act(nm_population *p, const float *obs, size_t len, int 
 nm_status nm_population_learn(nm_population *p, const float *rewards, size_t n_rewards, const float *next_obs,
                               size_t len, const int *terminals, size_t n_terminals)
 {
-    size_t k;
+    nm_status st;
     if (!p) return NM_ERR_ARG;
-    if (!rewards) return pop_fail(p, NM_ERR_ARG, "learn: rewards is missing");
-    if (n_rewards != p->n)
-        return pop_fail(p, NM_ERR_ARG, "learn: rewards has %lu values, expected %lu", (unsigned long)n_rewards,
-                        (unsigned long)p->n);
-    if (terminals && n_terminals != p->n)
-        return pop_fail(p, NM_ERR_ARG, "learn: terminals has %lu values, expected %lu", (unsigned long)n_terminals,
-                        (unsigned long)p->n);
-    if (next_obs && len != p->n * p->n_obs)
-        return pop_fail(p, NM_ERR_ARG, "learn: next_obs has %lu values, expected %lu (%lu members x %lu)",
-                        (unsigned long)len, (unsigned long)(p->n * p->n_obs), (unsigned long)p->n,
-                        (unsigned long)p->n_obs);
-    if (!next_obs) {
-        if (len != 0) return pop_fail(p, NM_ERR_ARG, "learn: next_obs is NULL but its length is %lu", (unsigned long)len);
-        for (k = 0; k < p->n; k++)
-            if (!terminals || !terminals[k])
-                return pop_fail(p, NM_ERR_ARG, "learn: next_obs is missing (member %lu is not terminal)",
-                                (unsigned long)k);
-    }
+    if ((st = check_learn(p, "learn", rewards, n_rewards, next_obs, len, terminals, n_terminals)) != NM_OK)
+        return st;
     p->op = OP_LEARN;
-    p->rewards = rewards;
-    p->obs = next_obs;
-    p->obs_len = next_obs ? p->n_obs : 0;
-    p->terminals = terminals;
+    publish_learn(p, rewards, next_obs, terminals);
     return run_step(p, "learn");
+}
+
+nm_status nm_population_step(nm_population *p, const float *rewards, size_t n_rewards, const float *next_obs,
+                             size_t len, const int *terminals, size_t n_terminals, const float *obs, size_t obs_len,
+                             int *actions, size_t n_actions_out)
+{
+    nm_status st;
+    if (!p) return NM_ERR_ARG;
+    if ((st = check_learn(p, "step", rewards, n_rewards, next_obs, len, terminals, n_terminals)) != NM_OK) return st;
+    if (!obs) { obs = next_obs; obs_len = len; }
+    if ((st = check_act(p, "step", obs, obs_len, actions, n_actions_out)) != NM_OK) return st;
+    p->op = OP_STEP;
+    publish_learn(p, rewards, next_obs, terminals);
+    p->act_obs = obs;
+    p->actions = actions;
+    return run_step(p, "step");
 }
 
 /* ---- construction ---- */
@@ -304,7 +354,7 @@ static nm_status assemble(nm_agent **agents, size_t n, size_t threads, nm_popula
         int all = 1;
         for (k = 0; k < n && all; k++) all = nm_popsimd_covers(agents[k]);
         /* out of memory for the groups: the members step one by one, as they would without them */
-        if (all) p->simd = nm_popsimd_new(p->member, n);
+        if (all) p->simd = nm_popsimd_new(p->member, n, T);
         /* fewer members than lanes (most of every vector would be padding) or a layer wider than the set's
          * interleaved step pays for: one by one is as fast or faster */
         if (p->simd && (n < nm_popsimd_lanes(p->simd) || c0->hidden[0] > nm_popsimd_max_hidden(p->simd) ||

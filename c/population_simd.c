@@ -56,11 +56,16 @@ typedef struct nm_lane_kernels nm_lane_kernels;
 typedef struct nm_group {
     size_t lo, n;          /* members lo .. lo + n - 1; lanes n .. W - 1 are padding (zeros, never read out) */
     int mod_lanes;         /* every member's modulator step is the lane step's (else each takes nm_mod_step) */
-    float *params, *trace, *cache, *next, *dh;   /* the trace is written in place (act_fast) */
+    float *params, *trace, *cache;   /* the trace is written in place (act_fast) */
+    /* Scratch of one call, bound to the stepping thread's slot (bind_scratch) as the call starts: learn's forward
+     * pass of s' and the predictor's rows (next: one cache), act's dh and the predictor's new rows (dh: 2 max_width
+     * lane vectors), the heads' g of act's backward pass (gv: n_actions + 1). Shared by the groups one thread steps,
+     * it stays in that core's cache; one per group cost each call a read of lines only to overwrite them (about a
+     * tenth of the step at 4096 members). */
+    float *next, *dh, *gv;
     float *ms;             /* the members' modulator state (NM_MS lane vectors; the group holds it, as the weights) */
     float *kc;             /* their constants (KC_N lane vectors) */
     float *gain, *attn;    /* their uniform gain (1 lane vector) and attention (n_obs) */
-    float *gv;             /* scratch: the heads' g of act's backward pass (n_actions + 1 lane vectors) */
     /* A second bound on each member's trace norm, at most its trace_bound: restarted from the exact norm whenever
      * learn computes that, so it decides less often than the lone agent's bound that the exact norm is needed.
      * It decides nothing else: where the lone agent computes the exact norm and this bound does not, the norm
@@ -77,6 +82,8 @@ struct nm_popsimd {
     size_t lw, lb, lpre, lpost, policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
     nm_group *group;
     float *mem;
+    size_t slots, slot_floats;   /* scratch: one slot per thread that steps groups, slot_floats each */
+    float *scratch;
 };
 
 struct nm_lane_kernels {
@@ -217,7 +224,7 @@ static const nm_lane_kernels *lanes_for(const char *name)
     return &generic_lanes;
 }
 
-nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
+nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
 {
     const nm_agent *a = member[0];
     nm_popsimd *s = calloc(1, sizeof *s);
@@ -238,12 +245,15 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
     s->lw = a->layer[0].w; s->lb = a->layer[0].b; s->lpre = a->layer[0].pre; s->lpost = a->layer[0].post;
     s->policy_w = a->policy_w; s->policy_b = a->policy_b; s->value_w = a->value_w; s->value_b = a->value_b;
     s->pred_w = a->pred_w; s->pred_b = a->pred_b; s->var_w = a->var_w; s->var_b = a->var_b;
-    per = (s->n_params + s->n_traced + 2 * s->cache + 2 * s->width + NM_MS + KC_N + 1 + s->n_obs +
-           s->n_actions + 1 + 2) * W;
+    per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + 1 + s->n_obs + 2) * W;
+    /* a slot's next, dh and gv, rounded up to whole cache lines (16 floats) */
+    s->slots = slots ? slots : 1;
+    s->slot_floats = ((s->cache + 2 * s->width + s->n_actions + 1) * W + 15) / 16 * 16;
     s->group = calloc(s->groups, sizeof *s->group);
     /* 64-byte aligned: a group's vectors start on cache lines (w floats each) */
     s->mem = s->group ? calloc(s->groups * per + 16, sizeof *s->mem) : NULL;
-    if (!s->mem) { free(s->group); free(s); return NULL; }
+    s->scratch = s->mem ? calloc(s->slots * s->slot_floats + 16, sizeof *s->scratch) : NULL;
+    if (!s->scratch) { free(s->mem); free(s->group); free(s); return NULL; }
     for (g = 0; g < s->groups; g++) {
         nm_group *G = &s->group[g];
         float *m = s->mem + (16 - ((uintptr_t)s->mem / sizeof(float)) % 16) % 16 + g * per;
@@ -252,13 +262,10 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
         G->params = m; m += s->n_params * W;
         G->trace = m; m += s->n_traced * W;
         G->cache = m; m += s->cache * W;
-        G->next = m; m += s->cache * W;
-        G->dh = m; m += 2 * s->width * W;
         G->ms = m; m += NM_MS * W;
         G->kc = m; m += KC_N * W;
         G->gain = m; m += W;
         G->attn = m; m += s->n_obs * W;
-        G->gv = m; m += (s->n_actions + 1) * W;
         G->tb2 = (double *)(void *)m;   /* at a multiple of 4 floats from the aligned start */
     }
     nm_popsimd_gather(s, member);
@@ -268,6 +275,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n)
 void nm_popsimd_free(nm_popsimd *s)
 {
     if (!s) return;
+    free(s->scratch);
     free(s->mem);
     free(s->group);
     free(s);
@@ -704,11 +712,22 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     return 1;
 }
 
-void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, const float *obs, int *actions,
+/* G's scratch: slot's (each group is stepped by one thread in a call, and a slot serves one thread) */
+static void bind_scratch(const nm_popsimd *s, nm_group *G, size_t slot)
+{
+    float *m = s->scratch + (16 - ((uintptr_t)s->scratch / sizeof(float)) % 16) % 16 +
+               (slot < s->slots ? slot : 0) * s->slot_floats;
+    G->next = m; m += s->cache * W;
+    G->dh = m; m += 2 * s->width * W;
+    G->gv = m;
+}
+
+void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *obs, int *actions,
                     nm_status *status)
 {
     nm_group *G = &s->group[g];
     size_t l, d = member[0]->cfg.n_obs;
+    bind_scratch(s, G, slot);
     if (act_fast(s, G, member, obs, actions)) {
         for (l = 0; l < G->n; l++) status[G->lo + l] = NM_OK;
         return;
@@ -721,11 +740,12 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, const floa
     gather_group(s, G, member);
 }
 
-void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, const float *rewards,
+void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                       const float *next_obs, const int *terminals, nm_status *status)
 {
     nm_group *G = &s->group[g];
     size_t l, d = member[0]->cfg.n_obs;
+    bind_scratch(s, G, slot);
     if (learn_fast(s, G, member, rewards, next_obs, terminals)) {
         for (l = 0; l < G->n; l++) status[G->lo + l] = NM_OK;
         return;
@@ -735,6 +755,29 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, const fl
         size_t k = G->lo + l;
         status[k] = nm_agent_learn(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, next_obs ? d : 0,
                                    terminals ? terminals[k] != 0 : 0);
+    }
+    gather_group(s, G, member);
+}
+
+/* Group g's learn, then the act of each member whose learn succeeded, while the group's state is still in this core's
+ * cache (nm_population_step); a member whose learn failed keeps learn's status and does not act. */
+void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
+                          const float *next_obs, const int *terminals, const float *obs, int *actions,
+                          nm_status *status)
+{
+    nm_group *G = &s->group[g];
+    size_t l, d = member[0]->cfg.n_obs;
+    int all = 1;
+    nm_popsimd_learn(s, member, g, slot, rewards, next_obs, terminals, status);
+    for (l = 0; l < G->n; l++) all &= status[G->lo + l] == NM_OK;
+    if (all) {
+        nm_popsimd_act(s, member, g, slot, obs, actions, status);
+        return;
+    }
+    scatter_group(s, G, member);
+    for (l = 0; l < G->n; l++) {
+        size_t k = G->lo + l;
+        if (status[k] == NM_OK) status[k] = nm_agent_act(member[k], obs + k * d, d, actions + k);
     }
     gather_group(s, G, member);
 }

@@ -20,8 +20,9 @@ typedef struct nm_popsimd nm_popsimd;
 /* Whether the interleaved step covers agent a's config: the rate learner, one dense tanh layer, deterministic
  * kernels, no consolidation, continual option, attentional set, gain focus, entropy bonus or outcome bias. */
 int nm_popsimd_covers(const nm_agent *a);
-/* The groups for the n members (all covered, one shape), holding their current weights; NULL if out of memory. */
-nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n);
+/* The groups for the n members (all covered, one shape), holding their current weights, with scratch for `slots`
+ * threads stepping groups at once; NULL if out of memory. */
+nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots);
 void nm_popsimd_free(nm_popsimd *s);
 size_t nm_popsimd_groups(const nm_popsimd *s);
 size_t nm_popsimd_lanes(const nm_popsimd *s);   /* members per group: the kernel set's register width */
@@ -32,14 +33,19 @@ const char *nm_popsimd_kernels(const nm_popsimd *s);
 /* y = nm_expf(x) through kernel set `set`'s lane expf ("generic", "avx2", "avx512"), n a multiple of its lanes:
  * its lanes, or 0 if this CPU does not run the set (or n is not such a multiple). For c/test/lane_expf_check.c. */
 size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y);
-/* Group g's act or learn (the population's arguments, already checked for lengths); each member's status
+/* Group g's act or learn (the population's arguments, already checked for lengths) by the thread with scratch
+ * slot `slot` (below the count given to nm_popsimd_new; no two threads at once with one slot); each member's status
  * into status[k]. A group with any member the fast step cannot take (a bad argument, a failing check, a
  * frozen member) is stepped member by member through nm_agent_act/learn, so every result and message is the
  * lone agent's. */
-void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, const float *obs, int *actions,
+void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *obs, int *actions,
                     nm_status *status);
-void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, const float *rewards,
+void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                       const float *next_obs, const int *terminals, nm_status *status);
+/* Group g's learn, then the act of each of its members whose learn succeeded (a failed one keeps learn's status) */
+void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
+                          const float *next_obs, const int *terminals, const float *obs, int *actions,
+                          nm_status *status);
 /* groups -> members (scatter) and members -> groups (gather): weights, the live trace, the forward cache, the
  * modulator state, gain and attention */
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member);

@@ -1,6 +1,6 @@
 -- creatures.lua: a LÖVE-style simulation of 256 creatures foraging on a grid, each creature a member of one
--- nm.population (its own weights, traces, modulators and RNG), all stepped by one pop:act and one pop:learn per
--- frame. Food grows in patches that jump to new places every PATCH_FRAMES frames, so the creatures must keep
+-- nm.population (its own weights, traces, modulators and RNG), all stepped by one pop:step per frame (each
+-- creature learns from its last move and chooses the next, in one call). Food grows in patches that jump to new places every PATCH_FRAMES frames, so the creatures must keep
 -- finding it. love.load / love.update / love.draw are the game's callbacks; run headless (no LÖVE) the script
 -- calls them itself for FRAMES frames and prints a summary:
 --   luajit examples/creatures.lua [frames] [threads]
@@ -68,6 +68,7 @@ function love.load()
   for _ = 1, 200 do grow() end
   world.obs, world.next, world.rewards, world.actions = {}, {}, {}, nil
   for k = 1, N do sense(k, world.obs) end
+  world.actions = world.pop:act(world.obs)   -- the first moves; then each frame's pop:step chooses the next
   world.frame, world.eaten = 0, {}   -- eaten[f]: food eaten by all creatures in frame f
 end
 
@@ -76,7 +77,6 @@ function love.update(dt)
   world.frame = world.frame + 1
   if world.frame % PATCH_FRAMES == 0 then place_patches() end
   grow()
-  world.actions = pop:act(obs, world.actions)
   local eaten, food = 0, world.food
   for k = 1, N do
     local a = world.actions[k] + 1
@@ -88,7 +88,7 @@ function love.update(dt)
     food[c] = 0
   end
   for k = 1, N do sense(k, nxt) end
-  pop:learn(rewards, nxt, nil)
+  world.actions = pop:step(rewards, nxt, nil, nil, world.actions)   -- pop:learn, then pop:act on nxt
   world.obs, world.next = nxt, obs
   world.eaten[world.frame] = eaten
 end

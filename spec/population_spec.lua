@@ -91,6 +91,65 @@ describe("nm.population", function()
     for k = 1, 4 do assert.equal(twin:agent(k):state_hash(), pop:agent(k):state_hash()) end
   end)
 
+  for _, threads in ipairs { 1, 2 } do
+    it("pop:step learns and then acts, as pop:learn then pop:act (" .. threads .. " thread" .. (threads > 1 and "s" or "") .. ")", function()
+      local n = 20
+      local pop = nm.population(with(OPTS, { n = n, seed = 4, threads = threads }))
+      local twin = nm.population(with(OPTS, { n = n, seed = 4, threads = threads }))
+      local obs, nobs, fresh, r, term = {}, {}, {}, {}, {}
+      for k = 1, n do for i = 1, 3 do obs[(k - 1) * 3 + i] = ob(k, 0, i) end end
+      local acts, tacts = pop:act(obs), twin:act(obs)
+      for t = 1, 300 do
+        for k = 1, n do
+          r[k] = reward(k, t, acts[k]); term[k] = terminal(k, t)
+          for i = 1, 3 do
+            nobs[(k - 1) * 3 + i] = ob(k, t, i)
+            fresh[(k - 1) * 3 + i] = term[k] and ob(k, t + 500, i) or ob(k, t, i)   -- a new episode where one ended
+          end
+        end
+        -- every other step the members act on a new episode's observation where theirs ended; else on next_obs
+        local on = t % 2 == 0 and fresh or nil
+        local same = pop:step(r, nobs, term, on, acts)
+        assert.equal(acts, same)
+        twin:learn(r, nobs, term)
+        tacts = twin:act(on or nobs, tacts)
+        for k = 1, n do assert.equal(tacts[k], acts[k]) end
+      end
+      for k = 1, n do assert.equal(twin:agent(k):state_hash(), pop:agent(k):state_hash()) end
+    end)
+  end
+
+  it("pop:step: a member whose learn fails does not act; the others step; arguments are named", function()
+    local pop = nm.population(with(OPTS, { n = 3, seed = 2 }))
+    local twin = nm.population(with(OPTS, { n = 3, seed = 2 }))
+    local obs = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9 }
+    pop:act(obs); twin:act(obs)
+    local hash2 = pop:agent(2):state_hash()
+    assert.has_error(function() pop:step({ 1, 0 / 0, 0 }, obs) end,
+      "pop:step: member 2: reward is NaN (1 member failed; the others stepped)")
+    assert.equal(hash2, pop:agent(2):state_hash())
+    -- the others learned and acted: member 1 is twin's member 1 after its learn and act
+    assert.is_false(pcall(twin.learn, twin, { 1, 0 / 0, 0 }, obs))
+    local lone = twin:agent(1)
+    lone:act { 0.1, 0.2, 0.3 }
+    assert.equal(lone:state_hash(), pop:agent(1):state_hash())
+    -- member 2 still waits for its learn: the next step learns it and acts
+    pop:step({ 1, 1, 0 }, obs)
+    assert.are_not.equal(hash2, pop:agent(2):state_hash())
+    assert.has_error(function() pop:step({ 1, 1 }, obs) end, "pop:step: rewards has 2 values, expected 3")
+    assert.has_error(function() pop:step({ 1, 1, 1 }, obs, nil, { 1, 2 }) end, "pop:step: obs has 2 values, expected 9")
+    assert.has_error(function() pop:step({ 1, 1, 1 }, nil, { true, true, false }) end,
+      "pop:step: next_obs is missing (only a step where every member is terminal may omit it)")
+    assert.has_error(function() pop:step({ 1, 1, 1 }, nil, { true, true, true }) end,
+      "pop:step: obs is missing (with no next_obs, give the observations to act on)")
+    assert.has_error(function() pop:step({ 1, 1, 1 }, obs, nil, nil, "x") end,
+      "pop:step: actions: expected a table, an nm.vector or an int32_t array, got string")
+    local a = pop:step({ 1, 1, 1 }, nil, { true, 1, true }, obs)   -- every episode ended: act on the new ones
+    assert.equal(3, #a)
+    pop:close()
+    assert.has_error(function() pop:step({ 1, 1, 1 }, obs) end, "pop:step: the population is closed")
+  end)
+
   it("learns a terminal step without next_obs when every member is terminal", function()
     local pop = nm.population(with(OPTS, { n = 2 }))
     pop:act { 0, 0, 0, 1, 1, 1 }
@@ -213,8 +272,18 @@ describe("nm.population", function()
         pop:learn(vrew, fobs, vterm)
       end
     end
+    local function steps(n)   -- pop:step with tables, then with arrays, between an act and a learn
+      acts = pop:act(obs, acts)
+      for t = 1, n do
+        for k = 1, N do rew[k] = acts[k] == 1 and 1 or 0; term[k] = (t + k) % 10 == 0 end
+        acts = pop:step(rew, obs, term, nil, acts)
+        vterm[1] = t % 10 == 0 and 1 or 0
+        pop:step(vrew, fobs, vterm, fobs, facts)
+      end
+      pop:learn(rew, obs, term)
+    end
     -- as ffi_spec's agent check: 4 KB over 20,000 steps, in two windows
-    for _, f in ipairs { tables, arrays } do
+    for _, f in ipairs { tables, arrays, steps } do
       f(5000)
       local grew = garbage.growth_kb(f, 20000, 4)
       assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over 20,000 steps, in two windows", grew))

@@ -29,6 +29,7 @@ typedef struct lpop {
     nm_population *pop;
     size_t n, n_obs;
     float *obs, *rewards;   /* n * n_obs and n floats, after the struct */
+    float *act_obs;         /* n * n_obs: pop:step's obs when it is not next_obs */
     int *terminals, *actions;
 } lpop;
 
@@ -477,16 +478,40 @@ static lpop *self_pop(lua_State *L, const char *what)
 static int push_pop(lua_State *L, nm_population *pop)
 {
     size_t n = nm_population_size(pop), d = nm_agent_get_config(nm_population_agent(pop, 0))->n_obs;
-    lpop *p = lua_newuserdatauv(L, sizeof(lpop) + (n * d + n) * sizeof(float) + 2 * n * sizeof(int), 0);
+    lpop *p = lua_newuserdatauv(L, sizeof(lpop) + (2 * n * d + n) * sizeof(float) + 2 * n * sizeof(int), 0);
     p->pop = NULL;   /* closed until set up, so __gc is always safe */
     p->n = n;
     p->n_obs = d;
     p->obs = (float *)(void *)(p + 1);
     p->rewards = p->obs + n * d;
-    p->terminals = (int *)(void *)(p->rewards + n);
+    p->act_obs = p->rewards + n;
+    p->terminals = (int *)(void *)(p->act_obs + n * d);
     p->actions = p->terminals + n;
     luaL_setmetatable(L, POP_MT);
     p->pop = pop;
+    return 1;
+}
+
+/* whether argument i can take the actions: none or nil (a new table), a table, or an nm.vector of n */
+static int actions_arg(lua_State *L, const lpop *p, int i)
+{
+    lvector *v = luaL_testudata(L, i, VEC_MT);
+    return lua_isnoneornil(L, i) || lua_type(L, i) == LUA_TTABLE || (v && v->n == p->n);
+}
+
+/* the step's actions into argument i (a new table when it is none or nil), left on top as the result */
+static int push_actions(lua_State *L, const lpop *p, int i)
+{
+    lvector *v = luaL_testudata(L, i, VEC_MT);
+    size_t k;
+    if (v) {
+        for (k = 0; k < p->n; k++) v->v[k] = (float)p->actions[k];
+        lua_settop(L, i);
+        return 1;
+    }
+    if (lua_isnoneornil(L, i)) { lua_settop(L, i); lua_pop(L, 1); lua_createtable(L, (int)p->n, 0); }
+    else lua_settop(L, i);
+    for (k = 0; k < p->n; k++) { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, -2, (lua_Integer)k + 1); }
     return 1;
 }
 
@@ -495,21 +520,10 @@ static int l_pop_act(lua_State *L)
 {
     lpop *p = self_pop(L, "pop_act");
     const float *obs = read_numbers(L, 2, p->obs, p->n * p->n_obs);
-    lvector *v = luaL_testudata(L, 3, VEC_MT);
-    size_t k;
-    if (!obs || !(lua_isnoneornil(L, 3) || lua_type(L, 3) == LUA_TTABLE || (v && v->n == p->n)))
-        return fail(L, "pop_act", NULL);
+    if (!obs || !actions_arg(L, p, 3)) return fail(L, "pop_act", NULL);
     if (nm_population_act(p->pop, obs, p->n * p->n_obs, p->actions, p->n) != NM_OK)
         return fail(L, "pop_act", nm_population_error(p->pop));
-    if (v) {
-        for (k = 0; k < p->n; k++) v->v[k] = (float)p->actions[k];
-        lua_settop(L, 3);
-        return 1;
-    }
-    if (lua_isnoneornil(L, 3)) lua_createtable(L, (int)p->n, 0);
-    else lua_settop(L, 3);
-    for (k = 0; k < p->n; k++) { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, -2, (lua_Integer)k + 1); }
-    return 1;
+    return push_actions(L, p, 3);
 }
 
 /* terminals (argument 4) into p->terminals: a table of booleans or 0/1, or an nm.vector; how many are terminal,
@@ -546,6 +560,26 @@ static int l_pop_learn(lua_State *L)
                             none ? 0 : p->n) != NM_OK)
         return fail(L, "pop_learn", nm_population_error(p->pop));
     return 0;
+}
+
+/* pop:step(rewards, next_obs, terminals [, obs] [, actions]) -> actions: learn, then act on obs (or next_obs) */
+static int l_pop_step(lua_State *L)
+{
+    lpop *p = self_pop(L, "pop_step");
+    size_t len = p->n * p->n_obs;
+    const float *rewards = read_numbers(L, 2, p->rewards, p->n), *next = NULL, *obs = NULL;
+    int none = lua_isnoneornil(L, 4), all = none ? 0 : read_terminals(L, p);
+    if (!rewards || all < 0 || (lua_isnoneornil(L, 3) && (size_t)all != p->n) ||
+        (!lua_isnoneornil(L, 3) && !(next = read_numbers(L, 3, p->obs, len))))
+        return fail(L, "pop_step", NULL);
+    if (lua_isnoneornil(L, 5)) obs = next;
+    else if (lua_rawequal(L, 3, 5)) obs = next;
+    else obs = read_numbers(L, 5, p->act_obs, len);
+    if (!obs || !actions_arg(L, p, 6)) return fail(L, "pop_step", NULL);
+    if (nm_population_step(p->pop, rewards, p->n, next, next ? len : 0, none ? NULL : p->terminals, none ? 0 : p->n,
+                           obs, len, p->actions, p->n) != NM_OK)
+        return fail(L, "pop_step", nm_population_error(p->pop));
+    return push_actions(L, p, 6);
 }
 
 static int l_pop_size(lua_State *L) { lua_pushinteger(L, (lua_Integer)self_pop(L, "pop_size")->n); return 1; }
@@ -626,7 +660,7 @@ int luaopen_neuromod_corelib(lua_State *L)
         { "_evaluate", l_evaluate }, { "_gradient", l_gradient }, { NULL, NULL }
     };
     static const luaL_Reg pop[] = {
-        { "act", l_pop_act }, { "learn", l_pop_learn }, { "close", l_pop_close }, { "is_closed", l_pop_is_closed },
+        { "act", l_pop_act }, { "learn", l_pop_learn }, { "step", l_pop_step }, { "close", l_pop_close }, { "is_closed", l_pop_is_closed },
         { "size", l_pop_size }, { "threads", l_pop_threads }, { "_step_error", l_pop_step_error },
         { "_reset", l_pop_reset }, { "_copy", l_pop_copy }, { "_replace", l_pop_replace }, { "_config", l_config },
         { "_evaluate", l_evaluate }, { "_modvalues", l_modvalues }, { "_state_hash", l_state_hash },

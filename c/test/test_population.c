@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,65 @@ static void test_equals_lone(size_t n, size_t threads, int per_member)
     nm_population_free(pop);
     for (k = 0; k < n; k++) nm_agent_free(lone[k]);
     free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
+}
+
+/* nm_population_step (learn, then act) against lone agents that learn and then act: a member whose episode ended
+ * acts on a new episode's observation, the others on next_obs; at step 150 member 3's reward is NaN, so its learn
+ * fails and it does not act (the call names it, the others step), and it learns at the next step. */
+static void test_step(size_t n, size_t hidden, size_t threads)
+{
+    nm_population_config pc;
+    nm_population *pop;
+    nm_agent **lone = calloc(n, sizeof *lone);
+    float *obs = malloc(n * N_OBS * sizeof *obs), *next = malloc(n * N_OBS * sizeof *next), *rew = malloc(n * sizeof *rew);
+    int *act = malloc(n * sizeof *act), *term = malloc(n * sizeof *term), t, same = 1, named = 1;
+    size_t k;
+    int i;
+    char msg[256];
+    nm_population_config_default(&pc);
+    base_config(&pc.base, hidden);
+    pc.n = n; pc.threads = threads;
+    for (k = 0; k < n; k++) {
+        nm_agent_config c = pc.base;
+        c.seed = pc.base.seed + k;
+        nm_agent_new(&c, &lone[k], NULL, 0);
+    }
+    CHECK(nm_population_new(&pc, &pop, msg, sizeof msg) == NM_OK, "step: new: %s", msg);
+    fill(n, 0, obs, NULL, NULL, NULL);
+    nm_population_act(pop, obs, n * N_OBS, act, n);
+    for (k = 0; k < n; k++) nm_agent_act(lone[k], obs + k * N_OBS, N_OBS, &i);
+    for (t = 0; t < 300 && same; t++) {
+        nm_status st;
+        fill(n, t + 1, next, rew, term, act);
+        for (k = 0; k < n; k++)   /* a new episode's first observation where one ended */
+            for (i = 0; i < N_OBS; i++) obs[k * N_OBS + i] = term[k] ? obs_of(k, t + 1000, i) : next[k * N_OBS + i];
+        if (t == 150) rew[3] = NAN;
+        st = nm_population_step(pop, rew, n, next, n * N_OBS, term, n, t % 2 ? obs : NULL, t % 2 ? n * N_OBS : 0,
+                                act, n);
+        if (t == 150)
+            named = st == NM_ERR_ARG && strstr(nm_population_error(pop), "step: member 3 of") &&
+                    nm_population_member_status(pop, 3) == NM_ERR_ARG && nm_population_member_status(pop, 4) == NM_OK;
+        else if (st != NM_OK) { same = 0; break; }
+        for (k = 0; k < n; k++) {
+            int a;
+            if (nm_agent_learn(lone[k], rew[k], next + k * N_OBS, N_OBS, term[k]) != NM_OK) continue;
+            nm_agent_act(lone[k], (t % 2 ? obs : next) + k * N_OBS, N_OBS, &a);
+            if (a != act[k]) same = 0;
+        }
+        for (k = 0; k < n; k++)
+            if (nm_agent_state_hash(lone[k]) != nm_agent_state_hash(nm_population_agent(pop, k))) same = 0;
+    }
+    CHECK(same, "step n %lu hidden %lu threads %lu (%lu lanes): every member equals its lone agent (diverged at step %d)",
+          (unsigned long)n, (unsigned long)hidden, (unsigned long)threads, (unsigned long)nm_population_lanes(pop), t);
+    CHECK(named, "step: a member whose learn fails does not act and is named: %s", nm_population_error(pop));
+    CHECK(nm_population_step(pop, rew, n, next, n * N_OBS, term, n, obs, 3, act, n) == NM_ERR_ARG &&
+          strstr(nm_population_error(pop), "step: obs has 3 values"), "step: a short obs is named");
+    for (k = 0; k < n; k++) term[k] = 1;
+    CHECK(nm_population_step(pop, rew, n, NULL, 0, term, n, NULL, 0, act, n) == NM_ERR_ARG &&
+          strstr(nm_population_error(pop), "step: obs is missing"), "step: no obs and no next_obs is named");
+    nm_population_free(pop);
+    for (k = 0; k < n; k++) nm_agent_free(lone[k]);
+    free(lone); free(obs); free(next); free(rew); free(act); free(term);
 }
 
 static nm_population *make(size_t n, size_t threads)
@@ -263,6 +323,16 @@ static void test_no_allocation(void)
     CHECK(before.uordblks == after.uordblks && before.hblkhd == after.hblkhd,
           "population act/learn allocate nothing (in-use bytes %lu -> %lu)", (unsigned long)before.uordblks,
           (unsigned long)after.uordblks);
+    before = mallinfo2();
+    for (t = 0; t < 3000; t++) {
+        fill(16, t + 1, next, rew, term, act);
+        nm_population_step(p1, rew, 16, next, 48, term, 16, NULL, 0, act, 16);
+        nm_population_step(p2, rew, 16, next, 48, term, 16, NULL, 0, act, 16);
+    }
+    after = mallinfo2();
+    CHECK(before.uordblks == after.uordblks && before.hblkhd == after.hblkhd,
+          "population step allocates nothing (in-use bytes %lu -> %lu)", (unsigned long)before.uordblks,
+          (unsigned long)after.uordblks);
     nm_population_free(p1);
     nm_population_free(p2);
 }
@@ -421,6 +491,7 @@ static void test_interleaved_sets(void)
         nm_agent_free(probe);
         test_interleaved(37, 16, 1, 1500);
         test_interleaved(37, 64, 2, 1500);
+        test_step(37, 64, 2);
     }
     unsetenv("NEUROMOD_KERNELS");
 }
@@ -435,6 +506,8 @@ int main(void)
     test_equals_lone(7, 2, 0);
     test_equals_lone(7, 3, 1);
     test_equals_lone(33, 2, 1);
+    test_step(37, 16, 1);
+    test_step(9, 8, 3);
     test_errors();
     test_members();
     test_checkpoint();

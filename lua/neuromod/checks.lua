@@ -133,31 +133,21 @@ return function(backend)
     explain["pop_" .. m] = function(_, self) return K.self(self, "population", m) end
   end
 
-  function explain.pop_act(msg, self, ...)
-    local obs, actions = ...
-    if msg then return step_error(self, "act") end
-    local m = K.self(self, "population", "act")
-    if m then return m end
-    local n = self:size()
-    m = K.obs(obs, n * n_obs(self, 0), "pop:act", "obs", select("#", ...) == 0)
-    if m then return m end
+  -- a step's actions argument: nil, a table, an nm.vector of n or an int32_t array
+  local function pop_actions(actions, n, who)
     if actions ~= nil and type(actions) ~= "table" then
       if kind(actions) == "vector" then
-        if #actions ~= n then return format("pop:act: actions has %d values, expected %d", #actions, n) end
+        if #actions ~= n then return format("%s: actions has %d values, expected %d", who, #actions, n) end
       elseif not (backend.int_array and backend.int_array(actions)) then
-        return "pop:act: actions: expected a table, an nm.vector or an int32_t array, got " .. typename(actions)
+        return who .. ": actions: expected a table, an nm.vector or an int32_t array, got " .. typename(actions)
       end
     end
-    return step_error(self, "act")
   end
 
-  function explain.pop_learn(msg, self, ...)
-    local rewards, next_obs, terminals = ...
-    if msg then return step_error(self, "learn") end
-    local m = K.self(self, "population", "learn")
-    if m then return m end
+  -- learn's arguments (rewards, next_obs, terminals) of pop:learn and pop:step; none: no argument was given
+  local function pop_learn_args(self, who, none, rewards, next_obs, terminals)
     local n = self:size()
-    m = K.obs(rewards, n, "pop:learn", "rewards", select("#", ...) == 0)
+    local m = K.obs(rewards, n, who, "rewards", none)
     if m then return m end
     local all = 0
     if terminals ~= nil then
@@ -169,7 +159,7 @@ return function(backend)
             local v = rawget(terminals, k)
             if v == true or v == 1 then all = all + 1
             elseif v ~= false and v ~= 0 then
-              return format("pop:learn: terminals[%d]: expected a boolean or 0/1, got %s", k,
+              return format("%s: terminals[%d]: expected a boolean or 0/1, got %s", who, k,
                             type(v) == "number" and tostring(v) or typename(v))
             end
           end
@@ -181,17 +171,45 @@ return function(backend)
         len = n
         for k = 0, n - 1 do if terminals[k] ~= 0 then all = all + 1 end end
       else
-        return "pop:learn: terminals: expected a table of booleans, an nm.vector or nil, got " .. typename(terminals)
+        return who .. ": terminals: expected a table of booleans, an nm.vector or nil, got " .. typename(terminals)
       end
-      if len ~= n then return format("pop:learn: terminals has %d values, expected %d", len, n) end
+      if len ~= n then return format("%s: terminals has %d values, expected %d", who, len, n) end
     end
     if next_obs == nil then
-      if all ~= n then return "pop:learn: next_obs is missing (only a step where every member is terminal may omit it)" end
+      if all ~= n then return who .. ": next_obs is missing (only a step where every member is terminal may omit it)" end
     else
-      m = K.obs(next_obs, n * n_obs(self, 0), "pop:learn", "next_obs")
-      if m then return m end
+      return K.obs(next_obs, n * n_obs(self, 0), who, "next_obs")
     end
-    return step_error(self, "learn")
+  end
+
+  function explain.pop_act(msg, self, ...)
+    local obs, actions = ...
+    if msg then return step_error(self, "act") end
+    local m = K.self(self, "population", "act")
+    if m then return m end
+    local n = self:size()
+    m = K.obs(obs, n * n_obs(self, 0), "pop:act", "obs", select("#", ...) == 0)
+             or pop_actions(actions, n, "pop:act")
+    return m or step_error(self, "act")
+  end
+
+  function explain.pop_learn(msg, self, ...)
+    if msg then return step_error(self, "learn") end
+    local m = K.self(self, "population", "learn")
+    return m or pop_learn_args(self, "pop:learn", select("#", ...) == 0, ...) or step_error(self, "learn")
+  end
+
+  function explain.pop_step(msg, self, ...)
+    local rewards, next_obs, terminals, obs, actions = ...
+    if msg then return step_error(self, "step") end
+    local m = K.self(self, "population", "step")
+    if m then return m end
+    local n = self:size()
+    m = pop_learn_args(self, "pop:step", select("#", ...) == 0, rewards, next_obs, terminals)
+        or (obs == nil and next_obs == nil and "pop:step: obs is missing (with no next_obs, give the observations to act on)")
+        or (obs ~= nil and K.obs(obs, n * n_obs(self, 0), "pop:step", "obs"))
+        or pop_actions(actions, n, "pop:step")
+    return m or step_error(self, "step")
   end
 
   function explain.random(_, self, ...)

@@ -119,6 +119,9 @@ int nm_population_member_status(const nm_population *pop, size_t k);
 int nm_population_act(nm_population *pop, const float *obs, size_t len, int *actions, size_t n_actions_out);
 int nm_population_learn(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
                         size_t len, const int *terminals, size_t n_terminals);
+int nm_population_step(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
+                       size_t len, const int *terminals, size_t n_terminals, const float *obs, size_t obs_len,
+                       int *actions, size_t n_actions_out);
 int nm_population_reset(nm_population *pop, size_t k);
 const nm_agent *nm_population_agent(const nm_population *pop, size_t k);
 int nm_population_evaluate(nm_population *pop, size_t k, const float *obs, size_t n, float *probs, float *value);
@@ -276,11 +279,11 @@ local function objects(T, tables, free, prefix)
 end
 
 local PTR, BUF = {}, {}
-local PPTR, POBS, PREW, PTERM, PACT, PFLT = {}, {}, {}, {}, {}, {}
+local PPTR, POBS, PREW, PTERM, PACT, PFLT, PSOBS = {}, {}, {}, {}, {}, {}, {}   -- PSOBS: pop:step's obs
 local new_agent, new_pop
 new_agent, methods.close, methods.is_closed = objects(AgentT, { PTR, BUF }, C.nm_agent_free, "")
 new_pop, pop_methods.close, pop_methods.is_closed =
-  objects(PopT, { PPTR, POBS, PREW, PTERM, PACT, PFLT }, C.nm_population_free, "pop_")
+  objects(PopT, { PPTR, POBS, PREW, PTERM, PACT, PFLT, PSOBS }, C.nm_population_free, "pop_")
 
 local function wrap(ptr)
   local cfg = C.nm_agent_get_config(ptr)
@@ -503,25 +506,23 @@ local function pop_wrap(ptr)
   local n = tonumber(C.nm_population_size(ptr))
   local d = config_number(C.nm_agent_get_config(C.nm_population_agent(ptr, 0)), "n_obs")
   local o = new_pop(ptr, ffi.new("float[?]", n * d), ffi.new("float[?]", n), ffi.new("int32_t[?]", n),
-                    ffi.new("int32_t[?]", n), ffi.new("float[?]", n))
+                    ffi.new("int32_t[?]", n), ffi.new("float[?]", n), ffi.new("float[?]", n * d))
   o._n, o._d = n, d
   return o
 end
 
 local function pop_open(self) return istype(PopT, self) and PPTR[self._id] end
 
-function pop_methods.act(self, ...)
-  local obs, actions = ...
-  local p = pop_open(self)
-  if not p then B.raise("pop_act", nil, self, ...) end
-  local id, n = self._id, self._n
-  local len = n * self._d
-  local src, out, ta = read_floats(obs, len, POBS[id]), PACT[id], type(actions)
-  if not src or not (actions == nil or ta == "table" or (ta == "cdata" and (B.int_array(actions) or
-                                                                             istype(VecT, actions) and actions._n == n))) then
-    B.raise("pop_act", nil, self, ...)
-  end
-  if C.nm_population_act(p, src, len, out, n) ~= 0 then B.raise("pop_act", fstring(C.nm_population_error(p)), self, ...) end
+-- whether actions can take a step's actions: nil (a new table), a table, an int32_t array or an nm.vector of n
+local function actions_ok(actions, n)
+  local ta = type(actions)
+  return actions == nil or ta == "table" or (ta == "cdata" and (B.int_array(actions) or
+                                                                 istype(VecT, actions) and actions._n == n))
+end
+
+-- the step's actions (out) into actions: a new table when nil, else the table, nm.vector or array given
+local function put_actions(id, n, out, actions)
+  local ta = type(actions)
   if actions == nil or ta == "table" then
     actions = actions or {}
     for k = 1, n do actions[k] = out[k - 1] end
@@ -534,6 +535,20 @@ function pop_methods.act(self, ...)
     ffi.copy(actions, out, 4 * n)
   end
   return actions
+end
+
+function pop_methods.act(self, ...)
+  local obs, actions = ...
+  local p = pop_open(self)
+  if not p then B.raise("pop_act", nil, self, ...) end
+  local id, n = self._id, self._n
+  local len = n * self._d
+  local src = read_floats(obs, len, POBS[id])
+  if not src or not actions_ok(actions, n) then B.raise("pop_act", nil, self, ...) end
+  if C.nm_population_act(p, src, len, PACT[id], n) ~= 0 then
+    B.raise("pop_act", fstring(C.nm_population_error(p)), self, ...)
+  end
+  return put_actions(id, n, PACT[id], actions)
 end
 
 function pop_methods.learn(self, ...)
@@ -550,6 +565,27 @@ function pop_methods.learn(self, ...)
   if C.nm_population_learn(p, rew, n, next, len, term, term ~= nil and n or 0) ~= 0 then
     B.raise("pop_learn", fstring(C.nm_population_error(p)), self, ...)
   end
+end
+
+function pop_methods.step(self, ...)
+  local rewards, next_obs, terminals, obs, actions = ...
+  local p = pop_open(self)
+  if not p then B.raise("pop_step", nil, self, ...) end
+  local id, n = self._id, self._n
+  local len = n * self._d
+  local rew, term, all, next, src = read_floats(rewards, n, PREW[id]), nil, 0, nil, nil
+  if terminals ~= nil then term, all = read_terminals(terminals, n, PTERM[id], PFLT[id]) end
+  if next_obs ~= nil then next = read_floats(next_obs, len, POBS[id]) end
+  if obs == nil or rawequal(obs, next_obs) then src = next else src = read_floats(obs, len, PSOBS[id]) end
+  if not rew or all < 0 or (next_obs == nil and all ~= n) or (next_obs ~= nil and not next) or not src or
+     not actions_ok(actions, n) then
+    B.raise("pop_step", nil, self, ...)
+  end
+  if C.nm_population_step(p, rew, n, next, next ~= nil and len or 0, term, term ~= nil and n or 0, src, len,
+                          PACT[id], n) ~= 0 then
+    B.raise("pop_step", fstring(C.nm_population_error(p)), self, ...)
+  end
+  return put_actions(id, n, PACT[id], actions)
 end
 
 function pop_methods.size(self) return (pop_open(self) or B.raise("pop_size", nil, self)) and self._n end
