@@ -165,7 +165,8 @@ int main(int argc, char **argv)
     }
     printf("(seq a+l: N lone agents, each acting then learning; seq phases: all act, then all learn; pop 1t seq: one\n"
            " nm_population on 1 thread stepping its members one by one; pop 1t / 2t: interleaved, on 1 / 2 threads;\n"
-           " seq/1t: seq phases over pop 1t, CPU time; OPENBLAS_NUM_THREADS=%s)\n",
+           " seq/1t: seq phases over pop 1t, CPU time; step 1t / 2t: interleaved through nm_population_step, each\n"
+           " group learning and then acting, on 1 / 2 threads; OPENBLAS_NUM_THREADS=%s)\n",
            getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset");
     for (s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         nm_agent_config c;
@@ -176,17 +177,18 @@ int main(int argc, char **argv)
         if (nm_agent_new(&c, &probe, NULL, 0) != NM_OK) { printf("\nkernel set %s: not run by this CPU\n", sets[s]); continue; }
         nm_agent_free(probe);
         printf("\nkernel set %s\n", sets[s]);
-        printf("  %6s %6s | %-54s | %-25s | %7s %7s\n", "", "", "CPU ns per agent-step", "agent-steps/s (wall)",
-               "seq/1t", "2t/1t");
-        printf("  %6s %6s | %10s %10s %10s %10s %10s | %12s %12s | %7s %7s\n", "hidden", "N", "seq a+l", "seq phases",
-               "pop 1t seq", "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall");
+        printf("  %6s %6s | %-54s | %-25s | %7s %7s | %-21s %7s\n", "", "", "CPU ns per agent-step",
+               "agent-steps/s (wall)", "seq/1t", "2t/1t", "CPU ns, step", "2t/1t");
+        printf("  %6s %6s | %10s %10s %10s %10s %10s | %12s %12s | %7s %7s | %10s %10s %7s\n", "hidden", "N", "seq a+l",
+               "seq phases", "pop 1t seq", "pop 1t", "pop 2t", "pop 1t", "pop 2t", "CPU", "wall", "step 1t", "step 2t",
+               "wall");
         for (h = 0; h < sizeof hiddens / sizeof hiddens[0]; h++) {
             if (only_h && hiddens[h] != only_h) continue;
             for (i = 0; i < sizeof Ns / sizeof Ns[0]; i++) {
                 size_t N = Ns[i];
                 if (only_n && N != only_n) continue;
                 int steps = (int)(budget * 16.0 / (double)hiddens[h] / (double)N);
-                timing seqi, seq, p1s, p1, p2;
+                timing seqi, seq, p1s, p1, p2, f1, f2;
                 if (steps < 3) steps = 3;
                 seqi = rate(N, hiddens[h], 0, steps, 1);
                 seq = rate(N, hiddens[h], 0, steps, 0);
@@ -195,9 +197,13 @@ int main(int argc, char **argv)
                 unsetenv("NEUROMOD_INTERLEAVE");
                 p1 = rate(N, hiddens[h], 1, steps, 0);
                 p2 = rate(N, hiddens[h], 2, steps, 0);
-                printf("  %6lu %6lu | %10.0f %10.0f %10.0f %10.0f %10.0f | %12.0f %12.0f | %6.2fx %6.2fx\n",
+                f1 = rate(N, hiddens[h], 1, steps, 1);
+                f2 = rate(N, hiddens[h], 2, steps, 1);
+                printf("  %6lu %6lu | %10.0f %10.0f %10.0f %10.0f %10.0f | %12.0f %12.0f | %6.2fx %6.2fx | %10.0f %10.0f "
+                       "%6.2fx\n",
                        (unsigned long)hiddens[h], (unsigned long)N, seqi.cpu_ns, seq.cpu_ns, p1s.cpu_ns, p1.cpu_ns, p2.cpu_ns,
-                       p1.wall_rate, p2.wall_rate, seq.cpu_ns / p1.cpu_ns, p2.wall_rate / p1.wall_rate);
+                       p1.wall_rate, p2.wall_rate, seq.cpu_ns / p1.cpu_ns, p2.wall_rate / p1.wall_rate, f1.cpu_ns,
+                       f2.cpu_ns, f2.wall_rate / f1.wall_rate);
                 fflush(stdout);
             }
         }
