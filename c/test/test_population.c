@@ -93,7 +93,8 @@ static void test_equals_lone(size_t n, size_t threads, int per_member)
 
 /* nm_population_step (learn, then act) against lone agents that learn and then act: a member whose episode ended
  * acts on a new episode's observation, the others on next_obs; at step 150 member 3's reward is NaN, so its learn
- * fails and it does not act (the call names it, the others step), and it learns at the next step. */
+ * fails and it does not act (the call names it, the others step), and it learns at the next step; at step 200 the
+ * population is saved and reloaded, and the loaded one steps on. */
 static void test_step(size_t n, size_t hidden, size_t threads)
 {
     nm_population_config pc;
@@ -122,6 +123,15 @@ static void test_step(size_t n, size_t hidden, size_t threads)
         for (k = 0; k < n; k++)   /* a new episode's first observation where one ended */
             for (i = 0; i < N_OBS; i++) obs[k * N_OBS + i] = term[k] ? obs_of(k, t + 1000, i) : next[k * N_OBS + i];
         if (t == 150) rew[3] = NAN;
+        if (t == 200) {   /* mid-run, between a step's act and the next learn: the checkpoint continues exactly */
+            size_t len = nm_population_checkpoint_size(pop);
+            unsigned char *buf = malloc(len);
+            nm_population *back = NULL;
+            CHECK(buf && nm_population_save_buffer(pop, buf, len) == NM_OK &&
+                  nm_population_load_buffer(buf, len, threads, &back, msg, sizeof msg) == NM_OK, "step: reload %s", msg);
+            if (back) { nm_population_free(pop); pop = back; }
+            free(buf);
+        }
         st = nm_population_step(pop, rew, n, next, n * N_OBS, term, n, t % 2 ? obs : NULL, t % 2 ? n * N_OBS : 0,
                                 act, n);
         if (t == 150)
