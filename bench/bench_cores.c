@@ -2,8 +2,9 @@
  * bench_cores.c -- what a second thread buys on this machine, without the library: the yardstick for the
  * populations' "2t/1t". Two kinds of work, each timed on 1 and then 2 threads (best of 5, wall clock):
  *   compute: independent chains of float multiply-adds in registers (no memory traffic);
- *   stream:  a read-modify-write pass over 24 MB of floats, split between the threads (as a population of 4096
- *            members at 64 units streams its members' state: more than the caches hold).
+ *   stream:  read-modify-write passes over 24 MB of floats, split between the threads, about the state of a
+ *            population of 4096 members at 64 units (more than the cores' L2 holds; a large L3 may hold it, and
+ *            hold the population too).
  * A ratio under 2 on the compute line is the cores themselves (shared physical cores, a clock that drops when
  * both run); under 2 on the stream line, the memory bandwidth the cores share.
  *   bench_cores
@@ -40,8 +41,10 @@ static void *run(void *arg)
             for (k = 0; k < 8; k++) a[k] = a[k] * 0.9999999f + 1e-7f;
         j->out = a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7];
     } else {
-        for (p = 0; p < STREAM_PASSES; p++)
+        for (p = 0; p < STREAM_PASSES; p++) {
             for (i = 0; i < j->n; i++) j->x[i] = j->x[i] * 0.999f + 1e-3f;
+            __asm__ volatile("" ::: "memory");   /* each pass reads and writes memory: no two fused into one */
+        }
         j->out = j->x[0];
     }
     return NULL;

@@ -5,7 +5,8 @@
  * and the population's), a population on 1 thread stepping its members one by one (NEUROMOD_INTERLEAVE=0), the
  * same interleaved (16 members per vector group, the default), and interleaved on 2 threads; per kernel set this
  * CPU runs. Every member takes the same calls as its lone agent, so all five do identical work. Each is timed by the process's CPU
- * time (all its threads; steady on a loaded machine) and by the wall clock (what threads buy, when cores are free):
+ * time (all its threads; steady on a loaded machine; with two threads it includes their waits' spinning, up to
+ * about 160 us a call) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
  *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K]

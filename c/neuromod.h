@@ -799,13 +799,15 @@ nm_status nm_population_act(nm_population *pop, const float *obs, size_t len, in
  * NULL: none terminal). */
 nm_status nm_population_learn(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
                               size_t len, const int *terminals, size_t n_terminals);
-/* nm_population_learn, then nm_population_act on obs (N * n_obs; NULL: act on next_obs, which must then be given),
- * in one call: each member (or group of members side by side) learns and at once acts, while its state is still in
- * the core's cache, instead of every member learning before any acts (at 4096 members of 64 units that order
- * fetches each member's state from memory twice a step). Bit for bit the two calls when both succeed. A member
- * whose learn fails does not act and keeps learn's status; the call returns the lowest-numbered failed member's
- * status ("step: member 3 of 0..255: ..."). obs differs from next_obs where an episode ended and the world
- * started a new one. */
+/* nm_population_learn, then nm_population_act on obs (N * n_obs; NULL with obs_len 0: act on next_obs, which must
+ * then be given), in one call: each member (or group of members side by side) learns and at once acts, while its
+ * state is still in the core's cache, instead of every member learning before any acts (at 4096 members of 64
+ * units that order fetches each member's state from memory twice a step). Bit for bit the two calls when both
+ * succeed. A member with no act to learn from (after nm_population_reset or a replace) only acts. A member whose
+ * learn fails does not act: it keeps learn's status and its pending act (the next step learns it), and actions[k]
+ * is left as it was; the call returns the lowest-numbered failed member's status ("step: member 3 of 0..255:
+ * ..."), the others having stepped. obs differs from next_obs where an episode ended and the world started a new
+ * one. */
 nm_status nm_population_step(nm_population *pop, const float *rewards, size_t n_rewards, const float *next_obs,
                              size_t len, const int *terminals, size_t n_terminals, const float *obs, size_t obs_len,
                              int *actions, size_t n_actions_out);

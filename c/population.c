@@ -118,7 +118,9 @@ static void step_slice(nm_population *p, size_t lo, size_t hi, size_t glo, size_
         return;
     }
     for (k = lo; k < hi; k++) {
-        if (p->op != OP_ACT)
+        /* a step's member with no act to learn from (reset or replaced) only acts */
+        if (p->op == OP_STEP && !p->member[k]->pending) p->status[k] = NM_OK;
+        else if (p->op != OP_ACT)
             p->status[k] = nm_agent_learn(p->member[k], p->rewards[k], p->obs ? p->obs + k * d : NULL, p->obs_len,
                                           p->terminals ? p->terminals[k] != 0 : 0);
         if (p->op == OP_ACT || (p->op == OP_STEP && p->status[k] == NM_OK))
@@ -296,7 +298,12 @@ nm_status nm_population_step(nm_population *p, const float *rewards, size_t n_re
     nm_status st;
     if (!p) return NM_ERR_ARG;
     if ((st = check_learn(p, "step", rewards, n_rewards, next_obs, len, terminals, n_terminals)) != NM_OK) return st;
-    if (!obs) { obs = next_obs; obs_len = len; }
+    if (!obs) {
+        if (obs_len != 0)
+            return pop_fail(p, NM_ERR_ARG, "step: obs is NULL but its length is %lu", (unsigned long)obs_len);
+        obs = next_obs;
+        obs_len = len;
+    }
     if ((st = check_act(p, "step", obs, obs_len, actions, n_actions_out)) != NM_OK) return st;
     p->op = OP_STEP;
     publish_learn(p, rewards, next_obs, terminals);

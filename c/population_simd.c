@@ -760,7 +760,8 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t s
 }
 
 /* Group g's learn, then the act of each member whose learn succeeded, while the group's state is still in this core's
- * cache (nm_population_step); a member whose learn failed keeps learn's status and does not act. */
+ * cache (nm_population_step); a member whose learn failed keeps learn's status and does not act; a member with no
+ * act to learn from (reset or replaced) only acts. */
 void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                           const float *next_obs, const int *terminals, const float *obs, int *actions,
                           nm_status *status)
@@ -768,6 +769,20 @@ void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size
     nm_group *G = &s->group[g];
     size_t l, d = member[0]->cfg.n_obs;
     int all = 1;
+    for (l = 0; l < G->n; l++) all &= member[G->lo + l]->pending;
+    if (!all) {   /* some member has nothing to learn from: each member on its own */
+        scatter_group(s, G, member);
+        for (l = 0; l < G->n; l++) {
+            size_t k = G->lo + l;
+            nm_agent *a = member[k];
+            status[k] = a->pending ? nm_agent_learn(a, rewards[k], next_obs ? next_obs + k * d : NULL,
+                                                    next_obs ? d : 0, terminals ? terminals[k] != 0 : 0)
+                                   : NM_OK;
+            if (status[k] == NM_OK) status[k] = nm_agent_act(a, obs + k * d, d, actions + k);
+        }
+        gather_group(s, G, member);
+        return;
+    }
     nm_popsimd_learn(s, member, g, slot, rewards, next_obs, terminals, status);
     for (l = 0; l < G->n; l++) all &= status[G->lo + l] == NM_OK;
     if (all) {

@@ -146,6 +146,20 @@ describe("nm.population", function()
       "pop:step: actions: expected a table, an nm.vector or an int32_t array, got string")
     local a = pop:step({ 1, 1, 1 }, nil, { true, 1, true }, obs)   -- every episode ended: act on the new ones
     assert.equal(3, #a)
+    -- a raised step still hands back the actions of the members that acted; the failed member's entry stays
+    local keep = { 7, 7, 7 }
+    assert.has_error(function() pop:step({ 0 / 0, 1, 1 }, obs, nil, nil, keep) end,
+      "pop:step: member 1: reward is NaN (1 member failed; the others stepped)")
+    assert.equal(7, keep[1])
+    assert.is_true(keep[2] == 0 or keep[2] == 1)
+    assert.is_true(keep[3] == 0 or keep[3] == 1)
+    -- a member with no act to learn from (reset) only acts: member 2 below is its copy's act, nothing learned
+    pop:step({ 1, 1, 1 }, obs)
+    pop:reset(2)
+    local lone = pop:agent(2)
+    lone:act { 0.4, 0.5, 0.6 }
+    pop:step({ 1, 1, 1 }, obs)
+    assert.equal(lone:state_hash(), pop:agent(2):state_hash())
     pop:close()
     assert.has_error(function() pop:step({ 1, 1, 1 }, obs) end, "pop:step: the population is closed")
   end)

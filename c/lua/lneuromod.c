@@ -577,8 +577,18 @@ static int l_pop_step(lua_State *L)
     else obs = read_numbers(L, 5, p->act_obs, len);
     if (!obs || !actions_arg(L, p, 6)) return fail(L, "pop_step", NULL);
     if (nm_population_step(p->pop, rewards, p->n, next, next ? len : 0, none ? NULL : p->terminals, none ? 0 : p->n,
-                           obs, len, p->actions, p->n) != NM_OK)
+                           obs, len, p->actions, p->n) != NM_OK) {
+        /* the members that stepped did act: a given actions table or vector takes their actions before the raise
+         * (the others' entries stay as they were), so a loop that catches the error goes on with the right ones */
+        lvector *v = luaL_testudata(L, 6, VEC_MT);
+        size_t k;
+        for (k = 0; k < p->n && (v || lua_type(L, 6) == LUA_TTABLE); k++) {
+            if (nm_population_member_status(p->pop, k) != NM_OK) continue;
+            if (v) v->v[k] = (float)p->actions[k];
+            else { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, 6, (lua_Integer)k + 1); }
+        }
         return fail(L, "pop_step", nm_population_error(p->pop));
+    }
     return push_actions(L, p, 6);
 }
 

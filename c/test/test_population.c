@@ -152,6 +152,8 @@ static void test_step(size_t n, size_t hidden, size_t threads)
     CHECK(named, "step: a member whose learn fails does not act and is named: %s", nm_population_error(pop));
     CHECK(nm_population_step(pop, rew, n, next, n * N_OBS, term, n, obs, 3, act, n) == NM_ERR_ARG &&
           strstr(nm_population_error(pop), "step: obs has 3 values"), "step: a short obs is named");
+    CHECK(nm_population_step(pop, rew, n, next, n * N_OBS, term, n, NULL, 5, act, n) == NM_ERR_ARG &&
+          strstr(nm_population_error(pop), "step: obs is NULL but its length is 5"), "step: a NULL obs's length is named");
     for (k = 0; k < n; k++) term[k] = 1;
     CHECK(nm_population_step(pop, rew, n, NULL, 0, term, n, NULL, 0, act, n) == NM_ERR_ARG &&
           strstr(nm_population_error(pop), "step: obs is missing"), "step: no obs and no next_obs is named");
@@ -502,6 +504,7 @@ static void test_interleaved_sets(void)
         test_interleaved(37, 16, 1, 1500);
         test_interleaved(37, 64, 2, 1500);
         test_step(37, 64, 2);
+        test_step(70, 16, 3);   /* a third thread's scratch slot, interleaved under every set */
     }
     unsetenv("NEUROMOD_KERNELS");
 }

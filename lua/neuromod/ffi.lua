@@ -583,6 +583,18 @@ function pop_methods.step(self, ...)
   end
   if C.nm_population_step(p, rew, n, next, next ~= nil and len or 0, term, term ~= nil and n or 0, src, len,
                           PACT[id], n) ~= 0 then
+    -- the members that stepped did act: a given actions takes their actions before the raise (the others'
+    -- entries stay as they were), so a loop that catches the error goes on with the right ones
+    if actions ~= nil then
+      local out, vec = PACT[id], istype(VecT, actions)
+      for k = 0, n - 1 do
+        if C.nm_population_member_status(p, k) == 0 then
+          if vec then actions[k + 1] = out[k]
+          elseif type(actions) == "table" then actions[k + 1] = out[k]
+          else actions[k] = out[k] end
+        end
+      end
+    end
     B.raise("pop_step", fstring(C.nm_population_error(p)), self, ...)
   end
   return put_actions(id, n, PACT[id], actions)
