@@ -812,6 +812,12 @@ nm_status nm_population_step(nm_population *pop, const float *rewards, size_t n_
                              size_t len, const int *terminals, size_t n_terminals, const float *obs, size_t obs_len,
                              int *actions, size_t n_actions_out);
 
+/* Member k announces context id (nm_agent_set_context: a boundary when it leaves the context it learned in; the
+ * task-free detector off from then on), or is frozen (frozen != 0) or thawed (nm_agent_freeze). Read either back
+ * through nm_population_agent(pop, k) with nm_agent_context and nm_agent_frozen. A member stepped side by side
+ * with others stays so (a frozen one's learn steps its group one member at a time). */
+nm_status nm_population_set_context(nm_population *pop, size_t k, int id);
+nm_status nm_population_freeze(nm_population *pop, size_t k, int frozen);
 /* Clears member k's traces and pending step (nm_agent_reset_traces). */
 nm_status nm_population_reset(nm_population *pop, size_t k);
 /* Member k as a read-only view (state hash, modulators, config, checkpoint size); NULL if k is out of range.

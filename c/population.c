@@ -526,6 +526,32 @@ nm_status nm_population_reset(nm_population *p, size_t k)
     return NM_OK;
 }
 
+/* Member k announces a context or is frozen or thawed (continual.c): the member brought up to date, changed, and
+ * the groups refreshed from it before the next step */
+nm_status nm_population_set_context(nm_population *p, size_t k, int id)
+{
+    nm_status st;
+    if (!p) return NM_ERR_ARG;
+    if ((st = check_member(p, "context", k)) != NM_OK) return st;
+    sync_member(p, k, 1);
+    if ((st = nm_agent_set_context(p->member[k], id)) != NM_OK)
+        return pop_fail(p, st, "context: member %lu: %s", (unsigned long)k, nm_agent_error(p->member[k]));
+    p->msg[0] = '\0';
+    return NM_OK;
+}
+
+nm_status nm_population_freeze(nm_population *p, size_t k, int frozen)
+{
+    nm_status st;
+    if (!p) return NM_ERR_ARG;
+    if ((st = check_member(p, "freeze", k)) != NM_OK) return st;
+    sync_member(p, k, 1);
+    if ((st = nm_agent_freeze(p->member[k], frozen)) != NM_OK)
+        return pop_fail(p, st, "freeze: member %lu: %s", (unsigned long)k, nm_agent_error(p->member[k]));
+    p->msg[0] = '\0';
+    return NM_OK;
+}
+
 /* The population is const to the caller but its members may be stale: they are brought up to date, and since
  * the agent may then be changed through the pointer, the groups are refreshed from it before the next step. */
 const nm_agent *nm_population_agent(const nm_population *p, size_t k)

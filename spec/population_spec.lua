@@ -164,6 +164,38 @@ describe("nm.population", function()
     assert.has_error(function() pop:step({ 1, 1, 1 }, obs) end, "pop:step: the population is closed")
   end)
 
+  for _, continual in ipairs { true, false } do
+    it("pop:context and pop:freeze act per member, as on lone agents (continual = " .. tostring(continual) .. ")", function()
+      local n, opts = 20, with(OPTS, { continual = continual })
+      local pop = nm.population(with(opts, { n = n, seed = 3, threads = 2 }))
+      local lone = {}
+      for k = 1, n do lone[k] = nm.agent(with(opts, { seed = 3 + k - 1 })) end
+      local ids = {}
+      for t = 1, 240 do
+        if t % 60 == 1 then   -- a boundary: member k's context is its own function of the block
+          for k = 1, n do ids[k] = (k + (t - 1) / 60) % 3 == 0 and "b" or (t - 1) / 60 end
+          pop:context(ids)
+          for k = 1, n do lone[k]:context(ids[k]) end
+        end
+        if t == 100 then pop:freeze(3, true); lone[3]:freeze(true) end
+        if t == 180 then pop:freeze(3, false); lone[3]:freeze(false) end
+        local ok, why = compare(pop, lone, 1, t)
+        assert(ok, why)
+      end
+      assert.equal("b", pop:context(3))
+      assert.equal(3, pop:context(2))
+      assert.equal(lone[4]:context(), pop:context(4))
+      assert.is_false(pop:frozen(3))
+      pop:context(5, 7)
+      assert.equal(7, pop:context(5))
+      assert.has_error(function() pop:context({ 1 }) end, "pop:context: ids has 1 values, expected 20")
+      assert.has_error(function() pop:context(2, 1.5) end,
+        "pop:context: id: expected an integer 0 .. 2^31-1 or a string, got 1.5")
+      assert.has_error(function() pop:freeze(2) end, "pop:freeze: on: expected true or false, got no value")
+      assert.has_error(function() pop:frozen(21) end, "pop:frozen: k: member 21 out of range 1..20")
+    end)
+  end
+
   it("learns a terminal step without next_obs when every member is terminal", function()
     local pop = nm.population(with(OPTS, { n = 2 }))
     pop:act { 0, 0, 0, 1, 1, 1 }

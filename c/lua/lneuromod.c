@@ -616,6 +616,22 @@ static int l_pop_step_error(lua_State *L)
 
 static int l_pop_reset(lua_State *L) { nm_population_reset(self_pop(L, "reset")->pop, (size_t)luaL_checkinteger(L, 2)); return 0; }
 
+/* pop:_set_context(k0, id), pop:_freeze(k0, on) -> true | nil, message; pop:_context(k0), pop:_frozen(k0) */
+static int l_pop_set_context(lua_State *L)
+{
+    lpop *p = self_pop(L, "context");
+    nm_status st = nm_population_set_context(p->pop, (size_t)luaL_checkinteger(L, 2), (int)luaL_checkinteger(L, 3));
+    return st == NM_OK ? push_true(L) : push_fail(L, nm_population_error(p->pop));
+}
+static int l_pop_freeze(lua_State *L)
+{
+    lpop *p = self_pop(L, "freeze");
+    nm_status st = nm_population_freeze(p->pop, (size_t)luaL_checkinteger(L, 2), lua_toboolean(L, 3));
+    return st == NM_OK ? push_true(L) : push_fail(L, nm_population_error(p->pop));
+}
+static int l_pop_context(lua_State *L) { lua_pushinteger(L, nm_agent_context(target(L, "context", NULL, NULL))); return 1; }
+static int l_pop_frozen(lua_State *L) { lua_pushboolean(L, nm_agent_frozen(target(L, "frozen", NULL, NULL))); return 1; }
+
 static int l_pop_copy(lua_State *L)
 {
     lpop *p = self_pop(L, "agent");
@@ -674,7 +690,8 @@ int luaopen_neuromod_corelib(lua_State *L)
         { "size", l_pop_size }, { "threads", l_pop_threads }, { "_step_error", l_pop_step_error },
         { "_reset", l_pop_reset }, { "_copy", l_pop_copy }, { "_replace", l_pop_replace }, { "_config", l_config },
         { "_evaluate", l_evaluate }, { "_modvalues", l_modvalues }, { "_state_hash", l_state_hash },
-        { "_save", l_save }, { NULL, NULL }
+        { "_save", l_save }, { "_set_context", l_pop_set_context }, { "_freeze", l_pop_freeze },
+        { "_context", l_pop_context }, { "_frozen", l_pop_frozen }, { NULL, NULL }
     };
     static const luaL_Reg rng[] = { { "random", l_rng_random }, { "normal", l_rng_normal }, { NULL, NULL } };
     static const luaL_Reg none[] = { { NULL, NULL } };

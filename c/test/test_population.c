@@ -218,6 +218,12 @@ static void test_errors(void)
     CHECK(nm_population_reset(pop, 4) == NM_ERR_ARG && strstr(nm_population_error(pop), "member 4 out of range 0..3"),
           "reset out of range: %s", nm_population_error(pop));
     CHECK(nm_population_agent(pop, 4) == NULL, "no view past the last member");
+    CHECK(nm_population_set_context(pop, 4, 1) == NM_ERR_ARG &&
+          strstr(nm_population_error(pop), "context: member 4 out of range 0..3"), "context: a member past the last");
+    CHECK(nm_population_freeze(pop, 1, 1) == NM_OK && nm_agent_frozen(nm_population_agent(pop, 1)) &&
+          nm_population_set_context(pop, 1, 9) == NM_OK && nm_agent_context(nm_population_agent(pop, 1)) == 9 &&
+          nm_population_freeze(pop, 1, 0) == NM_OK && !nm_agent_frozen(nm_population_agent(pop, 1)),
+          "freeze and context reach member 1");
     nm_population_free(pop);
     nm_population_free(NULL);
 }

@@ -33,6 +33,7 @@ end
 
 local function is_integer(x) return type(x) == "number" and x == math.floor(x) and x > -2^53 and x < 2^53 end
 
+
 -- _modvalues() returns 29 numbers: the levels (DA = the latest TD error), phasic and tonic parts of the four
 -- modulators, the eight meta-parameters, surprise, steps (beyond 2^53 its decimal string), then the signals
 -- after them by name (reward_long is the tonic DA part, the 9th).
@@ -71,6 +72,22 @@ return function(backend, backend_name)
   local S = O.S
   local MODULATORS, PARAMS = S.modulators, S.params
   local typename = K.typename
+
+  -- A context id as the core takes it (an integer 0 .. 2^31-1, or a string's code), or nil and the message that names
+  -- the argument `what` of the call `who`
+  local function context_of(id, who, what)
+    if type(id) == "string" then
+      local c = context_code(id)
+      local seen = context_names[c]
+      if seen and seen ~= id then return nil, who .. ": the ids '" .. seen .. "' and '" .. id .. "' collide; rename one" end
+      context_names[c] = id
+      return c
+    elseif is_integer(id) and id >= 0 and id < 2^31 then
+      return id
+    end
+    return nil, who .. ": " .. what .. ": expected an integer 0 .. 2^31-1 or a string, got " ..
+                (type(id) == "number" and tostring(id) or typename(id))
+  end
   local nm = {
     version = backend.version,
     backend = backend_name,
@@ -331,18 +348,8 @@ return function(backend, backend_name)
       local c = self:_context()
       return context_names[c] or c
     end
-    local c
-    if type(id) == "string" then
-      c = context_code(id)
-      local seen = context_names[c]
-      if seen and seen ~= id then error("agent:context: the ids '" .. seen .. "' and '" .. id .. "' collide; rename one", 2) end
-      context_names[c] = id
-    elseif is_integer(id) and id >= 0 and id < 2^31 then
-      c = id
-    else
-      error("agent:context: id: expected an integer 0 .. 2^31-1 or a string, got " ..
-            (type(id) == "number" and tostring(id) or typename(id)), 2)
-    end
+    local c, m = context_of(id, "agent:context", "id")
+    if not c then error(m, 2) end
     local ok, err = self:_set_context(c)
     if not ok then error("agent:context: " .. err, 2) end
   end
@@ -370,7 +377,8 @@ return function(backend, backend_name)
   mts.vector.__tostring = function(v) return "neuromod.vector: " .. address(v) end
 
   -- nm.population and the population methods written in Lua (lua/neuromod/population.lua)
-  require("neuromod.population")(nm, backend, { S = S, O = O, K = K, fill = fill })
+  require("neuromod.population")(nm, backend, { S = S, O = O, K = K, fill = fill, context_of = context_of,
+                                                  context_name = function(c) return context_names[c] or c end })
 
   return nm
 end

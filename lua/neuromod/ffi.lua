@@ -123,6 +123,8 @@ int nm_population_step(nm_population *pop, const float *rewards, size_t n_reward
                        size_t len, const int *terminals, size_t n_terminals, const float *obs, size_t obs_len,
                        int *actions, size_t n_actions_out);
 int nm_population_reset(nm_population *pop, size_t k);
+int nm_population_set_context(nm_population *pop, size_t k, int id);
+int nm_population_freeze(nm_population *pop, size_t k, int frozen);
 const nm_agent *nm_population_agent(const nm_population *pop, size_t k);
 int nm_population_evaluate(nm_population *pop, size_t k, const float *obs, size_t n, float *probs, float *value);
 int nm_population_copy_member(nm_population *pop, size_t k, nm_agent **out);
@@ -615,6 +617,16 @@ function pop_methods._step_error(self)
 end
 
 function pop_methods._reset(self, k) C.nm_population_reset(pop_open(self), k) end
+function pop_methods._set_context(self, k, id)
+  local p = pop_open(self)
+  return result(C.nm_population_set_context(p, k, id), nil, p)
+end
+function pop_methods._freeze(self, k, on)
+  local p = pop_open(self)
+  return result(C.nm_population_freeze(p, k, on and 1 or 0), nil, p)
+end
+function pop_methods._context(self, k) return tonumber(C.nm_agent_context(member(self, k))) end
+function pop_methods._frozen(self, k) return C.nm_agent_frozen(member(self, k)) ~= 0 end
 function pop_methods._config(self, k) return config_new(C.nm_agent_get_config(member(self, k))) end
 function pop_methods._modvalues(self, k) return modvalues(member(self, k)) end
 function pop_methods._state_hash(self, k) return state_hash(member(self, k)) end

@@ -5,11 +5,11 @@
 --
 -- A backend provides population_new({cfg, ...}, threads) -> pop | nil, message (members 0-based in the
 -- message), population_load(path, threads), population_methods (the table behind populations' __index), and on
--- populations: act, learn, close, is_closed, size, threads (called by the user), _step_error() -> the first
+-- populations: act, learn, step, close, is_closed, size, threads (called by the user), _step_error() -> the first
 -- failed member k0, its message, how many failed | nil, the population's message, _reset(k0), _copy(k0) ->
 -- agent | nil, message, _replace(k0, agent) -> true | nil, message (member k0 becomes a copy), _config(k0),
 -- _evaluate(k0, obs) -> probs, value | nil, message, _modvalues(k0), _state_hash(k0), _save(path) -> true | nil,
--- message.
+-- message, _set_context(k0, id) and _freeze(k0, on) -> true | nil, message, _context(k0) -> id, _frozen(k0).
 --
 -- Called by neuromod.common with the module it builds and its tools.
 return function(nm, backend, tools)
@@ -186,6 +186,52 @@ return function(nm, backend, tools)
     ok, err = self:_replace(k, fresh or what)
     if fresh then fresh:close() end
     if not ok then error("pop:replace: " .. one_based(err), 2) end
+  end
+
+  -- pop:context(ids): every member announces its context, ids[k] member k's (an integer 0 .. 2^31-1 or a string,
+  -- as agent:context takes); pop:context(k, id): member k alone; pop:context(k) -> member k's current context
+  function methods:context(...)
+    local nargs = select("#", ...)
+    local a, id = ...
+    if type(a) == "table" and nargs == 1 then
+      check(self, "context")
+      local n = self:size()
+      if #a ~= n then error(string.format("pop:context: ids has %d values, expected %d", #a, n), 2) end
+      local codes = {}
+      for k = 1, n do   -- every id checked before any member changes
+        local c, m = tools.context_of(rawget(a, k), "pop:context", "ids[" .. k .. "]")
+        if not c then error(m, 2) end
+        codes[k] = c
+      end
+      for k = 1, n do
+        local ok, err = self:_set_context(k - 1, codes[k])
+        if not ok then error("pop:" .. one_based(err), 2) end
+      end
+      return
+    end
+    local k = member(self, "context", a, nargs)
+    if nargs < 2 then return tools.context_name(self:_context(k)) end
+    local c, m = tools.context_of(id, "pop:context", "id")
+    if not c then error(m, 2) end
+    local ok, err = self:_set_context(k, c)
+    if not ok then error("pop:" .. one_based(err), 2) end
+  end
+
+  -- pop:freeze(k, on): member k frozen (true: no synaptic change, as agent:freeze) or learning again (false);
+  -- pop:frozen(k) -> boolean
+  function methods:freeze(...)
+    local nargs = select("#", ...)
+    local k, on = ...
+    k = member(self, "freeze", k, nargs)
+    if type(on) ~= "boolean" then
+      error("pop:freeze: on: expected true or false, got " .. (nargs < 2 and "no value" or typename(on)), 2)
+    end
+    local ok, err = self:_freeze(k, on)
+    if not ok then error("pop:" .. one_based(err), 2) end
+  end
+
+  function methods:frozen(...)
+    return self:_frozen(member(self, "frozen", (...), select("#", ...)))
   end
 
   -- pop:evaluate(k, obs) -> probs, V(obs) of member k, without changing it
