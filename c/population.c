@@ -526,30 +526,29 @@ nm_status nm_population_reset(nm_population *p, size_t k)
     return NM_OK;
 }
 
-/* Member k announces a context or is frozen or thawed (continual.c): the member brought up to date, changed, and
- * the groups refreshed from it before the next step */
-nm_status nm_population_set_context(nm_population *p, size_t k, int id)
+/* Member k announces a context or is frozen or thawed (continual.c): the member brought up to date, changed by
+ * change(member, v), and the groups refreshed from it before the next step */
+static nm_status member_change(nm_population *p, const char *what, size_t k, nm_status (*change)(nm_agent *, int),
+                               int v)
 {
     nm_status st;
     if (!p) return NM_ERR_ARG;
-    if ((st = check_member(p, "context", k)) != NM_OK) return st;
+    if ((st = check_member(p, what, k)) != NM_OK) return st;
     sync_member(p, k, 1);
-    if ((st = nm_agent_set_context(p->member[k], id)) != NM_OK)
-        return pop_fail(p, st, "context: member %lu: %s", (unsigned long)k, nm_agent_error(p->member[k]));
+    if ((st = change(p->member[k], v)) != NM_OK)
+        return pop_fail(p, st, "%s: member %lu: %s", what, (unsigned long)k, nm_agent_error(p->member[k]));
     p->msg[0] = '\0';
     return NM_OK;
 }
 
+nm_status nm_population_set_context(nm_population *p, size_t k, int id)
+{
+    return member_change(p, "context", k, nm_agent_set_context, id);
+}
+
 nm_status nm_population_freeze(nm_population *p, size_t k, int frozen)
 {
-    nm_status st;
-    if (!p) return NM_ERR_ARG;
-    if ((st = check_member(p, "freeze", k)) != NM_OK) return st;
-    sync_member(p, k, 1);
-    if ((st = nm_agent_freeze(p->member[k], frozen)) != NM_OK)
-        return pop_fail(p, st, "freeze: member %lu: %s", (unsigned long)k, nm_agent_error(p->member[k]));
-    p->msg[0] = '\0';
-    return NM_OK;
+    return member_change(p, "freeze", k, nm_agent_freeze, frozen);
 }
 
 /* The population is const to the caller but its members may be stale: they are brought up to date, and since
