@@ -9,9 +9,10 @@
  * about 160 us a call) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
- *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K]
+ *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]
  *                                       (one case, T steps a run: for instruction counts, or two builds timed in turn;
- *                                       step: the population through nm_population_step)
+ *                                       step: the population through nm_population_step; --continual: members
+ *                                       with the library's default, continual-learning config)
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
  * Instructions per agent-step (the machine's load does not move them): the kernel set from NEUROMOD_KERNELS,
  *   valgrind --tool=callgrind ./build/bench_population --only pop --steps 120 --hidden 64 --n 256
@@ -39,12 +40,13 @@ typedef struct timing { double wall_rate, cpu_ns; } timing;   /* agent-steps per
 
 static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides by one float per step */
 
-/* members without continual learning: the interleaved step covers the plain agent (a default member, with the
- * continual rows on, is stepped one by one; docs/results/population.md) */
+/* members without continual learning (the table's), or the library's default agent (--continual: interleaved
+ * while in its first context; docs/results/population.md) */
+static int continual_members = 0;
 static void config(nm_agent_config *c, size_t hidden)
 {
     nm_agent_config_default(c);
-    nm_agent_config_continual(c, 0);
+    nm_agent_config_continual(c, continual_members);
     c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden;
 }
 
@@ -135,9 +137,10 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc) mode = argv[++a];
         else if (strcmp(argv[a], "--steps") == 0 && a + 1 < argc) fixed_steps = atoi(argv[++a]);
         else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) only_t = (size_t)atol(argv[++a]);
+        else if (strcmp(argv[a], "--continual") == 0) continual_members = 1;
         else {
             fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n"
-                            "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K]\n");
+                            "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]\n");
             return 2;
         }
     }

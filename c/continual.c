@@ -870,6 +870,49 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
     if (a->n_models && !a->ctx_announced) models_step(a, reward);
 }
 
+/* The population's interleaved step (population_simd.c) takes a member whose act and learn are, this step, the
+ * plain rate step's with nm_cont_observe's bookkeeping after the update: no window finding a context, not frozen,
+ * every unit's gate open (a gain times 1 and a step times 1), no importance accumulating (none kept, or the open
+ * first context's, which adds none; slow consolidation pulls every step) and no pull (a second context's). The
+ * contexts' own predictors and tonic states change only when the context does (nm_cont_switch), not in a step. */
+static int plain_with(const nm_agent *a, int free_context)
+{
+    const float *g = a->block + a->off_gate;
+    size_t i;
+    if (a->ctx_window > 0 || a->frozen) return 0;
+    if (a->n_anchor && !a->n_imp) return 0;
+    if (a->n_imp && (!free_context || pull_strength(a) > 0.0f)) return 0;
+    if (a->n_gate && nm_cont_step_scale(a) != 1.0f) return 0;
+    for (i = 0; i < a->n_gate; i++) if (g[i] != 1.0f) return 0;
+    return 1;
+}
+
+int nm_cont_plain(const nm_agent *a) { return plain_with(a, in_free_context(a)); }
+
+/* The same, or so from the agent's first learn on, which marks the open first context its own (gate_first
+ * open_free or open_yield; that learn still accumulates importance, as the context is not yet marked): an act
+ * before it is the plain one */
+int nm_cont_plain_soon(const nm_agent *a)
+{
+    int unmarked = open_floats(a) && a->block[a->off_open] == 0.0f && a->ctx_learn == a->ctx_cur &&
+                   (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD);
+    return plain_with(a, in_free_context(a) || unmarked);
+}
+
+/* Whether nm_cont_observe does anything at all (importance, the open gate's mark, context models) */
+int nm_cont_observes(const nm_agent *a)
+{
+    return a->n_imp || open_floats(a) || a->n_models;
+}
+
+/* Whether nm_cont_observe, called now (the modulators committed), may read or write the weights, the traces or
+ * the modulator state: a boundary the detector finds keeps (and may restore) the weights, with boundary_sustain
+ * from the first step above the bar. Both need NA above the bar while the detector is armed. */
+int nm_cont_may_touch(const nm_agent *a)
+{
+    return a->n_models && !a->ctx_announced && a->ctx_window == 0 && a->ctx_armed && na_level(a) > a->cfg.boundary;
+}
+
 uint64_t nm_cont_hash(const nm_agent *a, uint64_t h)
 {
     if (!a->n_cont && !a->frozen && a->n_ctx == 1) return h;

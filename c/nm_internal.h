@@ -557,6 +557,13 @@ void nm_cont_gate(const nm_agent *a, float *gain);
 void nm_cont_set_gate(nm_agent *a);           /* the current slot's gate into the gate vector */
 float nm_cont_step_scale(const nm_agent *a);  /* gate_step: the factor of the learning step (1: none) */
 uint64_t nm_cont_hash(const nm_agent *a, uint64_t h);
+/* For the population's interleaved step: whether a's next act and learn are the plain rate step's plus
+ * nm_cont_observe's bookkeeping (one context, gate open, no importance accumulating); whether nm_cont_observe does
+ * anything; whether, called now, it may read or write the weights, traces or modulator state (a boundary found) */
+int nm_cont_plain(const nm_agent *a);
+int nm_cont_plain_soon(const nm_agent *a);   /* plain, or so once its first learn has marked the open context */
+int nm_cont_observes(const nm_agent *a);
+int nm_cont_may_touch(const nm_agent *a);
 /* Switches to slot k (a boundary when it leaves the context last learned in, unless frozen) */
 void nm_cont_switch(nm_agent *a, int k);
 /* Recomputes the gain and attention from the modulator state (after a gate change) */

@@ -99,6 +99,8 @@ static int same_shape(const nm_agent_config *a, const nm_agent_config *b, const 
     return *what == NULL;
 }
 
+static void drop_simd(nm_population *p);
+
 /* ---- stepping ---- */
 
 /* members lo .. hi - 1, or groups glo .. ghi - 1, by the thread with scratch slot `slot` (workers 0 .. T - 2, the
@@ -209,6 +211,11 @@ static nm_status run_step(nm_population *p, const char *what)
             pthread_mutex_unlock(&p->mu);
         }
     }
+    /* a member past its first context (continual learning found or was told a boundary) is no longer the plain
+     * step's: from now on the members step one by one (the groups would hand it out and back every step) */
+    if (p->simd && p->op != OP_ACT)
+        for (k = 0; k < p->n; k++)
+            if (!nm_cont_plain_soon(p->member[k])) { drop_simd(p); break; }
     for (k = p->n; k-- > 0;)
         if (p->status[k] != NM_OK) { failed++; first = k; }
     if (!failed) { p->msg[0] = '\0'; return NM_OK; }
@@ -537,6 +544,7 @@ static nm_status member_change(nm_population *p, const char *what, size_t k, nm_
     sync_member(p, k, 1);
     if ((st = change(p->member[k], v)) != NM_OK)
         return pop_fail(p, st, "%s: member %lu: %s", what, (unsigned long)k, nm_agent_error(p->member[k]));
+    if (p->simd && !nm_cont_plain_soon(p->member[k])) drop_simd(p);   /* one by one from now on (run_step's reason) */
     p->msg[0] = '\0';
     return NM_OK;
 }

@@ -56,6 +56,7 @@ typedef struct nm_lane_kernels nm_lane_kernels;
 typedef struct nm_group {
     size_t lo, n;          /* members lo .. lo + n - 1; lanes n .. W - 1 are padding (zeros, never read out) */
     int mod_lanes;         /* every member's modulator step is the lane step's (else each takes nm_mod_step) */
+    int cont;              /* some member's learn ends with nm_cont_observe's bookkeeping (continual learning) */
     float *params, *trace, *cache;   /* the trace is written in place (act_fast) */
     /* Scratch of one call, bound to the stepping thread's slot (bind_scratch) as the call starts: learn's forward
      * pass of s' and the predictor's rows (next: one cache), act's dh and the predictor's new rows (dh: 2 max_width
@@ -184,7 +185,10 @@ static int field_known(const char *name)
         "predictor_rate", "max_update", "base", "modulators", "mapping", "interaction", "tau_phasic", "tau_tonic",
         "scale", "na_threshold", "na_reset", "surprise_floor", "attention_set", "gain_focus", "na_input",
         "layer_kind", "model", "withhold_action", "serotonin_input", "policy_reset", "importance", "gating",
-        "boundary", "deterministic"
+        "boundary", "deterministic",
+        /* the continual rows: what they do beyond the plain step, while nm_cont_plain holds, is nm_cont_observe's */
+        "context_predictor", "context_tonic", "gate_first", "boundary_learning", "boundary_sustain",
+        "boundary_trigger", "gate_step", "gate_min", "model_gate"
     };
     size_t i;
     for (i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -209,8 +213,7 @@ int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
     return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 && a->layer[0].kind == NM_LAYER_DENSE &&
-           a->layer[0].activation == NM_TANH && !a->kern->blas && a->n_anchor == 0 && a->n_imp == 0 &&
-           a->n_cont == 0 && a->n_gate == 0 && a->n_models == 0 && !nm_mod_wants_salience(c) &&
+           a->layer[0].activation == NM_TANH && !a->kern->blas && nm_cont_plain_soon(a) && !nm_mod_wants_salience(c) &&
            !nm_mod_wants_activity(c) && c->policy_entropy == 0.0f && c->outcome_bias == 0.0f;
 }
 
@@ -388,8 +391,11 @@ static void group_flags(nm_popsimd *s, nm_group *G, nm_agent *const *member)
 {
     size_t l, i;
     G->mod_lanes = 1;
-    for (l = 0; l < G->n; l++)
+    G->cont = 0;
+    for (l = 0; l < G->n; l++) {
         if (member[G->lo + l]->cfg.na_input != NM_NA_SURPRISE) G->mod_lanes = 0;
+        if (nm_cont_observes(member[G->lo + l])) G->cont = 1;
+    }
     for (l = G->n; l < W; l++)
         for (i = 0; i < KC_N; i++) G->kc[i * W + l] = G->kc[i * W];
 }
@@ -503,6 +509,8 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     uint32_t bad[NM_LANES], bad2[NM_LANES];
     nm_rng rng0[NM_LANES];
 
+    /* a member past its first context (a boundary found or announced, a gate, a pull): the members decide */
+    for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_plain_soon(member[G->lo + l])) return 0;
     /* the lone agent's checks of the observation and of the forward pass: a non-finite observation makes the
      * attended input non-finite (attention is finite), and a finite pre-activation a finite tanh, so the input, the
      * pre-activations and the heads are checked (either failure steps the group member by member) */
@@ -558,7 +566,7 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     return 1;
 }
 
-static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *rewards,
+static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *rewards,
                       const float *next_obs, const int *terminals)
 {
     const nm_agent *a0 = member[G->lo];
@@ -579,7 +587,8 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
         term[l] = terminals ? terminals[G->lo + l] != 0 : 0;
-        if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a)) return 0;
+        if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a) || (G->cont && !nm_cont_plain(a)))
+            return 0;
         if (!term[l]) any_next = 1;
         act[l] = a->pending_action;
         rw[l] = rewards[G->lo + l];
@@ -695,9 +704,23 @@ static int learn_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member,
     /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
     for (l = 0, shrink = 0; l < G->n; l++) shrink |= on[l];
     if (shrink) s->k->scal(A * F + A, keep, on, P + a0->policy_w * W);
+    /* nm_cont_observe, as the lone learn ends (before an episode's end clears the trace): on the member's own
+     * continual state, with the modulators just committed; where it may find a boundary (which keeps, and may
+     * restore, the weights) the member takes the group's state first and gives it back after */
+    for (l = 0; l < G->n && G->cont; l++) {
+        nm_agent *a = member[G->lo + l];
+        ms_get(s, G, l, &a->mod);
+        if (nm_cont_may_touch(a)) {
+            lane_out(s, G, a, l);
+            nm_cont_observe(a, step[l], rw[l]);
+            lane_in(s, G, a, l);
+            group_flags(s, G, member);
+        } else {
+            nm_cont_observe(a, step[l], rw[l]);
+        }
+    }
     for (l = 0, shrink = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
-        /* nm_cont_observe does nothing without importance or context models (nm_popsimd_covers) */
         on[l] = term[l] || reset[l];
         if (on[l]) {
             a->trace_bound = 0.0;

@@ -471,6 +471,77 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
     free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
 }
 
+/* Default members (continual learning on) against lone default agents: interleaved while every member is in its
+ * open first context (the first learn one by one: it marks that context), each learn ending with the member's own
+ * nm_cont_observe; at step `change` the task changes (every member's rewarded action flips), NA rises, the
+ * detector looks for a boundary (the member takes the group's state for it) and finds one, and the population goes
+ * on one member at a time. Actions every step, statuses, and every member's hash every 25 steps. */
+static void test_interleaved_default(size_t n, size_t hidden, size_t threads, int T, int change)
+{
+    nm_population *pop;
+    nm_agent_config *cfgs = calloc(n, sizeof *cfgs);
+    nm_agent **lone = calloc(n, sizeof *lone);
+    float *obs = malloc(n * N_OBS * sizeof *obs), *next = malloc(n * N_OBS * sizeof *next), *rew = malloc(n * sizeof *rew);
+    int *act = malloc(n * sizeof *act), *term = malloc(n * sizeof *term), t, same = 1, interleaved = -1, moved = 0;
+    size_t k;
+    char msg[256];
+    for (k = 0; k < n; k++) {
+        nm_agent_config_default(&cfgs[k]);
+        cfgs[k].n_obs = N_OBS; cfgs[k].n_actions = N_ACT; cfgs[k].hidden[0] = hidden;
+        cfgs[k].seed = 300 + k;
+        if (k % 4 == 3) cfgs[k].boundary_sustain = 2;   /* the weights kept when NA first rises */
+        nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
+    }
+    if (nm_population_new_members(cfgs, n, threads, &pop, msg, sizeof msg) != NM_OK) {
+        CHECK(0, "default population: %s", msg);
+        return;
+    }
+    CHECK((nm_population_lanes(pop) > 1) == !getenv("NEUROMOD_INTERLEAVE"), "default members interleave: %lu lanes",
+          (unsigned long)nm_population_lanes(pop));
+    for (t = 0; t < T && same; t++) {
+        fill(n, t % 7, obs, NULL, NULL, NULL);   /* a few states a member meets again and again */
+        nm_population_act(pop, obs, n * N_OBS, act, n);
+        for (k = 0; k < n && same; k++) {
+            int a = -1;
+            nm_status sl = nm_agent_act(lone[k], obs + k * N_OBS, N_OBS, &a);
+            if (sl != nm_population_member_status(pop, k) || a != act[k]) {
+                same = 0;
+                CHECK(0, "default members: act step %d member %lu: %d vs %d", t, (unsigned long)k, act[k], a);
+            }
+        }
+        fill(n, (t + 1) % 7, next, NULL, term, act);
+        for (k = 0; k < n; k++) {   /* the rewarded action: the state's parity, flipped from step `change` on */
+            int good = (int)((k + (size_t)(t % 7)) % 2) ^ (t >= change);
+            rew[k] = act[k] == good ? 1.0f : 0.0f;
+        }
+        nm_population_learn(pop, rew, n, next, n * N_OBS, term, n);
+        for (k = 0; k < n && same; k++) {
+            nm_status sl = nm_agent_learn(lone[k], rew[k], next + k * N_OBS, N_OBS, term[k]);
+            if (sl != nm_population_member_status(pop, k)) {
+                same = 0;
+                CHECK(0, "default members: learn step %d member %lu: status %d vs %d", t, (unsigned long)k,
+                      (int)nm_population_member_status(pop, k), (int)sl);
+            }
+        }
+        if (interleaved < 0 && nm_population_lanes(pop) == 1) interleaved = t;
+        if (t % 25 == 24)
+            for (k = 0; k < n && same; k++)
+                if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
+                    same = 0;
+                    CHECK(0, "default members: member %lu's hash differs at step %d", (unsigned long)k, t);
+                }
+    }
+    for (k = 0; k < n; k++) moved += nm_agent_context(lone[k]) != 0;
+    CHECK(same, "default members n=%lu hidden=%lu threads=%lu: %d steps equal the lone agents", (unsigned long)n,
+          (unsigned long)hidden, (unsigned long)threads, T);
+    CHECK(getenv("NEUROMOD_INTERLEAVE") || (interleaved >= change && moved > 0),
+          "default members: interleaved until step %d (the task changed at %d), %d members found a new context",
+          interleaved, change, moved);
+    nm_population_free(pop);
+    for (k = 0; k < n; k++) nm_agent_free(lone[k]);
+    free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
+}
+
 /* Which populations the interleaved step takes: the default config (16 members: at least one group of any set);
  * not relu, two layers, the entropy bonus or 256 units */
 static void test_interleaved_scope(void)
@@ -487,10 +558,10 @@ static void test_interleaved_scope(void)
         if (variant == 2) { pc.base.n_layers = 2; pc.base.hidden[1] = 8; }
         if (variant == 3) pc.base.policy_entropy = 0.1f;
         if (variant == 4) pc.base.hidden[0] = 256;
-        if (variant == 5) nm_agent_config_continual(&pc.base, 1);   /* the default agent */
+        if (variant == 5) nm_agent_config_continual(&pc.base, 1);   /* the default agent: interleaved too */
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
-        CHECK((nm_population_lanes(pop) > 1) == (variant == 0 && want_default), "scope variant %d: %lu lanes", variant,
-              (unsigned long)nm_population_lanes(pop));
+        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5) && want_default),
+              "scope variant %d: %lu lanes", variant, (unsigned long)nm_population_lanes(pop));
         nm_population_free(pop);
     }
 }
@@ -511,6 +582,7 @@ static void test_interleaved_sets(void)
         test_interleaved(37, 64, 2, 1500);
         test_step(37, 64, 2);
         test_step(70, 16, 3);   /* a third thread's scratch slot, interleaved under every set */
+        test_interleaved_default(37, 16, 2, 1200, 600);
     }
     unsetenv("NEUROMOD_KERNELS");
 }
