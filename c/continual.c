@@ -313,8 +313,12 @@ static void gate_fill(nm_agent *a)
 /* the current slot's gate, and gate_step's factor for it (kept, so that a step does not count the open units) */
 void nm_cont_set_gate(nm_agent *a)
 {
+    const float *g = a->block + a->off_gate;
+    size_t i;
     gate_fill(a);
     a->gate_scale = gate_step_of(a);
+    a->gate_all_open = 1;
+    for (i = 0; i < a->n_gate; i++) if (g[i] != 1.0f) a->gate_all_open = 0;
 }
 
 void nm_cont_init(nm_agent *a)
@@ -877,14 +881,10 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
  * contexts' own predictors and tonic states change only when the context does (nm_cont_switch), not in a step. */
 static int plain_with(const nm_agent *a, int free_context)
 {
-    const float *g = a->block + a->off_gate;
-    size_t i;
     if (a->ctx_window > 0 || a->frozen) return 0;
     if (a->n_anchor && !a->n_imp) return 0;
     if (a->n_imp && (!free_context || pull_strength(a) > 0.0f)) return 0;
-    if (a->n_gate && nm_cont_step_scale(a) != 1.0f) return 0;
-    for (i = 0; i < a->n_gate; i++) if (g[i] != 1.0f) return 0;
-    return 1;
+    return !a->n_gate || (a->gate_all_open && nm_cont_step_scale(a) == 1.0f);
 }
 
 int nm_cont_plain(const nm_agent *a) { return plain_with(a, in_free_context(a)); }

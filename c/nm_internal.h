@@ -284,6 +284,7 @@ struct nm_agent {
     size_t n_cont;                 /* the persistent continual floats: importance, path/Fisher, models, predictors */
     size_t n_gate;                 /* hidden units with gating on, else 0 */
     float gate_scale;              /* gate_step = width: the current gate's step factor (continual.c) */
+    int gate_all_open;             /* the current gate keeps every unit open (or there is none) */
     size_t n_cpred;                /* floats of the per-context outcome predictors (context_predictor), else 0 */
     size_t off_imp, off_omega, off_count, off_models, off_err, off_gate, off_cpred, off_open, off_snap, off_high;
     size_t n_evid, off_evid;       /* boundary_trigger = evidence: each slot's outcome noise, the CUSUM (section CEVD) */
