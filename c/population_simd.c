@@ -333,7 +333,9 @@ static void ms_put(const nm_popsimd *s, nm_group *G, size_t l, const nm_modstate
 }
 
 /* lane l -> its member: weights, the live trace, the cache, the modulator state, and the gain and attention that
- * nm_agent_apply_effects gives (every unit G, every input its attention: no focus, set or gate) */
+ * nm_agent_apply_effects gives (every unit G, every input its attention: no focus, set or gate). A member whose
+ * gate closes units (past its first context) keeps its own gain, G times the gate: the lanes never step it, and
+ * only its own code, to which the group hands it, changes that gain. */
 static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t l)
 {
     size_t i;
@@ -341,7 +343,7 @@ static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t
     get_lane(s, a->block + a->off_trace, G->trace, s->n_traced, l);
     get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
     ms_get(s, G, l, &a->mod);
-    for (i = 0; i < s->hidden; i++) a->block[a->off_gain + i] = G->gain[l];
+    for (i = 0; i < s->hidden && (!a->n_gate || a->gate_all_open); i++) a->block[a->off_gain + i] = G->gain[l];
     get_lane(s, a->block + a->off_attn, G->attn, s->n_obs, l);
 }
 
