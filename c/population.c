@@ -120,14 +120,13 @@ static void step_slice(nm_population *p, size_t lo, size_t hi, size_t glo, size_
         return;
     }
     for (k = lo; k < hi; k++) {
-        /* a step's member with no act to learn from (reset or replaced) only acts */
-        if (p->op == OP_STEP && !p->member[k]->pending) p->status[k] = NM_OK;
-        else if (p->op != OP_ACT)
-            p->status[k] = nm_agent_learn(p->member[k], p->rewards[k], p->obs ? p->obs + k * d : NULL, p->obs_len,
-                                          p->terminals ? p->terminals[k] != 0 : 0);
-        if (p->op == OP_ACT || (p->op == OP_STEP && p->status[k] == NM_OK))
-            p->status[k] = nm_agent_act(p->member[k], (p->op == OP_ACT ? p->obs : p->act_obs) + k * d, d,
-                                        p->actions + k);
+        nm_agent *a = p->member[k];
+        const float *next = p->obs ? p->obs + k * d : NULL;
+        int terminal = p->terminals ? p->terminals[k] != 0 : 0;
+        if (p->op == OP_ACT) p->status[k] = nm_agent_act(a, p->obs + k * d, d, p->actions + k);
+        else if (p->op == OP_LEARN) p->status[k] = nm_agent_learn(a, p->rewards[k], next, p->obs_len, terminal);
+        else p->status[k] = nm_popsimd_member_learn_act(a, p->rewards[k], next, d, terminal, p->act_obs + k * d,
+                                                        p->actions + k);
     }
 }
 
@@ -211,11 +210,9 @@ static nm_status run_step(nm_population *p, const char *what)
             pthread_mutex_unlock(&p->mu);
         }
     }
-    /* a member past its first context (continual learning found or was told a boundary) is no longer the plain
-     * step's: from now on the members step one by one (the groups would hand it out and back every step) */
-    if (p->simd && p->op != OP_ACT)
-        for (k = 0; k < p->n; k++)
-            if (!nm_cont_plain_soon(p->member[k])) { drop_simd(p); break; }
+    /* a member past its first context (continual learning found a boundary) is no longer the plain step's: from now
+     * on the members step one by one (the groups would hand it out and back every step) */
+    if (nm_popsimd_left(p->simd)) drop_simd(p);
     for (k = p->n; k-- > 0;)
         if (p->status[k] != NM_OK) { failed++; first = k; }
     if (!failed) { p->msg[0] = '\0'; return NM_OK; }

@@ -85,6 +85,7 @@ struct nm_popsimd {
     float *mem;
     size_t slots, slot_floats;   /* scratch: one slot per thread that steps groups, slot_floats each */
     float *scratch;
+    int left;   /* a member has left its first context (nm_popsimd_left); set by any stepping thread, atomically */
 };
 
 struct nm_lane_kernels {
@@ -765,6 +766,17 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slo
     gather_group(s, G, member);
 }
 
+/* After a learn of group G: whether one of its continual members has left its first context (only groups with
+ * continual members look) */
+static void note_left(nm_popsimd *s, const nm_group *G, nm_agent *const *member)
+{
+    size_t l;
+    for (l = 0; l < G->n && G->cont; l++)
+        if (!nm_cont_plain_soon(member[G->lo + l])) { __atomic_store_n(&s->left, 1, __ATOMIC_RELAXED); return; }
+}
+
+int nm_popsimd_left(const nm_popsimd *s) { return s ? __atomic_load_n(&s->left, __ATOMIC_RELAXED) : 0; }
+
 void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                       const float *next_obs, const int *terminals, nm_status *status)
 {
@@ -773,15 +785,23 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t s
     bind_scratch(s, G, slot);
     if (learn_fast(s, G, member, rewards, next_obs, terminals)) {
         for (l = 0; l < G->n; l++) status[G->lo + l] = NM_OK;
-        return;
+    } else {
+        scatter_group(s, G, member);
+        for (l = 0; l < G->n; l++) {
+            size_t k = G->lo + l;
+            status[k] = nm_agent_learn(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, next_obs ? d : 0,
+                                       terminals ? terminals[k] != 0 : 0);
+        }
+        gather_group(s, G, member);
     }
-    scatter_group(s, G, member);
-    for (l = 0; l < G->n; l++) {
-        size_t k = G->lo + l;
-        status[k] = nm_agent_learn(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, next_obs ? d : 0,
-                                   terminals ? terminals[k] != 0 : 0);
-    }
-    gather_group(s, G, member);
+    note_left(s, G, member);
+}
+
+nm_status nm_popsimd_member_learn_act(nm_agent *a, float reward, const float *next_obs, size_t d, int terminal,
+                                      const float *obs, int *action)
+{
+    nm_status st = a->pending ? nm_agent_learn(a, reward, next_obs, next_obs ? d : 0, terminal) : NM_OK;
+    return st == NM_OK ? nm_agent_act(a, obs, d, action) : st;
 }
 
 /* Group g's learn, then the act of each member whose learn succeeded, while the group's state is still in this core's
@@ -799,13 +819,11 @@ void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size
         scatter_group(s, G, member);
         for (l = 0; l < G->n; l++) {
             size_t k = G->lo + l;
-            nm_agent *a = member[k];
-            status[k] = a->pending ? nm_agent_learn(a, rewards[k], next_obs ? next_obs + k * d : NULL,
-                                                    next_obs ? d : 0, terminals ? terminals[k] != 0 : 0)
-                                   : NM_OK;
-            if (status[k] == NM_OK) status[k] = nm_agent_act(a, obs + k * d, d, actions + k);
+            status[k] = nm_popsimd_member_learn_act(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, d,
+                                                    terminals ? terminals[k] != 0 : 0, obs + k * d, actions + k);
         }
         gather_group(s, G, member);
+        note_left(s, G, member);
         return;
     }
     nm_popsimd_learn(s, member, g, slot, rewards, next_obs, terminals, status);

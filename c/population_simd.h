@@ -46,6 +46,14 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t s
 void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                           const float *next_obs, const int *terminals, const float *obs, int *actions,
                           nm_status *status);
+/* One member on its own in nm_population_step: its learn (when it has an act to learn from: none after a reset or
+ * a replace), then its act when the learn succeeded; the status of the call that failed, or NM_OK. next_obs NULL:
+ * a terminal step without one. */
+nm_status nm_popsimd_member_learn_act(nm_agent *a, float reward, const float *next_obs, size_t d, int terminal,
+                                      const float *obs, int *action);
+/* Whether a member has left its first context (continual learning) in a learn since the groups were made: the
+ * population then steps its members one by one (population.c) */
+int nm_popsimd_left(const nm_popsimd *s);
 /* groups -> members (scatter) and members -> groups (gather): weights, the live trace, the forward cache, the
  * modulator state, gain and attention */
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member);
