@@ -44,6 +44,19 @@ static void fill(size_t n, int t, float *obs, float *rew, int *term, const int *
     }
 }
 
+/* Whether every member's state hash is its lone agent's; the first member that differs is reported (`what`,
+ * step t) */
+static int hashes_equal(const nm_population *pop, nm_agent *const *lone, size_t n, const char *what, int t)
+{
+    size_t k;
+    for (k = 0; k < n; k++)
+        if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
+            CHECK(0, "%s: member %lu's hash differs at step %d", what, (unsigned long)k, t);
+            return 0;
+        }
+    return 1;
+}
+
 /* T steps of a population of n and of n lone agents with the same configs: same actions, same hashes. */
 static void test_equals_lone(size_t n, size_t threads, int per_member)
 {
@@ -144,8 +157,7 @@ static void test_step(size_t n, size_t hidden, size_t threads)
             nm_agent_act(lone[k], (t % 2 ? obs : next) + k * N_OBS, N_OBS, &a);
             if (a != act[k]) same = 0;
         }
-        for (k = 0; k < n; k++)
-            if (nm_agent_state_hash(lone[k]) != nm_agent_state_hash(nm_population_agent(pop, k))) same = 0;
+        if (same) same = hashes_equal(pop, lone, n, "step", t);
     }
     CHECK(same, "step n %lu hidden %lu threads %lu (%lu lanes): every member equals its lone agent (diverged at step %d)",
           (unsigned long)n, (unsigned long)hidden, (unsigned long)threads, (unsigned long)nm_population_lanes(pop), t);
@@ -443,12 +455,8 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
             CHECK(nm_agent_load_buffer(buf, len, &lone[4], msg, sizeof msg) == NM_OK, "interleaved: copy");
             free(buf);
         }
-        if (t % 500 == 250)   /* read out mid-run (the members are brought up to date, then the groups) */
-            for (k = 0; k < n && same; k++)
-                if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
-                    same = 0;
-                    CHECK(0, "interleaved: member %lu's hash differs at step %d", (unsigned long)k, t);
-                }
+        if (t % 500 == 250 && same)   /* read out mid-run (the members are brought up to date, then the groups) */
+            same = hashes_equal(pop, lone, n, "interleaved", t);
         if (t == T / 2) {   /* a checkpoint round trip continues exactly */
             size_t len = nm_population_checkpoint_size(pop);
             unsigned char *buf = malloc(len);
@@ -459,11 +467,7 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
             if (back) { nm_population_free(pop); pop = back; }
         }
     }
-    for (k = 0; k < n && same; k++)
-        if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
-            same = 0;
-            CHECK(0, "interleaved: member %lu's final hash differs", (unsigned long)k);
-        }
+    if (same) same = hashes_equal(pop, lone, n, "interleaved, at the end", t);
     CHECK(same, "interleaved n=%lu hidden=%lu threads=%lu: %d steps equal the lone agents", (unsigned long)n,
           (unsigned long)hidden, (unsigned long)threads, T);
     nm_population_free(pop);
@@ -524,12 +528,7 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
             }
         }
         if (interleaved < 0 && nm_population_lanes(pop) == 1) interleaved = t;
-        if (t % 25 == 24)
-            for (k = 0; k < n && same; k++)
-                if (nm_agent_state_hash(nm_population_agent(pop, k)) != nm_agent_state_hash(lone[k])) {
-                    same = 0;
-                    CHECK(0, "default members: member %lu's hash differs at step %d", (unsigned long)k, t);
-                }
+        if (t % 25 == 24 && same) same = hashes_equal(pop, lone, n, "default members", t);
     }
     for (k = 0; k < n; k++) moved += nm_agent_context(lone[k]) != 0;
     CHECK(same, "default members n=%lu hidden=%lu threads=%lu: %d steps equal the lone agents", (unsigned long)n,
