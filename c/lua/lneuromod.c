@@ -499,19 +499,25 @@ static int actions_arg(lua_State *L, const lpop *p, int i)
     return lua_isnoneornil(L, i) || lua_type(L, i) == LUA_TTABLE || (v && v->n == p->n);
 }
 
-/* the step's actions into argument i (a new table when it is none or nil), left on top as the result */
-static int push_actions(lua_State *L, const lpop *p, int i)
+/* the step's actions into the table or nm.vector at index i: every member's, or with acted_only only those of the
+ * members whose call succeeded (the others' entries stay as they were) */
+static void fill_actions(lua_State *L, const lpop *p, int i, int acted_only)
 {
     lvector *v = luaL_testudata(L, i, VEC_MT);
     size_t k;
-    if (v) {
-        for (k = 0; k < p->n; k++) v->v[k] = (float)p->actions[k];
-        lua_settop(L, i);
-        return 1;
+    for (k = 0; k < p->n && (v || lua_type(L, i) == LUA_TTABLE); k++) {
+        if (acted_only && nm_population_member_status(p->pop, k) != NM_OK) continue;
+        if (v) v->v[k] = (float)p->actions[k];
+        else { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, i, (lua_Integer)k + 1); }
     }
-    if (lua_isnoneornil(L, i)) { lua_settop(L, i); lua_pop(L, 1); lua_createtable(L, (int)p->n, 0); }
-    else lua_settop(L, i);
-    for (k = 0; k < p->n; k++) { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, -2, (lua_Integer)k + 1); }
+}
+
+/* the step's actions into argument i (a new table when it is none or nil), left on top as the result */
+static int push_actions(lua_State *L, const lpop *p, int i)
+{
+    lua_settop(L, i);
+    if (lua_isnil(L, i)) { lua_pop(L, 1); lua_createtable(L, (int)p->n, 0); }
+    fill_actions(L, p, i, 0);
     return 1;
 }
 
@@ -548,16 +554,25 @@ static int read_terminals(lua_State *L, lpop *p)
     return all;
 }
 
+/* learn's arguments (rewards 2, next_obs 3, terminals 4, as pop:learn and pop:step take them) into *rewards, *next
+ * (NULL: none) and *terms (NULL: none, else p->terminals); 0 if one is not what the call takes */
+static int read_learn(lua_State *L, lpop *p, const float **rewards, const float **next, const int **terms)
+{
+    int none = lua_isnoneornil(L, 4), all = none ? 0 : read_terminals(L, p);
+    *rewards = read_numbers(L, 2, p->rewards, p->n);
+    *next = NULL;
+    *terms = none ? NULL : p->terminals;
+    return *rewards && all >= 0 && (lua_isnoneornil(L, 3) ? (size_t)all == p->n
+                                                            : (*next = read_numbers(L, 3, p->obs, p->n * p->n_obs)) != NULL);
+}
+
 static int l_pop_learn(lua_State *L)
 {
     lpop *p = self_pop(L, "pop_learn");
-    const float *rewards = read_numbers(L, 2, p->rewards, p->n), *next = NULL;
-    int none = lua_isnoneornil(L, 4), all = none ? 0 : read_terminals(L, p);
-    if (!rewards || all < 0 || (lua_isnoneornil(L, 3) && (size_t)all != p->n) ||
-        (!lua_isnoneornil(L, 3) && !(next = read_numbers(L, 3, p->obs, p->n * p->n_obs))))
-        return fail(L, "pop_learn", NULL);
-    if (nm_population_learn(p->pop, rewards, p->n, next, next ? p->n * p->n_obs : 0, none ? NULL : p->terminals,
-                            none ? 0 : p->n) != NM_OK)
+    const float *rewards, *next;
+    const int *terms;
+    if (!read_learn(L, p, &rewards, &next, &terms)) return fail(L, "pop_learn", NULL);
+    if (nm_population_learn(p->pop, rewards, p->n, next, next ? p->n * p->n_obs : 0, terms, terms ? p->n : 0) != NM_OK)
         return fail(L, "pop_learn", nm_population_error(p->pop));
     return 0;
 }
@@ -567,26 +582,16 @@ static int l_pop_step(lua_State *L)
 {
     lpop *p = self_pop(L, "pop_step");
     size_t len = p->n * p->n_obs;
-    const float *rewards = read_numbers(L, 2, p->rewards, p->n), *next = NULL, *obs = NULL;
-    int none = lua_isnoneornil(L, 4), all = none ? 0 : read_terminals(L, p);
-    if (!rewards || all < 0 || (lua_isnoneornil(L, 3) && (size_t)all != p->n) ||
-        (!lua_isnoneornil(L, 3) && !(next = read_numbers(L, 3, p->obs, len))))
-        return fail(L, "pop_step", NULL);
-    if (lua_isnoneornil(L, 5)) obs = next;
-    else if (lua_rawequal(L, 3, 5)) obs = next;
-    else obs = read_numbers(L, 5, p->act_obs, len);
+    const float *rewards, *next, *obs;
+    const int *terms;
+    if (!read_learn(L, p, &rewards, &next, &terms)) return fail(L, "pop_step", NULL);
+    obs = lua_isnoneornil(L, 5) || lua_rawequal(L, 3, 5) ? next : read_numbers(L, 5, p->act_obs, len);
     if (!obs || !actions_arg(L, p, 6)) return fail(L, "pop_step", NULL);
-    if (nm_population_step(p->pop, rewards, p->n, next, next ? len : 0, none ? NULL : p->terminals, none ? 0 : p->n,
-                           obs, len, p->actions, p->n) != NM_OK) {
-        /* the members that stepped did act: a given actions table or vector takes their actions before the raise
-         * (the others' entries stay as they were), so a loop that catches the error goes on with the right ones */
-        lvector *v = luaL_testudata(L, 6, VEC_MT);
-        size_t k;
-        for (k = 0; k < p->n && (v || lua_type(L, 6) == LUA_TTABLE); k++) {
-            if (nm_population_member_status(p->pop, k) != NM_OK) continue;
-            if (v) v->v[k] = (float)p->actions[k];
-            else { lua_pushinteger(L, p->actions[k]); lua_rawseti(L, 6, (lua_Integer)k + 1); }
-        }
+    if (nm_population_step(p->pop, rewards, p->n, next, next ? len : 0, terms, terms ? p->n : 0, obs, len,
+                           p->actions, p->n) != NM_OK) {
+        /* the members that stepped did act: a given actions table or vector takes their actions before the raise,
+         * so a loop that catches the error goes on with the right ones */
+        fill_actions(L, p, 6, 1);
         return fail(L, "pop_step", nm_population_error(p->pop));
     }
     return push_actions(L, p, 6);

@@ -553,17 +553,23 @@ function pop_methods.act(self, ...)
   return put_actions(id, n, PACT[id], actions)
 end
 
-function pop_methods.learn(self, ...)
-  local rewards, next_obs, terminals = ...
-  local p = pop_open(self)
-  if not p then B.raise("pop_learn", nil, self, ...) end
+-- learn's arguments, as pop:learn and pop:step take them: rewards, next_obs (nil: none; its length, 0 then) and
+-- terminals (nil: none) as the core takes them, and whether they are what the call takes
+local function learn_args(self, rewards, next_obs, terminals)
   local id, n = self._id, self._n
   local rew, term, all, next, len = read_floats(rewards, n, PREW[id]), nil, 0, nil, 0
   if terminals ~= nil then term, all = read_terminals(terminals, n, PTERM[id], PFLT[id]) end
   if next_obs ~= nil then len = n * self._d; next = read_floats(next_obs, len, POBS[id]) end
-  if not rew or all < 0 or (next_obs == nil and all ~= n) or (next_obs ~= nil and not next) then
-    B.raise("pop_learn", nil, self, ...)
-  end
+  local ok = rew ~= nil and all >= 0 and (next_obs == nil and all == n or next_obs ~= nil and next ~= nil)
+  return rew, next, len, term, ok
+end
+
+function pop_methods.learn(self, ...)
+  local p = pop_open(self)
+  if not p then B.raise("pop_learn", nil, self, ...) end
+  local n = self._n
+  local rew, next, len, term, ok = learn_args(self, ...)
+  if not ok then B.raise("pop_learn", nil, self, ...) end
   if C.nm_population_learn(p, rew, n, next, len, term, term ~= nil and n or 0) ~= 0 then
     B.raise("pop_learn", fstring(C.nm_population_error(p)), self, ...)
   end
@@ -575,26 +581,17 @@ function pop_methods.step(self, ...)
   if not p then B.raise("pop_step", nil, self, ...) end
   local id, n = self._id, self._n
   local len = n * self._d
-  local rew, term, all, next, src = read_floats(rewards, n, PREW[id]), nil, 0, nil, nil
-  if terminals ~= nil then term, all = read_terminals(terminals, n, PTERM[id], PFLT[id]) end
-  if next_obs ~= nil then next = read_floats(next_obs, len, POBS[id]) end
-  if obs == nil or rawequal(obs, next_obs) then src = next else src = read_floats(obs, len, PSOBS[id]) end
-  if not rew or all < 0 or (next_obs == nil and all ~= n) or (next_obs ~= nil and not next) or not src or
-     not actions_ok(actions, n) then
-    B.raise("pop_step", nil, self, ...)
-  end
-  if C.nm_population_step(p, rew, n, next, next ~= nil and len or 0, term, term ~= nil and n or 0, src, len,
-                          PACT[id], n) ~= 0 then
+  local rew, next, next_len, term, ok = learn_args(self, rewards, next_obs, terminals)
+  local src = next
+  if obs ~= nil and not rawequal(obs, next_obs) then src = read_floats(obs, len, PSOBS[id]) end
+  if not ok or not src or not actions_ok(actions, n) then B.raise("pop_step", nil, self, ...) end
+  if C.nm_population_step(p, rew, n, next, next_len, term, term ~= nil and n or 0, src, len, PACT[id], n) ~= 0 then
     -- the members that stepped did act: a given actions takes their actions before the raise (the others'
     -- entries stay as they were), so a loop that catches the error goes on with the right ones
     if actions ~= nil then
-      local out, vec = PACT[id], istype(VecT, actions)
+      local out, base = PACT[id], (istype(VecT, actions) or type(actions) == "table") and 1 or 0
       for k = 0, n - 1 do
-        if C.nm_population_member_status(p, k) == 0 then
-          if vec then actions[k + 1] = out[k]
-          elseif type(actions) == "table" then actions[k + 1] = out[k]
-          else actions[k] = out[k] end
-        end
+        if C.nm_population_member_status(p, k) == 0 then actions[k + base] = out[k] end
       end
     end
     B.raise("pop_step", fstring(C.nm_population_error(p)), self, ...)
