@@ -9,10 +9,11 @@
  * about 160 us a call) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
- *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]
+ *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual] [--recurrent TAU]
  *                                       (one case, T steps a run: for instruction counts, or two builds timed in turn;
  *                                       step: the population through nm_population_step; --continual: members
- *                                       with the library's default, continual-learning config)
+ *                                       with the library's default, continual-learning config; --recurrent: a
+ *                                       recurrent trunk layer of time constant TAU, in the table too)
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
  * Instructions per agent-step (the machine's load does not move them): the kernel set from NEUROMOD_KERNELS,
  *   valgrind --tool=callgrind ./build/bench_population --only pop --steps 120 --hidden 64 --n 256
@@ -43,11 +44,13 @@ static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides 
 /* members without continual learning (the table's), or the library's default agent (--continual: interleaved
  * while in its first context; docs/results/population.md) */
 static int continual_members = 0;
+static float recurrent_tau = 0.0f;   /* > 0: the trunk is one recurrent layer of this time constant */
 static void config(nm_agent_config *c, size_t hidden)
 {
     nm_agent_config_default(c);
     nm_agent_config_continual(c, continual_members);
     c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden;
+    if (recurrent_tau > 0.0f) { c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = recurrent_tau; }
 }
 
 /* agent-steps per second of a population on `threads`, or of N lone agents (threads 0): each acting then learning
@@ -138,9 +141,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--steps") == 0 && a + 1 < argc) fixed_steps = atoi(argv[++a]);
         else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) only_t = (size_t)atol(argv[++a]);
         else if (strcmp(argv[a], "--continual") == 0) continual_members = 1;
+        else if (strcmp(argv[a], "--recurrent") == 0 && a + 1 < argc) recurrent_tau = (float)atof(argv[++a]);
         else {
             fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n"
-                            "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]\n");
+                            "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]\n"
+                            "                        [--recurrent TAU]\n");
             return 2;
         }
     }

@@ -447,11 +447,12 @@ NM_LANE_ATTR static void NM_LANE(mod_step)(const float *restrict kc, const float
  * 0 only decays; axpy_decay for the bias). G->gv holds the rows' g (A policy rows, then the value row); the heads'
  * biases are head_g's. */
 __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_delta_n)(const nm_popsimd *s,
-                                                                                     nm_group *G, const size_t A)
+                                                                                     nm_group *G, const size_t A,
+                                                                                     const int rec)
 {
     const size_t F = s->hidden;
     const float *restrict P = G->params, *restrict g = G->gv, *restrict h = G->cache + s->lpost * W;
-    float *restrict dh = G->dh;
+    float *restrict dh = rec ? G->rdh : G->dh;
     vf gn = LD(G->gain, 0), gk[3];
     vi zk[3];
     size_t j, i;
@@ -468,13 +469,14 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_delta
             z = A < 3 ? zk[i] : gv == 0.0f;
             d = SEL(z, d, d + gv * LD(P + at * W, 0));
         }
-        ST(dh + j * W, 0, d * ((1.0f - hj * hj) * gn));
+        ST(dh + j * W, 0, rec ? d : d * ((1.0f - hj * hj) * gn));
     }
 }
 
 __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_trace_n)(const nm_popsimd *s,
                                                                                      nm_group *G, const float *decay,
-                                                                                     const size_t A, const size_t in)
+                                                                                     const size_t A, const size_t in,
+                                                                                     const int rec)
 {
     const size_t F = s->hidden;
     const float *restrict g = G->gv, *restrict dh = G->dh;
@@ -497,6 +499,7 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_trace
             dd = D * LD(E + at * W, 0);
             ST(E + at * W, 0, SEL(z, dd, dd + gv * hj));
         }
+        if (rec) continue;   /* a recurrent trunk's pass waits for learn (rec_pass) */
         z = d == 0.0f;
         for (c = 0; c < in; c++) {
             size_t at = s->lw + j * in + c;
@@ -510,14 +513,166 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_trace
 /* (the common shape, 2 actions and 3 inputs, compiled with its loops unrolled) */
 NM_LANE_ATTR static void NM_LANE(act_delta)(const nm_popsimd *s, nm_group *G)
 {
-    if (s->n_actions == 2) NM_LANE(act_delta_n)(s, G, 2);
-    else NM_LANE(act_delta_n)(s, G, s->n_actions);
+    if (s->n_actions == 2) NM_LANE(act_delta_n)(s, G, 2, 0);
+    else NM_LANE(act_delta_n)(s, G, s->n_actions, 0);
 }
 
 NM_LANE_ATTR static void NM_LANE(act_trace)(const nm_popsimd *s, nm_group *G, const float *decay)
 {
-    if (s->n_actions == 2 && s->n_obs == 3) NM_LANE(act_trace_n)(s, G, decay, 2, 3);
-    else NM_LANE(act_trace_n)(s, G, decay, s->n_actions, s->n_obs);
+    if (s->n_actions == 2 && s->n_obs == 3) NM_LANE(act_trace_n)(s, G, decay, 2, 3, 0);
+    else NM_LANE(act_trace_n)(s, G, decay, s->n_actions, s->n_obs, 0);
+}
+
+/* The recurrent trunk (one recurrent tanh layer, layer_recurrent.c) for the group. rec_trunk is its forward pass
+ * into cache C: z = [u; h_{t-1}; 1] (the group's rstate), pre = gain (A' z) with each unit's sum in column order
+ * from z_0 A_0 (rec_gemv's), a = tanh(pre) (gain_tanh's), post = h_{t-1} leak + alpha a (rec_leak's). Eight units
+ * at a time run through the columns, their sums in registers. */
+NM_LANE_ATTR static void NM_LANE(rec_trunk)(const nm_popsimd *s, const nm_group *G, float *C)
+{
+    const size_t n = s->hidden, in = s->n_obs, ncols = in + n + 1;
+    const float *restrict A = G->params + s->lw * W, *restrict hp = G->rstate;
+    float *restrict z = C + s->lz * W, *restrict pre = C + s->lpre * W, *restrict a = pre + n * W;
+    float *restrict post = C + s->lpost * W;
+    vf lk = LD(G->rleak, 0), al = LD(G->ralpha, 0);
+    size_t i, j;
+    memcpy(z, C + s->cl.input * W, in * W * sizeof *z);
+    memcpy(z + in * W, hp, n * W * sizeof *z);
+    ST(z + (in + n) * W, 0, ZERO + 1.0f);
+    for (i = 0; i + 8 <= n; i += 8) {
+        vf z0 = LD(z, 0), s0 = z0 * LD(A + i * W, 0), s1 = z0 * LD(A + (i + 1) * W, 0),
+           s2 = z0 * LD(A + (i + 2) * W, 0), s3 = z0 * LD(A + (i + 3) * W, 0), s4 = z0 * LD(A + (i + 4) * W, 0),
+           s5 = z0 * LD(A + (i + 5) * W, 0), s6 = z0 * LD(A + (i + 6) * W, 0), s7 = z0 * LD(A + (i + 7) * W, 0);
+        for (j = 1; j < ncols; j++) {
+            const float *c = A + (j * n + i) * W;
+            vf zj = LD(z + j * W, 0);
+            s0 = s0 + zj * LD(c, 0);
+            s1 = s1 + zj * LD(c + W, 0);
+            s2 = s2 + zj * LD(c + 2 * W, 0);
+            s3 = s3 + zj * LD(c + 3 * W, 0);
+            s4 = s4 + zj * LD(c + 4 * W, 0);
+            s5 = s5 + zj * LD(c + 5 * W, 0);
+            s6 = s6 + zj * LD(c + 6 * W, 0);
+            s7 = s7 + zj * LD(c + 7 * W, 0);
+        }
+        ST(pre + i * W, 0, s0); ST(pre + (i + 1) * W, 0, s1); ST(pre + (i + 2) * W, 0, s2);
+        ST(pre + (i + 3) * W, 0, s3); ST(pre + (i + 4) * W, 0, s4); ST(pre + (i + 5) * W, 0, s5);
+        ST(pre + (i + 6) * W, 0, s6); ST(pre + (i + 7) * W, 0, s7);
+    }
+    for (; i < n; i++) {
+        vf s0 = LD(z, 0) * LD(A + i * W, 0);
+        for (j = 1; j < ncols; j++) s0 = s0 + LD(z + j * W, 0) * LD(A + (j * n + i) * W, 0);
+        ST(pre + i * W, 0, s0);
+    }
+    NM_LANE(gain_tanh)(n, G->gain, pre, a);
+    for (i = 0; i < n; i++) ST(post + i * W, 0, LD(hp + i * W, 0) * lk + al * LD(a + i * W, 0));
+}
+
+/* act's phase one for the recurrent trunk: the heads' share of dh into G->rdh (act_delta's, without the tanh
+ * factor: rec_delta's D carries the unit's derivative), then rec_delta's D = alpha ((1 - a^2) gain) into G->rD
+ * and per lane its sums: |D|^2 and |dh|^2 (eight partials each, sumsq's pairing) and the largest dh_i^2, in double,
+ * half a register of lanes at a time */
+NM_LANE_ATTR static void NM_LANE(rec_delta)(const nm_popsimd *s, nm_group *G, double *pd, double *qd, double *md)
+{
+    const size_t n = s->hidden;
+    const float *restrict a = G->cache + (s->lpre + n) * W, *restrict dh = G->rdh;
+    float *restrict D = G->rD;
+    vf gn = LD(G->gain, 0), al = LD(G->ralpha, 0);
+    size_t i, j, k, hf;
+    if (s->n_actions == 2) NM_LANE(act_delta_n)(s, G, 2, 1);
+    else NM_LANE(act_delta_n)(s, G, s->n_actions, 1);
+    for (i = 0; i < n; i++) {
+        vf ai = LD(a + i * W, 0);
+        ST(D + i * W, 0, al * ((1.0f - ai * ai) * gn));
+    }
+    for (hf = 0; hf < 2; hf++) {
+        vdh p[8], q[8], m[8], r;
+        const size_t o = hf * (V / 2);
+#define NM_REC_SUMS(k, at) do { \
+            vdh d_ = NM_LANE_CVTPD(LDH(D + (at) * W + o)), h_ = NM_LANE_CVTPD(LDH(dh + (at) * W + o)), h2_ = h_ * h_; \
+            p[k] += d_ * d_; \
+            q[k] += h2_; \
+            m[k] = (vdh)((((NM_LANE(vqs))h2_) & (NM_LANE(vqs))(h2_ > m[k])) | \
+                          (((NM_LANE(vqs))m[k]) & ~(NM_LANE(vqs))(h2_ > m[k]))); \
+        } while (0)
+        for (k = 0; k < 8; k++) p[k] = q[k] = m[k] = (vdh){ 0.0 };
+        for (j = 0; j + 8 <= n; j += 8)
+            for (k = 0; k < 8; k++) NM_REC_SUMS(k, j + k);
+        for (; j < n; j++) NM_REC_SUMS(0, j);
+#undef NM_REC_SUMS
+        r = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+        memcpy(pd + o, &r, sizeof r);
+        r = ((q[0] + q[4]) + (q[2] + q[6])) + ((q[1] + q[5]) + (q[3] + q[7]));
+        memcpy(qd + o, &r, sizeof r);
+        for (k = 1; k < 8; k++)
+            m[0] = (vdh)((((NM_LANE(vqs))m[k]) & (NM_LANE(vqs))(m[k] > m[0])) |
+                         (((NM_LANE(vqs))m[0]) & ~(NM_LANE(vqs))(m[k] > m[0])));
+        memcpy(md + o, &m[0], sizeof m[0]);
+    }
+}
+
+/* act's phase two for the recurrent trunk's heads: their rows of the trace in place (act_trace's, without the trunk:
+ * that pass waits for learn) */
+NM_LANE_ATTR static void NM_LANE(rec_heads)(const nm_popsimd *s, nm_group *G, const float *decay)
+{
+    if (s->n_actions == 2) NM_LANE(act_trace_n)(s, G, decay, 2, s->n_obs, 1);
+    else NM_LANE(act_trace_n)(s, G, decay, s->n_actions, s->n_obs, 1);
+}
+
+/* act's deferred pass over the recurrent synapses (rec_trace_update's arithmetic, synapse by synapse): eps = leak
+ * eps + z_j D, e = decay e + dh . eps, from act's z, D and dh. mode 0 (settle: the trace without the update): only
+ * the lanes of `on` change. mode 1: then W += step e in the same pass, in every lane; mode 2: the same, eps and e
+ * taking 0 in the lanes of `zero` (an episode's end clears them next). Four units at a time run through the
+ * columns, their D and dh in registers. */
+#define NM_REC_SYN(k) do { \
+        const size_t at_ = (j * n + i + (k)) * W; \
+        vf v_ = lk * LD(eps + at_, 0) + zj * Dk[k], t_ = dc * LD(e + at_, 0) + gk[k] * v_; \
+        if (mode == 0) { \
+            ST(eps + at_, 0, SEL(m, v_, LD(eps + at_, 0))); \
+            ST(e + at_, 0, SEL(m, t_, LD(e + at_, 0))); \
+        } else { \
+            ST(eps + at_, 0, mode == 2 ? SEL(m, ZERO, v_) : v_); \
+            ST(e + at_, 0, mode == 2 ? SEL(m, ZERO, t_) : t_); \
+            ST(P + at_, 0, LD(P + at_, 0) + st * t_); \
+        } \
+    } while (0)
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(rec_pass_n)(const nm_popsimd *s,
+                                                                                    nm_group *G, const int *on,
+                                                                                    const float *step,
+                                                                                    const int *zero,
+                                                                                    const int mode)
+{
+    const size_t n = s->hidden, ncols = s->n_obs + n + 1;
+    float *restrict eps = G->eps + s->lelig * W, *restrict e = G->trace + s->lw * W, *restrict P = G->params + s->lw * W;
+    const float *restrict z = G->cache + s->lz * W, *restrict D = G->rD, *restrict g = G->rdh;
+    vf lk = LD(G->rleak, 0), dc = LD(G->rdecay, 0), st = mode ? LD(step, 0) : ZERO, Dk[4], gk[4];
+    vi m = LDI(mode == 0 ? on : mode == 2 ? zero : on, 0) != 0;
+    size_t i, j, k;
+    for (i = 0; i + 4 <= n; i += 4) {
+        for (k = 0; k < 4; k++) { Dk[k] = LD(D + (i + k) * W, 0); gk[k] = LD(g + (i + k) * W, 0); }
+        for (j = 0; j < ncols; j++) {
+            vf zj = LD(z + j * W, 0);
+            NM_REC_SYN(0); NM_REC_SYN(1); NM_REC_SYN(2); NM_REC_SYN(3);
+        }
+    }
+    for (; i < n; i++) {
+        Dk[0] = LD(D + i * W, 0); gk[0] = LD(g + i * W, 0);
+        for (j = 0; j < ncols; j++) {
+            vf zj = LD(z + j * W, 0);
+            NM_REC_SYN(0);
+        }
+    }
+}
+#undef NM_REC_SYN
+
+NM_LANE_ATTR static void NM_LANE(rec_pass)(const nm_popsimd *s, nm_group *G, const int *on, const float *step,
+                                           const int *zero)
+{
+    int any = 0;
+    size_t l;
+    for (l = 0; zero && l < W; l++) any |= zero[l];
+    if (!step) NM_LANE(rec_pass_n)(s, G, on, step, zero, 0);
+    else if (any) NM_LANE(rec_pass_n)(s, G, on, step, zero, 2);
+    else NM_LANE(rec_pass_n)(s, G, on, step, zero, 1);
 }
 
 /* The trunk layer of the group's forward pass: pre = gain (b + W u), post = tanh(pre). A narrow layer (at most 3
@@ -787,10 +942,11 @@ NM_LANE_ATTR static void NM_LANE(learn_sig)(const nm_popsimd *s, nm_group *G, co
 }
 
 static const nm_lane_kernels NM_LANE(lanes) = {
-    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
+    NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE_MAX_RECURRENT, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
-    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear)
+    NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear),
+    NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass)
 };
 
 #undef W
@@ -811,6 +967,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
 #undef NM_LANE_NAME
 #undef NM_LANE_V
 #undef NM_LANE_MAX_HIDDEN
+#undef NM_LANE_MAX_RECURRENT
 #undef NM_LANE_CVTPD
 #undef NM_LANE_CLAMP_HI
 #undef NM_LANE_CLAMP_LO

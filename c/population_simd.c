@@ -72,6 +72,13 @@ typedef struct nm_group {
      * It decides nothing else: where the lone agent computes the exact norm and this bound does not, the norm
      * times the step is within max_update (the bound and its margin say so), and the clip does not act. */
     double *tb2;
+    /* A recurrent trunk's state (NULL without one): its eligibility vectors (n_elig lane vectors), h and the
+     * pending step's h_{t-1} (rstate, rprev), act's dh and D kept for the deferred pass (rdh, rD), each lane's leak,
+     * alpha and act's decay, whether its pass is pending (rdefer, as the agent's rec_defer) and its eligibility
+     * bound (eb, the agent's elig_bound) */
+    float *eps, *rstate, *rprev, *rdh, *rD, *rleak, *ralpha, *rdecay;
+    int *rdefer;
+    double *eb;
 } nm_group;
 
 struct nm_popsimd {
@@ -81,6 +88,9 @@ struct nm_popsimd {
     size_t n_obs, hidden, n_actions;
     nm_cache_layout cl;                        /* one member's cache layout and offsets (all members share them) */
     size_t lw, lb, lpre, lpost, policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
+    int rec;                                   /* the trunk is one recurrent layer */
+    size_t lz, lelig, n_elig, n_rec, ldh, lrs; /* its z in the cache, eligibility offset and size, units, and where
+                                                * the agent keeps its dh (off_dh + gain) and D (off_rscratch) */
     nm_group *group;
     float *mem;
     size_t slots, slot_floats;   /* scratch: one slot per thread that steps groups, slot_floats each */
@@ -92,6 +102,7 @@ struct nm_lane_kernels {
     const char *name;
     size_t lanes;
     size_t max_hidden;   /* the widest layer it is used for (wider: the lone agent's own vectors do as well) */
+    size_t max_recurrent;   /* the same for a recurrent trunk (its group's synapses leave L1 sooner) */
     void (*rows_dot)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     void (*sumsq)(size_t n, const float *x, double *out);
     void (*axpy)(size_t n, const float *alpha, const float *x, float *y);
@@ -118,6 +129,12 @@ struct nm_lane_kernels {
     void (*expf_n)(size_t n, const float *x, float *y);                      /* n a multiple of lanes */
     void (*obs_in)(size_t d, size_t lo, size_t n, const float *obs, const float *attn, float *u);
     void (*clear)(size_t n, const int *on, float *x);   /* x = 0 in the lanes on */
+    /* the recurrent trunk: forward pass, act's phase one (dh, D, and per lane |D|^2, |dh|^2, max dh_i^2) and the
+     * heads' part of phase two, and the deferred pass (step NULL: settle the lanes on; else with the update) */
+    void (*rec_trunk)(const nm_popsimd *s, const nm_group *G, float *C);
+    void (*rec_delta)(const nm_popsimd *s, nm_group *G, double *pd, double *qd, double *md);
+    void (*rec_heads)(const nm_popsimd *s, nm_group *G, const float *decay);
+    void (*rec_pass)(const nm_popsimd *s, nm_group *G, const int *on, const float *step, const int *zero);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -132,6 +149,7 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "generic"
 #define NM_LANE_V 4
 #define NM_LANE_MAX_HIDDEN 64
+#define NM_LANE_MAX_RECURRENT 16
 #define NM_LANE_CVTPD(x) __builtin_convertvector((x), vdh)
 #if NM_LANE_X86 && defined(__x86_64__)   /* SSE: part of x86-64 */
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm_min_ps((__m128)(c), (__m128)(x)))
@@ -147,6 +165,7 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "avx2"
 #define NM_LANE_V 8
 #define NM_LANE_MAX_HIDDEN 128
+#define NM_LANE_MAX_RECURRENT 24
 #define NM_LANE_CVTPD(x) ((vdh)_mm256_cvtps_pd((__m128)(x)))
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
 #define NM_LANE_GATHER(i) \
@@ -161,6 +180,7 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "avx512"
 #define NM_LANE_V 16
 #define NM_LANE_MAX_HIDDEN 128
+#define NM_LANE_MAX_RECURRENT 24
 #define NM_LANE_CVTPD(x) ((vdh)_mm512_cvtps_pd((__m256)(x)))
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
 #define NM_LANE_GATHER(i) \
@@ -186,7 +206,7 @@ static int field_known(const char *name)
         "predictor_rate", "max_update", "base", "modulators", "mapping", "interaction", "tau_phasic", "tau_tonic",
         "scale", "na_threshold", "na_reset", "surprise_floor", "attention_set", "gain_focus", "na_input",
         "layer_kind", "model", "withhold_action", "serotonin_input", "policy_reset", "importance", "gating",
-        "boundary", "deterministic",
+        "boundary", "deterministic", "layer_tau",
         /* the continual rows: what they do beyond the plain step, while nm_cont_plain holds, is nm_cont_observe's */
         "context_predictor", "context_tonic", "gate_first", "boundary_learning", "boundary_sustain",
         "boundary_trigger", "gate_step", "gate_min", "model_gate"
@@ -213,7 +233,8 @@ static int fields_in_scope(const nm_agent_config *c)
 int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
-    return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 && a->layer[0].kind == NM_LAYER_DENSE &&
+    return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 &&
+           (a->layer[0].kind == NM_LAYER_DENSE || a->layer[0].kind == NM_LAYER_RECURRENT) &&
            a->layer[0].activation == NM_TANH && !a->kern->blas && nm_cont_plain_soon(a) && !nm_mod_wants_salience(c) &&
            !nm_mod_wants_activity(c) && c->policy_entropy == 0.0f && c->outcome_bias == 0.0f;
 }
@@ -249,7 +270,14 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
     s->lw = a->layer[0].w; s->lb = a->layer[0].b; s->lpre = a->layer[0].pre; s->lpost = a->layer[0].post;
     s->policy_w = a->policy_w; s->policy_b = a->policy_b; s->value_w = a->value_w; s->value_b = a->value_b;
     s->pred_w = a->pred_w; s->pred_b = a->pred_b; s->var_w = a->var_w; s->var_b = a->var_b;
+    s->rec = a->layer[0].kind == NM_LAYER_RECURRENT;
+    if (s->rec) {
+        s->lz = a->layer[0].z; s->lelig = a->layer[0].elig; s->n_elig = a->n_elig; s->n_rec = a->n_rec;
+        s->ldh = a->off_dh + a->layer[0].gain; s->lrs = a->off_rscratch + 2 * a->layer[0].state;
+    }
     per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + 1 + s->n_obs + 2) * W;
+    /* the recurrent state: eps, rstate, rprev, rdh, rD, rleak, ralpha, rdecay, then rdefer and eb after tb2 */
+    if (s->rec) per += (s->n_elig + 2 * s->n_rec + 2 * s->hidden + 3 + 1 + 2) * W;
     /* a slot's next, dh and gv, rounded up to whole cache lines (16 floats) */
     s->slots = slots ? slots : 1;
     s->slot_floats = ((s->cache + 2 * s->width + s->n_actions + 1) * W + 15) / 16 * 16;
@@ -270,7 +298,22 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
         G->kc = m; m += KC_N * W;
         G->gain = m; m += W;
         G->attn = m; m += s->n_obs * W;
+        if (s->rec) {
+            G->eps = m; m += s->n_elig * W;
+            G->rstate = m; m += s->n_rec * W;
+            G->rprev = m; m += s->n_rec * W;
+            G->rdh = m; m += s->hidden * W;
+            G->rD = m; m += s->hidden * W;
+            G->rleak = m; m += W;
+            G->ralpha = m; m += W;
+            G->rdecay = m; m += W;
+        }
         G->tb2 = (double *)(void *)m;   /* at a multiple of 4 floats from the aligned start */
+        m += 2 * W;
+        if (s->rec) {
+            G->eb = (double *)(void *)m; m += 2 * W;
+            G->rdefer = (int *)(void *)m;
+        }
     }
     nm_popsimd_gather(s, member);
     return s;
@@ -301,7 +344,7 @@ size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y)
 
 size_t nm_popsimd_groups(const nm_popsimd *s) { return s ? s->groups : 0; }
 size_t nm_popsimd_lanes(const nm_popsimd *s) { return s ? s->w : 1; }
-size_t nm_popsimd_max_hidden(const nm_popsimd *s) { return s ? s->k->max_hidden : 0; }
+size_t nm_popsimd_max_hidden(const nm_popsimd *s) { return s ? (s->rec ? s->k->max_recurrent : s->k->max_hidden) : 0; }
 const char *nm_popsimd_kernels(const nm_popsimd *s) { return s ? s->k->name : NULL; }
 
 static void put_lane(const nm_popsimd *s, float *dst, const float *src, size_t n, size_t l)
@@ -346,6 +389,15 @@ static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t
     ms_get(s, G, l, &a->mod);
     for (i = 0; i < s->hidden && (!a->n_gate || a->gate_all_open); i++) a->block[a->off_gain + i] = G->gain[l];
     get_lane(s, a->block + a->off_attn, G->attn, s->n_obs, l);
+    if (!s->rec) return;
+    get_lane(s, a->block + a->off_elig, G->eps, s->n_elig, l);
+    get_lane(s, a->block + a->off_rstate, G->rstate, s->n_rec, l);
+    get_lane(s, a->block + a->off_rprev, G->rprev, s->n_rec, l);
+    get_lane(s, a->block + s->ldh, G->rdh, s->hidden, l);
+    get_lane(s, a->block + s->lrs, G->rD, s->hidden, l);
+    a->elig_bound[0] = G->eb[l];
+    a->rec_defer = G->rdefer[l] ? 1u : 0u;
+    a->rec_decay = G->rdecay[l];
 }
 
 /* each lane's constants (KC_*) from its member's config */
@@ -386,6 +438,17 @@ static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
     put_lane(s, G->attn, a->block + a->off_attn, s->n_obs, l);
     lane_consts(s, G, a, l);
     G->tb2[l] = a->trace_bound;
+    if (!s->rec) return;
+    put_lane(s, G->eps, a->block + a->off_elig, s->n_elig, l);
+    put_lane(s, G->rstate, a->block + a->off_rstate, s->n_rec, l);
+    put_lane(s, G->rprev, a->block + a->off_rprev, s->n_rec, l);
+    put_lane(s, G->rdh, a->block + s->ldh, s->hidden, l);
+    put_lane(s, G->rD, a->block + s->lrs, s->hidden, l);
+    G->rleak[l] = a->layer[0].leak;
+    G->ralpha[l] = a->layer[0].alpha;
+    G->rdecay[l] = a->rec_decay;
+    G->rdefer[l] = (a->rec_defer & 1u) != 0;
+    G->eb[l] = a->elig_bound[0];
 }
 
 /* After a member came in: whether the lane modulator step covers every member (the change-point input it does
@@ -472,11 +535,14 @@ static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, fl
             for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
         }
     }
-    if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
+    if (s->rec) {
+        s->k->rec_trunk(s, G, C);
+    } else if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
         s->k->trunk_value(s, G, C);
         return;
+    } else {
+        s->k->trunk(s, G, C);
     }
-    s->k->trunk(s, G, C);
     if (!value_only && s->n_actions == 2) {   /* V and both logits in one pass over h */
         const float *P = G->params, *rows[3], *bias[3];
         float *out[3];
@@ -496,13 +562,69 @@ static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, fl
                   C + s->cl.probs * W);
 }
 
+/* an act's end for each member: its trace bounds, observation and pending action */
+static void act_done(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *obs, const int *act,
+                     const double *bound, const double *tb2, int *actions)
+{
+    size_t l, i, d = s->n_obs;
+    for (l = 0; l < G->n; l++) {
+        nm_agent *a = member[G->lo + l];
+        a->trace_bound = bound[l];
+        G->tb2[l] = tb2[l];
+        for (i = 0; i < d; i++) a->block[a->off_obs + i] = obs[(G->lo + l) * d + i];
+        a->pending = 1;
+        a->pending_action = act[l];
+        a->msg[0] = '\0';
+        actions[G->lo + l] = act[l];
+    }
+}
+
+/* nm_net_trace_inplace for a recurrent trunk: phase one (the heads' share of dh, rec_delta's D and sums, the
+ * eligibility bound eb = leak eb + |z| |D| and the layer's share of the norm, the trace bound); once every lane's
+ * bound is safe, the heads' rows of the trace in place, the layer's pass left pending for learn (rec_defer), and
+ * the state advanced (h_{t-1} <- h, h <- post). 0 when a bound is not safe: the generators restored, nothing
+ * else written that the members' own act would not write again (dh and D, which only a pending pass reads). */
+static int act_rec(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const int *act, const float *decay,
+                   const double *hh, const double *heads, const nm_rng *rng0, const float *obs, int *actions)
+{
+    double pd[NM_LANES], qd[NM_LANES], md[NM_LANES], zz[NM_LANES], bound[NM_LANES], tb2[NM_LANES], eb[NM_LANES];
+    size_t l;
+    s->k->rec_delta(s, G, pd, qd, md);
+    s->k->sumsq(s->n_obs + s->hidden + 1, G->cache + s->lz * W, zz);
+    for (l = 0; l < G->n; l++) {
+        const nm_agent *a = member[G->lo + l];
+        double n2, grad;
+        eb[l] = (double)G->rleak[l] * G->eb[l] + sqrt(zz[l] * pd[l]);
+        n2 = (qd[l] == qd[l] ? md[l] : qd[l]) * eb[l] * eb[l];
+        grad = sqrt((0.0 + n2) + heads[l] * hh[l]);
+        bound[l] = fabs((double)decay[l]) * a->trace_bound + grad;
+        tb2[l] = fabs((double)decay[l]) * G->tb2[l] + grad;
+        if (!(bound[l] < NM_SAFE_BOUND)) {
+            size_t m;
+            for (m = 0; m < G->n; m++) member[G->lo + m]->rng = rng0[m];
+            return 0;
+        }
+    }
+    s->k->head_bias(s, G, decay);
+    s->k->rec_heads(s, G, decay);
+    for (l = 0; l < G->n; l++) {
+        G->rdefer[l] = 1;
+        G->rdecay[l] = decay[l];
+        G->eb[l] = eb[l];
+    }
+    memcpy(G->rprev, G->rstate, s->n_rec * W * sizeof *G->rprev);
+    memcpy(G->rstate, G->cache + s->lpost * W, s->n_rec * W * sizeof *G->rstate);
+    act_done(s, G, member, obs, act, bound, tb2, actions);
+    return 1;
+}
+
 /* 1 when stepped; 0 when the group must step member by member (nothing of any member changed) */
 static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *obs, int *actions)
 {
     const nm_agent *a0 = member[G->lo];
     const nm_layer *L = &a0->layer[0];
     const nm_cache_layout *cl = &a0->cl;
-    size_t d = a0->cfg.n_obs, A = a0->cfg.n_actions, F = a0->n_features, i, l;
+    size_t A = a0->cfg.n_actions, F = a0->n_features, l;
     float *C = G->cache, *dh = G->dh;
     const float *h = C + L->post * W, *u = C + cl->input * W;
     const float *disc = G->ms + (MS_PARAMS + NM_P_DISCOUNT) * W, *lambda = G->ms + (MS_PARAMS + NM_P_TRACE_DECAY) * W;
@@ -514,11 +636,13 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
 
     /* a member past its first context (a boundary found or announced, a gate, a pull): the members decide */
     for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_plain_soon(member[G->lo + l])) return 0;
+    /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
+    for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
     /* the lone agent's checks of the observation and of the forward pass: a non-finite observation makes the
      * attended input non-finite (attention is finite), and a finite pre-activation a finite tanh, so the input, the
      * pre-activations and the heads are checked (either failure steps the group member by member) */
     forward(s, G, obs, C, 0);
-    if (L->post + F == cl->logits) {   /* the layout: input, pre, post, then the heads */
+    if (L->post + F == cl->logits && !s->rec) {   /* the layout: input, pre, post, then the heads */
         s->k->nonfinite(L->post, C, bad);
         s->k->nonfinite(cl->size - cl->logits, C + cl->logits * W, bad2);
     } else {
@@ -539,6 +663,7 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     s->k->sumsq(F, h, hh);
     for (l = 0; l < W; l++) hh[l] += 1.0;
     s->k->head_g(s, G, act, heads);
+    if (s->rec) return act_rec(s, G, member, act, decay, hh, heads, rng0, obs, actions);
     s->k->act_delta(s, G);
     s->k->sumsq(L->out, dh, n_dh);
     s->k->sumsq(L->in, u, n_in);
@@ -555,18 +680,42 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     }
     s->k->head_bias(s, G, decay);
     s->k->act_trace(s, G, decay);
-    for (l = 0; l < G->n; l++) {
-        nm_agent *a = member[G->lo + l];
-        a->trace_bound = bound[l];
-        G->tb2[l] = tb2[l];
-        for (i = 0; i < d; i++) a->block[a->off_obs + i] = obs[(G->lo + l) * d + i];
-        a->pending = 1;
-        a->pending_action = act[l];
-        a->msg[0] = '\0';
-        actions[G->lo + l] = act[l];
-    }
-    (void)d;
+    act_done(s, G, member, obs, act, bound, tb2, actions);
     return 1;
+}
+
+/* act's pending passes over a recurrent trunk, without the update (nm_net_settle's), in the lanes that have one */
+static void rec_settle(const nm_popsimd *s, nm_group *G)
+{
+    int any = 0;
+    size_t l;
+    for (l = 0; l < G->n; l++) any |= G->rdefer[l];
+    if (any) s->k->rec_pass(s, G, G->rdefer, NULL, NULL);
+    for (l = 0; l < W; l++) G->rdefer[l] = 0;
+}
+
+/* nm_net_update for a recurrent trunk: the pending pass fused with the layer's update where every member has one
+ * (an episode's end writing 0 into its eligibility and trace, as the lone agent's clear would, where the member
+ * keeps no importance to read them first), axpy's for the rest; otherwise settled, then axpy over every weight
+ * (element by element, the same bits either way) */
+static void rec_update(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *step, const int *term)
+{
+    size_t l, from = s->lw + (s->n_obs + s->hidden + 1) * s->hidden;
+    int all = 1, zero[NM_LANES];
+    for (l = 0; l < W; l++) zero[l] = 0;
+    for (l = 0; l < G->n; l++) {
+        all &= G->rdefer[l];
+        zero[l] = term[l] && !member[G->lo + l]->n_imp;
+    }
+    if (!all) {
+        rec_settle(s, G);
+        s->k->axpy(s->n_traced, step, G->trace, G->params);
+        return;
+    }
+    if (s->lw) s->k->axpy(s->lw, step, G->trace, G->params);
+    s->k->rec_pass(s, G, NULL, step, zero);
+    s->k->axpy(s->n_traced - from, step, G->trace + from * W, G->params + from * W);
+    for (l = 0; l < W; l++) G->rdefer[l] = 0;
 }
 
 static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *rewards,
@@ -636,6 +785,7 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
             on[l] = 1, any_norm = 1;
     }
     if (any_norm) {   /* the exact trace norm, where the clip may act */
+        if (s->rec) rec_settle(s, G);   /* the lone agent settles first; the update's bits are the same */
         s->k->sumsq(s->n_traced, O, tn);
         for (l = 0; l < G->n; l++) {
             const nm_agent *a = member[G->lo + l];
@@ -688,7 +838,8 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     for (l = 0; l < G->n; l++) if (bad[l]) return 0;
 
     /* every check passed: the update (plastic members only reach here) */
-    s->k->axpy(s->n_traced, step, O, P);
+    if (s->rec) rec_update(s, G, member, step, term);
+    else s->k->axpy(s->n_traced, step, O, P);
     s->k->pred_rows(s, G, act, eta, eta_var, bad, 1);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
@@ -735,6 +886,15 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
         a->msg[0] = '\0';
     }
     if (shrink) s->k->clear(s->n_traced, on, O);   /* those members' traces, in one pass over the group's */
+    for (l = 0, shrink = 0; l < G->n && s->rec; l++) {   /* an episode's end clears the state too */
+        on[l] = term[l];
+        if (term[l]) G->eb[l] = 0.0, shrink = 1;
+    }
+    if (shrink) {
+        s->k->clear(s->n_elig, on, G->eps);
+        s->k->clear(s->n_rec, on, G->rstate);
+        s->k->clear(s->n_rec, on, G->rprev);
+    }
     return 1;
 }
 

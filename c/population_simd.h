@@ -17,7 +17,7 @@
 
 typedef struct nm_popsimd nm_popsimd;
 
-/* Whether the interleaved step covers agent a's config: the rate learner, one dense tanh layer, deterministic
+/* Whether the interleaved step covers agent a's config: the rate learner, one dense or recurrent tanh layer, deterministic
  * kernels, no consolidation, continual option, attentional set, gain focus, entropy bonus or outcome bias. */
 int nm_popsimd_covers(const nm_agent *a);
 /* The groups for the n members (all covered, one shape), holding their current weights, with scratch for `slots`
@@ -26,8 +26,9 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots);
 void nm_popsimd_free(nm_popsimd *s);
 size_t nm_popsimd_groups(const nm_popsimd *s);
 size_t nm_popsimd_lanes(const nm_popsimd *s);   /* members per group: the kernel set's register width */
-/* The widest layer the set's interleaved step is used for: beyond it the lone agent's own vectors over the units
- * do as well and its state stays nearer the core (measured: docs/results/population.md) */
+/* The widest layer the set's interleaved step is used for (a dense trunk's, or a recurrent one's): beyond it the
+ * lone agent's own vectors over the units do as well and its state stays nearer the core (measured:
+ * docs/results/population.md) */
 size_t nm_popsimd_max_hidden(const nm_popsimd *s);
 const char *nm_popsimd_kernels(const nm_popsimd *s);
 /* y = nm_expf(x) through kernel set `set`'s lane expf ("generic", "avx2", "avx512"), n a multiple of its lanes:

@@ -460,13 +460,18 @@ end
 print(table.concat(out, " "))
 ]]
 
-  it("interleaved members equal lone agents through clipping, resets and terminals, with the step on and off", function()
+  -- the same with a recurrent trunk of 16 units (interleaved too), over 1000 steps
+  local HARD_RECURRENT = HARD:gsub("hidden = { 64 }", 'hidden = { { kind = "recurrent", n = 16, tau = 5 } }')
+                             :gsub("for step = 1, 2000 do", "for step = 1, 1000 do")
+  for _, trunk in ipairs { { "dense", HARD }, { "recurrent", HARD_RECURRENT } } do
+  it("interleaved members equal lone agents through clipping, resets and terminals, with the step on and off ("
+     .. trunk[1] .. " trunk)", function()
     local hashes
     for _, interp in ipairs { "lua5.4", "luajit" } do
       if have(interp) then
         for _, set in ipairs { "generic", "avx2", "avx512" } do
           for _, extra in ipairs { "NEUROMOD_INTERLEAVE=", "NEUROMOD_INTERLEAVE=0" } do
-            local out = run(interp, set, HARD, extra)
+            local out = run(interp, set, trunk[2], extra)
             if not out:find("cannot run", 1, true) and not out:find("NEUROMOD_KERNELS", 1, true) then
               local got_set, rest = out:match("^(%S+) (.+)$")
               assert.equal(set, got_set, interp .. " " .. set .. " " .. extra .. ": " .. out)
@@ -479,4 +484,5 @@ print(table.concat(out, " "))
     end
     assert.is_truthy(hashes)
   end)
+  end
 end)

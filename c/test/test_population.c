@@ -21,11 +21,20 @@ enum { N_OBS = 3, N_ACT = 2 };
 
 /* members without continual learning, the agent the interleaved step covers (test_interleaved_scope checks that
  * default members, with it, are stepped one by one) */
+/* the trunk of the configs below: one dense layer, or (trunk_tau > 0) one recurrent layer of that time constant */
+static float trunk_tau;
+
+static void set_trunk(nm_agent_config *c)
+{
+    if (trunk_tau > 0.0f) { c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = trunk_tau; }
+}
+
 static void base_config(nm_agent_config *c, size_t hidden)
 {
     nm_agent_config_default(c);
     nm_agent_config_continual(c, 0);
     c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden; c->seed = 7;
+    set_trunk(c);
 }
 
 /* A deterministic observation and reward for member k at step t (each member sees its own stream). */
@@ -419,6 +428,11 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
         nm_status st;
         fill(n, t, obs, NULL, NULL, NULL);
         if (t == 700) obs[3 * N_OBS + 1] = 0.0f / 0.0f;   /* member 3's act fails, and so its next learn */
+        if (t == 400) {   /* an act that no learn follows: the next act replaces it (a recurrent trunk's pending
+                           * pass is settled first) */
+            nm_population_act(pop, next, n * N_OBS, act, n);
+            for (k = 0; k < n; k++) { int a; nm_agent_act(lone[k], next + k * N_OBS, N_OBS, &a); }
+        }
         st = nm_population_act(pop, obs, n * N_OBS, act, n);
         for (k = 0; k < n && same; k++) {
             int a = -1;
@@ -493,6 +507,7 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
         nm_agent_config_default(&cfgs[k]);
         cfgs[k].n_obs = N_OBS; cfgs[k].n_actions = N_ACT; cfgs[k].hidden[0] = hidden;
         cfgs[k].seed = 300 + k;
+        set_trunk(&cfgs[k]);
         if (k % 4 == 3) cfgs[k].boundary_sustain = 2;   /* the weights kept when NA first rises */
         nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
     }
@@ -541,15 +556,16 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
     free(cfgs); free(lone); free(obs); free(next); free(rew); free(act); free(term);
 }
 
-/* Which populations the interleaved step takes: the default config (16 members: at least one group of any set);
- * not relu, two layers, the entropy bonus or 256 units */
+/* Which populations the interleaved step takes: the default config (16 members: at least one group of any set),
+ * and one recurrent layer of 16 units; not relu, two layers, the entropy bonus, 256 units, a recurrent layer of 64
+ * or a recurrent layer after a dense one */
 static void test_interleaved_scope(void)
 {
     nm_population_config pc;
     nm_population *pop;
     const int want_default = !getenv("NEUROMOD_INTERLEAVE");
     int variant;
-    for (variant = 0; variant < 6; variant++) {
+    for (variant = 0; variant < 9; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
         pc.n = 16;
@@ -558,8 +574,15 @@ static void test_interleaved_scope(void)
         if (variant == 3) pc.base.policy_entropy = 0.1f;
         if (variant == 4) pc.base.hidden[0] = 256;
         if (variant == 5) nm_agent_config_continual(&pc.base, 1);   /* the default agent: interleaved too */
+        if (variant == 6 || variant == 7) { pc.base.layer_kind[0] = NM_LAYER_RECURRENT; pc.base.layer_tau[0] = 5.0f; }
+        if (variant == 7) pc.base.hidden[0] = 64;
+        if (variant == 8) {
+            pc.base.n_layers = 2; pc.base.hidden[1] = 8;
+            pc.base.layer_kind[1] = NM_LAYER_RECURRENT;
+            pc.base.layer_tau[1] = 5.0f;
+        }
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
-        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5) && want_default),
+        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5 || variant == 6) && want_default),
               "scope variant %d: %lu lanes", variant, (unsigned long)nm_population_lanes(pop));
         nm_population_free(pop);
     }
@@ -582,6 +605,12 @@ static void test_interleaved_sets(void)
         test_step(37, 64, 2);
         test_step(70, 16, 3);   /* a third thread's scratch slot, interleaved under every set */
         test_interleaved_default(37, 16, 2, 1200, 600);
+        trunk_tau = 5.0f;   /* recurrent members */
+        test_interleaved(37, 16, 2, 1500);
+        test_interleaved(37, 14, 1, 1500);   /* units past the kernels' blocks of 8 and 4 */
+        test_step(37, 16, 2);
+        test_interleaved_default(37, 16, 2, 1200, 600);
+        trunk_tau = 0.0f;
     }
     unsetenv("NEUROMOD_KERNELS");
 }
