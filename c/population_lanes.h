@@ -645,7 +645,7 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(rec_pass_
     float *restrict eps = G->eps + s->lelig * W, *restrict e = G->trace + s->lw * W, *restrict P = G->params + s->lw * W;
     const float *restrict z = G->cache + s->lz * W, *restrict D = G->rD, *restrict g = G->rdh;
     vf lk = LD(G->rleak, 0), dc = LD(G->rdecay, 0), st = mode ? LD(step, 0) : ZERO, Dk[4], gk[4];
-    vi m = LDI(mode == 0 ? on : mode == 2 ? zero : on, 0) != 0;
+    vi m = mode == 0 ? LDI(on, 0) != 0 : mode == 2 ? LDI(zero, 0) != 0 : (vi){ 0 };   /* mode 1 reads neither */
     size_t i, j, k;
     for (i = 0; i + 4 <= n; i += 4) {
         for (k = 0; k < 4; k++) { Dk[k] = LD(D + (i + k) * W, 0); gk[k] = LD(g + (i + k) * W, 0); }
