@@ -8,6 +8,8 @@
  * time (all its threads; steady on a loaded machine; with two threads it includes their waits' spinning, up to
  * about 160 us a call) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
+ * After each set's table, two rows for members whose trunk is one recurrent layer (tau 5; 256 members of 16 and
+ * 24 units: the interleaved step covers them up to 16 units generic, 24 AVX2 and AVX-512).
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
  *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual] [--recurrent TAU]
  *                                       (one case, T steps a run: for instruction counts, or two builds timed in turn;
@@ -215,6 +217,25 @@ int main(int argc, char **argv)
                        f2.cpu_ns, f2.wall_rate / f1.wall_rate);
                 fflush(stdout);
             }
+        }
+        /* recurrent members (one recurrent layer of tau 5), interleaved up to 16 units (generic) or 24 */
+        if (recurrent_tau == 0.0f && (!only_n || only_n == 256)) {
+            static const size_t rh[] = { 16, 24 };
+            recurrent_tau = 5.0f;
+            for (h = 0; h < sizeof rh / sizeof rh[0]; h++) {
+                int steps = (int)(budget * 16.0 / (double)rh[h] / 256.0);
+                timing seq, p1s, p1;
+                if (only_h && rh[h] != only_h) continue;
+                seq = rate(256, rh[h], 0, steps, 0);
+                setenv("NEUROMOD_INTERLEAVE", "0", 1);
+                p1s = rate(256, rh[h], 1, steps, 0);
+                unsetenv("NEUROMOD_INTERLEAVE");
+                p1 = rate(256, rh[h], 1, steps, 0);
+                printf("  recurrent %2lu x 256: CPU ns per agent-step: seq phases %.0f, pop 1t seq %.0f, pop 1t %.0f; "
+                       "seq/1t %.2fx\n", (unsigned long)rh[h], seq.cpu_ns, p1s.cpu_ns, p1.cpu_ns, seq.cpu_ns / p1.cpu_ns);
+                fflush(stdout);
+            }
+            recurrent_tau = 0.0f;
         }
     }
     unsetenv("NEUROMOD_KERNELS");
