@@ -12,10 +12,13 @@
  * 24 units: the interleaved step covers them up to 16 units generic, 24 AVX2 and AVX-512).
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
  *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual] [--recurrent TAU]
+ *                    [--context ID]
  *                                       (one case, T steps a run: for instruction counts, or two builds timed in turn;
  *                                       step: the population through nm_population_step; --continual: members
  *                                       with the library's default, continual-learning config; --recurrent: a
- *                                       recurrent trunk layer of time constant TAU, in the table too)
+ *                                       recurrent trunk layer of time constant TAU, in the table too; --context:
+ *                                       every member told context ID first, a second task's gate, importance and
+ *                                       pull at work, with --continual)
  * Timing: best of 3 runs of about BUDGET agent-steps each (fewer with --quick), after one warm-up step.
  * Instructions per agent-step (the machine's load does not move them): the kernel set from NEUROMOD_KERNELS,
  *   valgrind --tool=callgrind ./build/bench_population --only pop --steps 120 --hidden 64 --n 256
@@ -47,6 +50,8 @@ static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides 
  * while in its first context; docs/results/population.md) */
 static int continual_members = 0;
 static float recurrent_tau = 0.0f;   /* > 0: the trunk is one recurrent layer of this time constant */
+static int announce_context = 0;     /* > 0: every member is told this context first (a second task: its gate,
+                                      * importance and pull at work) */
 static void config(nm_agent_config *c, size_t hidden)
 {
     nm_agent_config_default(c);
@@ -77,6 +82,10 @@ static timing rate(size_t N, size_t hidden, size_t threads, int steps, int inter
         for (k = 0; k < N; k++) {
             c.seed = 1 + k;
             if (nm_agent_new(&c, &lone[k], NULL, 0) != NM_OK) { fprintf(stderr, "bench_population: agent\n"); exit(1); }
+            if (announce_context && nm_agent_set_context(lone[k], announce_context) != NM_OK) {
+                fprintf(stderr, "bench_population: context\n");
+                exit(1);
+            }
         }
     } else {
         nm_population_config pc;
@@ -85,6 +94,11 @@ static timing rate(size_t N, size_t hidden, size_t threads, int steps, int inter
         config(&pc.base, hidden);
         pc.n = N; pc.threads = threads;
         if (nm_population_new(&pc, &pop, msg, sizeof msg) != NM_OK) { fprintf(stderr, "bench_population: %s\n", msg); exit(1); }
+        for (k = 0; k < N && announce_context; k++)
+            if (nm_population_set_context(pop, k, announce_context) != NM_OK) {
+                fprintf(stderr, "bench_population: %s\n", nm_population_error(pop));
+                exit(1);
+            }
     }
     for (rep = -1; rep < 3; rep++) {   /* rep -1: warm-up */
         int T = rep < 0 ? 1 : steps;
@@ -144,10 +158,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) only_t = (size_t)atol(argv[++a]);
         else if (strcmp(argv[a], "--continual") == 0) continual_members = 1;
         else if (strcmp(argv[a], "--recurrent") == 0 && a + 1 < argc) recurrent_tau = (float)atof(argv[++a]);
+        else if (strcmp(argv[a], "--context") == 0 && a + 1 < argc) announce_context = atoi(argv[++a]);
         else {
             fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n"
                             "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]\n"
-                            "                        [--recurrent TAU]\n");
+                            "                        [--recurrent TAU] [--context ID]\n");
             return 2;
         }
     }

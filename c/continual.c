@@ -846,13 +846,17 @@ static void models_step(nm_agent *a, float reward)
     }
 }
 
-void nm_cont_observe(nm_agent *a, float step, float reward)
+/* nm_cont_observe, with its pass over the weights' importance (SI's path integral or EWC's) taken (loop) or left to
+ * the caller (the interleaved population runs it per lane: nm_cont_si_alpha); 1 when it changed the gate (and so
+ * the gains) */
+static int observe_with(nm_agent *a, float step, float reward, int loop)
 {
+    int gate_changed = 0;
     if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
         float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE] * nm_cont_step_scale(a);
         int w = wide(a);
-        if (in_free_context(a)) {
+        if (!loop || in_free_context(a)) {
             /* its omega stays 0 until the boundary that would have zeroed it */
         } else if (a->cfg.importance == NM_IMPORTANCE_EWC) {
             (w == 2 ? ewc_avx512 : w == 1 ? ewc_avx2 : ewc_plain)(a->n_imp, e, omega);
@@ -867,11 +871,42 @@ void nm_cont_observe(nm_agent *a, float step, float reward)
         if (a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD && a->n_ctx > a->ctx_cur + 1) {
             nm_cont_set_gate(a);
             nm_agent_refresh_effects(a);
+            gate_changed = 1;
         }
     }
     /* once a task announces its contexts the detector is off for good (nm_agent_set_context), and nothing reads
      * the context models again: they stop learning, which leaves every action as it was */
     if (a->n_models && !a->ctx_announced) models_step(a, reward);
+    return gate_changed;
+}
+
+void nm_cont_observe(nm_agent *a, float step, float reward) { (void)observe_with(a, step, reward, 1); }
+
+int nm_cont_observe_rest(nm_agent *a, float step, float reward) { return observe_with(a, step, reward, 0); }
+
+/* Whether nm_cont_observe's pass over the weights is SI's path integral now, omega += (step e)^2 / alpha, and its
+ * alpha: 0 when it is EWC's (nm_cont_lanes refuses that), none (no importance, the open first context) or alpha is
+ * not positive */
+int nm_cont_si_alpha(const nm_agent *a, float *alpha)
+{
+    *alpha = a->mod.params[NM_P_LEARNING_RATE] * nm_cont_step_scale(a);
+    return a->n_imp && nm_plastic(a) && !in_free_context(a) && a->cfg.importance != NM_IMPORTANCE_EWC &&
+           *alpha > 0.0f;
+}
+
+/* The pull's strength this step (pull_strength), for the interleaved population's fused update and pull */
+float nm_cont_pull_strength(const nm_agent *a) { return a->n_imp ? pull_strength(a) : 0.0f; }
+
+/* Whether the interleaved population's step (a dense trunk) takes the member this step: what it adds to the plain
+ * step is each unit's gate (a gain times 0 or 1) and its step factor, SI's path integral, and the pull with the
+ * update; nm_cont_observe_rest's bookkeeping runs on the member. Not while a window looks for the context (the
+ * window's end may switch it), frozen, with slow consolidation (no importance), or with EWC accumulating. */
+int nm_cont_lanes(const nm_agent *a)
+{
+    if (a->ctx_window > 0 || a->frozen) return 0;
+    if (a->n_anchor && !a->n_imp) return 0;
+    if (a->n_imp && (a->n_imp != a->n_traced || a->n_anchor != a->n_traced)) return 0;
+    return !a->n_imp || a->cfg.importance != NM_IMPORTANCE_EWC || in_free_context(a);
 }
 
 /* The population's interleaved step (population_simd.c) takes a member whose act and learn are, this step, the

@@ -565,6 +565,13 @@ int nm_cont_plain(const nm_agent *a);
 int nm_cont_plain_soon(const nm_agent *a);   /* plain, or so once its first learn has marked the open context */
 int nm_cont_observes(const nm_agent *a);
 int nm_cont_may_touch(const nm_agent *a);
+/* The interleaved population's wider step (population_simd.c): nm_cont_observe without its pass over the weights'
+ * importance (1 when it changed the gate); whether that pass is SI's now and its alpha; the pull's strength; and
+ * whether a member's step this time is one the lanes carry (gates, SI, the pull; continual.c says which) */
+int nm_cont_observe_rest(nm_agent *a, float step, float reward);
+int nm_cont_si_alpha(const nm_agent *a, float *alpha);
+float nm_cont_pull_strength(const nm_agent *a);
+int nm_cont_lanes(const nm_agent *a);
 /* Switches to slot k (a boundary when it leaves the context last learned in, unless frozen) */
 void nm_cont_switch(nm_agent *a, int k);
 /* Recomputes the gain and attention from the modulator state (after a gate change) */

@@ -541,7 +541,7 @@ static nm_status member_change(nm_population *p, const char *what, size_t k, nm_
     sync_member(p, k, 1);
     if ((st = change(p->member[k], v)) != NM_OK)
         return pop_fail(p, st, "%s: member %lu: %s", what, (unsigned long)k, nm_agent_error(p->member[k]));
-    if (p->simd && !nm_cont_plain_soon(p->member[k])) drop_simd(p);   /* one by one from now on (run_step's reason) */
+    if (p->simd && !nm_popsimd_covers(p->member[k])) drop_simd(p);   /* one by one from now on (run_step's reason) */
     p->msg[0] = '\0';
     return NM_OK;
 }

@@ -83,7 +83,7 @@ NM_LANE_ATTR static void NM_LANE(gain_tanh)(size_t n, const float *restrict g, f
     size_t i, c;
     for (i = 0; i < n; i++)
         for (c = 0; c < NV; c++) {
-            vf v = LD(pre + i * W, c) * LD(g, c), xc, x2, p, q;
+            vf v = LD(pre + i * W, c) * LD(g + i * W, c), xc, x2, p, q;
             ST(pre + i * W, c, v);
             xc = NM_LANE_CLAMP_HI(ZERO + k, v);
             xc = NM_LANE_CLAMP_LO(ZERO - k, xc);
@@ -453,7 +453,7 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_delta
     const size_t F = s->hidden;
     const float *restrict P = G->params, *restrict g = G->gv, *restrict h = G->cache + s->lpost * W;
     float *restrict dh = rec ? G->rdh : G->dh;
-    vf gn = LD(G->gain, 0), gk[3];
+    vf gk[3];
     vi zk[3];
     size_t j, i;
     for (i = 0; i <= A && A < 3; i++) {   /* a few rows: their g and masks stay in registers */
@@ -469,7 +469,7 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(act_delta
             z = A < 3 ? zk[i] : gv == 0.0f;
             d = SEL(z, d, d + gv * LD(P + at * W, 0));
         }
-        ST(dh + j * W, 0, rec ? d : d * ((1.0f - hj * hj) * gn));
+        ST(dh + j * W, 0, rec ? d : d * ((1.0f - hj * hj) * LD(G->ugain + j * W, 0)));
     }
 }
 
@@ -563,7 +563,7 @@ NM_LANE_ATTR static void NM_LANE(rec_trunk)(const nm_popsimd *s, const nm_group 
         for (j = 1; j < ncols; j++) s0 = s0 + LD(z + j * W, 0) * LD(A + (j * n + i) * W, 0);
         ST(pre + i * W, 0, s0);
     }
-    NM_LANE(gain_tanh)(n, G->gain, pre, a);
+    NM_LANE(gain_tanh)(n, G->ugain, pre, a);
     for (i = 0; i < n; i++) ST(post + i * W, 0, LD(hp + i * W, 0) * lk + al * LD(a + i * W, 0));
 }
 
@@ -576,13 +576,13 @@ NM_LANE_ATTR static void NM_LANE(rec_delta)(const nm_popsimd *s, nm_group *G, do
     const size_t n = s->hidden;
     const float *restrict a = G->cache + (s->lpre + n) * W, *restrict dh = G->rdh;
     float *restrict D = G->rD;
-    vf gn = LD(G->gain, 0), al = LD(G->ralpha, 0);
+    vf al = LD(G->ralpha, 0);
     size_t i, j, k, hf;
     if (s->n_actions == 2) NM_LANE(act_delta_n)(s, G, 2, 1);
     else NM_LANE(act_delta_n)(s, G, s->n_actions, 1);
     for (i = 0; i < n; i++) {
         vf ai = LD(a + i * W, 0);
-        ST(D + i * W, 0, al * ((1.0f - ai * ai) * gn));
+        ST(D + i * W, 0, al * ((1.0f - ai * ai) * LD(G->ugain + i * W, 0)));
     }
     for (hf = 0; hf < 2; hf++) {
         vdh p[8], q[8], m[8], r;
@@ -686,11 +686,11 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(trunk_n)(
     const size_t F = s->hidden;
     const float *restrict P = G->params, *restrict u = C + s->cl.input * W;
     float *restrict pre = C + s->lpre * W, *restrict post = C + s->lpost * W;
-    vf gn = LD(G->gain, 0), x0, x1, x2;
+    vf x0, x1, x2;
     size_t j;
     if (in > 3) {
         NM_LANE(rows_dot)(F, in, P + s->lw * W, u, P + s->lb * W, pre);
-        NM_LANE(gain_tanh)(F, G->gain, pre, post);
+        NM_LANE(gain_tanh)(F, G->ugain, pre, post);
         return;
     }
     x0 = LD(u, 0);
@@ -701,7 +701,7 @@ __attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(trunk_n)(
         vf t = LD(a, 0) * x0, v;
         if (in > 1) t = t + LD(a + W, 0) * x1;
         if (in > 2) t = t + LD(a + 2 * W, 0) * x2;
-        v = (LD(P + (s->lb + j) * W, 0) + (t + 0.0f)) * gn;
+        v = (LD(P + (s->lb + j) * W, 0) + (t + 0.0f)) * LD(G->ugain + j * W, 0);
         ST(pre + j * W, 0, v);
         ST(post + j * W, 0, NM_LANE(tanh)(v));
     }
@@ -713,12 +713,12 @@ NM_LANE_ATTR static void NM_LANE(trunk_value)(const nm_popsimd *s, const nm_grou
 {
     const size_t F = s->hidden;
     const float *restrict P = G->params, *restrict u = C + s->cl.input * W, *restrict wv = P + s->value_w * W;
-    vf gn = LD(G->gain, 0), x0 = LD(u, 0), x1 = LD(u + W, 0), x2 = LD(u + 2 * W, 0);
+    vf x0 = LD(u, 0), x1 = LD(u + W, 0), x2 = LD(u + 2 * W, 0);
     vf s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
     size_t j;
 #define NM_UNIT_H(j) NM_LANE(tanh)((LD(P + (s->lb + (j)) * W, 0) + \
     (((LD(P + (s->lw + (j) * 3) * W, 0) * x0 + LD(P + (s->lw + (j) * 3 + 1) * W, 0) * x1) + \
-      LD(P + (s->lw + (j) * 3 + 2) * W, 0) * x2) + 0.0f)) * gn)
+      LD(P + (s->lw + (j) * 3 + 2) * W, 0) * x2) + 0.0f)) * LD(G->ugain + (j) * W, 0))
     for (j = 0; j + 4 <= F; j += 4) {
         s0 += LD(wv + j * W, 0) * NM_UNIT_H(j);
         s1 += LD(wv + (j + 1) * W, 0) * NM_UNIT_H(j + 1);
@@ -941,12 +941,55 @@ NM_LANE_ATTR static void NM_LANE(learn_sig)(const nm_popsimd *s, nm_group *G, co
     memcpy(bad, &nf, sizeof nf);
 }
 
+/* Each unit's gain after the modulators' commit: the uniform gain times the unit's gate (nm_agent_apply_effects's
+ * fill, then nm_cont_gate's product; a gate of 1 where a member has none) */
+NM_LANE_ATTR static void NM_LANE(gate_gain)(const nm_popsimd *s, nm_group *G)
+{
+    vf g = LD(G->gain, 0);
+    size_t j;
+    for (j = 0; j < s->hidden; j++) ST(G->ugain + j * W, 0, g * LD(G->gate + j * W, 0));
+}
+
+/* learn's update fused with the importance-weighted pull (continual.c's UPDATE_PULL_LOOP) in the lanes of `on`,
+ * the plain update (axpy's) in the others: t = theta + step e, f = k imp / (1 + k imp) (1 or 0 where that is NaN),
+ * theta = (1 - f) t + f anchor */
+NM_LANE_ATTR static void NM_LANE(update_pull)(size_t n, const float *restrict step, const float *restrict k,
+                                              const int *restrict on, const float *restrict e,
+                                              const float *restrict imp, const float *restrict anchor,
+                                              float *restrict theta)
+{
+    vf st = LD(step, 0), kk = LD(k, 0), one = ZERO + 1.0f;
+    vi m = LDI(on, 0) != 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        vf t = LD(theta + i * W, 0) + st * LD(e + i * W, 0), im = LD(imp + i * W, 0), ki = kk * im,
+           f = ki / (1.0f + ki);
+        f = SEL(f == f, f, SEL(im > 0.0f, one, ZERO));
+        ST(theta + i * W, 0, SEL(m, (1.0f - f) * t + f * LD(anchor + i * W, 0), t));
+    }
+}
+
+/* SI's path integral (continual.c's SI_LOOP) in the lanes of `on`: d = step e, w = omega + d d / alpha, kept where
+ * finite */
+NM_LANE_ATTR static void NM_LANE(si)(size_t n, const float *restrict step, const float *restrict alpha,
+                                     const int *restrict on, const float *restrict e, float *restrict omega)
+{
+    vf st = LD(step, 0), al = LD(alpha, 0);
+    vi m = LDI(on, 0) != 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        vf o = LD(omega + i * W, 0), d = st * LD(e + i * W, 0), w = o + d * d / al;
+        ST(omega + i * W, 0, SEL(m & (w - w == 0.0f), w, o));
+    }
+}
+
 static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE_NAME, NM_LANE_V, NM_LANE_MAX_HIDDEN, NM_LANE_MAX_RECURRENT, NM_LANE(rows_dot), NM_LANE(sumsq), NM_LANE(axpy),
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
     NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear),
-    NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass)
+    NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass), NM_LANE(gate_gain),
+    NM_LANE(update_pull), NM_LANE(si)
 };
 
 #undef W

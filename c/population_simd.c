@@ -66,7 +66,13 @@ typedef struct nm_group {
     float *next, *dh, *gv;
     float *ms;             /* the members' modulator state (NM_MS lane vectors; the group holds it, as the weights) */
     float *kc;             /* their constants (KC_N lane vectors) */
-    float *gain, *attn;    /* their uniform gain (1 lane vector) and attention (n_obs) */
+    float *gain, *attn;    /* their uniform gain (1 lane vector: the last commit's) and attention (n_obs) */
+    /* each unit's gain (hidden lane vectors: what the kernels read, the uniform gain times the unit's gate), each
+     * unit's gate (1 where a member has none) and each member's step factor for its gate (nm_cont_step_scale) */
+    float *ugain, *gate, *sscale;
+    /* the members' importance, path integral and anchors (n_traced lane vectors each; NULL where no member of the
+     * population keeps importance) */
+    float *imp, *omega, *anchor;
     /* A second bound on each member's trace norm, at most its trace_bound: restarted from the exact norm whenever
      * learn computes that, so it decides less often than the lone agent's bound that the exact norm is needed.
      * It decides nothing else: where the lone agent computes the exact norm and this bound does not, the norm
@@ -89,6 +95,7 @@ struct nm_popsimd {
     nm_cache_layout cl;                        /* one member's cache layout and offsets (all members share them) */
     size_t lw, lb, lpre, lpost, policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
     int rec;                                   /* the trunk is one recurrent layer */
+    int imp;                                   /* some member keeps importance (the groups hold it) */
     size_t lz, lelig, n_elig, n_rec, ldh, lrs; /* its z in the cache, eligibility offset and size, units, and where
                                                 * the agent keeps its dh (off_dh + gain) and D (off_rscratch) */
     nm_group *group;
@@ -135,6 +142,11 @@ struct nm_lane_kernels {
     void (*rec_delta)(const nm_popsimd *s, nm_group *G, double *pd, double *qd, double *md);
     void (*rec_heads)(const nm_popsimd *s, nm_group *G, const float *decay);
     void (*rec_pass)(const nm_popsimd *s, nm_group *G, const int *on, const float *step, const int *zero);
+    /* continual members: each unit's gain from the gate, the update fused with the pull, SI's path integral */
+    void (*gate_gain)(const nm_popsimd *s, nm_group *G);
+    void (*update_pull)(size_t n, const float *step, const float *k, const int *on, const float *e, const float *imp,
+                        const float *anchor, float *theta);
+    void (*si)(size_t n, const float *step, const float *alpha, const int *on, const float *e, float *omega);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -230,12 +242,19 @@ static int fields_in_scope(const nm_agent_config *c)
     return 1;
 }
 
+/* a member's continual state this step: the lanes carry gates, SI and the pull for a dense trunk (nm_cont_lanes);
+ * a recurrent trunk's lanes only the plain step (in the open first context, or so from its first learn on) */
+static int member_in_scope(const nm_agent *a)
+{
+    return a->layer[0].kind == NM_LAYER_RECURRENT ? nm_cont_plain_soon(a) : nm_cont_lanes(a);
+}
+
 int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
     return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 &&
            (a->layer[0].kind == NM_LAYER_DENSE || a->layer[0].kind == NM_LAYER_RECURRENT) &&
-           a->layer[0].activation == NM_TANH && !a->kern->blas && nm_cont_plain_soon(a) && !nm_mod_wants_salience(c) &&
+           a->layer[0].activation == NM_TANH && !a->kern->blas && member_in_scope(a) && !nm_mod_wants_salience(c) &&
            !nm_mod_wants_activity(c) && c->policy_entropy == 0.0f && c->outcome_bias == 0.0f;
 }
 
@@ -275,7 +294,10 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
         s->lz = a->layer[0].z; s->lelig = a->layer[0].elig; s->n_elig = a->n_elig; s->n_rec = a->n_rec;
         s->ldh = a->off_dh + a->layer[0].gain; s->lrs = a->off_rscratch + 2 * a->layer[0].state;
     }
+    for (g = 0; g < n; g++) s->imp |= member[g]->n_imp > 0;
     per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + 1 + s->n_obs + 2) * W;
+    per += (2 * s->hidden + 1) * W;                  /* ugain, gate, sscale */
+    if (s->imp) per += 3 * s->n_traced * W;          /* imp, omega, anchor */
     /* the recurrent state: eps, rstate, rprev, rdh, rD, rleak, ralpha, rdecay, then rdefer and eb after tb2 */
     if (s->rec) per += (s->n_elig + 2 * s->n_rec + 2 * s->hidden + 3 + 1 + 2) * W;
     /* a slot's next, dh and gv, rounded up to whole cache lines (16 floats) */
@@ -298,6 +320,14 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
         G->kc = m; m += KC_N * W;
         G->gain = m; m += W;
         G->attn = m; m += s->n_obs * W;
+        G->ugain = m; m += s->hidden * W;
+        G->gate = m; m += s->hidden * W;
+        G->sscale = m; m += W;
+        if (s->imp) {
+            G->imp = m; m += s->n_traced * W;
+            G->omega = m; m += s->n_traced * W;
+            G->anchor = m; m += s->n_traced * W;
+        }
         if (s->rec) {
             G->eps = m; m += s->n_elig * W;
             G->rstate = m; m += s->n_rec * W;
@@ -382,13 +412,17 @@ static void ms_put(const nm_popsimd *s, nm_group *G, size_t l, const nm_modstate
  * only its own code, to which the group hands it, changes that gain. */
 static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t l)
 {
-    size_t i;
     get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
     get_lane(s, a->block + a->off_trace, G->trace, s->n_traced, l);
     get_lane(s, a->block + a->off_cache, G->cache, s->cache, l);
     ms_get(s, G, l, &a->mod);
-    for (i = 0; i < s->hidden && (!a->n_gate || a->gate_all_open); i++) a->block[a->off_gain + i] = G->gain[l];
+    get_lane(s, a->block + a->off_gain, G->ugain, s->hidden, l);
     get_lane(s, a->block + a->off_attn, G->attn, s->n_obs, l);
+    if (a->n_imp) {
+        get_lane(s, a->block + a->off_imp, G->imp, s->n_traced, l);
+        get_lane(s, a->block + a->off_omega, G->omega, s->n_traced, l);
+        get_lane(s, a->block + a->off_anchor, G->anchor, s->n_traced, l);
+    }
     if (!s->rec) return;
     get_lane(s, a->block + a->off_elig, G->eps, s->n_elig, l);
     get_lane(s, a->block + a->off_rstate, G->rstate, s->n_rec, l);
@@ -428,14 +462,33 @@ static void lane_consts(const nm_popsimd *s, nm_group *G, const nm_agent *a, siz
     kc[KC_PRED_RATE * W + l] = c->predictor_rate;
 }
 
+/* lane l's gains, gate and step factor from its member (which alone changes its gate: a context switch) */
+static void lane_gate(const nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
+{
+    size_t i;
+    put_lane(s, G->ugain, a->block + a->off_gain, s->hidden, l);
+    for (i = 0; i < s->hidden; i++) G->gate[i * W + l] = a->n_gate ? a->block[a->off_gate + i] : 1.0f;
+    G->sscale[l] = nm_cont_step_scale(a);
+}
+
 static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
 {
     put_lane(s, G->params, a->block + a->off_params, s->n_params, l);
     put_lane(s, G->trace, a->block + a->off_trace, s->n_traced, l);
     put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
     ms_put(s, G, l, &a->mod);
-    G->gain[l] = a->block[a->off_gain];
+    G->gain[l] = a->mod.params[NM_P_GAIN];
     put_lane(s, G->attn, a->block + a->off_attn, s->n_obs, l);
+    lane_gate(s, G, a, l);
+    if (s->imp) {   /* a member without importance: zeros, which no step of its reads */
+        size_t i;
+        for (i = 0; i < s->n_traced && !a->n_imp; i++) G->imp[i * W + l] = G->omega[i * W + l] = G->anchor[i * W + l] = 0.0f;
+        if (a->n_imp) {
+            put_lane(s, G->imp, a->block + a->off_imp, s->n_traced, l);
+            put_lane(s, G->omega, a->block + a->off_omega, s->n_traced, l);
+            put_lane(s, G->anchor, a->block + a->off_anchor, s->n_traced, l);
+        }
+    }
     lane_consts(s, G, a, l);
     G->tb2[l] = a->trace_bound;
     if (!s->rec) return;
@@ -635,7 +688,7 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     nm_rng rng0[NM_LANES];
 
     /* a member past its first context (a boundary found or announced, a gate, a pull): the members decide */
-    for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_plain_soon(member[G->lo + l])) return 0;
+    for (l = 0; l < G->n && G->cont; l++) if (!member_in_scope(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
     /* the lone agent's checks of the observation and of the forward pass: a non-finite observation makes the
@@ -682,6 +735,59 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     s->k->act_trace(s, G, decay);
     act_done(s, G, member, obs, act, bound, tb2, actions);
     return 1;
+}
+
+/* learn's update fused with the pull in the lanes whose member pulls this step (continual.c's nm_cont_update_pull:
+ * a second context, a positive strength): 0 when none does (the caller takes the plain update) */
+static int update_pull(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *step)
+{
+    float k[NM_LANES];
+    int on[NM_LANES], any = 0;
+    size_t l;
+    for (l = 0; l < W; l++) { k[l] = 0.0f; on[l] = 0; }
+    for (l = 0; l < G->n; l++) {
+        nm_agent *a = member[G->lo + l];
+        if (!a->n_imp || a->n_ctx < 2) continue;
+        ms_get(s, G, l, &a->mod);   /* the state before this step's commit, as the lone update reads it */
+        k[l] = nm_cont_pull_strength(a);
+        on[l] = k[l] > 0.0f;
+        any |= on[l];
+    }
+    if (!any) return 0;
+    s->k->update_pull(s->n_traced, step, k, on, G->trace, G->imp, G->anchor, G->params);
+    return 1;
+}
+
+/* nm_cont_observe, as the lone learn ends (before an episode's end clears the trace), on each member's own
+ * continual state with the modulators just committed: SI's pass over the weights runs in the lanes (every member
+ * it runs for, at once), the rest on the member. Where the detector may find a boundary (which keeps, and may
+ * restore, the weights) the member takes the group's state first, observes on its own and gives it back after. A
+ * member whose observation changed its gate (open_yield's first learn) gives the lanes its new gains. */
+static void observe(nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *step, const float *rw)
+{
+    float alpha[NM_LANES];
+    int own[NM_LANES], si[NM_LANES], any = 0;
+    size_t l;
+    for (l = 0; l < W; l++) { alpha[l] = 1.0f; si[l] = own[l] = 0; }
+    for (l = 0; l < G->n; l++) {
+        nm_agent *a = member[G->lo + l];
+        ms_get(s, G, l, &a->mod);
+        own[l] = nm_cont_may_touch(a);
+        si[l] = !own[l] && nm_cont_si_alpha(a, &alpha[l]);
+        any |= si[l];
+    }
+    if (any) s->k->si(s->n_traced, step, alpha, si, G->trace, G->omega);
+    for (l = 0; l < G->n; l++) {
+        nm_agent *a = member[G->lo + l];
+        if (own[l]) {
+            lane_out(s, G, a, l);
+            nm_cont_observe(a, step[l], rw[l]);
+            lane_in(s, G, a, l);
+            group_flags(s, G, member);
+        } else if (nm_cont_observe_rest(a, step[l], rw[l])) {
+            lane_gate(s, G, a, l);
+        }
+    }
 }
 
 /* act's pending passes over a recurrent trunk, without the update (nm_net_settle's), in the lanes that have one */
@@ -739,7 +845,8 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
         term[l] = terminals ? terminals[G->lo + l] != 0 : 0;
-        if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a) || (G->cont && !nm_cont_plain(a)))
+        if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a) ||
+            (G->cont && !(s->rec ? nm_cont_plain(a) : nm_cont_lanes(a))))
             return 0;
         if (!term[l]) any_next = 1;
         act[l] = a->pending_action;
@@ -777,6 +884,11 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
         s->k->rows_dot(1, F, h, h, ones, hhp);
     }
     s->k->learn_sig(s, G, act, rw, vn, dq, du, hhp, delta, step, eta, eta_var, sp, ex, bad);
+    for (l = 0; l < G->n; l++) {   /* a gated member's step times its gate's factor (gate_step) */
+        if (!member[G->lo + l]->n_gate || bad[l]) continue;
+        step[l] *= G->sscale[l];
+        if (!isfinite(step[l])) return 0;
+    }
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
         if (bad[l]) return 0;   /* a non-finite step of the update or of the predictor */
@@ -837,9 +949,10 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     s->k->pred_rows(s, G, act, eta, eta_var, bad, 0);
     for (l = 0; l < G->n; l++) if (bad[l]) return 0;
 
-    /* every check passed: the update (plastic members only reach here) */
+    /* every check passed: the update (plastic members only reach here), with the importance-weighted pull where a
+     * member has one (its strength from the modulators before this step's commit) */
     if (s->rec) rec_update(s, G, member, step, term);
-    else s->k->axpy(s->n_traced, step, O, P);
+    else if (!s->imp || !update_pull(s, G, member, step)) s->k->axpy(s->n_traced, step, O, P);
     s->k->pred_rows(s, G, act, eta, eta_var, bad, 1);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
@@ -854,6 +967,7 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     /* nm_agent_modulate_commit: the state, and the effects (every unit's gain G, every input's attention A) */
     memcpy(G->ms, next, NM_MS * W * sizeof *next);
     memcpy(G->gain, next + (MS_PARAMS + NM_P_GAIN) * W, W * sizeof *next);
+    s->k->gate_gain(s, G);
     for (l = 0; l < s->n_obs; l++) memcpy(G->attn + l * W, next + (MS_PARAMS + NM_P_ATTENTION) * W, W * sizeof *next);
     /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
     for (l = 0, shrink = 0; l < G->n; l++) shrink |= on[l];
@@ -861,18 +975,7 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     /* nm_cont_observe, as the lone learn ends (before an episode's end clears the trace): on the member's own
      * continual state, with the modulators just committed; where it may find a boundary (which keeps, and may
      * restore, the weights) the member takes the group's state first and gives it back after */
-    for (l = 0; l < G->n && G->cont; l++) {
-        nm_agent *a = member[G->lo + l];
-        ms_get(s, G, l, &a->mod);
-        if (nm_cont_may_touch(a)) {
-            lane_out(s, G, a, l);
-            nm_cont_observe(a, step[l], rw[l]);
-            lane_in(s, G, a, l);
-            group_flags(s, G, member);
-        } else {
-            nm_cont_observe(a, step[l], rw[l]);
-        }
-    }
+    if (G->cont) observe(s, G, member, step, rw);
     for (l = 0, shrink = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         on[l] = term[l] || reset[l];
@@ -931,7 +1034,7 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slo
 static void note_left(nm_popsimd *s, const nm_group *G, nm_agent *const *member)
 {
     size_t l;
-    for (l = 0; l < G->n && G->cont; l++)
+    for (l = 0; l < G->n && G->cont && s->rec; l++)
         if (!nm_cont_plain_soon(member[G->lo + l])) { __atomic_store_n(&s->left, 1, __ATOMIC_RELAXED); return; }
 }
 
