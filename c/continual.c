@@ -894,6 +894,14 @@ int nm_cont_si_alpha(const nm_agent *a, float *alpha)
            *alpha > 0.0f;
 }
 
+/* Whether a step may read or write the importance, its path integral or the anchors (SI's pass, the pull): not in
+ * the open first context once marked with no second context, where neither runs; it changes only with the
+ * context (the interleaved population keeps those arrays in its lanes only while it holds) */
+int nm_cont_weights_tracked(const nm_agent *a)
+{
+    return a->n_imp && (a->n_ctx > 1 || !in_free_context(a));
+}
+
 /* The pull's strength this step (pull_strength), for the interleaved population's fused update and pull */
 float nm_cont_pull_strength(const nm_agent *a) { return a->n_imp ? pull_strength(a) : 0.0f; }
 

@@ -572,6 +572,7 @@ int nm_cont_observe_rest(nm_agent *a, float step, float reward);
 int nm_cont_si_alpha(const nm_agent *a, float *alpha);
 float nm_cont_pull_strength(const nm_agent *a);
 int nm_cont_lanes(const nm_agent *a);
+int nm_cont_weights_tracked(const nm_agent *a);
 /* Switches to slot k (a boundary when it leaves the context last learned in, unless frozen) */
 void nm_cont_switch(nm_agent *a, int k);
 /* Recomputes the gain and attention from the modulator state (after a gate change) */

@@ -73,6 +73,7 @@ typedef struct nm_group {
     /* the members' importance, path integral and anchors (n_traced lane vectors each; NULL where no member of the
      * population keeps importance) */
     float *imp, *omega, *anchor;
+    int *impl;             /* whether the group holds them for that member (nm_cont_weights_tracked at lane_in) */
     /* A second bound on each member's trace norm, at most its trace_bound: restarted from the exact norm whenever
      * learn computes that, so it decides less often than the lone agent's bound that the exact norm is needed.
      * It decides nothing else: where the lone agent computes the exact norm and this bound does not, the norm
@@ -296,7 +297,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
     }
     for (g = 0; g < n; g++) s->imp |= member[g]->n_imp > 0;
     per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + 1 + s->n_obs + 2) * W;
-    per += (2 * s->hidden + 1) * W;                  /* ugain, gate, sscale */
+    per += (2 * s->hidden + 2) * W;                  /* ugain, gate, sscale, impl */
     if (s->imp) per += 3 * s->n_traced * W;          /* imp, omega, anchor */
     /* the recurrent state: eps, rstate, rprev, rdh, rD, rleak, ralpha, rdecay, then rdefer and eb after tb2 */
     if (s->rec) per += (s->n_elig + 2 * s->n_rec + 2 * s->hidden + 3 + 1 + 2) * W;
@@ -323,6 +324,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
         G->ugain = m; m += s->hidden * W;
         G->gate = m; m += s->hidden * W;
         G->sscale = m; m += W;
+        G->impl = (int *)(void *)m; m += W;
         if (s->imp) {
             G->imp = m; m += s->n_traced * W;
             G->omega = m; m += s->n_traced * W;
@@ -418,7 +420,7 @@ static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t
     ms_get(s, G, l, &a->mod);
     get_lane(s, a->block + a->off_gain, G->ugain, s->hidden, l);
     get_lane(s, a->block + a->off_attn, G->attn, s->n_obs, l);
-    if (a->n_imp) {
+    if (G->impl[l]) {
         get_lane(s, a->block + a->off_imp, G->imp, s->n_traced, l);
         get_lane(s, a->block + a->off_omega, G->omega, s->n_traced, l);
         get_lane(s, a->block + a->off_anchor, G->anchor, s->n_traced, l);
@@ -480,14 +482,12 @@ static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
     G->gain[l] = a->mod.params[NM_P_GAIN];
     put_lane(s, G->attn, a->block + a->off_attn, s->n_obs, l);
     lane_gate(s, G, a, l);
-    if (s->imp) {   /* a member without importance: zeros, which no step of its reads */
-        size_t i;
-        for (i = 0; i < s->n_traced && !a->n_imp; i++) G->imp[i * W + l] = G->omega[i * W + l] = G->anchor[i * W + l] = 0.0f;
-        if (a->n_imp) {
-            put_lane(s, G->imp, a->block + a->off_imp, s->n_traced, l);
-            put_lane(s, G->omega, a->block + a->off_omega, s->n_traced, l);
-            put_lane(s, G->anchor, a->block + a->off_anchor, s->n_traced, l);
-        }
+    /* the importance, path integral and anchors, where a step may use them (else the member's stay current) */
+    G->impl[l] = s->imp && nm_cont_weights_tracked(a);
+    if (G->impl[l]) {
+        put_lane(s, G->imp, a->block + a->off_imp, s->n_traced, l);
+        put_lane(s, G->omega, a->block + a->off_omega, s->n_traced, l);
+        put_lane(s, G->anchor, a->block + a->off_anchor, s->n_traced, l);
     }
     lane_consts(s, G, a, l);
     G->tb2[l] = a->trace_bound;
@@ -747,7 +747,7 @@ static int update_pull(const nm_popsimd *s, nm_group *G, nm_agent *const *member
     for (l = 0; l < W; l++) { k[l] = 0.0f; on[l] = 0; }
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
-        if (!a->n_imp || a->n_ctx < 2) continue;
+        if (!G->impl[l] || a->n_ctx < 2) continue;
         ms_get(s, G, l, &a->mod);   /* the state before this step's commit, as the lone update reads it */
         k[l] = nm_cont_pull_strength(a);
         on[l] = k[l] > 0.0f;
@@ -773,7 +773,7 @@ static void observe(nm_popsimd *s, nm_group *G, nm_agent *const *member, const f
         nm_agent *a = member[G->lo + l];
         ms_get(s, G, l, &a->mod);
         own[l] = nm_cont_may_touch(a);
-        si[l] = !own[l] && nm_cont_si_alpha(a, &alpha[l]);
+        si[l] = !own[l] && G->impl[l] && nm_cont_si_alpha(a, &alpha[l]);
         any |= si[l];
     }
     if (any) s->k->si(s->n_traced, step, alpha, si, G->trace, G->omega);
@@ -846,7 +846,8 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
         const nm_agent *a = member[G->lo + l];
         term[l] = terminals ? terminals[G->lo + l] != 0 : 0;
         if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a) ||
-            (G->cont && !(s->rec ? nm_cont_plain(a) : nm_cont_lanes(a))))
+            (G->cont && !(s->rec ? nm_cont_plain(a) : nm_cont_lanes(a))) ||
+            (a->n_imp && !G->impl[l] && nm_cont_weights_tracked(a)))
             return 0;
         if (!term[l]) any_next = 1;
         act[l] = a->pending_action;
