@@ -74,6 +74,11 @@ typedef struct nm_group {
      * population keeps importance) */
     float *imp, *omega, *anchor;
     int *impl;             /* whether the group holds them for that member (nm_cont_weights_tracked at lane_in) */
+    /* The members hold the group's state (1: since a step the lanes could not take, they step on their own, until
+     * every one is back in the lanes' scope) or the lanes do (0). Handing the group out and back at every step
+     * while some member stays out of scope (a continual member's window, which lasts steps) cost more than the
+     * members' own steps. */
+    int own;
     /* A second bound on each member's trace norm, at most its trace_bound: restarted from the exact norm whenever
      * learn computes that, so it decides less often than the lone agent's bound that the exact norm is needed.
      * It decides nothing else: where the lone agent computes the exact norm and this bound does not, the norm
@@ -519,17 +524,39 @@ static void group_flags(nm_popsimd *s, nm_group *G, nm_agent *const *member)
         for (i = 0; i < KC_N; i++) G->kc[i * W + l] = G->kc[i * W];
 }
 
+/* the group's state out to its members (a no-op where they hold it already) */
 static void scatter_group(const nm_popsimd *s, const nm_group *G, nm_agent *const *member)
 {
     size_t l;
-    for (l = 0; l < G->n; l++) lane_out(s, G, member[G->lo + l], l);
+    for (l = 0; l < G->n && !G->own; l++) lane_out(s, G, member[G->lo + l], l);
 }
 
+/* the members' state into the lanes, which hold it from now on */
 static void gather_group(nm_popsimd *s, nm_group *G, nm_agent *const *member)
 {
     size_t l;
     for (l = 0; l < G->n; l++) lane_in(s, G, member[G->lo + l], l);
     group_flags(s, G, member);
+    G->own = 0;
+}
+
+/* A step's start: 1 when the lanes hold the group's state, taking it back from the members if they held it and
+ * every one is in the lanes' scope again; 0 when the members step on their own (the step's own checks still decide
+ * whether the lanes can take it) */
+static int take_back(nm_popsimd *s, nm_group *G, nm_agent *const *member)
+{
+    size_t l;
+    if (!G->own) return 1;
+    for (l = 0; l < G->n; l++) if (!member_in_scope(member[G->lo + l])) return 0;
+    gather_group(s, G, member);
+    return 1;
+}
+
+/* the members step on their own from here: the state goes out to them (once) */
+static void hand_out(const nm_popsimd *s, nm_group *G, nm_agent *const *member)
+{
+    scatter_group(s, G, member);
+    G->own = 1;
 }
 
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member)
@@ -540,7 +567,8 @@ void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member)
 
 void nm_popsimd_scatter_one(const nm_popsimd *s, nm_agent *const *member, size_t k)
 {
-    lane_out(s, &s->group[k / W], member[k], k % W);
+    const nm_group *G = &s->group[k / W];
+    if (!G->own) lane_out(s, G, member[k], k % W);
 }
 
 void nm_popsimd_gather_one(nm_popsimd *s, nm_agent *const *member, size_t k)
@@ -1018,16 +1046,15 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slo
     nm_group *G = &s->group[g];
     size_t l, d = member[0]->cfg.n_obs;
     bind_scratch(s, G, slot);
-    if (act_fast(s, G, member, obs, actions)) {
+    if (take_back(s, G, member) && act_fast(s, G, member, obs, actions)) {
         for (l = 0; l < G->n; l++) status[G->lo + l] = NM_OK;
         return;
     }
-    scatter_group(s, G, member);
+    hand_out(s, G, member);
     for (l = 0; l < G->n; l++) {
         size_t k = G->lo + l;
         status[k] = nm_agent_act(member[k], obs + k * d, d, actions + k);
     }
-    gather_group(s, G, member);
 }
 
 /* After a learn of group G: whether one of its continual members has left its first context (only groups with
@@ -1047,16 +1074,15 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t s
     nm_group *G = &s->group[g];
     size_t l, d = member[0]->cfg.n_obs;
     bind_scratch(s, G, slot);
-    if (learn_fast(s, G, member, rewards, next_obs, terminals)) {
+    if (take_back(s, G, member) && learn_fast(s, G, member, rewards, next_obs, terminals)) {
         for (l = 0; l < G->n; l++) status[G->lo + l] = NM_OK;
     } else {
-        scatter_group(s, G, member);
+        hand_out(s, G, member);
         for (l = 0; l < G->n; l++) {
             size_t k = G->lo + l;
             status[k] = nm_agent_learn(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, next_obs ? d : 0,
                                        terminals ? terminals[k] != 0 : 0);
         }
-        gather_group(s, G, member);
     }
     note_left(s, G, member);
 }
@@ -1080,13 +1106,12 @@ void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size
     int all = 1;
     for (l = 0; l < G->n; l++) all &= member[G->lo + l]->pending;
     if (!all) {   /* some member has nothing to learn from: each member on its own */
-        scatter_group(s, G, member);
+        hand_out(s, G, member);
         for (l = 0; l < G->n; l++) {
             size_t k = G->lo + l;
             status[k] = nm_popsimd_member_learn_act(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, d,
                                                     terminals ? terminals[k] != 0 : 0, obs + k * d, actions + k);
         }
-        gather_group(s, G, member);
         note_left(s, G, member);
         return;
     }
@@ -1096,10 +1121,9 @@ void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size
         nm_popsimd_act(s, member, g, slot, obs, actions, status);
         return;
     }
-    scatter_group(s, G, member);
+    hand_out(s, G, member);
     for (l = 0; l < G->n; l++) {
         size_t k = G->lo + l;
         if (status[k] == NM_OK) status[k] = nm_agent_act(member[k], obs + k * d, d, actions + k);
     }
-    gather_group(s, G, member);
 }
