@@ -248,19 +248,26 @@ static int fields_in_scope(const nm_agent_config *c)
     return 1;
 }
 
-/* a member's continual state this step: the lanes carry gates, SI and the pull for a dense trunk (nm_cont_lanes);
- * a recurrent trunk's lanes only the plain step (in the open first context, or so from its first learn on) */
+/* a member's continual state this step: the lanes carry gates, SI and the pull for a dense trunk (nm_cont_lanes; an
+ * act, or so from the first learn on, is the plain one's: nm_cont_plain_soon), a recurrent trunk's lanes only the
+ * plain step (in the open first context, or so from its first learn on). learn_fast asks nm_cont_lanes itself. */
 static int member_in_scope(const nm_agent *a)
 {
-    return a->layer[0].kind == NM_LAYER_RECURRENT ? nm_cont_plain_soon(a) : nm_cont_lanes(a);
+    if (a->layer[0].kind == NM_LAYER_RECURRENT) return nm_cont_plain_soon(a);
+    return nm_cont_lanes(a) || nm_cont_plain_soon(a);
 }
 
+/* A dense trunk's member is covered whatever its continual state: a step the lanes cannot take this time (a
+ * window, a freeze, EWC accumulating) hands its group to the members until all are back (take_back). A recurrent
+ * trunk's lanes carry the plain step only. */
 int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
     return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 &&
            (a->layer[0].kind == NM_LAYER_DENSE || a->layer[0].kind == NM_LAYER_RECURRENT) &&
-           a->layer[0].activation == NM_TANH && !a->kern->blas && member_in_scope(a) && !nm_mod_wants_salience(c) &&
+           a->layer[0].activation == NM_TANH && !a->kern->blas &&
+           (a->layer[0].kind == NM_LAYER_DENSE ? !(a->n_anchor && !a->n_imp) : nm_cont_plain_soon(a)) &&
+           !nm_mod_wants_salience(c) &&
            !nm_mod_wants_activity(c) && c->policy_entropy == 0.0f && c->outcome_bias == 0.0f;
 }
 

@@ -17,8 +17,10 @@
 
 typedef struct nm_popsimd nm_popsimd;
 
-/* Whether the interleaved step covers agent a's config: the rate learner, one dense or recurrent tanh layer, deterministic
- * kernels, no consolidation, continual option, attentional set, gain focus, entropy bonus or outcome bias. */
+/* Whether the interleaved step covers agent a: the rate learner, one dense or recurrent tanh layer, deterministic
+ * kernels, no slow consolidation, attentional set, gain focus, entropy bonus or outcome bias; continual learning in
+ * any state with a dense layer (a step it cannot take goes to the members), in the plain first context with a
+ * recurrent one. */
 int nm_popsimd_covers(const nm_agent *a);
 /* The groups for the n members (all covered, one shape), holding their current weights, with scratch for `slots`
  * threads stepping groups at once; NULL if out of memory. */

@@ -542,6 +542,11 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
                       (int)nm_population_member_status(pop, k), (int)sl);
             }
         }
+        if (announce && (t + 1 == change + 100 || t + 1 == change + 200)) {   /* member 3 frozen, then thawed */
+            int on = t + 1 == change + 100;
+            CHECK(nm_population_freeze(pop, 3, on) == NM_OK, "default members: freeze %d", on);
+            nm_agent_freeze(lone[3], on);
+        }
         if (announce && (t + 1 == change || t + 1 == change + change / 2)) {   /* contexts 1, then 2, announced */
             int id = t + 1 == change ? 1 : 2;
             for (k = 0; k < n; k++) {
@@ -566,7 +571,7 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
 }
 
 /* Which populations the interleaved step takes: the default config (16 members: at least one group of any set),
- * and one recurrent layer of 16 units; not relu, two layers, the entropy bonus, 256 units, a recurrent layer of 64
+ * default members with EWC's importance, and one recurrent layer of 16 units; not relu, two layers, the entropy bonus, 256 units, a recurrent layer of 64
  * or a recurrent layer after a dense one */
 static void test_interleaved_scope(void)
 {
@@ -574,7 +579,7 @@ static void test_interleaved_scope(void)
     nm_population *pop;
     const int want_default = !getenv("NEUROMOD_INTERLEAVE");
     int variant;
-    for (variant = 0; variant < 9; variant++) {
+    for (variant = 0; variant < 10; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
         pc.n = 16;
@@ -583,6 +588,7 @@ static void test_interleaved_scope(void)
         if (variant == 3) pc.base.policy_entropy = 0.1f;
         if (variant == 4) pc.base.hidden[0] = 256;
         if (variant == 5) nm_agent_config_continual(&pc.base, 1);   /* the default agent: interleaved too */
+        if (variant == 9) { nm_agent_config_continual(&pc.base, 1); pc.base.importance = NM_IMPORTANCE_EWC; }
         if (variant == 6 || variant == 7) { pc.base.layer_kind[0] = NM_LAYER_RECURRENT; pc.base.layer_tau[0] = 5.0f; }
         if (variant == 7) pc.base.hidden[0] = 64;
         if (variant == 8) {
@@ -591,7 +597,8 @@ static void test_interleaved_scope(void)
             pc.base.layer_tau[1] = 5.0f;
         }
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
-        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5 || variant == 6) && want_default),
+        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5 || variant == 6 || variant == 9) &&
+                                                 want_default),
               "scope variant %d: %lu lanes", variant, (unsigned long)nm_population_lanes(pop));
         nm_population_free(pop);
     }
@@ -614,7 +621,7 @@ static void test_interleaved_sets(void)
         test_step(37, 64, 2);
         test_step(70, 16, 3);   /* a third thread's scratch slot, interleaved under every set */
         test_interleaved_default(37, 16, 2, 1200, 600, 0);
-        test_interleaved_default(37, 16, 1, 1200, 600, 1);   /* the contexts announced */
+        test_interleaved_default(37, 16, 1, 1200, 600, 1);   /* the contexts announced, a member frozen a while */
         trunk_tau = 5.0f;   /* recurrent members */
         test_interleaved(37, 16, 2, 1500);
         test_interleaved(37, 14, 1, 1500);   /* units past the kernels' blocks of 8 and 4 */
