@@ -782,10 +782,9 @@ size_t nm_population_threads(const nm_population *pop);
 /* Members stepped side by side, one per vector lane, by the interleaved step: the kernel set's register width
  * in floats (4 generic, 8 avx2, 16 avx512) when it covers every member's
  * config (the rate learner with one dense or recurrent tanh layer, deterministic, without slow consolidation,
- * attentional set, gain focus, entropy bonus or outcome bias; continual learning in any context with a dense
- * layer, in the open first one with a recurrent layer), there are at least that many members and the layer has at
- * most 64 units (generic) or 128 (avx2, avx512), a recurrent one 16 (generic) or 24, else 1 (each member steps on
- * its own; it becomes 1 when a recurrent member leaves its first context, or a member is changed outside that
+ * attentional set, gain focus, entropy bonus or outcome bias; continual learning in any context), there are at
+ * least that many members and the layer has at most 64 units (generic) or 128 (avx2, avx512), a recurrent one 16
+ * (generic) or 24, else 1 (each member steps on its own; it becomes 1 when a member is replaced by one outside that
  * scope). Speed only: both give the lone agents' bits. NEUROMOD_INTERLEAVE=0 at creation asks for 1. */
 size_t nm_population_lanes(const nm_population *pop);
 /* The message of the last failed call ("" if none). Owned by the population. */
@@ -817,8 +816,7 @@ nm_status nm_population_step(nm_population *pop, const float *rewards, size_t n_
 /* Member k announces context id (nm_agent_set_context: a boundary when it leaves the context it learned in; the
  * task-free detector off from then on), or is frozen (frozen != 0) or thawed (nm_agent_freeze). Read either back
  * through nm_population_agent(pop, k) with nm_agent_context and nm_agent_frozen. A member stepped side by side
- * with others stays so (while one is frozen, its group's members step one at a time); a recurrent one leaving its
- * first context makes every member step on its own. */
+ * with others stays so (while one is frozen, its group's members step one at a time). */
 nm_status nm_population_set_context(nm_population *pop, size_t k, int id);
 nm_status nm_population_freeze(nm_population *pop, size_t k, int frozen);
 /* Clears member k's traces and pending step (nm_agent_reset_traces). */

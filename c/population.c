@@ -210,9 +210,6 @@ static nm_status run_step(nm_population *p, const char *what)
             pthread_mutex_unlock(&p->mu);
         }
     }
-    /* a member past its first context (continual learning found a boundary) is no longer the plain step's: from now
-     * on the members step one by one (the groups would hand it out and back every step) */
-    if (nm_popsimd_left(p->simd)) drop_simd(p);
     for (k = p->n; k-- > 0;)
         if (p->status[k] != NM_OK) { failed++; first = k; }
     if (!failed) { p->msg[0] = '\0'; return NM_OK; }

@@ -969,6 +969,21 @@ NM_LANE_ATTR static void NM_LANE(update_pull)(size_t n, const float *restrict st
     }
 }
 
+/* The importance-weighted pull alone (continual.c's PULL_LOOP) in the lanes of `on`: after a recurrent trunk's
+ * fused update, as the lone agent pulls after nm_net_update */
+NM_LANE_ATTR static void NM_LANE(pull)(size_t n, const float *restrict k, const int *restrict on,
+                                       const float *restrict imp, const float *restrict anchor, float *restrict theta)
+{
+    vf kk = LD(k, 0), one = ZERO + 1.0f;
+    vi m = LDI(on, 0) != 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        vf t = LD(theta + i * W, 0), im = LD(imp + i * W, 0), ki = kk * im, f = ki / (1.0f + ki);
+        f = SEL(f == f, f, SEL(im > 0.0f, one, ZERO));
+        ST(theta + i * W, 0, SEL(m, (1.0f - f) * t + f * LD(anchor + i * W, 0), t));
+    }
+}
+
 /* SI's path integral (continual.c's SI_LOOP) in the lanes of `on`: d = step e, w = omega + d d / alpha, kept where
  * finite */
 NM_LANE_ATTR static void NM_LANE(si)(size_t n, const float *restrict step, const float *restrict alpha,
@@ -989,7 +1004,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
     NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear),
     NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass), NM_LANE(gate_gain),
-    NM_LANE(update_pull), NM_LANE(si)
+    NM_LANE(update_pull), NM_LANE(si), NM_LANE(pull)
 };
 
 #undef W

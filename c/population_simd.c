@@ -108,7 +108,6 @@ struct nm_popsimd {
     float *mem;
     size_t slots, slot_floats;   /* scratch: one slot per thread that steps groups, slot_floats each */
     float *scratch;
-    int left;   /* a member has left its first context (nm_popsimd_left); set by any stepping thread, atomically */
 };
 
 struct nm_lane_kernels {
@@ -153,6 +152,7 @@ struct nm_lane_kernels {
     void (*update_pull)(size_t n, const float *step, const float *k, const int *on, const float *e, const float *imp,
                         const float *anchor, float *theta);
     void (*si)(size_t n, const float *step, const float *alpha, const int *on, const float *e, float *omega);
+    void (*pull)(size_t n, const float *k, const int *on, const float *imp, const float *anchor, float *theta);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -248,25 +248,22 @@ static int fields_in_scope(const nm_agent_config *c)
     return 1;
 }
 
-/* a member's continual state this step: the lanes carry gates, SI and the pull for a dense trunk (nm_cont_lanes; an
- * act, or so from the first learn on, is the plain one's: nm_cont_plain_soon), a recurrent trunk's lanes only the
- * plain step (in the open first context, or so from its first learn on). learn_fast asks nm_cont_lanes itself. */
+/* a member's continual state this step: the lanes carry gates, SI and the pull (nm_cont_lanes; an act, or so from
+ * the first learn on, is the plain one's: nm_cont_plain_soon). learn_fast asks nm_cont_lanes itself. */
 static int member_in_scope(const nm_agent *a)
 {
-    if (a->layer[0].kind == NM_LAYER_RECURRENT) return nm_cont_plain_soon(a);
     return nm_cont_lanes(a) || nm_cont_plain_soon(a);
 }
 
-/* A dense trunk's member is covered whatever its continual state: a step the lanes cannot take this time (a
- * window, a freeze, EWC accumulating) hands its group to the members until all are back (take_back). A recurrent
- * trunk's lanes carry the plain step only. */
+/* A member is covered whatever its continual state: a step the lanes cannot take this time (a window, a freeze, EWC
+ * accumulating) hands its group to the members until all are back (take_back). */
 int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
     return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 &&
            (a->layer[0].kind == NM_LAYER_DENSE || a->layer[0].kind == NM_LAYER_RECURRENT) &&
            a->layer[0].activation == NM_TANH && !a->kern->blas &&
-           (a->layer[0].kind == NM_LAYER_DENSE ? !(a->n_anchor && !a->n_imp) : nm_cont_plain_soon(a)) &&
+           !(a->n_anchor && !a->n_imp) &&
            !nm_mod_wants_salience(c) &&
            !nm_mod_wants_activity(c) && c->policy_entropy == 0.0f && c->outcome_bias == 0.0f;
 }
@@ -773,7 +770,8 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
 }
 
 /* learn's update fused with the pull in the lanes whose member pulls this step (continual.c's nm_cont_update_pull:
- * a second context, a positive strength): 0 when none does (the caller takes the plain update) */
+ * a second context, a positive strength): 0 when none does (the caller takes the plain update). step NULL: the
+ * pull alone, after an update already taken. */
 static int update_pull(const nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *step)
 {
     float k[NM_LANES];
@@ -789,7 +787,8 @@ static int update_pull(const nm_popsimd *s, nm_group *G, nm_agent *const *member
         any |= on[l];
     }
     if (!any) return 0;
-    s->k->update_pull(s->n_traced, step, k, on, G->trace, G->imp, G->anchor, G->params);
+    if (step) s->k->update_pull(s->n_traced, step, k, on, G->trace, G->imp, G->anchor, G->params);
+    else s->k->pull(s->n_traced, k, on, G->imp, G->anchor, G->params);
     return 1;
 }
 
@@ -881,7 +880,7 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
         const nm_agent *a = member[G->lo + l];
         term[l] = terminals ? terminals[G->lo + l] != 0 : 0;
         if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a) ||
-            (G->cont && !(s->rec ? nm_cont_plain(a) : nm_cont_lanes(a))) ||
+            (G->cont && !nm_cont_lanes(a)) ||
             (a->n_imp && !G->impl[l] && nm_cont_weights_tracked(a)))
             return 0;
         if (!term[l]) any_next = 1;
@@ -987,8 +986,12 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
 
     /* every check passed: the update (plastic members only reach here), with the importance-weighted pull where a
      * member has one (its strength from the modulators before this step's commit) */
-    if (s->rec) rec_update(s, G, member, step, term);
-    else if (!s->imp || !update_pull(s, G, member, step)) s->k->axpy(s->n_traced, step, O, P);
+    if (s->rec) {   /* the fused pass, then the pull (the lone agent's order while a pass is pending) */
+        rec_update(s, G, member, step, term);
+        if (s->imp) (void)update_pull(s, G, member, NULL);
+    } else if (!s->imp || !update_pull(s, G, member, step)) {
+        s->k->axpy(s->n_traced, step, O, P);
+    }
     s->k->pred_rows(s, G, act, eta, eta_var, bad, 1);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
@@ -1064,16 +1067,6 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slo
     }
 }
 
-/* After a learn of group G: whether one of its continual members has left its first context (only groups with
- * continual members look) */
-static void note_left(nm_popsimd *s, const nm_group *G, nm_agent *const *member)
-{
-    size_t l;
-    for (l = 0; l < G->n && G->cont && s->rec; l++)
-        if (!nm_cont_plain_soon(member[G->lo + l])) { __atomic_store_n(&s->left, 1, __ATOMIC_RELAXED); return; }
-}
-
-int nm_popsimd_left(const nm_popsimd *s) { return s ? __atomic_load_n(&s->left, __ATOMIC_RELAXED) : 0; }
 
 void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                       const float *next_obs, const int *terminals, nm_status *status)
@@ -1091,7 +1084,6 @@ void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t s
                                        terminals ? terminals[k] != 0 : 0);
         }
     }
-    note_left(s, G, member);
 }
 
 nm_status nm_popsimd_member_learn_act(nm_agent *a, float reward, const float *next_obs, size_t d, int terminal,
@@ -1119,7 +1111,6 @@ void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size
             status[k] = nm_popsimd_member_learn_act(member[k], rewards[k], next_obs ? next_obs + k * d : NULL, d,
                                                     terminals ? terminals[k] != 0 : 0, obs + k * d, actions + k);
         }
-        note_left(s, G, member);
         return;
     }
     nm_popsimd_learn(s, member, g, slot, rewards, next_obs, terminals, status);

@@ -19,8 +19,7 @@ typedef struct nm_popsimd nm_popsimd;
 
 /* Whether the interleaved step covers agent a: the rate learner, one dense or recurrent tanh layer, deterministic
  * kernels, no slow consolidation, attentional set, gain focus, entropy bonus or outcome bias; continual learning in
- * any state with a dense layer (a step it cannot take goes to the members), in the plain first context with a
- * recurrent one. */
+ * any state (a step the lanes cannot take goes to the group's members). */
 int nm_popsimd_covers(const nm_agent *a);
 /* The groups for the n members (all covered, one shape), holding their current weights, with scratch for `slots`
  * threads stepping groups at once; NULL if out of memory. */
@@ -54,9 +53,6 @@ void nm_popsimd_learn_act(nm_popsimd *s, nm_agent *const *member, size_t g, size
  * a terminal step without one. */
 nm_status nm_popsimd_member_learn_act(nm_agent *a, float reward, const float *next_obs, size_t d, int terminal,
                                       const float *obs, int *action);
-/* Whether a member has left its first context (continual learning) in a learn since the groups were made: the
- * population then steps its members one by one (population.c) */
-int nm_popsimd_left(const nm_popsimd *s);
 /* groups -> members (scatter) and members -> groups (gather): weights, the live trace, the forward cache, the
  * modulator state, gain and attention */
 void nm_popsimd_scatter(const nm_popsimd *s, nm_agent *const *member);
