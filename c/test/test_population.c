@@ -395,6 +395,24 @@ static void test_kernel_sets(void)
     unsetenv("NEUROMOD_KERNELS");
 }
 
+/* n lone agents of the configs and the population of the same configs on `threads` (NULL, with a failed check, if
+ * it is refused); it interleaves unless NEUROMOD_INTERLEAVE=0 (checked; `what` names the run) */
+static nm_population *with_lone_agents(const nm_agent_config *cfgs, size_t n, size_t threads, nm_agent **lone,
+                                       const char *what)
+{
+    nm_population *pop;
+    char msg[256];
+    size_t k;
+    for (k = 0; k < n; k++) nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
+    if (nm_population_new_members(cfgs, n, threads, &pop, msg, sizeof msg) != NM_OK) {
+        CHECK(0, "%s population: %s", what, msg);
+        return NULL;
+    }
+    CHECK((nm_population_lanes(pop) > 1) == !getenv("NEUROMOD_INTERLEAVE"), "%s: %lu lanes", what,
+          (unsigned long)nm_population_lanes(pop));
+    return pop;
+}
+
 /* The interleaved step's hard cases: three groups (one partial) over 2 threads, clipping that acts, NA's trace
  * resets and policy reset, terminal steps, members without a critic step or with a withheld action, a member whose
  * observation is NaN for one step (its group steps member by member), members read out mid-run, and a checkpoint
@@ -416,14 +434,8 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
         cfgs[k].na_reset = 0.3f;           /* NA clears the traces now and then */
         if (k % 5 == 1) cfgs[k].critic_scale = 0.0f;
         if (k % 3 == 2) { cfgs[k].withhold_action = 1; cfgs[k].base[NM_P_WITHHOLD_BIAS] = 0.5f; }
-        nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
     }
-    if (nm_population_new_members(cfgs, n, threads, &pop, msg, sizeof msg) != NM_OK) {
-        CHECK(0, "interleaved population: %s", msg);
-        return;
-    }
-    CHECK((nm_population_lanes(pop) > 1) == !getenv("NEUROMOD_INTERLEAVE"), "interleaved: %lu lanes",
-          (unsigned long)nm_population_lanes(pop));
+    if (!(pop = with_lone_agents(cfgs, n, threads, lone, "interleaved"))) return;
     for (t = 0; t < T && same; t++) {
         nm_status st;
         fill(n, t, obs, NULL, NULL, NULL);
@@ -502,21 +514,14 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
     float *obs = malloc(n * N_OBS * sizeof *obs), *next = malloc(n * N_OBS * sizeof *next), *rew = malloc(n * sizeof *rew);
     int *act = malloc(n * sizeof *act), *term = malloc(n * sizeof *term), t, same = 1, interleaved = -1, moved = 0;
     size_t k;
-    char msg[256];
     for (k = 0; k < n; k++) {
         nm_agent_config_default(&cfgs[k]);
         cfgs[k].n_obs = N_OBS; cfgs[k].n_actions = N_ACT; cfgs[k].hidden[0] = hidden;
         cfgs[k].seed = 300 + k;
         set_trunk(&cfgs[k]);
         if (k % 4 == 3) cfgs[k].boundary_sustain = 2;   /* the weights kept when NA first rises */
-        nm_agent_new(&cfgs[k], &lone[k], NULL, 0);
     }
-    if (nm_population_new_members(cfgs, n, threads, &pop, msg, sizeof msg) != NM_OK) {
-        CHECK(0, "default population: %s", msg);
-        return;
-    }
-    CHECK((nm_population_lanes(pop) > 1) == !getenv("NEUROMOD_INTERLEAVE"), "default members interleave: %lu lanes",
-          (unsigned long)nm_population_lanes(pop));
+    if (!(pop = with_lone_agents(cfgs, n, threads, lone, "default members"))) return;
     for (t = 0; t < T && same; t++) {
         fill(n, t % 7, obs, NULL, NULL, NULL);   /* a few states a member meets again and again */
         nm_population_act(pop, obs, n * N_OBS, act, n);
