@@ -313,12 +313,8 @@ static void gate_fill(nm_agent *a)
 /* the current slot's gate, and gate_step's factor for it (kept, so that a step does not count the open units) */
 void nm_cont_set_gate(nm_agent *a)
 {
-    const float *g = a->block + a->off_gate;
-    size_t i;
     gate_fill(a);
     a->gate_scale = gate_step_of(a);
-    a->gate_all_open = 1;
-    for (i = 0; i < a->n_gate; i++) if (g[i] != 1.0f) a->gate_all_open = 0;
 }
 
 void nm_cont_init(nm_agent *a)
@@ -905,41 +901,29 @@ int nm_cont_weights_tracked(const nm_agent *a)
 /* The pull's strength this step (pull_strength), for the interleaved population's fused update and pull */
 float nm_cont_pull_strength(const nm_agent *a) { return a->n_imp ? pull_strength(a) : 0.0f; }
 
-/* Whether the interleaved population's step (a dense trunk) takes the member this step: what it adds to the plain
- * step is each unit's gate (a gain times 0 or 1) and its step factor, SI's path integral, and the pull with the
- * update; nm_cont_observe_rest's bookkeeping runs on the member. Not while a window looks for the context (the
- * window's end may switch it), frozen, with slow consolidation (no importance), or with EWC accumulating. */
-int nm_cont_lanes(const nm_agent *a)
+/* Whether the interleaved population's step takes the member: what it adds to the plain step is each unit's gate
+ * (a gain times 0 or 1) and its step factor, SI's path integral, and the pull with the update;
+ * nm_cont_observe_rest's bookkeeping runs on the member. Not while a window looks for the context (the window's end
+ * may switch it), frozen, with slow consolidation (no importance), or with EWC accumulating (outside a free
+ * context: free_context). */
+static int lanes_with(const nm_agent *a, int free_context)
 {
     if (a->ctx_window > 0 || a->frozen) return 0;
     if (a->n_anchor && !a->n_imp) return 0;
     if (a->n_imp && (a->n_imp != a->n_traced || a->n_anchor != a->n_traced)) return 0;
-    return !a->n_imp || a->cfg.importance != NM_IMPORTANCE_EWC || in_free_context(a);
+    return !a->n_imp || a->cfg.importance != NM_IMPORTANCE_EWC || free_context;
 }
 
-/* The population's interleaved step (population_simd.c) takes a member whose act and learn are, this step, the
- * plain rate step's with nm_cont_observe's bookkeeping after the update: no window finding a context, not frozen,
- * every unit's gate open (a gain times 1 and a step times 1), no importance accumulating (none kept, or the open
- * first context's, which adds none; slow consolidation pulls every step) and no pull (a second context's). The
- * contexts' own predictors and tonic states change only when the context does (nm_cont_switch), not in a step. */
-static int plain_with(const nm_agent *a, int free_context)
-{
-    if (a->ctx_window > 0 || a->frozen) return 0;
-    if (a->n_anchor && !a->n_imp) return 0;
-    if (a->n_imp && (!free_context || pull_strength(a) > 0.0f)) return 0;
-    return !a->n_gate || (a->gate_all_open && nm_cont_step_scale(a) == 1.0f);
-}
-
-int nm_cont_plain(const nm_agent *a) { return plain_with(a, in_free_context(a)); }
+int nm_cont_lanes(const nm_agent *a) { return lanes_with(a, in_free_context(a)); }
 
 /* The same, or so from the agent's first learn on, which marks the open first context its own (gate_first
  * open_free or open_yield; that learn still accumulates importance, as the context is not yet marked): an act
- * before it is the plain one */
-int nm_cont_plain_soon(const nm_agent *a)
+ * before it is one the lanes take */
+int nm_cont_lanes_soon(const nm_agent *a)
 {
     int unmarked = open_floats(a) && a->block[a->off_open] == 0.0f && a->ctx_learn == a->ctx_cur &&
                    (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD);
-    return plain_with(a, in_free_context(a) || unmarked);
+    return lanes_with(a, in_free_context(a) || unmarked);
 }
 
 /* Whether nm_cont_observe does anything at all (importance, the open gate's mark, context models) */

@@ -284,7 +284,6 @@ struct nm_agent {
     size_t n_cont;                 /* the persistent continual floats: importance, path/Fisher, models, predictors */
     size_t n_gate;                 /* hidden units with gating on, else 0 */
     float gate_scale;              /* gate_step = width: the current gate's step factor (continual.c) */
-    int gate_all_open;             /* the current gate keeps every unit open (or there is none) */
     size_t n_cpred;                /* floats of the per-context outcome predictors (context_predictor), else 0 */
     size_t off_imp, off_omega, off_count, off_models, off_err, off_gate, off_cpred, off_open, off_snap, off_high;
     size_t n_evid, off_evid;       /* boundary_trigger = evidence: each slot's outcome noise, the CUSUM (section CEVD) */
@@ -558,20 +557,19 @@ void nm_cont_gate(const nm_agent *a, float *gain);
 void nm_cont_set_gate(nm_agent *a);           /* the current slot's gate into the gate vector */
 float nm_cont_step_scale(const nm_agent *a);  /* gate_step: the factor of the learning step (1: none) */
 uint64_t nm_cont_hash(const nm_agent *a, uint64_t h);
-/* For the population's interleaved step: whether a's next act and learn are the plain rate step's plus
- * nm_cont_observe's bookkeeping (one context, gate open, no importance accumulating); whether nm_cont_observe does
- * anything; whether, called now, it may read or write the weights, traces or modulator state (a boundary found) */
-int nm_cont_plain(const nm_agent *a);
-int nm_cont_plain_soon(const nm_agent *a);   /* plain, or so once its first learn has marked the open context */
+/* For the population's interleaved step (population_simd.c): whether nm_cont_observe does anything; whether,
+ * called now, it may read or write the weights, traces or modulator state (a boundary found); nm_cont_observe
+ * without its pass over the weights' importance (1 when it changed the gate); whether that pass is SI's now and its
+ * alpha; the pull's strength; whether a member's step this time is one the lanes carry (gates, SI, the pull;
+ * continual.c says which), or so from its first learn on (an act before it); whether a step may touch the
+ * importance arrays at all */
 int nm_cont_observes(const nm_agent *a);
 int nm_cont_may_touch(const nm_agent *a);
-/* The interleaved population's wider step (population_simd.c): nm_cont_observe without its pass over the weights'
- * importance (1 when it changed the gate); whether that pass is SI's now and its alpha; the pull's strength; and
- * whether a member's step this time is one the lanes carry (gates, SI, the pull; continual.c says which) */
 int nm_cont_observe_rest(nm_agent *a, float step, float reward);
 int nm_cont_si_alpha(const nm_agent *a, float *alpha);
 float nm_cont_pull_strength(const nm_agent *a);
 int nm_cont_lanes(const nm_agent *a);
+int nm_cont_lanes_soon(const nm_agent *a);
 int nm_cont_weights_tracked(const nm_agent *a);
 /* Switches to slot k (a boundary when it leaves the context last learned in, unless frozen) */
 void nm_cont_switch(nm_agent *a, int k);

@@ -99,8 +99,6 @@ static int same_shape(const nm_agent_config *a, const nm_agent_config *b, const 
     return *what == NULL;
 }
 
-static void drop_simd(nm_population *p);
-
 /* ---- stepping ---- */
 
 /* members lo .. hi - 1, or groups glo .. ghi - 1, by the thread with scratch slot `slot` (workers 0 .. T - 2, the
@@ -538,7 +536,8 @@ static nm_status member_change(nm_population *p, const char *what, size_t k, nm_
     sync_member(p, k, 1);
     if ((st = change(p->member[k], v)) != NM_OK)
         return pop_fail(p, st, "%s: member %lu: %s", what, (unsigned long)k, nm_agent_error(p->member[k]));
-    if (p->simd && !nm_popsimd_covers(p->member[k])) drop_simd(p);   /* one by one from now on (run_step's reason) */
+    /* no drop: the members stay covered (nm_popsimd_covers reads the config); a step the lanes cannot take now
+     * goes to the group's members */
     p->msg[0] = '\0';
     return NM_OK;
 }

@@ -941,47 +941,45 @@ NM_LANE_ATTR static void NM_LANE(learn_sig)(const nm_popsimd *s, nm_group *G, co
     memcpy(bad, &nf, sizeof nf);
 }
 
-/* Each unit's gain after the modulators' commit: the uniform gain times the unit's gate (nm_agent_apply_effects's
- * fill, then nm_cont_gate's product; a gate of 1 where a member has none) */
+/* Each unit's gain after the modulators' commit: the uniform gain (the committed state's) times the unit's gate
+ * (nm_agent_apply_effects's fill, then nm_cont_gate's product; a gate of 1 where a member has none) */
 NM_LANE_ATTR static void NM_LANE(gate_gain)(const nm_popsimd *s, nm_group *G)
 {
-    vf g = LD(G->gain, 0);
+    vf g = LD(G->ms + (MS_PARAMS + NM_P_GAIN) * W, 0);
     size_t j;
     for (j = 0; j < s->hidden; j++) ST(G->ugain + j * W, 0, g * LD(G->gate + j * W, 0));
 }
 
 /* learn's update fused with the importance-weighted pull (continual.c's UPDATE_PULL_LOOP) in the lanes of `on`,
  * the plain update (axpy's) in the others: t = theta + step e, f = k imp / (1 + k imp) (1 or 0 where that is NaN),
- * theta = (1 - f) t + f anchor */
-NM_LANE_ATTR static void NM_LANE(update_pull)(size_t n, const float *restrict step, const float *restrict k,
-                                              const int *restrict on, const float *restrict e,
-                                              const float *restrict imp, const float *restrict anchor,
-                                              float *restrict theta)
+ * theta = (1 - f) t + f anchor. step NULL: the pull alone (PULL_LOOP, t = theta), after a recurrent trunk's fused
+ * update, as the lone agent pulls after nm_net_update. */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(update_pull_n)(size_t n,
+                                                                                       const float *restrict step,
+                                                                                       const float *restrict k,
+                                                                                       const int *restrict on,
+                                                                                       const float *restrict e,
+                                                                                       const float *restrict imp,
+                                                                                       const float *restrict anchor,
+                                                                                       float *restrict theta,
+                                                                                       const int update)
 {
-    vf st = LD(step, 0), kk = LD(k, 0), one = ZERO + 1.0f;
+    vf st = update ? LD(step, 0) : ZERO, kk = LD(k, 0), one = ZERO + 1.0f;
     vi m = LDI(on, 0) != 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        vf t = LD(theta + i * W, 0) + st * LD(e + i * W, 0), im = LD(imp + i * W, 0), ki = kk * im,
-           f = ki / (1.0f + ki);
+        vf t = update ? LD(theta + i * W, 0) + st * LD(e + i * W, 0) : LD(theta + i * W, 0), im = LD(imp + i * W, 0),
+           ki = kk * im, f = ki / (1.0f + ki);
         f = SEL(f == f, f, SEL(im > 0.0f, one, ZERO));
         ST(theta + i * W, 0, SEL(m, (1.0f - f) * t + f * LD(anchor + i * W, 0), t));
     }
 }
 
-/* The importance-weighted pull alone (continual.c's PULL_LOOP) in the lanes of `on`: after a recurrent trunk's
- * fused update, as the lone agent pulls after nm_net_update */
-NM_LANE_ATTR static void NM_LANE(pull)(size_t n, const float *restrict k, const int *restrict on,
-                                       const float *restrict imp, const float *restrict anchor, float *restrict theta)
+NM_LANE_ATTR static void NM_LANE(update_pull)(size_t n, const float *step, const float *k, const int *on,
+                                              const float *e, const float *imp, const float *anchor, float *theta)
 {
-    vf kk = LD(k, 0), one = ZERO + 1.0f;
-    vi m = LDI(on, 0) != 0;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        vf t = LD(theta + i * W, 0), im = LD(imp + i * W, 0), ki = kk * im, f = ki / (1.0f + ki);
-        f = SEL(f == f, f, SEL(im > 0.0f, one, ZERO));
-        ST(theta + i * W, 0, SEL(m, (1.0f - f) * t + f * LD(anchor + i * W, 0), t));
-    }
+    if (step) NM_LANE(update_pull_n)(n, step, k, on, e, imp, anchor, theta, 1);
+    else NM_LANE(update_pull_n)(n, step, k, on, e, imp, anchor, theta, 0);
 }
 
 /* SI's path integral (continual.c's SI_LOOP) in the lanes of `on`: d = step e, w = omega + d d / alpha, kept where
@@ -1004,7 +1002,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
     NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear),
     NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass), NM_LANE(gate_gain),
-    NM_LANE(update_pull), NM_LANE(si), NM_LANE(pull)
+    NM_LANE(update_pull), NM_LANE(si)
 };
 
 #undef W

@@ -66,9 +66,9 @@ typedef struct nm_group {
     float *next, *dh, *gv;
     float *ms;             /* the members' modulator state (NM_MS lane vectors; the group holds it, as the weights) */
     float *kc;             /* their constants (KC_N lane vectors) */
-    float *gain, *attn;    /* their uniform gain (1 lane vector: the last commit's) and attention (n_obs) */
-    /* each unit's gain (hidden lane vectors: what the kernels read, the uniform gain times the unit's gate), each
-     * unit's gate (1 where a member has none) and each member's step factor for its gate (nm_cont_step_scale) */
+    float *attn;           /* their attention (n_obs lane vectors) */
+    /* each unit's gain (hidden lane vectors: what the kernels read, the uniform gain in ms times the unit's gate),
+     * each unit's gate (1 where a member has none) and each member's step factor for its gate (nm_cont_step_scale) */
     float *ugain, *gate, *sscale;
     /* the members' importance, path integral and anchors (n_traced lane vectors each; NULL where no member of the
      * population keeps importance) */
@@ -150,9 +150,8 @@ struct nm_lane_kernels {
     /* continual members: each unit's gain from the gate, the update fused with the pull, SI's path integral */
     void (*gate_gain)(const nm_popsimd *s, nm_group *G);
     void (*update_pull)(size_t n, const float *step, const float *k, const int *on, const float *e, const float *imp,
-                        const float *anchor, float *theta);
+                        const float *anchor, float *theta);   /* step NULL: the pull alone */
     void (*si)(size_t n, const float *step, const float *alpha, const int *on, const float *e, float *omega);
-    void (*pull)(size_t n, const float *k, const int *on, const float *imp, const float *anchor, float *theta);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -225,7 +224,7 @@ static int field_known(const char *name)
         "scale", "na_threshold", "na_reset", "surprise_floor", "attention_set", "gain_focus", "na_input",
         "layer_kind", "model", "withhold_action", "serotonin_input", "policy_reset", "importance", "gating",
         "boundary", "deterministic", "layer_tau",
-        /* the continual rows: what they do beyond the plain step, while nm_cont_plain holds, is nm_cont_observe's */
+        /* the continual rows: what they add to the plain step the lanes carry (nm_cont_lanes), or nm_cont_observe */
         "context_predictor", "context_tonic", "gate_first", "boundary_learning", "boundary_sustain",
         "boundary_trigger", "gate_step", "gate_min", "model_gate"
     };
@@ -246,13 +245,6 @@ static int fields_in_scope(const nm_agent_config *c)
     NM_CONFIG_FIELDS(X_SCOPE)
 #undef X_SCOPE
     return 1;
-}
-
-/* a member's continual state this step: the lanes carry gates, SI and the pull (nm_cont_lanes; an act, or so from
- * the first learn on, is the plain one's: nm_cont_plain_soon). learn_fast asks nm_cont_lanes itself. */
-static int member_in_scope(const nm_agent *a)
-{
-    return nm_cont_lanes(a) || nm_cont_plain_soon(a);
 }
 
 /* A member is covered whatever its continual state: a step the lanes cannot take this time (a window, a freeze, EWC
@@ -305,7 +297,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
         s->ldh = a->off_dh + a->layer[0].gain; s->lrs = a->off_rscratch + 2 * a->layer[0].state;
     }
     for (g = 0; g < n; g++) s->imp |= member[g]->n_imp > 0;
-    per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + 1 + s->n_obs + 2) * W;
+    per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + s->n_obs + 2) * W;
     per += (2 * s->hidden + 2) * W;                  /* ugain, gate, sscale, impl */
     if (s->imp) per += 3 * s->n_traced * W;          /* imp, omega, anchor */
     /* the recurrent state: eps, rstate, rprev, rdh, rD, rleak, ralpha, rdecay, then rdefer and eb after tb2 */
@@ -328,7 +320,6 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
         G->cache = m; m += s->cache * W;
         G->ms = m; m += NM_MS * W;
         G->kc = m; m += KC_N * W;
-        G->gain = m; m += W;
         G->attn = m; m += s->n_obs * W;
         G->ugain = m; m += s->hidden * W;
         G->gate = m; m += s->hidden * W;
@@ -417,10 +408,9 @@ static void ms_put(const nm_popsimd *s, nm_group *G, size_t l, const nm_modstate
     for (i = 0; i < NM_MS; i++) G->ms[i * W + l] = f[i];
 }
 
-/* lane l -> its member: weights, the live trace, the cache, the modulator state, and the gain and attention that
- * nm_agent_apply_effects gives (every unit G, every input its attention: no focus, set or gate). A member whose
- * gate closes units (past its first context) keeps its own gain, G times the gate: the lanes never step it, and
- * only its own code, to which the group hands it, changes that gain. */
+/* lane l -> its member: weights, the live trace, the cache, the modulator state, each unit's gain (G times its
+ * gate, as nm_agent_apply_effects gives it without focus), the attention (no set), and the continual and recurrent
+ * state the lanes hold */
 static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t l)
 {
     get_lane(s, a->block + a->off_params, G->params, s->n_params, l);
@@ -488,7 +478,6 @@ static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
     put_lane(s, G->trace, a->block + a->off_trace, s->n_traced, l);
     put_lane(s, G->cache, a->block + a->off_cache, s->cache, l);
     ms_put(s, G, l, &a->mod);
-    G->gain[l] = a->mod.params[NM_P_GAIN];
     put_lane(s, G->attn, a->block + a->off_attn, s->n_obs, l);
     lane_gate(s, G, a, l);
     /* the importance, path integral and anchors, where a step may use them (else the member's stay current) */
@@ -551,7 +540,7 @@ static int take_back(nm_popsimd *s, nm_group *G, nm_agent *const *member)
 {
     size_t l;
     if (!G->own) return 1;
-    for (l = 0; l < G->n; l++) if (!member_in_scope(member[G->lo + l])) return 0;
+    for (l = 0; l < G->n; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
     gather_group(s, G, member);
     return 1;
 }
@@ -719,8 +708,8 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     uint32_t bad[NM_LANES], bad2[NM_LANES];
     nm_rng rng0[NM_LANES];
 
-    /* a member past its first context (a boundary found or announced, a gate, a pull): the members decide */
-    for (l = 0; l < G->n && G->cont; l++) if (!member_in_scope(member[G->lo + l])) return 0;
+    /* a member the lanes cannot take this step (a window, a freeze, EWC accumulating): the members decide */
+    for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
     /* the lone agent's checks of the observation and of the forward pass: a non-finite observation makes the
@@ -787,8 +776,7 @@ static int update_pull(const nm_popsimd *s, nm_group *G, nm_agent *const *member
         any |= on[l];
     }
     if (!any) return 0;
-    if (step) s->k->update_pull(s->n_traced, step, k, on, G->trace, G->imp, G->anchor, G->params);
-    else s->k->pull(s->n_traced, k, on, G->imp, G->anchor, G->params);
+    s->k->update_pull(s->n_traced, step, k, on, G->trace, G->imp, G->anchor, G->params);
     return 1;
 }
 
@@ -1003,9 +991,9 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
         keep[l] = on[l] ? 1.0f - a->cfg.policy_reset * (na > 1.0f ? 1.0f : na) : 1.0f;
     }
     for (; l < W; l++) { on[l] = 0; keep[l] = 1.0f; }
-    /* nm_agent_modulate_commit: the state, and the effects (every unit's gain G, every input's attention A) */
+    /* nm_agent_modulate_commit: the state, and the effects (every unit's gain G times its gate, every input's
+     * attention A) */
     memcpy(G->ms, next, NM_MS * W * sizeof *next);
-    memcpy(G->gain, next + (MS_PARAMS + NM_P_GAIN) * W, W * sizeof *next);
     s->k->gate_gain(s, G);
     for (l = 0; l < s->n_obs; l++) memcpy(G->attn + l * W, next + (MS_PARAMS + NM_P_ATTENTION) * W, W * sizeof *next);
     /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
@@ -1066,7 +1054,6 @@ void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slo
         status[k] = nm_agent_act(member[k], obs + k * d, d, actions + k);
     }
 }
-
 
 void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,
                       const float *next_obs, const int *terminals, nm_status *status)
