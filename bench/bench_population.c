@@ -46,8 +46,8 @@ typedef struct timing { double wall_rate, cpu_ns; } timing;   /* agent-steps per
 
 static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides by one float per step */
 
-/* members without continual learning (the table's), or the library's default agent (--continual: interleaved
- * while in its first context; docs/results/population.md) */
+/* members without continual learning (the table's), or the library's default agent (--continual: interleaved in
+ * every context; docs/results/population.md) */
 static int continual_members = 0;
 static float recurrent_tau = 0.0f;   /* > 0: the trunk is one recurrent layer of this time constant */
 static int announce_context = 0;     /* > 0: every member is told this context first (a second task: its gate,
