@@ -102,8 +102,7 @@ struct nm_popsimd {
     size_t lw, lb, lpre, lpost, policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
     int rec;                                   /* the trunk is one recurrent layer */
     int imp;                                   /* some member keeps importance (the groups hold it) */
-    size_t lz, lelig, n_elig, n_rec, ldh, lrs; /* its z in the cache, eligibility offset and size, units, and where
-                                                * the agent keeps its dh (off_dh + gain) and D (off_rscratch) */
+    size_t lz, lelig, n_elig, n_rec;           /* its z in the cache, eligibility offset and size, and units */
     nm_group *group;
     float *mem;
     size_t slots, slot_floats;   /* scratch: one slot per thread that steps groups, slot_floats each */
@@ -294,7 +293,6 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
     s->rec = a->layer[0].kind == NM_LAYER_RECURRENT;
     if (s->rec) {
         s->lz = a->layer[0].z; s->lelig = a->layer[0].elig; s->n_elig = a->n_elig; s->n_rec = a->n_rec;
-        s->ldh = a->off_dh + a->layer[0].gain; s->lrs = a->off_rscratch + 2 * a->layer[0].state;
     }
     for (g = 0; g < n; g++) s->imp |= member[g]->n_imp > 0;
     per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + s->n_obs + 2) * W;
@@ -408,6 +406,11 @@ static void ms_put(const nm_popsimd *s, nm_group *G, size_t l, const nm_modstate
     for (i = 0; i < NM_MS; i++) G->ms[i * W + l] = f[i];
 }
 
+/* Where member a keeps its recurrent layer's dh and D: offsets in its own block, whose layout depends on its config
+ * (continual learning adds sections), so members of one shape may differ there */
+static float *rec_dh(const nm_agent *a) { return a->block + a->off_dh + a->layer[0].gain; }
+static float *rec_D(const nm_agent *a) { return a->block + a->off_rscratch + 2 * a->layer[0].state; }
+
 /* lane l -> its member: weights, the live trace, the cache, the modulator state, each unit's gain (G times its
  * gate, as nm_agent_apply_effects gives it without focus), the attention (no set), and the continual and recurrent
  * state the lanes hold */
@@ -428,8 +431,8 @@ static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t
     get_lane(s, a->block + a->off_elig, G->eps, s->n_elig, l);
     get_lane(s, a->block + a->off_rstate, G->rstate, s->n_rec, l);
     get_lane(s, a->block + a->off_rprev, G->rprev, s->n_rec, l);
-    get_lane(s, a->block + s->ldh, G->rdh, s->hidden, l);
-    get_lane(s, a->block + s->lrs, G->rD, s->hidden, l);
+    get_lane(s, rec_dh(a), G->rdh, s->hidden, l);
+    get_lane(s, rec_D(a), G->rD, s->hidden, l);
     a->elig_bound[0] = G->eb[l];
     a->rec_defer = G->rdefer[l] ? 1u : 0u;
     a->rec_decay = G->rdecay[l];
@@ -493,8 +496,8 @@ static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
     put_lane(s, G->eps, a->block + a->off_elig, s->n_elig, l);
     put_lane(s, G->rstate, a->block + a->off_rstate, s->n_rec, l);
     put_lane(s, G->rprev, a->block + a->off_rprev, s->n_rec, l);
-    put_lane(s, G->rdh, a->block + s->ldh, s->hidden, l);
-    put_lane(s, G->rD, a->block + s->lrs, s->hidden, l);
+    put_lane(s, G->rdh, rec_dh(a), s->hidden, l);
+    put_lane(s, G->rD, rec_D(a), s->hidden, l);
     G->rleak[l] = a->layer[0].leak;
     G->ralpha[l] = a->layer[0].alpha;
     G->rdecay[l] = a->rec_decay;
@@ -712,9 +715,13 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
-    /* the lone agent's checks of the observation and of the forward pass: a non-finite observation makes the
-     * attended input non-finite (attention is finite), and a finite pre-activation a finite tanh, so the input, the
-     * pre-activations and the heads are checked (either failure steps the group member by member) */
+    /* a non-finite observation: the lone agent refuses it before its forward pass, which would overwrite the
+     * cache that a pending step (a learn that failed) still needs; so the group's cache is left as it is */
+    for (l = 0; l < G->n; l++) if (!obs_finite(obs + (G->lo + l) * s->n_obs, s->n_obs)) return 0;
+    /* the lone agent's checks of the forward pass: a finite observation makes a finite attended input (attention
+     * is finite) only if the product does not overflow, and a finite pre-activation a finite tanh, so the input,
+     * the pre-activations and the heads are checked (a failure steps the group member by member, and each member's
+     * own act redoes its forward pass, and on failure its pending step's, as the lone agent does) */
     forward(s, G, obs, C, 0);
     if (L->post + F == cl->logits && !s->rec) {   /* the layout: input, pre, post, then the heads */
         s->k->nonfinite(L->post, C, bad);
