@@ -84,9 +84,9 @@
 static const unsigned char magic[8] = { 0x89, 'N', 'M', 'C', 'K', '\r', '\n', 0x1a };
 
 enum { S_CONF, S_PARM, S_TRAC, S_ANCH, S_NEUR, S_MODS, S_RNG, S_STEP, S_PEND, S_CONT, S_SPIK, S_RECU, S_CEVD,
-       S_CTAB, N_SECTIONS };
+       S_CTAB, S_PFWD, N_SECTIONS };
 static const char tags[N_SECTIONS][5] = { "CONF", "PARM", "TRAC", "ANCH", "NEUR", "MODS", "RNG ", "STEP", "PEND",
-                                          "CONT", "SPIK", "RECU", "CEVD", "CTAB" };
+                                          "CONT", "SPIK", "RECU", "CEVD", "CTAB", "PFWD" };
 #define CONT_INTS 9
 
 /* SPIK: the spiking learner's network state (learner_spiking.c: membranes, refractory counters, STDP traces,
@@ -142,12 +142,15 @@ static size_t section_bytes(const nm_agent *a, int s)
     case S_RECU: return 4 * (2 * a->n_rec + a->n_elig);
     case S_CEVD: return 4 * a->n_evid;
     case S_CTAB: return 4 * ctab_slots(a) * (a->n_tab / NM_MAX_CONTEXTS);
+    case S_PFWD: return 4 * a->cl.size;
     default: return 8 + 4 * a->cfg.n_obs;  /* S_PEND */
     }
 }
 
 /* ANCH is written and required only with consolidation on; CONT only when there is continual state; SPIK only
- * for a learner with state of its own; RECU only with a recurrent layer */
+ * for a learner with state of its own; RECU only with a recurrent layer; PFWD only with a pending act of the rate
+ * learner (a learner with state keeps its pending step in SPIK) */
+static int pfwd_present(const nm_agent *a) { return a->pending && !learner_state(a); }
 static int cont_present(const nm_agent *a) { return a->n_cont > 0 || a->n_gate > 0 || a->frozen || a->n_ctx > 1; }
 static int section_present(const nm_agent *a, int s)
 {
@@ -156,6 +159,7 @@ static int section_present(const nm_agent *a, int s)
     if (s == S_RECU) return a->n_rec > 0;
     if (s == S_CEVD) return a->n_evid > 0;
     if (s == S_CTAB) return a->n_tab > 0;
+    if (s == S_PFWD) return pfwd_present(a);
     return s != S_ANCH || a->n_anchor > 0;
 }
 
@@ -223,6 +227,7 @@ static void write_section(nm_wcur *c, const nm_agent *a, int s)
         break;
     case S_CEVD: nm_put_floats(c, b + a->off_evid, a->n_evid); break;
     case S_CTAB: nm_put_floats(c, b + a->off_tab, ctab_slots(a) * (a->n_tab / NM_MAX_CONTEXTS)); break;
+    case S_PFWD: nm_put_floats(c, b + a->off_cache, a->cl.size); break;
     default: {  /* S_PEND */
         size_t i;
         nm_put_u32(c, (uint32_t)(a->pending != 0));
@@ -413,7 +418,12 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' appears twice", name);
             return NM_ERR_FORMAT;
         }
-        if (s != S_CONT && !section_present(&probe, s)) {
+        if (s == S_PFWD && probe.learner->state_len) {
+            nm_write_msg(msg, msglen, "damaged checkpoint: section 'PFWD' is present but its config names a model "
+                         "that keeps its pending step in 'SPIK'");
+            return NM_ERR_FORMAT;
+        }
+        if (s != S_CONT && s != S_PFWD && !section_present(&probe, s)) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is present but its config %s", name,
                          s == S_SPIK ? "names a model without learner state" :
                          s == S_RECU ? "has no recurrent layer" :
@@ -439,7 +449,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         have[s] = 1;
     }
     for (s = 0; s < N_SECTIONS; s++)
-        if (s != S_CONT && section_present(&probe, s) && !have[s]) {
+        if (s != S_CONT && s != S_PFWD && section_present(&probe, s) && !have[s]) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' is missing", tags[s]);
             return NM_ERR_FORMAT;
         }
@@ -481,6 +491,10 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         goto fail;
     }
     FLOATS("PEND", a->off_obs, cfg.n_obs);
+    if (have[S_PFWD] && !pending) {
+        nm_write_msg(msg, msglen, "damaged checkpoint: section 'PFWD' is present but 'PEND' holds no pending act");
+        goto fail;
+    }
     if (a->learner->state_len) { OPEN(S_SPIK); FLOATS("SPIK", a->off_cache, learner_state(a)); }
     if (a->n_rec) {
         OPEN(S_RECU);
@@ -488,8 +502,10 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
         FLOATS("RECU", a->off_elig, a->n_elig);
     }
     if (pending) {
-        /* the rate learner's forward cache is redone; a learner with state keeps the pending step in it */
-        if (!a->learner->state_len)
+        /* the rate learner's forward cache as the act left it, or redone (a file from before PFWD); a learner with
+         * state keeps the pending step in it */
+        if (have[S_PFWD]) { OPEN(S_PFWD); FLOATS("PFWD", a->off_cache, a->cl.size); }
+        else if (!a->learner->state_len)
             nm_net_forward(a, a->block + a->off_obs, a->block + a->off_rprev, a->block + a->off_cache, 0);
         a->pending = 1;
         a->pending_action = (int)action;

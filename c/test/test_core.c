@@ -517,6 +517,102 @@ static size_t find_section(const unsigned char *buf, size_t n, const char *tag)
 
 static void put_u64_at(unsigned char *p, uint64_t v) { int i; for (i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
 
+/* The same inputs to two agents, step by step (act, then learn; episodes of 7): 1 if their actions and hashes stay
+ * equal for `steps` steps */
+static int continue_together(nm_agent *a, nm_agent *b, int steps)
+{
+    int t, x, y;
+    for (t = 0; t < steps; t++) {
+        float o[3] = { (float)(t % 3 == 0), (float)(t % 3 == 1), 0.5f }, n[3] = { 0.0f, (float)(t % 2), 1.0f };
+        nm_status s1 = nm_agent_learn(a, (t % 4) == 1 ? 1.0f : 0.0f, n, 3, t % 7 == 6),
+                  s2 = nm_agent_learn(b, (t % 4) == 1 ? 1.0f : 0.0f, n, 3, t % 7 == 6);
+        if (s1 != s2) return 0;
+        if (nm_agent_act(a, o, 3, &x) != NM_OK || nm_agent_act(b, o, 3, &y) != NM_OK || x != y) return 0;
+        if (nm_agent_state_hash(a) != nm_agent_state_hash(b)) return 0;
+    }
+    return 1;
+}
+
+/* A checkpoint taken between an act and its learn continues exactly even when a context was announced in between
+ * (the new context's gate changes the gain the act's forward pass read, so the load cannot redo that pass: PFWD
+ * holds it); a file without PFWD (the writers before) redoes the pass, exact where no context was announced; PFWD
+ * without a pending act, or with a non-finite value, is refused by name. Dense and recurrent trunks. */
+static void test_pending_forward(void)
+{
+    int rec;
+    for (rec = 0; rec < 2; rec++) {
+        nm_agent_config c;
+        nm_agent *a = NULL, *b = NULL;
+        unsigned char *buf, *old;
+        size_t n, sec, len, i;
+        char msg[256];
+        int t, act;
+        nm_agent_config_default(&c);   /* the default agent: gating, so a context has a gate of its own */
+        c.n_obs = 3; c.n_actions = 2; c.hidden[0] = 8; c.seed = 11;
+        if (rec) { c.layer_kind[0] = NM_LAYER_RECURRENT; c.layer_tau[0] = 2.0f; }
+        if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK) { CHECK(0, "pending forward: %s", msg); return; }
+        for (t = 0; t < 120; t++) {
+            float x[3] = { (float)(t % 3 == 0), (float)(t % 3 == 1), 0.25f };
+            nm_agent_act(a, x, 3, &act);
+            if (t < 119) nm_agent_learn(a, act == (t % 2) ? 1.0f : 0.0f, x, 3, t % 9 == 8);
+        }
+        /* without a context switch: the file with PFWD and the file without it both continue exactly */
+        n = nm_agent_checkpoint_size(a);
+        buf = malloc(n);
+        CHECK(nm_agent_save_buffer(a, buf, n) == NM_OK, "pending forward: save: %s", nm_agent_error(a));
+        sec = find_section(buf, n, "PFWD");
+        CHECK(sec != 0, "pending forward (%s): a pending act's file holds PFWD", rec ? "recurrent" : "dense");
+        if (!sec) sec = n - 4 - 12;   /* (none: the rest is still checked, on a file cut short here) */
+        len = 0;
+        for (i = 0; i < 8; i++) len |= (size_t)buf[sec + 4 + i] << (8 * i);
+        old = malloc(n);
+        memcpy(old, buf, sec);
+        memcpy(old + sec, buf + sec + 12 + len, n - sec - 12 - len);
+        put_u64_at(old + 12, n - 12 - len);
+        fix_crc(old, n - 12 - len);
+        {
+            nm_agent *x = NULL, *y = NULL;
+            CHECK(nm_agent_load_buffer(buf, n, &x, msg, sizeof msg) == NM_OK &&
+                  nm_agent_load_buffer(old, n - 12 - len, &y, msg, sizeof msg) == NM_OK,
+                  "pending forward: loads with and without PFWD: %s", msg);
+            CHECK(x && y && continue_together(x, y, 100), "pending forward (%s): without a context switch the file "
+                  "without PFWD redoes the same forward pass", rec ? "recurrent" : "dense");
+            nm_agent_free(x); nm_agent_free(y);
+        }
+        free(old);
+        /* a context announced between act and learn, then the checkpoint: the copy continues as the agent does */
+        CHECK(nm_agent_set_context(a, 5) == NM_OK, "pending forward: context");
+        free(buf);
+        n = nm_agent_checkpoint_size(a);
+        buf = malloc(n);
+        nm_agent_save_buffer(a, buf, n);
+        CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_OK && b, "pending forward: load: %s", msg);
+        CHECK(b && continue_together(a, b, 200), "pending forward (%s): a checkpoint after a context announced "
+              "between act and learn continues exactly", rec ? "recurrent" : "dense");
+        nm_agent_free(b); b = NULL;
+        /* damage: a non-finite value in PFWD; PFWD with PEND saying no act is pending */
+        if (!(sec = find_section(buf, n, "PFWD"))) { free(buf); nm_agent_free(a); continue; }
+        buf[sec + 12 + 3] = 0x7f; buf[sec + 12 + 2] = 0xc0;   /* the first float: NaN */
+        fix_crc(buf, n);
+        CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b && strstr(msg, "PFWD"),
+              "pending forward: a NaN in PFWD is refused: %s", msg);
+        nm_agent_free(b); b = NULL;
+        free(buf);
+        n = nm_agent_checkpoint_size(a);   /* a stepped beside its copy, and its last act is pending */
+        buf = malloc(n);
+        nm_agent_save_buffer(a, buf, n);
+        sec = find_section(buf, n, "PEND");
+        memset(buf + sec + 12, 0, 8);      /* pending 0, action 0 */
+        fix_crc(buf, n);
+        CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_ERR_FORMAT && !b &&
+              strstr(msg, "PFWD") && strstr(msg, "no pending act"), "pending forward: PFWD without a pending act "
+              "is refused: %s", msg);
+        nm_agent_free(b);
+        free(buf);
+        nm_agent_free(a);
+    }
+}
+
 /* CTAB holds the outcome tables of the context slots in use only; a file with all NM_MAX_CONTEXTS slots (the
  * writers before) still loads, and one whose unused slots are not empty, or that holds fewer slots than CONT's
  * context count, is refused by name. */
@@ -1204,6 +1300,7 @@ int main(void)
     test_format3();
     test_format4();
     test_ctab_slots();
+    test_pending_forward();
     test_changepoint();
     test_no_allocation();
     test_tables();
