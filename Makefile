@@ -45,9 +45,10 @@ LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
 C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/test_recurrent $(BUILD)/test/prop_invariant \
             $(BUILD)/test/test_population $(BUILD)/test/math_check $(BUILD)/test/test_spiking \
-            $(BUILD)/test/expf_check $(BUILD)/test/test_mod_rest $(BUILD)/test/lane_expf_check
+            $(BUILD)/test/expf_check $(BUILD)/test/test_mod_rest $(BUILD)/test/lane_expf_check \
+            $(BUILD)/test/prop_population
 
-.PHONY: all test prop math-check expf-check lane-expf-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
+.PHONY: all test prop prop-population math-check expf-check lane-expf-check soak soak-ci sanitize fuzz env install uninstall rock rock-build rock-install bench clean help run examples
 all: $(LIB_SO) $(LIB_A) $(LUA_MOD)
 
 $(BUILD)/obj/%.o: c/%.c c/neuromod.h c/nm_internal.h
@@ -100,6 +101,12 @@ PROP_SEED  ?= 1
 prop: $(BUILD)/test/prop_invariant
 	./$(BUILD)/test/prop_invariant $(PROP_CALLS) $(PROP_SEED)
 
+# The populations' differential property test (c/test/prop_population.c: random members, kernel sets, thread
+# counts and call orders against lone agents, bit for bit) for more cases than `make test` runs (40).
+PROP_CASES ?= 2000
+prop-population: $(BUILD)/test/prop_population
+	./$(BUILD)/test/prop_population $(PROP_CASES) $(PROP_SEED)
+
 # The library's own expf and logf (c/nm_math.c) against the C library's on all 2^32 float inputs (make test
 # checks every 251st); both must agree bit for bit. Then its log and cos (nm_rng_normal's) on 10^8 Box-Muller
 # draws (make test: 10^6) against a long double reference: correctly rounded.
@@ -133,9 +140,10 @@ soak-ci:
 # interpreter's own exit-time allocations are not ours (the C tests keep it on).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_spiking
+	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_spiking build-san/test/prop_population
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_spiking
+	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/prop_population 60
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
@@ -284,6 +292,7 @@ help:
 	@echo "make            build libneuromod (.so, .a) and the Lua 5.4 module"
 	@echo "make test       C tests and busted specs"
 	@echo "make prop       the invariant's property test, PROP_CALLS=5000000 random calls"
+	@echo "make prop-population populations against lone agents under random calls, PROP_CASES=2000 cases"
 	@echo "make math-check the library's expf and logf against libm's on all 2^32 inputs, its log and cos on 10^8"
 	@echo "make expf-check nm_expf's plain and FMA builds against the replaced nm_expf on all 2^32 inputs"
 	@echo "make lane-expf-check the population lanes' expf against nm_expf on all inputs below 88, each kernel set"
