@@ -62,17 +62,22 @@ static nm_status forward_fail(nm_agent *a, const float *obs, const float *cache)
  * written in place, and the act cannot be refused (nm_net_trace_inplace). Otherwise (a bound unknown after a
  * checkpoint load, or too large) the new trace is written into the second buffer, scanned only when the bound
  * cannot vouch for it, and the two swap roles only when it is kept, so undoing a refused act restores only the
- * generator and the pending step's cache (redone from its observation, as a checkpoint load does); the live
+ * generator and the pending step's cache (kept aside when an act was pending); the live
  * trace was never written. Both ways take the same arithmetic, so the trace's bits do not depend on the way. */
 static nm_status rate_act(nm_agent *a, const float *obs, int *action)
 {
     float *cache = a->block + a->off_cache, *trace = a->block + a->off_trace, *fresh = a->block + a->off_trace2;
+    float *held = a->block + a->off_next;   /* s' cache: not live in act */
     nm_rng rng0 = a->rng;
     size_t live;
     nm_status st;
     double bound;
     float decay;
     nm_net_settle(a);   /* the pending step's deferred passes read its cache, which this one overwrites */
+    /* an act while one is pending (its learn was refused, or none came): that act's cache is kept aside until
+     * this one is taken, and put back if it is refused. It cannot be redone from the act's observation: a context
+     * announced since has changed the gain and the meta-parameters the pass reads. */
+    if (a->pending) memcpy(held, cache, a->cl.size * sizeof *cache);
     nm_net_forward(a, obs, a->block + a->off_rstate, cache, 0);
     if (!a->kern->all_finite(a->cl.size, cache)) {
         st = forward_fail(a, obs, cache);
@@ -113,7 +118,7 @@ static nm_status rate_act(nm_agent *a, const float *obs, int *action)
     nm_net_state_advance(a, cache);
     return NM_OK;
 undo_cache:
-    if (a->pending) nm_net_forward(a, a->block + a->off_obs, a->block + a->off_rprev, cache, 0);
+    if (a->pending) memcpy(cache, held, a->cl.size * sizeof *cache);
     return st;
 }
 

@@ -715,13 +715,15 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
-    /* a non-finite observation: the lone agent refuses it before its forward pass, which would overwrite the
-     * cache that a pending step (a learn that failed) still needs; so the group's cache is left as it is */
+    /* a member whose act is still pending (its learn was refused): its own act keeps that act's cache aside in
+     * case this one is refused, which the group's forward pass below would overwrite first */
+    for (l = 0; l < G->n; l++) if (member[G->lo + l]->pending) return 0;
+    /* a non-finite observation: the lone agent refuses it before its forward pass */
     for (l = 0; l < G->n; l++) if (!obs_finite(obs + (G->lo + l) * s->n_obs, s->n_obs)) return 0;
     /* the lone agent's checks of the forward pass: a finite observation makes a finite attended input (attention
      * is finite) only if the product does not overflow, and a finite pre-activation a finite tanh, so the input,
-     * the pre-activations and the heads are checked (a failure steps the group member by member, and each member's
-     * own act redoes its forward pass, and on failure its pending step's, as the lone agent does) */
+     * the pre-activations and the heads are checked (a failure steps the group member by member, through each
+     * member's own act) */
     forward(s, G, obs, C, 0);
     if (L->post + F == cl->logits && !s->rec) {   /* the layout: input, pre, post, then the heads */
         s->k->nonfinite(L->post, C, bad);

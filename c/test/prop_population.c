@@ -46,7 +46,7 @@ static int chance(double p) { return unif() < p; }
 
 typedef struct {
     size_t n, n_obs, n_act, threads;
-    int recurrent, relu;
+    int recurrent, relu, spiking;
     nm_agent_config *cfg;    /* the members' configs */
     nm_agent **lone;         /* and their lone twins */
     nm_population *pop;
@@ -64,7 +64,8 @@ static void member_config(const world *w, size_t k, uint64_t seed, nm_agent_conf
     c->n_obs = w->n_obs; c->n_actions = w->n_act; c->hidden[0] = hidden; c->seed = seed + k;
     if (w->recurrent) { c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = tau; }
     if (w->relu) c->activation = NM_RELU;
-    if (chance(0.35)) nm_agent_config_continual(c, 0);
+    if (w->spiking) c->model = NM_MODEL_SPIKING;   /* stepped one by one, and still the lone agent */
+    if (w->spiking || chance(0.35)) nm_agent_config_continual(c, 0);   /* the spiking model has none */
     else if (chance(0.3)) c->importance = NM_IMPORTANCE_EWC;
     if (chance(0.3)) c->boundary_sustain = 2;
     if (chance(0.4)) c->modulators = (unsigned)below(16);
@@ -274,6 +275,8 @@ static int run_case(int c, const char **sets, size_t n_sets)
     w.threads = 1 + below(3);
     w.recurrent = chance(0.35);
     w.relu = chance(0.08);
+    w.spiking = !w.recurrent && chance(0.06);
+    if (w.spiking) { w.n = 1 + w.n % 8; T = 60 + T % 90; }   /* a spiking step costs a hundred rate steps */
     hidden = w.recurrent ? rec_units[below(6)] : dense_units[below(7)];
     tau = taus[below(3)];
     w.same = 1;
@@ -293,7 +296,7 @@ static int run_case(int c, const char **sets, size_t n_sets)
         w.good[k] = (int)below(w.n_act);
     }
     snprintf(w.what, sizeof w.what, "case %d (%s, %lu members x %lu %s units%s, %lu obs, %lu actions, %lu threads)",
-             c, set, (unsigned long)w.n, (unsigned long)hidden, w.recurrent ? "recurrent" : "dense",
+             c, set, (unsigned long)w.n, (unsigned long)hidden, w.spiking ? "spiking" : w.recurrent ? "recurrent" : "dense",
              w.relu ? " relu" : "", (unsigned long)w.n_obs, (unsigned long)w.n_act, (unsigned long)w.threads);
     if (getenv("PROP_VERBOSE")) fprintf(stderr, "%s\n", w.what);
     if (nm_population_new_members(w.cfg, w.n, w.threads, &w.pop, msg, sizeof msg) != NM_OK) {

@@ -587,8 +587,16 @@ static void test_pending_forward(void)
         buf = malloc(n);
         nm_agent_save_buffer(a, buf, n);
         CHECK(nm_agent_load_buffer(buf, n, &b, msg, sizeof msg) == NM_OK && b, "pending forward: load: %s", msg);
+        /* and an act refused in between (an observation the weights overflow on) leaves the pending act's cache as
+         * it was, not redone under the new context's gain */
+        {
+            float huge[3] = { 3e38f, -3e38f, 3e38f };
+            CHECK(nm_agent_act(a, huge, 3, &act) == NM_ERR_NUMERIC, "pending forward: the huge act is refused: %s",
+                  nm_agent_error(a));
+        }
         CHECK(b && continue_together(a, b, 200), "pending forward (%s): a checkpoint after a context announced "
-              "between act and learn continues exactly", rec ? "recurrent" : "dense");
+              "between act and learn continues exactly, and so does the agent after a refused act",
+              rec ? "recurrent" : "dense");
         nm_agent_free(b); b = NULL;
         /* damage: a non-finite value in PFWD; PFWD with PEND saying no act is pending */
         if (!(sec = find_section(buf, n, "PFWD"))) { free(buf); nm_agent_free(a); continue; }
