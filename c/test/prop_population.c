@@ -207,16 +207,23 @@ static void trace_call(const world *w, const char *call, size_t k)
     if (v && atoi(v) > 1) fprintf(stderr, "step %lu: %s, member %lu\n", w->steps, call, (unsigned long)k);
 }
 
-/* The calls between two steps, each now and then */
+/* The calls between two steps, each now and then (PROP_RATE=x makes them x times as frequent) */
+static int side(double p)
+{
+    static double scale = 0.0;
+    if (scale == 0.0) scale = getenv("PROP_RATE") && atof(getenv("PROP_RATE")) > 0.0 ? atof(getenv("PROP_RATE")) : 1.0;
+    return chance(p * scale);
+}
+
 static void side_calls(world *w)
 {
     size_t k = below(w->n), j = below(w->n);
-    if (chance(0.01)) {
+    if (side(0.01)) {
         trace_call(w, "reset", k);
         nm_population_reset(w->pop, k);
         nm_agent_reset_traces(w->lone[k]);
     }
-    if (chance(0.01)) {
+    if (side(0.01)) {
         int on = chance(0.5);
         nm_status sp, sl;
         trace_call(w, on ? "freeze" : "thaw", k);
@@ -224,7 +231,7 @@ static void side_calls(world *w)
         sl = nm_agent_freeze(w->lone[k], on);
         if (sp != sl) fail_at(w, "freeze", k, "statuses differ");
     }
-    if (chance(0.008)) {
+    if (side(0.008)) {
         int id = (int)below(4);
         nm_status sp, sl;
         trace_call(w, "context", k);
@@ -232,16 +239,16 @@ static void side_calls(world *w)
         sl = nm_agent_set_context(w->lone[k], id);
         if (sp != sl) fail_at(w, "context", k, "statuses differ");
     }
-    if (chance(0.004)) {
+    if (side(0.004)) {
         trace_call(w, "replace by another member's copy", k);
         replace(w, k, w->lone[j]);
     }
-    if (chance(0.001)) {
+    if (side(0.001)) {
         nm_agent *a = outside_scope(w, k);
         trace_call(w, "replace by an agent outside the interleaved step's scope", k);
         if (a) { replace(w, k, a); nm_agent_free(a); }
     }
-    if (chance(0.01)) {   /* evaluate changes nothing and gives the lone agent's policy and value */
+    if (side(0.01)) {   /* evaluate changes nothing and gives the lone agent's policy and value */
         float o[8], pp[8], pl[8], vp = 0.0f, vl = 0.0f;
         size_t i;
         for (i = 0; i < w->n_obs; i++) o[i] = any_obs();
@@ -249,8 +256,8 @@ static void side_calls(world *w)
             memcmp(pp, pl, w->n_act * sizeof *pp) != 0 || memcmp(&vp, &vl, sizeof vp) != 0)
             fail_at(w, "evaluate", k, "policies or values differ");
     }
-    if (chance(0.03) || getenv("PROP_HASH_EVERY")) compare_hashes(w, "a member read out");
-    if (chance(0.003)) {
+    if (side(0.03) || getenv("PROP_HASH_EVERY")) compare_hashes(w, "a member read out");
+    if (side(0.003)) {
         trace_call(w, "checkpoint round trip", 0);
         round_trip(w);
     }
@@ -314,8 +321,8 @@ static int run_case(int c, const char **sets, size_t n_sets)
             for (i = 0; i < w.n_obs; i++) w.next[k * w.n_obs + i] = any_obs();
             w.rew[k] = reward_for(&w, k, w.obs, w.act[k]);
             w.term[k] = chance(0.06);
-            if (chance(0.002)) w.rew[k] = NAN;                     /* its learn is refused */
-            if (chance(0.002)) w.next[k * w.n_obs] = NAN;          /* its learn is refused */
+            if (side(0.002)) w.rew[k] = NAN;                     /* its learn is refused */
+            if (side(0.002)) w.next[k * w.n_obs] = NAN;          /* its learn is refused */
         }
         for (i = 0; i < w.n * w.n_obs; i++) w.fresh[i] = w.next[i];
         for (k = 0; k < w.n; k++)
@@ -327,8 +334,8 @@ static int run_case(int c, const char **sets, size_t n_sets)
             step_all(&w, new_episodes);
         } else {
             learn_all(&w);
-            if (chance(0.01)) act_all(&w, w.next);   /* an act that no learn follows: the next act replaces it */
-            if (chance(0.002)) w.fresh[below(w.n) * w.n_obs] = NAN;   /* its act is refused */
+            if (side(0.01)) act_all(&w, w.next);   /* an act that no learn follows: the next act replaces it */
+            if (side(0.002)) w.fresh[below(w.n) * w.n_obs] = NAN;   /* its act is refused */
             act_all(&w, w.fresh);
         }
         for (i = 0; i < w.n * w.n_obs; i++) w.obs[i] = isnan(w.fresh[i]) ? 0.0f : w.fresh[i];
