@@ -175,20 +175,39 @@ static void tonic_new_slot(nm_agent *a, int k)
     if (tonic_floats(a)) tonic_get(&a->mod, tonic_store(a, k));
 }
 
+/* Whether a modulator state is finite, with the largest gain and attention that commit can compose from it (a
+ * unit's gain is at most its layer's budget G n, an input's attention A x set, set <= n_obs) */
+static int mod_finite(const nm_agent *a, const nm_modstate *m)
+{
+    const float *f = (const float *)m;   /* all floats, as nm_agent_modulate_prepare tests it */
+    size_t i, width = 0;
+    for (i = 0; i < sizeof *m / sizeof(float); i++) if (!isfinite(f[i])) return 0;
+    for (i = 0; i < a->cfg.n_layers; i++) if (a->layer[i].out > width) width = a->layer[i].out;
+    return isfinite(m->params[NM_P_GAIN] * (float)width) &&
+           isfinite(m->params[NM_P_ATTENTION] * (float)a->cfg.n_obs);
+}
+
 /* Leaving slot cur for slot k: the tonic state in use is kept as cur's, k's own restored, and the levels and
- * meta-parameters follow it at once (the next act reads them). */
+ * meta-parameters follow it at once (the next act reads them). The phasic levels stay the agent's, and with them
+ * k's tonic state may give levels that no step produced: where they would make a meta-parameter (or the gain or
+ * attention composed from them) non-finite, which a step would refuse, k takes the state in use instead, as a new
+ * slot does. */
 static void tonic_swap(nm_agent *a, int cur, int k)
 {
     const float *t;
+    nm_modstate m;
     int j;
     if (!tonic_floats(a)) return;
     tonic_get(&a->mod, tonic_store(a, cur));
     t = tonic_store(a, k);
-    for (j = 0; j < NM_N_MODULATORS; j++) a->mod.tonic[j] = t[j];
-    a->mod.reward_short = t[4];
-    a->mod.reward_var = t[5];
-    a->mod.outlier_rate = t[6];
-    nm_mod_refresh(&a->cfg, &a->mod);
+    m = a->mod;
+    for (j = 0; j < NM_N_MODULATORS; j++) m.tonic[j] = t[j];
+    m.reward_short = t[4];
+    m.reward_var = t[5];
+    m.outlier_rate = t[6];
+    nm_mod_refresh(&a->cfg, &m);
+    if (mod_finite(a, &m)) a->mod = m;
+    else tonic_get(&a->mod, tonic_store(a, k));
 }
 
 /* boundary_trigger = evidence: [noise per slot | CUSUM | long-run squared error per slot | its steps per slot] */

@@ -1,12 +1,14 @@
 /*
  * prop_invariant.c -- a property test of the agent's invariant: after any call, whatever its arguments, the
  * weights, traces, gain, attention and modulator state are finite, a refused step changes nothing (the state
- * hash is the same), and every checkpoint saved loads again to the same state.
+ * hash is the same), every checkpoint saved loads again to the same state, and a checkpoint round trip is
+ * invisible: a twin of the agent, given the same calls but never saved and loaded, stays the same agent (state hash,
+ * statuses and actions after every call), which holds only if a file keeps everything a later step reads.
  *
  * Random configs within the ranges the config table accepts (drawn field by field through the by-name API, so a
  * new field is covered without a change here), random observations and rewards up to +-FLT_MAX including
- * subnormals, random call orders: act, learn (terminal or not), reset, save/load round trips through buffers,
- * free and new.
+ * subnormals, random call orders: act, learn (terminal or not), reset, announced contexts, freeze and thaw (often
+ * between an act and its learn), save/load round trips through buffers, free and new.
  *   prop_invariant [calls] [seed]      (default 200000 calls; `make prop` runs more)
  */
 #include <float.h>
@@ -164,7 +166,7 @@ static int check(nm_agent *a, const char *after, long call)
 int main(int argc, char **argv)
 {
     long calls = argc > 1 ? atol(argv[1]) : 200000, call, refused = 0, agents = 0;
-    nm_agent *a = NULL;
+    nm_agent *a = NULL, *twin = NULL;   /* twin: the same agent, given the same calls but never saved and loaded */
     nm_agent_config cfg;
     float obs[8], next[8];
     char msg[256];
@@ -175,12 +177,14 @@ int main(int argc, char **argv)
         size_t i, n;
         int op, act;
         uint64_t h0;
-        nm_status st;
+        nm_status st, st_twin;
         const char *what;
         if (!a || below(2000) == 0) {
             nm_agent_free(a);
-            a = NULL;
+            nm_agent_free(twin);
+            a = twin = NULL;
             do random_config(&cfg); while (nm_agent_new(&cfg, &a, msg, sizeof msg) != NM_OK);
+            nm_agent_new(&cfg, &twin, NULL, 0);
             agents++;
             reported = 0;
             pending = 0;
@@ -190,22 +194,40 @@ int main(int argc, char **argv)
         h0 = nm_agent_state_hash(a);
         op = (int)below(100);
         st = NM_OK;
+        st_twin = NM_OK;
         if (op < 45 || !pending) {
+            int act_twin = -1;
             what = "act";
             st = nm_agent_act(a, obs, n, &act);
+            st_twin = nm_agent_act(twin, obs, n, &act_twin);
             if (st == NM_OK) pending = 1;
-        } else if (op < 90) {
+            if (st == NM_OK && st_twin == NM_OK && act != act_twin) FAIL("call %ld: act: the twin acts otherwise", call);
+        } else if (op < 80) {
             /* 0, NM_TERMINAL, NM_TRUNCATED or both (a truncated step needs next_obs: NULL is refused) */
-            int terminal = below(8) == 0, flags = (terminal ? NM_TERMINAL : 0) | (below(8) == 0 ? NM_TRUNCATED : 0);
+            int terminal = below(8) == 0, flags = (terminal ? NM_TERMINAL : 0) | (below(8) == 0 ? NM_TRUNCATED : 0),
+                none = terminal && below(2);
+            float r = below(4) ? (float)(2.0 * unif() - 1.0) : any_float();
             what = "learn";
-            st = nm_agent_learn(a, below(4) ? (float)(2.0 * unif() - 1.0) : any_float(), terminal && below(2) ? NULL : next,
-                                terminal && below(2) ? 0 : n, flags);
-            if (st == NM_ERR_ARG) st = nm_agent_learn(a, 0.0f, next, n, flags);
+            st = nm_agent_learn(a, r, none ? NULL : next, none ? 0 : n, flags);
+            st_twin = nm_agent_learn(twin, r, none ? NULL : next, none ? 0 : n, flags);
+            if (st == NM_ERR_ARG) {
+                st = nm_agent_learn(a, 0.0f, next, n, flags);
+                st_twin = nm_agent_learn(twin, 0.0f, next, n, flags);
+            }
             if (st == NM_OK) pending = 0;
-        } else if (op < 94) {
+        } else if (op < 84) {
             what = "reset";
             nm_agent_reset_traces(a);
+            nm_agent_reset_traces(twin);
             pending = 0;
+        } else if (op < 92) {
+            /* a context announced, or a freeze or thaw, now and then between an act and its learn */
+            int id = (int)below(4), freeze = below(3) == 0, on = (int)below(2);
+            what = freeze ? "freeze" : "context";
+            st = freeze ? nm_agent_freeze(a, on) : nm_agent_set_context(a, id);
+            st_twin = freeze ? nm_agent_freeze(twin, on) : nm_agent_set_context(twin, id);
+            if (freeze) pending = 0;   /* freezing clears the traces and the pending step */
+            if (st == NM_ERR_ARG) st = st_twin = NM_OK;   /* the spiking model has no contexts: refused, and so the twin */
         } else {
             size_t len = nm_agent_checkpoint_size(a);
             unsigned char *ck = malloc(len);
@@ -226,9 +248,24 @@ int main(int argc, char **argv)
             if (nm_agent_state_hash(a) != h0) FAIL("call %ld: a refused %s changed the agent (%s)", call, what, nm_agent_error(a));
             if (st == NM_ERR_NUMERIC && !nm_agent_error(a)[0]) FAIL("call %ld: %s refused without a message", call, what);
         }
+        /* a checkpoint round trip is invisible: the twin, never saved, is the same agent after every call */
+        if (st != st_twin || nm_agent_state_hash(a) != nm_agent_state_hash(twin)) {
+            FAIL("call %ld (%s): the agent and its twin, never saved and loaded, differ (status %d, twin %d)", call,
+                 what, (int)st, (int)st_twin);
+            nm_agent_free(twin);   /* one report per divergence: the twin starts over from the agent */
+            twin = NULL;
+            {
+                size_t len = nm_agent_checkpoint_size(a);
+                unsigned char *ck = malloc(len);
+                if (ck && nm_agent_save_buffer(a, ck, len) == NM_OK) nm_agent_load_buffer(ck, len, &twin, NULL, 0);
+                free(ck);
+            }
+            if (!twin) { nm_agent_free(a); a = NULL; continue; }
+        }
         if (!check(a, what, call) && !reported) { print_config(nm_agent_get_config(a)); reported = 1; }
     }
     nm_agent_free(a);
+    nm_agent_free(twin);
     printf("prop_invariant: %ld calls, %ld agents, %ld refused steps, %ld violations\n", call, agents, refused, failures);
     printf("c: %d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
     return failures ? 1 : 0;
