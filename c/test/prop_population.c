@@ -47,6 +47,7 @@ static int chance(double p) { return unif() < p; }
 typedef struct {
     size_t n, n_obs, n_act, threads;
     int recurrent, relu, spiking;
+    size_t second;           /* a second trunk layer's units (0: none), recurrent if `recurrent` */
     nm_agent_config *cfg;    /* the members' configs */
     nm_agent **lone;         /* and their lone twins */
     nm_population *pop;
@@ -62,7 +63,13 @@ static void member_config(const world *w, size_t k, uint64_t seed, nm_agent_conf
 {
     nm_agent_config_default(c);
     c->n_obs = w->n_obs; c->n_actions = w->n_act; c->hidden[0] = hidden; c->seed = seed + k;
-    if (w->recurrent) { c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = tau; }
+    if (w->second) {   /* two layers (stepped one by one): a dense one, then a dense or a recurrent one */
+        c->n_layers = 2;
+        c->hidden[1] = w->second;
+        if (w->recurrent) { c->layer_kind[1] = NM_LAYER_RECURRENT; c->layer_tau[1] = tau; }
+    } else if (w->recurrent) {
+        c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = tau;
+    }
     if (w->relu) c->activation = NM_RELU;
     if (w->spiking) c->model = NM_MODEL_SPIKING;   /* stepped one by one, and still the lone agent */
     if (w->spiking || chance(0.35)) nm_agent_config_continual(c, 0);   /* the spiking model has none */
@@ -274,7 +281,7 @@ static int run_case(int c, const char **sets, size_t n_sets)
     uint64_t seed = rnd() % 100000;
     float tau;
     int t, interleaved = 0;
-    char msg[256];
+    char msg[256], shape[48];
     memset(&w, 0, sizeof w);
     w.n = 1 + below(40);
     w.n_obs = 1 + below(4);
@@ -283,6 +290,7 @@ static int run_case(int c, const char **sets, size_t n_sets)
     w.recurrent = chance(0.35);
     w.relu = chance(0.08);
     w.spiking = !w.recurrent && chance(0.06);
+    w.second = !w.spiking && chance(0.1) ? 2 + below(8) : 0;
     if (w.spiking) { w.n = 1 + w.n % 8; T = 60 + T % 90; }   /* a spiking step costs a hundred rate steps */
     hidden = w.recurrent ? rec_units[below(6)] : dense_units[below(7)];
     tau = taus[below(3)];
@@ -302,8 +310,9 @@ static int run_case(int c, const char **sets, size_t n_sets)
         nm_agent_new(&w.cfg[k], &w.lone[k], NULL, 0);
         w.good[k] = (int)below(w.n_act);
     }
-    snprintf(w.what, sizeof w.what, "case %d (%s, %lu members x %lu %s units%s, %lu obs, %lu actions, %lu threads)",
-             c, set, (unsigned long)w.n, (unsigned long)hidden, w.spiking ? "spiking" : w.recurrent ? "recurrent" : "dense",
+    snprintf(shape, sizeof shape, w.second ? "%lu dense + %lu" : "%lu", (unsigned long)hidden, (unsigned long)w.second);
+    snprintf(w.what, sizeof w.what, "case %d (%s, %lu members x %s %s units%s, %lu obs, %lu actions, %lu threads)",
+             c, set, (unsigned long)w.n, shape, w.spiking ? "spiking" : w.recurrent ? "recurrent" : "dense",
              w.relu ? " relu" : "", (unsigned long)w.n_obs, (unsigned long)w.n_act, (unsigned long)w.threads);
     if (getenv("PROP_VERBOSE")) fprintf(stderr, "%s\n", w.what);
     if (nm_population_new_members(w.cfg, w.n, w.threads, &w.pop, msg, sizeof msg) != NM_OK) {
