@@ -710,16 +710,19 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     int act[NM_LANES];
     uint32_t bad[NM_LANES], bad2[NM_LANES];
     nm_rng rng0[NM_LANES];
+    int held = 0;
 
     /* a member the lanes cannot take this step (a window, a freeze, EWC accumulating): the members decide */
     for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
-    /* a member whose act is still pending (its learn was refused): its own act keeps that act's cache aside in
-     * case this one is refused, which the group's forward pass below would overwrite first */
-    for (l = 0; l < G->n; l++) if (member[G->lo + l]->pending) return 0;
     /* a non-finite observation: the lone agent refuses it before its forward pass */
     for (l = 0; l < G->n; l++) if (!obs_finite(obs + (G->lo + l) * s->n_obs, s->n_obs)) return 0;
+    /* a member whose act is still pending (no learn since, or a refused one): the lone agent keeps that act's cache
+     * aside while this act may be refused, and so does the group, in learn's s' scratch (not live in act), so that
+     * a refusal below hands the members their pending caches */
+    for (l = 0; l < G->n && !held; l++) held = member[G->lo + l]->pending;
+    if (held) memcpy(G->next, C, s->cache * W * sizeof *C);
     /* the lone agent's checks of the forward pass: a finite observation makes a finite attended input (attention
      * is finite) only if the product does not overflow, and a finite pre-activation a finite tanh, so the input,
      * the pre-activations and the heads are checked (a failure steps the group member by member, through each
@@ -732,7 +735,7 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
         s->k->nonfinite(cl->size, C, bad);
         memset(bad2, 0, sizeof bad2);
     }
-    for (l = 0; l < G->n; l++) if (bad[l] | bad2[l]) return 0;
+    for (l = 0; l < G->n; l++) if (bad[l] | bad2[l]) goto refused;
     for (l = 0; l < W; l++) {
         act[l] = 0; decay[l] = 0.0f; heads[l] = 0.0;
         if (l >= G->n) continue;
@@ -746,7 +749,10 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     s->k->sumsq(F, h, hh);
     for (l = 0; l < W; l++) hh[l] += 1.0;
     s->k->head_g(s, G, act, heads);
-    if (s->rec) return act_rec(s, G, member, act, decay, hh, heads, rng0, obs, actions);
+    if (s->rec) {
+        if (act_rec(s, G, member, act, decay, hh, heads, rng0, obs, actions)) return 1;
+        goto refused;
+    }
     s->k->act_delta(s, G);
     s->k->sumsq(L->out, dh, n_dh);
     s->k->sumsq(L->in, u, n_in);
@@ -758,13 +764,16 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
         if (!(bound[l] < NM_SAFE_BOUND)) {   /* learner_rate.c's rare path: the members decide */
             size_t m;
             for (m = 0; m < G->n; m++) member[G->lo + m]->rng = rng0[m];
-            return 0;
+            goto refused;
         }
     }
     s->k->head_bias(s, G, decay);
     s->k->act_trace(s, G, decay);
     act_done(s, G, member, obs, act, bound, tb2, actions);
     return 1;
+refused:   /* the members act on their own (the generators are as they were) */
+    if (held) memcpy(C, G->next, s->cache * W * sizeof *C);
+    return 0;
 }
 
 /* learn's update fused with the pull in the lanes whose member pulls this step (continual.c's nm_cont_update_pull:

@@ -345,9 +345,13 @@ static int run_case(int c, const char **sets, size_t n_sets)
             learn_all(&w);
             if (side(0.01)) act_all(&w, w.next);   /* an act that no learn follows: the next act replaces it */
             if (side(0.002)) w.fresh[below(w.n) * w.n_obs] = NAN;   /* its act is refused */
+            if (side(0.004)) {   /* finite, but its forward pass overflows: refused after the group's pass */
+                k = below(w.n);
+                for (i = 0; i < w.n_obs; i++) w.fresh[k * w.n_obs + i] = (i % 2 ? -3e38f : 3e38f);
+            }
             act_all(&w, w.fresh);
         }
-        for (i = 0; i < w.n * w.n_obs; i++) w.obs[i] = isnan(w.fresh[i]) ? 0.0f : w.fresh[i];
+        for (i = 0; i < w.n * w.n_obs; i++) w.obs[i] = isfinite(w.fresh[i]) && fabsf(w.fresh[i]) < 1e30f ? w.fresh[i] : 0.0f;
         side_calls(&w);
     }
     compare_hashes(&w, "at the end");
