@@ -587,6 +587,19 @@ static int obs_finite(const float *x, size_t n)
     return 1;
 }
 
+/* The same without branches (agent.c's test: an exponent of all ones carries |x|'s bits + 2^23 into bit 31) */
+static int obs_all_finite(const float *x, size_t n)
+{
+    uint32_t bad = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], sizeof u);
+        bad |= (u & 0x7fffffffu) + 0x00800000u;
+    }
+    return !(bad & 0x80000000u);
+}
+
 /* The lone agent's sample (learner_rate.c) */
 static int sample(nm_rng *rng, const float *probs, size_t stride, size_t n)
 {
@@ -716,8 +729,9 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
-    /* a non-finite observation: the lone agent refuses it before its forward pass */
-    for (l = 0; l < G->n; l++) if (!obs_finite(obs + (G->lo + l) * s->n_obs, s->n_obs)) return 0;
+    /* a non-finite observation: the lone agent refuses it before its forward pass (the group's members' are
+     * contiguous: one pass without branches) */
+    if (!obs_all_finite(obs + G->lo * s->n_obs, G->n * s->n_obs)) return 0;
     /* a member whose act is still pending (no learn since, or a refused one): the lone agent keeps that act's cache
      * aside while this act may be refused, and so does the group, in learn's s' scratch (not live in act), so that
      * a refusal below hands the members their pending caches */
