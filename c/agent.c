@@ -223,6 +223,30 @@ void nm_agent_refresh_effects(nm_agent *a)
 /* The modnext scratch: the step's salience (n_obs), activity (hidden units), focus (hidden units), set (n_obs). */
 static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
 
+/* Whether the gain and attention that nm_agent_refresh_effects would compose from m are finite: the test of
+ * nm_agent_modulate_prepare below, on effects computed into the modnext scratch (free outside a learn's modulator
+ * step) */
+int nm_agent_effects_finite(nm_agent *a, const nm_modstate *m)
+{
+    const nm_agent_config *c = &a->cfg;
+    float *scratch = a->block + a->off_modnext;
+    size_t units = hidden_units(a), n = c->n_obs, l, i;
+    nm_mod_effects fx;
+    fx.focus = scratch + n + units;
+    fx.set = scratch + n + 2 * units;
+    nm_mod_effects_of(c, m, a->block + a->off_sal, a->block + a->off_act, &fx);
+    if (!isfinite(m->params[NM_P_GAIN]) || !isfinite(m->params[NM_P_ATTENTION])) return 0;
+    for (l = 0; l < c->n_layers; l++) {
+        float kk;
+        if (!fx.focused[l]) continue;   /* every unit G (times a gate <= 1) */
+        kk = m->params[NM_P_GAIN] * (float)a->layer[l].out / fx.focus_sum[l];
+        if (!isfinite(fx.focus_sum[l] * kk)) return 0;
+    }
+    if (fx.has_set)
+        for (i = 0; i < n; i++) if (!isfinite(m->params[NM_P_ATTENTION] * fx.set[i])) return 0;
+    return 1;
+}
+
 nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_modstate *next, nm_mod_effects *fx)
 {
     const nm_agent_config *c = &a->cfg;

@@ -175,16 +175,14 @@ static void tonic_new_slot(nm_agent *a, int k)
     if (tonic_floats(a)) tonic_get(&a->mod, tonic_store(a, k));
 }
 
-/* Whether a modulator state is finite, with the largest gain and attention that commit can compose from it (a
- * unit's gain is at most its layer's budget G n, an input's attention A x set, set <= n_obs) */
-static int mod_finite(const nm_agent *a, const nm_modstate *m)
+/* Whether a modulator state is finite, and the gain and attention composed from it (nm_agent_modulate_prepare's
+ * tests) */
+static int mod_finite(nm_agent *a, const nm_modstate *m)
 {
     const float *f = (const float *)m;   /* all floats, as nm_agent_modulate_prepare tests it */
-    size_t i, width = 0;
+    size_t i;
     for (i = 0; i < sizeof *m / sizeof(float); i++) if (!isfinite(f[i])) return 0;
-    for (i = 0; i < a->cfg.n_layers; i++) if (a->layer[i].out > width) width = a->layer[i].out;
-    return isfinite(m->params[NM_P_GAIN] * (float)width) &&
-           isfinite(m->params[NM_P_ATTENTION] * (float)a->cfg.n_obs);
+    return nm_agent_effects_finite(a, m);
 }
 
 /* Leaving slot cur for slot k: the tonic state in use is kept as cur's, k's own restored, and the levels and

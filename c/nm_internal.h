@@ -575,6 +575,8 @@ int nm_cont_weights_tracked(const nm_agent *a);
 void nm_cont_switch(nm_agent *a, int k);
 /* Recomputes the gain and attention from the modulator state (after a gate change) */
 void nm_agent_refresh_effects(nm_agent *a);
+/* Whether the gain and attention refresh_effects would compose from modulator state m are finite (no change) */
+int nm_agent_effects_finite(nm_agent *a, const nm_modstate *m);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */
