@@ -128,8 +128,8 @@ void nm_agent_free(nm_agent *agent)
 const nm_agent_config *nm_agent_get_config(const nm_agent *agent) { return agent ? &agent->cfg : NULL; }
 
 /* 1 if no x is inf or NaN: one pass without branches (exponent all ones: |x|'s bits + 2^23 carry into bit 31);
- * observations are short, so inline beats the kernel table's call */
-static int finite_all(const float *x, size_t n)
+ * observations are short, so this beats the kernel table's call */
+int nm_finite_all(const float *x, size_t n)
 {
     uint32_t bad = 0;
     size_t i;
@@ -149,7 +149,7 @@ static nm_status check_obs(nm_agent *a, const char *what, const float *obs, size
     if (n != a->cfg.n_obs)
         return nm_fail(a, NM_ERR_ARG, "%s has %lu values, expected %lu", what, (unsigned long)n,
                        (unsigned long)a->cfg.n_obs);
-    if (finite_all(obs, n)) return NM_OK;   /* else find the first, for the message */
+    if (nm_finite_all(obs, n)) return NM_OK;   /* else find the first, for the message */
     for (i = 0; i < n; i++) {
         if (isnan(obs[i])) return nm_fail(a, NM_ERR_ARG, "%s[%lu] is NaN", what, (unsigned long)i + 1);
         if (isinf(obs[i])) return nm_fail(a, NM_ERR_ARG, "%s[%lu] is infinite", what, (unsigned long)i + 1);
@@ -223,28 +223,45 @@ void nm_agent_refresh_effects(nm_agent *a)
 /* The modnext scratch: the step's salience (n_obs), activity (hidden units), focus (hidden units), set (n_obs). */
 static size_t hidden_units(const nm_agent *a) { return a->off_attn - a->off_gain; }
 
-/* Whether the gain and attention that nm_agent_refresh_effects would compose from m are finite: the test of
- * nm_agent_modulate_prepare below, on effects computed into the modnext scratch (free outside a learn's modulator
- * step) */
-int nm_agent_effects_finite(nm_agent *a, const nm_modstate *m)
+/* The gain and attention that commit composes from the state m and its effects fx, in its arithmetic
+ * (nm_mod_compose_*): 0 when every one is finite; else 1 with *l, *i the trunk layer and unit of a gain that would
+ * not be, or 2 with *i the input of such an attention. A unit's gain is at most its layer's budget G n, an input's
+ * attention A x set. */
+static int effects_overflow(const nm_agent *a, const nm_modstate *m, const nm_mod_effects *fx, size_t *l,
+                            size_t *i)
 {
     const nm_agent_config *c = &a->cfg;
+    for (*l = 0; *l < c->n_layers; (*l)++) {
+        const nm_layer *L = &a->layer[*l];
+        float kk;
+        if (!fx->focused[*l]) continue;
+        kk = m->params[NM_P_GAIN] * (float)L->out / fx->focus_sum[*l];
+        /* every e_i is >= 0 (an exp) and their sum is >= each, so a finite fl(sum kk) (hence a finite sum: no e_i
+         * inf or NaN) bounds every |fl(e_i kk)| by rounding's monotonicity: one product vouches for the layer; the
+         * loop finds the unit (or none, when only the bound overflowed) */
+        if (isfinite(fx->focus_sum[*l] * kk)) continue;
+        for (*i = 0; *i < L->out; (*i)++)
+            if (!isfinite(fx->focus[L->gain + *i] * kk)) return 1;
+    }
+    if (fx->has_set)
+        for (*i = 0; *i < c->n_obs; (*i)++)
+            if (!isfinite(m->params[NM_P_ATTENTION] * fx->set[*i])) return 2;
+    return 0;
+}
+
+/* Whether nm_agent_modulate_prepare's tests take m as the agent's modulator state: every float finite, and the
+ * gain and attention composed from it and the agent's salience and activity (the effects computed into the modnext
+ * scratch, free outside a learn's modulator step) */
+int nm_agent_modstate_ok(nm_agent *a, const nm_modstate *m)
+{
     float *scratch = a->block + a->off_modnext;
-    size_t units = hidden_units(a), n = c->n_obs, l, i;
+    size_t units = hidden_units(a), n = a->cfg.n_obs, l, i;
     nm_mod_effects fx;
+    if (!nm_finite_all((const float *)m, sizeof *m / sizeof(float))) return 0;
     fx.focus = scratch + n + units;
     fx.set = scratch + n + 2 * units;
-    nm_mod_effects_of(c, m, a->block + a->off_sal, a->block + a->off_act, &fx);
-    if (!isfinite(m->params[NM_P_GAIN]) || !isfinite(m->params[NM_P_ATTENTION])) return 0;
-    for (l = 0; l < c->n_layers; l++) {
-        float kk;
-        if (!fx.focused[l]) continue;   /* every unit G (times a gate <= 1) */
-        kk = m->params[NM_P_GAIN] * (float)a->layer[l].out / fx.focus_sum[l];
-        if (!isfinite(fx.focus_sum[l] * kk)) return 0;
-    }
-    if (fx.has_set)
-        for (i = 0; i < n; i++) if (!isfinite(m->params[NM_P_ATTENTION] * fx.set[i])) return 0;
-    return 1;
+    nm_mod_effects_of(&a->cfg, m, a->block + a->off_sal, a->block + a->off_act, &fx);
+    return effects_overflow(a, m, &fx, &l, &i) == 0;
 }
 
 nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_modstate *next, nm_mod_effects *fx)
@@ -263,34 +280,21 @@ nm_status nm_agent_modulate_prepare(nm_agent *a, const nm_mod_signals *sig, nm_m
     fx->set = scratch + n + 2 * units;
     nm_mod_step(c, &a->modc, &a->mod, sig, next, &vec, fx);
     /* the state is all floats: one pass of the finite test */
-    if (!finite_all((const float *)next, sizeof *next / sizeof(float))) {
+    if (!nm_finite_all((const float *)next, sizeof *next / sizeof(float))) {
         describe_nonfinite(a, next, why, sizeof why);
         return nm_fail(a, NM_ERR_NUMERIC, "%s; the agent is unchanged", why);
     }
-    /* the gain and attention that commit composes, in its arithmetic (nm_mod_compose_*): a unit's gain is at most
-     * its layer's budget G n, an input's attention A x set */
-    for (l = 0; l < c->n_layers; l++) {
-        const nm_layer *L = &a->layer[l];
-        float kk;
-        if (!fx->focused[l]) continue;
-        kk = next->params[NM_P_GAIN] * (float)L->out / fx->focus_sum[l];
-        /* every e_i is >= 0 (an exp) and their sum is >= each, so a finite fl(sum kk) (hence a finite sum: no e_i
-         * inf or NaN) bounds every |fl(e_i kk)| by rounding's monotonicity: one product vouches for the layer; the
-         * loop finds the unit for the message (or none, when only the bound overflowed) */
-        if (isfinite(fx->focus_sum[l] * kk)) continue;
-        for (i = 0; i < L->out; i++)
-            if (!isfinite(fx->focus[L->gain + i] * kk))
-                return nm_fail(a, NM_ERR_NUMERIC, "the gain of trunk%lu unit %lu would not be finite "
-                               "(gain %g, gain_focus %g); the agent is unchanged", (unsigned long)l + 1,
-                               (unsigned long)i + 1, (double)next->params[NM_P_GAIN], (double)c->gain_focus);
+    switch (effects_overflow(a, next, fx, &l, &i)) {
+    case 1:
+        return nm_fail(a, NM_ERR_NUMERIC, "the gain of trunk%lu unit %lu would not be finite (gain %g, gain_focus %g); "
+                       "the agent is unchanged", (unsigned long)l + 1, (unsigned long)i + 1,
+                       (double)next->params[NM_P_GAIN], (double)c->gain_focus);
+    case 2:
+        return nm_fail(a, NM_ERR_NUMERIC, "the attention of input %lu would not be finite (attention %g); the agent "
+                       "is unchanged", (unsigned long)i + 1, (double)next->params[NM_P_ATTENTION]);
+    default:
+        return NM_OK;
     }
-    if (fx->has_set)
-        for (i = 0; i < n; i++)
-            if (!isfinite(next->params[NM_P_ATTENTION] * fx->set[i]))
-                return nm_fail(a, NM_ERR_NUMERIC, "the attention of input %lu would not be finite "
-                               "(attention %g); the agent is unchanged", (unsigned long)i + 1,
-                               (double)next->params[NM_P_ATTENTION]);
-    return NM_OK;
 }
 
 void nm_agent_modulate_commit(nm_agent *a, const nm_modstate *next, const nm_mod_effects *fx, int *reset)

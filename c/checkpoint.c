@@ -303,13 +303,6 @@ static int next_section(nm_rcur *c, const unsigned char **tag, section *sec, cha
     return 1;
 }
 
-static int all_finite(const float *f, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) if (!isfinite(f[i])) return 0;
-    return 1;
-}
-
 /* Reads MODS into m: fields by name, each at most once; a field the file lacks keeps its value in m. */
 static nm_status read_mods(const section *sec, nm_modstate *m, char *msg, size_t msglen)
 {
@@ -345,7 +338,7 @@ static nm_status read_mods(const section *sec, nm_modstate *m, char *msg, size_t
         }
         if ((size_t)(c.end - c.p) < 4 * f[k].n) { c.ok = 0; break; }
         nm_get_floats(&c, f[k].v, f[k].n);
-        if (!all_finite(f[k].v, f[k].n)) {
+        if (!nm_finite_all(f[k].v, f[k].n)) {
             nm_write_msg(msg, msglen, "damaged checkpoint: section 'MODS': field '%s' is not finite", name);
             return NM_ERR_FORMAT;
         }
@@ -459,7 +452,7 @@ static nm_status read_v4(const unsigned char *body, size_t len, nm_agent **out, 
 #define FLOATS(sname, off, n)                                                                            \
     do {                                                                                                 \
         nm_get_floats(&r, a->block + (off), (n));                                                        \
-        if (!all_finite(a->block + (off), (n))) { st = NM_ERR_FORMAT;                                    \
+        if (!nm_finite_all(a->block + (off), (n))) { st = NM_ERR_FORMAT;                                    \
             nm_write_msg(msg, msglen, "damaged checkpoint: section '%s' holds a non-finite value", sname); \
             goto fail; }                                                                                 \
     } while (0)

@@ -175,16 +175,6 @@ static void tonic_new_slot(nm_agent *a, int k)
     if (tonic_floats(a)) tonic_get(&a->mod, tonic_store(a, k));
 }
 
-/* Whether a modulator state is finite, and the gain and attention composed from it (nm_agent_modulate_prepare's
- * tests) */
-static int mod_finite(nm_agent *a, const nm_modstate *m)
-{
-    const float *f = (const float *)m;   /* all floats, as nm_agent_modulate_prepare tests it */
-    size_t i;
-    for (i = 0; i < sizeof *m / sizeof(float); i++) if (!isfinite(f[i])) return 0;
-    return nm_agent_effects_finite(a, m);
-}
-
 /* Leaving slot cur for slot k: the tonic state in use is kept as cur's, k's own restored, and the levels and
  * meta-parameters follow it at once (the next act reads them). The phasic levels stay the agent's, and with them
  * k's tonic state may give levels that no step produced: where they would make a meta-parameter (or the gain or
@@ -204,7 +194,7 @@ static void tonic_swap(nm_agent *a, int cur, int k)
     m.reward_var = t[5];
     m.outlier_rate = t[6];
     nm_mod_refresh(&a->cfg, &m);
-    if (mod_finite(a, &m)) a->mod = m;
+    if (nm_agent_modstate_ok(a, &m)) a->mod = m;
     else tonic_get(&a->mod, tonic_store(a, k));
 }
 

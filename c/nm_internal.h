@@ -575,8 +575,11 @@ int nm_cont_weights_tracked(const nm_agent *a);
 void nm_cont_switch(nm_agent *a, int k);
 /* Recomputes the gain and attention from the modulator state (after a gate change) */
 void nm_agent_refresh_effects(nm_agent *a);
-/* Whether the gain and attention refresh_effects would compose from modulator state m are finite (no change) */
-int nm_agent_effects_finite(nm_agent *a, const nm_modstate *m);
+/* Whether nm_agent_modulate_prepare's tests take modulator state m (finite, and so the gain and attention composed
+ * from it); changes only the modnext scratch */
+int nm_agent_modstate_ok(nm_agent *a, const nm_modstate *m);
+/* 1 if none of x[0..n) is inf or NaN (one pass without branches) */
+int nm_finite_all(const float *x, size_t n);
 
 /* blas.c: the one BLAS shim; tiny shapes use plain loops (faster there, and BLAS threads cost more than
  * they save). A is rows x cols, row-major. */

@@ -580,26 +580,6 @@ void nm_popsimd_gather(nm_popsimd *s, nm_agent *const *member)
     for (g = 0; g < s->groups; g++) gather_group(s, &s->group[g], member);
 }
 
-static int obs_finite(const float *x, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
-/* The same without branches (agent.c's test: an exponent of all ones carries |x|'s bits + 2^23 into bit 31) */
-static int obs_all_finite(const float *x, size_t n)
-{
-    uint32_t bad = 0;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &x[i], sizeof u);
-        bad |= (u & 0x7fffffffu) + 0x00800000u;
-    }
-    return !(bad & 0x80000000u);
-}
-
 /* The lone agent's sample (learner_rate.c) */
 static int sample(nm_rng *rng, const float *probs, size_t stride, size_t n)
 {
@@ -731,7 +711,7 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
     /* a non-finite observation: the lone agent refuses it before its forward pass (the group's members' are
      * contiguous: one pass without branches) */
-    if (!obs_all_finite(obs + G->lo * s->n_obs, G->n * s->n_obs)) return 0;
+    if (!nm_finite_all(obs + G->lo * s->n_obs, G->n * s->n_obs)) return 0;
     /* a member whose act is still pending (no learn since, or a refused one): the lone agent keeps that act's cache
      * aside while this act may be refused, and so does the group, in learn's s' scratch (not live in act), so that
      * a refusal below hands the members their pending caches */
@@ -919,7 +899,7 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
         }
     } else if (next_obs) {
         for (l = 0; l < G->n; l++)
-            if (!obs_finite(next_obs + (G->lo + l) * d, d)) return 0;
+            if (!nm_finite_all(next_obs + (G->lo + l) * d, d)) return 0;
     }
     /* the predictor (predictor.c): both heads' rows for every action, the one taken selected per lane */
     if (A == 2) {   /* q's rows and |h|^2, then u's rows: two passes over h */
