@@ -16,14 +16,7 @@ local g = nm.rng(seed)
 local function pick(t) return t[g:random(#t)] end
 local function chance(p) return g:random() < p end
 
-local function with(...)
-  local out = {}
-  for i = 1, select("#", ...) do
-    local t = select(i, ...)
-    if t then for k, v in pairs(t) do out[k] = v end end
-  end
-  return out
-end
+local with = require("spec.support.agent_checks").with
 
 -- errors as text without the part that names the caller ("pop:act: ", "agent:act: ")
 local function call(f, ...)
@@ -66,7 +59,7 @@ for case = 1, cases do
   end
   local pop = nm.population(with(opts, { n = n, seed = s, threads = threads, members = members }))
   local lone = {}
-  for k = 1, n do lone[k] = nm.agent(with(opts, { seed = s + k - 1 }, members[k])) end
+  for k = 1, n do lone[k] = nm.agent(with(with(opts, { seed = s + k - 1 }), members[k])) end
   print(string.format("case %d: %d members, %d obs, %d actions, %s %d units, %d threads", case, n, n_obs, n_act,
                       recurrent and "recurrent" or "dense", units, threads))
 
