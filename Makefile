@@ -43,7 +43,8 @@ CORE_OBJ := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LIB_SO   := $(BUILD)/lib/libneuromod.so
 LIB_A    := $(BUILD)/lib/libneuromod.a
 LUA_MOD  := $(BUILD)/lua/neuromod/corelib.so
-C_TESTS  := $(BUILD)/test/test_core $(BUILD)/test/test_recurrent $(BUILD)/test/prop_invariant \
+# prop_invariant first: c/test/run.sh starts the first test first, and this one takes longest (about 90 s)
+C_TESTS  := $(BUILD)/test/prop_invariant $(BUILD)/test/test_core $(BUILD)/test/test_recurrent \
             $(BUILD)/test/test_population $(BUILD)/test/math_check $(BUILD)/test/test_spiking \
             $(BUILD)/test/expf_check $(BUILD)/test/test_mod_rest $(BUILD)/test/lane_expf_check \
             $(BUILD)/test/prop_population

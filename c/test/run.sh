@@ -2,25 +2,61 @@
 # c/test/run.sh BUILD "C_TESTS" "BUSTED_CMD" "INTERPRETERS": runs the C tests and the busted specs under each
 # interpreter, prints everything, and ends with one line "N passed, N failed" over all of them.
 # Exits non-zero if anything failed or a runner crashed.
+#
+# The runs are independent processes, so they go side by side, NEUROMOD_TEST_JOBS at a time (default: the
+# CPU count): each writes its own log, and the logs are printed in the order above once all have ended, so the
+# output reads the same at any job count. The first C test starts first, then the busted runs, then the other C
+# tests: the Makefile lists the longest one (prop_invariant) first, so that it overlaps everything else.
+#
+#   c/test/run.sh --job DIR N   (internal) runs line N of DIR/jobs, its output to DIR/N.log, its status to DIR/N.rc
+if [ "$1" = "--job" ]; then
+  cmd=$(sed -n "$3p" "$2/jobs")
+  sh -c "$cmd" > "$2/$3.log" 2>&1
+  echo $? > "$2/$3.rc"
+  exit 0
+fi
+
 build=$1; ctests=$2; busted=$3; interps=$4
-passed=0; failed=0; status=0
-log=$(mktemp); trap 'rm -f "$log"' EXIT
+jobs=${NEUROMOD_TEST_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
+case $jobs in ''|*[!0-9]*|0) echo "NEUROMOD_TEST_JOBS must be a positive count, not '$jobs'"; exit 2 ;; esac
+dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+self=$0
+: "$build"   # the tests' paths already carry it
+
+# the job list, one shell command a line, in start order; kinds[N] is "c" or the interpreter
+n=0; first=1; order=""
+add() { n=$((n + 1)); printf '%s\n' "$2" >> "$dir/jobs"; echo "$1" > "$dir/$n.kind"; order="$order $n"; }
 for t in $ctests; do
-  if "$t" >"$log" 2>&1; then :; else status=1; fi
-  cat "$log"
-  line=$(grep -E '^c: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-  if [ -z "$line" ]; then echo "$t: crashed before its summary"; failed=$((failed + 1)); status=1; continue; fi
-  p=$(echo "$line" | sed -E 's/^c: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
-  f=$(echo "$line" | sed -E 's/^c: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
-  passed=$((passed + p)); failed=$((failed + f))
+  add c "'$t'"; echo "$t" > "$dir/$n.name"
+  if [ $first -eq 1 ]; then
+    first=0
+    for lua in $interps; do add "$lua" "$busted --lua=$lua --output=TAP spec"; done
+  fi
 done
-for lua in $interps; do
-  echo "== busted under $lua =="
-  if sh -c "$busted --lua=$lua --output=TAP spec" >"$log" 2>&1; then :; else status=1; fi
-  grep -vE '^ok ' "$log"
-  p=$(grep -cE '^ok ' "$log"); f=$(grep -cE '^not ok ' "$log")
-  echo "$lua: $p passed, $f failed"
-  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "$lua: busted ran no test"; status=1; failed=$((failed + 1)); fi
+[ -n "$ctests" ] || for lua in $interps; do add "$lua" "$busted --lua=$lua --output=TAP spec"; done
+
+seq 1 "$n" | xargs -P "$jobs" -I{} sh "$self" --job "$dir" {}
+
+# print in the documented order: the C tests as listed, then each interpreter's busted run
+passed=0; failed=0; status=0; print=""
+for i in $order; do [ "$(cat "$dir/$i.kind")" = c ] && print="$print $i"; done
+for lua in $interps; do for i in $order; do [ "$(cat "$dir/$i.kind")" = "$lua" ] && print="$print $i"; done; done
+for i in $print; do
+  kind=$(cat "$dir/$i.kind"); log="$dir/$i.log"; rc=$(cat "$dir/$i.rc" 2>/dev/null || echo 1)
+  [ "$rc" -eq 0 ] || status=1
+  if [ "$kind" = c ]; then
+    cat "$log"
+    line=$(grep -E '^c: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -z "$line" ]; then echo "$(cat "$dir/$i.name"): crashed before its summary"; failed=$((failed + 1)); status=1; continue; fi
+    p=$(echo "$line" | sed -E 's/^c: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+    f=$(echo "$line" | sed -E 's/^c: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+  else
+    echo "== busted under $kind =="
+    grep -vE '^ok ' "$log"
+    p=$(grep -cE '^ok ' "$log"); f=$(grep -cE '^not ok ' "$log")
+    echo "$kind: $p passed, $f failed"
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "$kind: busted ran no test"; status=1; failed=$((failed + 1)); fi
+  fi
   passed=$((passed + p)); failed=$((failed + f))
 done
 echo "$passed passed, $failed failed"
