@@ -242,6 +242,9 @@ $(BUILD)/bench_population: bench/bench_population.c $(LIB_A)
 $(BUILD)/bench_cores: bench/bench_cores.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
 
+$(BUILD)/bench_eligibility: bench/bench_eligibility.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/bench_determinism: bench/bench_determinism.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
@@ -254,13 +257,15 @@ $(BUILD)/bench_continual: bench/bench_continual.c $(LIB_A)
 # kernel set (BENCH_POP_FLAGS=--quick for a shorter run); bench/population.lua: the same from Lua, one call per
 # agent against one per population, under each interpreter; the PyTorch peer is bench/peers/torch_population.py.
 # bench_cores: what a second thread buys on this machine without the library (compute, memory stream).
+# bench_eligibility: the recurrent layer's fused pass in its eligibility form and in e-prop's factorised one.
 BENCH_POP_FLAGS ?=
 bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism $(BUILD)/bench_spiking \
-       $(BUILD)/bench_continual $(BUILD)/bench_cores
+       $(BUILD)/bench_continual $(BUILD)/bench_cores $(BUILD)/bench_eligibility
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_continual
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
 	./$(BUILD)/bench_cores
+	./$(BUILD)/bench_eligibility
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_determinism
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_spiking $(BENCH_SPIKING_SECONDS)
 	$(TEST_ENV) $(LUA54) bench/population.lua
