@@ -2,7 +2,12 @@
 local nm = require "neuromod"
 
 local dir = os.getenv("TMPDIR") or "/tmp"
-local function tmp(name) return string.format("%s/neuromod-spec-%s-%s.nmck", dir, name, tostring({}):match("0x(%x+)") or "x") end
+-- a path of this process's own: os.tmpname's unique name, extended (make test runs two busted processes at once)
+local function tmp(name)
+  local base = os.tmpname()
+  os.remove(base)
+  return string.format("%s-%s.nmck", base, name)
+end
 
 local function read(path) local f = assert(io.open(path, "rb")) local s = f:read("a") f:close() return s end
 local function write(path, s) local f = assert(io.open(path, "wb")) f:write(s) f:close() end

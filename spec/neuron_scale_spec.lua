@@ -131,8 +131,9 @@ end)
 
 describe("neuron-scale state in checkpoints", function()
   it("save -> load -> continue is exact with both options on", function()
-    local dir = os.getenv("TMPDIR") or "/tmp"
-    local path = string.format("%s/neuromod-spec-ns-%s.nmck", dir, tostring({}):match("0x(%x+)") or "x")
+    local path = os.tmpname()   -- this process's own name (two busted processes run at once)
+    os.remove(path)
+    path = path .. ".nmck"
     local opts = { obs = 3, actions = 2, hidden = { 12, 6 }, seed = 5, attention_set = 50, gain_focus = 1 }
     local a = cue_task(opts, 300)
     assert.is_true(a:save(path))
