@@ -167,7 +167,12 @@ end
 function B.address(x) return (tostring(ffi.cast("void *", x)):match("0x%x+") or "?") end
 
 -- Lua values into float buffers (lua/neuromod/ffi_values.lua): B.array_len, B.int_array for neuromod.checks
-local V = require("neuromod.ffi_values")(ffi, VecT, B.kind)
+-- Each nm.vector's floats as a float pointer, made once by B.vector. Indexing the struct's array field (v._v[i])
+-- makes a reference object in LuaJIT's interpreter (24 bytes a call; compiled traces do without), and a loop, or
+-- the branch of one, that LuaJIT declines to compile runs interpreted: a "no garbage per step" loop then made some.
+-- A pointer held here is indexed without allocating, compiled or not. Weak keys: it goes with its vector.
+local VDATA = setmetatable({}, { __mode = "k" })
+local V = require("neuromod.ffi_values")(ffi, VecT, B.kind, VDATA)
 B.array_len, B.int_array = V.array_len, V.int_array
 local BUF_K, VEC_K, RAW_K, read_obs, read_floats, read_terminals, obs_pointer =
   V.BUF_K, V.VEC_K, V.RAW_K, V.read_obs, V.read_floats, V.read_terminals, V.obs_pointer
@@ -308,7 +313,7 @@ function methods.act(self, ...)
   local n = self._n
   local k, st = read_obs(obs, n, BUF[self._id]), nil
   if k == BUF_K then st = C.nm_agent_act(p, BUF[self._id], n, act_out)
-  elseif k == VEC_K then st = C.nm_agent_act(p, obs._v, n, act_out)
+  elseif k == VEC_K then st = C.nm_agent_act(p, VDATA[obs], n, act_out)
   elseif k == RAW_K then st = C.nm_agent_act(p, obs, n, act_out)
   else B.raise("act", nil, self, ...) end
   if st ~= 0 then B.raise("act", fstring(C.nm_agent_error(p)), self, ...) end
@@ -327,7 +332,7 @@ function methods.learn(self, ...)
     local n = self._n
     local k = read_obs(next_obs, n, BUF[self._id])
     if k == BUF_K then st = C.nm_agent_learn(p, reward, BUF[self._id], n, term)
-    elseif k == VEC_K then st = C.nm_agent_learn(p, reward, next_obs._v, n, term)
+    elseif k == VEC_K then st = C.nm_agent_learn(p, reward, VDATA[next_obs], n, term)
     elseif k == RAW_K then st = C.nm_agent_learn(p, reward, next_obs, n, term)
     else B.raise("learn", nil, self, ...) end
   else
@@ -475,6 +480,7 @@ end
 function B.vector(n)
   local v = VecT(n)
   v._n = n
+  VDATA[v] = ffi.cast("float *", v._v)
   return v
 end
 
@@ -484,7 +490,7 @@ B.metatables = {
     __index = function(v, i)
       if type(i) == "number" and i == floor(i) then
         if i < 1 or i > v._n then B.raise("vector_index", nil, v, i) end
-        return v._v[i - 1]
+        return VDATA[v][i - 1]
       end
       return vector_methods[i]
     end,
@@ -492,7 +498,7 @@ B.metatables = {
       if not (type(i) == "number" and i == floor(i) and i >= 1 and i <= v._n and type(x) == "number") then
         B.raise("vector_index", nil, v, i, x)
       end
-      v._v[i - 1] = x
+      VDATA[v][i - 1] = x
     end,
     __len = function(v) return v._n end,
   },
@@ -532,7 +538,7 @@ local function put_actions(id, n, out, actions)
     -- through a float scratch: a VLA field reference held across a loop would be boxed (garbage per step)
     local f = PFLT[id]
     for k = 0, n - 1 do f[k] = out[k] end
-    ffi.copy(actions._v, f, 4 * n)
+    ffi.copy(VDATA[actions], f, 4 * n)
   else
     ffi.copy(actions, out, 4 * n)
   end

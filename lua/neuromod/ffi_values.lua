@@ -1,8 +1,8 @@
 -- neuromod.ffi_values: Lua values into float buffers, for the LuaJIT FFI binding (lua/neuromod/ffi.lua): tables,
 -- nm.vectors and FFI float arrays or pointers as the n numbers act, learn, evaluate and the population step take,
 -- and a population's terminals; each reader returns nil for a value it cannot take (neuromod.checks says why).
--- require("neuromod.ffi_values")(ffi, VecT, kind) -> the readers.
-return function(ffi, VecT, kind)
+-- require("neuromod.ffi_values")(ffi, VecT, kind, vdata) -> the readers; vdata[v] is nm.vector v's float pointer.
+return function(ffi, VecT, kind, vdata)
   local istype, sizeof, type, rawget, format = ffi.istype, ffi.sizeof, type, rawget, string.format
   local IntArrT, IntPtrT = ffi.typeof("int32_t[?]"), ffi.typeof("int32_t *")
   local ptr_box = ffi.new("const float *[1]")
@@ -84,7 +84,7 @@ return function(ffi, VecT, kind)
   function V.obs_pointer(x, n, buf)
     V.copier(n)
     local k = V.read_obs(x, n, buf)
-    if k == VEC_K then ffi.copy(buf, x._v, 4 * n) elseif k == RAW_K then return x end
+    if k == VEC_K then ffi.copy(buf, vdata[x], 4 * n) elseif k == RAW_K then return x end
     return buf
   end
 
@@ -103,7 +103,7 @@ return function(ffi, VecT, kind)
     if type(x) ~= "cdata" then return nil end
     if istype(VecT, x) then
       if x._n ~= n then return nil end
-      ffi.copy(buf, x._v, 4 * n)   -- copied, not passed: a VLA field reference returned from here would be boxed
+      ffi.copy(buf, vdata[x], 4 * n)   -- copied, not passed: one cdata type out of here
       return buf
     end
     local len = pop_len(x)
@@ -121,7 +121,7 @@ return function(ffi, VecT, kind)
         if v == true or v == 1 then term[k - 1] = 1 elseif v == false or v == 0 then term[k - 1] = 0 else return nil, -1 end
       end
     elseif istype(VecT, x) and x._n == n then
-      ffi.copy(f, x._v, 4 * n)
+      ffi.copy(f, vdata[x], 4 * n)
       for k = 0, n - 1 do term[k] = f[k] ~= 0 and 1 or 0 end
     elseif V.int_array(x) then term = x
     else return nil, -1 end
