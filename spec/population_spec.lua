@@ -336,6 +336,41 @@ describe("nm.population", function()
     end
     pop:close()
   end)
+
+  -- A loop, or a branch of one, that LuaJIT does not compile runs in its interpreter, where an nm.vector's element
+  -- once cost a boxed reference (24 bytes) per access: the check above then failed now and then, when LuaJIT gave up
+  -- on a side trace. garbage.bytes runs the calls with the compiler off.
+  it("makes no garbage per step in LuaJIT's interpreter either (nm.vectors, FFI arrays)", function()
+    if not jit then return end
+    local ffi = require "ffi"
+    local N = 16
+    local pop = nm.population(with(OPTS, { n = N, threads = 2 }))
+    local agent = nm.agent(OPTS)
+    local fobs, facts, frew, iterm = ffi.new("float[?]", 3 * N), ffi.new("int32_t[?]", N), ffi.new("float[?]", N),
+                                     ffi.new("int32_t[?]", N)
+    local vrew, vterm, vacts, vobs = nm.vector(N), nm.vector(N), nm.vector(N), nm.vector(3)
+    for i = 0, 3 * N - 1 do fobs[i] = (i % 7) / 7 end
+    local t = 0
+    local calls = {
+      { "vector element read and write", function() t = t + 1; vterm[1] = t % 2; vrew[2] = vterm[1] end },
+      { "pop:act and pop:learn, FFI arrays", function() pop:act(fobs, facts); pop:learn(frew, fobs, iterm) end },
+      { "pop:act into an nm.vector, pop:learn from nm.vectors", function()
+          t = t + 1; vterm[1] = t % 10 == 0 and 1 or 0
+          pop:act(fobs, vacts); pop:learn(vrew, fobs, vterm)
+        end },
+      { "pop:step with nm.vectors", function() pop:step(vrew, fobs, vterm, fobs, vacts) end },
+      { "agent:act and agent:learn with an nm.vector", function()
+          t = t + 1; vobs[1] = t % 3
+          agent:learn(agent:act(vobs) == 1 and 1 or 0, vobs, t % 10 == 0)
+        end },
+    }
+    pop:act(fobs, facts); pop:learn(frew, fobs, iterm)
+    for _, c in ipairs(calls) do
+      local per_call = garbage.bytes(c[2], 2000) / 2000
+      assert.is_true(per_call < 1, string.format("%s: %.1f bytes a call, interpreted", c[1], per_call))
+    end
+    pop:close()
+  end)
 end)
 
 describe("studies as populations", function()
