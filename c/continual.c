@@ -910,12 +910,13 @@ float nm_cont_pull_strength(const nm_agent *a) { return a->n_imp ? pull_strength
 
 /* Whether the interleaved population's step takes the member: what it adds to the plain step is each unit's gate
  * (a gain times 0 or 1) and its step factor, SI's path integral, and the pull with the update;
- * nm_cont_observe_rest's bookkeeping runs on the member. Not while a window looks for the context (the window's end
- * may switch it), frozen, with slow consolidation (no importance), or with EWC accumulating (outside a free
+ * nm_cont_observe_rest's bookkeeping runs on the member (a frozen member's too: its weights are put back after the
+ * lanes' update, and what it observes checks nm_plastic itself). Not while a window looks for the context (the
+ * window's end may switch it), with slow consolidation (no importance), or with EWC accumulating (outside a free
  * context: free_context). */
 static int lanes_with(const nm_agent *a, int free_context)
 {
-    if (a->ctx_window > 0 || a->frozen) return 0;
+    if (a->ctx_window > 0) return 0;
     if (a->n_anchor && !a->n_imp) return 0;
     if (a->n_imp && (a->n_imp != a->n_traced || a->n_anchor != a->n_traced)) return 0;
     return !a->n_imp || a->cfg.importance != NM_IMPORTANCE_EWC || free_context;

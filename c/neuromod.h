@@ -816,7 +816,7 @@ nm_status nm_population_step(nm_population *pop, const float *rewards, size_t n_
 /* Member k announces context id (nm_agent_set_context: a boundary when it leaves the context it learned in; the
  * task-free detector off from then on), or is frozen (frozen != 0) or thawed (nm_agent_freeze). Read either back
  * through nm_population_agent(pop, k) with nm_agent_context and nm_agent_frozen. A member stepped side by side
- * with others stays so (while one is frozen, its group's members step one at a time). */
+ * with others stays so, frozen or not. */
 nm_status nm_population_set_context(nm_population *pop, size_t k, int id);
 nm_status nm_population_freeze(nm_population *pop, size_t k, int frozen);
 /* Clears member k's traces and pending step (nm_agent_reset_traces). */

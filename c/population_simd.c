@@ -64,6 +64,9 @@ typedef struct nm_group {
      * it stays in that core's cache; one per group cost each call a read of lines only to overwrite them (about a
      * tenth of the step at 4096 members). */
     float *next, *dh, *gv;
+    /* learn's copy of its frozen members' weights (n_params floats a frozen lane, in the slot's scratch): the lanes
+     * update every lane, and a frozen member's lane is put back after (nm_agent_freeze: no synaptic change) */
+    float *fsave;
     float *ms;             /* the members' modulator state (NM_MS lane vectors; the group holds it, as the weights) */
     float *kc;             /* their constants (KC_N lane vectors) */
     float *attn;           /* their attention (n_obs lane vectors) */
@@ -300,9 +303,10 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
     if (s->imp) per += 3 * s->n_traced * W;          /* imp, omega, anchor */
     /* the recurrent state: eps, rstate, rprev, rdh, rD, rleak, ralpha, rdecay, then rdefer and eb after tb2 */
     if (s->rec) per += (s->n_elig + 2 * s->n_rec + 2 * s->hidden + 3 + 1 + 2) * W;
-    /* a slot's next, dh and gv, rounded up to whole cache lines (16 floats) */
+    /* a slot's next, dh and gv, rounded up to whole cache lines (16 floats), then fsave (touched only while a
+     * member is frozen) */
     s->slots = slots ? slots : 1;
-    s->slot_floats = ((s->cache + 2 * s->width + s->n_actions + 1) * W + 15) / 16 * 16;
+    s->slot_floats = ((s->cache + 2 * s->width + s->n_actions + 1) * W + 15) / 16 * 16 + s->n_params * W;
     s->group = calloc(s->groups, sizeof *s->group);
     /* 64-byte aligned: a group's vectors start on cache lines (w floats each) */
     s->mem = s->group ? calloc(s->groups * per + 16, sizeof *s->mem) : NULL;
@@ -872,14 +876,17 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     float ones[NM_LANES], keep[NM_LANES], rw[NM_LANES], sp[NM_LANES], ex[NM_LANES], vn[NM_LANES];
     float next[NM_MS * NM_LANES];   /* the modulators' next state, committed when every check passed */
     double tn[NM_LANES], enorm[NM_LANES];
-    int term[NM_LANES], act[NM_LANES], on[NM_LANES], shrink;
+    int term[NM_LANES], act[NM_LANES], on[NM_LANES], frozen[NM_LANES], any_frozen = 0, shrink;
     int32_t reset[NM_LANES];
     uint32_t bad[NM_LANES];
 
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
         term[l] = terminals ? terminals[G->lo + l] != 0 : 0;
-        if (!a->pending || !isfinite(rewards[G->lo + l]) || !nm_plastic(a) ||
+        frozen[l] = a->frozen;
+        any_frozen |= frozen[l];
+        /* not plastic for another reason than a freeze (a window finding the context): the member's own code */
+        if (!a->pending || !isfinite(rewards[G->lo + l]) || (!nm_plastic(a) && !a->frozen) ||
             (G->cont && !nm_cont_lanes(a)) ||
             (a->n_imp && !G->impl[l] && nm_cont_weights_tracked(a)))
             return 0;
@@ -984,8 +991,11 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     s->k->pred_rows(s, G, act, eta, eta_var, bad, 0);
     for (l = 0; l < G->n; l++) if (bad[l]) return 0;
 
-    /* every check passed: the update (plastic members only reach here), with the importance-weighted pull where a
-     * member has one (its strength from the modulators before this step's commit) */
+    /* every check passed (a frozen member makes them too, as the lone learn does): the update, with the
+     * importance-weighted pull where a member has one (its strength from the modulators before this step's commit);
+     * a frozen member's weights are kept aside first and put back once the update, the predictor's rows and the
+     * policy reset have run (its trace, modulators and bookkeeping step as the lone agent's do) */
+    for (l = 0; l < G->n && any_frozen; l++) if (frozen[l]) get_lane(s, G->fsave + l * s->n_params, P, s->n_params, l);
     if (s->rec) {   /* the fused pass, then the pull (the lone agent's order while a pass is pending) */
         rec_update(s, G, member, step, term);
         if (s->imp) (void)update_pull(s, G, member, NULL);
@@ -1011,6 +1021,7 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
     /* policy_reset: the policy rows, then their biases, which follow them (a pass only where a lane shrinks) */
     for (l = 0, shrink = 0; l < G->n; l++) shrink |= on[l];
     if (shrink) s->k->scal(A * F + A, keep, on, P + a0->policy_w * W);
+    for (l = 0; l < G->n && any_frozen; l++) if (frozen[l]) put_lane(s, P, G->fsave + l * s->n_params, s->n_params, l);
     /* nm_cont_observe, as the lone learn ends (before an episode's end clears the trace): on the member's own
      * continual state, with the modulators just committed; where it may find a boundary (which keeps, and may
      * restore, the weights) the member takes the group's state first and gives it back after */
@@ -1048,6 +1059,8 @@ static void bind_scratch(const nm_popsimd *s, nm_group *G, size_t slot)
     G->next = m; m += s->cache * W;
     G->dh = m; m += 2 * s->width * W;
     G->gv = m;
+    G->fsave = s->scratch + (16 - ((uintptr_t)s->scratch / sizeof(float)) % 16) % 16 +
+               ((slot < s->slots ? slot : 0) + 1) * s->slot_floats - s->n_params * W;
 }
 
 void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *obs, int *actions,

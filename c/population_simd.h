@@ -38,8 +38,8 @@ size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y);
 /* Group g's act or learn (the population's arguments, already checked for lengths) by the thread with scratch
  * slot `slot` (below the count given to nm_popsimd_new; no two threads at once with one slot); each member's status
  * into status[k]. A group with any member the fast step cannot take (a bad argument, a failing check, a
- * frozen member) is stepped member by member through nm_agent_act/learn, so every result and message is the
- * lone agent's. */
+ * window finding the context) is stepped member by member through nm_agent_act/learn, so every result and message
+ * is the lone agent's. A frozen member stays in the lanes: learn puts its weights back after the update. */
 void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *obs, int *actions,
                     nm_status *status);
 void nm_popsimd_learn(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *rewards,

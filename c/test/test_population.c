@@ -471,6 +471,12 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
                       (int)nm_population_member_status(pop, k), (int)sl);
             }
         }
+        if (t == 500 || t == 620) {   /* member 6 frozen a while (its group stays in the lanes), then thawed */
+            int on = t == 500;
+            CHECK(nm_population_freeze(pop, 6, on) == NM_OK, "interleaved: freeze %d", on);
+            nm_agent_freeze(lone[6], on);
+        }
+        if (t == 610 && same) same = hashes_equal(pop, lone, n, "interleaved, member 6 frozen", t);
         if (t == 300) {   /* one member reset, one read, one replaced by a copy of another: each alone */
             size_t len = nm_agent_checkpoint_size(lone[5]);
             unsigned char *buf = malloc(len);
