@@ -897,6 +897,13 @@ int nm_cont_si_alpha(const nm_agent *a, float *alpha)
            *alpha > 0.0f;
 }
 
+/* Whether nm_cont_observe's pass over the weights is EWC's, omega += e^2 (the interleaved population runs it per lane
+ * beside SI's) */
+int nm_cont_ewc_on(const nm_agent *a)
+{
+    return a->n_imp && nm_plastic(a) && !in_free_context(a) && a->cfg.importance == NM_IMPORTANCE_EWC;
+}
+
 /* Whether a step may read or write the importance, its path integral or the anchors (SI's pass, the pull): not in
  * the open first context once marked with no second context, where neither runs; it changes only with the
  * context (the interleaved population keeps those arrays in its lanes only while it holds) */
@@ -908,30 +915,16 @@ int nm_cont_weights_tracked(const nm_agent *a)
 /* The pull's strength this step (pull_strength), for the interleaved population's fused update and pull */
 float nm_cont_pull_strength(const nm_agent *a) { return a->n_imp ? pull_strength(a) : 0.0f; }
 
-/* Whether the interleaved population's step takes the member: what it adds to the plain step is each unit's gate
- * (a gain times 0 or 1) and its step factor, SI's path integral, and the pull with the update;
- * nm_cont_observe_rest's bookkeeping runs on the member (a frozen member's too: its weights are put back after the
- * lanes' update, and what it observes checks nm_plastic itself). Not while a window looks for the context (the
- * window's end may switch it), with slow consolidation (no importance), or with EWC accumulating (outside a free
- * context: free_context). */
-static int lanes_with(const nm_agent *a, int free_context)
+/* Whether the interleaved population's step takes the member (at an act or a learn): what it adds to the plain
+ * step is each unit's gate (a gain times 0 or 1) and its step factor, SI's path integral or EWC's squared trace,
+ * and the pull with the update; nm_cont_observe_rest's bookkeeping runs on the member (a frozen member's too: its
+ * weights are put back after the lanes' update, and what it observes checks nm_plastic itself). Not while a window
+ * looks for the context (the window's end may switch it) or with slow consolidation (no importance). */
+int nm_cont_lanes(const nm_agent *a)
 {
     if (a->ctx_window > 0) return 0;
     if (a->n_anchor && !a->n_imp) return 0;
-    if (a->n_imp && (a->n_imp != a->n_traced || a->n_anchor != a->n_traced)) return 0;
-    return !a->n_imp || a->cfg.importance != NM_IMPORTANCE_EWC || free_context;
-}
-
-int nm_cont_lanes(const nm_agent *a) { return lanes_with(a, in_free_context(a)); }
-
-/* The same, or so from the agent's first learn on, which marks the open first context its own (gate_first
- * open_free or open_yield; that learn still accumulates importance, as the context is not yet marked): an act
- * before it is one the lanes take */
-int nm_cont_lanes_soon(const nm_agent *a)
-{
-    int unmarked = open_floats(a) && a->block[a->off_open] == 0.0f && a->ctx_learn == a->ctx_cur &&
-                   (a->cfg.gate_first == NM_GATE_FIRST_OPEN_FREE || a->cfg.gate_first == NM_GATE_FIRST_OPEN_YIELD);
-    return lanes_with(a, in_free_context(a) || unmarked);
+    return !a->n_imp || (a->n_imp == a->n_traced && a->n_anchor == a->n_traced);
 }
 
 /* Whether nm_cont_observe does anything at all (importance, the open gate's mark, context models) */

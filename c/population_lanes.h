@@ -982,16 +982,18 @@ NM_LANE_ATTR static void NM_LANE(update_pull)(size_t n, const float *step, const
     else NM_LANE(update_pull_n)(n, step, k, on, e, imp, anchor, theta, 0);
 }
 
-/* SI's path integral (continual.c's SI_LOOP) in the lanes of `on`: d = step e, w = omega + d d / alpha, kept where
- * finite */
+/* The importance's pass in the lanes of `on` (continual.c's SI_LOOP and EWC_LOOP): SI's path integral, d = step e,
+ * w = omega + d d / alpha, or, in the lanes of `ewc`, EWC's w = omega + e e (each lane's own expression, selected);
+ * kept where finite */
 NM_LANE_ATTR static void NM_LANE(si)(size_t n, const float *restrict step, const float *restrict alpha,
-                                     const int *restrict on, const float *restrict e, float *restrict omega)
+                                     const int *restrict on, const int *restrict ewc, const float *restrict e,
+                                     float *restrict omega)
 {
     vf st = LD(step, 0), al = LD(alpha, 0);
-    vi m = LDI(on, 0) != 0;
+    vi m = LDI(on, 0) != 0, me = LDI(ewc, 0) != 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        vf o = LD(omega + i * W, 0), d = st * LD(e + i * W, 0), w = o + d * d / al;
+        vf o = LD(omega + i * W, 0), x = LD(e + i * W, 0), d = st * x, w = SEL(me, o + x * x, o + d * d / al);
         ST(omega + i * W, 0, SEL(m & (w - w == 0.0f), w, o));
     }
 }

@@ -153,7 +153,8 @@ struct nm_lane_kernels {
     void (*gate_gain)(const nm_popsimd *s, nm_group *G);
     void (*update_pull)(size_t n, const float *step, const float *k, const int *on, const float *e, const float *imp,
                         const float *anchor, float *theta);   /* step NULL: the pull alone */
-    void (*si)(size_t n, const float *step, const float *alpha, const int *on, const float *e, float *omega);
+    void (*si)(size_t n, const float *step, const float *alpha, const int *on, const int *ewc, const float *e,
+               float *omega);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -547,7 +548,7 @@ static int take_back(nm_popsimd *s, nm_group *G, nm_agent *const *member)
 {
     size_t l;
     if (!G->own) return 1;
-    for (l = 0; l < G->n; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
+    for (l = 0; l < G->n; l++) if (!nm_cont_lanes(member[G->lo + l])) return 0;
     gather_group(s, G, member);
     return 1;
 }
@@ -710,7 +711,7 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     int held = 0;
 
     /* a member the lanes cannot take this step (a window, a freeze, EWC accumulating): the members decide */
-    for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes_soon(member[G->lo + l])) return 0;
+    for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
     /* a non-finite observation: the lone agent refuses it before its forward pass (the group's members' are
@@ -804,17 +805,18 @@ static int update_pull(const nm_popsimd *s, nm_group *G, nm_agent *const *member
 static void observe(nm_popsimd *s, nm_group *G, nm_agent *const *member, const float *step, const float *rw)
 {
     float alpha[NM_LANES];
-    int own[NM_LANES], si[NM_LANES], any = 0;
+    int own[NM_LANES], on[NM_LANES], ewc[NM_LANES], any = 0;
     size_t l;
-    for (l = 0; l < W; l++) { alpha[l] = 1.0f; si[l] = own[l] = 0; }
+    for (l = 0; l < W; l++) { alpha[l] = 1.0f; on[l] = own[l] = ewc[l] = 0; }
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         ms_get(s, G, l, &a->mod);
         own[l] = nm_cont_may_touch(a);
-        si[l] = !own[l] && G->impl[l] && nm_cont_si_alpha(a, &alpha[l]);
-        any |= si[l];
+        ewc[l] = !own[l] && G->impl[l] && nm_cont_ewc_on(a);
+        on[l] = ewc[l] || (!own[l] && G->impl[l] && nm_cont_si_alpha(a, &alpha[l]));
+        any |= on[l];
     }
-    if (any) s->k->si(s->n_traced, step, alpha, si, G->trace, G->omega);
+    if (any) s->k->si(s->n_traced, step, alpha, on, ewc, G->trace, G->omega);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         if (own[l]) {

@@ -517,6 +517,9 @@ static void test_interleaved(size_t n, size_t hidden, size_t threads, int T)
  * nm_cont_observe; at step `change` the task changes (every member's rewarded action flips), NA rises, the
  * detector looks for a boundary (the member takes the group's state for it) and finds one, and the population goes
  * on one member at a time. Actions every step, statuses, and every member's hash every 25 steps. */
+/* the importance of test_interleaved_default's members: SI (the default) or, when set, EWC for every other one */
+static int default_ewc;
+
 static void test_interleaved_default(size_t n, size_t hidden, size_t threads, int T, int change, int announce)
 {
     nm_population *pop;
@@ -531,6 +534,7 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
         cfgs[k].seed = 300 + k;
         set_trunk(&cfgs[k]);
         if (k % 4 == 3) cfgs[k].boundary_sustain = 2;   /* the weights kept when NA first rises */
+        if (default_ewc && k % 2 == 1) cfgs[k].importance = NM_IMPORTANCE_EWC;   /* beside SI in the same groups */
     }
     if (!(pop = with_lone_agents(cfgs, n, threads, lone, "default members"))) return;
     for (t = 0; t < T && same; t++) {
@@ -637,6 +641,9 @@ static void test_interleaved_sets(void)
         test_step(70, 16, 3);   /* a third thread's scratch slot, interleaved under every set */
         test_interleaved_default(37, 16, 2, 1200, 600, 0);
         test_interleaved_default(37, 16, 1, 1200, 600, 1);   /* the contexts announced, a member frozen a while */
+        default_ewc = 1;   /* EWC accumulating in the second and third contexts, in the lanes */
+        test_interleaved_default(37, 16, 1, 1200, 600, 1);
+        default_ewc = 0;
         trunk_tau = 5.0f;   /* recurrent members */
         test_interleaved(37, 16, 2, 1500);
         test_interleaved(37, 14, 1, 1500);   /* units past the kernels' blocks of 8 and 4 */
