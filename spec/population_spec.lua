@@ -332,7 +332,7 @@ describe("nm.population", function()
     for _, f in ipairs { tables, arrays, steps } do
       f(5000)
       local grew = garbage.growth_kb(f, 20000, 4)
-      assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over 20,000 steps, in two windows", grew))
+      assert.is_true(grew < 4, string.format("the heap grew by %.1f KB over 20,000 steps, in each of three windows", grew))
     end
     pop:close()
   end)
