@@ -21,27 +21,22 @@ jobs=${NEUROMOD_TEST_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 case $jobs in ''|*[!0-9]*|0) echo "NEUROMOD_TEST_JOBS must be a positive count, not '$jobs'"; exit 2 ;; esac
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 self=$0
-: "$build"   # the tests' paths already carry it
 
-# the job list, one shell command a line, in start order; kinds[N] is "c" or the interpreter
-n=0; first=1; order=""
-add() { n=$((n + 1)); printf '%s\n' "$2" >> "$dir/jobs"; echo "$1" > "$dir/$n.kind"; order="$order $n"; }
+# the job list, one shell command a line, in start order (N.kind: "c" or the interpreter); cjobs and bjobs the
+# C tests' and the busted runs' numbers, in the order they print
+n=0; cjobs=""; bjobs=""
+add() { n=$((n + 1)); printf '%s\n' "$2" >> "$dir/jobs"; echo "$1" > "$dir/$n.kind"; }
+add_busted() { for lua in $interps; do add "$lua" "$busted --lua=$lua --output=TAP spec"; bjobs="$bjobs $n"; done; }
 for t in $ctests; do
-  add c "'$t'"; echo "$t" > "$dir/$n.name"
-  if [ $first -eq 1 ]; then
-    first=0
-    for lua in $interps; do add "$lua" "$busted --lua=$lua --output=TAP spec"; done
-  fi
+  add c "'$t'"; echo "$t" > "$dir/$n.name"; cjobs="$cjobs $n"
+  [ "$n" -eq 1 ] && add_busted   # after the first C test
 done
-[ -n "$ctests" ] || for lua in $interps; do add "$lua" "$busted --lua=$lua --output=TAP spec"; done
+[ -n "$ctests" ] || add_busted
 
 seq 1 "$n" | xargs -P "$jobs" -I{} sh "$self" --job "$dir" {}
 
-# print in the documented order: the C tests as listed, then each interpreter's busted run
-passed=0; failed=0; status=0; print=""
-for i in $order; do [ "$(cat "$dir/$i.kind")" = c ] && print="$print $i"; done
-for lua in $interps; do for i in $order; do [ "$(cat "$dir/$i.kind")" = "$lua" ] && print="$print $i"; done; done
-for i in $print; do
+passed=0; failed=0; status=0
+for i in $cjobs $bjobs; do
   kind=$(cat "$dir/$i.kind"); log="$dir/$i.log"; rc=$(cat "$dir/$i.rc" 2>/dev/null || echo 1)
   [ "$rc" -eq 0 ] || status=1
   if [ "$kind" = c ]; then
