@@ -850,22 +850,19 @@ static void models_step(nm_agent *a, float reward)
 }
 
 /* nm_cont_observe, with its pass over the weights' importance (SI's path integral or EWC's) taken (loop) or left to
- * the caller (the interleaved population runs it per lane: nm_cont_si_alpha); 1 when it changed the gate (and so
+ * the caller (the interleaved population runs it per lane: nm_cont_importance_pass); 1 when it changed the gate (and so
  * the gains) */
 static int observe_with(nm_agent *a, float step, float reward, int loop)
 {
     int gate_changed = 0;
     if (a->n_imp && nm_plastic(a)) {
         const float *e = a->block + a->off_trace;
-        float *omega = a->block + a->off_omega, alpha = a->mod.params[NM_P_LEARNING_RATE] * nm_cont_step_scale(a);
-        int w = wide(a);
-        if (!loop || in_free_context(a)) {
-            /* its omega stays 0 until the boundary that would have zeroed it */
-        } else if (a->cfg.importance == NM_IMPORTANCE_EWC) {
+        float *omega = a->block + a->off_omega, alpha;
+        int w = wide(a), pass = loop ? nm_cont_importance_pass(a, &alpha) : NM_IMP_PASS_NONE;
+        if (pass == NM_IMP_PASS_EWC)
             (w == 2 ? ewc_avx512 : w == 1 ? ewc_avx2 : ewc_plain)(a->n_imp, e, omega);
-        } else if (alpha > 0.0f) {
+        else if (pass == NM_IMP_PASS_SI)
             (w == 2 ? si_avx512 : w == 1 ? si_avx2 : si_plain)(a->n_imp, step, alpha, e, omega);
-        }
         a->block[a->off_count] = bounded_add(a->block[a->off_count], 1.0f);   /* steps learned since the boundary */
     }
     if (open_floats(a) && a->block[a->off_open] == 0.0f && nm_plastic(a)) {
@@ -887,21 +884,16 @@ void nm_cont_observe(nm_agent *a, float step, float reward) { (void)observe_with
 
 int nm_cont_observe_rest(nm_agent *a, float step, float reward) { return observe_with(a, step, reward, 0); }
 
-/* Whether nm_cont_observe's pass over the weights is SI's path integral now, omega += (step e)^2 / alpha, and its
- * alpha: 0 when it is EWC's (nm_cont_lanes refuses that), none (no importance, the open first context) or alpha is
- * not positive */
-int nm_cont_si_alpha(const nm_agent *a, float *alpha)
+/* nm_cont_observe's pass over the weights' importance this step, and SI's alpha: SI's path integral, omega +=
+ * (step e)^2 / alpha (alpha > 0); EWC's squared trace, omega += e^2; or none (no importance, not plastic, or the open
+ * first context, whose omega stays 0 until the boundary that would have zeroed it). The interleaved population runs
+ * the same pass per lane. */
+int nm_cont_importance_pass(const nm_agent *a, float *alpha)
 {
     *alpha = a->mod.params[NM_P_LEARNING_RATE] * nm_cont_step_scale(a);
-    return a->n_imp && nm_plastic(a) && !in_free_context(a) && a->cfg.importance != NM_IMPORTANCE_EWC &&
-           *alpha > 0.0f;
-}
-
-/* Whether nm_cont_observe's pass over the weights is EWC's, omega += e^2 (the interleaved population runs it per lane
- * beside SI's) */
-int nm_cont_ewc_on(const nm_agent *a)
-{
-    return a->n_imp && nm_plastic(a) && !in_free_context(a) && a->cfg.importance == NM_IMPORTANCE_EWC;
+    if (!a->n_imp || !nm_plastic(a) || in_free_context(a)) return NM_IMP_PASS_NONE;
+    if (a->cfg.importance == NM_IMPORTANCE_EWC) return NM_IMP_PASS_EWC;
+    return *alpha > 0.0f ? NM_IMP_PASS_SI : NM_IMP_PASS_NONE;
 }
 
 /* Whether a step may read or write the importance, its path integral or the anchors (SI's pass, the pull): not in

@@ -559,14 +559,14 @@ float nm_cont_step_scale(const nm_agent *a);  /* gate_step: the factor of the le
 uint64_t nm_cont_hash(const nm_agent *a, uint64_t h);
 /* For the population's interleaved step (population_simd.c): whether nm_cont_observe does anything; whether,
  * called now, it may read or write the weights, traces or modulator state (a boundary found); nm_cont_observe
- * without its pass over the weights' importance (1 when it changed the gate); whether that pass is SI's now and its
- * alpha, or EWC's; the pull's strength; whether a member's step this time is one the lanes carry (gates, SI or
+ * without its pass over the weights' importance (1 when it changed the gate); which pass that is now (and SI's
+ * alpha); the pull's strength; whether a member's step this time is one the lanes carry (gates, SI or
  * EWC, the pull; continual.c says which); whether a step may touch the importance arrays at all */
 int nm_cont_observes(const nm_agent *a);
 int nm_cont_may_touch(const nm_agent *a);
 int nm_cont_observe_rest(nm_agent *a, float step, float reward);
-int nm_cont_si_alpha(const nm_agent *a, float *alpha);
-int nm_cont_ewc_on(const nm_agent *a);
+enum { NM_IMP_PASS_NONE, NM_IMP_PASS_SI, NM_IMP_PASS_EWC };
+int nm_cont_importance_pass(const nm_agent *a, float *alpha);
 float nm_cont_pull_strength(const nm_agent *a);
 int nm_cont_lanes(const nm_agent *a);
 int nm_cont_weights_tracked(const nm_agent *a);

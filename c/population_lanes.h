@@ -982,12 +982,12 @@ NM_LANE_ATTR static void NM_LANE(update_pull)(size_t n, const float *step, const
     else NM_LANE(update_pull_n)(n, step, k, on, e, imp, anchor, theta, 0);
 }
 
-/* The importance's pass in the lanes of `on` (continual.c's SI_LOOP and EWC_LOOP): SI's path integral, d = step e,
- * w = omega + d d / alpha, or, in the lanes of `ewc`, EWC's w = omega + e e (each lane's own expression, selected);
- * kept where finite */
-NM_LANE_ATTR static void NM_LANE(si)(size_t n, const float *restrict step, const float *restrict alpha,
-                                     const int *restrict on, const int *restrict ewc, const float *restrict e,
-                                     float *restrict omega)
+/* The importance's pass in the lanes of `on` (continual.c's SI_LOOP and EWC_LOOP; nm_cont_importance_pass says
+ * which): SI's path integral, d = step e, w = omega + d d / alpha, or, in the lanes of `ewc`, EWC's w = omega + e e
+ * (each lane's own expression, selected); kept where finite */
+NM_LANE_ATTR static void NM_LANE(importance)(size_t n, const float *restrict step, const float *restrict alpha,
+                                             const int *restrict on, const int *restrict ewc, const float *restrict e,
+                                             float *restrict omega)
 {
     vf st = LD(step, 0), al = LD(alpha, 0);
     vi m = LDI(on, 0) != 0, me = LDI(ewc, 0) != 0;
@@ -1004,7 +1004,7 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
     NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear),
     NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass), NM_LANE(gate_gain),
-    NM_LANE(update_pull), NM_LANE(si)
+    NM_LANE(update_pull), NM_LANE(importance)
 };
 
 #undef W

@@ -153,8 +153,8 @@ struct nm_lane_kernels {
     void (*gate_gain)(const nm_popsimd *s, nm_group *G);
     void (*update_pull)(size_t n, const float *step, const float *k, const int *on, const float *e, const float *imp,
                         const float *anchor, float *theta);   /* step NULL: the pull alone */
-    void (*si)(size_t n, const float *step, const float *alpha, const int *on, const int *ewc, const float *e,
-               float *omega);
+    void (*importance)(size_t n, const float *step, const float *alpha, const int *on, const int *ewc,
+                       const float *e, float *omega);
 };
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -710,7 +710,8 @@ static int act_fast(const nm_popsimd *s, nm_group *G, nm_agent *const *member, c
     nm_rng rng0[NM_LANES];
     int held = 0;
 
-    /* a member the lanes cannot take this step (a window, a freeze, EWC accumulating): the members decide */
+    /* a member the lanes cannot take this step (a window finding the context, consolidation without importance):
+     * the members decide */
     for (l = 0; l < G->n && G->cont; l++) if (!nm_cont_lanes(member[G->lo + l])) return 0;
     /* an act after an act: the lone agent settles the first one's deferred pass first (the members do) */
     for (l = 0; l < G->n && s->rec; l++) if (G->rdefer[l]) return 0;
@@ -812,11 +813,14 @@ static void observe(nm_popsimd *s, nm_group *G, nm_agent *const *member, const f
         nm_agent *a = member[G->lo + l];
         ms_get(s, G, l, &a->mod);
         own[l] = nm_cont_may_touch(a);
-        ewc[l] = !own[l] && G->impl[l] && nm_cont_ewc_on(a);
-        on[l] = ewc[l] || (!own[l] && G->impl[l] && nm_cont_si_alpha(a, &alpha[l]));
-        any |= on[l];
+        if (!own[l] && G->impl[l]) {
+            int pass = nm_cont_importance_pass(a, &alpha[l]);
+            ewc[l] = pass == NM_IMP_PASS_EWC;
+            on[l] = pass != NM_IMP_PASS_NONE;
+            any |= on[l];
+        }
     }
-    if (any) s->k->si(s->n_traced, step, alpha, on, ewc, G->trace, G->omega);
+    if (any) s->k->importance(s->n_traced, step, alpha, on, ewc, G->trace, G->omega);
     for (l = 0; l < G->n; l++) {
         nm_agent *a = member[G->lo + l];
         if (own[l]) {
@@ -906,9 +910,8 @@ static int learn_fast(nm_popsimd *s, nm_group *G, nm_agent *const *member, const
             if (bad[l]) return 0;
             if (!term[l]) vn[l] = G->next[cl->value * W + l];   /* before dq reuses next */
         }
-    } else if (next_obs) {
-        for (l = 0; l < G->n; l++)
-            if (!nm_finite_all(next_obs + (G->lo + l) * d, d)) return 0;
+    } else if (next_obs) {   /* the group's members' are contiguous */
+        if (!nm_finite_all(next_obs + G->lo * d, G->n * d)) return 0;
     }
     /* the predictor (predictor.c): both heads' rows for every action, the one taken selected per lane */
     if (A == 2) {   /* q's rows and |h|^2, then u's rows: two passes over h */
@@ -1058,11 +1061,10 @@ static void bind_scratch(const nm_popsimd *s, nm_group *G, size_t slot)
 {
     float *m = s->scratch + (16 - ((uintptr_t)s->scratch / sizeof(float)) % 16) % 16 +
                (slot < s->slots ? slot : 0) * s->slot_floats;
+    G->fsave = m + s->slot_floats - s->n_params * W;   /* the slot's end */
     G->next = m; m += s->cache * W;
     G->dh = m; m += 2 * s->width * W;
     G->gv = m;
-    G->fsave = s->scratch + (16 - ((uintptr_t)s->scratch / sizeof(float)) % 16) % 16 +
-               ((slot < s->slots ? slot : 0) + 1) * s->slot_floats - s->n_params * W;
 }
 
 void nm_popsimd_act(nm_popsimd *s, nm_agent *const *member, size_t g, size_t slot, const float *obs, int *actions,

@@ -328,7 +328,7 @@ describe("nm.population", function()
       end
       pop:learn(rew, obs, term)
     end
-    -- as ffi_spec's agent check: 4 KB over 20,000 steps, in two windows
+    -- as ffi_spec's agent check: 4 KB over 20,000 steps, in each of up to three windows
     for _, f in ipairs { tables, arrays, steps } do
       f(5000)
       local grew = garbage.growth_kb(f, 20000, 4)
