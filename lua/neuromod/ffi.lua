@@ -286,11 +286,11 @@ local function objects(T, tables, free, prefix)
 end
 
 local PTR, BUF = {}, {}
-local PPTR, POBS, PREW, PTERM, PACT, PFLT, PSOBS = {}, {}, {}, {}, {}, {}, {}   -- PSOBS: pop:step's obs
+local PPTR, POBS, PREW, PTERM, PACT, PSOBS = {}, {}, {}, {}, {}, {}   -- PSOBS: pop:step's obs
 local new_agent, new_pop
 new_agent, methods.close, methods.is_closed = objects(AgentT, { PTR, BUF }, C.nm_agent_free, "")
 new_pop, pop_methods.close, pop_methods.is_closed =
-  objects(PopT, { PPTR, POBS, PREW, PTERM, PACT, PFLT, PSOBS }, C.nm_population_free, "pop_")
+  objects(PopT, { PPTR, POBS, PREW, PTERM, PACT, PSOBS }, C.nm_population_free, "pop_")
 
 local function wrap(ptr)
   local cfg = C.nm_agent_get_config(ptr)
@@ -514,7 +514,7 @@ local function pop_wrap(ptr)
   local n = tonumber(C.nm_population_size(ptr))
   local d = config_number(C.nm_agent_get_config(C.nm_population_agent(ptr, 0)), "n_obs")
   local o = new_pop(ptr, ffi.new("float[?]", n * d), ffi.new("float[?]", n), ffi.new("int32_t[?]", n),
-                    ffi.new("int32_t[?]", n), ffi.new("float[?]", n), ffi.new("float[?]", n * d))
+                    ffi.new("int32_t[?]", n), ffi.new("float[?]", n * d))
   o._n, o._d = n, d
   return o
 end
@@ -535,10 +535,8 @@ local function put_actions(id, n, out, actions)
     actions = actions or {}
     for k = 1, n do actions[k] = out[k - 1] end
   elseif istype(VecT, actions) then
-    -- through a float scratch: a VLA field reference held across a loop would be boxed (garbage per step)
-    local f = PFLT[id]
-    for k = 0, n - 1 do f[k] = out[k] end
-    ffi.copy(VDATA[actions], f, 4 * n)
+    local v = VDATA[actions]
+    for k = 0, n - 1 do v[k] = out[k] end
   else
     ffi.copy(actions, out, 4 * n)
   end
@@ -564,7 +562,7 @@ end
 local function learn_args(self, rewards, next_obs, terminals)
   local id, n = self._id, self._n
   local rew, term, all, next, len = read_floats(rewards, n, PREW[id]), nil, 0, nil, 0
-  if terminals ~= nil then term, all = read_terminals(terminals, n, PTERM[id], PFLT[id]) end
+  if terminals ~= nil then term, all = read_terminals(terminals, n, PTERM[id]) end
   if next_obs ~= nil then len = n * self._d; next = read_floats(next_obs, len, POBS[id]) end
   local ok = rew ~= nil and all >= 0 and (next_obs == nil and all == n or next_obs ~= nil and next ~= nil)
   return rew, next, len, term, ok

@@ -113,7 +113,7 @@ return function(ffi, VecT, kind, vdata)
   end
 
   -- terminals as int32s (term, or an int32_t array given) and how many are terminal; nil, -1 if they are not
-  function V.read_terminals(x, n, term, f)
+  function V.read_terminals(x, n, term)
     if type(x) == "table" then
       if #x ~= n then return nil, -1 end
       for k = 1, n do
@@ -121,8 +121,8 @@ return function(ffi, VecT, kind, vdata)
         if v == true or v == 1 then term[k - 1] = 1 elseif v == false or v == 0 then term[k - 1] = 0 else return nil, -1 end
       end
     elseif istype(VecT, x) and x._n == n then
-      ffi.copy(f, vdata[x], 4 * n)
-      for k = 0, n - 1 do term[k] = f[k] ~= 0 and 1 or 0 end
+      local v = vdata[x]
+      for k = 0, n - 1 do term[k] = v[k] ~= 0 and 1 or 0 end
     elseif V.int_array(x) then term = x
     else return nil, -1 end
     local all = 0
