@@ -1,13 +1,9 @@
 -- Checkpoints from Lua: exact continuation, refusal of damaged files, atomic save.
 local nm = require "neuromod"
+local shell = require "spec.support.shell"
 
 local dir = os.getenv("TMPDIR") or "/tmp"
--- a path of this process's own: os.tmpname's unique name, extended (make test runs two busted processes at once)
-local function tmp(name)
-  local base = os.tmpname()
-  os.remove(base)
-  return string.format("%s-%s.nmck", base, name)
-end
+local function tmp(name) return shell.tmppath("-" .. name .. ".nmck") end
 
 local function read(path) local f = assert(io.open(path, "rb")) local s = f:read("a") f:close() return s end
 local function write(path, s) local f = assert(io.open(path, "wb")) f:write(s) f:close() end

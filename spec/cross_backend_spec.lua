@@ -52,10 +52,7 @@ local function only(lines, prefix)
   return t
 end
 
--- checkpoint paths of this process's own, from os.tmpname's unique name (make test runs both busted runs at once)
-local base = os.tmpname()
-os.remove(base)
-local ck = { ["lua5.4"] = base .. "-54.nmck", luajit = base .. "-jit.nmck" }
+local ck = { ["lua5.4"] = shell.tmppath("-54.nmck"), luajit = shell.tmppath("-jit.nmck") }
 
 describe("cross-backend determinism", function()
   local runs = {}

@@ -131,9 +131,7 @@ end)
 
 describe("neuron-scale state in checkpoints", function()
   it("save -> load -> continue is exact with both options on", function()
-    local path = os.tmpname()   -- this process's own name (two busted processes run at once)
-    os.remove(path)
-    path = path .. ".nmck"
+    local path = require("spec.support.shell").tmppath(".nmck")
     local opts = { obs = 3, actions = 2, hidden = { 12, 6 }, seed = 5, attention_set = 50, gain_focus = 1 }
     local a = cue_task(opts, 300)
     assert.is_true(a:save(path))

@@ -30,6 +30,14 @@ end
 -- A new temporary directory.
 function shell.tmpdir() local p = io.popen("mktemp -d"); local d = p:read("*l"); p:close(); return d end
 
+-- A file path no other process uses (make test runs two busted processes at once): os.tmpname's unique name,
+-- removed, with suffix added.
+function shell.tmppath(suffix)
+  local base = os.tmpname()
+  os.remove(base)
+  return base .. suffix
+end
+
 -- A whole file's text; a file written with text.
 function shell.read(path) local f = assert(io.open(path)); local text = f:read("*a"); f:close(); return text end
 function shell.write(path, text) local f = assert(io.open(path, "w")); f:write(text); f:close() end
