@@ -34,7 +34,7 @@ nm_header_num = $(shell sed -n 's/^\#define $(1) \([0-9]*\)$$/\1/p' c/neuromod.h
 VERSION     := $(call nm_header_num,NM_VERSION_MAJOR).$(call nm_header_num,NM_VERSION_MINOR).$(call nm_header_num,NM_VERSION_PATCH)
 SOVERSION   := $(call nm_header_num,NM_SOVERSION)
 
-CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/layer_recurrent.c \
+CORE_SRC := c/error.c c/rng.c c/checksum.c c/blas.c c/config.c c/layer.c c/layer_dense.c c/layer_recurrent.c c/layer_integrator.c \
             c/network.c c/predictor.c \
             c/modulators.c c/learner_rate.c c/lif.c c/stdp.c c/learner_spiking.c c/agent.c c/continual.c \
             c/checkpoint.c c/ckpt_file.c c/ckpt_io.c c/ckpt_legacy.c c/config_io.c c/simd.c c/population.c c/population_simd.c \

@@ -1,16 +1,16 @@
 /*
  * bench_step.c -- the cost of one agent step (act + learn) in C, with every modulator on versus all off,
- * for a few network shapes (best of 5); then a recurrent trunk layer of 32, 64 and 256 units beside the
- * feed-forward agent of the same width (every modulator on), under each kernel set the CPU runs, the median
- * CPU time of 5 runs. Prints ns per step and the ratio.
+ * for a few network shapes (best of 5); then recurrent trunk layers (the recurrent and the integrator kind) of 32,
+ * 64 and 256 units beside the feed-forward agent of the same width (every modulator on), under each kernel set
+ * the CPU runs, the median CPU time of 7 runs. Prints ns per step and the ratios.
  *
  *   bench_step                          both tables
  *   bench_step --recurrent              the recurrent table only
- *   bench_step --work KIND UNITS STEPS  a fixed workload for `valgrind --tool=callgrind` (KIND dense or
- *                                       recurrent, the bench's config; prints the state hash)
- *   bench_step --time OBS HIDDEN STEPS [recurrent]  one shape with every modulator on (a dense layer, or a
- *                                       recurrent one of tau 5): the best CPU time of 5 runs of STEPS steps, ns per
- *                                       step (for back-to-back pairs of two builds, or of the two kinds)
+ *   bench_step --work KIND UNITS STEPS  a fixed workload for `valgrind --tool=callgrind` (KIND dense, recurrent
+ *                                       or integrator, the bench's config; prints the state hash)
+ *   bench_step --time OBS HIDDEN STEPS [recurrent|integrator]  one shape with every modulator on (a dense
+ *                                       layer, or a recurrent one of tau 5): the best CPU time of 5 runs of STEPS
+ *                                       steps, ns per step (for back-to-back pairs of two builds, or of two kinds)
  *   bench_step --hashes                 recurrent agents of several shapes under each kernel set: their state
  *                                       hashes, to diff before and after a change to the recurrent step
  */
@@ -47,7 +47,7 @@ static nm_agent *bench_agent(size_t n_obs, size_t hidden, unsigned mods, nm_laye
     nm_agent_config_continual(&c, 0);
     c.n_obs = n_obs; c.n_actions = 2; c.hidden[0] = hidden; c.modulators = mods;
     c.layer_kind[0] = kind;
-    if (kind == NM_LAYER_RECURRENT) c.layer_tau[0] = 5.0f;
+    if (kind != NM_LAYER_DENSE) c.layer_tau[0] = 5.0f;
     return nm_agent_new(&c, &a, NULL, 0) == NM_OK ? a : NULL;
 }
 
@@ -89,15 +89,16 @@ static double ns_per_step(size_t n_obs, size_t hidden, unsigned mods, int steps)
     return 1e9 * best / steps;
 }
 
-/* The recurrent table's measure: a dense and a recurrent agent of one width, PAIRS runs of each taken in turn
- * (dense, then recurrent), CPU time. The medians of each kind, and the median of the PAIRS per-pair ratios: on a
+/* The recurrent table's measure: a dense agent and one whose layer is of the kind, of one width, PAIRS runs of each
+ * taken in turn (dense, then the kind), CPU time. The medians of each kind, and the median of the PAIRS per-pair ratios: on a
  * machine whose speed drifts between runs (here it moves by 20-40% from one second to the next) a pair's two runs
  * see the same machine, so the ratio of a pair is steadier than the ratio of two medians taken apart. */
 #define PAIRS 7
-static void paired(size_t n_obs, size_t hidden, int steps, double *dense, double *rec, double *ratio)
+static void paired(size_t n_obs, size_t hidden, int steps, nm_layer_kind kind, double *dense, double *rec,
+                   double *ratio)
 {
     nm_agent *d = bench_agent(n_obs, hidden, NM_MOD_ALL, NM_LAYER_DENSE);
-    nm_agent *r = bench_agent(n_obs, hidden, NM_MOD_ALL, NM_LAYER_RECURRENT);
+    nm_agent *r = bench_agent(n_obs, hidden, NM_MOD_ALL, kind);
     float obs[256];
     double td[PAIRS], tr[PAIRS], q[PAIRS];
     int rep;
@@ -167,19 +168,23 @@ static void recurrent_table(void)
     char saved[32] = "";
     size_t s, k;
     if (was) snprintf(saved, sizeof saved, "%s", was);
-    printf("\nrecurrent trunk layer (tau 5) vs a dense one of the same width, 3 inputs, every modulator on\n"
-           "(CPU time; %d runs of each, taken in turn, dense then recurrent, 200000 steps a run, 20000 at 256 units:\n"
-           " the medians of each, and the median of the %d pairs' ratios)\n", PAIRS, PAIRS);
-    printf("  %-8s %-12s %14s %14s %8s\n", "kernels", "obs x hidden", "dense ns/step", "recur ns/step", "ratio");
+    printf("\nrecurrent and integrator trunk layers (tau 5) vs a dense one of the same width, 3 inputs, every modulator on\n"
+           "(CPU time; %d runs of each, taken in turn, dense then the other kind, 200000 steps a run, 20000 at 256\n"
+           " units: the medians of each, and the median of the %d pairs' ratios; dense: the recurrent pairs' median)\n",
+           PAIRS, PAIRS);
+    printf("  %-8s %-12s %14s %14s %8s %14s %8s\n", "kernels", "obs x hidden", "dense ns/step", "recur ns/step", "ratio",
+           "integ ns/step", "ratio");
     for (k = 0; k < sizeof kernel_sets / sizeof kernel_sets[0]; k++) {
         if (!use_kernel_set(kernel_sets[k])) continue;
         for (s = 0; s < sizeof widths / sizeof widths[0]; s++) {
             int steps = widths[s] > 100 ? 20000 : 200000;
-            double ff, rec, ratio;
+            double ff, rec, ratio, ff2, integ, iratio;
             char shape[32];
-            paired(3, widths[s], steps, &ff, &rec, &ratio);
+            paired(3, widths[s], steps, NM_LAYER_RECURRENT, &ff, &rec, &ratio);
+            paired(3, widths[s], steps, NM_LAYER_INTEGRATOR, &ff2, &integ, &iratio);
             snprintf(shape, sizeof shape, "3 x %lu", (unsigned long)widths[s]);
-            printf("  %-8s %-12s %14.0f %14.0f %8.3f\n", kernel_sets[k], shape, ff, rec, ratio);
+            printf("  %-8s %-12s %14.0f %14.0f %8.3f %14.0f %8.3f\n", kernel_sets[k], shape, ff, rec, ratio, integ,
+                   iratio);
         }
     }
     if (was) setenv("NEUROMOD_KERNELS", saved, 1);
@@ -214,11 +219,12 @@ static int time_shape(const char *n_obs, const char *hidden, const char *steps, 
 /* --work: the bench's step, steps times, for instruction counts (count at 2N steps - count at N, over N) */
 static int work(const char *kind, const char *units, const char *steps)
 {
-    nm_layer_kind k = strcmp(kind, "recurrent") == 0 ? NM_LAYER_RECURRENT : NM_LAYER_DENSE;
+    nm_layer_kind k = strcmp(kind, "recurrent") == 0 ? NM_LAYER_RECURRENT
+                    : strcmp(kind, "integrator") == 0 ? NM_LAYER_INTEGRATOR : NM_LAYER_DENSE;
     nm_agent *a = bench_agent(3, (size_t)atol(units), NM_MOD_ALL, k);
     float obs[3] = { 0.2f, 0.4f, 0.6f };
     if (!a || (k == NM_LAYER_DENSE && strcmp(kind, "dense") != 0)) {
-        fprintf(stderr, "bench_step --work: KIND is dense or recurrent, UNITS a positive count\n");
+        fprintf(stderr, "bench_step --work: KIND is dense, recurrent or integrator, UNITS a positive count\n");
         return 1;
     }
     run_steps(a, obs, 3, atoi(steps));
@@ -293,11 +299,13 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--time") == 0) return time_shape(argv[2], argv[3], argv[4], NM_LAYER_DENSE);
     if (argc == 6 && strcmp(argv[1], "--time") == 0 && strcmp(argv[5], "recurrent") == 0)
         return time_shape(argv[2], argv[3], argv[4], NM_LAYER_RECURRENT);
+    if (argc == 6 && strcmp(argv[1], "--time") == 0 && strcmp(argv[5], "integrator") == 0)
+        return time_shape(argv[2], argv[3], argv[4], NM_LAYER_INTEGRATOR);
     if (argc == 2 && strcmp(argv[1], "--hashes") == 0) return hashes();
     if (argc == 1) modulator_table();
     else if (argc != 2 || strcmp(argv[1], "--recurrent") != 0) {
-        fprintf(stderr, "usage: bench_step [--recurrent | --hashes | --work dense|recurrent UNITS STEPS | "
-                        "--time OBS HIDDEN STEPS [recurrent]]\n");
+        fprintf(stderr, "usage: bench_step [--recurrent | --hashes | --work dense|recurrent|integrator UNITS STEPS | "
+                        "--time OBS HIDDEN STEPS [recurrent|integrator]]\n");
         return 2;
     }
     recurrent_table();

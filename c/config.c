@@ -35,7 +35,7 @@ void nm_agent_config_continual(nm_agent_config *cfg, int on)
     size_t l;
     int recurrent = 0;
     if (!cfg) return;
-    for (l = 0; l < cfg->n_layers && l < NM_MAX_LAYERS; l++) recurrent |= cfg->layer_kind[l] == NM_LAYER_RECURRENT;
+    for (l = 0; l < cfg->n_layers && l < NM_MAX_LAYERS; l++) recurrent |= cfg->layer_kind[l] != NM_LAYER_DENSE;
     cfg->base[NM_P_CONSOLIDATION] = from->base[NM_P_CONSOLIDATION];
     cfg->importance = from->importance;
     cfg->gating = from->gating;
@@ -355,7 +355,7 @@ nm_status nm_agent_config_check(const nm_agent_config *cfg, char *msg, size_t ms
     /* relations between fields */
     /* a time constant belongs to a recurrent layer; a dense one takes 1, so that config() round-trips */
     for (e = 0; e < cfg->n_layers; e++)
-        if (cfg->layer_kind[e] != NM_LAYER_RECURRENT && cfg->layer_tau[e] != 1.0f) {
+        if (cfg->layer_kind[e] == NM_LAYER_DENSE && cfg->layer_tau[e] != 1.0f) {
             nm_write_msg(msg, msglen, "hidden[%lu].tau: only a recurrent layer has a time constant (got %g on a "
                          "dense layer)", (unsigned long)e + 1, (double)cfg->layer_tau[e]);
             return NM_ERR_ARG;

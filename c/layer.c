@@ -10,6 +10,8 @@ static const nm_layer_ops *const table[] = {
     &nm_layer_dense_relu,
     &nm_layer_recurrent_tanh,
     &nm_layer_recurrent_relu,
+    &nm_layer_integrator_tanh,
+    &nm_layer_integrator_relu,
 };
 
 const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind, nm_activation activation)

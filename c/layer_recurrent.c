@@ -22,7 +22,7 @@
 #include <string.h>
 #include "nm_internal.h"
 
-static void rec_layout(nm_layer *L, size_t *param_off)
+void nm_rec_layout(nm_layer *L, size_t *param_off)
 {
     L->wrows = L->in + L->out;
     L->wcols = L->out;
@@ -35,12 +35,14 @@ static void rec_layout_state(nm_layer *L, size_t *cache_off, size_t *state_off, 
     *cache_off += L->out;                 /* a, after pre */
     L->z = *cache_off; *cache_off += L->in + L->out + 1;
     L->state = *state_off; *state_off += L->out;
+    L->n_state = L->out;
     L->elig = *elig_off; *elig_off += (L->in + L->out + 1) * L->out;
+    L->n_eps = (L->in + L->out + 1) * L->out;
 }
 
 /* W ~ U(-s, s) sqrt(3 / in) as a dense layer's (drawn first), U ~ U(-s, s) sqrt(3 / out): variance 1/out, a
  * spectral radius near s (the circular law), so a naive layer neither forgets at once nor explodes; b = 0 */
-static void rec_init(const nm_layer *L, nm_rng *rng, float scale, float *params)
+void nm_rec_init(const nm_layer *L, nm_rng *rng, float scale, float *params)
 {
     float bw = scale * sqrtf(3.0f / (float)L->in), bu = scale * sqrtf(3.0f / (float)L->out);
     nm_init_uniform(rng, params + L->w, L->in * L->out, bw);
@@ -71,8 +73,9 @@ static void rec_relu_forward(const nm_layer *L, const nm_kernels *k, const float
     rec_leak(L, k, z, pre + L->out, post);
 }
 
-/* d h_t,i / d ([W U b] z)_i = alpha f'(pre_i) gain_i, f' read from a (as the dense kinds read it from post) */
-static void rec_units(const nm_layer *L, const nm_kernels *k, const float *act, const float *gain, float *d)
+/* d h_t,i / d ([W U b] z)_i = alpha f'(pre_i) gain_i, f' read from a = f(pre) (as the dense kinds read it from
+ * post); the integrator kind's too, which reads it from its output */
+void nm_rec_units(const nm_layer *L, const nm_kernels *k, const float *act, const float *gain, float *d)
 {
     size_t i;
     if (L->activation == NM_RELU)
@@ -81,15 +84,21 @@ static void rec_units(const nm_layer *L, const nm_kernels *k, const float *act, 
         k->rec_units_tanh(L->out, L->alpha, act, gain, d);
 }
 
+/* dh <- dh . that, in place (the input gradient's path, nm_net_input_grad) */
+void nm_rec_scale_units(const nm_layer *L, const float *act, const float *gain, float *dh)
+{
+    size_t i;
+    if (L->activation == NM_RELU)
+        for (i = 0; i < L->out; i++) dh[i] *= L->alpha * ((act[i] > 0.0f ? 1.0f : 0.0f) * gain[i]);
+    else
+        for (i = 0; i < L->out; i++) dh[i] *= L->alpha * ((1.0f - act[i] * act[i]) * gain[i]);
+}
+
 static void rec_to_units(const nm_layer *L, const nm_kernels *k, const float *pre, const float *post,
                          const float *gain, float *dh)
 {
-    size_t i;
     (void)k; (void)post;
-    if (L->activation == NM_RELU)
-        for (i = 0; i < L->out; i++) dh[i] *= L->alpha * ((pre[L->out + i] > 0.0f ? 1.0f : 0.0f) * gain[i]);
-    else
-        for (i = 0; i < L->out; i++) dh[i] *= L->alpha * ((1.0f - pre[L->out + i] * pre[L->out + i]) * gain[i]);
+    nm_rec_scale_units(L, pre + L->out, gain, dh);
 }
 
 /* The feed-forward trace op is never called for this kind (trace_rec replaces it); kept total for the table. */
@@ -107,7 +116,7 @@ static double rec_trace(const nm_layer *L, const nm_kernels *k, float decay, con
                         const float *eps_old, float *eps_new, const float *old, float *e, float *dh, float *scratch)
 {
     float *d = scratch, *acc = scratch + L->out;
-    rec_units(L, k, pre + L->out, gain, d);
+    nm_rec_units(L, k, pre + L->out, gain, d);
     k->rec_trace(L->out, L->in + L->out + 1, L->leak, decay, d, dh, pre + 2 * L->out, eps_old, eps_new,
                  old + L->w, e + L->w, acc);
     return k->rec_norm(L->out, d, acc, dh);
@@ -157,7 +166,7 @@ static void rec_trace_update(const nm_layer *L, const nm_kernels *k, float decay
 }
 
 /* d/dx from the input rows of [W U]' (plain fixed-order dots at any size: no BLAS to choose) */
-static void rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev)
+void nm_rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev)
 {
     size_t j;
     (void)k;
@@ -165,13 +174,13 @@ static void rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *
 }
 
 const nm_layer_ops nm_layer_recurrent_tanh = {
-    "recurrent", NM_LAYER_RECURRENT, NM_TANH, rec_layout, rec_init, rec_tanh_forward, rec_to_units,
-    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
+    "recurrent", NM_LAYER_RECURRENT, NM_TANH, nm_rec_layout, nm_rec_init, rec_tanh_forward, rec_to_units,
+    rec_trace_unused, nm_rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
     rec_trace_update
 };
 
 const nm_layer_ops nm_layer_recurrent_relu = {
-    "recurrent", NM_LAYER_RECURRENT, NM_RELU, rec_layout, rec_init, rec_relu_forward, rec_to_units,
-    rec_trace_unused, rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
+    "recurrent", NM_LAYER_RECURRENT, NM_RELU, nm_rec_layout, nm_rec_init, rec_relu_forward, rec_to_units,
+    rec_trace_unused, nm_rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
     rec_trace_update
 };

@@ -176,6 +176,8 @@ void nm_net_forward(const nm_agent *a, const float *obs, const float *hprev, flo
             memcpy(cache + L->z, h, L->in * sizeof *h);
             memcpy(cache + L->z + L->in, hprev + L->state, L->out * sizeof *h);
             cache[L->z + L->in + L->out] = 1.0f;   /* the bias column's input */
+            if (L->n_state > L->out)   /* the rest of its previous state (the integrator's v_{t-1}) */
+                memcpy(cache + L->state_prev, hprev + L->state + L->out, (L->n_state - L->out) * sizeof *h);
             h = cache + L->z;
         }
         L->ops->forward(L, a->kern, h, p + L->w, p + L->b, gain + L->gain, cache + L->pre, cache + L->post);
@@ -220,7 +222,10 @@ void nm_net_state_advance(nm_agent *a, const float *cache)
     memcpy(a->block + a->off_rprev, state, a->n_rec * sizeof *state);
     for (l = 0; l < a->cfg.n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        if (L->ops->layout_state) memcpy(state + L->state, cache + L->post, L->out * sizeof *state);
+        if (!L->ops->layout_state) continue;
+        memcpy(state + L->state, cache + L->post, L->out * sizeof *state);
+        if (L->n_state > L->out)
+            memcpy(state + L->state + L->out, cache + L->state_now, (L->n_state - L->out) * sizeof *state);
     }
 }
 
@@ -235,7 +240,7 @@ void nm_net_elig_measure(nm_agent *a)
     for (l = 0; l < a->cfg.n_layers; l++) {
         const nm_layer *L = &a->layer[l];
         if (L->ops->trace_rec)
-            a->elig_bound[l] = sqrt(nm_sumsq(a->kern, (L->in + L->out + 1) * L->out, a->block + a->off_elig + L->elig));
+            a->elig_bound[l] = sqrt(nm_sumsq(a->kern, L->n_eps, a->block + a->off_elig + L->elig));
     }
 }
 
@@ -489,12 +494,11 @@ void nm_net_clear(nm_agent *a, int trace, int state, unsigned done)
     size_t l, from = 0, efrom = 0;
     for (l = 0; l < a->cfg.n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        size_t len = (L->in + L->out + 1) * L->out;
         if (!(done & (1u << l))) continue;
         if (trace) memset(e + from, 0, (L->w - from) * sizeof *e);
         if (state) memset(eps + efrom, 0, (L->elig - efrom) * sizeof *eps);
-        from = L->w + len;
-        efrom = L->elig + len;
+        from = L->w + (L->in + L->out + 1) * L->out;
+        efrom = L->elig + L->n_eps;
     }
     if (trace) memset(e + from, 0, (a->n_traced - from) * sizeof *e);
     if (!state || !a->n_rec) return;

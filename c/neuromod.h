@@ -254,8 +254,21 @@ typedef enum nm_field_shape {
  * n (m + n + 1) synapses (the forward products of act and of learn's bootstrap, the eligibility-and-trace pass,
  * the update), where a dense layer has n (m + 1). Memory: O(n (m + n)), two eligibility buffers (the live one
  * and the one act writes) besides the weights, traces and anchors of any layer, plus 4n floats (h, the pending
- * step's h_{t-1}, and backward scratch). */
-typedef enum nm_layer_kind { NM_LAYER_DENSE = 0, NM_LAYER_RECURRENT = 1 } nm_layer_kind;
+ * step's h_{t-1}, and backward scratch).
+ *
+ * An integrator layer (NM_LAYER_INTEGRATOR, "integrator") is the same recurrent layer with the leak before the
+ * nonlinearity, as e-prop's neurons have it: each unit integrates its input and outputs a function of the sum,
+ *   v_t = (1 - 1/tau) v_{t-1} + (1/tau) (W x_t + U h_{t-1} + b),   h_t = f(gain . v_t)
+ * Its eligibility then factorises (Bellec et al. 2020): d h_t,i / d w_ij = f'_i gain_i (1/tau) zbar_j, where
+ * zbar <- (1 - 1/tau) zbar + [x; h_{t-1}; 1] is one filtered input per column, shared by every unit, so the
+ * trace takes e_ij <- decay e_ij + (dy/dh_t,i f'_i gain_i / tau) zbar_j: the feed-forward layer's outer product
+ * with zbar in place of the input. Time per step: the passes of a dense layer over its n (m + n + 1) synapses
+ * (the forward products, the trace, the update); memory: weights, traces and anchors, plus m + n + 1 floats of
+ * zbar (two buffers) and 6n (h and v, and their pending step's values; backward scratch). Tests and results
+ * compare the two kinds (docs/results/recurrent.md). */
+typedef enum nm_layer_kind {
+    NM_LAYER_DENSE = 0, NM_LAYER_RECURRENT = 1, NM_LAYER_INTEGRATOR = 2
+} nm_layer_kind;
 typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
 
 /* ------------------------------------------------------------------------------------------------------
@@ -336,8 +349,8 @@ typedef enum nm_model { NM_MODEL_RATE = 0, NM_MODEL_SPIKING = 1 } nm_model;
       "a number >= 0 (0: the same gain for every unit)", NM_NONE, 0.0f, 0.0f, "contrast of NA's gain focus (GANE)") \
     X(nm_na_input, na_input, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "na_input", 0, 0, 1, \
       "'surprise' or 'changepoint'", NM_LIST("surprise", "changepoint"), NM_NA_SURPRISE, NM_NA_SURPRISE, "what drives NA's phasic part") \
-    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 1, \
-      "'dense' or 'recurrent'", NM_LIST("dense", "recurrent"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), \
+    X(nm_layer_kind, layer_kind, [NM_MAX_LAYERS], NM_FIELD_ENUM, NM_SHAPE_LAYERS, "", NM_F_STRUCTURAL, 0, 2, \
+      "'dense', 'recurrent' or 'integrator'", NM_LIST("dense", "recurrent", "integrator"), NM_LIST(NM_LAYER_DENSE), NM_LIST(NM_LAYER_DENSE), \
       "the kind of each trunk layer") \
     X(nm_model, model, , NM_FIELD_ENUM, NM_SHAPE_SCALAR, "model", 0, 0, 1, \
       "'rate' or 'spiking'", NM_LIST("rate", "spiking"), NM_MODEL_RATE, NM_MODEL_RATE, \

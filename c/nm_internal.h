@@ -92,6 +92,10 @@ typedef struct nm_kernels {
     /* rec_trace in place (acc NULL) fused with learn's update W = W + step e over the same synapses */
     void (*rec_trace_update)(size_t n, size_t ncols, float leak, float decay, const float *D, const float *g,
                              const float *z, float *eps, float *e, float *W, float step, int rev, int zero);
+    /* ger_decay_inplace (alpha 1) fused with learn's update W = W + step e (axpy's) over the same rows x cols
+     * weights: the integrator layer's deferred pass. rev: the rows last to first; zero: e takes 0 after its step */
+    void (*ger_decay_update)(size_t rows, size_t cols, float decay, const float *x, const float *y, float *e,
+                             float *W, float step, int rev, int zero);
     /* consolidation (learner_rate.c) over n weights: whether t = theta + step e, then t - kappa (t - anchor) and
      * anchor + follow ((t - anchor) - kappa (t - anchor)), are all finite; and its pull itself, theta and anchor
      * in place (each float's arithmetic spelled as the learner had it) */
@@ -107,7 +111,7 @@ const nm_kernels *nm_kernels_blas(const nm_kernels *k);
 
 /* The kinds of trunk layer and of learner. Only one of each exists yet; a new kind is a new file with its
  * operations table and an entry in the table that finds it (layer.c, agent.c), not a branch elsewhere. */
-#define NM_N_LAYER_KINDS 2  /* nm_layer_kind and nm_model are public (neuromod.h): how many of each exist */
+#define NM_N_LAYER_KINDS 3  /* nm_layer_kind and nm_model are public (neuromod.h): how many of each exist */
 #define NM_N_MODELS 2
 
 /* ReLU with the unit's gain, forward and backward, for any layer kind (tanh is the kernel sets' gain_tanh and
@@ -138,8 +142,12 @@ typedef struct nm_layer {
     size_t gain;          /* offset of this layer's units in the per-unit vectors (gain, activity) */
     size_t pre, post;     /* offsets in a forward cache: gain * (W x + b) and f(that) */
     /* recurrent kinds only */
-    size_t state;         /* offset of the layer's units in rstate and rprev */
-    size_t elig;          /* offset of its eligibility vectors in elig (weight then bias, as in params) */
+    size_t state;         /* offset of the layer's state in rstate and rprev: h, then any more (n_state floats) */
+    size_t n_state;       /* out (h), or more for a kind that carries more than its output (the integrator: h, v) */
+    size_t state_now;     /* with n_state > out: where a forward cache holds the step's new state beyond h ... */
+    size_t state_prev;    /* ... and where the forward pass puts the previous one for the layer to read */
+    size_t elig;          /* offset of its eligibility vectors in elig */
+    size_t n_eps;         /* their floats: one per synapse (recurrent), one per input column (integrator) */
     size_t z;             /* offset in a forward cache of its input z = [in; h_{t-1}; 1] */
     float leak, alpha;    /* 1 - 1/tau and 1/tau */
 } nm_layer;
@@ -195,6 +203,15 @@ struct nm_layer_ops {
 };
 extern const nm_layer_ops nm_layer_dense_tanh, nm_layer_dense_relu;
 extern const nm_layer_ops nm_layer_recurrent_tanh, nm_layer_recurrent_relu;
+extern const nm_layer_ops nm_layer_integrator_tanh, nm_layer_integrator_relu;
+/* What the two recurrent kinds share (layer_recurrent.c): the layout of [W U b]' by input column, its
+ * initialisation, and d/dx through the input rows of W */
+void nm_rec_layout(nm_layer *L, size_t *param_off);
+void nm_rec_init(const nm_layer *L, nm_rng *rng, float scale, float *params);
+void nm_rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev);
+/* d = alpha f' gain from act = f(gain-scaled sum); dh <- dh . that in place */
+void nm_rec_units(const nm_layer *L, const nm_kernels *k, const float *act, const float *gain, float *d);
+void nm_rec_scale_units(const nm_layer *L, const float *act, const float *gain, float *dh);
 /* The operations of a kind with an activation; NULL if there are none. */
 const nm_layer_ops *nm_layer_ops_find(nm_layer_kind kind, nm_activation activation);
 

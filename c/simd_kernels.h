@@ -849,6 +849,73 @@ NM_KERNEL_ATTR static double NM_KERNEL(rec_norm)(size_t n, const float *restrict
     return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
 
+/* ger_decay_inplace (alpha 1: e = decay e + x_j y, e decay alone in a row whose x_j is 0, as ger_decay_body) fused
+ * with axpy's W = W + step e, element by element: the integrator layer's deferred pass, one pass over the two
+ * arrays. rows x cols, row-major (row j: e[j cols ..], factor x_j). Blocked as rec_update_cols: a block of units'
+ * y stays in registers down all the rows. rev: the rows last to first (the caller alternates it, so that a pass
+ * starts on the lines the last one ended on); zero: e takes 0 after its step (an episode's end). */
+#if NM_REC_VECTORS
+#define NM_GERU_REG(k) do { \
+        NM_VF t_ = decay * NM_VLOAD(ee + (k) * V); \
+        if (full) t_ = t_ + xj * y##k; \
+        NM_VSTORE(ee + (k) * V, zero ? vz_ : t_); \
+        NM_VSTORE(ww + (k) * V, NM_VLOAD(ww + (k) * V) + step * t_); \
+    } while (0)
+#endif
+NM_KERNEL_ATTR __attribute__((always_inline)) static inline void NM_KERNEL(ger_update_rows)(
+    size_t rows, size_t n, int rev, int zero, float decay, const float *restrict x, const float *restrict y,
+    float *restrict e, float *restrict W, float step)
+{
+    size_t i, jj, i0 = 0;
+#if NM_REC_VECTORS
+    enum { V = NM_KERNEL_FLOATS };
+    const NM_VF vz_ = { 0 };
+    /* four registers of units: with eight, y, decay, step, x_j and the temporaries need more than the sixteen
+     * vector registers, and the loop spilled */
+    for (; i0 + 4 * V <= n; i0 += 4 * V) {
+        const NM_VF y0 = NM_VLOAD(y + i0), y1 = NM_VLOAD(y + i0 + V), y2 = NM_VLOAD(y + i0 + 2 * V),
+                    y3 = NM_VLOAD(y + i0 + 3 * V);
+        for (jj = 0; jj < rows; jj++) {
+            size_t j = rev ? rows - 1 - jj : jj;
+            float xj = x[j], *ee = e + j * n + i0, *ww = W + j * n + i0;
+            int full = xj != 0.0f;
+            NM_GERU_REG(0); NM_GERU_REG(1); NM_GERU_REG(2); NM_GERU_REG(3);
+        }
+    }
+    for (; i0 + V <= n; i0 += V) {           /* then one */
+        const NM_VF y0 = NM_VLOAD(y + i0);
+        for (jj = 0; jj < rows; jj++) {
+            size_t j = rev ? rows - 1 - jj : jj;
+            float xj = x[j], *ee = e + j * n + i0, *ww = W + j * n + i0;
+            int full = xj != 0.0f;
+            NM_GERU_REG(0);
+        }
+    }
+#undef NM_GERU_REG
+    if (i0 == n) return;
+#endif
+    for (jj = 0; jj < rows; jj++) {
+        size_t j = rev ? rows - 1 - jj : jj;
+        float xj = x[j], *ee = e + j * n, *ww = W + j * n;
+        for (i = i0; i < n; i++) {
+            float t = xj == 0.0f ? ee[i] * decay : decay * ee[i] + xj * y[i];
+            ee[i] = zero ? 0.0f : t;
+            ww[i] = ww[i] + step * t;
+        }
+    }
+}
+
+NM_KERNEL_ATTR static void NM_KERNEL(ger_decay_update)(size_t rows, size_t cols, float decay, const float *restrict x,
+                                                       const float *restrict y, float *restrict e,
+                                                       float *restrict W, float step, int rev, int zero)
+{
+    /* each combination of the flags its own copy, the flags constants in it */
+    if (zero) { if (rev) NM_KERNEL(ger_update_rows)(rows, cols, 1, 1, decay, x, y, e, W, step);
+                else NM_KERNEL(ger_update_rows)(rows, cols, 0, 1, decay, x, y, e, W, step); }
+    else if (rev) NM_KERNEL(ger_update_rows)(rows, cols, 1, 0, decay, x, y, e, W, step);
+    else NM_KERNEL(ger_update_rows)(rows, cols, 0, 0, decay, x, y, e, W, step);
+}
+
 #if NM_REC_VECTORS
 #undef NM_VF
 #undef NM_VLOAD
@@ -864,7 +931,7 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 0
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(ger_decay_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -876,5 +943,5 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 1
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(ger_decay_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 1
 };

@@ -3,13 +3,15 @@
 --
 --   luajit experiments/memory.lua [--task all|gonogo|delay_match|perceptual] [--seeds 5] [--first-seed 1]
 --                                 [--trials 0] [--hidden 64] [--recurrent 0] [--tau 0] [--after 0] [--last 500]
---                                 [--short 300] [--long 2000]
+--                                 [--short 300] [--long 2000] [--kind recurrent|integrator]
 --   (or: bin/neuromod run experiments/memory.lua --seeds 5)
 --
 -- Agent: nm.agent with its defaults (all four modulators) and one dense layer of --hidden units; --recurrent N
 -- adds a recurrent layer of N units after it (the agent option recurrent = N, or with --tau T the layer table
 -- { kind = "recurrent", n = N, tau = T }); --hidden 0 drops the dense layer (the recurrent one is then the whole
--- trunk), --after M adds a dense layer of M units after the recurrent one. An agent without that layer kind
+-- trunk), --after M adds a dense layer of M units after the recurrent one, and --kind integrator makes it the
+-- integrator kind ({ kind = "integrator", n = N, tau = T }: the leak before the nonlinearity, a factorised
+-- eligibility; docs/results/recurrent.md). An agent without that layer kind
 -- refuses the option, and the script stops with its message (exit 1). A recurrent agent on delay_match also
 -- takes M.DELAY_MATCH_AGENT, init_scale = 3 and policy_entropy = 0.02 (larger initial weights, whose units mix
 -- the sample with the test, and an entropy bonus that keeps the answer of every (sample, test) pair explored:
@@ -49,7 +51,7 @@ local Perceptual = dofile(ROOT .. "/envs/perceptual_decision.lua")
 local M = {}
 
 M.DEFAULTS = { task = "all", seeds = 5, first_seed = 1, trials = 0, hidden = 64, recurrent = 0, tau = 0, after = 0, last = 500,
-               short = 300, long = 2000 }
+               short = 300, long = 2000, kind = "recurrent" }
 local TRIALS = { gonogo = 5000, delay_match = 20000, perceptual = 10000 }
 -- The recurrent agent's options on delay_match (see the header); the feed-forward agent keeps its defaults.
 M.DELAY_MATCH_AGENT = { init_scale = 3, policy_entropy = 0.02 }
@@ -61,8 +63,8 @@ function M.agent_options(o, extra)
   local dense = o.hidden > 0 and { o.hidden } or {}
   local opts
   if o.recurrent <= 0 then opts = { hidden = dense }
-  elseif o.tau > 0 or o.after > 0 then
-    dense[#dense + 1] = { kind = "recurrent", n = o.recurrent, tau = o.tau > 0 and o.tau or nil }
+  elseif o.tau > 0 or o.after > 0 or o.kind ~= "recurrent" then
+    dense[#dense + 1] = { kind = o.kind, n = o.recurrent, tau = o.tau > 0 and o.tau or nil }
     if o.after > 0 then dense[#dense + 1] = o.after end
     opts = { hidden = dense }
   else opts = { hidden = dense, recurrent = o.recurrent } end
@@ -71,7 +73,7 @@ end
 
 function M.agent_label(o)
   if o.recurrent <= 0 then return "feed-forward (hidden " .. o.hidden .. ")" end
-  return "recurrent (" .. (o.hidden > 0 and ("hidden " .. o.hidden .. ", ") or "") .. "recurrent " .. o.recurrent ..
+  return "recurrent (" .. (o.hidden > 0 and ("hidden " .. o.hidden .. ", ") or "") .. o.kind .. " " .. o.recurrent ..
     (o.tau > 0 and (", tau " .. o.tau) or "") .. (o.after > 0 and (", then dense " .. o.after) or "") .. ")"
 end
 
@@ -253,6 +255,10 @@ function M.main(argv)
         return 2
       end
     end
+  end
+  if o.kind ~= "recurrent" and o.kind ~= "integrator" then
+    io.stderr:write("memory: --kind: expected recurrent or integrator, got " .. tostring(o.kind) .. "\n")
+    return 2
   end
   if o.after ~= 0 and (o.recurrent <= 0 or o.after < 0 or o.after ~= math.floor(o.after)) then
     io.stderr:write("memory: --after: expected a positive integer, with --recurrent, got " .. o.after .. "\n")

@@ -6,7 +6,8 @@
 --                                   [--population 10] [--active 3] [--noise 0] [--out results] [--variants]
 --                                   [--ablation] [--ach-split] [--pairing] [--conditions study|ablation|set] [--attention-set TAU]
 --                                   [--gain-focus K] [--na-input surprise|changepoint] [--model rate|spiking]
---                                   [--agent KEY=VALUE ...] [--recurrent N [--tau 5]] [--populations] [--threads 2]
+--                                   [--agent KEY=VALUE ...] [--recurrent N [--tau 5] [--kind integrator]]
+--                                   [--populations] [--threads 2]
 --   (or: bin/neuromod run experiments/setshift.lua --seeds 20)
 --
 -- Conditions: no modulation (every modulator off: fixed meta-parameters, learning from the TD error alone),
@@ -21,7 +22,8 @@
 -- --na-input sets every agent's NA input (default surprise; changepoint: the CUSUM of c/modulators.c);
 -- --agent KEY=VALUE (repeatable) sets any other nm.agent option of every agent.
 -- --recurrent N makes every agent's trunk one recurrent layer of N units (time constant --tau, default 1) in place
--- of the dense layer of 32 (--agent recurrent=N would add it after the dense layer instead).
+-- of the dense layer of 32 (--agent recurrent=N would add it after the dense layer instead); --kind integrator makes
+-- it the integrator kind (the leak before the nonlinearity, a factorised eligibility).
 -- --populations runs each condition's seeds as one nm.population (stepped by --threads threads, default 1): the
 -- same agents and trials, so the same numbers; only the time differs (CPU and wall time are printed).
 -- --model spiking runs every condition on the spiking learner (c/learner_spiking.c) at its defaults.
@@ -182,7 +184,9 @@ function M.table(results, o)
     p("agent options: %s", table.concat(keys, ", "))
   end
   if o.model and o.model ~= "rate" then p("model: %s", o.model) end
-  if o.recurrent then p("trunk: one recurrent layer of %d units, tau %g", o.recurrent, o.tau or 1) end
+  if o.recurrent then
+    p("trunk: one %s layer of %d units, tau %g", o.kind or "recurrent", o.recurrent, o.tau or 1)
+  end
   if (o.attention_set or 0) > 0 or (o.gain_focus or 0) > 0 then
     p("neuron scale: attention_set %g, gain_focus %g", o.attention_set or 0, o.gain_focus or 0)
   end
@@ -415,6 +419,7 @@ local function parse(argv)
     elseif a == "--model" then o.model = v i = i + 1
     elseif a == "--recurrent" then o.recurrent = num(a, v) i = i + 1
     elseif a == "--tau" then o.tau = num(a, v) i = i + 1
+    elseif a == "--kind" then o.kind = v i = i + 1
     else io.stderr:write("setshift: unknown argument ", a, "\n") os.exit(2) end
     i = i + 1
   end
@@ -428,11 +433,15 @@ local function parse(argv)
     io.stderr:write("setshift: --model expects rate or spiking, got ", tostring(o.model), "\n") os.exit(2)
   end
   if o.tau and not o.recurrent then io.stderr:write("setshift: --tau needs --recurrent\n") os.exit(2) end
+  if o.kind and not o.recurrent then io.stderr:write("setshift: --kind needs --recurrent\n") os.exit(2) end
+  if o.kind ~= nil and o.kind ~= "recurrent" and o.kind ~= "integrator" then
+    io.stderr:write("setshift: --kind expects recurrent or integrator, got ", tostring(o.kind), "\n") os.exit(2)
+  end
   if o.recurrent then
     if o.recurrent < 1 or o.recurrent ~= math.floor(o.recurrent) then
       io.stderr:write("setshift: --recurrent expects a positive integer, got ", tostring(o.recurrent), "\n") os.exit(2)
     end
-    o.hidden = { { kind = "recurrent", n = o.recurrent, tau = o.tau or 1 } }
+    o.hidden = { { kind = o.kind or "recurrent", n = o.recurrent, tau = o.tau or 1 } }
   end
   if o.seeds < 2 or o.seeds ~= math.floor(o.seeds) or o.first_seed ~= math.floor(o.first_seed) then
     io.stderr:write("setshift: need an integer --seeds >= 2 and an integer --first-seed\n") os.exit(2)

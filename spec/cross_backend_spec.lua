@@ -104,19 +104,23 @@ describe("cross-backend determinism", function()
     assert.are_not.same(s, only(a, "final"))
   end)
 
-  it("gives the same trajectory and checkpoints with a recurrent trunk, and continues across backends", function()
-    if missing then pending(missing .. " is not installed") return end
-    local c54, cjit = os.tmpname(), os.tmpname()
-    local a = trajectory("lua5.4", "train_rec", 1500, c54, 500)
-    local b = trajectory("luajit", "train_rec", 1500, cjit, 500)
-    same_run(a, b, "recurrent: lua5.4/core vs luajit/ffi")
-    local function read(path) local f = assert(io.open(path, "rb")) local s = f:read("*a") f:close() return s end
-    assert.is_true(read(c54) == read(cjit), "recurrent checkpoints differ")
-    assert.truthy(read(c54):find("RECU", 1, true), "the checkpoint has the recurrent section")
-    same_run(only(a, "c"), trajectory("luajit", "load_rec", c54, 500), "recurrent: saved by lua5.4, continued by luajit")
-    same_run(only(b, "c"), trajectory("lua5.4", "load_rec", cjit, 500), "recurrent: saved by luajit, continued by lua5.4")
-    os.remove(c54) os.remove(cjit)
-  end)
+  for _, kind in ipairs { "recurrent", "integrator" } do
+    it("gives the same trajectory and checkpoints with a " .. kind .. " trunk layer, and continues across backends",
+       function()
+      if missing then pending(missing .. " is not installed") return end
+      local mode = kind == "recurrent" and "train_rec" or "train_int"
+      local c54, cjit = os.tmpname(), os.tmpname()
+      local a = trajectory("lua5.4", mode, 1500, c54, 500)
+      local b = trajectory("luajit", mode, 1500, cjit, 500)
+      same_run(a, b, kind .. ": lua5.4/core vs luajit/ffi")
+      local function read(path) local f = assert(io.open(path, "rb")) local s = f:read("*a") f:close() return s end
+      assert.is_true(read(c54) == read(cjit), kind .. " checkpoints differ")
+      assert.truthy(read(c54):find("RECU", 1, true), "the checkpoint has the recurrent section")
+      same_run(only(a, "c"), trajectory("luajit", "load_rec", c54, 500), kind .. ": saved by lua5.4, continued by luajit")
+      same_run(only(b, "c"), trajectory("lua5.4", "load_rec", cjit, 500), kind .. ": saved by luajit, continued by lua5.4")
+      os.remove(c54) os.remove(cjit)
+    end)
+  end
 
   it("loads a checkpoint written by one backend in the other and continues identically", function()
     if missing then pending(missing .. " is not installed") return end

@@ -1,4 +1,4 @@
--- The recurrent trunk layer from Lua: its options and their round trip through agent:config(), the one-step
+-- The recurrent trunk layers (the recurrent and the integrator kind) from Lua: their options and their round trip through agent:config(), the one-step
 -- gradient against finite differences (the hidden state held fixed, as evaluate reads it), episode boundaries,
 -- and save/load continuing exactly, also between act and learn (the C tests check the e-prop trace against
 -- the gradient through the history).
@@ -47,10 +47,29 @@ describe("recurrent layer", function()
     assert.truthy(err{ recurrent = "x" }:find("recurrent: expected a number of units", 1, true))
     assert.truthy(err{ recurrent = { n = 3, leak = 1 } }:find("recurrent: unknown layer option 'leak'", 1, true))
     assert.truthy(err{ recurrent = 0 }:find("recurrent.n: expected a positive integer", 1, true))
+    assert.truthy(err{ recurrent = { n = 3, kind = "dense" } }:find("recurrent.kind: expected 'recurrent' or " ..
+                                                                    "'integrator', got 'dense'", 1, true))
+    assert.truthy(err{ hidden = { { kind = "lstm", n = 3 } } }:find("hidden[1].kind: unknown layer kind 'lstm' " ..
+                                                                    "(known: dense, recurrent, integrator)", 1, true))
   end)
 
-  it("gives the one-step gradient of finite differences, its hidden state held fixed", function()
-    local a = nm.agent{ obs = 3, actions = 3, seed = 5, hidden = { 5, { kind = "recurrent", n = 6, tau = 3 } } }
+  it("takes the integrator kind, in hidden and as recurrent's kind, and reports it back", function()
+    local a = nm.agent{ obs = 3, actions = 2, hidden = { 8, { kind = "integrator", n = 16, tau = 5 } } }
+    assert.same({ 8, { kind = "integrator", n = 16, tau = 5 } }, a:config().hidden)
+    assert.equal(a:state_hash(), nm.agent(a:config()):state_hash())
+    local b = nm.agent{ obs = 3, actions = 2, hidden = { 8 }, recurrent = { n = 16, tau = 5, kind = "integrator" } }
+    assert.equal(a:state_hash(), b:state_hash())
+    -- the same weights as the recurrent kind's (one initialisation), another network: the steps part
+    local r = nm.agent{ obs = 3, actions = 2, hidden = { 8, { kind = "recurrent", n = 16, tau = 5 } } }
+    assert.same(r:params(), a:params())
+    run(a, 1, 50, {})
+    run(r, 1, 50, {})
+    assert.are_not.same(r:params(), a:params())
+  end)
+
+  for _, kind in ipairs { "recurrent", "integrator" } do
+  it("gives the one-step gradient of finite differences, its hidden state held fixed (" .. kind .. ")", function()
+    local a = nm.agent{ obs = 3, actions = 3, seed = 5, hidden = { 5, { kind = kind, n = 6, tau = 3 } } }
     run(a, 1, 6, {})
     local p = a:params()
     for i = 1, #p do a:set_param(i, p[i] * 3) end
@@ -76,6 +95,7 @@ describe("recurrent layer", function()
       end
     end
   end)
+  end
 
   it("carries its state over steps and clears it at reset", function()
     local a = nm.agent{ obs = 3, actions = 2, seed = 3, recurrent = { n = 8, tau = 4 } }
@@ -93,8 +113,9 @@ describe("recurrent layer", function()
     assert.equal(again[2], ({ b:evaluate(obs_at(0)) })[2])
   end)
 
-  it("continues exactly after save/load, also between act and learn", function()
-    local opts = { obs = 3, actions = 2, seed = 9, modulators = "all", hidden = { 6, { kind = "recurrent", n = 10, tau = 5 } } }
+  for _, kind in ipairs { "recurrent", "integrator" } do
+  it("continues exactly after save/load, also between act and learn (" .. kind .. ")", function()
+    local opts = { obs = 3, actions = 2, seed = 9, modulators = "all", hidden = { 6, { kind = kind, n = 10, tau = 5 } } }
     local a, b = nm.agent(opts), nm.agent(opts)
     local acts_a, acts_b = {}, {}
     run(a, 1, 100, acts_a)
@@ -114,4 +135,5 @@ describe("recurrent layer", function()
     assert.same(acts_a, acts_b)
     assert.equal(a:state_hash(), b:state_hash())
   end)
+  end
 end)

@@ -15,7 +15,12 @@
 #include "nm_internal.h"   /* the live trace, the hidden state, the kernel sets */
 
 static int passed, failed;
-#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+/* the kind a negative layer width stands for: each test runs with the recurrent kind, then the integrator */
+static nm_layer_kind rec_kind = NM_LAYER_RECURRENT;
+static int is_rec(const nm_layer *L) { return L->kind == rec_kind; }
+static const char *kind_name(void) { return rec_kind == NM_LAYER_RECURRENT ? "recurrent" : "integrator"; }
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d [%s]: ", __FILE__, __LINE__, \
+    kind_name()); \
     printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 /* hidden layers from a spec: n > 0 a dense layer of n units, n < 0 a recurrent layer of -n units with tau */
@@ -31,7 +36,7 @@ static nm_agent *make_rec(size_t n_obs, size_t n_act, const int *layers, size_t 
     c.n_layers = n_layers;
     for (l = 0; l < n_layers; l++) {
         c.hidden[l] = (size_t)(layers[l] > 0 ? layers[l] : -layers[l]);
-        c.layer_kind[l] = layers[l] > 0 ? NM_LAYER_DENSE : NM_LAYER_RECURRENT;
+        c.layer_kind[l] = layers[l] > 0 ? NM_LAYER_DENSE : rec_kind;
         c.layer_tau[l] = layers[l] > 0 ? 1.0f : tau;
     }
     if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK) { printf("make_rec: %s\n", msg); exit(1); }
@@ -130,7 +135,7 @@ static double history_check(const int *layers, size_t n_layers, int zero_u, size
     c.n_layers = n_layers;
     for (l = 0; l < n_layers; l++) {
         c.hidden[l] = (size_t)(layers[l] > 0 ? layers[l] : -layers[l]);
-        c.layer_kind[l] = layers[l] > 0 ? NM_LAYER_DENSE : NM_LAYER_RECURRENT;
+        c.layer_kind[l] = layers[l] > 0 ? NM_LAYER_DENSE : rec_kind;
         c.layer_tau[l] = layers[l] > 0 ? 1.0f : 3.0f;
     }
     if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK) { printf("history_check: %s\n", msg); exit(1); }
@@ -139,7 +144,7 @@ static double history_check(const int *layers, size_t n_layers, int zero_u, size
     for (i = 0; i < P; i++) theta[i] *= 3.0f;
     for (l = 0; l < n_layers; l++) {
         const nm_layer *L = &a->layer[l];
-        if (L->kind != NM_LAYER_RECURRENT) continue;
+        if (!is_rec(L)) continue;
         /* [W U]' by input: U is the rows after the inputs' */
         if (zero_u) memset(theta + L->w + L->in * L->out, 0, L->out * L->out * sizeof *theta);
         for (r = 0; r < L->out; r++) theta[L->b + r] = 0.3f * (float)r - 0.5f;   /* the bias is checked too */
@@ -152,7 +157,7 @@ static double history_check(const int *layers, size_t n_layers, int zero_u, size
     for (l = 0; l < n_layers; l++) {
         const nm_layer *L = &a->layer[l];
         size_t k, lo = L->w, hi = L->b + L->out;
-        if (L->kind != NM_LAYER_RECURRENT) continue;
+        if (!is_rec(L)) continue;
         /* the recurrent layer's synapses, and every traced weight above it (layers above and the heads) */
         (void)hi;
         for (k = lo; k < a->n_traced; k++) {
@@ -338,7 +343,7 @@ static void test_compose(void)
     char msg[256];
     nm_agent_config_default(&c);
     c.n_obs = 3; c.n_actions = 2; c.seed = 12; c.n_layers = 2; c.hidden[0] = 6; c.hidden[1] = 9;
-    c.layer_kind[1] = NM_LAYER_RECURRENT; c.layer_tau[1] = 4.0f;
+    c.layer_kind[1] = rec_kind; c.layer_tau[1] = 4.0f;
     c.base[NM_P_CONSOLIDATION] = 0.01f; c.gain_focus = 1.0f; c.attention_set = 30.0f; c.na_reset = 0.3f;
     if (nm_agent_new(&c, &a, msg, sizeof msg) != NM_OK || nm_agent_new(&c, &b, msg, sizeof msg) != NM_OK) {
         printf("test_compose: %s\n", msg);
@@ -384,7 +389,7 @@ static void test_deferred(void)
         for (l = 0; l < cases[k].n; l++) {
             int w = cases[k].layers[l];
             c.hidden[l] = (size_t)(w > 0 ? w : -w);
-            c.layer_kind[l] = w > 0 ? NM_LAYER_DENSE : NM_LAYER_RECURRENT;
+            c.layer_kind[l] = w > 0 ? NM_LAYER_DENSE : rec_kind;
             c.layer_tau[l] = w > 0 ? 1.0f : 3.0f;
         }
         c.attention_set = cases[k].set; c.base[NM_P_CONSOLIDATION] = cases[k].cons; c.max_update = cases[k].clip;
@@ -423,8 +428,10 @@ static void test_deferred(void)
             if (what == 4 && same)
                 for (l = 0; l < nm_agent_param_count(ag[0]); l++) same &= grad[0][l] == grad[1][l];
         }
-        CHECK(same && deferred, "case %lu: act's deferred trace writes give the bits of writing them at once "
-              "(diverged at step %d; deferred %d)", (unsigned long)k, t, deferred);
+        /* the integrator's trace pass is a dense layer's: act makes it, nothing is deferred */
+        CHECK(same && deferred == (nm_layer_ops_find(rec_kind, NM_TANH)->trace_update != NULL),
+              "case %lu: act's deferred trace writes give the bits of writing them at once (diverged at step %d; "
+              "deferred %d)", (unsigned long)k, t, deferred);
         for (i = 0; i < 2; i++) { free(grad[i]); nm_agent_free(ag[i]); }
     }
 }
@@ -489,7 +496,7 @@ static void test_lines_rec(void)
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         nm_agent *a = make_rec(3, 2, cases[k].layers, cases[k].n, 3.0f, 1 + k, NM_TANH, NM_MOD_ALL);
         const nm_layer *L = NULL;
-        for (l = 0; l < cases[k].n && !L; l++) if (a->layer[l].kind == NM_LAYER_RECURRENT) L = &a->layer[l];
+        for (l = 0; l < cases[k].n && !L; l++) if (is_rec(&a->layer[l])) L = &a->layer[l];
         CHECK(L && a->align_at == L->w && on_line(a->block + L->w) && on_line(a->block + a->off_trace + L->w) &&
               on_line(a->block + a->off_trace2 + L->w) && on_line(a->block + a->off_elig + L->elig) &&
               on_line(a->block + a->off_elig2 + L->elig) && a->block + a->block_len <= a->block_mem +
@@ -521,25 +528,71 @@ static void test_config_rec(void)
     CHECK(nm_agent_config_check(&c, msg, sizeof msg) == NM_ERR_ARG, "tau < 1 is refused: %s", msg);
     CHECK(nm_layer_ops_find(NM_LAYER_RECURRENT, NM_TANH) == &nm_layer_recurrent_tanh &&
           nm_layer_ops_find(NM_LAYER_RECURRENT, NM_RELU) == &nm_layer_recurrent_relu, "the recurrent kind is found");
+    c.layer_kind[0] = NM_LAYER_INTEGRATOR;
+    c.layer_tau[0] = 4.0f;
+    CHECK(nm_agent_config_check(&c, msg, sizeof msg) == NM_OK, "an integrator layer takes a time constant: %s", msg);
+    CHECK(nm_layer_ops_find(NM_LAYER_INTEGRATOR, NM_TANH) == &nm_layer_integrator_tanh &&
+          nm_layer_ops_find(NM_LAYER_INTEGRATOR, NM_RELU) == &nm_layer_integrator_relu, "the integrator kind is found");
+}
+
+/* Without a leak (tau 1) the two kinds are one network, an Elman layer: the same forward pass, bit for bit, and
+ * the same one-step gradient up to rounding (the recurrent kind rounds dh (D z), the integrator (dh D) z). The
+ * integrator's state is h and v, twice the recurrent kind's, and its eligibility one float per input column. */
+static void test_kinds_agree_at_tau_1(void)
+{
+    static const int layers[] = { 5, -7 };
+    nm_agent *ag[2];
+    float x[3], probs[2][3], v[2], *g[2];
+    size_t P, i, bad = 0;
+    int k, t, act;
+    for (k = 0; k < 2; k++) {
+        rec_kind = k ? NM_LAYER_INTEGRATOR : NM_LAYER_RECURRENT;
+        ag[k] = make_rec(3, 3, layers, 2, 1.0f, 31, NM_TANH, NM_MOD_ALL);
+        for (t = 0; t < 6; t++) { obs_at(t, x, 3); nm_agent_act(ag[k], x, 3, &act); nm_agent_learn(ag[k], 0.2f, x, 3, 0); }
+    }
+    CHECK(ag[1]->n_rec == 2 * ag[0]->n_rec && ag[1]->n_elig == 5 + 7 + 1 && ag[0]->n_elig == 13 * 7,
+          "the integrator keeps h and v, and one eligibility float per input column (n_rec %lu, n_elig %lu)",
+          (unsigned long)ag[1]->n_rec, (unsigned long)ag[1]->n_elig);
+    /* the same weights and state (h; the integrator's v is its pre-gain sum, which is h's argument at tau 1) */
+    memcpy(nm_agent_params(ag[1]), nm_agent_params(ag[0]), nm_agent_param_count(ag[0]) * sizeof(float));
+    memcpy(ag[1]->block + ag[1]->off_rstate + ag[1]->layer[1].state,
+           ag[0]->block + ag[0]->off_rstate + ag[0]->layer[1].state, 7 * sizeof(float));
+    obs_at(7, x, 3);
+    for (k = 0; k < 2; k++) nm_agent_evaluate(ag[k], x, 3, probs[k], &v[k]);
+    CHECK(memcmp(probs[0], probs[1], sizeof probs[0]) == 0 && v[0] == v[1],
+          "tau 1: the kinds' forward passes give the same bits (V %.9g vs %.9g)", (double)v[0], (double)v[1]);
+    P = nm_agent_param_count(ag[0]);
+    for (k = 0; k < 2; k++) { g[k] = malloc(P * sizeof(float)); nm_agent_gradient(ag[k], x, 3, 1, 1.0f, 0.5f, g[k]); }
+    for (i = 0; i < P; i++) bad += rel_err(g[0][i], g[1][i]) > 1e-5;
+    CHECK(bad == 0, "tau 1: the kinds' one-step gradients agree (%lu of %lu entries differ)", (unsigned long)bad,
+          (unsigned long)P);
+    for (k = 0; k < 2; k++) { free(g[k]); nm_agent_free(ag[k]); }
+    rec_kind = NM_LAYER_RECURRENT;
 }
 
 int main(void)
 {
     static const int r1[] = { -6 }, r2[] = { 5, -6 }, r3[] = { -6, 4 };
+    int k;
     test_config_rec();
-    gradcheck_rec(NM_TANH, r1, 1, "recurrent");
-    gradcheck_rec(NM_TANH, r2, 2, "dense + recurrent");
-    gradcheck_rec(NM_TANH, r3, 2, "recurrent + dense");
-    gradcheck_rec(NM_RELU, r2, 2, "dense + recurrent (relu)");
-    test_exact_at_zero_u();
-    test_boundaries();
-    test_checkpoint_rec();
-    test_inplace_rec();
-    test_compose();
-    test_deferred();
-    test_kernel_sets_rec();
-    test_no_allocation_rec();
-    test_lines_rec();
+    test_kinds_agree_at_tau_1();
+    for (k = 0; k < 2; k++) {
+        rec_kind = k ? NM_LAYER_INTEGRATOR : NM_LAYER_RECURRENT;
+        printf("-- %s layers\n", kind_name());
+        gradcheck_rec(NM_TANH, r1, 1, "recurrent");
+        gradcheck_rec(NM_TANH, r2, 2, "dense + recurrent");
+        gradcheck_rec(NM_TANH, r3, 2, "recurrent + dense");
+        gradcheck_rec(NM_RELU, r2, 2, "dense + recurrent (relu)");
+        test_exact_at_zero_u();
+        test_boundaries();
+        test_checkpoint_rec();
+        test_inplace_rec();
+        test_compose();
+        test_deferred();
+        test_kernel_sets_rec();
+        test_no_allocation_rec();
+        test_lines_rec();
+    }
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -182,14 +182,20 @@ local function normalize(backend, S, opts)
     end
     local layers = {}
     for i, layer in ipairs(h) do layers[i] = { layer, "hidden[" .. i .. "]" } end
-    -- recurrent = n | { n = n, tau = t }: one recurrent layer after those of hidden
+    -- recurrent = n | { n = n, tau = t [, kind = "integrator"] }: one recurrent layer after those of hidden
     local r = opts.recurrent
     if r ~= nil then
       if type(r) == "table" then
         for k in pairs(r) do
-          if k ~= "n" and k ~= "tau" then fail("recurrent: unknown layer option '" .. tostring(k) .. "'") end
+          if k ~= "n" and k ~= "tau" and k ~= "kind" then
+            fail("recurrent: unknown layer option '" .. tostring(k) .. "'")
+          end
         end
-        r = { kind = "recurrent", n = r.n, tau = r.tau }
+        if r.kind ~= nil and r.kind ~= "recurrent" and r.kind ~= "integrator" then
+          fail("recurrent.kind: expected 'recurrent' or 'integrator', got " ..
+               (type(r.kind) == "string" and ("'" .. r.kind .. "'") or tostring(r.kind)))
+        end
+        r = { kind = r.kind or "recurrent", n = r.n, tau = r.tau }
       elseif is_integer(r) then
         r = { kind = "recurrent", n = r }
       else
@@ -201,7 +207,7 @@ local function normalize(backend, S, opts)
     if #layers > S.max_layers then fail("hidden: at most " .. S.max_layers .. " layers, got " .. #layers) end
     set("n_layers", 0, #layers)
     -- a number is a dense layer; a table names its kind and options: { kind = "dense", n = 64 },
-    -- { kind = "recurrent", n = 64, tau = 5 }
+    -- { kind = "recurrent", n = 64, tau = 5 }, { kind = "integrator", n = 64, tau = 5 }
     for i, entry in ipairs(layers) do
       local layer, name = entry[1], entry[2]
       local n, kind, tau = layer, "dense", nil
@@ -221,7 +227,7 @@ local function normalize(backend, S, opts)
       if not ok then fail(name .. ".kind: unknown layer kind '" .. kind .. "' (known: " ..
                           table.concat(S.by_name.layer_kind.values, ", ") .. ")") end
       if tau ~= nil then
-        if kind ~= "recurrent" then fail(name .. ".tau: only a recurrent layer has a time constant") end
+        if kind == "dense" then fail(name .. ".tau: only a recurrent layer has a time constant") end
         check_number(name .. ".tau", tau)
         if not backend.config_set(cfg, "layer_tau", i - 1, tau) then
           fail(name .. ".tau: expected " .. S.by_name.layer_tau.expect .. ", got " .. tostring(tau))
@@ -336,7 +342,7 @@ local function options_of(backend, S, cfg)
       for i = 1, get(cfg, "n_layers", 0) do
         local kind = get(cfg, "layer_kind", i - 1)
         if kind == "dense" then h[i] = get(cfg, "hidden", i - 1)
-        elseif kind == "recurrent" then
+        elseif kind == "recurrent" or kind == "integrator" then
           h[i] = { kind = kind, n = get(cfg, "hidden", i - 1), tau = get(cfg, "layer_tau", i - 1) }
         else h[i] = { kind = kind, n = get(cfg, "hidden", i - 1) } end
       end

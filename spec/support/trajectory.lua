@@ -9,6 +9,7 @@
 --   trajectory.lua train_rec STEPS [CHECKPOINT CONTINUE]  as train, with a recurrent trunk on the memory
 --                                                     version of the task (the checkpoint is taken mid-episode)
 --   trajectory.lua load_rec CHECKPOINT CONTINUE       load that checkpoint and go on the same way
+--   trajectory.lua train_int STEPS [CHECKPOINT CONTINUE]  as train_rec, the layer of the integrator kind
 -- Output: "backend <name>", then one line per step: t, action, reward, terminal, the modulator levels,
 -- phasic and tonic parts, the eight meta-parameters, the surprise and the step count (floats as %a:
 -- exact, and printed alike by both interpreters, where %.9g rounds decimal ties differently); every 100
@@ -73,10 +74,11 @@ elseif mode == "train_cp" then
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), hidden = { 16 }, seed = 7,
                           modulators = "all", na_input = "changepoint" }
   run(agent, env, assert(tonumber(a1), "steps"), "")
-elseif mode == "train_rec" then
+elseif mode == "train_rec" or mode == "train_int" then
   local env = Env{ seed = 1, memory = true }
+  local kind = mode == "train_rec" and "recurrent" or "integrator"
   local agent = nm.agent{ obs = env:getStateSpace(), actions = env:getActionSpace(), seed = 7, modulators = "all",
-                          hidden = { 8, { kind = "recurrent", n = 12, tau = 4 } } }
+                          hidden = { 8, { kind = kind, n = 12, tau = 4 } } }
   run(agent, env, assert(tonumber(a1), "steps"), "")
   if a2 then
     assert(agent:save(a2))
@@ -90,5 +92,5 @@ elseif mode == "load" then
   run(agent, Env{ seed = 2 }, assert(tonumber(a2), "continue steps"), "c")
 else
   error("usage: trajectory.lua train STEPS [CHECKPOINT CONTINUE] | load CHECKPOINT CONTINUE | train_ns STEPS | " ..
-        "train_cp STEPS | train_rec STEPS [CHECKPOINT CONTINUE] | load_rec CHECKPOINT CONTINUE")
+        "train_cp STEPS | train_rec|train_int STEPS [CHECKPOINT CONTINUE] | load_rec CHECKPOINT CONTINUE")
 end
