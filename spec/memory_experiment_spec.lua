@@ -67,6 +67,31 @@ describe("experiments/memory.lua", function()
     assert.falsy(out:find("; agent ", 1, true), out)   -- the feed-forward agent keeps its defaults
   end)
 
+  it("--kind integrator gives the layer the integrator kind; another kind is refused", function()
+    if not has_recurrent() then return end
+    local out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --hidden 0 --recurrent 8 --tau 5" ..
+                                    " --kind integrator")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("working memory: recurrent (integrator 8, tau 5); seeds 1-1", 1, true), out)
+    _, err, code = shell.sh(SCRIPT .. " --task gonogo --recurrent 8 --kind lstm")
+    assert.equal(2, code) assert.truthy(err:find("memory: --kind: expected recurrent or integrator, got lstm", 1, true), err)
+  end)
+
+  it("delay_match_blocks.lua prints each block's accuracy and weight norm per seed", function()
+    if not has_recurrent() then return end
+    local BLOCKS = shell.LUA .. " " .. shell.quote(shell.ROOT .. "/experiments/delay_match_blocks.lua")
+    local out, err, code = shell.sh(BLOCKS .. " --seeds 2 --trials 30 --block 10 --recurrent 8 --kind integrator")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("delay_match per 10-trial block: integrator layer of 8 units, tau 5; 30 trials", 1, true), out)
+    for seed = 1, 2 do
+      assert.truthy(out:find("\n  seed " .. seed .. " +%%: +%d+ +%d+ +%d+   |W|: %d+ %d+ %d+\n"), out)
+    end
+    _, err, code = shell.sh(BLOCKS .. " --kind lstm")
+    assert.equal(2, code) assert.truthy(err:find("--kind: expected recurrent or integrator, got lstm", 1, true), err)
+    _, err, code = shell.sh(BLOCKS .. " --block 0")
+    assert.equal(2, code) assert.truthy(err:find("--block: expected a positive integer, got 0", 1, true), err)
+  end)
+
   it("passes --recurrent to the agent, whose refusal stops the run with its message", function()
     local out, err, code = shell.sh(SCRIPT .. " --task gonogo --seeds 1 --trials 20 --recurrent 8")
     if has_recurrent() then
