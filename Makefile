@@ -141,8 +141,9 @@ soak-ci:
 # interpreter's own exit-time allocations are not ours (the C tests keep it on).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_spiking build-san/test/prop_population
+	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_recurrent build-san/test/test_spiking build-san/test/prop_population
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
+	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_recurrent
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_spiking
 	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/prop_population 60
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
