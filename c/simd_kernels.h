@@ -931,7 +931,8 @@ static const nm_kernels NM_KERNEL(table) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(ger_decay_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 0
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(ger_decay_update), NM_KERNEL(consolidate_finite),
+    NM_KERNEL(consolidate), 0
 };
 
 /* the same kernels, with large shapes allowed to go to OpenBLAS (config.deterministic = false) */
@@ -943,5 +944,6 @@ static const nm_kernels NM_KERNEL(table_blas) = {
     NM_KERNEL(axpy_finite), NM_KERNEL(all_finite), NM_KERNEL(fill), NM_KERNEL(dot),
     NM_KERNEL(gemv_bias),
     NM_KERNEL(rec_gemv), NM_KERNEL(rec_trace), NM_KERNEL(rec_norm), NM_KERNEL(rec_leak), NM_KERNEL(rec_units_tanh),
-    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(ger_decay_update), NM_KERNEL(consolidate_finite), NM_KERNEL(consolidate), 1
+    NM_KERNEL(rec_delta), NM_KERNEL(rec_trace_update), NM_KERNEL(ger_decay_update), NM_KERNEL(consolidate_finite),
+    NM_KERNEL(consolidate), 1
 };

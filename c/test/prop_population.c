@@ -2,17 +2,17 @@
  * prop_population.c -- a differential property test of populations: whatever the members' configs and whatever
  * the order of calls, member k of a population behaves bit for bit as a lone agent given the same calls.
  *
- * Each case draws a shape (inputs, actions, units, a dense or a recurrent trunk, the activation), a kernel set this
- * CPU runs, a thread count and a member count (fewer or more than a register's lanes), then per member what a study
- * or a game varies: continual learning on or off (synaptic intelligence or EWC), the modulators, the learning rate,
- * the mapping, the clip, NA's resets, policy reset, a withheld action, a member without a critic. Then a few hundred
- * steps of a world whose rewarded action flips now and then (so NA rises and continual members find boundaries),
- * with random calls in between: act and learn, or step (learn and act in one call); terminal steps; a NaN
- * observation or reward for one member (its call fails, the others step); reset, freeze and thaw, announced
- * contexts, replacing a member by a copy of another (or by an agent outside the interleaved step's scope), an act
- * that no learn follows, evaluate, reading a member out, and a checkpoint round trip at another thread count.
- * Every call's actions and per-member statuses, and the members' state hashes whenever one is read and at the end,
- * must equal the lone agents'.
+ * Each case draws a shape (inputs, actions, units, a dense or a recurrent trunk of either recurrent kind, the
+ * activation), a kernel set this CPU runs, a thread count and a member count (fewer or more than a register's
+ * lanes), then per member what a study or a game varies: continual learning on or off (synaptic intelligence or
+ * EWC), the modulators, the learning rate, the mapping, the clip, NA's resets, policy reset, a withheld action, a
+ * member without a critic. Then a few hundred steps of a world whose rewarded action flips now and then (so NA rises
+ * and continual members find boundaries), with random calls in between: act and learn, or step (learn and act in one
+ * call); terminal steps; a NaN observation or reward for one member (its call fails, the others step); reset, freeze
+ * and thaw, announced contexts, replacing a member by a copy of another (or by an agent outside the interleaved
+ * step's scope), an act that no learn follows, evaluate, reading a member out, and a checkpoint round trip at
+ * another thread count. Every call's actions and per-member statuses, and the members' state hashes whenever one is
+ * read and at the end, must equal the lone agents'.
  *   prop_population [cases] [seed]      (default 40 cases; `make prop-population` runs more)
  */
 #define _GNU_SOURCE
@@ -47,6 +47,7 @@ static int chance(double p) { return unif() < p; }
 typedef struct {
     size_t n, n_obs, n_act, threads;
     int recurrent, relu, spiking;
+    int integrator;          /* the recurrent layer is of the integrator kind (stepped one by one) */
     size_t second;           /* a second trunk layer's units (0: none), recurrent if `recurrent` */
     nm_agent_config *cfg;    /* the members' configs */
     nm_agent **lone;         /* and their lone twins */
@@ -61,14 +62,15 @@ typedef struct {
 /* member k's config: the shared shape, then what varies between members */
 static void member_config(const world *w, size_t k, uint64_t seed, nm_agent_config *c, size_t hidden, float tau)
 {
+    nm_layer_kind kind = w->integrator ? NM_LAYER_INTEGRATOR : NM_LAYER_RECURRENT;
     nm_agent_config_default(c);
     c->n_obs = w->n_obs; c->n_actions = w->n_act; c->hidden[0] = hidden; c->seed = seed + k;
     if (w->second) {   /* two layers (stepped one by one): a dense one, then a dense or a recurrent one */
         c->n_layers = 2;
         c->hidden[1] = w->second;
-        if (w->recurrent) { c->layer_kind[1] = NM_LAYER_RECURRENT; c->layer_tau[1] = tau; }
+        if (w->recurrent) { c->layer_kind[1] = kind; c->layer_tau[1] = tau; }
     } else if (w->recurrent) {
-        c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = tau;
+        c->layer_kind[0] = kind; c->layer_tau[0] = tau;
     }
     if (w->relu) c->activation = NM_RELU;
     if (w->spiking) c->model = NM_MODEL_SPIKING;   /* stepped one by one, and still the lone agent */
@@ -294,6 +296,7 @@ static int run_case(int c, const char **sets, size_t n_sets)
     if (w.spiking) { w.n = 1 + w.n % 8; T = 60 + T % 90; }   /* a spiking step costs a hundred rate steps */
     hidden = w.recurrent ? rec_units[below(6)] : dense_units[below(7)];
     tau = taus[below(3)];
+    w.integrator = w.recurrent && chance(0.3);
     w.same = 1;
     setenv("NEUROMOD_KERNELS", set, 1);
     w.cfg = calloc(w.n, sizeof *w.cfg);
@@ -312,7 +315,8 @@ static int run_case(int c, const char **sets, size_t n_sets)
     }
     snprintf(shape, sizeof shape, w.second ? "%lu dense + %lu" : "%lu", (unsigned long)hidden, (unsigned long)w.second);
     snprintf(w.what, sizeof w.what, "case %d (%s, %lu members x %s %s units%s, %lu obs, %lu actions, %lu threads)",
-             c, set, (unsigned long)w.n, shape, w.spiking ? "spiking" : w.recurrent ? "recurrent" : "dense",
+             c, set, (unsigned long)w.n, shape,
+             w.spiking ? "spiking" : w.integrator ? "integrator" : w.recurrent ? "recurrent" : "dense",
              w.relu ? " relu" : "", (unsigned long)w.n_obs, (unsigned long)w.n_act, (unsigned long)w.threads);
     if (getenv("PROP_VERBOSE")) fprintf(stderr, "%s\n", w.what);
     if (nm_population_new_members(w.cfg, w.n, w.threads, &w.pop, msg, sizeof msg) != NM_OK) {
