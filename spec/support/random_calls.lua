@@ -44,9 +44,9 @@ end
 for case = 1, cases do
   local n_obs, n_act = g:random(1, 4), g:random(2, 4)
   local units = pick { 3, 8, 16, 24 }
-  local recurrent = chance(0.3)
+  local recurrent = chance(0.3) and pick { "recurrent", "integrator" }
   local opts = { obs = n_obs, actions = n_act,
-                 hidden = recurrent and { { kind = "recurrent", n = units, tau = pick { 1, 2.5, 5 } } } or { units } }
+                 hidden = recurrent and { { kind = recurrent, n = units, tau = pick { 1, 2.5, 5 } } } or { units } }
   local n, threads, s = g:random(1, 20), g:random(1, 3), g:random(1, 1000)
   local members = {}
   for k = 1, n do
@@ -61,7 +61,7 @@ for case = 1, cases do
   local lone = {}
   for k = 1, n do lone[k] = nm.agent(with(with(opts, { seed = s + k - 1 }), members[k])) end
   print(string.format("case %d: %d members, %d obs, %d actions, %s %d units, %d threads", case, n, n_obs, n_act,
-                      recurrent and "recurrent" or "dense", units, threads))
+                      recurrent or "dense", units, threads))
 
   local function observations()
     local t = chance(0.5) and {} or nm.vector(n * n_obs)
