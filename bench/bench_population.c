@@ -8,8 +8,8 @@
  * time (all its threads; steady on a loaded machine; with two threads it includes their waits' spinning, up to
  * about 160 us a call) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
- * After each set's table, two rows for members whose trunk is one recurrent layer (tau 5; 256 members of 16 and
- * 24 units: the interleaved step covers them up to 16 units generic, 24 AVX2 and AVX-512).
+ * After each set's table, two rows for each recurrent kind: members whose trunk is one such layer (tau 5; 256
+ * members of 16 and 24 units: the interleaved step covers them up to 16 units generic, 24 AVX2 and AVX-512).
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
  *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual] [--recurrent TAU]
  *                    [--context ID]
@@ -50,6 +50,7 @@ static float pool[POOL + 4096 * N_OBS];   /* observations: a window that slides 
  * every context; docs/results/population.md) */
 static int continual_members = 0;
 static float recurrent_tau = 0.0f;   /* > 0: the trunk is one recurrent layer of this time constant */
+static nm_layer_kind recurrent_kind = NM_LAYER_RECURRENT;   /* ... of this kind (--kind integrator) */
 static int announce_context = 0;     /* > 0: every member is told this context first (a second task: its gate,
                                       * importance and pull at work) */
 static void config(nm_agent_config *c, size_t hidden)
@@ -57,7 +58,7 @@ static void config(nm_agent_config *c, size_t hidden)
     nm_agent_config_default(c);
     nm_agent_config_continual(c, continual_members);
     c->n_obs = N_OBS; c->n_actions = N_ACT; c->hidden[0] = hidden;
-    if (recurrent_tau > 0.0f) { c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = recurrent_tau; }
+    if (recurrent_tau > 0.0f) { c->layer_kind[0] = recurrent_kind; c->layer_tau[0] = recurrent_tau; }
 }
 
 /* agent-steps per second of a population on `threads`, or of N lone agents (threads 0): each acting then learning
@@ -159,10 +160,14 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--continual") == 0) continual_members = 1;
         else if (strcmp(argv[a], "--recurrent") == 0 && a + 1 < argc) recurrent_tau = (float)atof(argv[++a]);
         else if (strcmp(argv[a], "--context") == 0 && a + 1 < argc) announce_context = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc && strcmp(argv[a + 1], "integrator") == 0) {
+            recurrent_kind = NM_LAYER_INTEGRATOR;
+            a++;
+        }
         else {
             fprintf(stderr, "usage: bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]\n"
                             "       bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual]\n"
-                            "                        [--recurrent TAU] [--context ID]\n");
+                            "                        [--recurrent TAU [--kind integrator]] [--context ID]\n");
             return 2;
         }
     }
@@ -233,9 +238,12 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         }
-        /* recurrent members (one recurrent layer of tau 5), interleaved up to 16 units (generic) or 24 */
-        if (recurrent_tau == 0.0f && (!only_n || only_n == 256)) {
+        /* recurrent members (one recurrent layer of tau 5, each recurrent kind), interleaved up to 16 units
+         * (generic) or 24 */
+        for (recurrent_kind = NM_LAYER_RECURRENT; recurrent_tau == 0.0f && (!only_n || only_n == 256);
+             recurrent_kind = NM_LAYER_INTEGRATOR) {
             static const size_t rh[] = { 16, 24 };
+            const char *kind = recurrent_kind == NM_LAYER_RECURRENT ? "recurrent" : "integrator";
             recurrent_tau = 5.0f;
             for (h = 0; h < sizeof rh / sizeof rh[0]; h++) {
                 int steps = (int)(budget * 16.0 / (double)rh[h] / 256.0);
@@ -246,12 +254,15 @@ int main(int argc, char **argv)
                 p1s = rate(256, rh[h], 1, steps, 0);
                 unsetenv("NEUROMOD_INTERLEAVE");
                 p1 = rate(256, rh[h], 1, steps, 0);
-                printf("  recurrent %2lu x 256: CPU ns per agent-step: seq phases %.0f, pop 1t seq %.0f, pop 1t %.0f; "
-                       "seq/1t %.2fx\n", (unsigned long)rh[h], seq.cpu_ns, p1s.cpu_ns, p1.cpu_ns, seq.cpu_ns / p1.cpu_ns);
+                printf("  %-10s %2lu x 256: CPU ns per agent-step: seq phases %.0f, pop 1t seq %.0f, pop 1t %.0f; "
+                       "seq/1t %.2fx\n", kind, (unsigned long)rh[h], seq.cpu_ns, p1s.cpu_ns, p1.cpu_ns,
+                       seq.cpu_ns / p1.cpu_ns);
                 fflush(stdout);
             }
             recurrent_tau = 0.0f;
+            if (recurrent_kind == NM_LAYER_INTEGRATOR) break;
         }
+        recurrent_kind = NM_LAYER_RECURRENT;
     }
     unsetenv("NEUROMOD_KERNELS");
     return 0;

@@ -523,20 +523,20 @@ NM_LANE_ATTR static void NM_LANE(act_trace)(const nm_popsimd *s, nm_group *G, co
     else NM_LANE(act_trace_n)(s, G, decay, s->n_actions, s->n_obs, 0);
 }
 
-/* The recurrent trunk (one recurrent tanh layer, layer_recurrent.c) for the group. rec_trunk is its forward pass
- * into cache C: z = [u; h_{t-1}; 1] (the group's rstate), pre = gain (A' z) with each unit's sum in column order
- * from z_0 A_0 (rec_gemv's), a = tanh(pre) (gain_tanh's), post = h_{t-1} leak + alpha a (rec_leak's). Eight units
- * at a time run through the columns, their sums in registers. */
-NM_LANE_ATTR static void NM_LANE(rec_trunk)(const nm_popsimd *s, const nm_group *G, float *C)
+/* The recurrent trunk (one recurrent tanh layer of either kind: layer_recurrent.c, layer_integrator.c) for the
+ * group. rec_sums fills z = [u; h_{t-1}; 1] in cache C (h_{t-1} the first n of the group's rstate) and puts each
+ * unit's sum A' z, in column order from z_0 A_0 (rec_gemv's), at out. Eight units at a time run through the
+ * columns, their sums in registers. */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(rec_sums)(const nm_popsimd *s,
+                                                                                  const nm_group *G, float *C,
+                                                                                  float *restrict out)
 {
     const size_t n = s->hidden, in = s->n_obs, ncols = in + n + 1;
-    const float *restrict A = G->params + s->lw * W, *restrict hp = G->rstate;
-    float *restrict z = C + s->lz * W, *restrict pre = C + s->lpre * W, *restrict a = pre + n * W;
-    float *restrict post = C + s->lpost * W;
-    vf lk = LD(G->rleak, 0), al = LD(G->ralpha, 0);
+    const float *restrict A = G->params + s->lw * W;
+    float *restrict z = C + s->lz * W;
     size_t i, j;
     memcpy(z, C + s->cl.input * W, in * W * sizeof *z);
-    memcpy(z + in * W, hp, n * W * sizeof *z);
+    memcpy(z + in * W, G->rstate, n * W * sizeof *z);
     ST(z + (in + n) * W, 0, ZERO + 1.0f);
     for (i = 0; i + 8 <= n; i += 8) {
         vf z0 = LD(z, 0), s0 = z0 * LD(A + i * W, 0), s1 = z0 * LD(A + (i + 1) * W, 0),
@@ -554,17 +554,48 @@ NM_LANE_ATTR static void NM_LANE(rec_trunk)(const nm_popsimd *s, const nm_group 
             s6 = s6 + zj * LD(c + 6 * W, 0);
             s7 = s7 + zj * LD(c + 7 * W, 0);
         }
-        ST(pre + i * W, 0, s0); ST(pre + (i + 1) * W, 0, s1); ST(pre + (i + 2) * W, 0, s2);
-        ST(pre + (i + 3) * W, 0, s3); ST(pre + (i + 4) * W, 0, s4); ST(pre + (i + 5) * W, 0, s5);
-        ST(pre + (i + 6) * W, 0, s6); ST(pre + (i + 7) * W, 0, s7);
+        ST(out + i * W, 0, s0); ST(out + (i + 1) * W, 0, s1); ST(out + (i + 2) * W, 0, s2);
+        ST(out + (i + 3) * W, 0, s3); ST(out + (i + 4) * W, 0, s4); ST(out + (i + 5) * W, 0, s5);
+        ST(out + (i + 6) * W, 0, s6); ST(out + (i + 7) * W, 0, s7);
     }
     for (; i < n; i++) {
         vf s0 = LD(z, 0) * LD(A + i * W, 0);
         for (j = 1; j < ncols; j++) s0 = s0 + LD(z + j * W, 0) * LD(A + (j * n + i) * W, 0);
-        ST(pre + i * W, 0, s0);
+        ST(out + i * W, 0, s0);
     }
+}
+
+/* The recurrent kind's forward pass: pre = gain (A' z), a = tanh(pre) (gain_tanh's), post = h_{t-1} leak +
+ * alpha a (rec_leak's) */
+NM_LANE_ATTR static void NM_LANE(rec_trunk)(const nm_popsimd *s, const nm_group *G, float *C)
+{
+    const size_t n = s->hidden;
+    const float *restrict hp = G->rstate;
+    float *restrict pre = C + s->lpre * W, *restrict a = pre + n * W, *restrict post = C + s->lpost * W;
+    vf lk = LD(G->rleak, 0), al = LD(G->ralpha, 0);
+    size_t i;
+    NM_LANE(rec_sums)(s, G, C, pre);
     NM_LANE(gain_tanh)(n, G->ugain, pre, a);
     for (i = 0; i < n; i++) ST(post + i * W, 0, LD(hp + i * W, 0) * lk + al * LD(a + i * W, 0));
+}
+
+/* The integrator kind's forward pass (layer_integrator.c's int_integrate): v_{t-1} (rstate's second n) into the
+ * cache's slot, the sums into v_t's slot, v_t = v_{t-1} leak + alpha (A' z) (rec_leak's) at pre and at v_t's slot,
+ * then pre = gain v_t and post = tanh(pre) (gain_tanh's) */
+NM_LANE_ATTR static void NM_LANE(int_trunk)(const nm_popsimd *s, const nm_group *G, float *C)
+{
+    const size_t n = s->hidden;
+    float *restrict pre = C + s->lpre * W, *restrict vnow = C + s->lvnow * W, *restrict vprev = C + s->lvprev * W;
+    vf lk = LD(G->rleak, 0), al = LD(G->ralpha, 0);
+    size_t i;
+    memcpy(vprev, G->rstate + n * W, n * W * sizeof *vprev);
+    NM_LANE(rec_sums)(s, G, C, vnow);
+    for (i = 0; i < n; i++) {
+        vf v = LD(vprev + i * W, 0) * lk + al * LD(vnow + i * W, 0);
+        ST(pre + i * W, 0, v);
+        ST(vnow + i * W, 0, v);
+    }
+    NM_LANE(gain_tanh)(n, G->ugain, pre, C + s->lpost * W);
 }
 
 /* act's phase one for the recurrent trunk: the heads' share of dh into G->rdh (act_delta's, without the tanh
@@ -673,6 +704,72 @@ NM_LANE_ATTR static void NM_LANE(rec_pass)(const nm_popsimd *s, nm_group *G, con
     if (!step) NM_LANE(rec_pass_n)(s, G, on, step, zero, 0);
     else if (any) NM_LANE(rec_pass_n)(s, G, on, step, zero, 2);
     else NM_LANE(rec_pass_n)(s, G, on, step, zero, 1);
+}
+
+/* act's phase one for the integrator trunk: the heads' share of dh into G->rdh (as rec_delta's), D = alpha ((1 -
+ * h^2) gain) (rec_units_tanh's, from post) into G->rD and c = dh D after it (int_delta's: the factor of the trace's
+ * outer product and d/d(A z) for the layer below), and per lane |c|^2 (sumsq's order, in double) */
+NM_LANE_ATTR static void NM_LANE(int_delta)(const nm_popsimd *s, nm_group *G, double *pd)
+{
+    const size_t n = s->hidden;
+    const float *restrict h = G->cache + s->lpost * W, *restrict dh = G->rdh;
+    float *restrict D = G->rD, *restrict c = G->rD + n * W;
+    vf al = LD(G->ralpha, 0);
+    size_t i;
+    if (s->n_actions == 2) NM_LANE(act_delta_n)(s, G, 2, 1);
+    else NM_LANE(act_delta_n)(s, G, s->n_actions, 1);
+    for (i = 0; i < n; i++) {
+        vf hi = LD(h + i * W, 0), d = al * ((1.0f - hi * hi) * LD(G->ugain + i * W, 0));
+        ST(D + i * W, 0, d);
+        ST(c + i * W, 0, LD(dh + i * W, 0) * d);
+    }
+    NM_LANE(sumsq)(n, c, pd);
+}
+
+/* act's deferred pass over the integrator's synapses (int_trace_update's arithmetic, element by element): zbar =
+ * zbar leak + z, then e = decay e + zbar_j c (e decay alone in a row whose zbar_j is 0, as ger_decay's), from act's
+ * z and c. Modes as rec_pass's: 0 settles the lanes of `on` (zbar and e only); 1 adds W += step e in the same pass,
+ * in every lane; 2 the same, zbar and e taking 0 after their step in the lanes of `zero`. */
+__attribute__((always_inline)) NM_LANE_ATTR static inline void NM_LANE(int_pass_n)(const nm_popsimd *s,
+                                                                                    nm_group *G, const int *on,
+                                                                                    const float *step,
+                                                                                    const int *zero,
+                                                                                    const int mode)
+{
+    const size_t n = s->hidden, ncols = s->n_obs + n + 1;
+    float *restrict zbar = G->eps + s->lelig * W, *restrict e = G->trace + s->lw * W;
+    float *restrict P = G->params + s->lw * W;
+    const float *restrict z = G->cache + s->lz * W, *restrict c = G->rD + n * W;
+    vf lk = LD(G->rleak, 0), dc = LD(G->rdecay, 0), st = mode ? LD(step, 0) : ZERO;
+    vi m = mode == 0 ? LDI(on, 0) != 0 : mode == 2 ? LDI(zero, 0) != 0 : (vi){ 0 };   /* mode 1 reads neither */
+    size_t i, j;
+    for (j = 0; j < ncols; j++) {
+        vf old = LD(zbar + j * W, 0), x = old * lk + LD(z + j * W, 0);
+        vi zx = x == 0.0f;
+        float *restrict er = e + j * n * W, *restrict pr = P + j * n * W;
+        if (mode == 0) ST(zbar + j * W, 0, SEL(m, x, old));
+        else ST(zbar + j * W, 0, mode == 2 ? SEL(m, ZERO, x) : x);
+        for (i = 0; i < n; i++) {
+            vf ev = LD(er + i * W, 0), dd = dc * ev, t = SEL(zx, dd, dd + x * LD(c + i * W, 0));
+            if (mode == 0) {
+                ST(er + i * W, 0, SEL(m, t, ev));
+            } else {
+                ST(er + i * W, 0, mode == 2 ? SEL(m, ZERO, t) : t);
+                ST(pr + i * W, 0, LD(pr + i * W, 0) + st * t);
+            }
+        }
+    }
+}
+
+NM_LANE_ATTR static void NM_LANE(int_pass)(const nm_popsimd *s, nm_group *G, const int *on, const float *step,
+                                           const int *zero)
+{
+    int any = 0;
+    size_t l;
+    for (l = 0; zero && l < W; l++) any |= zero[l];
+    if (!step) NM_LANE(int_pass_n)(s, G, on, step, zero, 0);
+    else if (any) NM_LANE(int_pass_n)(s, G, on, step, zero, 2);
+    else NM_LANE(int_pass_n)(s, G, on, step, zero, 1);
 }
 
 /* The trunk layer of the group's forward pass: pre = gain (b + W u), post = tanh(pre). A narrow layer (at most 3
@@ -1003,7 +1100,8 @@ static const nm_lane_kernels NM_LANE(lanes) = {
     NM_LANE(nonfinite), NM_LANE(scal), NM_LANE(softmax), NM_LANE(mod_step),
     NM_LANE(act_delta), NM_LANE(act_trace), NM_LANE(trunk), NM_LANE(dots), NM_LANE(pred_rows), NM_LANE(head_g),
     NM_LANE(head_bias), NM_LANE(learn_sig), NM_LANE(trunk_value), NM_LANE(expf_n), NM_LANE(obs_in), NM_LANE(clear),
-    NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass), NM_LANE(gate_gain),
+    NM_LANE(rec_trunk), NM_LANE(rec_delta), NM_LANE(rec_heads), NM_LANE(rec_pass), NM_LANE(int_trunk),
+    NM_LANE(int_delta), NM_LANE(int_pass), NM_LANE(gate_gain),
     NM_LANE(update_pull), NM_LANE(importance)
 };
 

@@ -88,7 +88,8 @@ typedef struct nm_group {
      * times the step is within max_update (the bound and its margin say so), and the clip does not act. */
     double *tb2;
     /* A recurrent trunk's state (NULL without one): its eligibility vectors (n_elig lane vectors), h and the
-     * pending step's h_{t-1} (rstate, rprev), act's dh and D kept for the deferred pass (rdh, rD), each lane's leak,
+     * pending step's h_{t-1} (rstate, rprev; the integrator's h then v), act's dh and D kept for the deferred pass
+     * (rdh, rD; the integrator's D then c), each lane's leak,
      * alpha and act's decay, whether its pass is pending (rdefer, as the agent's rec_defer) and its eligibility
      * bound (eb, the agent's elig_bound) */
     float *eps, *rstate, *rprev, *rdh, *rD, *rleak, *ralpha, *rdecay;
@@ -103,9 +104,11 @@ struct nm_popsimd {
     size_t n_obs, hidden, n_actions;
     nm_cache_layout cl;                        /* one member's cache layout and offsets (all members share them) */
     size_t lw, lb, lpre, lpost, policy_w, policy_b, value_w, value_b, pred_w, pred_b, var_w, var_b;
-    int rec;                                   /* the trunk is one recurrent layer */
+    int rec;                                   /* the trunk is one recurrent layer, of either kind */
+    int integ;                                 /* ... of the integrator kind (layer_integrator.c) */
     int imp;                                   /* some member keeps importance (the groups hold it) */
-    size_t lz, lelig, n_elig, n_rec;           /* its z in the cache, eligibility offset and size, and units */
+    size_t lz, lelig, n_elig, n_rec;           /* its z in the cache, eligibility offset and size, and state */
+    size_t lvnow, lvprev;                      /* the integrator's v_t and v_{t-1} in the cache */
     nm_group *group;
     float *mem;
     size_t slots, slot_floats;   /* scratch: one slot per thread that steps groups, slot_floats each */
@@ -149,6 +152,11 @@ struct nm_lane_kernels {
     void (*rec_delta)(const nm_popsimd *s, nm_group *G, double *pd, double *qd, double *md);
     void (*rec_heads)(const nm_popsimd *s, nm_group *G, const float *decay);
     void (*rec_pass)(const nm_popsimd *s, nm_group *G, const int *on, const float *step, const int *zero);
+    /* the integrator trunk's: forward pass, act's phase one (dh, D and c = dh D, and per lane |c|^2; its heads'
+     * part of phase two is rec_heads) and the deferred pass (rec_pass's modes) */
+    void (*int_trunk)(const nm_popsimd *s, const nm_group *G, float *C);
+    void (*int_delta)(const nm_popsimd *s, nm_group *G, double *pd);
+    void (*int_pass)(const nm_popsimd *s, nm_group *G, const int *on, const float *step, const int *zero);
     /* continual members: each unit's gain from the gate, the update fused with the pull, SI's path integral */
     void (*gate_gain)(const nm_popsimd *s, nm_group *G);
     void (*update_pull)(size_t n, const float *step, const float *k, const int *on, const float *e, const float *imp,
@@ -256,7 +264,8 @@ int nm_popsimd_covers(const nm_agent *a)
 {
     const nm_agent_config *c = &a->cfg;
     return fields_in_scope(c) && a->model == NM_MODEL_RATE && c->n_layers == 1 &&
-           (a->layer[0].kind == NM_LAYER_DENSE || a->layer[0].kind == NM_LAYER_RECURRENT) &&
+           (a->layer[0].kind == NM_LAYER_DENSE || a->layer[0].kind == NM_LAYER_RECURRENT ||
+            a->layer[0].kind == NM_LAYER_INTEGRATOR) &&
            a->layer[0].activation == NM_TANH && !a->kern->blas &&
            !(a->n_anchor && !a->n_imp) &&
            !nm_mod_wants_salience(c) &&
@@ -294,16 +303,18 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
     s->lw = a->layer[0].w; s->lb = a->layer[0].b; s->lpre = a->layer[0].pre; s->lpost = a->layer[0].post;
     s->policy_w = a->policy_w; s->policy_b = a->policy_b; s->value_w = a->value_w; s->value_b = a->value_b;
     s->pred_w = a->pred_w; s->pred_b = a->pred_b; s->var_w = a->var_w; s->var_b = a->var_b;
-    s->rec = a->layer[0].kind == NM_LAYER_RECURRENT;
+    s->integ = a->layer[0].kind == NM_LAYER_INTEGRATOR;
+    s->rec = a->layer[0].kind == NM_LAYER_RECURRENT || s->integ;
     if (s->rec) {
         s->lz = a->layer[0].z; s->lelig = a->layer[0].elig; s->n_elig = a->n_elig; s->n_rec = a->n_rec;
+        s->lvnow = a->layer[0].state_now; s->lvprev = a->layer[0].state_prev;
     }
     for (g = 0; g < n; g++) s->imp |= member[g]->n_imp > 0;
     per = (s->n_params + s->n_traced + s->cache + NM_MS + KC_N + s->n_obs + 2) * W;
     per += (2 * s->hidden + 2) * W;                  /* ugain, gate, sscale, impl */
     if (s->imp) per += 3 * s->n_traced * W;          /* imp, omega, anchor */
     /* the recurrent state: eps, rstate, rprev, rdh, rD, rleak, ralpha, rdecay, then rdefer and eb after tb2 */
-    if (s->rec) per += (s->n_elig + 2 * s->n_rec + 2 * s->hidden + 3 + 1 + 2) * W;
+    if (s->rec) per += (s->n_elig + 2 * s->n_rec + (s->integ ? 3 : 2) * s->hidden + 3 + 1 + 2) * W;
     /* a slot's next, dh and gv, rounded up to whole cache lines (16 floats), then fsave (touched only while a
      * member is frozen) */
     s->slots = slots ? slots : 1;
@@ -338,7 +349,7 @@ nm_popsimd *nm_popsimd_new(nm_agent *const *member, size_t n, size_t slots)
             G->rstate = m; m += s->n_rec * W;
             G->rprev = m; m += s->n_rec * W;
             G->rdh = m; m += s->hidden * W;
-            G->rD = m; m += s->hidden * W;
+            G->rD = m; m += (s->integ ? 2 : 1) * s->hidden * W;
             G->rleak = m; m += W;
             G->ralpha = m; m += W;
             G->rdecay = m; m += W;
@@ -411,10 +422,11 @@ static void ms_put(const nm_popsimd *s, nm_group *G, size_t l, const nm_modstate
     for (i = 0; i < NM_MS; i++) G->ms[i * W + l] = f[i];
 }
 
-/* Where member a keeps its recurrent layer's dh and D: offsets in its own block, whose layout depends on its config
- * (continual learning adds sections), so members of one shape may differ there */
+/* Where member a keeps its recurrent layer's dh and D (the integrator's D and c): offsets in its own block, whose
+ * layout depends on its config (continual learning adds sections), so members of one shape may differ there */
 static float *rec_dh(const nm_agent *a) { return a->block + a->off_dh + a->layer[0].gain; }
 static float *rec_D(const nm_agent *a) { return a->block + a->off_rscratch + 2 * a->layer[0].state; }
+static size_t rec_D_len(const nm_popsimd *s) { return (s->integ ? 2 : 1) * s->hidden; }
 
 /* lane l -> its member: weights, the live trace, the cache, the modulator state, each unit's gain (G times its
  * gate, as nm_agent_apply_effects gives it without focus), the attention (no set), and the continual and recurrent
@@ -437,7 +449,7 @@ static void lane_out(const nm_popsimd *s, const nm_group *G, nm_agent *a, size_t
     get_lane(s, a->block + a->off_rstate, G->rstate, s->n_rec, l);
     get_lane(s, a->block + a->off_rprev, G->rprev, s->n_rec, l);
     get_lane(s, rec_dh(a), G->rdh, s->hidden, l);
-    get_lane(s, rec_D(a), G->rD, s->hidden, l);
+    get_lane(s, rec_D(a), G->rD, rec_D_len(s), l);
     a->elig_bound[0] = G->eb[l];
     a->rec_defer = G->rdefer[l] ? 1u : 0u;
     a->rec_decay = G->rdecay[l];
@@ -502,7 +514,7 @@ static void lane_in(nm_popsimd *s, nm_group *G, const nm_agent *a, size_t l)
     put_lane(s, G->rstate, a->block + a->off_rstate, s->n_rec, l);
     put_lane(s, G->rprev, a->block + a->off_rprev, s->n_rec, l);
     put_lane(s, G->rdh, rec_dh(a), s->hidden, l);
-    put_lane(s, G->rD, rec_D(a), s->hidden, l);
+    put_lane(s, G->rD, rec_D(a), rec_D_len(s), l);
     G->rleak[l] = a->layer[0].leak;
     G->ralpha[l] = a->layer[0].alpha;
     G->rdecay[l] = a->rec_decay;
@@ -610,7 +622,9 @@ static void forward(const nm_popsimd *s, const nm_group *G, const float *obs, fl
             for (i = 0; i < d; i++) C[(s->cl.input + i) * W + l] = G->attn[i * W + l] * x[i];
         }
     }
-    if (s->rec) {
+    if (s->integ) {
+        s->k->int_trunk(s, G, C);
+    } else if (s->rec) {
         s->k->rec_trunk(s, G, C);
     } else if (value_only && d == 3) {   /* V(s') only: the trunk's activations are not kept */
         s->k->trunk_value(s, G, C);
@@ -664,13 +678,19 @@ static int act_rec(const nm_popsimd *s, nm_group *G, nm_agent *const *member, co
 {
     double pd[NM_LANES], qd[NM_LANES], md[NM_LANES], zz[NM_LANES], bound[NM_LANES], tb2[NM_LANES], eb[NM_LANES];
     size_t l;
-    s->k->rec_delta(s, G, pd, qd, md);
+    if (s->integ) s->k->int_delta(s, G, pd);
+    else s->k->rec_delta(s, G, pd, qd, md);
     s->k->sumsq(s->n_obs + s->hidden + 1, G->cache + s->lz * W, zz);
     for (l = 0; l < G->n; l++) {
         const nm_agent *a = member[G->lo + l];
         double n2, grad;
-        eb[l] = (double)G->rleak[l] * G->eb[l] + sqrt(zz[l] * pd[l]);
-        n2 = (qd[l] == qd[l] ? md[l] : qd[l]) * eb[l] * eb[l];
+        if (s->integ) {   /* int_delta's: |zbar_new| <= leak |zbar| + |z|, and |c zbar'|^2 <= |c|^2 that^2 */
+            eb[l] = (double)G->rleak[l] * G->eb[l] + sqrt(zz[l]);
+            n2 = pd[l] * eb[l] * eb[l];
+        } else {
+            eb[l] = (double)G->rleak[l] * G->eb[l] + sqrt(zz[l] * pd[l]);
+            n2 = (qd[l] == qd[l] ? md[l] : qd[l]) * eb[l] * eb[l];
+        }
         grad = sqrt((0.0 + n2) + heads[l] * hh[l]);
         bound[l] = fabs((double)decay[l]) * a->trace_bound + grad;
         tb2[l] = fabs((double)decay[l]) * G->tb2[l] + grad;
@@ -687,8 +707,11 @@ static int act_rec(const nm_popsimd *s, nm_group *G, nm_agent *const *member, co
         G->rdecay[l] = decay[l];
         G->eb[l] = eb[l];
     }
+    /* nm_net_state_advance: h_{t-1} <- h, h <- post (and the integrator's v <- v_t) */
     memcpy(G->rprev, G->rstate, s->n_rec * W * sizeof *G->rprev);
-    memcpy(G->rstate, G->cache + s->lpost * W, s->n_rec * W * sizeof *G->rstate);
+    memcpy(G->rstate, G->cache + s->lpost * W, s->hidden * W * sizeof *G->rstate);
+    if (s->integ)
+        memcpy(G->rstate + s->hidden * W, G->cache + s->lvnow * W, s->hidden * W * sizeof *G->rstate);
     act_done(s, G, member, obs, act, bound, tb2, actions);
     return 1;
 }
@@ -840,7 +863,7 @@ static void rec_settle(const nm_popsimd *s, nm_group *G)
     int any = 0;
     size_t l;
     for (l = 0; l < G->n; l++) any |= G->rdefer[l];
-    if (any) s->k->rec_pass(s, G, G->rdefer, NULL, NULL);
+    if (any) (s->integ ? s->k->int_pass : s->k->rec_pass)(s, G, G->rdefer, NULL, NULL);
     for (l = 0; l < W; l++) G->rdefer[l] = 0;
 }
 
@@ -863,7 +886,7 @@ static void rec_update(const nm_popsimd *s, nm_group *G, nm_agent *const *member
         return;
     }
     if (s->lw) s->k->axpy(s->lw, step, G->trace, G->params);
-    s->k->rec_pass(s, G, NULL, step, zero);
+    (s->integ ? s->k->int_pass : s->k->rec_pass)(s, G, NULL, step, zero);
     s->k->axpy(s->n_traced - from, step, G->trace + from * W, G->params + from * W);
     for (l = 0; l < W; l++) G->rdefer[l] = 0;
 }

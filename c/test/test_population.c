@@ -21,12 +21,14 @@ enum { N_OBS = 3, N_ACT = 2 };
 
 /* members without continual learning, the agent the interleaved step covers (test_interleaved_scope checks that
  * default members, with it, are stepped one by one) */
-/* the trunk of the configs below: one dense layer, or (trunk_tau > 0) one recurrent layer of that time constant */
+/* the trunk of the configs below: one dense layer, or (trunk_tau > 0) one recurrent layer of that time constant,
+ * of the kind trunk_kind */
 static float trunk_tau;
+static nm_layer_kind trunk_kind = NM_LAYER_RECURRENT;
 
 static void set_trunk(nm_agent_config *c)
 {
-    if (trunk_tau > 0.0f) { c->layer_kind[0] = NM_LAYER_RECURRENT; c->layer_tau[0] = trunk_tau; }
+    if (trunk_tau > 0.0f) { c->layer_kind[0] = trunk_kind; c->layer_tau[0] = trunk_tau; }
 }
 
 static void base_config(nm_agent_config *c, size_t hidden)
@@ -598,7 +600,7 @@ static void test_interleaved_scope(void)
     nm_population *pop;
     const int want_default = !getenv("NEUROMOD_INTERLEAVE");
     int variant;
-    for (variant = 0; variant < 10; variant++) {
+    for (variant = 0; variant < 12; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
         pc.n = 16;
@@ -610,14 +612,16 @@ static void test_interleaved_scope(void)
         if (variant == 9) { nm_agent_config_continual(&pc.base, 1); pc.base.importance = NM_IMPORTANCE_EWC; }
         if (variant == 6 || variant == 7) { pc.base.layer_kind[0] = NM_LAYER_RECURRENT; pc.base.layer_tau[0] = 5.0f; }
         if (variant == 7) pc.base.hidden[0] = 64;
+        if (variant == 10 || variant == 11) { pc.base.layer_kind[0] = NM_LAYER_INTEGRATOR; pc.base.layer_tau[0] = 5.0f; }
+        if (variant == 11) pc.base.hidden[0] = 64;
         if (variant == 8) {
             pc.base.n_layers = 2; pc.base.hidden[1] = 8;
             pc.base.layer_kind[1] = NM_LAYER_RECURRENT;
             pc.base.layer_tau[1] = 5.0f;
         }
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
-        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5 || variant == 6 || variant == 9) &&
-                                                 want_default),
+        CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5 || variant == 6 || variant == 9 ||
+                                                  variant == 10) && want_default),
               "scope variant %d: %lu lanes", variant, (unsigned long)nm_population_lanes(pop));
         nm_population_free(pop);
     }
@@ -644,13 +648,17 @@ static void test_interleaved_sets(void)
         default_ewc = 1;   /* EWC accumulating in the second and third contexts, in the lanes */
         test_interleaved_default(37, 16, 1, 1200, 600, 1);
         default_ewc = 0;
-        trunk_tau = 5.0f;   /* recurrent members */
-        test_interleaved(37, 16, 2, 1500);
-        test_interleaved(37, 14, 1, 1500);   /* units past the kernels' blocks of 8 and 4 */
-        test_step(37, 16, 2);
-        test_interleaved_default(37, 16, 2, 1200, 600, 0);
-        test_interleaved_default(37, 16, 1, 1200, 600, 1);
-        trunk_tau = 0.0f;
+        for (trunk_kind = NM_LAYER_RECURRENT; ; trunk_kind = NM_LAYER_INTEGRATOR) {
+            trunk_tau = 5.0f;   /* recurrent members, of each recurrent kind */
+            test_interleaved(37, 16, 2, 1500);
+            test_interleaved(37, 14, 1, 1500);   /* units past the kernels' blocks of 8 and 4 */
+            test_step(37, 16, 2);
+            test_interleaved_default(37, 16, 2, 1200, 600, 0);
+            test_interleaved_default(37, 16, 1, 1200, 600, 1);
+            trunk_tau = 0.0f;
+            if (trunk_kind == NM_LAYER_INTEGRATOR) break;
+        }
+        trunk_kind = NM_LAYER_RECURRENT;
     }
     unsetenv("NEUROMOD_KERNELS");
 }
