@@ -793,11 +793,10 @@ void nm_population_free(nm_population *pop);
 size_t nm_population_size(const nm_population *pop);
 size_t nm_population_threads(const nm_population *pop);
 /* Members stepped side by side, one per vector lane, by the interleaved step: the kernel set's register width
- * in floats (4 generic, 8 avx2, 16 avx512) when it covers every member's
- * config (the rate learner with one dense or recurrent tanh layer, deterministic, without slow consolidation,
- * attentional set, gain focus, entropy bonus or outcome bias; continual learning in any context), there are at
- * least that many members and the layer has at most 64 units (generic) or 128 (avx2, avx512), a recurrent one 16
- * (generic) or 24, else 1 (each member steps on its own; it becomes 1 when a member is replaced by one outside that
+ * in floats (4 generic, 8 avx2, 16 avx512) when it covers every member's config (the rate learner with one tanh
+ * layer, dense or of either recurrent kind, deterministic, without slow consolidation, attentional set, gain
+ * focus, entropy bonus or outcome bias; continual learning in any context), there are at least that many members
+ * and the layer has at most 64 units (generic) or 128 (avx2, avx512), a recurrent one 16 (generic) or 24, else 1 (each member steps on its own; it becomes 1 when a member is replaced by one outside that
  * scope). Speed only: both give the lone agents' bits. NEUROMOD_INTERLEAVE=0 at creation asks for 1. */
 size_t nm_population_lanes(const nm_population *pop);
 /* The message of the last failed call ("" if none). Owned by the population. */
