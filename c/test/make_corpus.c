@@ -45,10 +45,10 @@ static int write_big_counts(const char *path, uint64_t seed, uint64_t steps)
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
-    size_t shapes[][3] = { { 2, 2, 0 }, { 3, 2, 4 }, { 5, 3, 6 }, { 3, 2, 4 } };
+    size_t shapes[][3] = { { 2, 2, 0 }, { 3, 2, 4 }, { 5, 3, 6 }, { 3, 2, 4 }, { 3, 2, 4 } };
     char path_big[512];
     size_t s;
-    for (s = 0; s < 4; s++) {
+    for (s = 0; s < 5; s++) {
         nm_agent_config c;
         nm_agent *a;
         char path[512];
@@ -66,9 +66,12 @@ int main(int argc, char **argv)
             c.base[NM_P_CONSOLIDATION] = 0.01f; c.attention_set = 20.0f; c.gain_focus = 1.0f;
             c.n_layers = 2; c.hidden[1] = 5; c.layer_kind[1] = NM_LAYER_RECURRENT; c.layer_tau[1] = 3.0f;
         }
+        if (s == 4) {   /* an integrator layer: its RECU section holds h and v, and one zbar per input column */
+            c.n_layers = 2; c.hidden[1] = 5; c.layer_kind[1] = NM_LAYER_INTEGRATOR; c.layer_tau[1] = 3.0f;
+        }
         if (nm_agent_new(&c, &a, NULL, 0) != NM_OK) return 1;
         for (t = 0; t < 20; t++) { nm_agent_act(a, obs, c.n_obs, &act); nm_agent_learn(a, (float)act, obs, c.n_obs, t % 5 == 4); }
-        if (s == 1 || s == 3) nm_agent_act(a, obs, c.n_obs, &act); /* pending step */
+        if (s == 1 || s >= 3) nm_agent_act(a, obs, c.n_obs, &act); /* pending step */
         snprintf(path, sizeof path, "%s/seed%lu.nmck", dir, (unsigned long)s);
         if (nm_agent_save(a, path) != NM_OK) return 1;
         nm_agent_free(a);
