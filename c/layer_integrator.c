@@ -14,9 +14,11 @@
  * = alpha zbar_j with zbar <- leak zbar + z: the leak is the layer's, not the unit's, so one filtered input per
  * column serves every unit. Then d h_t,i / d w_ij = D_i zbar_j, D_i = alpha f'(pre_i) gain_i, and the TD(lambda)
  * trace takes e_ij <- decay e_ij + c_i zbar_j with c_i = (d y / d h_t,i) D_i: a dense layer's outer product, its
- * input replaced by zbar (the same ger kernels). c is also d y / d(W z + b), which the layer below receives
- * through W. The recurrent kind's per-synapse eligibility (8 float operations a synapse a step) becomes 3 (the
- * trace's), and the gradient's norm is |c| |zbar| exactly.
+ * input replaced by zbar (ger_decay, and ger_decay_update when act's pass is deferred to learn and fused with the
+ * update). c is also d y / d(W z + b), which the layer below receives through W. The pass costs 5 float operations
+ * a synapse (the trace's 3, the update's 2) where the recurrent kind's costs 8, over two arrays instead of three.
+ * The new term's norm is |c| |zbar|: the out-of-place step takes it exactly, act's in-place step bounds |zbar| by
+ * leak times the last bound plus |z|, in O(width), as the recurrent kind bounds its eligibility.
  */
 #include <math.h>
 #include <string.h>
