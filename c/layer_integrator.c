@@ -70,14 +70,6 @@ static void int_to_units(const nm_layer *L, const nm_kernels *k, const float *pr
     nm_rec_scale_units(L, post, gain, dh);
 }
 
-/* Never called for this kind (trace_rec replaces it); kept total for the table. */
-static double int_trace_unused(const nm_layer *L, const nm_kernels *k, float decay, const float *dh,
-                               const float *in, const float *old, float *e)
-{
-    (void)L; (void)k; (void)decay; (void)dh; (void)in; (void)old; (void)e;
-    return NAN;
-}
-
 /* zbar <- leak zbar_old + z (zbar may be zbar_old: each element is read before it is written) */
 static void int_filter(const nm_layer *L, const float *zbar_old, const float *z, float *zbar)
 {
@@ -143,10 +135,10 @@ static void int_trace_update(const nm_layer *L, const nm_kernels *k, float decay
 
 const nm_layer_ops nm_layer_integrator_tanh = {
     "integrator", NM_LAYER_INTEGRATOR, NM_TANH, nm_rec_layout, nm_rec_init, int_tanh_forward, int_to_units,
-    int_trace_unused, nm_rec_input_grad, int_layout_state, int_trace, int_delta, int_trace_inplace, int_trace_update
+    nm_rec_trace_unused, nm_rec_input_grad, int_layout_state, int_trace, int_delta, int_trace_inplace, int_trace_update
 };
 
 const nm_layer_ops nm_layer_integrator_relu = {
     "integrator", NM_LAYER_INTEGRATOR, NM_RELU, nm_rec_layout, nm_rec_init, int_relu_forward, int_to_units,
-    int_trace_unused, nm_rec_input_grad, int_layout_state, int_trace, int_delta, int_trace_inplace, int_trace_update
+    nm_rec_trace_unused, nm_rec_input_grad, int_layout_state, int_trace, int_delta, int_trace_inplace, int_trace_update
 };

@@ -101,9 +101,10 @@ static void rec_to_units(const nm_layer *L, const nm_kernels *k, const float *pr
     nm_rec_scale_units(L, pre + L->out, gain, dh);
 }
 
-/* The feed-forward trace op is never called for this kind (trace_rec replaces it); kept total for the table. */
-static double rec_trace_unused(const nm_layer *L, const nm_kernels *k, float decay, const float *dh,
-                               const float *in, const float *old, float *e)
+/* The feed-forward trace op is never called for the recurrent kinds (trace_rec replaces it); kept total for their
+ * tables. */
+double nm_rec_trace_unused(const nm_layer *L, const nm_kernels *k, float decay, const float *dh,
+                           const float *in, const float *old, float *e)
 {
     (void)L; (void)k; (void)decay; (void)dh; (void)in; (void)old; (void)e;
     return NAN;
@@ -175,12 +176,12 @@ void nm_rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, c
 
 const nm_layer_ops nm_layer_recurrent_tanh = {
     "recurrent", NM_LAYER_RECURRENT, NM_TANH, nm_rec_layout, nm_rec_init, rec_tanh_forward, rec_to_units,
-    rec_trace_unused, nm_rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
+    nm_rec_trace_unused, nm_rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
     rec_trace_update
 };
 
 const nm_layer_ops nm_layer_recurrent_relu = {
     "recurrent", NM_LAYER_RECURRENT, NM_RELU, nm_rec_layout, nm_rec_init, rec_relu_forward, rec_to_units,
-    rec_trace_unused, nm_rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
+    nm_rec_trace_unused, nm_rec_input_grad, rec_layout_state, rec_trace, rec_delta, rec_trace_inplace,
     rec_trace_update
 };

@@ -209,6 +209,9 @@ extern const nm_layer_ops nm_layer_integrator_tanh, nm_layer_integrator_relu;
 void nm_rec_layout(nm_layer *L, size_t *param_off);
 void nm_rec_init(const nm_layer *L, nm_rng *rng, float scale, float *params);
 void nm_rec_input_grad(const nm_layer *L, const nm_kernels *k, const float *W, const float *dh, float *dprev);
+/* the feed-forward trace op, which neither recurrent kind calls (NAN) */
+double nm_rec_trace_unused(const nm_layer *L, const nm_kernels *k, float decay, const float *dh, const float *in,
+                           const float *old, float *e);
 /* d = alpha f' gain from act = f(gain-scaled sum); dh <- dh . that in place */
 void nm_rec_units(const nm_layer *L, const nm_kernels *k, const float *act, const float *gain, float *d);
 void nm_rec_scale_units(const nm_layer *L, const float *act, const float *gain, float *dh);
