@@ -8,8 +8,9 @@
  * time (all its threads; steady on a loaded machine; with two threads it includes their waits' spinning, up to
  * about 160 us a call) and by the wall clock (what threads buy, when cores are free):
  * "seq/1t" is the interleaved population's CPU speed over "seq phases", "2t/1t" its wall-clock speed-up from a second thread.
- * After each set's table, two rows for each recurrent kind: members whose trunk is one such layer (tau 5; 256
- * members of 16 and 24 units: the interleaved step covers them up to 16 units generic, 24 AVX2 and AVX-512).
+ * After each set's table, rows for each recurrent kind: members whose trunk is one such layer (tau 5; 256 members
+ * of 16 and 32 units, and 64 for the integrator: the interleaved step covers the recurrent kind up to 32 units
+ * generic and AVX-512, 48 AVX2, the integrator up to the dense widths).
  *   bench_population [--quick] [--sets generic,avx2,avx512] [--hidden H] [--n N]
  *   bench_population --only seq|pop|step --steps T --hidden H --n N [--threads K] [--continual] [--recurrent TAU]
  *                    [--context ID]
@@ -238,14 +239,15 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         }
-        /* recurrent members (one recurrent layer of tau 5, each recurrent kind), interleaved up to 16 units
-         * (generic) or 24 */
+        /* recurrent members (one recurrent layer of tau 5, each recurrent kind), each kind at widths it is
+         * interleaved at under every set */
         for (recurrent_kind = NM_LAYER_RECURRENT; recurrent_tau == 0.0f && (!only_n || only_n == 256);
              recurrent_kind = NM_LAYER_INTEGRATOR) {
-            static const size_t rh[] = { 16, 24 };
+            static const size_t rh[] = { 16, 32, 64 };
             const char *kind = recurrent_kind == NM_LAYER_RECURRENT ? "recurrent" : "integrator";
+            const size_t n_rh = recurrent_kind == NM_LAYER_RECURRENT ? 2 : 3;
             recurrent_tau = 5.0f;
-            for (h = 0; h < sizeof rh / sizeof rh[0]; h++) {
+            for (h = 0; h < n_rh; h++) {
                 int steps = (int)(budget * 16.0 / (double)rh[h] / 256.0);
                 timing seq, p1s, p1;
                 if (only_h && rh[h] != only_h) continue;

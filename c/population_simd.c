@@ -119,7 +119,7 @@ struct nm_lane_kernels {
     const char *name;
     size_t lanes;
     size_t max_hidden;   /* the widest layer it is used for (wider: the lone agent's own vectors do as well) */
-    size_t max_recurrent;   /* the same for a recurrent trunk (its group's synapses leave L1 sooner) */
+    size_t max_recurrent;   /* the same for a trunk of the recurrent kind (its group's synapses leave L2 sooner) */
     void (*rows_dot)(size_t rows, size_t cols, const float *A, const float *x, const float *b, float *y);
     void (*sumsq)(size_t n, const float *x, double *out);
     void (*axpy)(size_t n, const float *alpha, const float *x, float *y);
@@ -177,7 +177,7 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "generic"
 #define NM_LANE_V 4
 #define NM_LANE_MAX_HIDDEN 64
-#define NM_LANE_MAX_RECURRENT 16
+#define NM_LANE_MAX_RECURRENT 32
 #define NM_LANE_CVTPD(x) __builtin_convertvector((x), vdh)
 #if NM_LANE_X86 && defined(__x86_64__)   /* SSE: part of x86-64 */
 #define NM_LANE_CLAMP_HI(c, x) ((vf)_mm_min_ps((__m128)(c), (__m128)(x)))
@@ -193,7 +193,7 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "avx2"
 #define NM_LANE_V 8
 #define NM_LANE_MAX_HIDDEN 128
-#define NM_LANE_MAX_RECURRENT 24
+#define NM_LANE_MAX_RECURRENT 48
 #define NM_LANE_CVTPD(x) ((vdh)_mm256_cvtps_pd((__m128)(x)))
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
 #define NM_LANE_GATHER(i) \
@@ -208,7 +208,8 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "avx512"
 #define NM_LANE_V 16
 #define NM_LANE_MAX_HIDDEN 128
-#define NM_LANE_MAX_RECURRENT 24
+/* twice AVX2's lanes: the group of 32-unit members holds about what AVX2's group of 48 does (not measured here) */
+#define NM_LANE_MAX_RECURRENT 32
 #define NM_LANE_CVTPD(x) ((vdh)_mm512_cvtps_pd((__m256)(x)))
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
 #define NM_LANE_GATHER(i) \
@@ -390,7 +391,14 @@ size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y)
 
 size_t nm_popsimd_groups(const nm_popsimd *s) { return s ? s->groups : 0; }
 size_t nm_popsimd_lanes(const nm_popsimd *s) { return s ? s->w : 1; }
-size_t nm_popsimd_max_hidden(const nm_popsimd *s) { return s ? (s->rec ? s->k->max_recurrent : s->k->max_hidden) : 0; }
+/* The widest trunk the groups take (docs/performance.md has the measurements). The integrator keeps a dense layer's
+ * synapse state (a weight and a trace each; its eligibility is one value an input column), so it takes the dense
+ * cap; the recurrent kind's eligibility, one more value a synapse, takes its group out of L2 sooner. */
+size_t nm_popsimd_max_hidden(const nm_popsimd *s)
+{
+    if (!s) return 0;
+    return s->rec && !s->integ ? s->k->max_recurrent : s->k->max_hidden;
+}
 const char *nm_popsimd_kernels(const nm_popsimd *s) { return s ? s->k->name : NULL; }
 
 static void put_lane(const nm_popsimd *s, float *dst, const float *src, size_t n, size_t l)

@@ -498,7 +498,7 @@ print(table.concat(out, " "))
   -- the same with a recurrent trunk of 16 units (interleaved too), over 1000 steps
   local HARD_RECURRENT = HARD:gsub("hidden = { 64 }", 'hidden = { { kind = "recurrent", n = 16, tau = 5 } }')
                              :gsub("for step = 1, 2000 do", "for step = 1, 1000 do")
-  -- and with an integrator layer (stepped member by member: the lanes take the recurrent kind only)
+  -- and with an integrator layer of 16 units (interleaved too)
   local HARD_INTEGRATOR = HARD_RECURRENT:gsub('kind = "recurrent"', 'kind = "integrator"')
   for _, trunk in ipairs { { "dense", HARD }, { "recurrent", HARD_RECURRENT }, { "integrator", HARD_INTEGRATOR } } do
   it("interleaved members equal lone agents through clipping, resets and terminals, with the step on and off ("

@@ -47,7 +47,7 @@ static int chance(double p) { return unif() < p; }
 typedef struct {
     size_t n, n_obs, n_act, threads;
     int recurrent, relu, spiking;
-    int integrator;          /* the recurrent layer is of the integrator kind (stepped one by one) */
+    int integrator;          /* the recurrent layer is of the integrator kind */
     size_t second;           /* a second trunk layer's units (0: none), recurrent if `recurrent` */
     nm_agent_config *cfg;    /* the members' configs */
     nm_agent **lone;         /* and their lone twins */
@@ -275,7 +275,7 @@ static void side_calls(world *w)
 /* one case; whether its population was interleaved at creation */
 static int run_case(int c, const char **sets, size_t n_sets)
 {
-    static const size_t dense_units[] = { 3, 8, 13, 16, 24, 32, 64 }, rec_units[] = { 3, 8, 14, 16, 24, 32 };
+    static const size_t dense_units[] = { 3, 8, 13, 16, 24, 32, 64 }, rec_units[] = { 3, 8, 14, 16, 24, 32, 48, 64 };
     static const float taus[] = { 1.0f, 2.5f, 5.0f };
     world w;
     const char *set = sets[below(n_sets)];
@@ -294,7 +294,7 @@ static int run_case(int c, const char **sets, size_t n_sets)
     w.spiking = !w.recurrent && chance(0.06);
     w.second = !w.spiking && chance(0.1) ? 2 + below(8) : 0;
     if (w.spiking) { w.n = 1 + w.n % 8; T = 60 + T % 90; }   /* a spiking step costs a hundred rate steps */
-    hidden = w.recurrent ? rec_units[below(6)] : dense_units[below(7)];
+    hidden = w.recurrent ? rec_units[below(8)] : dense_units[below(7)];
     tau = taus[below(3)];
     w.integrator = w.recurrent && chance(0.3);
     w.same = 1;

@@ -592,15 +592,16 @@ static void test_interleaved_default(size_t n, size_t hidden, size_t threads, in
 }
 
 /* Which populations the interleaved step takes: the default config (16 members: at least one group of any set),
- * default members with EWC's importance, and one recurrent layer of 16 units; not relu, two layers, the entropy bonus, 256 units, a recurrent layer of 64
- * or a recurrent layer after a dense one */
+ * default members with EWC's importance, one recurrent layer of 16 or 32 units, one integrator layer of 16 or 64;
+ * not relu, two layers, the entropy bonus, 256 units, a recurrent layer of 64, an integrator layer of 256 or a
+ * recurrent layer after a dense one */
 static void test_interleaved_scope(void)
 {
     nm_population_config pc;
     nm_population *pop;
     const int want_default = !getenv("NEUROMOD_INTERLEAVE");
     int variant;
-    for (variant = 0; variant < 12; variant++) {
+    for (variant = 0; variant < 14; variant++) {
         nm_population_config_default(&pc);
         base_config(&pc.base, 16);
         pc.n = 16;
@@ -612,8 +613,17 @@ static void test_interleaved_scope(void)
         if (variant == 9) { nm_agent_config_continual(&pc.base, 1); pc.base.importance = NM_IMPORTANCE_EWC; }
         if (variant == 6 || variant == 7) { pc.base.layer_kind[0] = NM_LAYER_RECURRENT; pc.base.layer_tau[0] = 5.0f; }
         if (variant == 7) pc.base.hidden[0] = 64;
-        if (variant == 10 || variant == 11) { pc.base.layer_kind[0] = NM_LAYER_INTEGRATOR; pc.base.layer_tau[0] = 5.0f; }
-        if (variant == 11) pc.base.hidden[0] = 64;
+        if (variant == 10 || variant == 11 || variant == 13) {
+            pc.base.layer_kind[0] = NM_LAYER_INTEGRATOR;
+            pc.base.layer_tau[0] = 5.0f;
+        }
+        if (variant == 11) pc.base.hidden[0] = 64;    /* the dense cap of every set: interleaved */
+        if (variant == 13) pc.base.hidden[0] = 256;   /* past it: one by one */
+        if (variant == 12) {   /* the recurrent kind's cap of every set */
+            pc.base.layer_kind[0] = NM_LAYER_RECURRENT;
+            pc.base.layer_tau[0] = 5.0f;
+            pc.base.hidden[0] = 32;
+        }
         if (variant == 8) {
             pc.base.n_layers = 2; pc.base.hidden[1] = 8;
             pc.base.layer_kind[1] = NM_LAYER_RECURRENT;
@@ -621,7 +631,7 @@ static void test_interleaved_scope(void)
         }
         if (nm_population_new(&pc, &pop, NULL, 0) != NM_OK) { CHECK(0, "scope variant %d", variant); continue; }
         CHECK((nm_population_lanes(pop) > 1) == ((variant == 0 || variant == 5 || variant == 6 || variant == 9 ||
-                                                  variant == 10) && want_default),
+                                                  variant == 10 || variant == 11 || variant == 12) && want_default),
               "scope variant %d: %lu lanes", variant, (unsigned long)nm_population_lanes(pop));
         nm_population_free(pop);
     }
@@ -652,6 +662,10 @@ static void test_interleaved_sets(void)
             trunk_tau = 5.0f;   /* recurrent members, of each recurrent kind */
             test_interleaved(37, 16, 2, 1500);
             test_interleaved(37, 14, 1, 1500);   /* units past the kernels' blocks of 8 and 4 */
+            /* the widest each kind interleaves under every set (32 units; the integrator 64) and under the vector
+             * sets (AVX2 48, AVX-512 32; the integrator 128) */
+            test_interleaved(37, trunk_kind == NM_LAYER_INTEGRATOR ? 64 : 32, 2, 600);
+            if (s > 0) test_interleaved(37, trunk_kind == NM_LAYER_INTEGRATOR ? 128 : 32 + 16 * (s == 1), 1, 300);
             test_step(37, 16, 2);
             test_interleaved_default(37, 16, 2, 1200, 600, 0);
             test_interleaved_default(37, 16, 1, 1200, 600, 1);
