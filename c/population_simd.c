@@ -208,7 +208,7 @@ struct nm_lane_kernels {
 #define NM_LANE_NAME "avx512"
 #define NM_LANE_V 16
 #define NM_LANE_MAX_HIDDEN 128
-/* twice AVX2's lanes: the group of 32-unit members holds about what AVX2's group of 48 does (not measured here) */
+/* twice AVX2's lanes: a group of 32-unit members holds about what AVX2's of 48 does (reasoned, not timed) */
 #define NM_LANE_MAX_RECURRENT 32
 #define NM_LANE_CVTPD(x) ((vdh)_mm512_cvtps_pd((__m256)(x)))
 #define NM_LANE_FMADD(a, b, c) ((vdh)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
@@ -391,9 +391,10 @@ size_t nm_popsimd_expf(const char *set, size_t n, const float *x, float *y)
 
 size_t nm_popsimd_groups(const nm_popsimd *s) { return s ? s->groups : 0; }
 size_t nm_popsimd_lanes(const nm_popsimd *s) { return s ? s->w : 1; }
-/* The widest trunk the groups take (docs/performance.md has the measurements). The integrator keeps a dense layer's
- * synapse state (a weight and a trace each; its eligibility is one value an input column), so it takes the dense
- * cap; the recurrent kind's eligibility, one more value a synapse, takes its group out of L2 sooner. */
+/* The widest trunk the groups take (docs/results/population.md has the measurements). The integrator keeps a
+ * dense layer's synapse state (a weight and a trace each; its eligibility is one value an input column), so it
+ * takes the dense cap; the recurrent kind's eligibility, one more value a synapse, takes its group out of L2
+ * sooner. */
 size_t nm_popsimd_max_hidden(const nm_popsimd *s)
 {
     if (!s) return 0;
