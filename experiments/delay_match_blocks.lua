@@ -3,12 +3,14 @@
 --
 --   luajit experiments/delay_match_blocks.lua [--seeds 1] [--first-seed 1] [--trials 20000] [--block 2000]
 --                                             [--kind recurrent|integrator] [--recurrent 64] [--tau 5]
---                                             [--agent KEY=VALUE ...]
+--                                             [--parts] [--agent KEY=VALUE ...]
 --
 -- Agent: the recurrent layer alone (memory.lua's --hidden 0 --recurrent N --tau T --kind K) with memory.lua's
 -- delay_match options (init_scale 3, policy_entropy 0.02), then the --agent pairs. One line per seed: the share
 -- of trials answered right in each block (%), then |W| (the layer's weight tensor, [W U]', Frobenius norm) at the
--- end of each block. The numbers come from nm.rng streams: the same on both backends.
+-- end of each block. With --parts, four more rows per seed: |Wx| (the tensor's input columns), |U| (its recurrent
+-- columns), |b| (the layer's bias), and |dW| (the mean norm of one learn step's change to the layer's weights and
+-- bias over the block; it reads the weights around every learn, so the run is slower). The numbers come from nm.rng streams: the same on both backends.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
@@ -17,7 +19,8 @@ local memory = dofile(ROOT .. "/experiments/memory.lua")
 local DelayMatch = dofile(ROOT .. "/envs/delay_match.lua")
 
 local parsed, o = pcall(task.arguments, "delay_match_blocks", arg,
-  { seeds = 1, first_seed = 1, trials = 20000, block = 2000, kind = "recurrent", recurrent = 64, tau = 5 })
+  { seeds = 1, first_seed = 1, trials = 20000, block = 2000, kind = "recurrent", recurrent = 64, tau = 5,
+    parts = false })
 if not parsed then io.stderr:write(tostring(o):gsub("^[^:]*:%d+: ", ""), "\n") os.exit(2) end
 for _, k in ipairs { "seeds", "trials", "block", "recurrent", "tau" } do
   if o[k] < 1 or (k ~= "tau" and o[k] ~= math.floor(o[k])) then
@@ -32,15 +35,33 @@ if o.kind ~= "recurrent" and o.kind ~= "integrator" then
   os.exit(2)
 end
 
-local function weight_norm(agent)
-  local p = agent:params()
+-- the Frobenius norms of the trunk's weight tensor ([W U]': a row of input weights per input, then a row of
+-- recurrent weights per unit, each row one weight per unit), of its input rows, of its recurrent rows, and of its bias
+local function weight_norms(agent)
+  local p, w, wx, u, b = agent:params(), 0, 0, 0, 0
   for _, t in ipairs(agent:tensors()) do
     if t.name == "trunk1.weight" then
-      local s = 0
-      for k = t.offset, t.offset + t.rows * t.cols - 1 do s = s + p[k] * p[k] end
-      return math.sqrt(s)
+      for k = t.offset, t.offset + t.rows * t.cols - 1 do
+        local sq = p[k] * p[k]
+        w = w + sq
+        if k < t.offset + (t.rows - t.cols) * t.cols then wx = wx + sq else u = u + sq end
+      end
+    elseif t.name == "trunk1.bias" then
+      for k = t.offset, t.offset + t.rows * t.cols - 1 do b = b + p[k] * p[k] end
     end
   end
+  return math.sqrt(w), math.sqrt(wx), math.sqrt(u), math.sqrt(b)
+end
+
+-- the 1-based range of the parameter block that holds the trunk layer's weights and bias
+local function trunk_range(agent)
+  local lo, hi = math.huge, 0
+  for _, t in ipairs(agent:tensors()) do
+    if t.name == "trunk1.weight" or t.name == "trunk1.bias" then
+      lo, hi = math.min(lo, t.offset), math.max(hi, t.offset + t.rows * t.cols - 1)
+    end
+  end
+  return lo, hi
 end
 
 print(string.format("delay_match per %d-trial block: %s layer of %d units, tau %g; %d trials", o.block, o.kind,
@@ -51,21 +72,37 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
                            hidden = { { kind = o.kind, n = o.recurrent, tau = o.tau } } }, memory.DELAY_MATCH_AGENT)
   local ok, agent = pcall(nm.agent, task.with(opts, o.agent))
   if not ok then io.stderr:write("delay_match_blocks: ", tostring(agent), "\n") os.exit(1) end
-  local right, n, acc, norms = 0, 0, {}, {}
+  local right, n, acc, norms, parts = 0, 0, {}, {}, { {}, {}, {}, {} }
+  local lo, hi = trunk_range(agent)
+  local moved, learns = 0, 0   -- the block's sum of |dW| over its learn steps (--parts)
   for t = 1, o.trials do
     local obs = env:start()
     repeat
       local a = agent:act(obs)
       local r, nobs, terminal, info = env:step(a)
+      local before = o.parts and agent:params()
       agent:learn(r, nobs, terminal)
+      if before then
+        local after, d = agent:params(), 0
+        for k = lo, hi do d = d + (after[k] - before[k]) ^ 2 end
+        moved, learns = moved + math.sqrt(d), learns + 1
+      end
       obs = nobs
       if terminal then right, n = right + (info.correct and 1 or 0), n + 1 end
     until terminal
     if t % o.block == 0 or t == o.trials then
       acc[#acc + 1] = string.format("%3.0f", 100 * right / n)
-      norms[#norms + 1] = string.format("%.0f", weight_norm(agent))
-      right, n = 0, 0
+      local w, wx, u, b = weight_norms(agent)
+      norms[#norms + 1] = string.format("%.0f", w)
+      for i, v in ipairs { wx, u, b } do parts[i][#parts[i] + 1] = string.format("%3.0f", v) end
+      parts[4][#parts[4] + 1] = string.format("%.2f", moved / math.max(learns, 1))
+      right, n, moved, learns = 0, 0, 0, 0
     end
   end
   print(string.format("  seed %-3d %%: %s   |W|: %s", seed, table.concat(acc, " "), table.concat(norms, " ")))
+  if o.parts then
+    for i, name in ipairs { "|Wx|", "|U| ", "|b| ", "|dW|" } do
+      print(string.format("           %s %s", name, table.concat(parts[i], " ")))
+    end
+  end
 end

@@ -86,6 +86,17 @@ describe("experiments/memory.lua", function()
     for seed = 1, 2 do
       assert.truthy(out:find("\n  seed " .. seed .. " +%%: +%d+ +%d+ +%d+   |W|: %d+ %d+ %d+\n"), out)
     end
+    -- --parts: |Wx|, |U| and |b| per block; the first two split |W| (each printed rounded)
+    out, err, code = shell.sh(BLOCKS .. " --seeds 1 --trials 20 --block 10 --recurrent 8 --kind recurrent --parts")
+    assert.equal(0, code, err)
+    local w1, w2 = out:match("|W|: (%d+) (%d+)\n")
+    local x1, x2 = out:match("|Wx| +(%d+) +(%d+)\n")
+    local u1, u2 = out:match("|U| +(%d+) +(%d+)\n")
+    assert.truthy(w1 and x1 and u1 and out:find("|b| +%d+ +%d+\n"), out)
+    for _, t in ipairs { { w1, x1, u1 }, { w2, x2, u2 } } do
+      local w, x, u = tonumber(t[1]), tonumber(t[2]), tonumber(t[3])
+      assert.is_true(math.abs(math.sqrt(x * x + u * u) - w) <= 1.0, out)
+    end
     _, err, code = shell.sh(BLOCKS .. " --kind lstm")
     assert.equal(2, code) assert.truthy(err:find("--kind: expected recurrent or integrator, got lstm", 1, true), err)
     _, err, code = shell.sh(BLOCKS .. " --block 0")

@@ -15,6 +15,12 @@ describe("task.arguments", function()
     assert.same({}, o.agent)
   end)
 
+  it("takes a key whose default is a boolean as a flag, with no value", function()
+    local o = task.arguments("demo", { "--parts", "--seeds", "3" }, { seeds = 20, parts = false, quiet = false })
+    assert.equal(true, o.parts) assert.equal(false, o.quiet) assert.equal(3, o.seeds)
+    assert.truthy(message(task.arguments, "demo", { "--parts", "1" }, { parts = false }):find("demo: unexpected argument 1", 1, true))
+  end)
+
   it("collects --agent KEY=VALUE pairs for nm.agent, typed", function()
     local o = task.arguments("demo", { "--agent", "outcome_bias=10", "--agent", "na_input=changepoint",
       "--agent", "gating=false", "--seeds", "3", "--agent", "policy_entropy=0.2" }, { seeds = 20 })

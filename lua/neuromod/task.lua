@@ -4,7 +4,7 @@ local task = {}
 
 -- task.arguments(name, argv, defaults) -> options: a script's command line of `--key value` pairs (dashes in a
 -- key read as underscores) over a copy of defaults; a key must be one of defaults, and its value a number where
--- the default is a number. `--agent KEY=VALUE` (repeatable) is always accepted: options.agent collects the
+-- the default is a number. A key whose default is a boolean is a flag: `--key` alone, with no value, sets it true. `--agent KEY=VALUE` (repeatable) is always accepted: options.agent collects the
 -- pairs (VALUE a number, true, false or else a string) for the script to pass to nm.agent. Errors name the
 -- script and the option, at the caller's line.
 function task.arguments(name, argv, defaults)
@@ -25,7 +25,11 @@ function task.arguments(name, argv, defaults)
       goto continue
     end
     if o[key] == nil then error(name .. ": unknown option --" .. key, 2) end
-    if type(defaults[key]) == "number" then
+    if type(defaults[key]) == "boolean" then
+      o[key] = true
+      i = i + 1
+      goto continue
+    elseif type(defaults[key]) == "number" then
       o[key] = tonumber(argv[i + 1]) or error(name .. ": --" .. key .. " expects a number", 2)
     else
       o[key] = argv[i + 1]
