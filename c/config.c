@@ -110,6 +110,10 @@ static const field_def *find(const char *name)
 {
     size_t i;
     if (!name) return NULL;
+    /* the library's own callers (a checkpoint's reader sets every element of every field) pass the table's own
+     * name: matched by address first, without a string comparison (names and options are all distinct) */
+    for (i = 0; i < N_FIELDS; i++)
+        if (fields[i].pub.name == name) return &fields[i];
     for (i = 0; i < N_FIELDS; i++)
         if (strcmp(fields[i].pub.name, name) == 0 || (fields[i].pub.option[0] && strcmp(fields[i].pub.option, name) == 0))
             return &fields[i];
@@ -202,20 +206,22 @@ static nm_status check_value(const field_def *d, size_t index, double v, char *m
     double lo, hi;
     unsigned flags;
     const char *expect;
-    char name[64];
+    char name[64];   /* the element's name, written only for a message (a checkpoint's load checks every element) */
     int ok;
     range_of(d, index, &lo, &hi, &flags, &expect);
-    element_name(d, index, name, sizeof name);
     if (d->pub.kind == NM_FIELD_ENUM) {
         if (v == floor(v) && v >= 0 && v < (double)d->pub.n_values) return NM_OK;
+        element_name(d, index, name, sizeof name);
         nm_write_msg(msg, msglen, "%s: expected %s, got %g", name, expect, v);
         return NM_ERR_ARG;
     }
     if (!isfinite(v)) {
+        element_name(d, index, name, sizeof name);
         nm_write_msg(msg, msglen, "%s: expected %s, got %s", name, expect, isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf");
         return NM_ERR_ARG;
     }
     if (d->pub.kind != NM_FIELD_REAL && v != floor(v)) {
+        element_name(d, index, name, sizeof name);
         nm_write_msg(msg, msglen, "%s: expected %s, got %g", name, expect, v);
         return NM_ERR_ARG;
     }
@@ -227,6 +233,7 @@ static nm_status check_value(const field_def *d, size_t index, double v, char *m
     }
     if (d->pub.kind == NM_FIELD_REAL && ok && fabs(v) > 3.4028234663852886e38) ok = 0; /* beyond float */
     if (!ok) {
+        element_name(d, index, name, sizeof name);
         nm_write_msg(msg, msglen, "%s: expected %s, got %.9g", name, expect, v);
         return NM_ERR_ARG;
     }
