@@ -252,6 +252,9 @@ $(BUILD)/bench_determinism: bench/bench_determinism.c $(LIB_A)
 $(BUILD)/bench_continual: bench/bench_continual.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
 
+$(BUILD)/bench_checkpoint: bench/bench_checkpoint.c $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -Ic -o $@ $< $(LIB_A) $(BLAS_LIBS) -lm $(LDFLAGS)
+
 # bench_step runs with one OpenBLAS thread: at 256x256 OpenBLAS's threads made a step slower and noisy
 # (27 us with threads, 17 us without), which hid the modulators' cost under thread scheduling.
 # bench_population: agent-steps per second of populations (1 and 2 threads) beside sequential lone agents, per
@@ -259,9 +262,10 @@ $(BUILD)/bench_continual: bench/bench_continual.c $(LIB_A)
 # agent against one per population, under each interpreter; the PyTorch peer is bench/peers/torch_population.py.
 # bench_cores: what a second thread buys on this machine without the library (compute, memory stream).
 # bench_eligibility: the recurrent layer's fused pass in its eligibility form and in e-prop's factorised one.
+# bench_checkpoint: one agent's save and load, in memory and through a file.
 BENCH_POP_FLAGS ?=
 bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determinism $(BUILD)/bench_spiking \
-       $(BUILD)/bench_continual $(BUILD)/bench_cores $(BUILD)/bench_eligibility
+       $(BUILD)/bench_continual $(BUILD)/bench_cores $(BUILD)/bench_eligibility $(BUILD)/bench_checkpoint
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_step
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_continual
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_population $(BENCH_POP_FLAGS)
@@ -269,6 +273,7 @@ bench: all $(BUILD)/bench_step $(BUILD)/bench_population $(BUILD)/bench_determin
 	./$(BUILD)/bench_eligibility
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_determinism
 	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_spiking $(BENCH_SPIKING_SECONDS)
+	./$(BUILD)/bench_checkpoint
 	$(TEST_ENV) $(LUA54) bench/population.lua
 	$(TEST_ENV) $(LUAJIT) bench/population.lua
 	@if [ -f bench/run.sh ]; then $(TEST_ENV) sh bench/run.sh; fi

@@ -209,6 +209,44 @@ static long file_size(const char *p)
     return n;
 }
 
+/* The checkpoints' CRC-32 (slicing by 8) against its bit-by-bit definition: zlib's check value, every length up
+ * to 80 at every alignment up to 8, a buffer split into chunks, and 100 KB of pseudo-random bytes */
+static uint32_t crc_bitwise(uint32_t crc, const unsigned char *p, size_t len)
+{
+    int k;
+    crc = ~crc;
+    while (len--) {
+        crc ^= *p++;
+        for (k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static void test_crc32(void)
+{
+    extern uint32_t nm_crc32(uint32_t, const void *, size_t);
+    enum { BIG = 100000 };
+    unsigned char *buf = malloc(BIG + 8);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t len, off, i, cut, bad = 0;
+    if (!buf) { CHECK(0, "crc32: no memory"); return; }
+    for (i = 0; i < BIG + 8; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        buf[i] = (unsigned char)(x >> 32);
+    }
+    CHECK(nm_crc32(0, "123456789", 9) == 0xCBF43926u, "crc32 of 123456789 is zlib's check value");
+    for (len = 0; len <= 80; len++)
+        for (off = 0; off < 8; off++)
+            bad += nm_crc32(0, buf + off, len) != crc_bitwise(0, buf + off, len);
+    CHECK(bad == 0, "crc32 equals the bitwise definition at every length 0-80 and alignment 0-7 (%lu differ)",
+          (unsigned long)bad);
+    for (cut = 0, bad = 0; cut <= 40; cut++)
+        bad += nm_crc32(nm_crc32(0, buf, cut), buf + cut, 100 - cut) != crc_bitwise(0, buf, 100);
+    CHECK(bad == 0, "crc32 continues across chunks (%lu differ)", (unsigned long)bad);
+    CHECK(nm_crc32(0, buf + 3, BIG) == crc_bitwise(0, buf + 3, BIG), "crc32 of 100 KB equals the bitwise one");
+    free(buf);
+}
+
 static void test_checkpoint(void)
 {
     const char *path = "build/test/ckpt.nmck";
@@ -1300,6 +1338,7 @@ int main(void)
     gradcheck(NM_RELU, 7, 5);
     test_learning();
     test_errors();
+    test_crc32();
     test_checkpoint();
     test_determinism();
     test_trace_bound();
