@@ -52,6 +52,18 @@ static void test_config(void)
     CHECK(nm_agent_new(NULL, &a, msg, sizeof msg) == NM_ERR_ARG, "NULL config");
     CHECK(strcmp(nm_strerror(NM_ERR_FORMAT), "not a valid neuromod checkpoint") == 0, "strerror");
     nm_agent_free(NULL);
+    {   /* every field's name and option is distinct from every other's: a lookup by name finds one field whether it
+         * matches by address (the library's own callers) or by string (config.c's find) */
+        size_t i, j, n = nm_config_field_count(), same = 0;
+        for (i = 0; i < n; i++)
+            for (j = 0; j < n; j++) {
+                const nm_config_field *f = nm_config_field_at(i), *g = nm_config_field_at(j);
+                if (i == j) continue;
+                same += strcmp(f->name, g->name) == 0 || (f->option[0] && strcmp(f->option, g->name) == 0) ||
+                        (f->option[0] && g->option[0] && strcmp(f->option, g->option) == 0);
+            }
+        CHECK(n > 0 && same == 0, "config fields' names and options are distinct (%lu clash)", (unsigned long)same);
+    }
 }
 
 static void test_rng(void)
