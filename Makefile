@@ -138,19 +138,22 @@ soak-ci:
 
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's runtimes). The Lua module is
 # loaded into an uninstrumented interpreter, so libasan is preloaded; leak checking is off there because the
-# interpreter's own exit-time allocations are not ours (the C tests keep it on).
+# interpreter's own exit-time allocations are not ours (the C tests keep it on). The C tests (in turn) and the
+# busted run go side by side, each to its own log, printed in that order once both have ended; the target fails
+# if either did.
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_C_TESTS = ./build-san/test/test_core && ./build-san/test/test_recurrent && ./build-san/test/test_spiking && \
+              ./build-san/test/prop_population 60
 sanitize:
 	$(MAKE) BUILD=build-san CFLAGS="$(SAN_FLAGS)" LTO= LDFLAGS="-fsanitize=address,undefined" all build-san/test/test_core build-san/test/test_recurrent build-san/test/test_spiking build-san/test/prop_population
-	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_core
-	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_recurrent
-	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/test_spiking
-	ASAN_OPTIONS=detect_leaks=1 ./build-san/test/prop_population 60
+	@( ASAN_OPTIONS=detect_leaks=1 sh -c '$(SAN_C_TESTS)' > build-san/c-tests.log 2>&1; echo $$? > build-san/c-tests.rc ) & \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;" \
 	LUA_CPATH="$(CURDIR)/build-san/lua/?.so;;" NEUROMOD_LIB="$(CURDIR)/build-san/lib/libneuromod.so" \
-	$(BUSTED) --lua=$(LUA54) spec
+	$(BUSTED) --lua=$(LUA54) spec > build-san/busted.log 2>&1; b=$$?; wait; \
+	cat build-san/c-tests.log build-san/busted.log; c=$$(cat build-san/c-tests.rc); \
+	echo "sanitize: C tests exit $$c, busted exit $$b"; [ "$$c" = 0 ] && [ "$$b" = 0 ]
 
 # Fuzz the checkpoint reader (clang + libFuzzer, ASan, UBSan) from real checkpoints (format 4 written by
 # make_corpus, the format-2 and format-3 fixtures), in two modes for half of FUZZ_SECONDS each: libFuzzer's byte
