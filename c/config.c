@@ -110,10 +110,6 @@ static const field_def *find(const char *name)
 {
     size_t i;
     if (!name) return NULL;
-    /* the library's own callers (a checkpoint's reader sets every element of every field) pass the table's own
-     * name: matched by address first, without a string comparison (names and options are all distinct) */
-    for (i = 0; i < N_FIELDS; i++)
-        if (fields[i].pub.name == name) return &fields[i];
     for (i = 0; i < N_FIELDS; i++)
         if (strcmp(fields[i].pub.name, name) == 0 || (fields[i].pub.option[0] && strcmp(fields[i].pub.option, name) == 0))
             return &fields[i];
@@ -240,10 +236,9 @@ static nm_status check_value(const field_def *d, size_t index, double v, char *m
     return NM_OK;
 }
 
-static nm_status lookup(const char *name, size_t index, const field_def **out, char *msg, size_t msglen)
+/* element index of field d, or a message naming the field */
+static nm_status in_range(const field_def *d, size_t index, const field_def **out, char *msg, size_t msglen)
 {
-    const field_def *d = find(name);
-    if (!d) { nm_write_msg(msg, msglen, "unknown config field '%s'", name ? name : "(null)"); return NM_ERR_ARG; }
     if (index >= elements(d)) {
         nm_write_msg(msg, msglen, "%s: element %lu out of range (the field has %lu)", d->pub.name,
                      (unsigned long)index, (unsigned long)elements(d));
@@ -253,21 +248,30 @@ static nm_status lookup(const char *name, size_t index, const field_def **out, c
     return NM_OK;
 }
 
-nm_status nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value)
+static nm_status lookup(const char *name, size_t index, const field_def **out, char *msg, size_t msglen)
 {
-    const field_def *d;
-    if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
-    *value = read_number(d, cfg, index);
-    return NM_OK;
+    const field_def *d = find(name);
+    if (!d) { nm_write_msg(msg, msglen, "unknown config field '%s'", name ? name : "(null)"); return NM_ERR_ARG; }
+    return in_range(d, index, out, msg, msglen);
 }
 
-nm_status nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen)
+/* field number `field` of the table (the checkpoint's section reader and writer walk the table: no name search) */
+static nm_status lookup_at(size_t field, size_t index, const field_def **out, char *msg, size_t msglen)
 {
-    const field_def *d;
+    if (field >= N_FIELDS) {
+        nm_write_msg(msg, msglen, "config field %lu out of range (the table has %lu)", (unsigned long)field,
+                     (unsigned long)N_FIELDS);
+        return NM_ERR_ARG;
+    }
+    return in_range(&fields[field], index, out, msg, msglen);
+}
+
+/* The accessors on a found field; the public ones find it by name, the _at ones (nm_internal.h) by number. */
+static nm_status set_number(nm_agent_config *cfg, const field_def *d, size_t index, double value, char *msg,
+                            size_t msglen)
+{
     nm_status st;
     void *p;
-    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
-    if ((st = lookup(name, index, &d, msg, msglen)) != NM_OK) return st;
     if ((st = check_value(d, index, value, msg, msglen)) != NM_OK) return st;
     if (d->pub.kind == NM_FIELD_U64 && value >= 18446744073709551616.0) {
         nm_write_msg(msg, msglen, "%s: expected %s below 2^64, got %g", d->pub.option, d->pub.expect, value);
@@ -284,14 +288,68 @@ nm_status nm_config_set(nm_agent_config *cfg, const char *name, size_t index, do
     return NM_OK;
 }
 
-nm_status nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value)
+static nm_status get_u64(const nm_agent_config *cfg, const field_def *d, size_t index, uint64_t *value)
 {
-    const field_def *d;
-    if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
     if (d->pub.kind == NM_FIELD_U64) *value = *(const uint64_t *)element(d, cfg, index);
     else if (d->pub.kind == NM_FIELD_REAL || read_number(d, cfg, index) < 0) return NM_ERR_ARG; /* -1: none */
     else *value = (uint64_t)read_number(d, cfg, index);
     return NM_OK;
+}
+
+static nm_status set_u64(nm_agent_config *cfg, const field_def *d, size_t index, uint64_t value, char *msg,
+                         size_t msglen)
+{
+    if (d->pub.kind != NM_FIELD_U64) return set_number(cfg, d, index, (double)value, msg, msglen);
+    *(uint64_t *)element(d, cfg, index) = value;
+    return NM_OK;
+}
+
+nm_status nm_config_get(const nm_agent_config *cfg, const char *name, size_t index, double *value)
+{
+    const field_def *d;
+    if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
+    *value = read_number(d, cfg, index);
+    return NM_OK;
+}
+
+nm_status nm_config_get_at(const nm_agent_config *cfg, size_t field, size_t index, double *value)
+{
+    const field_def *d;
+    if (!cfg || !value || lookup_at(field, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
+    *value = read_number(d, cfg, index);
+    return NM_OK;
+}
+
+nm_status nm_config_set(nm_agent_config *cfg, const char *name, size_t index, double value, char *msg, size_t msglen)
+{
+    const field_def *d;
+    nm_status st;
+    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
+    if ((st = lookup(name, index, &d, msg, msglen)) != NM_OK) return st;
+    return set_number(cfg, d, index, value, msg, msglen);
+}
+
+nm_status nm_config_set_at(nm_agent_config *cfg, size_t field, size_t index, double value, char *msg, size_t msglen)
+{
+    const field_def *d;
+    nm_status st;
+    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
+    if ((st = lookup_at(field, index, &d, msg, msglen)) != NM_OK) return st;
+    return set_number(cfg, d, index, value, msg, msglen);
+}
+
+nm_status nm_config_get_u64(const nm_agent_config *cfg, const char *name, size_t index, uint64_t *value)
+{
+    const field_def *d;
+    if (!cfg || !value || lookup(name, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
+    return get_u64(cfg, d, index, value);
+}
+
+nm_status nm_config_get_u64_at(const nm_agent_config *cfg, size_t field, size_t index, uint64_t *value)
+{
+    const field_def *d;
+    if (!cfg || !value || lookup_at(field, index, &d, NULL, 0) != NM_OK) return NM_ERR_ARG;
+    return get_u64(cfg, d, index, value);
 }
 
 nm_status nm_config_set_u64(nm_agent_config *cfg, const char *name, size_t index, uint64_t value, char *msg,
@@ -301,9 +359,17 @@ nm_status nm_config_set_u64(nm_agent_config *cfg, const char *name, size_t index
     nm_status st;
     if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
     if ((st = lookup(name, index, &d, msg, msglen)) != NM_OK) return st;
-    if (d->pub.kind != NM_FIELD_U64) return nm_config_set(cfg, name, index, (double)value, msg, msglen);
-    *(uint64_t *)element(d, cfg, index) = value;
-    return NM_OK;
+    return set_u64(cfg, d, index, value, msg, msglen);
+}
+
+nm_status nm_config_set_u64_at(nm_agent_config *cfg, size_t field, size_t index, uint64_t value, char *msg,
+                               size_t msglen)
+{
+    const field_def *d;
+    nm_status st;
+    if (!cfg) { nm_write_msg(msg, msglen, "config is NULL"); return NM_ERR_ARG; }
+    if ((st = lookup_at(field, index, &d, msg, msglen)) != NM_OK) return st;
+    return set_u64(cfg, d, index, value, msg, msglen);
 }
 
 nm_status nm_config_set_value(nm_agent_config *cfg, const char *name, size_t index, const char *value, char *msg,

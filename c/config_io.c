@@ -55,15 +55,15 @@ void nm_config_section_write(const nm_agent_config *g, unsigned char *buf)
         for (e = 0; e < elements(f); e++) {
             if (f->kind == NM_FIELD_REAL) {
                 double v = 0.0;
-                nm_config_get(g, f->name, e, &v);
+                nm_config_get_at(g, i, e, &v);
                 nm_put_f32(&c, (float)v);
             } else if (f->kind == NM_FIELD_INDEX) {    /* two's complement: -1 (none) is 0xffffffff */
                 double v = 0.0;
-                nm_config_get(g, f->name, e, &v);
+                nm_config_get_at(g, i, e, &v);
                 nm_put_u32(&c, (uint32_t)(int32_t)v);
             } else {
                 uint64_t v = 0;
-                nm_config_get_u64(g, f->name, e, &v);
+                nm_config_get_u64_at(g, i, e, &v);
                 if (element_bytes(f) == 8) nm_put_u64(&c, v);
                 else nm_put_u32(&c, (uint32_t)v);
             }
@@ -135,14 +135,14 @@ nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_
         for (e = 0; e < elems; e++) {
             char why[200];
             nm_status st;
-            if (f->kind == NM_FIELD_REAL) st = nm_config_set(g, f->name, e, (double)nm_get_f32(&c), why, sizeof why);
+            if (f->kind == NM_FIELD_REAL) st = nm_config_set_at(g, index, e, (double)nm_get_f32(&c), why, sizeof why);
             else if (f->kind == NM_FIELD_INDEX) {
                 uint32_t u = nm_get_u32(&c);
-                st = nm_config_set(g, f->name, e, u > 0x7fffffffu ? (double)u - 4294967296.0 : (double)u, why,
+                st = nm_config_set_at(g, index, e, u > 0x7fffffffu ? (double)u - 4294967296.0 : (double)u, why,
                                    sizeof why);
             } else {
                 uint64_t v = element_bytes(f) == 8 ? nm_get_u64(&c) : nm_get_u32(&c);
-                st = nm_config_set_u64(g, f->name, e, v, why, sizeof why);
+                st = nm_config_set_u64_at(g, index, e, v, why, sizeof why);
             }
             /* unused hidden layers are stored as they are; a value a setter refuses names itself */
             if (st != NM_OK && !(f->shape == NM_SHAPE_LAYERS && e >= g->n_layers)) {

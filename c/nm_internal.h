@@ -658,6 +658,13 @@ void nm_heads_trace(const nm_kernels *k, size_t n, size_t rows, float decay, con
 
 /* config_io.c: the config section of a checkpoint. size bytes; write writes exactly that many; read takes the
  * section's bytes and refuses (NM_ERR_FORMAT, message naming the field) what it cannot read. */
+/* The config accessors (neuromod.h's nm_config_get, _set, _get_u64, _set_u64) on field number `field` of the table
+ * (nm_config_field_at's order) instead of a name: for the checkpoint's config section, which walks the table. */
+nm_status nm_config_get_at(const nm_agent_config *cfg, size_t field, size_t index, double *value);
+nm_status nm_config_set_at(nm_agent_config *cfg, size_t field, size_t index, double value, char *msg, size_t msglen);
+nm_status nm_config_get_u64_at(const nm_agent_config *cfg, size_t field, size_t index, uint64_t *value);
+nm_status nm_config_set_u64_at(nm_agent_config *cfg, size_t field, size_t index, uint64_t value, char *msg,
+                               size_t msglen);
 size_t nm_config_section_size(const nm_agent_config *cfg);
 void nm_config_section_write(const nm_agent_config *cfg, unsigned char *buf);
 nm_status nm_config_section_read(const unsigned char *buf, size_t len, nm_agent_config *cfg, char *msg, size_t msglen);

@@ -52,8 +52,8 @@ static void test_config(void)
     CHECK(nm_agent_new(NULL, &a, msg, sizeof msg) == NM_ERR_ARG, "NULL config");
     CHECK(strcmp(nm_strerror(NM_ERR_FORMAT), "not a valid neuromod checkpoint") == 0, "strerror");
     nm_agent_free(NULL);
-    {   /* every field's name and option is distinct from every other's: a lookup by name finds one field whether it
-         * matches by address (the library's own callers) or by string (config.c's find) */
+    {   /* every field's name and option is distinct from every other's, so that a name or an option given to the
+         * by-name accessors (config.c's find, the first match in the table) means one field */
         size_t i, j, n = nm_config_field_count(), same = 0;
         for (i = 0; i < n; i++)
             for (j = 0; j < n; j++) {
