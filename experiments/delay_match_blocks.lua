@@ -10,7 +10,8 @@
 -- of trials answered right in each block (%), then |W| (the layer's weight tensor, [W U]', Frobenius norm) at the
 -- end of each block. With --parts, four more rows per seed: |Wx| (the tensor's input columns), |U| (its recurrent
 -- columns), |b| (the layer's bias), and |dW| (the mean norm of one learn step's change to the layer's weights and
--- bias over the block; it reads the weights around every learn, so the run is slower). The numbers come from nm.rng streams: the same on both backends.
+-- bias over the block; it reads the weights around every learn, so the run is slower). The numbers come from
+-- nm.rng streams: the same on both backends.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/.."
 dofile(ROOT .. "/lua/neuromod/checkout.lua").use(ROOT)
 local nm = require "neuromod"
@@ -35,33 +36,27 @@ if o.kind ~= "recurrent" and o.kind ~= "integrator" then
   os.exit(2)
 end
 
--- the Frobenius norms of the trunk's weight tensor ([W U]': a row of input weights per input, then a row of
--- recurrent weights per unit, each row one weight per unit), of its input rows, of its recurrent rows, and of its bias
-local function weight_norms(agent)
-  local p, w, wx, u, b = agent:params(), 0, 0, 0, 0
+-- the trunk layer's two tensors: its weights ([W U]': a row of input weights per input, then a row of recurrent
+-- weights per unit, each row one weight per unit) and its bias, each { offset, rows, cols } in agent:params()
+local function trunk_tensors(agent)
+  local weight, bias
   for _, t in ipairs(agent:tensors()) do
-    if t.name == "trunk1.weight" then
-      for k = t.offset, t.offset + t.rows * t.cols - 1 do
-        local sq = p[k] * p[k]
-        w = w + sq
-        if k < t.offset + (t.rows - t.cols) * t.cols then wx = wx + sq else u = u + sq end
-      end
-    elseif t.name == "trunk1.bias" then
-      for k = t.offset, t.offset + t.rows * t.cols - 1 do b = b + p[k] * p[k] end
-    end
+    if t.name == "trunk1.weight" then weight = t elseif t.name == "trunk1.bias" then bias = t end
   end
-  return math.sqrt(w), math.sqrt(wx), math.sqrt(u), math.sqrt(b)
+  return weight, bias
 end
 
--- the 1-based range of the parameter block that holds the trunk layer's weights and bias
-local function trunk_range(agent)
-  local lo, hi = math.huge, 0
-  for _, t in ipairs(agent:tensors()) do
-    if t.name == "trunk1.weight" or t.name == "trunk1.bias" then
-      lo, hi = math.min(lo, t.offset), math.max(hi, t.offset + t.rows * t.cols - 1)
-    end
+-- the Frobenius norms of the weight tensor, of its input rows, of its recurrent rows, and of the bias
+local function weight_norms(p, weight, bias)
+  local w, wx, u, b = 0, 0, 0, 0
+  local first_u = weight.offset + (weight.rows - weight.cols) * weight.cols
+  for k = weight.offset, weight.offset + weight.rows * weight.cols - 1 do
+    local sq = p[k] * p[k]
+    w = w + sq
+    if k < first_u then wx = wx + sq else u = u + sq end
   end
-  return lo, hi
+  for k = bias.offset, bias.offset + bias.rows * bias.cols - 1 do b = b + p[k] * p[k] end
+  return math.sqrt(w), math.sqrt(wx), math.sqrt(u), math.sqrt(b)
 end
 
 print(string.format("delay_match per %d-trial block: %s layer of %d units, tau %g; %d trials", o.block, o.kind,
@@ -73,7 +68,9 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
   local ok, agent = pcall(nm.agent, task.with(opts, o.agent))
   if not ok then io.stderr:write("delay_match_blocks: ", tostring(agent), "\n") os.exit(1) end
   local right, n, acc, norms, parts = 0, 0, {}, {}, { {}, {}, {}, {} }
-  local lo, hi = trunk_range(agent)
+  local weight, bias = trunk_tensors(agent)
+  local lo = math.min(weight.offset, bias.offset)   -- the layer's weights and bias, one range of the block
+  local hi = math.max(weight.offset + weight.rows * weight.cols, bias.offset + bias.rows * bias.cols) - 1
   local moved, learns = 0, 0   -- the block's sum of |dW| over its learn steps (--parts)
   for t = 1, o.trials do
     local obs = env:start()
@@ -92,7 +89,7 @@ for seed = o.first_seed, o.first_seed + o.seeds - 1 do
     until terminal
     if t % o.block == 0 or t == o.trials then
       acc[#acc + 1] = string.format("%3.0f", 100 * right / n)
-      local w, wx, u, b = weight_norms(agent)
+      local w, wx, u, b = weight_norms(agent:params(), weight, bias)
       norms[#norms + 1] = string.format("%.0f", w)
       for i, v in ipairs { wx, u, b } do parts[i][#parts[i] + 1] = string.format("%3.0f", v) end
       parts[4][#parts[4] + 1] = string.format("%.2f", moved / math.max(learns, 1))

@@ -4,9 +4,10 @@ local task = {}
 
 -- task.arguments(name, argv, defaults) -> options: a script's command line of `--key value` pairs (dashes in a
 -- key read as underscores) over a copy of defaults; a key must be one of defaults, and its value a number where
--- the default is a number. A key whose default is a boolean is a flag: `--key` alone, with no value, sets it true. `--agent KEY=VALUE` (repeatable) is always accepted: options.agent collects the
--- pairs (VALUE a number, true, false or else a string) for the script to pass to nm.agent. Errors name the
--- script and the option, at the caller's line.
+-- the default is a number. A key whose default is a boolean is a flag: `--key` alone, with no value, sets it
+-- true. `--agent KEY=VALUE` (repeatable) is always accepted: options.agent collects the pairs (VALUE a number,
+-- true, false or else a string) for the script to pass to nm.agent. Errors name the script and the option, at the
+-- caller's line.
 function task.arguments(name, argv, defaults)
   local o = {}
   for k, v in pairs(defaults) do o[k] = v end
