@@ -22,25 +22,17 @@
 #define CRC_BITS(n, b0, b1, b2, b3, b4, b5, b6, b7)                                                          \
     (((n) & 1u ? b0 : 0u) ^ ((n) & 2u ? b1 : 0u) ^ ((n) & 4u ? b2 : 0u) ^ ((n) & 8u ? b3 : 0u) ^             \
      ((n) & 16u ? b4 : 0u) ^ ((n) & 32u ? b5 : 0u) ^ ((n) & 64u ? b6 : 0u) ^ ((n) & 128u ? b7 : 0u))
-#define CRC_T0(n) CRC_CALL(CRC_BITS, ((n), CRC_K0))
-#define CRC_T1(n) CRC_CALL(CRC_BITS, ((n), CRC_K1))
-#define CRC_T2(n) CRC_CALL(CRC_BITS, ((n), CRC_K2))
-#define CRC_T3(n) CRC_CALL(CRC_BITS, ((n), CRC_K3))
-#define CRC_T4(n) CRC_CALL(CRC_BITS, ((n), CRC_K4))
-#define CRC_T5(n) CRC_CALL(CRC_BITS, ((n), CRC_K5))
-#define CRC_T6(n) CRC_CALL(CRC_BITS, ((n), CRC_K6))
-#define CRC_T7(n) CRC_CALL(CRC_BITS, ((n), CRC_K7))
-#define CRC_R2(T, n) T((n) + 0u), T((n) + 1u)
-#define CRC_R4(T, n) CRC_R2(T, n), CRC_R2(T, (n) + 2u)
-#define CRC_R8(T, n) CRC_R4(T, n), CRC_R4(T, (n) + 4u)
-#define CRC_R16(T, n) CRC_R8(T, n), CRC_R8(T, (n) + 8u)
-#define CRC_R32(T, n) CRC_R16(T, n), CRC_R16(T, (n) + 16u)
-#define CRC_R64(T, n) CRC_R32(T, n), CRC_R32(T, (n) + 32u)
-#define CRC_R128(T, n) CRC_R64(T, n), CRC_R64(T, (n) + 64u)
-#define CRC_TABLE(T) { CRC_R128(T, 0u), CRC_R128(T, 128u) }
+#define CRC_ENTRY(k, n) CRC_CALL(CRC_BITS, ((n), CRC_K##k))   /* entry n of table k (k a digit) */
+#define CRC_R2(k, n) CRC_ENTRY(k, (n) + 0u), CRC_ENTRY(k, (n) + 1u)
+#define CRC_R4(k, n) CRC_R2(k, n), CRC_R2(k, (n) + 2u)
+#define CRC_R8(k, n) CRC_R4(k, n), CRC_R4(k, (n) + 4u)
+#define CRC_R16(k, n) CRC_R8(k, n), CRC_R8(k, (n) + 8u)
+#define CRC_R32(k, n) CRC_R16(k, n), CRC_R16(k, (n) + 16u)
+#define CRC_R64(k, n) CRC_R32(k, n), CRC_R32(k, (n) + 32u)
+#define CRC_R128(k, n) CRC_R64(k, n), CRC_R64(k, (n) + 64u)
+#define CRC_TABLE(k) { CRC_R128(k, 0u), CRC_R128(k, 128u) }
 static const uint32_t crc_table[8][256] = {
-    CRC_TABLE(CRC_T0), CRC_TABLE(CRC_T1), CRC_TABLE(CRC_T2), CRC_TABLE(CRC_T3),
-    CRC_TABLE(CRC_T4), CRC_TABLE(CRC_T5), CRC_TABLE(CRC_T6), CRC_TABLE(CRC_T7)
+    CRC_TABLE(0), CRC_TABLE(1), CRC_TABLE(2), CRC_TABLE(3), CRC_TABLE(4), CRC_TABLE(5), CRC_TABLE(6), CRC_TABLE(7)
 };
 
 /* four bytes as a little-endian word, whatever the host's order (one load where the host is little-endian) */
